@@ -1,0 +1,18 @@
+//! Baton's pure core: value types, roles and the permission table, and the hand-off state
+//! machines with their gates.
+//!
+//! Nothing here does I/O, awaits, or knows a framework. Every rule is a plain function that
+//! returns all of its violations at once, so the API can explain every "no" and the `blockers`
+//! query can ask the same functions without acting.
+
+pub mod lead;
+pub mod money;
+pub mod permission;
+pub mod role;
+pub mod text;
+pub mod violation;
+
+pub use money::{Currency, Money};
+pub use permission::{Action, Denied, Scope, authorize};
+pub use role::{Department, Role};
+pub use violation::Violation;

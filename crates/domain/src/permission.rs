@@ -1,0 +1,308 @@
+//! Permissions as data: one table maps (role, action) to a row scope.
+//!
+//! A missing row means the role may not do the action. A caller holding several roles gets the
+//! widest scope any of them grants. Every resolver authorizes through [`authorize`], and the
+//! authorization test matrix is generated from [`TABLE`].
+
+use crate::role::Role;
+
+/// Which rows an allowed action reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scope {
+    /// Rows the caller owns.
+    Own,
+    /// Rows owned by the caller or by members of the teams the caller manages or belongs to.
+    Team,
+    /// Rows that belong to the caller's department (e.g. every account CS has taken over).
+    Department,
+    /// Every row of the organization.
+    Org,
+}
+
+/// Everything a caller can ask Baton to do. The names are the GraphQL operation names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    // Department views.
+    SalesView,
+    MarketingView,
+    ProductView,
+    CustomerSuccessView,
+    LegalView,
+    FinanceView,
+    // Reads under row scope.
+    ReadLead,
+    ReadAccount,
+    ReadOpportunity,
+    ReadAuditLog,
+    // The lead slice.
+    CreateLead,
+    UpdateLead,
+    AssignLead,
+    RecordLeadContact,
+    QualifyLead,
+    DisqualifyLead,
+    ConvertLead,
+    // Administration.
+    CreateUser,
+    SetUserRoles,
+    DeactivateUser,
+    CreateTeam,
+    AddTeamMember,
+    UpdateOrgSettings,
+    CreateApiToken,
+    RevokeApiToken,
+}
+
+impl Action {
+    pub const ALL: &'static [Action] = &[
+        Action::SalesView,
+        Action::MarketingView,
+        Action::ProductView,
+        Action::CustomerSuccessView,
+        Action::LegalView,
+        Action::FinanceView,
+        Action::ReadLead,
+        Action::ReadAccount,
+        Action::ReadOpportunity,
+        Action::ReadAuditLog,
+        Action::CreateLead,
+        Action::UpdateLead,
+        Action::AssignLead,
+        Action::RecordLeadContact,
+        Action::QualifyLead,
+        Action::DisqualifyLead,
+        Action::ConvertLead,
+        Action::CreateUser,
+        Action::SetUserRoles,
+        Action::DeactivateUser,
+        Action::CreateTeam,
+        Action::AddTeamMember,
+        Action::UpdateOrgSettings,
+        Action::CreateApiToken,
+        Action::RevokeApiToken,
+    ];
+
+    /// The operation name the API exposes (`convertLead`, `salesView`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::SalesView => "salesView",
+            Action::MarketingView => "marketingView",
+            Action::ProductView => "productView",
+            Action::CustomerSuccessView => "customerSuccessView",
+            Action::LegalView => "legalView",
+            Action::FinanceView => "financeView",
+            Action::ReadLead => "lead",
+            Action::ReadAccount => "account",
+            Action::ReadOpportunity => "opportunity",
+            Action::ReadAuditLog => "auditLog",
+            Action::CreateLead => "createLead",
+            Action::UpdateLead => "updateLead",
+            Action::AssignLead => "assignLead",
+            Action::RecordLeadContact => "recordLeadContact",
+            Action::QualifyLead => "qualifyLead",
+            Action::DisqualifyLead => "disqualifyLead",
+            Action::ConvertLead => "convertLead",
+            Action::CreateUser => "createUser",
+            Action::SetUserRoles => "setUserRoles",
+            Action::DeactivateUser => "deactivateUser",
+            Action::CreateTeam => "createTeam",
+            Action::AddTeamMember => "addTeamMember",
+            Action::UpdateOrgSettings => "updateOrgSettings",
+            Action::CreateApiToken => "createApiToken",
+            Action::RevokeApiToken => "revokeApiToken",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.iter().copied().find(|a| a.name() == name)
+    }
+}
+
+use Action as A;
+use Role as R;
+use Scope as S;
+
+/// The permission table: (role, action, scope). The single source of truth for who may do what.
+pub const TABLE: &[(Role, Action, Scope)] = &[
+    // Sales development reps work their own leads and convert them.
+    (R::Sdr, A::SalesView, S::Own),
+    (R::Sdr, A::ReadLead, S::Own),
+    (R::Sdr, A::ReadAccount, S::Own),
+    (R::Sdr, A::ReadOpportunity, S::Own),
+    (R::Sdr, A::CreateLead, S::Own),
+    (R::Sdr, A::UpdateLead, S::Own),
+    (R::Sdr, A::RecordLeadContact, S::Own),
+    (R::Sdr, A::QualifyLead, S::Own),
+    (R::Sdr, A::DisqualifyLead, S::Own),
+    (R::Sdr, A::ConvertLead, S::Own),
+    // Account executives work their own leads and the opportunities they own.
+    (R::AccountExecutive, A::SalesView, S::Own),
+    (R::AccountExecutive, A::ReadLead, S::Own),
+    (R::AccountExecutive, A::ReadAccount, S::Own),
+    (R::AccountExecutive, A::ReadOpportunity, S::Own),
+    (R::AccountExecutive, A::UpdateLead, S::Own),
+    (R::AccountExecutive, A::RecordLeadContact, S::Own),
+    (R::AccountExecutive, A::QualifyLead, S::Own),
+    (R::AccountExecutive, A::DisqualifyLead, S::Own),
+    // Sales managers see and steer their team's work.
+    (R::SalesManager, A::SalesView, S::Team),
+    (R::SalesManager, A::ReadLead, S::Team),
+    (R::SalesManager, A::ReadAccount, S::Team),
+    (R::SalesManager, A::ReadOpportunity, S::Team),
+    (R::SalesManager, A::CreateLead, S::Team),
+    (R::SalesManager, A::UpdateLead, S::Team),
+    (R::SalesManager, A::AssignLead, S::Team),
+    (R::SalesManager, A::RecordLeadContact, S::Team),
+    (R::SalesManager, A::QualifyLead, S::Team),
+    (R::SalesManager, A::DisqualifyLead, S::Team),
+    (R::SalesManager, A::ConvertLead, S::Team),
+    // Marketing brings leads in and sees all of them, not the commercial side.
+    (R::Marketing, A::MarketingView, S::Org),
+    (R::Marketing, A::ReadLead, S::Org),
+    (R::Marketing, A::CreateLead, S::Org),
+    (R::Product, A::ProductView, S::Org),
+    // Customer success sees the accounts it has taken over.
+    (R::CustomerSuccess, A::CustomerSuccessView, S::Own),
+    (R::CustomerSuccess, A::ReadAccount, S::Own),
+    (R::CsManager, A::CustomerSuccessView, S::Department),
+    (R::CsManager, A::ReadAccount, S::Department),
+    (R::Legal, A::LegalView, S::Org),
+    (R::Legal, A::ReadAuditLog, S::Org),
+    (R::Finance, A::FinanceView, S::Org),
+    (R::Finance, A::ReadAccount, S::Org),
+    // Administrators see every view and run the organization, but do no department's work.
+    (R::Admin, A::SalesView, S::Org),
+    (R::Admin, A::MarketingView, S::Org),
+    (R::Admin, A::ProductView, S::Org),
+    (R::Admin, A::CustomerSuccessView, S::Org),
+    (R::Admin, A::LegalView, S::Org),
+    (R::Admin, A::FinanceView, S::Org),
+    (R::Admin, A::ReadLead, S::Org),
+    (R::Admin, A::ReadAccount, S::Org),
+    (R::Admin, A::ReadOpportunity, S::Org),
+    (R::Admin, A::ReadAuditLog, S::Org),
+    (R::Admin, A::CreateUser, S::Org),
+    (R::Admin, A::SetUserRoles, S::Org),
+    (R::Admin, A::DeactivateUser, S::Org),
+    (R::Admin, A::CreateTeam, S::Org),
+    (R::Admin, A::AddTeamMember, S::Org),
+    (R::Admin, A::UpdateOrgSettings, S::Org),
+    (R::Admin, A::CreateApiToken, S::Org),
+    (R::Admin, A::RevokeApiToken, S::Org),
+];
+
+/// The scope one role has for one action, if any.
+pub fn scope_of(role: Role, action: Action) -> Option<Scope> {
+    TABLE.iter().find(|(r, a, _)| *r == role && *a == action).map(|(_, _, s)| *s)
+}
+
+/// The roles that may do an action at all, for error messages ("ask a SALES_MANAGER").
+pub fn roles_allowed(action: Action) -> Vec<Role> {
+    Role::ALL.into_iter().filter(|r| scope_of(*r, action).is_some()).collect()
+}
+
+/// Why an action was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denied {
+    pub reasons: Vec<String>,
+}
+
+/// Authorizes an action for a caller holding `roles`: the widest scope any role grants.
+pub fn authorize(roles: &[Role], action: Action) -> Result<Scope, Denied> {
+    roles.iter().filter_map(|r| scope_of(*r, action)).max().ok_or_else(|| {
+        let allowed: Vec<&str> = roles_allowed(action).iter().map(|r| r.as_str()).collect();
+        let held: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        Denied {
+            reasons: vec![format!(
+                "`{}` needs one of the roles {}; you hold {}",
+                action.name(),
+                allowed.join(", "),
+                if held.is_empty() { "none".to_owned() } else { held.join(", ") }
+            )],
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn the_table_has_one_row_per_role_and_action() {
+        let mut seen = HashSet::new();
+        for (r, a, _) in TABLE {
+            assert!(seen.insert((*r, *a)), "duplicate row {r:?} {a:?}");
+        }
+    }
+
+    #[test]
+    fn every_action_has_a_unique_name_and_someone_who_may_do_it() {
+        let names: HashSet<_> = Action::ALL.iter().map(|a| a.name()).collect();
+        assert_eq!(names.len(), Action::ALL.len());
+        for a in Action::ALL {
+            assert!(!roles_allowed(*a).is_empty(), "{a:?} is allowed to nobody");
+            assert_eq!(Action::from_name(a.name()), Some(*a));
+        }
+    }
+
+    /// The department views: each role sees its own department's view; ADMIN sees all.
+    #[test]
+    fn each_role_sees_exactly_its_department_views() {
+        let views = [
+            (A::SalesView, vec![R::Sdr, R::AccountExecutive, R::SalesManager, R::Admin]),
+            (A::MarketingView, vec![R::Marketing, R::Admin]),
+            (A::ProductView, vec![R::Product, R::Admin]),
+            (A::CustomerSuccessView, vec![R::CustomerSuccess, R::CsManager, R::Admin]),
+            (A::LegalView, vec![R::Legal, R::Admin]),
+            (A::FinanceView, vec![R::Finance, R::Admin]),
+        ];
+        for (view, allowed) in views {
+            for role in Role::ALL {
+                assert_eq!(
+                    authorize(&[role], view).is_ok(),
+                    allowed.contains(&role),
+                    "{role:?} on {view:?}"
+                );
+            }
+        }
+    }
+
+    /// Every role against every mutation of the lead slice and administration.
+    #[test]
+    fn mutation_matrix() {
+        let expect: &[(Action, &[(Role, Scope)])] = &[
+            (A::CreateLead, &[(R::Sdr, S::Own), (R::SalesManager, S::Team), (R::Marketing, S::Org)]),
+            (A::UpdateLead, &[(R::Sdr, S::Own), (R::AccountExecutive, S::Own), (R::SalesManager, S::Team)]),
+            (A::AssignLead, &[(R::SalesManager, S::Team)]),
+            (A::RecordLeadContact, &[(R::Sdr, S::Own), (R::AccountExecutive, S::Own), (R::SalesManager, S::Team)]),
+            (A::QualifyLead, &[(R::Sdr, S::Own), (R::AccountExecutive, S::Own), (R::SalesManager, S::Team)]),
+            (A::DisqualifyLead, &[(R::Sdr, S::Own), (R::AccountExecutive, S::Own), (R::SalesManager, S::Team)]),
+            (A::ConvertLead, &[(R::Sdr, S::Own), (R::SalesManager, S::Team)]),
+            (A::CreateUser, &[(R::Admin, S::Org)]),
+            (A::SetUserRoles, &[(R::Admin, S::Org)]),
+            (A::DeactivateUser, &[(R::Admin, S::Org)]),
+            (A::CreateTeam, &[(R::Admin, S::Org)]),
+            (A::AddTeamMember, &[(R::Admin, S::Org)]),
+            (A::UpdateOrgSettings, &[(R::Admin, S::Org)]),
+            (A::CreateApiToken, &[(R::Admin, S::Org)]),
+            (A::RevokeApiToken, &[(R::Admin, S::Org)]),
+        ];
+        for (action, allowed) in expect {
+            for role in Role::ALL {
+                let want = allowed.iter().find(|(r, _)| *r == role).map(|(_, s)| *s);
+                assert_eq!(authorize(&[role], *action).ok(), want, "{role:?} on {action:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn several_roles_get_the_widest_scope_and_denials_name_who_may() {
+        assert_eq!(authorize(&[R::Sdr, R::SalesManager], A::ReadLead), Ok(S::Team));
+        assert_eq!(authorize(&[R::Sdr, R::Marketing], A::ReadLead), Ok(S::Org));
+        let denied = authorize(&[R::Product], A::AssignLead).err().unwrap_or(Denied { reasons: vec![] });
+        assert_eq!(denied.reasons.len(), 1);
+        assert!(denied.reasons[0].contains("SALES_MANAGER"), "{:?}", denied.reasons);
+        assert!(authorize(&[], A::SalesView).is_err());
+    }
+}
