@@ -1,1 +1,41 @@
-//! placeholder
+//! Baton's use cases. Each public operation is one transaction: load, decide in `domain`,
+//! save, write the audit row. This is the only crate that opens transactions.
+//!
+//! Callers pass raw input; parsing into domain values happens here so that every path (GraphQL,
+//! CLI, seeding) is held to the same rules.
+
+pub mod actor;
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod error;
+pub mod leads;
+pub mod page;
+pub mod seed;
+pub mod views;
+
+pub use actor::{Actor, Owners, Principal};
+pub use baton_domain as domain;
+pub use baton_store::entity;
+pub use error::AppError;
+pub use sea_orm::DatabaseConnection;
+
+use auth::JwtKeys;
+
+/// Everything a use case needs: the database and the token keys. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub db: DatabaseConnection,
+    pub jwt: JwtKeys,
+}
+
+impl App {
+    pub fn new(db: DatabaseConnection, jwt: JwtKeys) -> Self {
+        Self { db, jwt }
+    }
+}
+
+/// Parses a UUID given as text, naming the field when it is malformed.
+pub fn parse_id(field: &str, s: &str) -> Result<uuid::Uuid, AppError> {
+    uuid::Uuid::parse_str(s.trim()).map_err(|_| AppError::bad_input(field, "is not a valid id (a UUID)"))
+}

@@ -34,7 +34,6 @@ macro_rules! string_enum {
         }
     };
 }
-pub(crate) use string_enum;
 
 string_enum!(
     /// Where a lead came from.

@@ -1,0 +1,287 @@
+//! Identity: argon2 password hashes, HS256 JWTs, API tokens, and turning a bearer credential
+//! into an [`Actor`] whose roles are read from the database on every request.
+
+use crate::actor::{Actor, Principal};
+use crate::AppError;
+use anyhow::Context;
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use baton_domain::Role;
+use baton_store::entity::{api_token, role_grant, team, team_member, user};
+use chrono::{DateTime, Duration, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+use std::sync::{Arc, OnceLock};
+use uuid::Uuid;
+
+/// API tokens start with this prefix, which tells them apart from JWTs.
+pub const API_TOKEN_PREFIX: &str = "baton_";
+
+/// The HS256 key and the claims every token must carry.
+#[derive(Clone)]
+pub struct JwtKeys {
+    inner: Arc<JwtInner>,
+}
+
+struct JwtInner {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    issuer: String,
+    audience: String,
+    lifetime: Duration,
+}
+
+/// The claims of a Baton JWT.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub org: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub aud: String,
+}
+
+impl JwtKeys {
+    pub fn new(secret: &SecretString, issuer: &str, audience: &str, lifetime: Duration) -> Self {
+        let bytes = secret.expose_secret().as_bytes();
+        // Only HS256 is accepted: `alg: none`, RS/HS confusion and every other algorithm fail.
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        validation.leeway = 5;
+        validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
+        JwtKeys {
+            inner: Arc::new(JwtInner {
+                encoding: EncodingKey::from_secret(bytes),
+                decoding: DecodingKey::from_secret(bytes),
+                validation,
+                issuer: issuer.to_owned(),
+                audience: audience.to_owned(),
+                lifetime,
+            }),
+        }
+    }
+
+    /// Issues a token for a user; returns it with its expiry.
+    pub fn issue(&self, user_id: Uuid, org_id: Uuid) -> Result<(String, DateTime<Utc>), AppError> {
+        let now = Utc::now();
+        let exp = now + self.inner.lifetime;
+        let claims = Claims {
+            sub: user_id.to_string(),
+            org: org_id.to_string(),
+            iat: now.timestamp(),
+            nbf: now.timestamp(),
+            exp: exp.timestamp(),
+            iss: self.inner.issuer.clone(),
+            aud: self.inner.audience.clone(),
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.inner.encoding)
+            .context("signing a token")?;
+        Ok((token, exp))
+    }
+
+    /// Verifies signature, algorithm, `exp`, `nbf`, `iss` and `aud`.
+    pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
+        jsonwebtoken::decode::<Claims>(token, &self.inner.decoding, &self.inner.validation)
+            .map(|d| d.claims)
+            .map_err(|e| AppError::Unauthenticated(format!("invalid token ({e})")))
+    }
+}
+
+/// Hashes a password with argon2id and a fresh salt.
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("hashing a password: {e}")))
+}
+
+/// Checks a password against a stored hash.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
+}
+
+/// A hash of a random password, verified against when the e-mail is unknown so that wrong
+/// e-mails and wrong passwords take the same time.
+fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| hash_password(&Uuid::new_v4().to_string()).unwrap_or_default())
+}
+
+/// Checks e-mail and password; both failures give the same answer in the same time.
+pub async fn check_credentials<C: ConnectionTrait>(
+    db: &C,
+    email: &str,
+    password: &str,
+) -> Result<user::Model, AppError> {
+    let email = email.trim().to_ascii_lowercase();
+    let found = user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await?;
+    let password = password.to_owned();
+    let stored = found.as_ref().map(|u| u.password_hash.clone());
+    // Argon2 is CPU-bound: keep it off the async workers.
+    let ok = tokio::task::spawn_blocking(move || match stored {
+        Some(hash) => verify_password(&password, &hash),
+        None => {
+            verify_password(&password, decoy_hash());
+            false
+        }
+    })
+    .await
+    .context("password check")?;
+    match found {
+        Some(u) if ok && u.active => Ok(u),
+        _ => Err(AppError::Unauthenticated("wrong e-mail or password".into())),
+    }
+}
+
+/// A new API token secret and the hash stored for it.
+pub fn new_api_token_secret() -> (String, String) {
+    let secret = format!(
+        "{API_TOKEN_PREFIX}{}{}",
+        Uuid::new_v4().simple(),
+        Uuid::new_v4().simple()
+    );
+    let hash = hash_api_token(&secret);
+    (secret, hash)
+}
+
+/// API tokens are long random secrets, so a fast hash is enough to store them safely.
+pub fn hash_api_token(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Parses a comma-separated role list as stored.
+pub fn parse_roles(s: &str) -> Vec<Role> {
+    s.split(',').filter_map(|r| r.parse().ok()).collect()
+}
+
+/// The roles a user holds now.
+pub async fn roles_of<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<Vec<Role>, AppError> {
+    let grants = role_grant::Entity::find().filter(role_grant::Column::UserId.eq(user_id)).all(db).await?;
+    let mut roles: Vec<Role> = grants.iter().filter_map(|g| g.role.parse().ok()).collect();
+    roles.sort();
+    Ok(roles)
+}
+
+/// The caller plus the members of every team the caller manages or belongs to.
+async fn team_user_ids<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<Vec<Uuid>, AppError> {
+    let mut team_ids: BTreeSet<Uuid> = team::Entity::find()
+        .filter(team::Column::ManagerId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    team_ids.extend(
+        team_member::Entity::find()
+            .filter(team_member::Column::UserId.eq(user_id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| m.team_id),
+    );
+    let mut ids: BTreeSet<Uuid> = BTreeSet::from([user_id]);
+    if !team_ids.is_empty() {
+        ids.extend(
+            team_member::Entity::find()
+                .filter(team_member::Column::TeamId.is_in(team_ids.iter().copied()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|m| m.user_id),
+        );
+    }
+    Ok(ids.into_iter().collect())
+}
+
+/// Builds the actor for a user that is known to exist and be active.
+pub async fn actor_for_user<C: ConnectionTrait>(db: &C, u: &user::Model) -> Result<Actor, AppError> {
+    Ok(Actor {
+        principal: Principal::User(u.id),
+        org_id: u.organization_id,
+        roles: roles_of(db, u.id).await?,
+        team_user_ids: team_user_ids(db, u.id).await?,
+    })
+}
+
+/// Turns a bearer credential (a JWT or an API token) into an actor. Roles and the active flag
+/// are read now, so deactivation, revocation and role changes apply at once.
+pub async fn authenticate<C: ConnectionTrait>(db: &C, keys: &JwtKeys, bearer: &str) -> Result<Actor, AppError> {
+    if bearer.starts_with(API_TOKEN_PREFIX) {
+        let hash = hash_api_token(bearer);
+        let token = api_token::Entity::find()
+            .filter(api_token::Column::TokenHash.eq(hash))
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::Unauthenticated("unknown API token".into()))?;
+        if token.revoked_at.is_some() {
+            return Err(AppError::Unauthenticated("the API token was revoked".into()));
+        }
+        if token.expires_at.is_some_and(|e| e <= Utc::now()) {
+            return Err(AppError::Unauthenticated("the API token has expired".into()));
+        }
+        return Ok(Actor {
+            principal: Principal::ApiToken(token.id),
+            org_id: token.organization_id,
+            roles: parse_roles(&token.roles),
+            team_user_ids: vec![],
+        });
+    }
+    let claims = keys.verify(bearer)?;
+    let (Ok(user_id), Ok(org_id)) = (Uuid::parse_str(&claims.sub), Uuid::parse_str(&claims.org)) else {
+        return Err(AppError::Unauthenticated("invalid token subject".into()));
+    };
+    let u = user::Entity::find_by_id(user_id)
+        .filter(user::Column::OrganizationId.eq(org_id))
+        .one(db)
+        .await?
+        .filter(|u| u.active)
+        .ok_or_else(|| AppError::Unauthenticated("the user is unknown or deactivated".into()))?;
+    actor_for_user(db, &u).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(secret: &str, iss: &str, aud: &str) -> JwtKeys {
+        JwtKeys::new(&SecretString::from(secret.to_owned()), iss, aud, Duration::hours(1))
+    }
+
+    #[test]
+    fn a_token_verifies_only_with_its_secret_issuer_and_audience() {
+        let k = keys("s3cret", "baton", "baton");
+        let (t, _) = k.issue(Uuid::new_v4(), Uuid::new_v4()).unwrap();
+        assert!(k.verify(&t).is_ok());
+        assert!(keys("other", "baton", "baton").verify(&t).is_err());
+        assert!(keys("s3cret", "other", "baton").verify(&t).is_err());
+        assert!(keys("s3cret", "baton", "other").verify(&t).is_err());
+        assert!(k.verify("not.a.jwt").is_err());
+    }
+
+    #[test]
+    fn passwords_verify_against_their_hash_only() {
+        let h = hash_password("correct horse").unwrap();
+        assert!(verify_password("correct horse", &h));
+        assert!(!verify_password("wrong", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn api_token_secrets_are_random_and_hashed() {
+        let (a, ha) = new_api_token_secret();
+        let (b, _) = new_api_token_secret();
+        assert_ne!(a, b);
+        assert!(a.starts_with(API_TOKEN_PREFIX));
+        assert_eq!(hash_api_token(&a), ha);
+        assert_eq!(ha.len(), 64);
+    }
+}

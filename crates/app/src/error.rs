@@ -1,0 +1,74 @@
+//! The one error type of the application layer. The API maps each variant to one stable
+//! `extensions.code`.
+
+use baton_domain::Violation;
+use baton_domain::text::TextError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No, an invalid or an expired credential, or a deactivated user.
+    #[error("authentication required: {0}")]
+    Unauthenticated(String),
+    /// The caller's roles do not allow the action.
+    #[error("forbidden")]
+    Forbidden(Vec<String>),
+    /// The row does not exist, belongs to another organization, or lies outside the caller's scope.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// Malformed input, with the GraphQL field it came from.
+    #[error("{field} {message}")]
+    BadInput { field: String, message: String },
+    /// A stale `expectedVersion`, or an idempotency key reused with another payload.
+    #[error("{0}")]
+    Conflict(String),
+    /// Unmet hand-off rules or gates, all of them.
+    #[error("rule violation")]
+    Rule(Vec<Violation>),
+    /// Anything else; logged with the request id and never shown.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn bad_input(field: &str, message: impl Into<String>) -> Self {
+        AppError::BadInput { field: field.to_owned(), message: message.into() }
+    }
+
+    /// Maps a text parsing error onto the field it came from.
+    pub fn text(field: &'static str) -> impl Fn(TextError) -> AppError {
+        move |e| AppError::bad_input(field, e.to_string())
+    }
+
+    pub fn rule(rule: &'static str, reason: impl Into<String>) -> Self {
+        AppError::Rule(vec![Violation::new(rule, reason)])
+    }
+
+    pub fn stale(expected: i32, actual: i32) -> Self {
+        AppError::Conflict(format!(
+            "the object was changed meanwhile: you sent version {expected}, it is at version {actual}; reload and retry"
+        ))
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        AppError::Internal(anyhow::Error::new(e).context("database"))
+    }
+}
+
+impl From<sea_orm::TransactionError<AppError>> for AppError {
+    fn from(e: sea_orm::TransactionError<AppError>) -> Self {
+        match e {
+            sea_orm::TransactionError::Connection(db) => db.into(),
+            sea_orm::TransactionError::Transaction(app) => app,
+        }
+    }
+}
+
+/// Refuses a stale optimistic-concurrency version.
+pub fn check_version(expected: Option<i32>, actual: i32) -> Result<(), AppError> {
+    match expected {
+        Some(e) if e != actual => Err(AppError::stale(e, actual)),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,48 @@
+//! Keyset pagination. Ids are UUIDv7, so ordering by id orders by creation time; the cursor
+//! is the id of the last row seen.
+
+use crate::AppError;
+use uuid::Uuid;
+
+pub const DEFAULT_PAGE: u64 = 20;
+pub const MAX_PAGE: u64 = 100;
+
+/// A validated page request.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub first: u64,
+    pub after: Option<Uuid>,
+}
+
+impl PageRequest {
+    pub fn parse(first: Option<i32>, after: Option<&str>) -> Result<Self, AppError> {
+        let first = match first {
+            None => DEFAULT_PAGE,
+            Some(n) if (0..=MAX_PAGE as i32).contains(&n) => n as u64,
+            Some(_) => return Err(AppError::bad_input("first", format!("must be between 0 and {MAX_PAGE}"))),
+        };
+        let after = after.map(|c| Uuid::parse_str(c).map_err(|_| AppError::bad_input("after", "is not a cursor this API issued"))).transpose()?;
+        Ok(PageRequest { first, after })
+    }
+}
+
+/// One page of rows, newest first.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub has_next_page: bool,
+    pub total_count: u64,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from up to `first + 1` fetched rows.
+    pub fn from_fetched(mut rows: Vec<T>, req: PageRequest, total_count: u64) -> Self {
+        let has_next_page = rows.len() as u64 > req.first;
+        rows.truncate(req.first as usize);
+        Page { items: rows, has_next_page, total_count }
+    }
+
+    pub fn empty() -> Self {
+        Page { items: vec![], has_next_page: false, total_count: 0 }
+    }
+}

@@ -1,0 +1,28 @@
+//! The `opportunities` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+#[sea_orm(table_name = "opportunities")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub account_id: Uuid,
+    pub owner_id: Uuid,
+    pub lead_id: Option<Uuid>,
+    pub name: String,
+    pub stage: String,
+    pub estimated_value_minor: i64,
+    pub currency: String,
+    pub expected_close_date: Option<DateTimeUtc>,
+    pub probability: Option<i32>,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

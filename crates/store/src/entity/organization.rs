@@ -1,0 +1,26 @@
+//! The `organizations` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+#[sea_orm(table_name = "organizations")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub name: String,
+    pub currency: String,
+    pub enterprise_threshold_minor: i64,
+    pub discount_limit_rep_bp: i32,
+    pub discount_limit_manager_bp: i32,
+    pub first_contact_sla_hours: i32,
+    pub legal_review_sla_hours: i32,
+    pub round_robin_cursor: i64,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
