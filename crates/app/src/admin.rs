@@ -450,10 +450,10 @@ impl App {
             .await?)
     }
 
-    pub async fn team_members(&self, actor: &Actor, team_id: Uuid) -> Result<Vec<user::Model>, AppError> {
+    pub async fn team_members(&self, org: Uuid, team_id: Uuid) -> Result<Vec<user::Model>, AppError> {
         let ids: Vec<Uuid> = team_member::Entity::find()
             .filter(team_member::Column::TeamId.eq(team_id))
-            .filter(team_member::Column::OrganizationId.eq(actor.org_id))
+            .filter(team_member::Column::OrganizationId.eq(org))
             .all(&self.db)
             .await?
             .into_iter()
@@ -463,10 +463,10 @@ impl App {
     }
 
     /// The first team a user belongs to.
-    pub async fn team_of(&self, actor: &Actor, user_id: Uuid) -> Result<Option<team::Model>, AppError> {
+    pub async fn team_of(&self, org: Uuid, user_id: Uuid) -> Result<Option<team::Model>, AppError> {
         let m = team_member::Entity::find()
             .filter(team_member::Column::UserId.eq(user_id))
-            .filter(team_member::Column::OrganizationId.eq(actor.org_id))
+            .filter(team_member::Column::OrganizationId.eq(org))
             .order_by_asc(team_member::Column::TeamId)
             .one(&self.db)
             .await?;

@@ -8,6 +8,7 @@ pub mod actor;
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod blockers;
 pub mod error;
 pub mod leads;
 pub mod page;

@@ -1,1 +1,144 @@
-//! placeholder
+//! The `baton` server: configuration, logging, the axum router, and start-up and shutdown.
+//! `main.rs` holds the command line; this library lets end-to-end tests start the real server
+//! on port 0.
+
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod metrics;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::routing::get;
+use baton_api::{EventBus, Limits};
+use baton_app::App;
+use baton_app::auth::JwtKeys;
+use config::{Config, LogFormat, RunEnv};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// Installs the stderr logger once; later calls are no-ops.
+pub fn init_tracing(filter: &str, format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Pretty => builder.try_init(),
+    };
+}
+
+/// Connects, migrates, and builds the application handle.
+pub async fn open(cfg: &Config) -> anyhow::Result<App> {
+    let db = baton_store::connect(&cfg.database_url, cfg.db_max_connections)
+        .await
+        .with_context(|| format!("connecting to {}", baton_store::redact_url(&cfg.database_url)))?;
+    baton_store::migrate(&db).await.context("applying migrations")?;
+    let keys = JwtKeys::new(
+        &cfg.jwt_secret()?,
+        &cfg.jwt_issuer,
+        &cfg.jwt_audience,
+        chrono::Duration::minutes(cfg.token_ttl_minutes),
+    );
+    Ok(App::new(db, keys))
+}
+
+/// The router with every layer: request ids, tracing, CORS, body limit, timeout.
+pub fn router(cfg: &Config, app: App) -> Router {
+    let limits = Limits { depth: cfg.max_depth, complexity: cfg.max_complexity, introspection: cfg.introspection };
+    let schema = baton_api::build_schema(app.clone(), EventBus::default(), limits);
+    let state = http::AppState { app, schema, max_batch: cfg.max_batch, metrics: Arc::new(metrics::Metrics::default()) };
+    let cors = if cfg.cors_origins.is_empty() && cfg.env == RunEnv::Development {
+        CorsLayer::new().allow_origin(AllowOrigin::any())
+    } else {
+        let origins: Vec<HeaderValue> = cfg.cors_origins.iter().filter_map(|o| o.parse().ok()).collect();
+        CorsLayer::new().allow_origin(origins)
+    }
+    .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+    .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT]);
+    let x_request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/graphql", get(http::graphql_get).post(http::graphql_post))
+        .route("/graphql/ws", get(http::graphql_ws))
+        .route("/healthz", get(http::healthz))
+        .route("/readyz", get(http::readyz))
+        .route("/metrics", get(http::metrics))
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(cfg.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(cfg.request_timeout_secs)))
+        .layer(cors)
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let rid = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %rid)
+        }))
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+}
+
+/// A running server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub app: App,
+    shutdown: Option<oneshot::Sender<()>>,
+    join: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops accepting, lets in-flight requests finish, and waits.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = self.join.await;
+    }
+}
+
+/// Binds, migrates and serves in the background; the server stops on [`Running::stop`].
+pub async fn start(cfg: &Config) -> anyhow::Result<Running> {
+    let app = open(cfg).await?;
+    let listener = tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("binding {}", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    let router = router(cfg, app.clone());
+    let (tx, rx) = oneshot::channel::<()>();
+    let join = tokio::spawn(async move {
+        let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, "server stopped with an error");
+        }
+    });
+    Ok(Running { addr, app, shutdown: Some(tx), join })
+}
+
+/// Waits for SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

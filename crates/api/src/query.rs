@@ -1,0 +1,111 @@
+//! The root query: the caller, the directory, the department views and the getters.
+
+use crate::types::{Account, ApiToken, Lead, Opportunity, OrgSettings, Team, User};
+use crate::views::{CustomerSuccessView, FinanceView, LegalView, MarketingView, ProductView, SalesView};
+use crate::{Gql, actor, app};
+use async_graphql::{Context, ID, Object, Result};
+use baton_app::{AppError, parse_id};
+use baton_domain::permission::Action;
+
+/// Every read of Baton.
+pub struct Query;
+
+fn id_arg(field: &str, id: &ID) -> Result<uuid::Uuid> {
+    parse_id(field, id).gql()
+}
+
+/// Every read of Baton.
+#[Object]
+impl Query {
+    /// The caller.
+    async fn me(&self, ctx: &Context<'_>) -> Result<User> {
+        let a = actor(ctx)?;
+        let id = a.user_id().ok_or_else(|| crate::to_gql(AppError::NotFound("user (an API token is not a user)")))?;
+        Ok(User(app(ctx).user(a, id).await.gql()?))
+    }
+
+    /// Everyone in the caller's organization.
+    async fn users(&self, ctx: &Context<'_>) -> Result<Vec<User>> {
+        Ok(app(ctx).users(actor(ctx)?).await.gql()?.into_iter().map(User).collect())
+    }
+
+    /// The organization's teams.
+    async fn teams(&self, ctx: &Context<'_>) -> Result<Vec<Team>> {
+        Ok(app(ctx).teams(actor(ctx)?).await.gql()?.into_iter().map(Team).collect())
+    }
+
+    /// The organization's settings.
+    async fn org_settings(&self, ctx: &Context<'_>) -> Result<OrgSettings> {
+        Ok(OrgSettings(app(ctx).org_settings(actor(ctx)?).await.gql()?))
+    }
+
+    /// The organization's API tokens (ADMIN).
+    async fn api_tokens(&self, ctx: &Context<'_>) -> Result<Vec<ApiToken>> {
+        Ok(app(ctx).api_tokens(actor(ctx)?).await.gql()?.into_iter().map(ApiToken).collect())
+    }
+
+    /// The sales view (SDR, ACCOUNT_EXECUTIVE, SALES_MANAGER, ADMIN).
+    async fn sales_view(&self, ctx: &Context<'_>) -> Result<SalesView> {
+        Ok(SalesView { scope: actor(ctx)?.authorize(Action::SalesView).gql()? })
+    }
+
+    /// The marketing view (MARKETING, ADMIN).
+    async fn marketing_view(&self, ctx: &Context<'_>) -> Result<MarketingView> {
+        actor(ctx)?.authorize(Action::MarketingView).gql()?;
+        Ok(MarketingView)
+    }
+
+    /// The product view (PRODUCT, ADMIN).
+    async fn product_view(&self, ctx: &Context<'_>) -> Result<ProductView> {
+        actor(ctx)?.authorize(Action::ProductView).gql()?;
+        Ok(ProductView)
+    }
+
+    /// The customer success view (CUSTOMER_SUCCESS, CS_MANAGER, ADMIN).
+    async fn customer_success_view(&self, ctx: &Context<'_>) -> Result<CustomerSuccessView> {
+        actor(ctx)?.authorize(Action::CustomerSuccessView).gql()?;
+        Ok(CustomerSuccessView)
+    }
+
+    /// The legal view (LEGAL, ADMIN).
+    async fn legal_view(&self, ctx: &Context<'_>) -> Result<LegalView> {
+        actor(ctx)?.authorize(Action::LegalView).gql()?;
+        Ok(LegalView)
+    }
+
+    /// The finance view (FINANCE, ADMIN).
+    async fn finance_view(&self, ctx: &Context<'_>) -> Result<FinanceView> {
+        actor(ctx)?.authorize(Action::FinanceView).gql()?;
+        Ok(FinanceView)
+    }
+
+    /// Why the caller cannot do `action` to the object now; an empty list means it can.
+    async fn blockers(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The object the action would apply to.")] entity_id: ID,
+        #[graphql(desc = "The mutation's name, such as `convertLead`.")] action: String,
+    ) -> Result<Vec<String>> {
+        let a = actor(ctx)?;
+        let id = id_arg("entityId", &entity_id)?;
+        app(ctx).blockers(a, id, &action).await.gql()
+    }
+
+    /// A lead within the caller's scope.
+    async fn lead(&self, ctx: &Context<'_>, #[graphql(desc = "The lead's id.")] id: ID) -> Result<Option<Lead>> {
+        let a = actor(ctx)?;
+        Ok(app(ctx).lead(a, id_arg("id", &id)?).await.gql()?.map(Lead))
+    }
+
+    /// An account within the caller's scope.
+    async fn account(&self, ctx: &Context<'_>, #[graphql(desc = "The account's id.")] id: ID) -> Result<Option<Account>> {
+        let a = actor(ctx)?;
+        Ok(app(ctx).account(a, id_arg("id", &id)?).await.gql()?.map(Account))
+    }
+
+    /// An opportunity within the caller's scope.
+    async fn opportunity(&self, ctx: &Context<'_>, #[graphql(desc = "The opportunity's id.")] id: ID) -> Result<Option<Opportunity>> {
+        let a = actor(ctx)?;
+        Ok(app(ctx).opportunity(a, id_arg("id", &id)?).await.gql()?.map(Opportunity))
+    }
+}

@@ -1,0 +1,485 @@
+//! GraphQL object types. Each wraps a row the caller was allowed to see; links resolve
+//! through the per-request loaders or through scoped reads.
+
+use crate::enums::*;
+use crate::loaders::{AccountLoader, UserLoader, missing};
+use crate::{Gql, actor, app};
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use baton_app::entity::{account, api_token, contact, lead, opportunity, organization, team, user};
+use baton_app::leads::from_minor;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+/// Formats an id for the API.
+pub fn id(u: uuid::Uuid) -> ID {
+    ID(u.to_string())
+}
+
+/// An amount of money in a currency.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Money {
+    /// The amount, a decimal string such as "1200.50".
+    pub amount: Decimal,
+    /// The ISO-4217 currency code, such as "USD".
+    pub currency: String,
+}
+
+impl Money {
+    pub fn from_minor(minor: i64, currency: &str) -> Self {
+        Money { amount: from_minor(minor), currency: currency.to_owned() }
+    }
+}
+
+async fn load_user(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> Result<Option<User>> {
+    let Some(id) = id else { return Ok(None) };
+    let loader = ctx.data_opt::<DataLoader<UserLoader>>().ok_or_else(missing)?;
+    Ok(loader.load_one(id).await?.map(User))
+}
+
+/// A person who works in the organization.
+pub struct User(pub user::Model);
+
+/// A person who works in the organization.
+#[Object]
+impl User {
+    /// The user's id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    /// The display name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The login e-mail address, unique across organizations.
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    /// The roles the user holds now.
+    async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<Role>> {
+        Ok(app(ctx).roles(self.0.id).await.gql()?.into_iter().map(Role::from).collect())
+    }
+    /// False once an administrator deactivated the user; its tokens no longer work.
+    async fn active(&self) -> bool {
+        self.0.active
+    }
+    /// The first team the user belongs to.
+    async fn team(&self, ctx: &Context<'_>) -> Result<Option<Team>> {
+        Ok(app(ctx).team_of(self.0.organization_id, self.0.id).await.gql()?.map(Team))
+    }
+    /// Incremented on every change.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// When the user was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// A sales team with its manager.
+pub struct Team(pub team::Model);
+
+/// A sales team with its manager.
+#[Object]
+impl Team {
+    /// The team's id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    /// The team's name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Direct, channel or key account.
+    async fn kind(&self) -> TeamKind {
+        TeamKind::parse(&self.0.kind)
+    }
+    /// The manager, who sees the team's leads and pipeline.
+    async fn manager(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        load_user(ctx, Some(self.0.manager_id)).await
+    }
+    /// The members of the team.
+    async fn members(&self, ctx: &Context<'_>) -> Result<Vec<User>> {
+        Ok(app(ctx).team_members(self.0.organization_id, self.0.id).await.gql()?.into_iter().map(User).collect())
+    }
+}
+
+/// The organization's settings that rules depend on.
+pub struct OrgSettings(pub organization::Model);
+
+/// The organization's settings that rules depend on.
+#[Object]
+impl OrgSettings {
+    /// The organization's id.
+    async fn organization_id(&self) -> ID {
+        id(self.0.id)
+    }
+    /// The organization's name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The currency of quotes, contracts and invoices.
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+    /// At or above this estimated value an opportunity needs the IT, business and executive decision chain.
+    async fn enterprise_threshold(&self) -> Money {
+        Money::from_minor(self.0.enterprise_threshold_minor, &self.0.currency)
+    }
+    /// The discount (percent) a sales rep may give without approval.
+    async fn discount_limit_rep(&self) -> Decimal {
+        baton_app::admin::bp_to_percent(self.0.discount_limit_rep_bp)
+    }
+    /// The discount (percent) a sales manager may approve; finance approves any.
+    async fn discount_limit_manager(&self) -> Decimal {
+        baton_app::admin::bp_to_percent(self.0.discount_limit_manager_bp)
+    }
+    /// Hours within which a new lead must be contacted.
+    async fn first_contact_sla_hours(&self) -> i32 {
+        self.0.first_contact_sla_hours
+    }
+    /// Hours within which legal reviews a submitted contract.
+    async fn legal_review_sla_hours(&self) -> i32 {
+        self.0.legal_review_sla_hours
+    }
+    /// Incremented on every change; pass it as `expectedVersion`.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+}
+
+/// The result of a successful login.
+pub struct AuthPayload {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: user::Model,
+}
+
+/// The result of a successful login.
+#[Object]
+impl AuthPayload {
+    /// A JWT to send as `Authorization: Bearer <token>`.
+    async fn token(&self) -> &str {
+        &self.token
+    }
+    /// When the token stops working.
+    async fn expires_at(&self) -> DateTime<Utc> {
+        self.expires_at
+    }
+    /// The user who logged in.
+    async fn user(&self) -> User {
+        User(self.user.clone())
+    }
+}
+
+/// An API token for an integration.
+pub struct ApiToken(pub api_token::Model);
+
+/// An API token for an integration.
+#[Object]
+impl ApiToken {
+    /// The token's id (not its secret).
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    /// What the token is for.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The roles the token acts with.
+    async fn roles(&self) -> Vec<Role> {
+        baton_app::auth::parse_roles(&self.0.roles).into_iter().map(Role::from).collect()
+    }
+    /// When the token stops working, if ever.
+    async fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.0.expires_at
+    }
+    /// When the token was revoked, if it was.
+    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
+        self.0.revoked_at
+    }
+    /// When the token was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// A new API token and its secret.
+pub struct ApiTokenPayload {
+    pub token: api_token::Model,
+    pub secret: String,
+}
+
+/// A new API token and its secret.
+#[Object]
+impl ApiTokenPayload {
+    /// The token.
+    async fn api_token(&self) -> ApiToken {
+        ApiToken(self.token.clone())
+    }
+    /// The bearer secret. It is shown only once and stored only as a hash.
+    async fn secret(&self) -> &str {
+        &self.secret
+    }
+}
+
+/// A prospective customer, from capture to conversion.
+pub struct Lead(pub lead::Model);
+
+/// A prospective customer, from capture to conversion.
+#[Object]
+impl Lead {
+    /// The lead's id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    /// Where the lead stands.
+    async fn status(&self) -> LeadStatus {
+        baton_domain::lead::LeadStatus::parse(&self.0.status).map(LeadStatus::from).unwrap_or(LeadStatus::New)
+    }
+    /// The priority derived from BANT; null until qualified.
+    async fn priority(&self) -> Option<Priority> {
+        self.0.priority.as_deref().and_then(baton_domain::lead::Priority::parse).map(Priority::from)
+    }
+    /// The company's name.
+    async fn company_name(&self) -> &str {
+        &self.0.company_name
+    }
+    /// The contact person's name.
+    async fn contact_name(&self) -> &str {
+        &self.0.contact_name
+    }
+    /// The contact's e-mail address.
+    async fn contact_email(&self) -> Option<&str> {
+        self.0.contact_email.as_deref()
+    }
+    /// The contact's phone number.
+    async fn contact_phone(&self) -> Option<&str> {
+        self.0.contact_phone.as_deref()
+    }
+    /// The company's industry.
+    async fn industry(&self) -> Option<&str> {
+        self.0.industry.as_deref()
+    }
+    /// The company's number of employees.
+    async fn company_size(&self) -> Option<i32> {
+        self.0.company_size
+    }
+    /// Where the lead came from.
+    async fn source(&self) -> LeadSource {
+        baton_domain::lead::LeadSource::parse(&self.0.source).map(LeadSource::from).unwrap_or(LeadSource::SelfSignup)
+    }
+    /// The pain points the customer named.
+    async fn pain_points(&self) -> Option<&str> {
+        self.0.pain_points.as_deref()
+    }
+    /// BANT: the budget is confirmed (null until qualified).
+    async fn budget_confirmed(&self) -> Option<bool> {
+        self.0.budget_confirmed
+    }
+    /// BANT: a decision maker is involved (null until qualified).
+    async fn authority_confirmed(&self) -> Option<bool> {
+        self.0.authority_confirmed
+    }
+    /// BANT: the need is real (null until qualified).
+    async fn need_confirmed(&self) -> Option<bool> {
+        self.0.need_confirmed
+    }
+    /// BANT: when the customer plans to buy (null until qualified).
+    async fn timeline(&self) -> Option<PurchaseTimeline> {
+        self.0.timeline.as_deref().and_then(baton_domain::lead::PurchaseTimeline::parse).map(PurchaseTimeline::from)
+    }
+    /// Why the lead was disqualified.
+    async fn disqualification_reason(&self) -> Option<&str> {
+        self.0.disqualification_reason.as_deref()
+    }
+    /// The SDR who owns the lead; it keeps its owner after conversion.
+    async fn owner(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        load_user(ctx, self.0.owner_id).await
+    }
+    /// When the lead was first contacted.
+    async fn first_contacted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.first_contacted_at
+    }
+    /// When the lead was converted.
+    async fn converted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.converted_at
+    }
+    /// The account the lead was converted into, if the caller may see it.
+    async fn converted_account(&self, ctx: &Context<'_>) -> Result<Option<Account>> {
+        match self.0.converted_account_id {
+            Some(a) => Ok(app(ctx).account(actor(ctx)?, a).await.gql()?.map(Account)),
+            None => Ok(None),
+        }
+    }
+    /// The opportunity the lead was converted into, if the caller may see it.
+    async fn converted_opportunity(&self, ctx: &Context<'_>) -> Result<Option<Opportunity>> {
+        match self.0.converted_opportunity_id {
+            Some(o) => Ok(app(ctx).opportunity(actor(ctx)?, o).await.gql()?.map(Opportunity)),
+            None => Ok(None),
+        }
+    }
+    /// Other leads with the same e-mail address or company e-mail domain that the caller may see.
+    async fn possible_duplicates(&self, ctx: &Context<'_>) -> Result<Vec<Lead>> {
+        Ok(app(ctx).possible_duplicates(actor(ctx)?, &self.0).await.gql()?.into_iter().map(Lead).collect())
+    }
+    /// Incremented on every change; pass it as `expectedVersion`.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// When the lead was captured.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the lead last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// A customer company.
+pub struct Account(pub account::Model);
+
+/// A customer company.
+#[Object]
+impl Account {
+    /// The account's id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    /// The company's name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The company's e-mail domain.
+    async fn domain(&self) -> Option<&str> {
+        self.0.domain.as_deref()
+    }
+    /// The company's industry.
+    async fn industry(&self) -> Option<&str> {
+        self.0.industry.as_deref()
+    }
+    /// The people at the company and their part in the decision chain.
+    async fn contacts(&self, ctx: &Context<'_>) -> Result<Vec<Contact>> {
+        Ok(app(ctx).contacts_of(actor(ctx)?, self.0.id).await.gql()?.into_iter().map(Contact).collect())
+    }
+    /// The account executive responsible for the account.
+    async fn account_executive(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        load_user(ctx, self.0.account_executive_id).await
+    }
+    /// The customer success owner, once customer success took the account over.
+    async fn cs_owner(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        load_user(ctx, self.0.cs_owner_id).await
+    }
+    /// Incremented on every change.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// When the account was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// A person at a customer company.
+pub struct Contact(pub contact::Model);
+
+/// A person at a customer company.
+#[Object]
+impl Contact {
+    /// The contact's id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    /// The contact's name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The contact's e-mail address.
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    /// The contact's phone number.
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    /// The contact's part in the decision chain.
+    async fn role(&self) -> ContactRole {
+        ContactRole::parse(&self.0.role)
+    }
+    /// True when the contact may sign for the customer.
+    async fn decision_maker(&self) -> bool {
+        self.0.decision_maker
+    }
+    /// Incremented on every change.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+}
+
+/// A deal an account executive works towards a signed contract.
+pub struct Opportunity(pub opportunity::Model);
+
+/// A deal an account executive works towards a signed contract.
+#[Object]
+impl Opportunity {
+    /// The opportunity's id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    /// The opportunity's name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The sales stage.
+    async fn stage(&self) -> OpportunityStage {
+        OpportunityStage::parse(&self.0.stage)
+    }
+    /// The customer.
+    async fn account(&self, ctx: &Context<'_>) -> Result<Option<Account>> {
+        let loader = ctx.data_opt::<DataLoader<AccountLoader>>().ok_or_else(missing)?;
+        Ok(loader.load_one(self.0.account_id).await?.map(Account))
+    }
+    /// The account executive who owns the deal.
+    async fn owner(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        load_user(ctx, Some(self.0.owner_id)).await
+    }
+    /// The expected value of the deal.
+    async fn estimated_value(&self) -> Money {
+        Money::from_minor(self.0.estimated_value_minor, &self.0.currency)
+    }
+    /// When the deal is expected to close.
+    async fn expected_close_date(&self) -> Option<DateTime<Utc>> {
+        self.0.expected_close_date
+    }
+    /// The chance of winning, in percent.
+    async fn probability(&self) -> Option<i32> {
+        self.0.probability
+    }
+    /// Incremented on every change; pass it as `expectedVersion`.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// When the opportunity was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the opportunity last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// How many leads came from one source.
+#[derive(SimpleObject)]
+pub struct SourceCount {
+    /// The source.
+    pub source: LeadSource,
+    /// All leads from the source.
+    pub count: i64,
+    /// Leads from the source that were qualified (including those converted since).
+    pub qualified: i64,
+    /// Leads from the source that were converted into opportunities.
+    pub converted: i64,
+}

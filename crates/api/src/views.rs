@@ -1,0 +1,340 @@
+//! The six department views. Each root field authorizes once through the permission table and
+//! carries the caller's scope into its lists.
+
+use crate::enums::*;
+use crate::types::{Lead, Money, Opportunity, SourceCount};
+use crate::{Gql, actor, app};
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use baton_app::page::{Page, PageRequest};
+use baton_domain::Scope;
+use chrono::{DateTime, Utc};
+
+/// The extra field every connection carries.
+#[derive(SimpleObject)]
+pub struct TotalCount {
+    /// How many items match, across all pages.
+    pub total_count: i64,
+}
+
+/// A Relay connection over one page.
+pub type Conn<T> = Connection<String, T, TotalCount>;
+
+/// Builds a connection from a page of rows, with the id as cursor.
+pub fn connection<M, T>(page: Page<M>, key: impl Fn(&M) -> uuid::Uuid, wrap: impl Fn(M) -> T) -> Conn<T>
+where
+    T: async_graphql::OutputType,
+{
+    let mut c = Connection::with_additional_fields(false, page.has_next_page, TotalCount { total_count: page.total_count as i64 });
+    c.edges.extend(page.items.into_iter().map(|m| Edge::new(key(&m).to_string(), wrap(m))));
+    c
+}
+
+/// An empty connection, for views whose objects arrive with later features.
+pub fn empty<T: async_graphql::OutputType>() -> Conn<T> {
+    Connection::with_additional_fields(false, false, TotalCount { total_count: 0 })
+}
+
+/// The sales department's view: leads, pipeline, tasks, catalog and templates.
+pub struct SalesView {
+    pub scope: Scope,
+}
+
+/// The sales department's view: leads, pipeline, tasks, catalog and templates.
+#[Object]
+impl SalesView {
+    /// Leads under the caller's scope (own for reps, the team's for managers), newest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn leads(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only leads in this status; all statuses when absent.")] status: Option<LeadStatus>,
+        #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
+    ) -> Result<Conn<Lead>> {
+        let req = PageRequest::parse(first, after.as_deref()).gql()?;
+        let page = app(ctx).leads(actor(ctx)?, self.scope, status.map(Into::into), req).await.gql()?;
+        Ok(connection(page, |l| l.id, Lead))
+    }
+
+    /// Opportunities under the caller's scope, newest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn opportunities(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only opportunities in this stage; all stages when absent.")] stage: Option<OpportunityStage>,
+        #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
+    ) -> Result<Conn<Opportunity>> {
+        let req = PageRequest::parse(first, after.as_deref()).gql()?;
+        let page = app(ctx).opportunities(actor(ctx)?, self.scope, stage.map(|s| s.as_str()), req).await.gql()?;
+        Ok(connection(page, |o| o.id, Opportunity))
+    }
+
+    /// The caller's open tasks, due before the given time when one is given.
+    async fn tasks(
+        &self,
+        #[graphql(desc = "Only tasks due before this time.")] due_before: Option<DateTime<Utc>>,
+    ) -> Vec<Task> {
+        let _ = due_before;
+        vec![]
+    }
+
+    /// The product catalog that quotes are built from.
+    async fn products(&self) -> Vec<Product> {
+        vec![]
+    }
+
+    /// The contract templates legal maintains.
+    async fn contract_templates(&self) -> Vec<ContractTemplate> {
+        vec![]
+    }
+}
+
+/// The marketing department's view: campaigns and lead sources.
+pub struct MarketingView;
+
+/// The marketing department's view: campaigns and lead sources.
+#[Object]
+impl MarketingView {
+    /// Marketing campaigns.
+    async fn campaigns(&self) -> Vec<Campaign> {
+        vec![]
+    }
+    /// Leads per source, every source listed (zeros included).
+    async fn leads_by_source(&self, ctx: &Context<'_>) -> Result<Vec<SourceCount>> {
+        Ok(app(ctx)
+            .leads_by_source(actor(ctx)?)
+            .await
+            .gql()?
+            .into_iter()
+            .map(|s| SourceCount {
+                source: s.source.into(),
+                count: s.count as i64,
+                qualified: s.qualified as i64,
+                converted: s.converted as i64,
+            })
+            .collect())
+    }
+}
+
+/// The product department's view: feature requests with the revenue behind them.
+pub struct ProductView;
+
+/// The product department's view: feature requests with the revenue behind them.
+#[Object]
+impl ProductView {
+    /// Feature requests, ranked by revenue at stake.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn feature_requests(
+        &self,
+        #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
+    ) -> Result<Conn<FeatureRequest>> {
+        PageRequest::parse(first, after.as_deref()).gql()?;
+        Ok(empty())
+    }
+}
+
+/// The customer success view: incoming hand-offs and the accounts taken over.
+pub struct CustomerSuccessView;
+
+/// The customer success view: incoming hand-offs and the accounts taken over.
+#[Object]
+impl CustomerSuccessView {
+    /// Hand-off packages submitted to customer success, oldest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn incoming_handoffs(
+        &self,
+        #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
+    ) -> Result<Conn<HandoffPackage>> {
+        PageRequest::parse(first, after.as_deref()).gql()?;
+        Ok(empty())
+    }
+    /// Accounts customer success has taken over.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn accounts(
+        &self,
+        #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
+    ) -> Result<Conn<crate::types::Account>> {
+        PageRequest::parse(first, after.as_deref()).gql()?;
+        Ok(empty())
+    }
+}
+
+/// The legal department's view: the approval queue.
+pub struct LegalView;
+
+/// The legal department's view: the approval queue.
+#[Object]
+impl LegalView {
+    /// Contracts in legal review, oldest submission first.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn approval_queue(
+        &self,
+        #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
+    ) -> Result<Conn<Contract>> {
+        PageRequest::parse(first, after.as_deref()).gql()?;
+        Ok(empty())
+    }
+}
+
+/// The finance department's view: invoices and collections.
+pub struct FinanceView;
+
+/// The finance department's view: invoices and collections.
+#[Object]
+impl FinanceView {
+    /// Invoices, newest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn invoices(
+        &self,
+        #[graphql(desc = "Only invoices in this status.")] status: Option<InvoiceStatus>,
+        #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
+    ) -> Result<Conn<Invoice>> {
+        let _ = status;
+        PageRequest::parse(first, after.as_deref()).gql()?;
+        Ok(empty())
+    }
+    /// Receivables: outstanding, overdue, collection rate and aging.
+    async fn collections(&self, ctx: &Context<'_>) -> Result<Collections> {
+        let org = app(ctx).org_settings(actor(ctx)?).await.gql()?;
+        let zero = || Money::from_minor(0, &org.currency);
+        Ok(Collections {
+            outstanding: zero(),
+            overdue: zero(),
+            collection_rate: rust_decimal::Decimal::ZERO,
+            aging: ["CURRENT", "DAYS_1_30", "DAYS_31_60", "DAYS_61_90", "DAYS_90_PLUS"]
+                .into_iter()
+                .map(|b| AgingBucket { bucket: b.to_owned(), amount: zero(), count: 0 })
+                .collect(),
+        })
+    }
+}
+
+/// Receivables at a glance.
+#[derive(SimpleObject)]
+pub struct Collections {
+    /// Issued and not yet paid.
+    pub outstanding: Money,
+    /// Outstanding and past the due date.
+    pub overdue: Money,
+    /// Paid divided by invoiced (issued invoices); 0 when nothing was invoiced.
+    pub collection_rate: rust_decimal::Decimal,
+    /// Outstanding amounts in five buckets: CURRENT, DAYS_1_30, DAYS_31_60, DAYS_61_90, DAYS_90_PLUS.
+    pub aging: Vec<AgingBucket>,
+}
+
+/// Outstanding invoices of one age.
+#[derive(SimpleObject)]
+pub struct AgingBucket {
+    /// CURRENT (not yet due), DAYS_1_30, DAYS_31_60, DAYS_61_90 or DAYS_90_PLUS.
+    pub bucket: String,
+    /// The outstanding amount.
+    pub amount: Money,
+    /// How many invoices.
+    pub count: i32,
+}
+
+/// A task with a due date.
+#[derive(SimpleObject)]
+pub struct Task {
+    /// The task's id.
+    pub id: ID,
+    /// What to do.
+    pub title: String,
+    /// When it is due.
+    pub due_at: DateTime<Utc>,
+}
+
+/// A product of the catalog.
+#[derive(SimpleObject)]
+pub struct Product {
+    /// The product's id.
+    pub id: ID,
+    /// The product's name.
+    pub name: String,
+    /// The stock-keeping unit.
+    pub sku: String,
+    /// The plan tier, for tiered plans.
+    pub tier: Option<PlanTier>,
+    /// How the product is priced.
+    pub pricing_model: PricingModel,
+    /// The price per unit (per seat per month, per module per seat per month, or fixed).
+    pub unit_price: Money,
+}
+
+/// A standard contract template.
+#[derive(SimpleObject)]
+pub struct ContractTemplate {
+    /// The template's id.
+    pub id: ID,
+    /// The template's name.
+    pub name: String,
+    /// SAAS_SERVICE_AGREEMENT or CUSTOM_DEVELOPMENT.
+    pub kind: String,
+    /// The standard clauses.
+    pub clauses: Vec<TemplateClause>,
+}
+
+/// A clause of a template.
+#[derive(SimpleObject)]
+pub struct TemplateClause {
+    /// The clause key: scope, service_level, liability, data_protection, ip, payment_terms.
+    pub key: String,
+    /// The standard wording.
+    pub text: String,
+}
+
+/// A marketing campaign.
+#[derive(SimpleObject)]
+pub struct Campaign {
+    /// The campaign's id.
+    pub id: ID,
+    /// The campaign's name.
+    pub name: String,
+}
+
+/// A feature request filed by sales or customer success.
+#[derive(SimpleObject)]
+pub struct FeatureRequest {
+    /// The request's id.
+    pub id: ID,
+    /// What is asked for.
+    pub title: String,
+}
+
+/// A contract drafted from a template.
+#[derive(SimpleObject)]
+pub struct Contract {
+    /// The contract's id.
+    pub id: ID,
+    /// Where the contract stands.
+    pub status: ContractStatus,
+    /// Incremented on every change; an approval is bound to one version.
+    pub version: i32,
+}
+
+/// An invoice.
+#[derive(SimpleObject)]
+pub struct Invoice {
+    /// The invoice's id.
+    pub id: ID,
+    /// The invoice number, sequential per organization without gaps.
+    pub number: String,
+    /// Where the invoice stands.
+    pub status: InvoiceStatus,
+}
+
+/// A hand-off package from sales to customer success.
+#[derive(SimpleObject)]
+pub struct HandoffPackage {
+    /// The package's id.
+    pub id: ID,
+    /// Where the package stands.
+    pub status: HandoffStatus,
+}

@@ -1,0 +1,118 @@
+//! The command line: `serve`, `migrate`, `seed`, `token`, `schema`, `org create`.
+
+use crate::config::Settings;
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "baton", version, about = "Baton: the revenue team's hand-offs, enforced by a GraphQL backend")]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: Settings,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending migrations and serve HTTP and WebSocket.
+    Serve {
+        /// Seed the demo organization first.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Create the demo organization (idempotent).
+    Seed {
+        /// Seed the demo organization of the API contract.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Print a JWT for an existing user on stdout.
+    Token {
+        /// The user's e-mail address.
+        #[arg(long)]
+        email: String,
+    },
+    /// Print the GraphQL SDL on stdout.
+    Schema,
+    /// Manage organizations.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create an organization with its first administrator.
+    Create {
+        /// The organization's name.
+        #[arg(long)]
+        name: String,
+        /// The administrator's e-mail address.
+        #[arg(long)]
+        admin_email: String,
+        /// The administrator's password (at least 8 characters).
+        #[arg(long)]
+        admin_password: String,
+    },
+}
+
+fn print_demo_users() {
+    eprintln!("Demo organization \"{}\" is ready. Every user's password is `{}`:", baton_app::seed::DEMO_ORG, baton_app::seed::DEMO_PASSWORD);
+    for (email, name, role) in baton_app::seed::DEMO_USERS {
+        eprintln!("  {email:<24} {:<18} {name}", role.as_str());
+    }
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Schema = cli.command {
+        print!("{}", baton_api::sdl_of_code());
+        return Ok(());
+    }
+    let cfg = cli.settings.resolve()?;
+    crate::init_tracing(&cfg.log, cfg.log_format);
+    match cli.command {
+        Command::Schema => anyhow::Ok(()),
+        Command::Migrate => {
+            crate::open(&cfg).await?;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Command::Seed { demo } => {
+            anyhow::ensure!(demo, "only `baton seed --demo` exists");
+            let app = crate::open(&cfg).await?;
+            app.seed_demo().await.map_err(|e| anyhow::anyhow!("seeding: {e}"))?;
+            print_demo_users();
+            Ok(())
+        }
+        Command::Token { email } => {
+            let app = crate::open(&cfg).await?;
+            let token = app.token_for_email(&email).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Org { command: OrgCommand::Create { name, admin_email, admin_password } } => {
+            let app = crate::open(&cfg).await?;
+            let (org, admin) = app.create_org(&name, &admin_email, &admin_password).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            eprintln!("created organization {} ({}) with administrator {}", org.name, org.id, admin.email);
+            println!("{}", org.id);
+            Ok(())
+        }
+        Command::Serve { demo } => {
+            let running = crate::start(&cfg).await?;
+            if demo {
+                running.app.seed_demo().await.map_err(|e| anyhow::anyhow!("seeding: {e}"))?;
+                print_demo_users();
+            }
+            tracing::info!(addr = %running.addr, database = %baton_store::redact_url(&cfg.database_url), "baton is listening; GraphiQL at http://{}/graphql", running.addr);
+            crate::shutdown_signal().await;
+            running.stop().await;
+            Ok(())
+        }
+    }
+    .context("baton")
+}
