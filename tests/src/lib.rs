@@ -1,1 +1,186 @@
-//! placeholder
+//! The end-to-end harness: starts the real server on port 0 against a fresh SQLite file or a
+//! fresh PostgreSQL database, seeds the demo organization, and talks HTTP and WebSocket to it.
+//!
+//! PostgreSQL tests use `BATON_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`) to create one database per test.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+pub use baton_server::config::Config;
+
+/// The test secret; tests sign their own malformed tokens with it.
+pub const SECRET: &str = "an-end-to-end-test-secret-of-sufficient-length";
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// A server under test.
+pub struct TestApp {
+    pub base: String,
+    pub ws: String,
+    pub engine: Engine,
+    pub database_url: String,
+    pub http: reqwest::Client,
+    running: Option<baton_server::Running>,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(PathBuf),
+    Database { admin_url: String, name: String },
+}
+
+fn admin_pg_url() -> String {
+    std::env::var("BATON_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+async fn fresh_database(engine: Engine) -> (String, Cleanup) {
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    match engine {
+        Engine::Sqlite => {
+            let path = std::env::temp_dir().join(format!("baton-test-{tag}.db"));
+            (format!("sqlite://{}?mode=rwc", path.display()), Cleanup::File(path))
+        }
+        Engine::Postgres => {
+            use sea_orm::ConnectionTrait;
+            let admin_url = admin_pg_url();
+            let name = format!("baton_t_{tag}");
+            let admin = sea_orm::Database::connect(admin_url.as_str()).await.expect("PostgreSQL for tests is reachable");
+            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+            admin.close().await.ok();
+            let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin_url.clone());
+            (format!("{base}/{name}"), Cleanup::Database { admin_url, name })
+        }
+    }
+}
+
+/// Starts a server on a fresh database with the demo organization.
+pub async fn spawn_app(engine: Engine) -> TestApp {
+    spawn_app_with(engine, |_| {}).await
+}
+
+/// Starts a server on a fresh database, letting the test adjust the configuration.
+pub async fn spawn_app_with(engine: Engine, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let (database_url, cleanup) = fresh_database(engine).await;
+    let mut cfg = Config::for_tests(&database_url, SECRET).unwrap();
+    adjust(&mut cfg);
+    let running = baton_server::start(&cfg).await.expect("server starts");
+    running.app.seed_demo().await.expect("demo seed");
+    let addr = running.addr;
+    TestApp {
+        base: format!("http://{addr}"),
+        ws: format!("ws://{addr}/graphql/ws"),
+        engine,
+        database_url,
+        http: reqwest::Client::new(),
+        running: Some(running),
+        cleanup,
+    }
+}
+
+impl TestApp {
+    /// The application handle of the running server, for direct database checks.
+    pub fn app(&self) -> &baton_app::App {
+        &self.running.as_ref().unwrap().app
+    }
+
+    /// Posts one GraphQL operation and returns the whole JSON response.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut req = self.http.post(format!("{}/graphql", self.base)).json(&json!({ "query": query, "variables": variables }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap().json().await.unwrap()
+    }
+
+    /// Logs in a demo user (password `demo`) and returns the token.
+    pub async fn login(&self, email: &str) -> String {
+        self.login_with(email, "demo").await.unwrap_or_else(|| panic!("login as {email} failed"))
+    }
+
+    pub async fn login_with(&self, email: &str, password: &str) -> Option<String> {
+        let r = self
+            .gql(None, "mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }", json!({"e": email, "p": password}))
+            .await;
+        r["data"]["login"]["token"].as_str().map(str::to_owned)
+    }
+
+    /// The id of a demo user.
+    pub async fn user_id(&self, token: &str, email: &str) -> String {
+        let r = self.gql(Some(token), "{ users { id email } }", json!({})).await;
+        r["data"]["users"].as_array().unwrap().iter().find(|u| u["email"] == email).unwrap()["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Counts the rows of a table, straight from the database.
+    pub async fn count(&self, table: &str) -> i64 {
+        use sea_orm::{ConnectionTrait, Statement};
+        let db = &self.app().db;
+        let row = db
+            .query_one_raw(Statement::from_string(db.get_database_backend(), format!("SELECT COUNT(*) AS n FROM {table}")))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    }
+
+    /// Runs a statement straight on the database (to tamper or inspect).
+    pub async fn exec(&self, sql: &str) {
+        use sea_orm::ConnectionTrait;
+        self.app().db.execute_unprepared(sql).await.unwrap();
+    }
+
+    /// Stops the server and drops its database.
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            let db = r.app.db.clone();
+            r.stop().await;
+            db.close().await.ok();
+        }
+        match &self.cleanup {
+            Cleanup::File(p) => {
+                for suffix in ["", "-wal", "-shm", ".jwt-secret"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
+                }
+            }
+            Cleanup::Database { admin_url, name } => {
+                use sea_orm::ConnectionTrait;
+                if let Ok(admin) = sea_orm::Database::connect(admin_url.as_str()).await {
+                    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                    admin.close().await.ok();
+                }
+            }
+        }
+    }
+}
+
+/// The error code of the first error of a response.
+pub fn code(r: &Value) -> &str {
+    r["errors"][0]["extensions"]["code"].as_str().unwrap_or("<no error>")
+}
+
+/// Declares one test body run on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! both {
+    ($(#[$m:meta])* $name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let f = $body;
+                f($crate::Engine::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let f = $body;
+                f($crate::Engine::Postgres).await;
+            }
+        }
+    };
+}

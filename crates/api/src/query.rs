@@ -91,21 +91,21 @@ impl Query {
         app(ctx).blockers(a, id, &action).await.gql()
     }
 
-    /// A lead within the caller's scope.
+    /// A lead within the caller's scope; NOT_FOUND when it does not exist, belongs to another organization or lies outside the caller's scope.
     async fn lead(&self, ctx: &Context<'_>, #[graphql(desc = "The lead's id.")] id: ID) -> Result<Option<Lead>> {
         let a = actor(ctx)?;
-        Ok(app(ctx).lead(a, id_arg("id", &id)?).await.gql()?.map(Lead))
+        Ok(Some(Lead(app(ctx).lead(a, id_arg("id", &id)?).await.gql()?.ok_or(AppError::NotFound("lead")).gql()?)))
     }
 
-    /// An account within the caller's scope.
+    /// An account within the caller's scope; NOT_FOUND otherwise.
     async fn account(&self, ctx: &Context<'_>, #[graphql(desc = "The account's id.")] id: ID) -> Result<Option<Account>> {
         let a = actor(ctx)?;
-        Ok(app(ctx).account(a, id_arg("id", &id)?).await.gql()?.map(Account))
+        Ok(Some(Account(app(ctx).account(a, id_arg("id", &id)?).await.gql()?.ok_or(AppError::NotFound("account")).gql()?)))
     }
 
-    /// An opportunity within the caller's scope.
+    /// An opportunity within the caller's scope; NOT_FOUND otherwise.
     async fn opportunity(&self, ctx: &Context<'_>, #[graphql(desc = "The opportunity's id.")] id: ID) -> Result<Option<Opportunity>> {
         let a = actor(ctx)?;
-        Ok(app(ctx).opportunity(a, id_arg("id", &id)?).await.gql()?.map(Opportunity))
+        Ok(Some(Opportunity(app(ctx).opportunity(a, id_arg("id", &id)?).await.gql()?.ok_or(AppError::NotFound("opportunity")).gql()?)))
     }
 }
