@@ -4,35 +4,79 @@
 use crate::enums::*;
 use crate::types::{Lead, Money, Opportunity, SourceCount};
 use crate::{Gql, actor, app};
-use async_graphql::connection::{Connection, Edge};
+use async_graphql::connection::PageInfo;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use baton_app::page::{Page, PageRequest};
 use baton_domain::Scope;
 use chrono::{DateTime, Utc};
 
-/// The extra field every connection carries.
+/// A page of a list: a Relay connection with the total count.
 #[derive(SimpleObject)]
-pub struct TotalCount {
+#[graphql(
+    concrete(name = "LeadConnection", params(Lead)),
+    concrete(name = "OpportunityConnection", params(Opportunity)),
+    concrete(name = "AccountConnection", params(crate::types::Account)),
+    concrete(name = "ContractConnection", params(Contract)),
+    concrete(name = "InvoiceConnection", params(Invoice)),
+    concrete(name = "HandoffPackageConnection", params(HandoffPackage)),
+    concrete(name = "FeatureRequestConnection", params(FeatureRequest))
+)]
+pub struct Conn<T: async_graphql::OutputType>
+where
+    Edge<T>: async_graphql::OutputType,
+{
+    /// The items of this page, each with its cursor.
+    pub edges: Vec<Edge<T>>,
+    /// Where this page stands in the whole list.
+    pub page_info: PageInfo,
     /// How many items match, across all pages.
     pub total_count: i64,
 }
 
-/// A Relay connection over one page.
-pub type Conn<T> = Connection<String, T, TotalCount>;
+/// One item of a page and its cursor.
+#[derive(SimpleObject)]
+#[graphql(
+    concrete(name = "LeadEdge", params(Lead)),
+    concrete(name = "OpportunityEdge", params(Opportunity)),
+    concrete(name = "AccountEdge", params(crate::types::Account)),
+    concrete(name = "ContractEdge", params(Contract)),
+    concrete(name = "InvoiceEdge", params(Invoice)),
+    concrete(name = "HandoffPackageEdge", params(HandoffPackage)),
+    concrete(name = "FeatureRequestEdge", params(FeatureRequest))
+)]
+pub struct Edge<T: async_graphql::OutputType> {
+    /// The cursor to pass as `after` to continue after this item.
+    pub cursor: String,
+    /// The item.
+    pub node: T,
+}
 
 /// Builds a connection from a page of rows, with the id as cursor.
 pub fn connection<M, T>(page: Page<M>, key: impl Fn(&M) -> uuid::Uuid, wrap: impl Fn(M) -> T) -> Conn<T>
 where
     T: async_graphql::OutputType,
+    Edge<T>: async_graphql::OutputType,
 {
-    let mut c = Connection::with_additional_fields(false, page.has_next_page, TotalCount { total_count: page.total_count as i64 });
-    c.edges.extend(page.items.into_iter().map(|m| Edge::new(key(&m).to_string(), wrap(m))));
-    c
+    let edges: Vec<Edge<T>> = page.items.into_iter().map(|m| Edge { cursor: key(&m).to_string(), node: wrap(m) }).collect();
+    Conn {
+        page_info: PageInfo {
+            has_previous_page: false,
+            has_next_page: page.has_next_page,
+            start_cursor: edges.first().map(|e| e.cursor.clone()),
+            end_cursor: edges.last().map(|e| e.cursor.clone()),
+        },
+        edges,
+        total_count: page.total_count as i64,
+    }
 }
 
 /// An empty connection, for views whose objects arrive with later features.
-pub fn empty<T: async_graphql::OutputType>() -> Conn<T> {
-    Connection::with_additional_fields(false, false, TotalCount { total_count: 0 })
+pub fn empty<T: async_graphql::OutputType>() -> Conn<T>
+where
+    Edge<T>: async_graphql::OutputType,
+{
+    let page_info = PageInfo { has_previous_page: false, has_next_page: false, start_cursor: None, end_cursor: None };
+    Conn { edges: vec![], page_info, total_count: 0 }
 }
 
 /// The sales department's view: leads, pipeline, tasks, catalog and templates.
