@@ -9,6 +9,7 @@ pub mod error;
 pub mod loaders;
 pub mod mutation;
 pub mod query;
+pub mod scalars;
 pub mod subscription;
 pub mod types;
 pub mod views;

@@ -6,7 +6,7 @@ use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, InputObject, MergedObject, Object, Result, SimpleObject};
 use baton_app::{admin, leads, parse_id};
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
+use crate::scalars::Decimal;
 
 fn id_arg(field: &str, id: &ID) -> Result<uuid::Uuid> {
     parse_id(field, id).gql()
@@ -149,9 +149,9 @@ impl IdentityMutation {
         let p = admin::SettingsPatch {
             name: input.name,
             currency: input.currency,
-            enterprise_threshold: input.enterprise_threshold,
-            discount_limit_rep: input.discount_limit_rep,
-            discount_limit_manager: input.discount_limit_manager,
+            enterprise_threshold: input.enterprise_threshold.map(|d| d.0),
+            discount_limit_rep: input.discount_limit_rep.map(|d| d.0),
+            discount_limit_manager: input.discount_limit_manager.map(|d| d.0),
             first_contact_sla_hours: input.first_contact_sla_hours,
             legal_review_sla_hours: input.legal_review_sla_hours,
             expected_version: input.expected_version,
@@ -388,7 +388,7 @@ impl LeadMutation {
         let c = leads::ConvertInput {
             account_executive_id: id_arg("accountExecutiveId", &input.account_executive_id)?,
             opportunity_name: input.opportunity_name,
-            estimated_value: input.estimated_value.amount,
+            estimated_value: input.estimated_value.amount.0,
             currency: input.estimated_value.currency,
             account_id: input.account_id.as_ref().map(|x| id_arg("accountId", x)).transpose()?,
             expected_close_date: input.expected_close_date,

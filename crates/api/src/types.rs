@@ -9,7 +9,7 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use baton_app::entity::{account, api_token, contact, lead, opportunity, organization, team, user};
 use baton_app::leads::from_minor;
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
+use crate::scalars::Decimal;
 
 /// Formats an id for the API.
 pub fn id(u: uuid::Uuid) -> ID {
@@ -27,7 +27,7 @@ pub struct Money {
 
 impl Money {
     pub fn from_minor(minor: i64, currency: &str) -> Self {
-        Money { amount: from_minor(minor), currency: currency.to_owned() }
+        Money { amount: Decimal(from_minor(minor)), currency: currency.to_owned() }
     }
 }
 
@@ -129,11 +129,11 @@ impl OrgSettings {
     }
     /// The discount (percent) a sales rep may give without approval.
     async fn discount_limit_rep(&self) -> Decimal {
-        baton_app::admin::bp_to_percent(self.0.discount_limit_rep_bp)
+        Decimal(baton_app::admin::bp_to_percent(self.0.discount_limit_rep_bp))
     }
     /// The discount (percent) a sales manager may approve; finance approves any.
     async fn discount_limit_manager(&self) -> Decimal {
-        baton_app::admin::bp_to_percent(self.0.discount_limit_manager_bp)
+        Decimal(baton_app::admin::bp_to_percent(self.0.discount_limit_manager_bp))
     }
     /// Hours within which a new lead must be contacted.
     async fn first_contact_sla_hours(&self) -> i32 {

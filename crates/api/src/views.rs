@@ -2,6 +2,7 @@
 //! carries the caller's scope into its lists.
 
 use crate::enums::*;
+use crate::scalars::Decimal;
 use crate::types::{Lead, Money, Opportunity, SourceCount};
 use crate::{Gql, actor, app};
 use async_graphql::connection::PageInfo;
@@ -251,7 +252,7 @@ impl FinanceView {
         Ok(Collections {
             outstanding: zero(),
             overdue: zero(),
-            collection_rate: rust_decimal::Decimal::ZERO,
+            collection_rate: Decimal(rust_decimal::Decimal::ZERO),
             aging: ["CURRENT", "DAYS_1_30", "DAYS_31_60", "DAYS_61_90", "DAYS_90_PLUS"]
                 .into_iter()
                 .map(|b| AgingBucket { bucket: b.to_owned(), amount: zero(), count: 0 })
@@ -268,7 +269,7 @@ pub struct Collections {
     /// Outstanding and past the due date.
     pub overdue: Money,
     /// Paid divided by invoiced (issued invoices); 0 when nothing was invoiced.
-    pub collection_rate: rust_decimal::Decimal,
+    pub collection_rate: Decimal,
     /// Outstanding amounts in five buckets: CURRENT, DAYS_1_30, DAYS_31_60, DAYS_61_90, DAYS_90_PLUS.
     pub aging: Vec<AgingBucket>,
 }
