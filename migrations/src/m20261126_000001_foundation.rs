@@ -52,7 +52,14 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("ix_users_org").table("users").col("organization_id").to_owned()).await?;
+        m.create_index(
+            Index::create()
+                .name("ix_users_org")
+                .table("users")
+                .col("organization_id")
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -134,7 +141,12 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(
-            Index::create().name("ix_audit_entity").table("audit_log").col("organization_id").col("entity_id").to_owned(),
+            Index::create()
+                .name("ix_audit_entity")
+                .table("audit_log")
+                .col("organization_id")
+                .col("entity_id")
+                .to_owned(),
         )
         .await?;
 
@@ -158,7 +170,14 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("ix_accounts_org").table("accounts").col("organization_id").to_owned()).await?;
+        m.create_index(
+            Index::create()
+                .name("ix_accounts_org")
+                .table("accounts")
+                .col("organization_id")
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -179,7 +198,14 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("ix_contacts_account").table("contacts").col("account_id").to_owned()).await?;
+        m.create_index(
+            Index::create()
+                .name("ix_contacts_account")
+                .table("contacts")
+                .col("account_id")
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -205,7 +231,12 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(
-            Index::create().name("ix_opportunities_org_owner").table("opportunities").col("organization_id").col("owner_id").to_owned(),
+            Index::create()
+                .name("ix_opportunities_org_owner")
+                .table("opportunities")
+                .col("organization_id")
+                .col("owner_id")
+                .to_owned(),
         )
         .await?;
 
@@ -242,13 +273,41 @@ impl MigrationTrait for Migration {
                 .foreign_key(&mut org("leads"))
                 .foreign_key(&mut fk("leads", "owner_id", "users"))
                 .foreign_key(&mut fk("leads", "converted_account_id", "accounts"))
-                .foreign_key(&mut fk("leads", "converted_opportunity_id", "opportunities"))
+                .foreign_key(&mut fk(
+                    "leads",
+                    "converted_opportunity_id",
+                    "opportunities",
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("ix_leads_org_owner").table("leads").col("organization_id").col("owner_id").to_owned()).await?;
-        m.create_index(Index::create().name("ix_leads_org_email").table("leads").col("organization_id").col("contact_email").to_owned()).await?;
-        m.create_index(Index::create().name("ix_leads_org_domain").table("leads").col("organization_id").col("email_domain").to_owned()).await?;
+        m.create_index(
+            Index::create()
+                .name("ix_leads_org_owner")
+                .table("leads")
+                .col("organization_id")
+                .col("owner_id")
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_leads_org_email")
+                .table("leads")
+                .col("organization_id")
+                .col("contact_email")
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_leads_org_domain")
+                .table("leads")
+                .col("organization_id")
+                .col("email_domain")
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -272,8 +331,18 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for t in [
-            "activities", "leads", "opportunities", "contacts", "accounts", "audit_log", "api_tokens",
-            "team_members", "teams", "role_grants", "users", "organizations",
+            "activities",
+            "leads",
+            "opportunities",
+            "contacts",
+            "accounts",
+            "audit_log",
+            "api_tokens",
+            "team_members",
+            "teams",
+            "role_grants",
+            "users",
+            "organizations",
         ] {
             m.drop_table(Table::drop().table(t).to_owned()).await?;
         }

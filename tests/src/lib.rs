@@ -38,7 +38,8 @@ enum Cleanup {
 }
 
 fn admin_pg_url() -> String {
-    std::env::var("BATON_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("BATON_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 async fn fresh_database(engine: Engine) -> (String, Cleanup) {
@@ -46,17 +47,31 @@ async fn fresh_database(engine: Engine) -> (String, Cleanup) {
     match engine {
         Engine::Sqlite => {
             let path = std::env::temp_dir().join(format!("baton-test-{tag}.db"));
-            (format!("sqlite://{}?mode=rwc", path.display()), Cleanup::File(path))
+            (
+                format!("sqlite://{}?mode=rwc", path.display()),
+                Cleanup::File(path),
+            )
         }
         Engine::Postgres => {
             use sea_orm::ConnectionTrait;
             let admin_url = admin_pg_url();
             let name = format!("baton_t_{tag}");
-            let admin = sea_orm::Database::connect(admin_url.as_str()).await.expect("PostgreSQL for tests is reachable");
-            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+            let admin = sea_orm::Database::connect(admin_url.as_str())
+                .await
+                .expect("PostgreSQL for tests is reachable");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
             admin.close().await.ok();
-            let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin_url.clone());
-            (format!("{base}/{name}"), Cleanup::Database { admin_url, name })
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_owned())
+                .unwrap_or(admin_url.clone());
+            (
+                format!("{base}/{name}"),
+                Cleanup::Database { admin_url, name },
+            )
         }
     }
 }
@@ -93,7 +108,10 @@ impl TestApp {
 
     /// Posts one GraphQL operation and returns the whole JSON response.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        let mut req = self.http.post(format!("{}/graphql", self.base)).json(&json!({ "query": query, "variables": variables }));
+        let mut req = self
+            .http
+            .post(format!("{}/graphql", self.base))
+            .json(&json!({ "query": query, "variables": variables }));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -102,20 +120,36 @@ impl TestApp {
 
     /// Logs in a demo user (password `demo`) and returns the token.
     pub async fn login(&self, email: &str) -> String {
-        self.login_with(email, "demo").await.unwrap_or_else(|| panic!("login as {email} failed"))
+        self.login_with(email, "demo")
+            .await
+            .unwrap_or_else(|| panic!("login as {email} failed"))
     }
 
     pub async fn login_with(&self, email: &str, password: &str) -> Option<String> {
         let r = self
-            .gql(None, "mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }", json!({"e": email, "p": password}))
+            .gql(
+                None,
+                "mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }",
+                json!({"e": email, "p": password}),
+            )
             .await;
         r["data"]["login"]["token"].as_str().map(str::to_owned)
     }
 
     /// The id of a demo user.
     pub async fn user_id(&self, token: &str, email: &str) -> String {
-        let r = self.gql(Some(token), "{ users { id email } }", json!({})).await;
-        r["data"]["users"].as_array().unwrap().iter().find(|u| u["email"] == email).unwrap()["id"].as_str().unwrap().to_owned()
+        let r = self
+            .gql(Some(token), "{ users { id email } }", json!({}))
+            .await;
+        r["data"]["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["email"] == email)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     /// Counts the rows of a table, straight from the database.
@@ -123,7 +157,10 @@ impl TestApp {
         use sea_orm::{ConnectionTrait, Statement};
         let db = &self.app().db;
         let row = db
-            .query_one_raw(Statement::from_string(db.get_database_backend(), format!("SELECT COUNT(*) AS n FROM {table}")))
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
             .await
             .unwrap()
             .unwrap();
@@ -152,7 +189,9 @@ impl TestApp {
             Cleanup::Database { admin_url, name } => {
                 use sea_orm::ConnectionTrait;
                 if let Ok(admin) = sea_orm::Database::connect(admin_url.as_str()).await {
-                    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
                     admin.close().await.ok();
                 }
             }
@@ -162,7 +201,9 @@ impl TestApp {
 
 /// The error code of the first error of a response.
 pub fn code(r: &Value) -> &str {
-    r["errors"][0]["extensions"]["code"].as_str().unwrap_or("<no error>")
+    r["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("<no error>")
 }
 
 /// Declares one test body run on SQLite and on PostgreSQL.

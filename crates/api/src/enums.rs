@@ -1,8 +1,8 @@
 //! GraphQL enums, mirroring the domain's enums (only this crate derives GraphQL traits).
 
 use async_graphql::Enum;
-use baton_domain::lead as d;
 use baton_domain::Role as DRole;
+use baton_domain::lead as d;
 
 /// Declares a GraphQL enum mirroring a domain enum, with conversions both ways.
 macro_rules! mirror {

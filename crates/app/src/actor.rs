@@ -2,8 +2,8 @@
 //! database on this request.
 
 use crate::AppError;
-use baton_domain::permission::{self, Action, Scope};
 use baton_domain::Role;
+use baton_domain::permission::{self, Action, Scope};
 use uuid::Uuid;
 
 /// The authenticated principal.

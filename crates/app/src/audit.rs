@@ -18,15 +18,24 @@ pub struct AuditActor {
 impl From<&Actor> for AuditActor {
     fn from(a: &Actor) -> Self {
         match a.principal {
-            Principal::User(id) => AuditActor { id: Some(id), kind: "user" },
-            Principal::ApiToken(id) => AuditActor { id: Some(id), kind: "api_token" },
+            Principal::User(id) => AuditActor {
+                id: Some(id),
+                kind: "user",
+            },
+            Principal::ApiToken(id) => AuditActor {
+                id: Some(id),
+                kind: "api_token",
+            },
         }
     }
 }
 
 impl AuditActor {
     /// Operator commands run from the command line (`baton org create`, `baton seed`).
-    pub const SYSTEM: AuditActor = AuditActor { id: None, kind: "system" };
+    pub const SYSTEM: AuditActor = AuditActor {
+        id: None,
+        kind: "system",
+    };
 }
 
 fn snapshot<T: Serialize>(v: Option<&T>) -> Option<serde_json::Value> {

@@ -2,14 +2,19 @@
 
 use crate::leads::gate_lead;
 use crate::{Actor, App, AppError};
+use baton_domain::Role;
 use baton_domain::lead::{self as rules, ConversionFacts, LeadStatus, Priority};
 use baton_domain::permission::Action;
-use baton_domain::Role;
 use uuid::Uuid;
 
 impl App {
     /// Every reason the caller cannot do `action` to the entity now; empty when it can.
-    pub async fn blockers(&self, actor: &Actor, entity_id: Uuid, action: &str) -> Result<Vec<String>, AppError> {
+    pub async fn blockers(
+        &self,
+        actor: &Actor,
+        entity_id: Uuid,
+        action: &str,
+    ) -> Result<Vec<String>, AppError> {
         let act = Action::from_name(action)
             .filter(|a| {
                 matches!(
@@ -22,7 +27,12 @@ impl App {
                         | Action::ConvertLead
                 )
             })
-            .ok_or_else(|| AppError::bad_input("action", format!("`{action}` is not an action blockers can check")))?;
+            .ok_or_else(|| {
+                AppError::bad_input(
+                    "action",
+                    format!("`{action}` is not an action blockers can check"),
+                )
+            })?;
         let lead = match gate_lead(&self.db, actor, entity_id, act).await {
             Ok(l) => l,
             Err(AppError::Forbidden(reasons)) => return Ok(reasons),
@@ -43,6 +53,11 @@ impl App {
             })
             .map(|_| ()),
         };
-        Ok(verdict.err().unwrap_or_default().into_iter().map(|v| format!("{}: {}", v.rule, v.reason)).collect())
+        Ok(verdict
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| format!("{}: {}", v.rule, v.reason))
+            .collect())
     }
 }

@@ -2,18 +2,22 @@
 //! conversion into an account, a contact and an opportunity.
 
 use crate::error::check_version;
-use crate::{Actor, AppError, App, audit};
+use crate::{Actor, App, AppError, audit};
 use anyhow::Context;
-use baton_domain::lead::{self as rules_lead, Bant, ConversionFacts, LeadSource, LeadStatus, PurchaseTimeline};
+use baton_domain::lead::{
+    self as rules_lead, Bant, ConversionFacts, LeadSource, LeadStatus, PurchaseTimeline,
+};
 use baton_domain::permission::Action;
 use baton_domain::text::{self, Email, LONG_TEXT_MAX, SHORT_TEXT_MAX};
 use baton_domain::{Money, Role};
-use baton_store::entity::{account, activity, contact, lead, opportunity, organization, role_grant, user};
+use baton_store::entity::{
+    account, activity, contact, lead, opportunity, organization, role_grant, user,
+};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -83,7 +87,8 @@ fn phone_field(s: Option<&str>) -> Result<Option<String>, AppError> {
     let p = text::optional(s, 50).map_err(AppError::text("contactPhone"))?;
     if let Some(p) = &p {
         let ok = p.chars().any(|c| c.is_ascii_digit())
-            && p.chars().all(|c| c.is_ascii_digit() || " +-().x/".contains(c));
+            && p.chars()
+                .all(|c| c.is_ascii_digit() || " +-().x/".contains(c));
         if !ok {
             return Err(AppError::bad_input("contactPhone", "is not a phone number"));
         }
@@ -101,7 +106,12 @@ fn company_size_field(n: Option<i32>) -> Result<Option<i32>, AppError> {
 /// Loads a lead of the caller's organization and applies the gate for `action`: the row
 /// must be readable by the caller (else NOT_FOUND) and inside the action's scope (else
 /// FORBIDDEN). Roles that may never do the action get FORBIDDEN before any lookup.
-pub async fn gate_lead<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid, action: Action) -> Result<lead::Model, AppError> {
+pub async fn gate_lead<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    action: Action,
+) -> Result<lead::Model, AppError> {
     let scope = actor.authorize(action)?;
     let row = lead::Entity::find_by_id(id)
         .filter(lead::Column::OrganizationId.eq(actor.org_id))
@@ -132,7 +142,11 @@ fn rule_err(v: Vec<baton_domain::Violation>) -> AppError {
     AppError::Rule(v)
 }
 
-async fn user_in_org<C: ConnectionTrait>(db: &C, org: Uuid, id: Uuid) -> Result<user::Model, AppError> {
+async fn user_in_org<C: ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    id: Uuid,
+) -> Result<user::Model, AppError> {
     user::Entity::find_by_id(id)
         .filter(user::Column::OrganizationId.eq(org))
         .one(db)
@@ -140,7 +154,10 @@ async fn user_in_org<C: ConnectionTrait>(db: &C, org: Uuid, id: Uuid) -> Result<
         .ok_or(AppError::NotFound("user"))
 }
 
-async fn sdr_round_robin(txn: &DatabaseTransaction, org_id: Uuid) -> Result<Option<Uuid>, AppError> {
+async fn sdr_round_robin(
+    txn: &DatabaseTransaction,
+    org_id: Uuid,
+) -> Result<Option<Uuid>, AppError> {
     let sdr_ids: Vec<Uuid> = role_grant::Entity::find()
         .filter(role_grant::Column::OrganizationId.eq(org_id))
         .filter(role_grant::Column::Role.eq(Role::Sdr.as_str()))
@@ -161,7 +178,10 @@ async fn sdr_round_robin(txn: &DatabaseTransaction, org_id: Uuid) -> Result<Opti
     if active.is_empty() {
         return Ok(None);
     }
-    let org = organization::Entity::find_by_id(org_id).one(txn).await?.context("organization row")?;
+    let org = organization::Entity::find_by_id(org_id)
+        .one(txn)
+        .await?
+        .context("organization row")?;
     let cursor = org.round_robin_cursor;
     let pick = active.swap_remove((cursor.rem_euclid(active.len() as i64)) as usize);
     let mut am = org.into_active_model();
@@ -173,14 +193,22 @@ async fn sdr_round_robin(txn: &DatabaseTransaction, org_id: Uuid) -> Result<Opti
 impl App {
     /// `createLead`: the creating SDR owns the lead, else the org's round-robin over SDRs.
     #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
-    pub async fn create_lead(&self, actor: &Actor, input: NewLead) -> Result<lead::Model, AppError> {
-        let company_name = text::required_short(&input.company_name).map_err(AppError::text("companyName"))?;
-        let contact_name = text::required_short(&input.contact_name).map_err(AppError::text("contactName"))?;
+    pub async fn create_lead(
+        &self,
+        actor: &Actor,
+        input: NewLead,
+    ) -> Result<lead::Model, AppError> {
+        let company_name =
+            text::required_short(&input.company_name).map_err(AppError::text("companyName"))?;
+        let contact_name =
+            text::required_short(&input.contact_name).map_err(AppError::text("contactName"))?;
         let email = email_field("contactEmail", input.contact_email.as_deref())?;
         let phone = phone_field(input.contact_phone.as_deref())?;
-        let industry = text::optional(input.industry.as_deref(), SHORT_TEXT_MAX).map_err(AppError::text("industry"))?;
+        let industry = text::optional(input.industry.as_deref(), SHORT_TEXT_MAX)
+            .map_err(AppError::text("industry"))?;
         let company_size = company_size_field(input.company_size)?;
-        let pain_points = text::optional(input.pain_points.as_deref(), LONG_TEXT_MAX).map_err(AppError::text("painPoints"))?;
+        let pain_points = text::optional(input.pain_points.as_deref(), LONG_TEXT_MAX)
+            .map_err(AppError::text("painPoints"))?;
         actor.authorize(Action::CreateLead)?;
 
         let txn = self.db.begin().await?;
@@ -220,53 +248,115 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(&txn, actor.org_id, actor, "createLead", "lead", row.id, None::<&()>, Some(&row)).await?;
+        audit::record(
+            &txn,
+            actor.org_id,
+            actor,
+            "createLead",
+            "lead",
+            row.id,
+            None::<&()>,
+            Some(&row),
+        )
+        .await?;
         txn.commit().await?;
         Ok(row)
     }
 
     /// `updateLead`: edits an open lead's facts.
     #[tracing::instrument(skip_all, fields(org = %actor.org_id, lead = %id))]
-    pub async fn update_lead(&self, actor: &Actor, id: Uuid, patch: LeadPatch, expected_version: Option<i32>) -> Result<lead::Model, AppError> {
-        let company_name = patch.company_name.as_deref().map(text::required_short).transpose().map_err(AppError::text("companyName"))?;
-        let contact_name = patch.contact_name.as_deref().map(text::required_short).transpose().map_err(AppError::text("contactName"))?;
+    pub async fn update_lead(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        patch: LeadPatch,
+        expected_version: Option<i32>,
+    ) -> Result<lead::Model, AppError> {
+        let company_name = patch
+            .company_name
+            .as_deref()
+            .map(text::required_short)
+            .transpose()
+            .map_err(AppError::text("companyName"))?;
+        let contact_name = patch
+            .contact_name
+            .as_deref()
+            .map(text::required_short)
+            .transpose()
+            .map_err(AppError::text("contactName"))?;
         let email = email_field("contactEmail", patch.contact_email.as_deref())?;
         let phone = phone_field(patch.contact_phone.as_deref())?;
-        let industry = text::optional(patch.industry.as_deref(), SHORT_TEXT_MAX).map_err(AppError::text("industry"))?;
+        let industry = text::optional(patch.industry.as_deref(), SHORT_TEXT_MAX)
+            .map_err(AppError::text("industry"))?;
         let company_size = company_size_field(patch.company_size)?;
-        let pain_points = text::optional(patch.pain_points.as_deref(), LONG_TEXT_MAX).map_err(AppError::text("painPoints"))?;
+        let pain_points = text::optional(patch.pain_points.as_deref(), LONG_TEXT_MAX)
+            .map_err(AppError::text("painPoints"))?;
 
         let txn = self.db.begin().await?;
         let before = gate_lead(&txn, actor, id, Action::UpdateLead).await?;
         check_version(expected_version, before.version)?;
-        rules_lead::edit(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New)).map_err(rule_err)?;
+        rules_lead::edit(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New))
+            .map_err(rule_err)?;
         let mut am = before.clone().into_active_model();
-        if let Some(v) = company_name { am.company_name = Set(v) }
-        if let Some(v) = contact_name { am.contact_name = Set(v) }
+        if let Some(v) = company_name {
+            am.company_name = Set(v)
+        }
+        if let Some(v) = contact_name {
+            am.contact_name = Set(v)
+        }
         if let Some(e) = email {
             am.email_domain = Set(Some(e.domain().to_owned()));
             am.contact_email = Set(Some(e.as_str().to_owned()));
         }
-        if phone.is_some() { am.contact_phone = Set(phone) }
-        if industry.is_some() { am.industry = Set(industry) }
-        if company_size.is_some() { am.company_size = Set(company_size) }
-        if let Some(s) = patch.source { am.source = Set(s.as_str().to_owned()) }
-        if pain_points.is_some() { am.pain_points = Set(pain_points) }
+        if phone.is_some() {
+            am.contact_phone = Set(phone)
+        }
+        if industry.is_some() {
+            am.industry = Set(industry)
+        }
+        if company_size.is_some() {
+            am.company_size = Set(company_size)
+        }
+        if let Some(s) = patch.source {
+            am.source = Set(s.as_str().to_owned())
+        }
+        if pain_points.is_some() {
+            am.pain_points = Set(pain_points)
+        }
         let after = save(&txn, am, before.version).await?;
-        audit::record(&txn, actor.org_id, actor, "updateLead", "lead", id, Some(&before), Some(&after)).await?;
+        audit::record(
+            &txn,
+            actor.org_id,
+            actor,
+            "updateLead",
+            "lead",
+            id,
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
         txn.commit().await?;
         Ok(after)
     }
 
     /// `assignLead`: a sales manager gives a lead to another sales rep.
     #[tracing::instrument(skip_all, fields(org = %actor.org_id, lead = %id))]
-    pub async fn assign_lead(&self, actor: &Actor, id: Uuid, owner_id: Uuid) -> Result<lead::Model, AppError> {
+    pub async fn assign_lead(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        owner_id: Uuid,
+    ) -> Result<lead::Model, AppError> {
         let txn = self.db.begin().await?;
         let before = gate_lead(&txn, actor, id, Action::AssignLead).await?;
         let owner = user_in_org(&txn, actor.org_id, owner_id).await?;
-        let mut violations = rules_lead::edit(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New)).err().unwrap_or_default();
+        let mut violations =
+            rules_lead::edit(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New))
+                .err()
+                .unwrap_or_default();
         let roles = crate::auth::roles_of(&txn, owner.id).await?;
-        if !owner.active || !(roles.contains(&Role::Sdr) || roles.contains(&Role::AccountExecutive)) {
+        if !owner.active || !(roles.contains(&Role::Sdr) || roles.contains(&Role::AccountExecutive))
+        {
             violations.push(baton_domain::Violation::new(
                 "ASSIGNEE_NOT_SALES",
                 "a lead can only be assigned to an active SDR or account executive",
@@ -278,18 +368,36 @@ impl App {
         let mut am = before.clone().into_active_model();
         am.owner_id = Set(Some(owner.id));
         let after = save(&txn, am, before.version).await?;
-        audit::record(&txn, actor.org_id, actor, "assignLead", "lead", id, Some(&before), Some(&after)).await?;
+        audit::record(
+            &txn,
+            actor.org_id,
+            actor,
+            "assignLead",
+            "lead",
+            id,
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
         txn.commit().await?;
         Ok(after)
     }
 
     /// `recordLeadContact`: NEW -> CONTACTED on the first contact; every contact is an activity.
     #[tracing::instrument(skip_all, fields(org = %actor.org_id, lead = %id))]
-    pub async fn record_lead_contact(&self, actor: &Actor, id: Uuid, notes: Option<String>) -> Result<lead::Model, AppError> {
-        let notes = text::optional(notes.as_deref(), LONG_TEXT_MAX).map_err(AppError::text("notes"))?;
+    pub async fn record_lead_contact(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        notes: Option<String>,
+    ) -> Result<lead::Model, AppError> {
+        let notes =
+            text::optional(notes.as_deref(), LONG_TEXT_MAX).map_err(AppError::text("notes"))?;
         let txn = self.db.begin().await?;
         let before = gate_lead(&txn, actor, id, Action::RecordLeadContact).await?;
-        let status = rules_lead::contact(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New)).map_err(rule_err)?;
+        let status =
+            rules_lead::contact(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New))
+                .map_err(rule_err)?;
         let now = Utc::now();
         activity::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -309,19 +417,42 @@ impl App {
             am.first_contacted_at = Set(Some(now));
         }
         let after = save(&txn, am, before.version).await?;
-        audit::record(&txn, actor.org_id, actor, "recordLeadContact", "lead", id, Some(&before), Some(&after)).await?;
+        audit::record(
+            &txn,
+            actor.org_id,
+            actor,
+            "recordLeadContact",
+            "lead",
+            id,
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
         txn.commit().await?;
         Ok(after)
     }
 
     /// `qualifyLead`: records BANT and derives the priority.
     #[tracing::instrument(skip_all, fields(org = %actor.org_id, lead = %id))]
-    pub async fn qualify_lead(&self, actor: &Actor, id: Uuid, q: Qualification) -> Result<lead::Model, AppError> {
-        let notes = text::optional(q.notes.as_deref(), LONG_TEXT_MAX).map_err(AppError::text("notes"))?;
+    pub async fn qualify_lead(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        q: Qualification,
+    ) -> Result<lead::Model, AppError> {
+        let notes =
+            text::optional(q.notes.as_deref(), LONG_TEXT_MAX).map_err(AppError::text("notes"))?;
         let txn = self.db.begin().await?;
         let before = gate_lead(&txn, actor, id, Action::QualifyLead).await?;
-        let status = rules_lead::qualify(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New)).map_err(rule_err)?;
-        let bant = Bant { budget: q.budget_confirmed, authority: q.authority_confirmed, need: q.need_confirmed, timeline: q.timeline };
+        let status =
+            rules_lead::qualify(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New))
+                .map_err(rule_err)?;
+        let bant = Bant {
+            budget: q.budget_confirmed,
+            authority: q.authority_confirmed,
+            need: q.need_confirmed,
+            timeline: q.timeline,
+        };
         let mut am = before.clone().into_active_model();
         am.status = Set(status.as_str().to_owned());
         am.priority = Set(Some(bant.priority().as_str().to_owned()));
@@ -331,23 +462,50 @@ impl App {
         am.timeline = Set(Some(bant.timeline.as_str().to_owned()));
         am.qualification_notes = Set(notes);
         let after = save(&txn, am, before.version).await?;
-        audit::record(&txn, actor.org_id, actor, "qualifyLead", "lead", id, Some(&before), Some(&after)).await?;
+        audit::record(
+            &txn,
+            actor.org_id,
+            actor,
+            "qualifyLead",
+            "lead",
+            id,
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
         txn.commit().await?;
         Ok(after)
     }
 
     /// `disqualifyLead`: closes an open lead with a reason.
     #[tracing::instrument(skip_all, fields(org = %actor.org_id, lead = %id))]
-    pub async fn disqualify_lead(&self, actor: &Actor, id: Uuid, reason: String) -> Result<lead::Model, AppError> {
+    pub async fn disqualify_lead(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        reason: String,
+    ) -> Result<lead::Model, AppError> {
         let reason = text::required_long(&reason).map_err(AppError::text("reason"))?;
         let txn = self.db.begin().await?;
         let before = gate_lead(&txn, actor, id, Action::DisqualifyLead).await?;
-        let status = rules_lead::disqualify(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New)).map_err(rule_err)?;
+        let status =
+            rules_lead::disqualify(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New))
+                .map_err(rule_err)?;
         let mut am = before.clone().into_active_model();
         am.status = Set(status.as_str().to_owned());
         am.disqualification_reason = Set(Some(reason));
         let after = save(&txn, am, before.version).await?;
-        audit::record(&txn, actor.org_id, actor, "disqualifyLead", "lead", id, Some(&before), Some(&after)).await?;
+        audit::record(
+            &txn,
+            actor.org_id,
+            actor,
+            "disqualifyLead",
+            "lead",
+            id,
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
         txn.commit().await?;
         Ok(after)
     }
@@ -355,8 +513,14 @@ impl App {
     /// `convertLead`: in one transaction, creates or reuses the account, creates the contact
     /// and the opportunity (owned by the account executive), and marks the lead CONVERTED.
     #[tracing::instrument(skip_all, fields(org = %actor.org_id, lead = %id))]
-    pub async fn convert_lead(&self, actor: &Actor, id: Uuid, input: ConvertInput) -> Result<Converted, AppError> {
-        let opp_name = text::required_short(&input.opportunity_name).map_err(AppError::text("opportunityName"))?;
+    pub async fn convert_lead(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        input: ConvertInput,
+    ) -> Result<Converted, AppError> {
+        let opp_name = text::required_short(&input.opportunity_name)
+            .map_err(AppError::text("opportunityName"))?;
         let value = Money::parse_non_negative(input.estimated_value, &input.currency)
             .map_err(|m| AppError::bad_input("estimatedValue", m))?;
         let value_minor = to_minor(value.amount)?;
@@ -374,17 +538,27 @@ impl App {
             ),
             None => None,
         };
-        let org = organization::Entity::find_by_id(actor.org_id).one(&txn).await?.context("organization row")?;
+        let org = organization::Entity::find_by_id(actor.org_id)
+            .one(&txn)
+            .await?
+            .context("organization row")?;
         if value.currency.as_str() != org.currency {
             return Err(AppError::bad_input(
                 "estimatedValue",
                 format!("must be in the organization's currency {}", org.currency),
             ));
         }
-        let ae_roles = if ae.active { crate::auth::roles_of(&txn, ae.id).await? } else { vec![] };
+        let ae_roles = if ae.active {
+            crate::auth::roles_of(&txn, ae.id).await?
+        } else {
+            vec![]
+        };
         let conversion = rules_lead::convert(&ConversionFacts {
             status: LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New),
-            priority: before.priority.as_deref().and_then(baton_domain::lead::Priority::parse),
+            priority: before
+                .priority
+                .as_deref()
+                .and_then(baton_domain::lead::Priority::parse),
             caller_roles: &actor.roles,
             assignee_roles: &ae_roles,
         })
@@ -409,7 +583,10 @@ impl App {
                     id: Set(Uuid::now_v7()),
                     organization_id: Set(actor.org_id),
                     name: Set(before.company_name.clone()),
-                    domain: Set(before.email_domain.clone().filter(|d| !text::is_free_mail_domain(d))),
+                    domain: Set(before
+                        .email_domain
+                        .clone()
+                        .filter(|d| !text::is_free_mail_domain(d))),
                     industry: Set(before.industry.clone()),
                     company_size: Set(before.company_size),
                     account_executive_id: Set(Some(ae.id)),
@@ -420,7 +597,17 @@ impl App {
                 }
                 .insert(&txn)
                 .await?;
-                audit::record(&txn, actor.org_id, actor, "convertLead", "account", a.id, None::<&()>, Some(&a)).await?;
+                audit::record(
+                    &txn,
+                    actor.org_id,
+                    actor,
+                    "convertLead",
+                    "account",
+                    a.id,
+                    None::<&()>,
+                    Some(&a),
+                )
+                .await?;
                 a
             }
         };
@@ -439,7 +626,17 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(&txn, actor.org_id, actor, "convertLead", "contact", c.id, None::<&()>, Some(&c)).await?;
+        audit::record(
+            &txn,
+            actor.org_id,
+            actor,
+            "convertLead",
+            "contact",
+            c.id,
+            None::<&()>,
+            Some(&c),
+        )
+        .await?;
         let opp = opportunity::ActiveModel {
             id: Set(Uuid::now_v7()),
             organization_id: Set(actor.org_id),
@@ -458,22 +655,54 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(&txn, actor.org_id, actor, "convertLead", "opportunity", opp.id, None::<&()>, Some(&opp)).await?;
+        audit::record(
+            &txn,
+            actor.org_id,
+            actor,
+            "convertLead",
+            "opportunity",
+            opp.id,
+            None::<&()>,
+            Some(&opp),
+        )
+        .await?;
         let mut am = before.clone().into_active_model();
         am.status = Set(LeadStatus::Converted.as_str().to_owned());
         am.converted_at = Set(Some(now));
         am.converted_account_id = Set(Some(account.id));
         am.converted_opportunity_id = Set(Some(opp.id));
         let after = save(&txn, am, before.version).await?;
-        let action = if conversion.manager_override { "convertLead:managerOverride" } else { "convertLead" };
-        audit::record(&txn, actor.org_id, actor, action, "lead", id, Some(&before), Some(&after)).await?;
+        let action = if conversion.manager_override {
+            "convertLead:managerOverride"
+        } else {
+            "convertLead"
+        };
+        audit::record(
+            &txn,
+            actor.org_id,
+            actor,
+            action,
+            "lead",
+            id,
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
         txn.commit().await?;
-        Ok(Converted { lead: after, account, opportunity: opp })
+        Ok(Converted {
+            lead: after,
+            account,
+            opportunity: opp,
+        })
     }
 }
 
 /// Saves a lead with its version bumped and `updated_at` set.
-async fn save(txn: &DatabaseTransaction, mut am: lead::ActiveModel, version: i32) -> Result<lead::Model, AppError> {
+async fn save(
+    txn: &DatabaseTransaction,
+    mut am: lead::ActiveModel,
+    version: i32,
+) -> Result<lead::Model, AppError> {
     am.version = Set(version + 1);
     am.updated_at = Set(Utc::now());
     Ok(am.update(txn).await?)

@@ -38,5 +38,6 @@ impl App {
 
 /// Parses a UUID given as text, naming the field when it is malformed.
 pub fn parse_id(field: &str, s: &str) -> Result<uuid::Uuid, AppError> {
-    uuid::Uuid::parse_str(s.trim()).map_err(|_| AppError::bad_input(field, "is not a valid id (a UUID)"))
+    uuid::Uuid::parse_str(s.trim())
+        .map_err(|_| AppError::bad_input(field, "is not a valid id (a UUID)"))
 }

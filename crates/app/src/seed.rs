@@ -15,11 +15,27 @@ pub const DEMO_PASSWORD: &str = "demo";
 pub const DEMO_USERS: [(&str, &str, Role); 10] = [
     ("sdr@demo.test", "Sam Reyes (SDR)", Role::Sdr),
     ("ae@demo.test", "Alex Kim (AE)", Role::AccountExecutive),
-    ("salesmanager@demo.test", "Morgan Lee (Sales Manager)", Role::SalesManager),
-    ("marketing@demo.test", "Maria Lopez (Marketing)", Role::Marketing),
+    (
+        "salesmanager@demo.test",
+        "Morgan Lee (Sales Manager)",
+        Role::SalesManager,
+    ),
+    (
+        "marketing@demo.test",
+        "Maria Lopez (Marketing)",
+        Role::Marketing,
+    ),
     ("product@demo.test", "Priya Nair (Product)", Role::Product),
-    ("cs@demo.test", "Chris Wu (Customer Success)", Role::CustomerSuccess),
-    ("csmanager@demo.test", "Casey Brown (CS Manager)", Role::CsManager),
+    (
+        "cs@demo.test",
+        "Chris Wu (Customer Success)",
+        Role::CustomerSuccess,
+    ),
+    (
+        "csmanager@demo.test",
+        "Casey Brown (CS Manager)",
+        Role::CsManager,
+    ),
     ("legal@demo.test", "Lena Fischer (Legal)", Role::Legal),
     ("finance@demo.test", "Frank Osei (Finance)", Role::Finance),
     ("admin@demo.test", "Ada Admin", Role::Admin),
@@ -30,17 +46,35 @@ impl App {
     /// nothing. Returns the organization id.
     pub async fn seed_demo(&self) -> Result<Uuid, AppError> {
         let txn = self.db.begin().await?;
-        let org = match organization::Entity::find().filter(organization::Column::Name.eq(DEMO_ORG)).one(&txn).await? {
+        let org = match organization::Entity::find()
+            .filter(organization::Column::Name.eq(DEMO_ORG))
+            .one(&txn)
+            .await?
+        {
             Some(o) => o,
             None => {
                 let o = admin::insert_org(&txn, DEMO_ORG).await?;
-                audit::record(&txn, o.id, AuditActor::SYSTEM, "seedDemo", "organization", o.id, None::<&()>, Some(&o)).await?;
+                audit::record(
+                    &txn,
+                    o.id,
+                    AuditActor::SYSTEM,
+                    "seedDemo",
+                    "organization",
+                    o.id,
+                    None::<&()>,
+                    Some(&o),
+                )
+                .await?;
                 o
             }
         };
         let mut ids = std::collections::HashMap::new();
         for (email, name, role) in DEMO_USERS {
-            let u = match user::Entity::find().filter(user::Column::Email.eq(email)).one(&txn).await? {
+            let u = match user::Entity::find()
+                .filter(user::Column::Email.eq(email))
+                .one(&txn)
+                .await?
+            {
                 Some(u) => u,
                 None => {
                     let e = Email::parse(email).map_err(AppError::text("email"))?;
@@ -50,7 +84,12 @@ impl App {
             ids.insert(role, u.id);
         }
         let manager = ids[&Role::SalesManager];
-        let t = match team::Entity::find().filter(team::Column::OrganizationId.eq(org.id)).filter(team::Column::ManagerId.eq(manager)).one(&txn).await? {
+        let t = match team::Entity::find()
+            .filter(team::Column::OrganizationId.eq(org.id))
+            .filter(team::Column::ManagerId.eq(manager))
+            .one(&txn)
+            .await?
+        {
             Some(t) => t,
             None => {
                 team::ActiveModel {

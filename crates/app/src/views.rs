@@ -2,13 +2,16 @@
 
 use crate::page::{Page, PageRequest};
 use crate::{Actor, App, AppError, Owners};
+use baton_domain::Scope;
 use baton_domain::lead::{LeadSource, LeadStatus};
 use baton_domain::permission::Action;
-use baton_domain::Scope;
 use baton_domain::text::is_free_mail_domain;
 use baton_store::entity::{account, contact, lead, opportunity, user};
 use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -21,7 +24,12 @@ fn owned_by<E: EntityTrait>(q: Select<E>, col: impl ColumnTrait, owners: &Owners
 }
 
 /// Fetches one keyset page (newest first) of a filtered select.
-async fn page<E, C>(db: &C, q: Select<E>, id_col: E::Column, req: PageRequest) -> Result<Page<E::Model>, AppError>
+async fn page<E, C>(
+    db: &C,
+    q: Select<E>,
+    id_col: E::Column,
+    req: PageRequest,
+) -> Result<Page<E::Model>, AppError>
 where
     E: EntityTrait,
     E::Model: Sync,
@@ -57,7 +65,13 @@ impl App {
     }
 
     /// Leads under the caller's scope, newest first (`salesView.leads`).
-    pub async fn leads(&self, actor: &Actor, scope: Scope, status: Option<LeadStatus>, req: PageRequest) -> Result<Page<lead::Model>, AppError> {
+    pub async fn leads(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        status: Option<LeadStatus>,
+        req: PageRequest,
+    ) -> Result<Page<lead::Model>, AppError> {
         let mut q = lead::Entity::find().filter(lead::Column::OrganizationId.eq(actor.org_id));
         q = owned_by(q, lead::Column::OwnerId, &actor.owners(scope));
         if let Some(s) = status {
@@ -67,8 +81,15 @@ impl App {
     }
 
     /// Opportunities under the caller's scope, newest first (`salesView.opportunities`).
-    pub async fn opportunities(&self, actor: &Actor, scope: Scope, stage: Option<&str>, req: PageRequest) -> Result<Page<opportunity::Model>, AppError> {
-        let mut q = opportunity::Entity::find().filter(opportunity::Column::OrganizationId.eq(actor.org_id));
+    pub async fn opportunities(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        stage: Option<&str>,
+        req: PageRequest,
+    ) -> Result<Page<opportunity::Model>, AppError> {
+        let mut q = opportunity::Entity::find()
+            .filter(opportunity::Column::OrganizationId.eq(actor.org_id));
         q = owned_by(q, opportunity::Column::OwnerId, &actor.owners(scope));
         if let Some(s) = stage {
             q = q.filter(opportunity::Column::Stage.eq(s));
@@ -77,7 +98,11 @@ impl App {
     }
 
     /// `opportunity(id)`: an opportunity the caller may read.
-    pub async fn opportunity(&self, actor: &Actor, id: Uuid) -> Result<Option<opportunity::Model>, AppError> {
+    pub async fn opportunity(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<Option<opportunity::Model>, AppError> {
         let owners = actor.readable(Action::ReadOpportunity);
         Ok(opportunity::Entity::find_by_id(id)
             .filter(opportunity::Column::OrganizationId.eq(actor.org_id))
@@ -88,7 +113,11 @@ impl App {
 
     /// `account(id)`: an account the caller may read. Sales reps see the accounts of the
     /// opportunities and leads they own; customer success the accounts it took over.
-    pub async fn account(&self, actor: &Actor, id: Uuid) -> Result<Option<account::Model>, AppError> {
+    pub async fn account(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<Option<account::Model>, AppError> {
         let Some(a) = account::Entity::find_by_id(id)
             .filter(account::Column::OrganizationId.eq(actor.org_id))
             .one(&self.db)
@@ -104,21 +133,33 @@ impl App {
                 let owners = actor.owners(scope);
                 owners.contains(a.account_executive_id)
                     || owners.contains(a.cs_owner_id)
-                    || owned_by(opportunity::Entity::find().filter(opportunity::Column::AccountId.eq(a.id)), opportunity::Column::OwnerId, &owners)
-                        .one(&self.db)
-                        .await?
-                        .is_some()
-                    || owned_by(lead::Entity::find().filter(lead::Column::ConvertedAccountId.eq(a.id)), lead::Column::OwnerId, &owners)
-                        .one(&self.db)
-                        .await?
-                        .is_some()
+                    || owned_by(
+                        opportunity::Entity::find().filter(opportunity::Column::AccountId.eq(a.id)),
+                        opportunity::Column::OwnerId,
+                        &owners,
+                    )
+                    .one(&self.db)
+                    .await?
+                    .is_some()
+                    || owned_by(
+                        lead::Entity::find().filter(lead::Column::ConvertedAccountId.eq(a.id)),
+                        lead::Column::OwnerId,
+                        &owners,
+                    )
+                    .one(&self.db)
+                    .await?
+                    .is_some()
             }
         };
         Ok(visible.then_some(a))
     }
 
     /// The contacts of an account the caller already may read.
-    pub async fn contacts_of(&self, actor: &Actor, account_id: Uuid) -> Result<Vec<contact::Model>, AppError> {
+    pub async fn contacts_of(
+        &self,
+        actor: &Actor,
+        account_id: Uuid,
+    ) -> Result<Vec<contact::Model>, AppError> {
         Ok(contact::Entity::find()
             .filter(contact::Column::OrganizationId.eq(actor.org_id))
             .filter(contact::Column::AccountId.eq(account_id))
@@ -128,7 +169,11 @@ impl App {
     }
 
     /// Other leads with the same e-mail or the same company domain, within the caller's scope.
-    pub async fn possible_duplicates(&self, actor: &Actor, l: &lead::Model) -> Result<Vec<lead::Model>, AppError> {
+    pub async fn possible_duplicates(
+        &self,
+        actor: &Actor,
+        l: &lead::Model,
+    ) -> Result<Vec<lead::Model>, AppError> {
         let mut any = Condition::any();
         if let Some(e) = &l.contact_email {
             any = any.add(lead::Column::ContactEmail.eq(e.clone()));
@@ -143,11 +188,13 @@ impl App {
             .filter(lead::Column::OrganizationId.eq(actor.org_id))
             .filter(lead::Column::Id.ne(l.id))
             .filter(any);
-        Ok(owned_by(q, lead::Column::OwnerId, &actor.readable(Action::ReadLead))
-            .order_by_desc(lead::Column::Id)
-            .limit(20)
-            .all(&self.db)
-            .await?)
+        Ok(
+            owned_by(q, lead::Column::OwnerId, &actor.readable(Action::ReadLead))
+                .order_by_desc(lead::Column::Id)
+                .limit(20)
+                .all(&self.db)
+                .await?,
+        )
     }
 
     /// Lead counts per source, every source listed, zeros included (`marketingView.leadsBySource`).
@@ -168,7 +215,8 @@ impl App {
             let e = by.entry(source.as_str()).or_default();
             let n = u64::try_from(*n).unwrap_or(0);
             e.0 += n;
-            if status == LeadStatus::Qualified.as_str() || status == LeadStatus::Converted.as_str() {
+            if status == LeadStatus::Qualified.as_str() || status == LeadStatus::Converted.as_str()
+            {
                 e.1 += n;
             }
             if status == LeadStatus::Converted.as_str() {
@@ -179,13 +227,22 @@ impl App {
             .iter()
             .map(|s| {
                 let (count, qualified, converted) = by.get(s.as_str()).copied().unwrap_or_default();
-                SourceCount { source: *s, count, qualified, converted }
+                SourceCount {
+                    source: *s,
+                    count,
+                    qualified,
+                    converted,
+                }
             })
             .collect())
     }
 
     /// Users by id, for the API's batch loader.
-    pub async fn users_by_ids(&self, org: Uuid, ids: &[Uuid]) -> Result<Vec<user::Model>, AppError> {
+    pub async fn users_by_ids(
+        &self,
+        org: Uuid,
+        ids: &[Uuid],
+    ) -> Result<Vec<user::Model>, AppError> {
         Ok(user::Entity::find()
             .filter(user::Column::OrganizationId.eq(org))
             .filter(user::Column::Id.is_in(ids.iter().copied()))
@@ -194,7 +251,11 @@ impl App {
     }
 
     /// Accounts by id (no scope check: callers pass ids of rows already authorized).
-    pub async fn accounts_by_ids(&self, org: Uuid, ids: &[Uuid]) -> Result<Vec<account::Model>, AppError> {
+    pub async fn accounts_by_ids(
+        &self,
+        org: Uuid,
+        ids: &[Uuid],
+    ) -> Result<Vec<account::Model>, AppError> {
         Ok(account::Entity::find()
             .filter(account::Column::OrganizationId.eq(org))
             .filter(account::Column::Id.is_in(ids.iter().copied()))

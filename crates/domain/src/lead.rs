@@ -34,6 +34,7 @@ macro_rules! string_enum {
         }
     };
 }
+pub(crate) use string_enum;
 
 string_enum!(
     /// Where a lead came from.
@@ -101,10 +102,15 @@ pub struct Bant {
 impl Bant {
     /// How many of the four criteria are met.
     pub fn met(&self) -> usize {
-        [self.budget, self.authority, self.need, self.timeline.is_met()]
-            .into_iter()
-            .filter(|m| *m)
-            .count()
+        [
+            self.budget,
+            self.authority,
+            self.need,
+            self.timeline.is_met(),
+        ]
+        .into_iter()
+        .filter(|m| *m)
+        .count()
     }
 
     /// Four met -> HIGH, two or three -> MEDIUM, else LOW.
@@ -130,7 +136,11 @@ fn wrong_status(action: &str, status: LeadStatus, allowed: &[LeadStatus]) -> Vio
 }
 
 fn require_status(action: &str, status: LeadStatus, allowed: &[LeadStatus]) -> Vec<Violation> {
-    if allowed.contains(&status) { vec![] } else { vec![wrong_status(action, status, allowed)] }
+    if allowed.contains(&status) {
+        vec![]
+    } else {
+        vec![wrong_status(action, status, allowed)]
+    }
 }
 
 /// Recording the first contact moves NEW to CONTACTED; later contacts on an open lead are
@@ -142,7 +152,11 @@ pub fn contact(status: LeadStatus) -> Result<LeadStatus, Vec<Violation>> {
         _ => Err(require_status(
             "contacted",
             status,
-            &[LeadStatus::New, LeadStatus::Contacted, LeadStatus::Qualified],
+            &[
+                LeadStatus::New,
+                LeadStatus::Contacted,
+                LeadStatus::Qualified,
+            ],
         )),
     }
 }
@@ -162,7 +176,11 @@ pub fn disqualify(status: LeadStatus) -> Result<LeadStatus, Vec<Violation>> {
     crate::violation::check(require_status(
         "disqualified",
         status,
-        &[LeadStatus::New, LeadStatus::Contacted, LeadStatus::Qualified],
+        &[
+            LeadStatus::New,
+            LeadStatus::Contacted,
+            LeadStatus::Qualified,
+        ],
     ))
     .map(|()| LeadStatus::Disqualified)
 }
@@ -172,7 +190,11 @@ pub fn edit(status: LeadStatus) -> Result<(), Vec<Violation>> {
     crate::violation::check(require_status(
         "edited",
         status,
-        &[LeadStatus::New, LeadStatus::Contacted, LeadStatus::Qualified],
+        &[
+            LeadStatus::New,
+            LeadStatus::Contacted,
+            LeadStatus::Qualified,
+        ],
     ))
 }
 
@@ -208,12 +230,19 @@ pub fn convert(facts: &ConversionFacts<'_>) -> Result<Conversion, Vec<Violation>
             format!(
                 "the lead's priority is {}; only HIGH-priority leads convert{}",
                 p.as_str(),
-                if p == Priority::Medium { " (a sales manager may convert a MEDIUM lead)" } else { "" }
+                if p == Priority::Medium {
+                    " (a sales manager may convert a MEDIUM lead)"
+                } else {
+                    ""
+                }
             ),
         )),
         (status, _) => violations.push(Violation::new(
             rules::LEAD_NOT_QUALIFIED,
-            format!("the lead is {}; it must be QUALIFIED before it converts", status.as_str()),
+            format!(
+                "the lead is {}; it must be QUALIFIED before it converts",
+                status.as_str()
+            ),
         )),
     }
     if !facts.assignee_roles.contains(&Role::AccountExecutive) {
@@ -252,7 +281,10 @@ mod tests {
 
     #[test]
     fn the_timeline_is_met_within_twelve_months_only() {
-        let met: Vec<_> = PurchaseTimeline::ALL.iter().filter(|t| t.is_met()).collect();
+        let met: Vec<_> = PurchaseTimeline::ALL
+            .iter()
+            .filter(|t| t.is_met())
+            .collect();
         assert_eq!(
             met,
             [
@@ -271,24 +303,80 @@ mod tests {
         let sdr = [Role::Sdr];
         let mgr = [Role::SalesManager];
         // (status, priority, caller, assignee, expected rules or Ok(override))
-        let table: Vec<(LeadStatus, Option<Priority>, &[Role], &[Role], Result<bool, Vec<&str>>)> = vec![
+        let table: Vec<(
+            LeadStatus,
+            Option<Priority>,
+            &[Role],
+            &[Role],
+            Result<bool, Vec<&str>>,
+        )> = vec![
             (Qualified, Some(High), &sdr, &ae, Ok(false)),
             (Qualified, Some(High), &mgr, &ae, Ok(false)),
             (Qualified, Some(Medium), &mgr, &ae, Ok(true)),
-            (Qualified, Some(Medium), &sdr, &ae, Err(vec![rules::LEAD_NOT_QUALIFIED])),
-            (Qualified, Some(Low), &mgr, &ae, Err(vec![rules::LEAD_NOT_QUALIFIED])),
+            (
+                Qualified,
+                Some(Medium),
+                &sdr,
+                &ae,
+                Err(vec![rules::LEAD_NOT_QUALIFIED]),
+            ),
+            (
+                Qualified,
+                Some(Low),
+                &mgr,
+                &ae,
+                Err(vec![rules::LEAD_NOT_QUALIFIED]),
+            ),
             (New, None, &sdr, &ae, Err(vec![rules::LEAD_NOT_QUALIFIED])),
-            (Contacted, None, &sdr, &ae, Err(vec![rules::LEAD_NOT_QUALIFIED])),
-            (Disqualified, Some(High), &sdr, &ae, Err(vec![rules::LEAD_NOT_QUALIFIED])),
-            (Converted, Some(High), &sdr, &ae, Err(vec![rules::LEAD_NOT_QUALIFIED])),
-            (Qualified, Some(High), &sdr, &sdr, Err(vec![rules::ASSIGNEE_NOT_AE])),
-            (New, None, &sdr, &[], Err(vec![rules::LEAD_NOT_QUALIFIED, rules::ASSIGNEE_NOT_AE])),
+            (
+                Contacted,
+                None,
+                &sdr,
+                &ae,
+                Err(vec![rules::LEAD_NOT_QUALIFIED]),
+            ),
+            (
+                Disqualified,
+                Some(High),
+                &sdr,
+                &ae,
+                Err(vec![rules::LEAD_NOT_QUALIFIED]),
+            ),
+            (
+                Converted,
+                Some(High),
+                &sdr,
+                &ae,
+                Err(vec![rules::LEAD_NOT_QUALIFIED]),
+            ),
+            (
+                Qualified,
+                Some(High),
+                &sdr,
+                &sdr,
+                Err(vec![rules::ASSIGNEE_NOT_AE]),
+            ),
+            (
+                New,
+                None,
+                &sdr,
+                &[],
+                Err(vec![rules::LEAD_NOT_QUALIFIED, rules::ASSIGNEE_NOT_AE]),
+            ),
         ];
         for (status, priority, caller, assignee, expected) in table {
-            let got = convert(&ConversionFacts { status, priority, caller_roles: caller, assignee_roles: assignee })
-                .map(|c| c.manager_override)
-                .map_err(|v| v.iter().map(|v| v.rule).collect::<Vec<_>>());
-            assert_eq!(got, expected, "{status:?} {priority:?} {caller:?} {assignee:?}");
+            let got = convert(&ConversionFacts {
+                status,
+                priority,
+                caller_roles: caller,
+                assignee_roles: assignee,
+            })
+            .map(|c| c.manager_override)
+            .map_err(|v| v.iter().map(|v| v.rule).collect::<Vec<_>>());
+            assert_eq!(
+                got, expected,
+                "{status:?} {priority:?} {caller:?} {assignee:?}"
+            );
         }
     }
 

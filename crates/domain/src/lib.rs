@@ -5,9 +5,14 @@
 //! returns all of its violations at once, so the API can explain every "no" and the `blockers`
 //! query can ask the same functions without acting.
 
+pub mod contract;
+pub mod handoff;
+pub mod invoice;
 pub mod lead;
 pub mod money;
+pub mod opportunity;
 pub mod permission;
+pub mod quote;
 pub mod role;
 pub mod text;
 pub mod violation;

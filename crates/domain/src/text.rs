@@ -57,7 +57,9 @@ impl Email {
         let (local, domain) = s.split_once('@').ok_or(TextError::BadEmail)?;
         let local_ok = !local.is_empty()
             && local.len() <= 64
-            && local.chars().all(|c| c.is_ascii_graphic() && c != '@' && c != '"');
+            && local
+                .chars()
+                .all(|c| c.is_ascii_graphic() && c != '@' && c != '"');
         let labels: Vec<&str> = domain.split('.').collect();
         let domain_ok = labels.len() >= 2
             && labels.iter().all(|l| {
@@ -123,7 +125,10 @@ mod tests {
         for (input, ok) in table {
             assert_eq!(Email::parse(input).is_ok(), ok, "{input:?}");
         }
-        assert_eq!(Email::parse(" Ann@Example.COM").map(|e| e.domain().to_owned()), Ok("example.com".into()));
+        assert_eq!(
+            Email::parse(" Ann@Example.COM").map(|e| e.domain().to_owned()),
+            Ok("example.com".into())
+        );
     }
 
     #[test]
@@ -131,7 +136,10 @@ mod tests {
         assert_eq!(required_short("  x "), Ok("x".into()));
         assert_eq!(required_short("   "), Err(TextError::Empty));
         assert!(required_short(&"é".repeat(200)).is_ok());
-        assert_eq!(required_short(&"é".repeat(201)), Err(TextError::TooLong(200)));
+        assert_eq!(
+            required_short(&"é".repeat(201)),
+            Err(TextError::TooLong(200))
+        );
         assert_eq!(optional(Some("  "), 10), Ok(None));
         assert_eq!(optional(None, 10), Ok(None));
         assert!(required_long(&"a".repeat(10_001)).is_err());

@@ -5,7 +5,11 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "baton", version, about = "Baton: the revenue team's hand-offs, enforced by a GraphQL backend")]
+#[command(
+    name = "baton",
+    version,
+    about = "Baton: the revenue team's hand-offs, enforced by a GraphQL backend"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub settings: Settings,
@@ -61,7 +65,11 @@ pub enum OrgCommand {
 }
 
 fn print_demo_users() {
-    eprintln!("Demo organization \"{}\" is ready. Every user's password is `{}`:", baton_app::seed::DEMO_ORG, baton_app::seed::DEMO_PASSWORD);
+    eprintln!(
+        "Demo organization \"{}\" is ready. Every user's password is `{}`:",
+        baton_app::seed::DEMO_ORG,
+        baton_app::seed::DEMO_PASSWORD
+    );
     for (email, name, role) in baton_app::seed::DEMO_USERS {
         eprintln!("  {email:<24} {:<18} {name}", role.as_str());
     }

@@ -50,7 +50,12 @@ fn negotiate(headers: &HeaderMap) -> Option<Media> {
         return Some(Media::Json);
     };
     for part in accept.split(',') {
-        let mt = part.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let mt = part
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         match mt.as_str() {
             GRAPHQL_RESPONSE_JSON => return Some(Media::GraphqlResponse),
             APPLICATION_JSON | "*/*" | "application/*" => return Some(Media::Json),
@@ -62,19 +67,34 @@ fn negotiate(headers: &HeaderMap) -> Option<Media> {
 
 fn error_body(media: Media, status: StatusCode, message: &str, code: &str) -> Response {
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-    (status, [(header::CONTENT_TYPE, media.content_type())], body.to_string()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, media.content_type())],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 fn request_id(headers: &HeaderMap) -> String {
-    headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
 }
 
 /// Resolves the bearer credential of a request into its [`Auth`].
 pub async fn authenticate(app: &App, authorization: Option<&str>) -> Auth {
-    let Some(value) = authorization else { return Auth::Anonymous };
-    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).map(str::trim);
+    let Some(value) = authorization else {
+        return Auth::Anonymous;
+    };
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim);
     match token {
-        Some(t) if !t.is_empty() => match baton_app::auth::authenticate(&app.db, &app.jwt, t).await {
+        Some(t) if !t.is_empty() => match baton_app::auth::authenticate(&app.db, &app.jwt, t).await
+        {
             Ok(actor) => Auth::Actor(actor),
             Err(baton_app::AppError::Unauthenticated(reason)) => Auth::Invalid(reason),
             Err(e) => {
@@ -117,14 +137,23 @@ fn finish_response(resp: async_graphql::Response, rid: &str, metrics: &Metrics) 
     let request_error = resp.data == async_graphql::Value::Null
         && !resp.errors.is_empty()
         && resp.errors.iter().all(|e| e.path.is_empty());
-    let mut v = serde_json::to_value(&resp).unwrap_or_else(|_| json!({"errors": [{"message": "internal error"}]}));
+    let mut v = serde_json::to_value(&resp)
+        .unwrap_or_else(|_| json!({"errors": [{"message": "internal error"}]}));
     if let Some(errors) = v.get_mut("errors").and_then(Value::as_array_mut) {
         for e in errors {
-            let ext = e.as_object_mut().map(|o| o.entry("extensions").or_insert_with(|| json!({})));
+            let ext = e
+                .as_object_mut()
+                .map(|o| o.entry("extensions").or_insert_with(|| json!({})));
             if let Some(Value::Object(ext)) = ext {
                 let code = ext
                     .entry("code")
-                    .or_insert_with(|| Value::from(if request_error { "BAD_USER_INPUT" } else { "INTERNAL" }))
+                    .or_insert_with(|| {
+                        Value::from(if request_error {
+                            "BAD_USER_INPUT"
+                        } else {
+                            "INTERNAL"
+                        })
+                    })
                     .clone();
                 if code == "INTERNAL" {
                     ext.insert("requestId".into(), Value::from(rid));
@@ -139,7 +168,13 @@ fn finish_response(resp: async_graphql::Response, rid: &str, metrics: &Metrics) 
     (v, request_error)
 }
 
-fn respond(st: &AppState, media: Media, rid: &str, single: bool, responses: Vec<async_graphql::Response>) -> Response {
+fn respond(
+    st: &AppState,
+    media: Media,
+    rid: &str,
+    single: bool,
+    responses: Vec<async_graphql::Response>,
+) -> Response {
     let mut any_request_error = false;
     let mut bodies: Vec<Value> = Vec::with_capacity(responses.len());
     for r in responses {
@@ -147,87 +182,183 @@ fn respond(st: &AppState, media: Media, rid: &str, single: bool, responses: Vec<
         any_request_error |= req_err;
         bodies.push(v);
     }
-    let body = if single { bodies.pop().unwrap_or(Value::Null) } else { Value::Array(bodies) };
-    let status = if media == Media::GraphqlResponse && any_request_error { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    (status, [(header::CONTENT_TYPE, media.content_type())], body.to_string()).into_response()
+    let body = if single {
+        bodies.pop().unwrap_or(Value::Null)
+    } else {
+        Value::Array(bodies)
+    };
+    let status = if media == Media::GraphqlResponse && any_request_error {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, media.content_type())],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 /// `POST /graphql`.
 pub async fn graphql_post(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     st.metrics.request();
     let Some(media) = negotiate(&headers) else {
-        return error_body(Media::Json, StatusCode::NOT_ACCEPTABLE, "send Accept: application/graphql-response+json or application/json", "BAD_REQUEST");
+        return error_body(
+            Media::Json,
+            StatusCode::NOT_ACCEPTABLE,
+            "send Accept: application/graphql-response+json or application/json",
+            "BAD_REQUEST",
+        );
     };
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let mt = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mt = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     if mt != APPLICATION_JSON && mt != GRAPHQL_RESPONSE_JSON {
-        return error_body(media, StatusCode::UNSUPPORTED_MEDIA_TYPE, "send Content-Type: application/json", "BAD_REQUEST");
+        return error_body(
+            media,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send Content-Type: application/json",
+            "BAD_REQUEST",
+        );
     }
     let parsed: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
-        Err(e) => return error_body(media, StatusCode::BAD_REQUEST, &format!("the body is not valid JSON: {e}"), "BAD_REQUEST"),
+        Err(e) => {
+            return error_body(
+                media,
+                StatusCode::BAD_REQUEST,
+                &format!("the body is not valid JSON: {e}"),
+                "BAD_REQUEST",
+            );
+        }
     };
     let single = !parsed.is_array();
     let batch: BatchRequest = match serde_json::from_value(parsed) {
         Ok(b) => b,
-        Err(e) => return error_body(media, StatusCode::BAD_REQUEST, &format!("the body is not a GraphQL request: {e}"), "BAD_REQUEST"),
+        Err(e) => {
+            return error_body(
+                media,
+                StatusCode::BAD_REQUEST,
+                &format!("the body is not a GraphQL request: {e}"),
+                "BAD_REQUEST",
+            );
+        }
     };
     if let BatchRequest::Batch(list) = &batch {
         if list.len() > st.max_batch {
             return error_body(
                 media,
                 StatusCode::BAD_REQUEST,
-                &format!("a batch may hold at most {} operations; this one has {}", st.max_batch, list.len()),
+                &format!(
+                    "a batch may hold at most {} operations; this one has {}",
+                    st.max_batch,
+                    list.len()
+                ),
                 "BAD_USER_INPUT",
             );
         }
         if list.is_empty() {
-            return error_body(media, StatusCode::BAD_REQUEST, "an empty batch", "BAD_USER_INPUT");
+            return error_body(
+                media,
+                StatusCode::BAD_REQUEST,
+                "an empty batch",
+                "BAD_USER_INPUT",
+            );
         }
     }
-    let auth = authenticate(&st.app, headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())).await;
+    let auth = authenticate(
+        &st.app,
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+    )
+    .await;
     let responses = execute(&st, auth, batch).await;
     respond(&st, media, &request_id(&headers), single, responses)
 }
 
 /// `GET /graphql`: GraphiQL for browsers; with a `query` parameter, executes a query (never a
 /// mutation) as GraphQL over HTTP allows.
-pub async fn graphql_get(State(st): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+pub async fn graphql_get(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let qs = query.unwrap_or_default();
     let has_query = qs.split('&').any(|kv| kv.starts_with("query="));
     if !has_query {
-        return Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish()).into_response();
+        return Html(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .subscription_endpoint("/graphql/ws")
+                .finish(),
+        )
+        .into_response();
     }
     st.metrics.request();
     let Some(media) = negotiate(&headers) else {
-        return error_body(Media::Json, StatusCode::NOT_ACCEPTABLE, "send Accept: application/graphql-response+json or application/json", "BAD_REQUEST");
+        return error_body(
+            Media::Json,
+            StatusCode::NOT_ACCEPTABLE,
+            "send Accept: application/graphql-response+json or application/json",
+            "BAD_REQUEST",
+        );
     };
     let mut req = match async_graphql::http::parse_query_string(&qs) {
         Ok(r) => r,
-        Err(e) => return error_body(media, StatusCode::BAD_REQUEST, &format!("invalid query parameters: {e}"), "BAD_REQUEST"),
+        Err(e) => {
+            return error_body(
+                media,
+                StatusCode::BAD_REQUEST,
+                &format!("invalid query parameters: {e}"),
+                "BAD_REQUEST",
+            );
+        }
     };
     let name = req.operation_name.clone();
     let is_mutation = match req.parsed_query() {
-        Ok(doc) => {
-            doc.operations.iter().any(|(n, op)| {
-                op.node.ty == async_graphql::parser::types::OperationType::Mutation
-                    && (name.is_none() || n.map(|n| n.as_str()) == name.as_deref())
-            })
-        }
+        Ok(doc) => doc.operations.iter().any(|(n, op)| {
+            op.node.ty == async_graphql::parser::types::OperationType::Mutation
+                && (name.is_none() || n.map(|n| n.as_str()) == name.as_deref())
+        }),
         Err(_) => false,
     };
     if is_mutation {
-        let mut r = error_body(media, StatusCode::METHOD_NOT_ALLOWED, "mutations must be sent with POST", "BAD_REQUEST");
-        r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        let mut r = error_body(
+            media,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "mutations must be sent with POST",
+            "BAD_REQUEST",
+        );
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return r;
     }
-    let auth = authenticate(&st.app, headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())).await;
+    let auth = authenticate(
+        &st.app,
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+    )
+    .await;
     let responses = execute(&st, auth, BatchRequest::Single(req)).await;
     respond(&st, media, &request_id(&headers), true, responses)
 }
 
 /// `GET /graphql/ws`: `graphql-transport-ws`; the token comes in `connection_init`.
-pub async fn graphql_ws(State(st): State<AppState>, protocol: GraphQLProtocol, upgrade: WebSocketUpgrade) -> Response {
+pub async fn graphql_ws(
+    State(st): State<AppState>,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |stream| {
@@ -241,17 +372,25 @@ pub async fn graphql_ws(State(st): State<AppState>, protocol: GraphQLProtocol, u
                         .map(str::to_owned);
                     let auth = authenticate(&app, bearer.as_deref()).await;
                     let Auth::Actor(actor) = &auth else {
-                        return Err(async_graphql::Error::new("connection_init must carry a valid `Authorization: Bearer <token>`"));
+                        return Err(async_graphql::Error::new(
+                            "connection_init must carry a valid `Authorization: Bearer <token>`",
+                        ));
                     };
                     let org = actor.org_id;
                     let mut data = Data::default();
                     data.insert(auth.clone());
                     data.insert(async_graphql::dataloader::DataLoader::new(
-                        baton_api::loaders::UserLoader { app: app.clone(), org },
+                        baton_api::loaders::UserLoader {
+                            app: app.clone(),
+                            org,
+                        },
                         tokio::spawn,
                     ));
                     data.insert(async_graphql::dataloader::DataLoader::new(
-                        baton_api::loaders::AccountLoader { app: app.clone(), org },
+                        baton_api::loaders::AccountLoader {
+                            app: app.clone(),
+                            org,
+                        },
                         tokio::spawn,
                     ));
                     Ok(data)
@@ -278,5 +417,8 @@ pub async fn readyz(State(st): State<AppState>) -> impl IntoResponse {
 
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(State(st): State<AppState>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], st.metrics.render())
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        st.metrics.render(),
+    )
 }

@@ -1,0 +1,322 @@
+//! Quotes: pricing, discounts and the approval rules.
+//!
+//! PENDING_APPROVAL -> APPROVED -> ACCEPTED (or SUPERSEDED / VOIDED). A quote within its
+//! creator's discount limit is APPROVED on creation; above it a SALES_MANAGER (up to the
+//! manager limit) or FINANCE (any) approves; nobody approves their own quote.
+
+use crate::lead::string_enum;
+use crate::money::split_round;
+use crate::role::Role;
+use crate::violation::{Violation, check};
+
+pub const DISCOUNT_APPROVAL_REQUIRED: &str = "DISCOUNT_APPROVAL_REQUIRED";
+pub const SELF_APPROVAL: &str = "SELF_APPROVAL";
+pub const INVALID_TRANSITION: &str = "INVALID_TRANSITION";
+
+string_enum!(
+    /// The status of a quote.
+    QuoteStatus {
+        PendingApproval = "PENDING_APPROVAL",
+        Approved = "APPROVED",
+        Accepted = "ACCEPTED",
+        Superseded = "SUPERSEDED",
+        Voided = "VOIDED",
+    }
+);
+
+string_enum!(
+    /// How a product is priced.
+    PricingModel { PerSeat = "PER_SEAT", PerModule = "PER_MODULE", FixedPrice = "FIXED_PRICE" }
+);
+
+string_enum!(
+    /// A plan tier.
+    PlanTier { Basic = "BASIC", Professional = "PROFESSIONAL", Enterprise = "ENTERPRISE" }
+);
+
+/// One priced line, in minor units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line {
+    pub model: PricingModel,
+    pub unit_price_minor: i64,
+    pub quantity: i64,
+    /// Months of the term for per-seat and per-module prices; ignored for fixed prices.
+    pub term_months: i64,
+}
+
+impl Line {
+    /// Per seat (or per module per seat) per month times seats times months; fixed price times quantity.
+    pub fn total_minor(&self) -> Option<i64> {
+        let base = self.unit_price_minor.checked_mul(self.quantity)?;
+        match self.model {
+            PricingModel::FixedPrice => Some(base),
+            PricingModel::PerSeat | PricingModel::PerModule => base.checked_mul(self.term_months),
+        }
+    }
+}
+
+/// Totals of a quote, in minor units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    pub subtotal_minor: i64,
+    pub discount_minor: i64,
+    pub total_minor: i64,
+}
+
+/// Adds the lines and applies the discount (basis points), rounding the discount to the cent
+/// (half to even), so that `total = subtotal - discount` exactly.
+pub fn totals(lines: &[Line], discount_bp: i64) -> Option<Totals> {
+    let mut subtotal: i64 = 0;
+    for l in lines {
+        subtotal = subtotal.checked_add(l.total_minor()?)?;
+    }
+    let discount = split_round(subtotal, discount_bp, 10_000)?;
+    Some(Totals {
+        subtotal_minor: subtotal,
+        discount_minor: discount,
+        total_minor: subtotal - discount,
+    })
+}
+
+/// The discount limits of an organization, in basis points.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub rep_bp: i64,
+    pub manager_bp: i64,
+}
+
+/// The largest discount a holder of these roles may give or approve; `None` is unlimited.
+pub fn limit_of(roles: &[Role], limits: Limits) -> Option<i64> {
+    if roles.contains(&Role::Finance) {
+        None
+    } else if roles.contains(&Role::SalesManager) {
+        Some(limits.manager_bp.max(limits.rep_bp))
+    } else {
+        Some(limits.rep_bp)
+    }
+}
+
+/// The status of a new (or edited) quote: APPROVED within the creator's own limit.
+pub fn initial_status(creator_roles: &[Role], discount_bp: i64, limits: Limits) -> QuoteStatus {
+    match limit_of(creator_roles, limits) {
+        Some(l) if discount_bp > l => QuoteStatus::PendingApproval,
+        _ => QuoteStatus::Approved,
+    }
+}
+
+fn percent(bp: i64) -> String {
+    format!("{}.{:02} %", bp / 100, bp % 100)
+}
+
+/// Who may approve a pending quote.
+pub fn approve(
+    status: QuoteStatus,
+    approver_roles: &[Role],
+    approver_is_creator: bool,
+    discount_bp: i64,
+    limits: Limits,
+) -> Result<(), Vec<Violation>> {
+    let mut v = Vec::new();
+    if status != QuoteStatus::PendingApproval {
+        v.push(Violation::new(
+            INVALID_TRANSITION,
+            format!(
+                "only a PENDING_APPROVAL quote can be approved; this one is {}",
+                status.as_str()
+            ),
+        ));
+    }
+    if approver_is_creator {
+        v.push(Violation::new(
+            SELF_APPROVAL,
+            "nobody approves their own quote",
+        ));
+    }
+    let can = approver_roles.contains(&Role::Finance)
+        || (approver_roles.contains(&Role::SalesManager) && discount_bp <= limits.manager_bp);
+    if !can {
+        v.push(Violation::new(
+            DISCOUNT_APPROVAL_REQUIRED,
+            format!(
+                "a discount of {} needs {}",
+                percent(discount_bp),
+                if discount_bp <= limits.manager_bp {
+                    format!(
+                        "a SALES_MANAGER (up to {}) or FINANCE",
+                        percent(limits.manager_bp)
+                    )
+                } else {
+                    format!(
+                        "FINANCE (above the sales manager limit of {})",
+                        percent(limits.manager_bp)
+                    )
+                }
+            ),
+        ));
+    }
+    check(v)
+}
+
+/// The customer accepts an approved quote.
+pub fn accept(status: QuoteStatus) -> Result<(), Vec<Violation>> {
+    match status {
+        QuoteStatus::Approved => Ok(()),
+        QuoteStatus::PendingApproval => Err(vec![Violation::new(
+            DISCOUNT_APPROVAL_REQUIRED,
+            "the quote's discount is not approved yet; it cannot be accepted",
+        )]),
+        s => Err(vec![Violation::new(
+            INVALID_TRANSITION,
+            format!("a {} quote cannot be accepted", s.as_str()),
+        )]),
+    }
+}
+
+/// A quote can be edited until the customer accepted it.
+pub fn edit(status: QuoteStatus) -> Result<(), Vec<Violation>> {
+    match status {
+        QuoteStatus::PendingApproval | QuoteStatus::Approved => Ok(()),
+        s => Err(vec![Violation::new(
+            INVALID_TRANSITION,
+            format!("a {} quote cannot be edited", s.as_str()),
+        )]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    const L: Limits = Limits {
+        rep_bp: 1000,
+        manager_bp: 2500,
+    };
+
+    #[test]
+    fn line_and_quote_totals() {
+        let seats = Line {
+            model: PricingModel::PerSeat,
+            unit_price_minor: 7900,
+            quantity: 20,
+            term_months: 12,
+        };
+        let module = Line {
+            model: PricingModel::PerModule,
+            unit_price_minor: 1000,
+            quantity: 20,
+            term_months: 12,
+        };
+        let custom = Line {
+            model: PricingModel::FixedPrice,
+            unit_price_minor: 5_000_000,
+            quantity: 1,
+            term_months: 99,
+        };
+        assert_eq!(seats.total_minor(), Some(1_896_000));
+        assert_eq!(module.total_minor(), Some(240_000));
+        assert_eq!(custom.total_minor(), Some(5_000_000));
+        let t = totals(&[seats, module], 1500).unwrap_or(Totals {
+            subtotal_minor: 0,
+            discount_minor: 0,
+            total_minor: 0,
+        });
+        assert_eq!(
+            t,
+            Totals {
+                subtotal_minor: 2_136_000,
+                discount_minor: 320_400,
+                total_minor: 1_815_600
+            }
+        );
+        assert_eq!(
+            totals(
+                &[Line {
+                    model: PricingModel::FixedPrice,
+                    unit_price_minor: i64::MAX,
+                    quantity: 2,
+                    term_months: 1
+                }],
+                0
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn approval_on_creation_follows_the_creators_limit() {
+        use QuoteStatus::*;
+        let table: &[(&[Role], i64, QuoteStatus)] = &[
+            (&[Role::AccountExecutive], 1000, Approved),
+            (&[Role::AccountExecutive], 1001, PendingApproval),
+            (&[Role::SalesManager], 2500, Approved),
+            (&[Role::SalesManager], 2600, PendingApproval),
+            (&[Role::Finance], 9000, Approved),
+        ];
+        for (roles, bp, want) in table {
+            assert_eq!(initial_status(roles, *bp, L), *want, "{roles:?} {bp}");
+        }
+    }
+
+    #[test]
+    fn approval_table() {
+        use QuoteStatus::*;
+        let codes = |r: Result<(), Vec<Violation>>| {
+            r.err()
+                .unwrap_or_default()
+                .iter()
+                .map(|v| v.rule)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            codes(approve(
+                PendingApproval,
+                &[Role::SalesManager],
+                false,
+                2000,
+                L
+            )),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            codes(approve(
+                PendingApproval,
+                &[Role::SalesManager],
+                false,
+                3000,
+                L
+            )),
+            [DISCOUNT_APPROVAL_REQUIRED]
+        );
+        assert_eq!(
+            codes(approve(PendingApproval, &[Role::Finance], false, 9000, L)),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            codes(approve(PendingApproval, &[Role::Finance], true, 9000, L)),
+            [SELF_APPROVAL]
+        );
+        assert_eq!(
+            codes(approve(
+                PendingApproval,
+                &[Role::AccountExecutive],
+                false,
+                1500,
+                L
+            )),
+            [DISCOUNT_APPROVAL_REQUIRED]
+        );
+        assert_eq!(
+            codes(approve(Approved, &[Role::Finance], false, 1500, L)),
+            [INVALID_TRANSITION]
+        );
+        let r = approve(PendingApproval, &[Role::SalesManager], false, 3000, L)
+            .err()
+            .unwrap_or_default();
+        assert!(
+            r[0].reason.contains("FINANCE"),
+            "the reason names who can approve: {r:?}"
+        );
+        assert!(accept(Approved).is_ok());
+        assert_eq!(codes(accept(PendingApproval)), [DISCOUNT_APPROVAL_REQUIRED]);
+        assert!(edit(Accepted).is_err());
+    }
+}
