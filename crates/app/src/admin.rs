@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -171,6 +171,8 @@ pub(crate) async fn insert_org(
         first_contact_sla_hours: Set(24),
         legal_review_sla_hours: Set(48),
         round_robin_cursor: Set(0),
+        invoice_counter: Set(0),
+        onboarding_requires_first_payment: Set(false),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -273,7 +275,7 @@ impl App {
         let name = text::required_short(name).map_err(AppError::text("name"))?;
         let email = Email::parse(admin_email).map_err(AppError::text("adminEmail"))?;
         password_field("adminPassword", admin_password)?;
-        let txn = self.db.begin().await?;
+        let txn = self.tx().await?;
         let org = insert_org(&txn, &name).await?;
         let admin = insert_user(
             &txn,
@@ -321,7 +323,7 @@ impl App {
         let user_id = actor
             .user_id()
             .ok_or_else(|| AppError::Forbidden(vec!["an API token has no password".into()]))?;
-        let txn = self.db.begin().await?;
+        let txn = self.tx().await?;
         let u = find_user(&txn, actor.org_id, user_id).await?;
         let (cur, hash) = (current.to_owned(), u.password_hash.clone());
         let ok = tokio::task::spawn_blocking(move || auth::verify_password(&cur, &hash))
@@ -367,7 +369,7 @@ impl App {
         let email = Email::parse(&input.email).map_err(AppError::text("email"))?;
         password_field("password", &input.password)?;
         actor.authorize(Action::CreateUser)?;
-        let txn = self.db.begin().await?;
+        let txn = self.tx().await?;
         if let Some(t) = input.team_id {
             find_team(&txn, actor.org_id, t).await?;
         }
@@ -406,7 +408,7 @@ impl App {
         roles: Vec<Role>,
     ) -> Result<user::Model, AppError> {
         actor.authorize(Action::SetUserRoles)?;
-        let txn = self.db.begin().await?;
+        let txn = self.tx().await?;
         let u = find_user(&txn, actor.org_id, user_id).await?;
         let before = auth::roles_of(&txn, u.id).await?;
         if before.contains(&Role::Admin) && !roles.contains(&Role::Admin) {
@@ -436,7 +438,7 @@ impl App {
         user_id: Uuid,
     ) -> Result<user::Model, AppError> {
         actor.authorize(Action::DeactivateUser)?;
-        let txn = self.db.begin().await?;
+        let txn = self.tx().await?;
         let u = find_user(&txn, actor.org_id, user_id).await?;
         keep_an_admin(&txn, actor.org_id, u.id).await?;
         let mut am = u.clone().into_active_model();
@@ -475,7 +477,7 @@ impl App {
             ));
         }
         actor.authorize(Action::CreateTeam)?;
-        let txn = self.db.begin().await?;
+        let txn = self.tx().await?;
         find_user(&txn, actor.org_id, manager_id).await?;
         let t = team::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -510,7 +512,7 @@ impl App {
         user_id: Uuid,
     ) -> Result<team::Model, AppError> {
         actor.authorize(Action::AddTeamMember)?;
-        let txn = self.db.begin().await?;
+        let txn = self.tx().await?;
         let t = find_team(&txn, actor.org_id, team_id).await?;
         find_user(&txn, actor.org_id, user_id).await?;
         insert_member(&txn, actor.org_id, team_id, user_id).await?;
@@ -580,7 +582,7 @@ impl App {
             }
         }
         actor.authorize(Action::UpdateOrgSettings)?;
-        let txn = self.db.begin().await?;
+        let txn = self.tx().await?;
         let before = organization::Entity::find_by_id(actor.org_id)
             .one(&txn)
             .await?
@@ -653,7 +655,7 @@ impl App {
         let mut roles = roles;
         roles.sort();
         roles.dedup();
-        let txn = self.db.begin().await?;
+        let txn = self.tx().await?;
         let t = api_token::ActiveModel {
             id: Set(Uuid::now_v7()),
             organization_id: Set(actor.org_id),
@@ -689,7 +691,7 @@ impl App {
     /// `revokeApiToken` (ADMIN): the token stops working on its next request.
     pub async fn revoke_api_token(&self, actor: &Actor, id: Uuid) -> Result<(), AppError> {
         actor.authorize(Action::RevokeApiToken)?;
-        let txn = self.db.begin().await?;
+        let txn = self.tx().await?;
         let t = api_token::Entity::find_by_id(id)
             .filter(api_token::Column::OrganizationId.eq(actor.org_id))
             .one(&txn)

@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -103,39 +103,14 @@ fn company_size_field(n: Option<i32>) -> Result<Option<i32>, AppError> {
     }
 }
 
-/// Loads a lead of the caller's organization and applies the gate for `action`: the row
-/// must be readable by the caller (else NOT_FOUND) and inside the action's scope (else
-/// FORBIDDEN). Roles that may never do the action get FORBIDDEN before any lookup.
-pub async fn gate_lead<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
-    id: Uuid,
-    action: Action,
-) -> Result<lead::Model, AppError> {
-    let scope = actor.authorize(action)?;
+/// Loads a lead of the caller's organization through the gate for `action`.
+pub async fn gate_lead<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid, action: Action) -> Result<lead::Model, AppError> {
+    actor.authorize(action)?;
     let row = lead::Entity::find_by_id(id)
         .filter(lead::Column::OrganizationId.eq(actor.org_id))
         .one(db)
-        .await?
-        .filter(|l| actor.readable(Action::ReadLead).contains(l.owner_id))
-        .ok_or(AppError::NotFound("lead"))?;
-    if !actor.owners(scope).contains(row.owner_id) {
-        return Err(AppError::Forbidden(vec![format!(
-            "`{}` is limited to {} leads and this lead is not one of them",
-            action.name(),
-            scope_words(scope)
-        )]));
-    }
-    Ok(row)
-}
-
-fn scope_words(scope: baton_domain::Scope) -> &'static str {
-    match scope {
-        baton_domain::Scope::Own => "your own",
-        baton_domain::Scope::Team => "your team's",
-        baton_domain::Scope::Department => "your department's",
-        baton_domain::Scope::Org => "the organization's",
-    }
+        .await?;
+    crate::gate::check(actor, action, Action::ReadLead, "lead", row, |l| crate::gate::Access::owned_by(l.owner_id))
 }
 
 fn rule_err(v: Vec<baton_domain::Violation>) -> AppError {
@@ -178,15 +153,8 @@ async fn sdr_round_robin(
     if active.is_empty() {
         return Ok(None);
     }
-    let org = organization::Entity::find_by_id(org_id)
-        .one(txn)
-        .await?
-        .context("organization row")?;
-    let cursor = org.round_robin_cursor;
+    let cursor = crate::tx::next_counter(txn, org_id, crate::tx::Counter::RoundRobin).await? - 1;
     let pick = active.swap_remove((cursor.rem_euclid(active.len() as i64)) as usize);
-    let mut am = org.into_active_model();
-    am.round_robin_cursor = Set(cursor + 1);
-    am.update(txn).await?;
     Ok(Some(pick))
 }
 
@@ -211,7 +179,7 @@ impl App {
             .map_err(AppError::text("painPoints"))?;
         actor.authorize(Action::CreateLead)?;
 
-        let txn = self.db.begin().await?;
+        let txn = self.tx().await?;
         let owner = match actor.user_id() {
             Some(me) if actor.has(Role::Sdr) => Some(me),
             _ => sdr_round_robin(&txn, actor.org_id).await?,
@@ -292,7 +260,7 @@ impl App {
         let pain_points = text::optional(patch.pain_points.as_deref(), LONG_TEXT_MAX)
             .map_err(AppError::text("painPoints"))?;
 
-        let txn = self.db.begin().await?;
+        let txn = self.tx().await?;
         let before = gate_lead(&txn, actor, id, Action::UpdateLead).await?;
         check_version(expected_version, before.version)?;
         rules_lead::edit(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New))
@@ -347,7 +315,7 @@ impl App {
         id: Uuid,
         owner_id: Uuid,
     ) -> Result<lead::Model, AppError> {
-        let txn = self.db.begin().await?;
+        let txn = self.tx().await?;
         let before = gate_lead(&txn, actor, id, Action::AssignLead).await?;
         let owner = user_in_org(&txn, actor.org_id, owner_id).await?;
         let mut violations =
@@ -393,7 +361,7 @@ impl App {
     ) -> Result<lead::Model, AppError> {
         let notes =
             text::optional(notes.as_deref(), LONG_TEXT_MAX).map_err(AppError::text("notes"))?;
-        let txn = self.db.begin().await?;
+        let txn = self.tx().await?;
         let before = gate_lead(&txn, actor, id, Action::RecordLeadContact).await?;
         let status =
             rules_lead::contact(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New))
@@ -442,7 +410,7 @@ impl App {
     ) -> Result<lead::Model, AppError> {
         let notes =
             text::optional(q.notes.as_deref(), LONG_TEXT_MAX).map_err(AppError::text("notes"))?;
-        let txn = self.db.begin().await?;
+        let txn = self.tx().await?;
         let before = gate_lead(&txn, actor, id, Action::QualifyLead).await?;
         let status =
             rules_lead::qualify(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New))
@@ -486,7 +454,7 @@ impl App {
         reason: String,
     ) -> Result<lead::Model, AppError> {
         let reason = text::required_long(&reason).map_err(AppError::text("reason"))?;
-        let txn = self.db.begin().await?;
+        let txn = self.tx().await?;
         let before = gate_lead(&txn, actor, id, Action::DisqualifyLead).await?;
         let status =
             rules_lead::disqualify(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New))
@@ -525,7 +493,7 @@ impl App {
             .map_err(|m| AppError::bad_input("estimatedValue", m))?;
         let value_minor = to_minor(value.amount)?;
 
-        let txn = self.db.begin().await?;
+        let txn = self.tx().await?;
         let before = gate_lead(&txn, actor, id, Action::ConvertLead).await?;
         let ae = user_in_org(&txn, actor.org_id, input.account_executive_id).await?;
         let existing_account = match input.account_id {
@@ -649,6 +617,9 @@ impl App {
             currency: Set(value.currency.as_str().to_owned()),
             expected_close_date: Set(input.expected_close_date),
             probability: Set(None),
+            needs_analysis: Set(None),
+            loss_reason: Set(None),
+            closed_at: Set(None),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),

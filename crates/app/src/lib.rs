@@ -9,10 +9,16 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod blockers;
+pub mod contracts;
 pub mod error;
+pub mod events;
+pub mod gate;
 pub mod leads;
+pub mod opportunities;
 pub mod page;
+pub mod quotes;
 pub mod seed;
+pub mod tx;
 pub mod views;
 
 pub use actor::{Actor, Owners, Principal};
@@ -28,11 +34,12 @@ use auth::JwtKeys;
 pub struct App {
     pub db: DatabaseConnection,
     pub jwt: JwtKeys,
+    pub events: events::EventBus,
 }
 
 impl App {
     pub fn new(db: DatabaseConnection, jwt: JwtKeys) -> Self {
-        Self { db, jwt }
+        Self { db, jwt, events: events::EventBus::default() }
     }
 }
 

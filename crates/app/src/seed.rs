@@ -5,7 +5,7 @@ use crate::{App, AppError, admin, audit};
 use baton_domain::Role;
 use baton_domain::text::Email;
 use baton_store::entity::{organization, team, user};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 pub const DEMO_ORG: &str = "Demo Software Co.";
@@ -45,7 +45,7 @@ impl App {
     /// Creates the demo organization, its users and the sales team; running it again changes
     /// nothing. Returns the organization id.
     pub async fn seed_demo(&self) -> Result<Uuid, AppError> {
-        let txn = self.db.begin().await?;
+        let txn = self.tx().await?;
         let org = match organization::Entity::find()
             .filter(organization::Column::Name.eq(DEMO_ORG))
             .one(&txn)

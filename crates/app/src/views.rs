@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Restricts a select to rows whose owner column is in `owners`.
-fn owned_by<E: EntityTrait>(q: Select<E>, col: impl ColumnTrait, owners: &Owners) -> Select<E> {
+pub(crate) fn owned_by<E: EntityTrait>(q: Select<E>, col: impl ColumnTrait, owners: &Owners) -> Select<E> {
     match owners {
         Owners::All => q,
         Owners::Only(ids) => q.filter(col.is_in(ids.iter().copied())),
@@ -24,7 +24,7 @@ fn owned_by<E: EntityTrait>(q: Select<E>, col: impl ColumnTrait, owners: &Owners
 }
 
 /// Fetches one keyset page (newest first) of a filtered select.
-async fn page<E, C>(
+pub(crate) async fn page<E, C>(
     db: &C,
     q: Select<E>,
     id_col: E::Column,
@@ -42,6 +42,30 @@ where
     }
     let rows = q.limit(req.first + 1).all(db).await?;
     Ok(Page::from_fetched(rows, req, total))
+}
+
+/// True when `action`'s scope reaches the account: sales reps reach the accounts they are the
+/// account executive of, or own an opportunity or a converted lead of; customer success the
+/// accounts it took over (the department: every account with a CS owner).
+pub async fn account_reaches<C: ConnectionTrait>(db: &C, actor: &Actor, action: Action, a: &account::Model) -> Result<bool, AppError> {
+    Ok(match actor.authorize(action) {
+        Err(_) => false,
+        Ok(Scope::Org) => true,
+        Ok(Scope::Department) => a.cs_owner_id.is_some(),
+        Ok(scope) => {
+            let owners = actor.owners(scope);
+            owners.contains(a.account_executive_id)
+                || owners.contains(a.cs_owner_id)
+                || owned_by(opportunity::Entity::find().filter(opportunity::Column::AccountId.eq(a.id)), opportunity::Column::OwnerId, &owners)
+                    .one(db)
+                    .await?
+                    .is_some()
+                || owned_by(lead::Entity::find().filter(lead::Column::ConvertedAccountId.eq(a.id)), lead::Column::OwnerId, &owners)
+                    .one(db)
+                    .await?
+                    .is_some()
+        }
+    })
 }
 
 /// How many leads came from one source.
@@ -125,32 +149,7 @@ impl App {
         else {
             return Ok(None);
         };
-        let visible = match actor.authorize(Action::ReadAccount) {
-            Err(_) => false,
-            Ok(Scope::Org) => true,
-            Ok(Scope::Department) => a.cs_owner_id.is_some(),
-            Ok(scope) => {
-                let owners = actor.owners(scope);
-                owners.contains(a.account_executive_id)
-                    || owners.contains(a.cs_owner_id)
-                    || owned_by(
-                        opportunity::Entity::find().filter(opportunity::Column::AccountId.eq(a.id)),
-                        opportunity::Column::OwnerId,
-                        &owners,
-                    )
-                    .one(&self.db)
-                    .await?
-                    .is_some()
-                    || owned_by(
-                        lead::Entity::find().filter(lead::Column::ConvertedAccountId.eq(a.id)),
-                        lead::Column::OwnerId,
-                        &owners,
-                    )
-                    .one(&self.db)
-                    .await?
-                    .is_some()
-            }
-        };
+        let visible = account_reaches(&self.db, actor, Action::ReadAccount, &a).await?;
         Ok(visible.then_some(a))
     }
 

@@ -15,6 +15,8 @@ pub struct Model {
     pub first_contact_sla_hours: i32,
     pub legal_review_sla_hours: i32,
     pub round_robin_cursor: i64,
+    pub invoice_counter: i64,
+    pub onboarding_requires_first_payment: bool,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -1,0 +1,475 @@
+//! Contracts from templates, the legal review bound to a version, signing (the one transaction
+//! that closes the deal and starts finance and customer success), and voiding.
+
+use crate::error::check_version;
+use crate::events::Event;
+use crate::gate::{self, Access};
+use crate::opportunities::{gate_opportunity, stage_of};
+use crate::tx::{Counter, next_counter};
+use crate::{Actor, App, AppError, audit};
+use baton_domain::contract::{self as rules, ContractStatus, SigningFacts, TemplateKind};
+use baton_domain::handoff::HandoffStatus;
+use baton_domain::invoice::{self as inv, InvoiceStatus, PaymentSchedule};
+use baton_domain::opportunity::{self as opp_rules, Stage};
+use baton_domain::permission::Action;
+use baton_domain::quote::{PricingModel, QuoteStatus};
+use baton_domain::{Role, text};
+use baton_store::entity::{
+    contact, contract, contract_clause, contract_template, delivery_project, handoff_package, invoice, opportunity, product, quote,
+    quote_line, subscription, template_clause,
+};
+use chrono::{Months, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set};
+use uuid::Uuid;
+
+/// What signing created.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    pub contract: contract::Model,
+    pub opportunity: opportunity::Model,
+    pub invoices: Vec<invoice::Model>,
+    pub handoff: handoff_package::Model,
+}
+
+/// Loads a contract (locked on PostgreSQL) through the gate for `action`; a contract belongs to
+/// its opportunity's owner.
+pub(crate) async fn gate_contract<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid, action: Action) -> Result<(contract::Model, opportunity::Model), AppError> {
+    actor.authorize(action)?;
+    let c = contract::Entity::find_by_id(id)
+        .filter(contract::Column::OrganizationId.eq(actor.org_id))
+        .lock_exclusive()
+        .one(db)
+        .await?;
+    let opp = match &c {
+        Some(c) => opportunity::Entity::find_by_id(c.opportunity_id).one(db).await?,
+        None => None,
+    };
+    gate::check(actor, action, Action::ReadContract, "contract", c.zip(opp), |(_, o)| Access::owned_by(Some(o.owner_id)))
+}
+
+fn status_of(c: &contract::Model) -> ContractStatus {
+    ContractStatus::parse(&c.status).unwrap_or(ContractStatus::Voided)
+}
+
+fn with_editor(editors: &str, who: Uuid) -> String {
+    let who = who.to_string();
+    if editors.split(',').any(|e| e == who) {
+        editors.to_owned()
+    } else if editors.is_empty() {
+        who
+    } else {
+        format!("{editors},{who}")
+    }
+}
+
+/// Saves a contract with its version bumped.
+async fn save<C: ConnectionTrait>(db: &C, mut am: contract::ActiveModel, version: i32) -> Result<contract::Model, AppError> {
+    am.version = Set(version + 1);
+    am.updated_at = Set(Utc::now());
+    Ok(am.update(db).await?)
+}
+
+impl App {
+    /// `draftContract`: copies the template's clauses; the value, term and currency come from
+    /// the quote.
+    pub async fn draft_contract(&self, actor: &Actor, opportunity_id: Uuid, template_id: Uuid, quote_id: Uuid, schedule: Option<PaymentSchedule>) -> Result<contract::Model, AppError> {
+        let txn = self.tx().await?;
+        let opp = gate_opportunity(&txn, actor, opportunity_id, Action::DraftContract).await?;
+        opp_rules::edit(stage_of(&opp)).map_err(AppError::Rule)?;
+        let template = contract_template::Entity::find_by_id(template_id)
+            .filter(contract_template::Column::OrganizationId.eq(actor.org_id))
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound("contract template"))?;
+        let q = quote::Entity::find_by_id(quote_id)
+            .filter(quote::Column::OrganizationId.eq(actor.org_id))
+            .filter(quote::Column::OpportunityId.eq(opp.id))
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound("quote"))?;
+        let kind = TemplateKind::parse(&template.kind).unwrap_or(TemplateKind::SaasServiceAgreement);
+        let schedule = schedule.unwrap_or(match kind {
+            TemplateKind::SaasServiceAgreement => PaymentSchedule::Annual,
+            TemplateKind::CustomDevelopment => PaymentSchedule::Milestones,
+        });
+        let author = actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["contracts are drafted by people, not API tokens".into()]))?;
+        let now = Utc::now();
+        let c = contract::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(actor.org_id),
+            opportunity_id: Set(opp.id),
+            quote_id: Set(q.id),
+            template_id: Set(template.id),
+            kind: Set(template.kind.clone()),
+            status: Set(ContractStatus::Draft.as_str().to_owned()),
+            payment_schedule: Set(schedule.as_str().to_owned()),
+            value_minor: Set(q.total_minor),
+            currency: Set(q.currency.clone()),
+            term_months: Set(q.term_months),
+            created_by: Set(author),
+            editors: Set(author.to_string()),
+            submitted_at: Set(None),
+            approved_version: Set(None),
+            approved_by: Set(None),
+            approved_at: Set(None),
+            review_note: Set(None),
+            changes_comments: Set(None),
+            signed_at: Set(None),
+            signatory_contact_id: Set(None),
+            void_reason: Set(None),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        let clauses = template_clause::Entity::find()
+            .filter(template_clause::Column::TemplateId.eq(template.id))
+            .order_by_asc(template_clause::Column::Position)
+            .all(&txn)
+            .await?;
+        for t in clauses {
+            contract_clause::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                organization_id: Set(actor.org_id),
+                contract_id: Set(c.id),
+                key: Set(t.key.clone()),
+                text: Set(t.text.clone()),
+                template_text: Set(t.text),
+                position: Set(t.position),
+            }
+            .insert(&txn)
+            .await?;
+        }
+        audit::record(&txn, actor.org_id, actor, "draftContract", "contract", c.id, None::<&()>, Some(&c)).await?;
+        txn.commit().await?;
+        Ok(c)
+    }
+
+    /// `updateContractClause`: a new version, back in DRAFT; the editor can no longer approve it.
+    pub async fn update_contract_clause(&self, actor: &Actor, id: Uuid, key: &str, text_in: &str, expected_version: i32) -> Result<contract::Model, AppError> {
+        let body = text::required_long(text_in).map_err(AppError::text("text"))?;
+        let key = text::required_short(key).map_err(AppError::text("clauseKey"))?;
+        let txn = self.tx().await?;
+        let (before, _) = gate_contract(&txn, actor, id, Action::UpdateContractClause).await?;
+        check_version(Some(expected_version), before.version)?;
+        let to = rules::edit(status_of(&before)).map_err(AppError::Rule)?;
+        let clause = contract_clause::Entity::find()
+            .filter(contract_clause::Column::ContractId.eq(id))
+            .filter(contract_clause::Column::Key.eq(key.clone()))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| AppError::bad_input("clauseKey", format!("the contract has no clause `{key}`")))?;
+        let mut cam = clause.into_active_model();
+        cam.text = Set(body);
+        cam.update(&txn).await?;
+        let mut am = before.clone().into_active_model();
+        am.status = Set(to.as_str().to_owned());
+        am.editors = Set(with_editor(&before.editors, actor.principal_id()));
+        let after = save(&txn, am, before.version).await?;
+        audit::record(&txn, actor.org_id, actor, "updateContractClause", "contract", id, Some(&before), Some(&after)).await?;
+        txn.commit().await?;
+        if status_of(&before) == ContractStatus::InLegalReview {
+            self.events.publish(Event::LegalQueueChanged { org: actor.org_id, contract_id: id });
+        }
+        Ok(after)
+    }
+
+    /// `submitContractForReview`: into the legal approval queue.
+    pub async fn submit_contract(&self, actor: &Actor, id: Uuid) -> Result<contract::Model, AppError> {
+        let txn = self.tx().await?;
+        let (before, _) = gate_contract(&txn, actor, id, Action::SubmitContractForReview).await?;
+        let to = rules::submit(status_of(&before)).map_err(AppError::Rule)?;
+        let mut am = before.clone().into_active_model();
+        am.status = Set(to.as_str().to_owned());
+        am.submitted_at = Set(Some(Utc::now()));
+        let after = save(&txn, am, before.version).await?;
+        audit::record(&txn, actor.org_id, actor, "submitContractForReview", "contract", id, Some(&before), Some(&after)).await?;
+        txn.commit().await?;
+        self.events.publish(Event::LegalQueueChanged { org: actor.org_id, contract_id: id });
+        Ok(after)
+    }
+
+    /// `approveContract`: legal approves exactly the version it saw (`expectedVersion`).
+    pub async fn approve_contract(&self, actor: &Actor, id: Uuid, expected_version: i32, note: Option<String>) -> Result<contract::Model, AppError> {
+        let note = text::optional(note.as_deref(), text::LONG_TEXT_MAX).map_err(AppError::text("note"))?;
+        let txn = self.tx().await?;
+        let (before, _) = gate_contract(&txn, actor, id, Action::ApproveContract).await?;
+        check_version(Some(expected_version), before.version)?;
+        let me = actor.principal_id().to_string();
+        let involved = before.created_by == actor.principal_id() || before.editors.split(',').any(|e| e == me);
+        let to = rules::approve(status_of(&before), involved).map_err(AppError::Rule)?;
+        let mut am = before.clone().into_active_model();
+        am.status = Set(to.as_str().to_owned());
+        am.approved_by = Set(Some(actor.principal_id()));
+        am.approved_at = Set(Some(Utc::now()));
+        am.approved_version = Set(Some(before.version + 1));
+        am.review_note = Set(note);
+        let after = save(&txn, am, before.version).await?;
+        audit::record(&txn, actor.org_id, actor, "approveContract", "contract", id, Some(&before), Some(&after)).await?;
+        txn.commit().await?;
+        self.events.publish(Event::LegalQueueChanged { org: actor.org_id, contract_id: id });
+        Ok(after)
+    }
+
+    /// `requestContractChanges`: back to the account executive with comments.
+    pub async fn request_contract_changes(&self, actor: &Actor, id: Uuid, comments: &str) -> Result<contract::Model, AppError> {
+        let comments = text::required_long(comments).map_err(AppError::text("comments"))?;
+        let txn = self.tx().await?;
+        let (before, _) = gate_contract(&txn, actor, id, Action::RequestContractChanges).await?;
+        let to = rules::request_changes(status_of(&before)).map_err(AppError::Rule)?;
+        let mut am = before.clone().into_active_model();
+        am.status = Set(to.as_str().to_owned());
+        am.changes_comments = Set(Some(comments));
+        let after = save(&txn, am, before.version).await?;
+        audit::record(&txn, actor.org_id, actor, "requestContractChanges", "contract", id, Some(&before), Some(&after)).await?;
+        txn.commit().await?;
+        self.events.publish(Event::LegalQueueChanged { org: actor.org_id, contract_id: id });
+        Ok(after)
+    }
+
+    /// `voidContract`: the account executive before signing, legal after.
+    pub async fn void_contract(&self, actor: &Actor, id: Uuid, reason: &str) -> Result<contract::Model, AppError> {
+        let reason = text::required_long(reason).map_err(AppError::text("reason"))?;
+        let txn = self.tx().await?;
+        let (before, _) = gate_contract(&txn, actor, id, Action::VoidContract).await?;
+        let status = status_of(&before);
+        if status == ContractStatus::Signed && !actor.has(Role::Legal) {
+            return Err(AppError::Forbidden(vec!["a signed contract is voided only by LEGAL".into()]));
+        }
+        let to = rules::void(status).map_err(AppError::Rule)?;
+        let mut am = before.clone().into_active_model();
+        am.status = Set(to.as_str().to_owned());
+        am.void_reason = Set(Some(reason));
+        let after = save(&txn, am, before.version).await?;
+        // Invoices not yet issued will never be.
+        let scheduled = invoice::Entity::find()
+            .filter(invoice::Column::ContractId.eq(id))
+            .filter(invoice::Column::Status.eq(InvoiceStatus::Scheduled.as_str()))
+            .all(&txn)
+            .await?;
+        for i in scheduled {
+            let mut iam = i.clone().into_active_model();
+            iam.status = Set(InvoiceStatus::Void.as_str().to_owned());
+            iam.void_reason = Set(Some("the contract was voided".into()));
+            iam.version = Set(i.version + 1);
+            iam.updated_at = Set(Utc::now());
+            let ia = iam.update(&txn).await?;
+            audit::record(&txn, actor.org_id, actor, "voidContract", "invoice", i.id, Some(&i), Some(&ia)).await?;
+        }
+        audit::record(&txn, actor.org_id, actor, "voidContract", "contract", id, Some(&before), Some(&after)).await?;
+        txn.commit().await?;
+        if status == ContractStatus::InLegalReview {
+            self.events.publish(Event::LegalQueueChanged { org: actor.org_id, contract_id: id });
+        }
+        Ok(after)
+    }
+
+    /// The facts the signing gates look at.
+    pub(crate) async fn signing_facts<C: ConnectionTrait>(&self, db: &C, c: &contract::Model, account_id: Uuid, signatory: Option<Uuid>) -> Result<SigningFacts, AppError> {
+        let q = quote::Entity::find_by_id(c.quote_id).one(db).await?;
+        let signer = match signatory {
+            Some(s) => contact::Entity::find_by_id(s)
+                .filter(contact::Column::OrganizationId.eq(c.organization_id))
+                .filter(contact::Column::AccountId.eq(account_id))
+                .one(db)
+                .await?,
+            None => None,
+        };
+        Ok(SigningFacts {
+            status: status_of(c),
+            version: c.version,
+            approved_version: c.approved_version,
+            quote_accepted: q.is_some_and(|q| q.status == QuoteStatus::Accepted.as_str()),
+            signatory_is_decision_maker: signer.is_some_and(|s| s.decision_maker),
+        })
+    }
+
+    /// `signContract`: in one transaction the contract is SIGNED, the opportunity CLOSED_WON,
+    /// the invoices of the payment schedule created (the first issued now), the subscription or
+    /// delivery project created, and the hand-off package drafted from the deal.
+    pub async fn sign_contract(&self, actor: &Actor, id: Uuid, signatory_contact_id: Uuid) -> Result<Signed, AppError> {
+        let txn = self.tx().await?;
+        let (before, opp) = gate_contract(&txn, actor, id, Action::SignContract).await?;
+        let signer = contact::Entity::find_by_id(signatory_contact_id)
+            .filter(contact::Column::OrganizationId.eq(actor.org_id))
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound("contact"))?;
+        let facts = self.signing_facts(&txn, &before, opp.account_id, Some(signer.id)).await?;
+        rules::sign(facts).map_err(AppError::Rule)?;
+        let now = Utc::now();
+        let today = now.date_naive();
+
+        let mut am = before.clone().into_active_model();
+        am.status = Set(ContractStatus::Signed.as_str().to_owned());
+        am.signed_at = Set(Some(now));
+        am.signatory_contact_id = Set(Some(signer.id));
+        let signed = save(&txn, am, before.version).await?;
+        audit::record(&txn, actor.org_id, actor, "signContract", "contract", id, Some(&before), Some(&signed)).await?;
+
+        let mut oam = opp.clone().into_active_model();
+        oam.stage = Set(Stage::ClosedWon.as_str().to_owned());
+        oam.closed_at = Set(Some(now));
+        oam.version = Set(opp.version + 1);
+        oam.updated_at = Set(now);
+        let won = oam.update(&txn).await?;
+        audit::record(&txn, actor.org_id, actor, "signContract", "opportunity", opp.id, Some(&opp), Some(&won)).await?;
+
+        let kind = PaymentSchedule::parse(&before.payment_schedule).unwrap_or(PaymentSchedule::Upfront);
+        let plan = inv::schedule(kind, before.value_minor, u32::try_from(before.term_months).unwrap_or(0), today);
+        let mut invoices = Vec::with_capacity(plan.len());
+        for step in plan {
+            let first = step.sequence == 1;
+            let number = if first { Some(next_counter(&txn, actor.org_id, Counter::Invoice).await?) } else { None };
+            let i = invoice::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                organization_id: Set(actor.org_id),
+                contract_id: Set(id),
+                account_id: Set(opp.account_id),
+                opportunity_id: Set(opp.id),
+                number: Set(number),
+                sequence: Set(step.sequence),
+                status: Set(if first { InvoiceStatus::Issued } else { InvoiceStatus::Scheduled }.as_str().to_owned()),
+                amount_minor: Set(step.amount_minor),
+                paid_minor: Set(0),
+                currency: Set(before.currency.clone()),
+                issue_on: Set(step.issue_on),
+                due_on: Set(step.due_on),
+                issued_at: Set(first.then_some(now)),
+                void_reason: Set(None),
+                version: Set(1),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(&txn)
+            .await?;
+            audit::record(&txn, actor.org_id, actor, "signContract", "invoice", i.id, None::<&()>, Some(&i)).await?;
+            invoices.push(i);
+        }
+
+        match TemplateKind::parse(&before.kind) {
+            Some(TemplateKind::CustomDevelopment) => {
+                let p = delivery_project::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    organization_id: Set(actor.org_id),
+                    account_id: Set(opp.account_id),
+                    contract_id: Set(id),
+                    status: Set("PLANNED".into()),
+                    created_at: Set(now),
+                }
+                .insert(&txn)
+                .await?;
+                audit::record(&txn, actor.org_id, actor, "signContract", "delivery_project", p.id, None::<&()>, Some(&p)).await?;
+            }
+            _ => {
+                let lines = quote_line::Entity::find().filter(quote_line::Column::QuoteId.eq(before.quote_id)).all(&txn).await?;
+                let products = product::Entity::find()
+                    .filter(product::Column::Id.is_in(lines.iter().map(|l| l.product_id)))
+                    .all(&txn)
+                    .await?;
+                let seat = lines.iter().find_map(|l| {
+                    products.iter().find(|p| p.id == l.product_id && p.pricing_model == PricingModel::PerSeat.as_str()).map(|p| (l, p))
+                });
+                let term = before.term_months.max(1);
+                let s = subscription::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    organization_id: Set(actor.org_id),
+                    account_id: Set(opp.account_id),
+                    contract_id: Set(id),
+                    tier: Set(seat.and_then(|(_, p)| p.tier.clone())),
+                    seats: Set(seat.map(|(l, _)| l.quantity).unwrap_or(0)),
+                    start_on: Set(today),
+                    end_on: Set(today.checked_add_months(Months::new(u32::try_from(term).unwrap_or(12))).unwrap_or(today)),
+                    mrr_minor: Set(before.value_minor / i64::from(term)),
+                    currency: Set(before.currency.clone()),
+                    status: Set("ACTIVE".into()),
+                    created_at: Set(now),
+                }
+                .insert(&txn)
+                .await?;
+                audit::record(&txn, actor.org_id, actor, "signContract", "subscription", s.id, None::<&()>, Some(&s)).await?;
+            }
+        }
+
+        let h = handoff_package::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(actor.org_id),
+            account_id: Set(opp.account_id),
+            opportunity_id: Set(opp.id),
+            contract_id: Set(id),
+            status: Set(HandoffStatus::Draft.as_str().to_owned()),
+            needs_document: Set(opp.needs_analysis.clone()),
+            special_requirements: Set(None),
+            success_criteria: Set(None),
+            kickoff_contact_id: Set(Some(signer.id)),
+            return_reason: Set(None),
+            submitted_at: Set(None),
+            accepted_at: Set(None),
+            accepted_by: Set(None),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        audit::record(&txn, actor.org_id, actor, "signContract", "handoff_package", h.id, None::<&()>, Some(&h)).await?;
+        txn.commit().await?;
+        Ok(Signed { contract: signed, opportunity: won, invoices, handoff: h })
+    }
+
+    /// `contract(id)` under the caller's scope.
+    pub async fn contract(&self, actor: &Actor, id: Uuid) -> Result<contract::Model, AppError> {
+        let c = contract::Entity::find_by_id(id).filter(contract::Column::OrganizationId.eq(actor.org_id)).one(&self.db).await?;
+        let opp = match &c {
+            Some(c) => opportunity::Entity::find_by_id(c.opportunity_id).one(&self.db).await?,
+            None => None,
+        };
+        match c.zip(opp) {
+            Some((c, o)) if gate::reaches(actor, Action::ReadContract, Access::owned_by(Some(o.owner_id))) => Ok(c),
+            _ => Err(AppError::NotFound("contract")),
+        }
+    }
+
+    /// The clauses of contracts, for the API's batch loader.
+    pub async fn clauses_of(&self, org: Uuid, contract_ids: &[Uuid]) -> Result<Vec<contract_clause::Model>, AppError> {
+        Ok(contract_clause::Entity::find()
+            .filter(contract_clause::Column::OrganizationId.eq(org))
+            .filter(contract_clause::Column::ContractId.is_in(contract_ids.iter().copied()))
+            .order_by_asc(contract_clause::Column::Position)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// Contracts of opportunities, for the API's batch loader (callers pass authorized ids).
+    pub async fn contracts_of_opportunities(&self, org: Uuid, ids: &[Uuid]) -> Result<Vec<contract::Model>, AppError> {
+        Ok(contract::Entity::find()
+            .filter(contract::Column::OrganizationId.eq(org))
+            .filter(contract::Column::OpportunityId.is_in(ids.iter().copied()))
+            .order_by_asc(contract::Column::Id)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// The legal approval queue: contracts in review, oldest submission first.
+    pub async fn approval_queue(&self, actor: &Actor, req: crate::page::PageRequest) -> Result<crate::page::Page<contract::Model>, AppError> {
+        use sea_orm::PaginatorTrait;
+        let base = contract::Entity::find()
+            .filter(contract::Column::OrganizationId.eq(actor.org_id))
+            .filter(contract::Column::Status.eq(ContractStatus::InLegalReview.as_str()));
+        let total = base.clone().count(&self.db).await?;
+        let mut q = base.order_by_asc(contract::Column::SubmittedAt).order_by_asc(contract::Column::Id);
+        if let Some(after) = req.after {
+            let anchor = contract::Entity::find_by_id(after).one(&self.db).await?;
+            if let Some(a) = anchor.and_then(|a| a.submitted_at.map(|t| (t, a.id))) {
+                q = q.filter(
+                    sea_orm::Condition::any()
+                        .add(contract::Column::SubmittedAt.gt(a.0))
+                        .add(sea_orm::Condition::all().add(contract::Column::SubmittedAt.eq(a.0)).add(contract::Column::Id.gt(a.1))),
+                );
+            }
+        }
+        let rows = q.limit(req.first + 1).all(&self.db).await?;
+        Ok(crate::page::Page::from_fetched(rows, req, total))
+    }
+}

@@ -1,0 +1,52 @@
+//! Transactions and per-organization counters.
+
+use crate::{App, AppError};
+use anyhow::Context;
+use baton_store::entity::organization;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
+use uuid::Uuid;
+
+impl App {
+    /// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), so concurrent writers queue behind the busy timeout instead of failing when
+    /// they upgrade; on PostgreSQL rows are locked where a use case reads what it will write.
+    pub async fn tx(&self) -> Result<DatabaseTransaction, DbErr> {
+        self.db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+    }
+}
+
+/// A counter column of the organization row.
+#[derive(Debug, Clone, Copy)]
+pub enum Counter {
+    RoundRobin,
+    Invoice,
+}
+
+/// Increments a counter of the organization and returns its new value. The increment is the
+/// first write, so it holds the organization row's lock until the transaction ends: two
+/// transactions never get the same value and a rolled-back one leaves no gap.
+pub async fn next_counter<C: ConnectionTrait>(txn: &C, org_id: Uuid, counter: Counter) -> Result<i64, AppError> {
+    let col = match counter {
+        Counter::RoundRobin => organization::Column::RoundRobinCursor,
+        Counter::Invoice => organization::Column::InvoiceCounter,
+    };
+    organization::Entity::update_many()
+        .col_expr(col, Expr::col(col).add(1))
+        .filter(organization::Column::Id.eq(org_id))
+        .exec(txn)
+        .await?;
+    let org = organization::Entity::find_by_id(org_id).one(txn).await?.context("organization row")?;
+    Ok(match counter {
+        Counter::RoundRobin => org.round_robin_cursor,
+        Counter::Invoice => org.invoice_counter,
+    })
+}
