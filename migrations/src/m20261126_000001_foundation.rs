@@ -52,14 +52,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_users_org")
-                .table("users")
-                .col("organization_id")
-                .to_owned(),
-        )
-        .await?;
+        m.create_index(Index::create().name("ix_users_org").table("users").col("organization_id").to_owned()).await?;
 
         m.create_table(
             Table::create()
@@ -170,14 +163,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_accounts_org")
-                .table("accounts")
-                .col("organization_id")
-                .to_owned(),
-        )
-        .await?;
+        m.create_index(Index::create().name("ix_accounts_org").table("accounts").col("organization_id").to_owned())
+            .await?;
 
         m.create_table(
             Table::create()
@@ -198,14 +185,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_contacts_account")
-                .table("contacts")
-                .col("account_id")
-                .to_owned(),
-        )
-        .await?;
+        m.create_index(Index::create().name("ix_contacts_account").table("contacts").col("account_id").to_owned())
+            .await?;
 
         m.create_table(
             Table::create()
@@ -273,21 +254,12 @@ impl MigrationTrait for Migration {
                 .foreign_key(&mut org("leads"))
                 .foreign_key(&mut fk("leads", "owner_id", "users"))
                 .foreign_key(&mut fk("leads", "converted_account_id", "accounts"))
-                .foreign_key(&mut fk(
-                    "leads",
-                    "converted_opportunity_id",
-                    "opportunities",
-                ))
+                .foreign_key(&mut fk("leads", "converted_opportunity_id", "opportunities"))
                 .to_owned(),
         )
         .await?;
         m.create_index(
-            Index::create()
-                .name("ix_leads_org_owner")
-                .table("leads")
-                .col("organization_id")
-                .col("owner_id")
-                .to_owned(),
+            Index::create().name("ix_leads_org_owner").table("leads").col("organization_id").col("owner_id").to_owned(),
         )
         .await?;
         m.create_index(

@@ -218,7 +218,8 @@ impl MigrationTrait for Migration {
         )
         .await?;
         // Numbers are unique per organization; the counter on the organization keeps them gap-free.
-        m.create_index(index("ux_invoices_number", "invoices", &["organization_id", "number"]).unique().to_owned()).await?;
+        m.create_index(index("ux_invoices_number", "invoices", &["organization_id", "number"]).unique().to_owned())
+            .await?;
         m.create_index(index("ix_invoices_org_status", "invoices", &["organization_id", "status"])).await?;
 
         m.create_table(
@@ -243,7 +244,10 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("ux_payments_key", "payments", &["organization_id", "idempotency_key"]).unique().to_owned()).await?;
+        m.create_index(
+            index("ux_payments_key", "payments", &["organization_id", "idempotency_key"]).unique().to_owned(),
+        )
+        .await?;
         m.create_index(index("ix_payments_invoice", "payments", &["invoice_id"])).await?;
 
         m.create_table(
@@ -333,8 +337,19 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for t in [
-            "onboarding_milestones", "handoff_packages", "delivery_projects", "subscriptions", "payments", "invoices",
-            "contract_clauses", "contracts", "template_clauses", "contract_templates", "quote_lines", "quotes", "products",
+            "onboarding_milestones",
+            "handoff_packages",
+            "delivery_projects",
+            "subscriptions",
+            "payments",
+            "invoices",
+            "contract_clauses",
+            "contracts",
+            "template_clauses",
+            "contract_templates",
+            "quote_lines",
+            "quotes",
+            "products",
         ] {
             m.drop_table(Table::drop().table(t).to_owned()).await?;
         }

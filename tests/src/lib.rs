@@ -38,8 +38,7 @@ enum Cleanup {
 }
 
 fn admin_pg_url() -> String {
-    std::env::var("BATON_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("BATON_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 async fn fresh_database(engine: Engine) -> (String, Cleanup) {
@@ -47,31 +46,18 @@ async fn fresh_database(engine: Engine) -> (String, Cleanup) {
     match engine {
         Engine::Sqlite => {
             let path = std::env::temp_dir().join(format!("baton-test-{tag}.db"));
-            (
-                format!("sqlite://{}?mode=rwc", path.display()),
-                Cleanup::File(path),
-            )
+            (format!("sqlite://{}?mode=rwc", path.display()), Cleanup::File(path))
         }
         Engine::Postgres => {
             use sea_orm::ConnectionTrait;
             let admin_url = admin_pg_url();
             let name = format!("baton_t_{tag}");
-            let admin = sea_orm::Database::connect(admin_url.as_str())
-                .await
-                .expect("PostgreSQL for tests is reachable");
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .expect("create test database");
+            let admin =
+                sea_orm::Database::connect(admin_url.as_str()).await.expect("PostgreSQL for tests is reachable");
+            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
             admin.close().await.ok();
-            let base = admin_url
-                .rsplit_once('/')
-                .map(|(b, _)| b.to_owned())
-                .unwrap_or(admin_url.clone());
-            (
-                format!("{base}/{name}"),
-                Cleanup::Database { admin_url, name },
-            )
+            let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin_url.clone());
+            (format!("{base}/{name}"), Cleanup::Database { admin_url, name })
         }
     }
 }
@@ -108,10 +94,8 @@ impl TestApp {
 
     /// Posts one GraphQL operation and returns the whole JSON response.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        let mut req = self
-            .http
-            .post(format!("{}/graphql", self.base))
-            .json(&json!({ "query": query, "variables": variables }));
+        let mut req =
+            self.http.post(format!("{}/graphql", self.base)).json(&json!({ "query": query, "variables": variables }));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -120,9 +104,7 @@ impl TestApp {
 
     /// Logs in a demo user (password `demo`) and returns the token.
     pub async fn login(&self, email: &str) -> String {
-        self.login_with(email, "demo")
-            .await
-            .unwrap_or_else(|| panic!("login as {email} failed"))
+        self.login_with(email, "demo").await.unwrap_or_else(|| panic!("login as {email} failed"))
     }
 
     pub async fn login_with(&self, email: &str, password: &str) -> Option<String> {
@@ -138,15 +120,8 @@ impl TestApp {
 
     /// The id of a demo user.
     pub async fn user_id(&self, token: &str, email: &str) -> String {
-        let r = self
-            .gql(Some(token), "{ users { id email } }", json!({}))
-            .await;
-        r["data"]["users"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|u| u["email"] == email)
-            .unwrap()["id"]
+        let r = self.gql(Some(token), "{ users { id email } }", json!({})).await;
+        r["data"]["users"].as_array().unwrap().iter().find(|u| u["email"] == email).unwrap()["id"]
             .as_str()
             .unwrap()
             .to_owned()
@@ -189,9 +164,7 @@ impl TestApp {
             Cleanup::Database { admin_url, name } => {
                 use sea_orm::ConnectionTrait;
                 if let Ok(admin) = sea_orm::Database::connect(admin_url.as_str()).await {
-                    let _ = admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .await;
+                    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
                     admin.close().await.ok();
                 }
             }
@@ -201,9 +174,7 @@ impl TestApp {
 
 /// The error code of the first error of a response.
 pub fn code(r: &Value) -> &str {
-    r["errors"][0]["extensions"]["code"]
-        .as_str()
-        .unwrap_or("<no error>")
+    r["errors"][0]["extensions"]["code"].as_str().unwrap_or("<no error>")
 }
 
 /// Declares one test body run on SQLite and on PostgreSQL.

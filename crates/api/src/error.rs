@@ -16,22 +16,18 @@ use baton_app::AppError;
 /// Converts an application error into a GraphQL error.
 pub fn to_gql(e: AppError) -> Error {
     match e {
-        AppError::Unauthenticated(msg) => {
-            Error::new(msg).extend_with(|_, x| x.set("code", "UNAUTHENTICATED"))
-        }
-        AppError::Forbidden(reasons) => Error::new(format!("forbidden: {}", reasons.join("; ")))
-            .extend_with(|_, x| {
-                x.set("code", "FORBIDDEN");
-                x.set("reasons", reasons.clone());
-            }),
+        AppError::Unauthenticated(msg) => Error::new(msg).extend_with(|_, x| x.set("code", "UNAUTHENTICATED")),
+        AppError::Forbidden(reasons) => Error::new(format!("forbidden: {}", reasons.join("; "))).extend_with(|_, x| {
+            x.set("code", "FORBIDDEN");
+            x.set("reasons", reasons.clone());
+        }),
         AppError::NotFound(what) => {
             Error::new(format!("{what} not found")).extend_with(|_, x| x.set("code", "NOT_FOUND"))
         }
-        AppError::BadInput { field, message } => Error::new(format!("{field} {message}"))
-            .extend_with(|_, x| {
-                x.set("code", "BAD_USER_INPUT");
-                x.set("field", field.clone());
-            }),
+        AppError::BadInput { field, message } => Error::new(format!("{field} {message}")).extend_with(|_, x| {
+            x.set("code", "BAD_USER_INPUT");
+            x.set("field", field.clone());
+        }),
         AppError::Conflict(msg) => Error::new(msg).extend_with(|_, x| x.set("code", "CONFLICT")),
         AppError::Rule(violations) => {
             let rules: Vec<String> = violations.iter().map(|v| v.rule.to_owned()).collect();

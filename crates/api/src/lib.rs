@@ -43,11 +43,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            depth: 15,
-            complexity: 1000,
-            introspection: true,
-        }
+        Limits { depth: 15, complexity: 1000, introspection: true }
     }
 }
 
@@ -56,9 +52,7 @@ pub fn actor<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Actor> {
     match ctx.data_opt::<Auth>() {
         Some(Auth::Actor(a)) => Ok(a),
         Some(Auth::Invalid(reason)) => Err(to_gql(AppError::Unauthenticated(reason.clone()))),
-        _ => Err(to_gql(AppError::Unauthenticated(
-            "send `Authorization: Bearer <token>`".into(),
-        ))),
+        _ => Err(to_gql(AppError::Unauthenticated("send `Authorization: Bearer <token>`".into()))),
     }
 }
 
@@ -69,17 +63,13 @@ pub fn app<'a>(ctx: &'a Context<'_>) -> &'a App {
 
 /// Builds the schema with its limits. Loaders are per request (see [`loaders::attach`]).
 pub fn build_schema(app: App, bus: EventBus, limits: Limits) -> BatonSchema {
-    let mut b = Schema::build(
-        query::Query,
-        mutation::Mutation::default(),
-        subscription::Subscription,
-    )
-    .data(app)
-    .data(bus)
-    .limit_depth(limits.depth)
-    .limit_complexity(limits.complexity)
-    .limit_recursive_depth(32)
-    .limit_directives(16);
+    let mut b = Schema::build(query::Query, mutation::Mutation::default(), subscription::Subscription)
+        .data(app)
+        .data(bus)
+        .limit_depth(limits.depth)
+        .limit_complexity(limits.complexity)
+        .limit_recursive_depth(32)
+        .limit_directives(16);
     if !limits.introspection {
         b = b.disable_introspection();
     }
@@ -88,22 +78,12 @@ pub fn build_schema(app: App, bus: EventBus, limits: Limits) -> BatonSchema {
 
 /// The SDL as committed in `schema/schema.graphql`: fields and enum values sorted.
 pub fn sdl(schema: &BatonSchema) -> String {
-    schema.sdl_with_options(
-        SDLExportOptions::new()
-            .sorted_fields()
-            .sorted_enum_items()
-            .sorted_arguments(),
-    )
+    schema.sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items().sorted_arguments())
 }
 
 /// A schema for SDL export and tests, without a database behind it.
 pub fn sdl_of_code() -> String {
-    let schema = Schema::build(
-        query::Query,
-        mutation::Mutation::default(),
-        subscription::Subscription,
-    )
-    .finish();
+    let schema = Schema::build(query::Query, mutation::Mutation::default(), subscription::Subscription).finish();
     sdl(&schema)
 }
 

@@ -17,11 +17,7 @@ impl Loader<Uuid> for UserLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = self
-            .app
-            .users_by_ids(self.org, keys)
-            .await
-            .map_err(crate::to_gql)?;
+        let rows = self.app.users_by_ids(self.org, keys).await.map_err(crate::to_gql)?;
         Ok(rows.into_iter().map(|u| (u.id, u)).collect())
     }
 }
@@ -38,38 +34,20 @@ impl Loader<Uuid> for AccountLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = self
-            .app
-            .accounts_by_ids(self.org, keys)
-            .await
-            .map_err(crate::to_gql)?;
+        let rows = self.app.accounts_by_ids(self.org, keys).await.map_err(crate::to_gql)?;
         Ok(rows.into_iter().map(|a| (a.id, a)).collect())
     }
 }
 
 /// Adds this request's loaders, bound to the caller's organization.
 pub fn attach(req: async_graphql::Request, app: &App, org: Uuid) -> async_graphql::Request {
-    req.data(DataLoader::new(
-        UserLoader {
-            app: app.clone(),
-            org,
-        },
-        tokio::spawn,
-    ))
-    .data(DataLoader::new(
-        AccountLoader {
-            app: app.clone(),
-            org,
-        },
-        tokio::spawn,
-    ))
+    req.data(DataLoader::new(UserLoader { app: app.clone(), org }, tokio::spawn))
+        .data(DataLoader::new(AccountLoader { app: app.clone(), org }, tokio::spawn))
 }
 
 /// Turns a missing loader (a schema used without [`attach`]) into an internal error.
 pub fn missing() -> async_graphql::Error {
-    crate::to_gql(AppError::Internal(anyhow_free(
-        "request loaders are missing",
-    )))
+    crate::to_gql(AppError::Internal(anyhow_free("request loaders are missing")))
 }
 
 fn anyhow_free(msg: &'static str) -> anyhow::Error {

@@ -2,9 +2,7 @@
 
 use crate::enums::*;
 use crate::scalars::Decimal;
-use crate::types::{
-    Account, ApiTokenPayload, AuthPayload, Lead, Opportunity, OrgSettings, Team, User,
-};
+use crate::types::{Account, ApiTokenPayload, AuthPayload, Lead, Opportunity, OrgSettings, Team, User};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, InputObject, MergedObject, Object, Result, SimpleObject};
 use baton_app::{admin, leads, parse_id};
@@ -68,11 +66,7 @@ impl IdentityMutation {
         #[graphql(desc = "The password.")] password: String,
     ) -> Result<AuthPayload> {
         let (token, expires_at, user) = app(ctx).login(&email, &password).await.gql()?;
-        Ok(AuthPayload {
-            token,
-            expires_at,
-            user,
-        })
+        Ok(AuthPayload { token, expires_at, user })
     }
 
     /// Changes the caller's own password.
@@ -83,10 +77,7 @@ impl IdentityMutation {
         #[graphql(desc = "The new password, at least 8 characters.")] new_password: String,
     ) -> Result<bool> {
         let a = actor(ctx)?;
-        app(ctx)
-            .change_password(a, &current_password, &new_password)
-            .await
-            .gql()?;
+        app(ctx).change_password(a, &current_password, &new_password).await.gql()?;
         Ok(true)
     }
 
@@ -97,11 +88,7 @@ impl IdentityMutation {
         #[graphql(desc = "The new user.")] input: CreateUserInput,
     ) -> Result<User> {
         let a = actor(ctx)?;
-        let team_id = input
-            .team_id
-            .as_ref()
-            .map(|t| id_arg("teamId", t))
-            .transpose()?;
+        let team_id = input.team_id.as_ref().map(|t| id_arg("teamId", t)).transpose()?;
         let new = admin::NewUser {
             name: input.name,
             email: input.email,
@@ -121,20 +108,11 @@ impl IdentityMutation {
     ) -> Result<User> {
         let a = actor(ctx)?;
         let id = id_arg("userId", &user_id)?;
-        Ok(User(
-            app(ctx)
-                .set_user_roles(a, id, roles.into_iter().map(Into::into).collect())
-                .await
-                .gql()?,
-        ))
+        Ok(User(app(ctx).set_user_roles(a, id, roles.into_iter().map(Into::into).collect()).await.gql()?))
     }
 
     /// Deactivates a user (ADMIN); its tokens stop working at once.
-    async fn deactivate_user(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The user.")] user_id: ID,
-    ) -> Result<User> {
+    async fn deactivate_user(&self, ctx: &Context<'_>, #[graphql(desc = "The user.")] user_id: ID) -> Result<User> {
         let a = actor(ctx)?;
         let id = id_arg("userId", &user_id)?;
         Ok(User(app(ctx).deactivate_user(a, id).await.gql()?))
@@ -150,12 +128,7 @@ impl IdentityMutation {
     ) -> Result<Team> {
         let a = actor(ctx)?;
         let m = id_arg("managerId", &manager_id)?;
-        Ok(Team(
-            app(ctx)
-                .create_team(a, &name, kind.as_str(), m)
-                .await
-                .gql()?,
-        ))
+        Ok(Team(app(ctx).create_team(a, &name, kind.as_str(), m).await.gql()?))
     }
 
     /// Adds a user to a team (ADMIN).
@@ -196,20 +169,11 @@ impl IdentityMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What the token is for.")] name: String,
         #[graphql(desc = "The roles the token acts with.")] roles: Vec<Role>,
-        #[graphql(desc = "When the token stops working; never when absent.")] expires_at: Option<
-            DateTime<Utc>,
-        >,
+        #[graphql(desc = "When the token stops working; never when absent.")] expires_at: Option<DateTime<Utc>>,
     ) -> Result<ApiTokenPayload> {
         let a = actor(ctx)?;
-        let (token, secret) = app(ctx)
-            .create_api_token(
-                a,
-                &name,
-                roles.into_iter().map(Into::into).collect(),
-                expires_at,
-            )
-            .await
-            .gql()?;
+        let (token, secret) =
+            app(ctx).create_api_token(a, &name, roles.into_iter().map(Into::into).collect(), expires_at).await.gql()?;
         Ok(ApiTokenPayload { token, secret })
     }
 
@@ -350,8 +314,9 @@ impl LeadMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The lead.")] lead_id: ID,
         #[graphql(desc = "The changes.")] input: UpdateLeadInput,
-        #[graphql(desc = "The version the change is based on; a stale one is a CONFLICT.")]
-        expected_version: Option<i32>,
+        #[graphql(desc = "The version the change is based on; a stale one is a CONFLICT.")] expected_version: Option<
+            i32,
+        >,
     ) -> Result<Lead> {
         let a = actor(ctx)?;
         let id = id_arg("leadId", &lead_id)?;
@@ -365,12 +330,7 @@ impl LeadMutation {
             source: input.source.map(Into::into),
             pain_points: input.pain_points,
         };
-        Ok(Lead(
-            app(ctx)
-                .update_lead(a, id, patch, expected_version)
-                .await
-                .gql()?,
-        ))
+        Ok(Lead(app(ctx).update_lead(a, id, patch, expected_version).await.gql()?))
     }
 
     /// Gives a lead to another SDR or account executive (SALES_MANAGER).
@@ -394,9 +354,7 @@ impl LeadMutation {
     ) -> Result<Lead> {
         let a = actor(ctx)?;
         let id = id_arg("leadId", &lead_id)?;
-        Ok(Lead(
-            app(ctx).record_lead_contact(a, id, notes).await.gql()?,
-        ))
+        Ok(Lead(app(ctx).record_lead_contact(a, id, notes).await.gql()?))
     }
 
     /// Qualifies a contacted lead with BANT; the priority is derived.
@@ -444,11 +402,7 @@ impl LeadMutation {
             opportunity_name: input.opportunity_name,
             estimated_value: input.estimated_value.amount.0,
             currency: input.estimated_value.currency,
-            account_id: input
-                .account_id
-                .as_ref()
-                .map(|x| id_arg("accountId", x))
-                .transpose()?,
+            account_id: input.account_id.as_ref().map(|x| id_arg("accountId", x)).transpose()?,
             expected_close_date: input.expected_close_date,
         };
         let r = app(ctx).convert_lead(a, id, c).await.gql()?;

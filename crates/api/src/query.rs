@@ -1,9 +1,7 @@
 //! The root query: the caller, the directory, the department views and the getters.
 
 use crate::types::{Account, ApiToken, Lead, Opportunity, OrgSettings, Team, User};
-use crate::views::{
-    CustomerSuccessView, FinanceView, LegalView, MarketingView, ProductView, SalesView,
-};
+use crate::views::{CustomerSuccessView, FinanceView, LegalView, MarketingView, ProductView, SalesView};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, Object, Result};
 use baton_app::{AppError, parse_id};
@@ -22,32 +20,18 @@ impl Query {
     /// The caller.
     async fn me(&self, ctx: &Context<'_>) -> Result<User> {
         let a = actor(ctx)?;
-        let id = a.user_id().ok_or_else(|| {
-            crate::to_gql(AppError::NotFound("user (an API token is not a user)"))
-        })?;
+        let id = a.user_id().ok_or_else(|| crate::to_gql(AppError::NotFound("user (an API token is not a user)")))?;
         Ok(User(app(ctx).user(a, id).await.gql()?))
     }
 
     /// Everyone in the caller's organization.
     async fn users(&self, ctx: &Context<'_>) -> Result<Vec<User>> {
-        Ok(app(ctx)
-            .users(actor(ctx)?)
-            .await
-            .gql()?
-            .into_iter()
-            .map(User)
-            .collect())
+        Ok(app(ctx).users(actor(ctx)?).await.gql()?.into_iter().map(User).collect())
     }
 
     /// The organization's teams.
     async fn teams(&self, ctx: &Context<'_>) -> Result<Vec<Team>> {
-        Ok(app(ctx)
-            .teams(actor(ctx)?)
-            .await
-            .gql()?
-            .into_iter()
-            .map(Team)
-            .collect())
+        Ok(app(ctx).teams(actor(ctx)?).await.gql()?.into_iter().map(Team).collect())
     }
 
     /// The organization's settings.
@@ -57,20 +41,12 @@ impl Query {
 
     /// The organization's API tokens (ADMIN).
     async fn api_tokens(&self, ctx: &Context<'_>) -> Result<Vec<ApiToken>> {
-        Ok(app(ctx)
-            .api_tokens(actor(ctx)?)
-            .await
-            .gql()?
-            .into_iter()
-            .map(ApiToken)
-            .collect())
+        Ok(app(ctx).api_tokens(actor(ctx)?).await.gql()?.into_iter().map(ApiToken).collect())
     }
 
     /// The sales view (SDR, ACCOUNT_EXECUTIVE, SALES_MANAGER, ADMIN).
     async fn sales_view(&self, ctx: &Context<'_>) -> Result<SalesView> {
-        Ok(SalesView {
-            scope: actor(ctx)?.authorize(Action::SalesView).gql()?,
-        })
+        Ok(SalesView { scope: actor(ctx)?.authorize(Action::SalesView).gql()? })
     }
 
     /// The marketing view (MARKETING, ADMIN).
@@ -116,20 +92,9 @@ impl Query {
     }
 
     /// A lead within the caller's scope; NOT_FOUND when it does not exist, belongs to another organization or lies outside the caller's scope.
-    async fn lead(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The lead's id.")] id: ID,
-    ) -> Result<Option<Lead>> {
+    async fn lead(&self, ctx: &Context<'_>, #[graphql(desc = "The lead's id.")] id: ID) -> Result<Option<Lead>> {
         let a = actor(ctx)?;
-        Ok(Some(Lead(
-            app(ctx)
-                .lead(a, id_arg("id", &id)?)
-                .await
-                .gql()?
-                .ok_or(AppError::NotFound("lead"))
-                .gql()?,
-        )))
+        Ok(Some(Lead(app(ctx).lead(a, id_arg("id", &id)?).await.gql()?.ok_or(AppError::NotFound("lead")).gql()?)))
     }
 
     /// An account within the caller's scope; NOT_FOUND otherwise.
@@ -140,12 +105,7 @@ impl Query {
     ) -> Result<Option<Account>> {
         let a = actor(ctx)?;
         Ok(Some(Account(
-            app(ctx)
-                .account(a, id_arg("id", &id)?)
-                .await
-                .gql()?
-                .ok_or(AppError::NotFound("account"))
-                .gql()?,
+            app(ctx).account(a, id_arg("id", &id)?).await.gql()?.ok_or(AppError::NotFound("account")).gql()?,
         )))
     }
 
@@ -157,12 +117,7 @@ impl Query {
     ) -> Result<Option<Opportunity>> {
         let a = actor(ctx)?;
         Ok(Some(Opportunity(
-            app(ctx)
-                .opportunity(a, id_arg("id", &id)?)
-                .await
-                .gql()?
-                .ok_or(AppError::NotFound("opportunity"))
-                .gql()?,
+            app(ctx).opportunity(a, id_arg("id", &id)?).await.gql()?.ok_or(AppError::NotFound("opportunity")).gql()?,
         )))
     }
 }

@@ -14,21 +14,9 @@ use uuid::Uuid;
 #[derive(Debug, Clone)]
 pub enum Event {
     /// A contract entered or left the legal approval queue.
-    LegalQueueChanged {
-        org: Uuid,
-        contract_id: Uuid,
-        status: String,
-        version: i32,
-    },
+    LegalQueueChanged { org: Uuid, contract_id: Uuid, status: String, version: i32 },
     /// A notification for one user.
-    Notification {
-        org: Uuid,
-        user: Uuid,
-        id: Uuid,
-        title: String,
-        body: String,
-        at: DateTime<Utc>,
-    },
+    Notification { org: Uuid, user: Uuid, id: Uuid, title: String, body: String, at: DateTime<Utc> },
 }
 
 /// Fans events out to the subscriptions of this instance.
@@ -39,9 +27,7 @@ pub struct EventBus {
 
 impl Default for EventBus {
     fn default() -> Self {
-        EventBus {
-            tx: broadcast::channel(1024).0,
-        }
+        EventBus { tx: broadcast::channel(1024).0 }
     }
 }
 
@@ -99,22 +85,14 @@ impl Subscription {
     /// A contract entered or left the legal approval queue (LEGAL, ADMIN).
     async fn legal_queue_changed(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Contract>> {
         let a = actor(ctx)?;
-        a.authorize(baton_domain::Action::LegalView)
-            .map_err(crate::to_gql)?;
+        a.authorize(baton_domain::Action::LegalView).map_err(crate::to_gql)?;
         let org = a.org_id;
         let rx = ctx.data_unchecked::<EventBus>().subscribe();
         Ok(BroadcastStream::new(rx).filter_map(move |e| async move {
             match e {
-                Event::LegalQueueChanged {
-                    org: o,
-                    contract_id,
-                    status,
-                    version,
-                } if o == org => Some(Contract {
-                    id: ID(contract_id.to_string()),
-                    status: contract_status(&status),
-                    version,
-                }),
+                Event::LegalQueueChanged { org: o, contract_id, status, version } if o == org => {
+                    Some(Contract { id: ID(contract_id.to_string()), status: contract_status(&status), version })
+                }
                 _ => None,
             }
         }))
@@ -127,19 +105,9 @@ impl Subscription {
         let rx = ctx.data_unchecked::<EventBus>().subscribe();
         Ok(BroadcastStream::new(rx).filter_map(move |e| async move {
             match e {
-                Event::Notification {
-                    user,
-                    id,
-                    title,
-                    body,
-                    at,
-                    ..
-                } if Some(user) == me => Some(Notification {
-                    id: ID(id.to_string()),
-                    title,
-                    body,
-                    created_at: at,
-                }),
+                Event::Notification { user, id, title, body, at, .. } if Some(user) == me => {
+                    Some(Notification { id: ID(id.to_string()), title, body, created_at: at })
+                }
                 _ => None,
             }
         }))

@@ -27,18 +27,13 @@ pub struct Money {
 
 impl Money {
     pub fn from_minor(minor: i64, currency: &str) -> Self {
-        Money {
-            amount: Decimal(from_minor(minor)),
-            currency: currency.to_owned(),
-        }
+        Money { amount: Decimal(from_minor(minor)), currency: currency.to_owned() }
     }
 }
 
 async fn load_user(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> Result<Option<User>> {
     let Some(id) = id else { return Ok(None) };
-    let loader = ctx
-        .data_opt::<DataLoader<UserLoader>>()
-        .ok_or_else(missing)?;
+    let loader = ctx.data_opt::<DataLoader<UserLoader>>().ok_or_else(missing)?;
     Ok(loader.load_one(id).await?.map(User))
 }
 
@@ -62,13 +57,7 @@ impl User {
     }
     /// The roles the user holds now.
     async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<Role>> {
-        Ok(app(ctx)
-            .roles(self.0.id)
-            .await
-            .gql()?
-            .into_iter()
-            .map(Role::from)
-            .collect())
+        Ok(app(ctx).roles(self.0.id).await.gql()?.into_iter().map(Role::from).collect())
     }
     /// False once an administrator deactivated the user; its tokens no longer work.
     async fn active(&self) -> bool {
@@ -76,11 +65,7 @@ impl User {
     }
     /// The first team the user belongs to.
     async fn team(&self, ctx: &Context<'_>) -> Result<Option<Team>> {
-        Ok(app(ctx)
-            .team_of(self.0.organization_id, self.0.id)
-            .await
-            .gql()?
-            .map(Team))
+        Ok(app(ctx).team_of(self.0.organization_id, self.0.id).await.gql()?.map(Team))
     }
     /// Incremented on every change.
     async fn version(&self) -> i32 {
@@ -116,13 +101,7 @@ impl Team {
     }
     /// The members of the team.
     async fn members(&self, ctx: &Context<'_>) -> Result<Vec<User>> {
-        Ok(app(ctx)
-            .team_members(self.0.organization_id, self.0.id)
-            .await
-            .gql()?
-            .into_iter()
-            .map(User)
-            .collect())
+        Ok(app(ctx).team_members(self.0.organization_id, self.0.id).await.gql()?.into_iter().map(User).collect())
     }
 }
 
@@ -150,15 +129,11 @@ impl OrgSettings {
     }
     /// The discount (percent) a sales rep may give without approval.
     async fn discount_limit_rep(&self) -> Decimal {
-        Decimal(baton_app::admin::bp_to_percent(
-            self.0.discount_limit_rep_bp,
-        ))
+        Decimal(baton_app::admin::bp_to_percent(self.0.discount_limit_rep_bp))
     }
     /// The discount (percent) a sales manager may approve; finance approves any.
     async fn discount_limit_manager(&self) -> Decimal {
-        Decimal(baton_app::admin::bp_to_percent(
-            self.0.discount_limit_manager_bp,
-        ))
+        Decimal(baton_app::admin::bp_to_percent(self.0.discount_limit_manager_bp))
     }
     /// Hours within which a new lead must be contacted.
     async fn first_contact_sla_hours(&self) -> i32 {
@@ -214,10 +189,7 @@ impl ApiToken {
     }
     /// The roles the token acts with.
     async fn roles(&self) -> Vec<Role> {
-        baton_app::auth::parse_roles(&self.0.roles)
-            .into_iter()
-            .map(Role::from)
-            .collect()
+        baton_app::auth::parse_roles(&self.0.roles).into_iter().map(Role::from).collect()
     }
     /// When the token stops working, if ever.
     async fn expires_at(&self) -> Option<DateTime<Utc>> {
@@ -264,17 +236,11 @@ impl Lead {
     }
     /// Where the lead stands.
     async fn status(&self) -> LeadStatus {
-        baton_domain::lead::LeadStatus::parse(&self.0.status)
-            .map(LeadStatus::from)
-            .unwrap_or(LeadStatus::New)
+        baton_domain::lead::LeadStatus::parse(&self.0.status).map(LeadStatus::from).unwrap_or(LeadStatus::New)
     }
     /// The priority derived from BANT; null until qualified.
     async fn priority(&self) -> Option<Priority> {
-        self.0
-            .priority
-            .as_deref()
-            .and_then(baton_domain::lead::Priority::parse)
-            .map(Priority::from)
+        self.0.priority.as_deref().and_then(baton_domain::lead::Priority::parse).map(Priority::from)
     }
     /// The company's name.
     async fn company_name(&self) -> &str {
@@ -302,9 +268,7 @@ impl Lead {
     }
     /// Where the lead came from.
     async fn source(&self) -> LeadSource {
-        baton_domain::lead::LeadSource::parse(&self.0.source)
-            .map(LeadSource::from)
-            .unwrap_or(LeadSource::SelfSignup)
+        baton_domain::lead::LeadSource::parse(&self.0.source).map(LeadSource::from).unwrap_or(LeadSource::SelfSignup)
     }
     /// The pain points the customer named.
     async fn pain_points(&self) -> Option<&str> {
@@ -324,11 +288,7 @@ impl Lead {
     }
     /// BANT: when the customer plans to buy (null until qualified).
     async fn timeline(&self) -> Option<PurchaseTimeline> {
-        self.0
-            .timeline
-            .as_deref()
-            .and_then(baton_domain::lead::PurchaseTimeline::parse)
-            .map(PurchaseTimeline::from)
+        self.0.timeline.as_deref().and_then(baton_domain::lead::PurchaseTimeline::parse).map(PurchaseTimeline::from)
     }
     /// Why the lead was disqualified.
     async fn disqualification_reason(&self) -> Option<&str> {
@@ -356,23 +316,13 @@ impl Lead {
     /// The opportunity the lead was converted into, if the caller may see it.
     async fn converted_opportunity(&self, ctx: &Context<'_>) -> Result<Option<Opportunity>> {
         match self.0.converted_opportunity_id {
-            Some(o) => Ok(app(ctx)
-                .opportunity(actor(ctx)?, o)
-                .await
-                .gql()?
-                .map(Opportunity)),
+            Some(o) => Ok(app(ctx).opportunity(actor(ctx)?, o).await.gql()?.map(Opportunity)),
             None => Ok(None),
         }
     }
     /// Other leads with the same e-mail address or company e-mail domain that the caller may see.
     async fn possible_duplicates(&self, ctx: &Context<'_>) -> Result<Vec<Lead>> {
-        Ok(app(ctx)
-            .possible_duplicates(actor(ctx)?, &self.0)
-            .await
-            .gql()?
-            .into_iter()
-            .map(Lead)
-            .collect())
+        Ok(app(ctx).possible_duplicates(actor(ctx)?, &self.0).await.gql()?.into_iter().map(Lead).collect())
     }
     /// Incremented on every change; pass it as `expectedVersion`.
     async fn version(&self) -> i32 {
@@ -412,13 +362,7 @@ impl Account {
     }
     /// The people at the company and their part in the decision chain.
     async fn contacts(&self, ctx: &Context<'_>) -> Result<Vec<Contact>> {
-        Ok(app(ctx)
-            .contacts_of(actor(ctx)?, self.0.id)
-            .await
-            .gql()?
-            .into_iter()
-            .map(Contact)
-            .collect())
+        Ok(app(ctx).contacts_of(actor(ctx)?, self.0.id).await.gql()?.into_iter().map(Contact).collect())
     }
     /// The account executive responsible for the account.
     async fn account_executive(&self, ctx: &Context<'_>) -> Result<Option<User>> {
@@ -494,9 +438,7 @@ impl Opportunity {
     }
     /// The customer.
     async fn account(&self, ctx: &Context<'_>) -> Result<Option<Account>> {
-        let loader = ctx
-            .data_opt::<DataLoader<AccountLoader>>()
-            .ok_or_else(missing)?;
+        let loader = ctx.data_opt::<DataLoader<AccountLoader>>().ok_or_else(missing)?;
         Ok(loader.load_one(self.0.account_id).await?.map(Account))
     }
     /// The account executive who owns the deal.

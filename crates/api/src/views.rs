@@ -53,23 +53,13 @@ pub struct Edge<T: async_graphql::OutputType> {
 }
 
 /// Builds a connection from a page of rows, with the id as cursor.
-pub fn connection<M, T>(
-    page: Page<M>,
-    key: impl Fn(&M) -> uuid::Uuid,
-    wrap: impl Fn(M) -> T,
-) -> Conn<T>
+pub fn connection<M, T>(page: Page<M>, key: impl Fn(&M) -> uuid::Uuid, wrap: impl Fn(M) -> T) -> Conn<T>
 where
     T: async_graphql::OutputType,
     Edge<T>: async_graphql::OutputType,
 {
-    let edges: Vec<Edge<T>> = page
-        .items
-        .into_iter()
-        .map(|m| Edge {
-            cursor: key(&m).to_string(),
-            node: wrap(m),
-        })
-        .collect();
+    let edges: Vec<Edge<T>> =
+        page.items.into_iter().map(|m| Edge { cursor: key(&m).to_string(), node: wrap(m) }).collect();
     Conn {
         page_info: PageInfo {
             has_previous_page: false,
@@ -87,17 +77,8 @@ pub fn empty<T: async_graphql::OutputType>() -> Conn<T>
 where
     Edge<T>: async_graphql::OutputType,
 {
-    let page_info = PageInfo {
-        has_previous_page: false,
-        has_next_page: false,
-        start_cursor: None,
-        end_cursor: None,
-    };
-    Conn {
-        edges: vec![],
-        page_info,
-        total_count: 0,
-    }
+    let page_info = PageInfo { has_previous_page: false, has_next_page: false, start_cursor: None, end_cursor: None };
+    Conn { edges: vec![], page_info, total_count: 0 }
 }
 
 /// The sales department's view: leads, pipeline, tasks, catalog and templates.
@@ -113,17 +94,12 @@ impl SalesView {
     async fn leads(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only leads in this status; all statuses when absent.")] status: Option<
-            LeadStatus,
-        >,
+        #[graphql(desc = "Only leads in this status; all statuses when absent.")] status: Option<LeadStatus>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> Result<Conn<Lead>> {
         let req = PageRequest::parse(first, after.as_deref()).gql()?;
-        let page = app(ctx)
-            .leads(actor(ctx)?, self.scope, status.map(Into::into), req)
-            .await
-            .gql()?;
+        let page = app(ctx).leads(actor(ctx)?, self.scope, status.map(Into::into), req).await.gql()?;
         Ok(connection(page, |l| l.id, Lead))
     }
 
@@ -132,16 +108,12 @@ impl SalesView {
     async fn opportunities(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only opportunities in this stage; all stages when absent.")]
-        stage: Option<OpportunityStage>,
+        #[graphql(desc = "Only opportunities in this stage; all stages when absent.")] stage: Option<OpportunityStage>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> Result<Conn<Opportunity>> {
         let req = PageRequest::parse(first, after.as_deref()).gql()?;
-        let page = app(ctx)
-            .opportunities(actor(ctx)?, self.scope, stage.map(|s| s.as_str()), req)
-            .await
-            .gql()?;
+        let page = app(ctx).opportunities(actor(ctx)?, self.scope, stage.map(|s| s.as_str()), req).await.gql()?;
         Ok(connection(page, |o| o.id, Opportunity))
     }
 
@@ -282,20 +254,10 @@ impl FinanceView {
             outstanding: zero(),
             overdue: zero(),
             collection_rate: Decimal(rust_decimal::Decimal::ZERO),
-            aging: [
-                "CURRENT",
-                "DAYS_1_30",
-                "DAYS_31_60",
-                "DAYS_61_90",
-                "DAYS_90_PLUS",
-            ]
-            .into_iter()
-            .map(|b| AgingBucket {
-                bucket: b.to_owned(),
-                amount: zero(),
-                count: 0,
-            })
-            .collect(),
+            aging: ["CURRENT", "DAYS_1_30", "DAYS_31_60", "DAYS_61_90", "DAYS_90_PLUS"]
+                .into_iter()
+                .map(|b| AgingBucket { bucket: b.to_owned(), amount: zero(), count: 0 })
+                .collect(),
         })
     }
 }

@@ -37,15 +37,10 @@ fn every_type_field_argument_and_enum_value_has_a_capitalised_description() {
             in_schema_block = l != "}";
             continue;
         }
-        let is_definition = l.starts_with("type ")
-            || l.starts_with("enum ")
-            || l.starts_with("input ")
-            || l.starts_with("scalar ");
-        let is_member = line.starts_with('\t')
-            && !l.starts_with('"')
-            && !l.is_empty()
-            && l != "}"
-            && !l.starts_with(')');
+        let is_definition =
+            l.starts_with("type ") || l.starts_with("enum ") || l.starts_with("input ") || l.starts_with("scalar ");
+        let is_member =
+            line.starts_with('\t') && !l.starts_with('"') && !l.is_empty() && l != "}" && !l.starts_with(')');
         if (is_definition && !l.starts_with("scalar ")) || is_member {
             let prev = if i > 0 { lines[i - 1].trim() } else { "" };
             if !prev.ends_with("\"\"\"") && !prev.ends_with('"') {
@@ -53,20 +48,13 @@ fn every_type_field_argument_and_enum_value_has_a_capitalised_description() {
             }
         }
     }
-    assert!(
-        missing.is_empty(),
-        "undocumented schema members: {missing:#?}"
-    );
+    assert!(missing.is_empty(), "undocumented schema members: {missing:#?}");
     let mut open = false;
     for (i, line) in lines.iter().enumerate() {
         if line.trim() == "\"\"\"" {
             if !open && i + 1 < lines.len() {
                 let first = lines[i + 1].trim().chars().next().unwrap_or('A');
-                assert!(
-                    !first.is_lowercase(),
-                    "description not capitalised: {}",
-                    lines[i + 1]
-                );
+                assert!(!first.is_lowercase(), "description not capitalised: {}", lines[i + 1]);
             }
             open = !open;
         }

@@ -11,8 +11,8 @@ use baton_store::entity::{api_token, organization, role_grant, team, team_member
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -50,29 +50,19 @@ pub const TEAM_KINDS: [&str; 3] = ["DIRECT", "CHANNEL", "KEY_ACCOUNT"];
 fn password_field(field: &str, p: &str) -> Result<(), AppError> {
     let n = p.chars().count();
     if n < MIN_PASSWORD_LEN {
-        return Err(AppError::bad_input(
-            field,
-            format!("must be at least {MIN_PASSWORD_LEN} characters"),
-        ));
+        return Err(AppError::bad_input(field, format!("must be at least {MIN_PASSWORD_LEN} characters")));
     }
     if n > MAX_PASSWORD_LEN {
-        return Err(AppError::bad_input(
-            field,
-            format!("must be at most {MAX_PASSWORD_LEN} characters"),
-        ));
+        return Err(AppError::bad_input(field, format!("must be at most {MAX_PASSWORD_LEN} characters")));
     }
     Ok(())
 }
 
 fn percent_to_bp(field: &str, p: Decimal) -> Result<i32, AppError> {
     if p < Decimal::ZERO || p > Decimal::ONE_HUNDRED || p.normalize().scale() > 2 {
-        return Err(AppError::bad_input(
-            field,
-            "must be a percentage between 0 and 100 with at most two decimals",
-        ));
+        return Err(AppError::bad_input(field, "must be a percentage between 0 and 100 with at most two decimals"));
     }
-    i32::try_from((p * Decimal::ONE_HUNDRED).round())
-        .map_err(|_| AppError::bad_input(field, "is out of range"))
+    i32::try_from((p * Decimal::ONE_HUNDRED).round()).map_err(|_| AppError::bad_input(field, "is out of range"))
 }
 
 /// Basis points back to a percentage.
@@ -80,16 +70,8 @@ pub fn bp_to_percent(bp: i32) -> Decimal {
     Decimal::new(i64::from(bp), 2)
 }
 
-async fn grant_roles(
-    txn: &DatabaseTransaction,
-    org: Uuid,
-    user_id: Uuid,
-    roles: &[Role],
-) -> Result<(), AppError> {
-    role_grant::Entity::delete_many()
-        .filter(role_grant::Column::UserId.eq(user_id))
-        .exec(txn)
-        .await?;
+async fn grant_roles(txn: &DatabaseTransaction, org: Uuid, user_id: Uuid, roles: &[Role]) -> Result<(), AppError> {
+    role_grant::Entity::delete_many().filter(role_grant::Column::UserId.eq(user_id)).exec(txn).await?;
     let mut roles = roles.to_vec();
     roles.sort();
     roles.dedup();
@@ -106,11 +88,7 @@ async fn grant_roles(
     Ok(())
 }
 
-async fn find_user<C: ConnectionTrait>(
-    db: &C,
-    org: Uuid,
-    id: Uuid,
-) -> Result<user::Model, AppError> {
+async fn find_user<C: ConnectionTrait>(db: &C, org: Uuid, id: Uuid) -> Result<user::Model, AppError> {
     user::Entity::find_by_id(id)
         .filter(user::Column::OrganizationId.eq(org))
         .one(db)
@@ -118,11 +96,7 @@ async fn find_user<C: ConnectionTrait>(
         .ok_or(AppError::NotFound("user"))
 }
 
-async fn find_team<C: ConnectionTrait>(
-    db: &C,
-    org: Uuid,
-    id: Uuid,
-) -> Result<team::Model, AppError> {
+async fn find_team<C: ConnectionTrait>(db: &C, org: Uuid, id: Uuid) -> Result<team::Model, AppError> {
     team::Entity::find_by_id(id)
         .filter(team::Column::OrganizationId.eq(org))
         .one(db)
@@ -147,19 +121,13 @@ async fn keep_an_admin(txn: &DatabaseTransaction, org: Uuid, losing: Uuid) -> Re
         .one(txn)
         .await?;
     if active.is_none() {
-        return Err(AppError::rule(
-            "LAST_ADMIN",
-            "the organization must keep at least one active ADMIN",
-        ));
+        return Err(AppError::rule("LAST_ADMIN", "the organization must keep at least one active ADMIN"));
     }
     Ok(())
 }
 
 /// Inserts an organization with default settings; used by `baton org create` and seeding.
-pub(crate) async fn insert_org(
-    txn: &DatabaseTransaction,
-    name: &str,
-) -> Result<organization::Model, AppError> {
+pub(crate) async fn insert_org(txn: &DatabaseTransaction, name: &str) -> Result<organization::Model, AppError> {
     let now = Utc::now();
     Ok(organization::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -190,18 +158,11 @@ pub(crate) async fn insert_user(
     password: &str,
     roles: &[Role],
 ) -> Result<user::Model, AppError> {
-    if user::Entity::find()
-        .filter(user::Column::Email.eq(email.as_str()))
-        .one(txn)
-        .await?
-        .is_some()
-    {
+    if user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(txn).await?.is_some() {
         return Err(AppError::bad_input("email", "is already in use"));
     }
     let pw = password.to_owned();
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw))
-        .await
-        .context("hashing")??;
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw)).await.context("hashing")??;
     let now = Utc::now();
     let u = user::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -226,28 +187,18 @@ pub(crate) async fn insert_member(
     team_id: Uuid,
     user_id: Uuid,
 ) -> Result<(), AppError> {
-    let exists = team_member::Entity::find_by_id((team_id, user_id))
-        .one(txn)
-        .await?;
+    let exists = team_member::Entity::find_by_id((team_id, user_id)).one(txn).await?;
     if exists.is_none() {
-        team_member::ActiveModel {
-            team_id: Set(team_id),
-            user_id: Set(user_id),
-            organization_id: Set(org),
-        }
-        .insert(txn)
-        .await?;
+        team_member::ActiveModel { team_id: Set(team_id), user_id: Set(user_id), organization_id: Set(org) }
+            .insert(txn)
+            .await?;
     }
     Ok(())
 }
 
 impl App {
     /// `login`: checks the credentials and issues a JWT.
-    pub async fn login(
-        &self,
-        email: &str,
-        password: &str,
-    ) -> Result<(String, DateTime<Utc>, user::Model), AppError> {
+    pub async fn login(&self, email: &str, password: &str) -> Result<(String, DateTime<Utc>, user::Model), AppError> {
         let u = auth::check_credentials(&self.db, email, password).await?;
         let (token, exp) = self.jwt.issue(u.id, u.organization_id)?;
         Ok((token, exp, u))
@@ -277,15 +228,7 @@ impl App {
         password_field("adminPassword", admin_password)?;
         let txn = self.tx().await?;
         let org = insert_org(&txn, &name).await?;
-        let admin = insert_user(
-            &txn,
-            org.id,
-            "Administrator",
-            &email,
-            admin_password,
-            &[Role::Admin],
-        )
-        .await?;
+        let admin = insert_user(&txn, org.id, "Administrator", &email, admin_password, &[Role::Admin]).await?;
         audit::record(
             &txn,
             org.id,
@@ -297,74 +240,40 @@ impl App {
             Some(&org),
         )
         .await?;
-        audit::record(
-            &txn,
-            org.id,
-            AuditActor::SYSTEM,
-            "createUser",
-            "user",
-            admin.id,
-            None::<&()>,
-            Some(&admin),
-        )
-        .await?;
+        audit::record(&txn, org.id, AuditActor::SYSTEM, "createUser", "user", admin.id, None::<&()>, Some(&admin))
+            .await?;
+        crate::seed::ensure_templates(&txn, org.id).await?;
         txn.commit().await?;
         Ok((org, admin))
     }
 
     /// `changePassword`: the caller's own password, after checking the current one.
-    pub async fn change_password(
-        &self,
-        actor: &Actor,
-        current: &str,
-        new: &str,
-    ) -> Result<(), AppError> {
+    pub async fn change_password(&self, actor: &Actor, current: &str, new: &str) -> Result<(), AppError> {
         password_field("newPassword", new)?;
-        let user_id = actor
-            .user_id()
-            .ok_or_else(|| AppError::Forbidden(vec!["an API token has no password".into()]))?;
+        let user_id =
+            actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["an API token has no password".into()]))?;
         let txn = self.tx().await?;
         let u = find_user(&txn, actor.org_id, user_id).await?;
         let (cur, hash) = (current.to_owned(), u.password_hash.clone());
-        let ok = tokio::task::spawn_blocking(move || auth::verify_password(&cur, &hash))
-            .await
-            .context("password check")?;
+        let ok =
+            tokio::task::spawn_blocking(move || auth::verify_password(&cur, &hash)).await.context("password check")?;
         if !ok {
-            return Err(AppError::bad_input(
-                "currentPassword",
-                "is not your current password",
-            ));
+            return Err(AppError::bad_input("currentPassword", "is not your current password"));
         }
         let pw = new.to_owned();
-        let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw))
-            .await
-            .context("hashing")??;
+        let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw)).await.context("hashing")??;
         let mut am = u.clone().into_active_model();
         am.password_hash = Set(hash);
         am.version = Set(u.version + 1);
         am.updated_at = Set(Utc::now());
         let after = am.update(&txn).await?;
-        audit::record(
-            &txn,
-            actor.org_id,
-            actor,
-            "changePassword",
-            "user",
-            u.id,
-            Some(&u),
-            Some(&after),
-        )
-        .await?;
+        audit::record(&txn, actor.org_id, actor, "changePassword", "user", u.id, Some(&u), Some(&after)).await?;
         txn.commit().await?;
         Ok(())
     }
 
     /// `createUser` (ADMIN).
-    pub async fn create_user(
-        &self,
-        actor: &Actor,
-        input: NewUser,
-    ) -> Result<user::Model, AppError> {
+    pub async fn create_user(&self, actor: &Actor, input: NewUser) -> Result<user::Model, AppError> {
         let name = text::required_short(&input.name).map_err(AppError::text("name"))?;
         let email = Email::parse(&input.email).map_err(AppError::text("email"))?;
         password_field("password", &input.password)?;
@@ -373,29 +282,11 @@ impl App {
         if let Some(t) = input.team_id {
             find_team(&txn, actor.org_id, t).await?;
         }
-        let u = insert_user(
-            &txn,
-            actor.org_id,
-            &name,
-            &email,
-            &input.password,
-            &input.roles,
-        )
-        .await?;
+        let u = insert_user(&txn, actor.org_id, &name, &email, &input.password, &input.roles).await?;
         if let Some(t) = input.team_id {
             insert_member(&txn, actor.org_id, t, u.id).await?;
         }
-        audit::record(
-            &txn,
-            actor.org_id,
-            actor,
-            "createUser",
-            "user",
-            u.id,
-            None::<&()>,
-            Some(&u),
-        )
-        .await?;
+        audit::record(&txn, actor.org_id, actor, "createUser", "user", u.id, None::<&()>, Some(&u)).await?;
         txn.commit().await?;
         Ok(u)
     }
@@ -432,11 +323,7 @@ impl App {
     }
 
     /// `deactivateUser` (ADMIN): the user's tokens stop working on their next request.
-    pub async fn deactivate_user(
-        &self,
-        actor: &Actor,
-        user_id: Uuid,
-    ) -> Result<user::Model, AppError> {
+    pub async fn deactivate_user(&self, actor: &Actor, user_id: Uuid) -> Result<user::Model, AppError> {
         actor.authorize(Action::DeactivateUser)?;
         let txn = self.tx().await?;
         let u = find_user(&txn, actor.org_id, user_id).await?;
@@ -446,17 +333,7 @@ impl App {
         am.version = Set(u.version + 1);
         am.updated_at = Set(Utc::now());
         let after = am.update(&txn).await?;
-        audit::record(
-            &txn,
-            actor.org_id,
-            actor,
-            "deactivateUser",
-            "user",
-            u.id,
-            Some(&u),
-            Some(&after),
-        )
-        .await?;
+        audit::record(&txn, actor.org_id, actor, "deactivateUser", "user", u.id, Some(&u), Some(&after)).await?;
         txn.commit().await?;
         Ok(after)
     }
@@ -471,10 +348,7 @@ impl App {
     ) -> Result<team::Model, AppError> {
         let name = text::required_short(name).map_err(AppError::text("name"))?;
         if !TEAM_KINDS.contains(&kind) {
-            return Err(AppError::bad_input(
-                "kind",
-                "must be DIRECT, CHANNEL or KEY_ACCOUNT",
-            ));
+            return Err(AppError::bad_input("kind", "must be DIRECT, CHANNEL or KEY_ACCOUNT"));
         }
         actor.authorize(Action::CreateTeam)?;
         let txn = self.tx().await?;
@@ -489,96 +363,45 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(
-            &txn,
-            actor.org_id,
-            actor,
-            "createTeam",
-            "team",
-            t.id,
-            None::<&()>,
-            Some(&t),
-        )
-        .await?;
+        audit::record(&txn, actor.org_id, actor, "createTeam", "team", t.id, None::<&()>, Some(&t)).await?;
         txn.commit().await?;
         Ok(t)
     }
 
     /// `addTeamMember` (ADMIN).
-    pub async fn add_team_member(
-        &self,
-        actor: &Actor,
-        team_id: Uuid,
-        user_id: Uuid,
-    ) -> Result<team::Model, AppError> {
+    pub async fn add_team_member(&self, actor: &Actor, team_id: Uuid, user_id: Uuid) -> Result<team::Model, AppError> {
         actor.authorize(Action::AddTeamMember)?;
         let txn = self.tx().await?;
         let t = find_team(&txn, actor.org_id, team_id).await?;
         find_user(&txn, actor.org_id, user_id).await?;
         insert_member(&txn, actor.org_id, team_id, user_id).await?;
-        audit::record(
-            &txn,
-            actor.org_id,
-            actor,
-            "addTeamMember",
-            "team",
-            t.id,
-            None::<&()>,
-            Some(&user_id),
-        )
-        .await?;
+        audit::record(&txn, actor.org_id, actor, "addTeamMember", "team", t.id, None::<&()>, Some(&user_id)).await?;
         txn.commit().await?;
         Ok(t)
     }
 
     /// `updateOrgSettings` (ADMIN).
-    pub async fn update_org_settings(
-        &self,
-        actor: &Actor,
-        p: SettingsPatch,
-    ) -> Result<organization::Model, AppError> {
-        let name = p
-            .name
-            .as_deref()
-            .map(text::required_short)
-            .transpose()
-            .map_err(AppError::text("name"))?;
-        let currency = p
-            .currency
-            .as_deref()
-            .map(Currency::parse)
-            .transpose()
-            .map_err(|m| AppError::bad_input("currency", m))?;
+    pub async fn update_org_settings(&self, actor: &Actor, p: SettingsPatch) -> Result<organization::Model, AppError> {
+        let name = p.name.as_deref().map(text::required_short).transpose().map_err(AppError::text("name"))?;
+        let currency =
+            p.currency.as_deref().map(Currency::parse).transpose().map_err(|m| AppError::bad_input("currency", m))?;
         let threshold = p
             .enterprise_threshold
             .map(|t| {
                 if t < Decimal::ZERO {
-                    Err(AppError::bad_input(
-                        "enterpriseThreshold",
-                        "must not be negative",
-                    ))
+                    Err(AppError::bad_input("enterpriseThreshold", "must not be negative"))
                 } else {
                     crate::leads::to_minor(t)
                 }
             })
             .transpose()?;
-        let rep = p
-            .discount_limit_rep
-            .map(|d| percent_to_bp("discountLimitRep", d))
-            .transpose()?;
-        let mgr = p
-            .discount_limit_manager
-            .map(|d| percent_to_bp("discountLimitManager", d))
-            .transpose()?;
-        for (field, hours) in [
-            ("firstContactSlaHours", p.first_contact_sla_hours),
-            ("legalReviewSlaHours", p.legal_review_sla_hours),
-        ] {
+        let rep = p.discount_limit_rep.map(|d| percent_to_bp("discountLimitRep", d)).transpose()?;
+        let mgr = p.discount_limit_manager.map(|d| percent_to_bp("discountLimitManager", d)).transpose()?;
+        for (field, hours) in
+            [("firstContactSlaHours", p.first_contact_sla_hours), ("legalReviewSlaHours", p.legal_review_sla_hours)]
+        {
             if hours.is_some_and(|h| !(1..=24 * 90).contains(&h)) {
-                return Err(AppError::bad_input(
-                    field,
-                    "must be between 1 and 2160 hours",
-                ));
+                return Err(AppError::bad_input(field, "must be between 1 and 2160 hours"));
             }
         }
         actor.authorize(Action::UpdateOrgSettings)?;
@@ -591,10 +414,7 @@ impl App {
         let new_rep = rep.unwrap_or(before.discount_limit_rep_bp);
         let new_mgr = mgr.unwrap_or(before.discount_limit_manager_bp);
         if new_rep > new_mgr {
-            return Err(AppError::bad_input(
-                "discountLimitRep",
-                "must not exceed the manager's discount limit",
-            ));
+            return Err(AppError::bad_input("discountLimitRep", "must not exceed the manager's discount limit"));
         }
         let mut am = before.clone().into_active_model();
         if let Some(v) = name {
@@ -648,9 +468,8 @@ impl App {
             return Err(AppError::bad_input("expiresAt", "must be in the future"));
         }
         actor.authorize(Action::CreateApiToken)?;
-        let creator = actor.user_id().ok_or_else(|| {
-            AppError::Forbidden(vec!["API tokens cannot create API tokens".into()])
-        })?;
+        let creator =
+            actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["API tokens cannot create API tokens".into()]))?;
         let (secret, hash) = auth::new_api_token_secret();
         let mut roles = roles;
         roles.sort();
@@ -661,11 +480,7 @@ impl App {
             organization_id: Set(actor.org_id),
             name: Set(name),
             token_hash: Set(hash),
-            roles: Set(roles
-                .iter()
-                .map(|r| r.as_str())
-                .collect::<Vec<_>>()
-                .join(",")),
+            roles: Set(roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")),
             created_by: Set(creator),
             expires_at: Set(expires_at),
             revoked_at: Set(None),
@@ -673,17 +488,7 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(
-            &txn,
-            actor.org_id,
-            actor,
-            "createApiToken",
-            "api_token",
-            t.id,
-            None::<&()>,
-            Some(&t),
-        )
-        .await?;
+        audit::record(&txn, actor.org_id, actor, "createApiToken", "api_token", t.id, None::<&()>, Some(&t)).await?;
         txn.commit().await?;
         Ok((t, secret))
     }
@@ -701,17 +506,8 @@ impl App {
             let mut am = t.clone().into_active_model();
             am.revoked_at = Set(Some(Utc::now()));
             let after = am.update(&txn).await?;
-            audit::record(
-                &txn,
-                actor.org_id,
-                actor,
-                "revokeApiToken",
-                "api_token",
-                t.id,
-                Some(&t),
-                Some(&after),
-            )
-            .await?;
+            audit::record(&txn, actor.org_id, actor, "revokeApiToken", "api_token", t.id, Some(&t), Some(&after))
+                .await?;
         }
         txn.commit().await?;
         Ok(())
@@ -739,11 +535,7 @@ impl App {
             .await?)
     }
 
-    pub async fn team_members(
-        &self,
-        org: Uuid,
-        team_id: Uuid,
-    ) -> Result<Vec<user::Model>, AppError> {
+    pub async fn team_members(&self, org: Uuid, team_id: Uuid) -> Result<Vec<user::Model>, AppError> {
         let ids: Vec<Uuid> = team_member::Entity::find()
             .filter(team_member::Column::TeamId.eq(team_id))
             .filter(team_member::Column::OrganizationId.eq(org))
@@ -778,10 +570,7 @@ impl App {
     }
 
     pub async fn org_settings(&self, actor: &Actor) -> Result<organization::Model, AppError> {
-        organization::Entity::find_by_id(actor.org_id)
-            .one(&self.db)
-            .await?
-            .ok_or(AppError::NotFound("organization"))
+        organization::Entity::find_by_id(actor.org_id).one(&self.db).await?.ok_or(AppError::NotFound("organization"))
     }
 
     pub async fn api_tokens(&self, actor: &Actor) -> Result<Vec<api_token::Model>, AppError> {

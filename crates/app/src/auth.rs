@@ -83,12 +83,8 @@ impl JwtKeys {
             iss: self.inner.issuer.clone(),
             aud: self.inner.audience.clone(),
         };
-        let token = jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &self.inner.encoding,
-        )
-        .context("signing a token")?;
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.inner.encoding)
+            .context("signing a token")?;
         Ok((token, exp))
     }
 
@@ -110,9 +106,7 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
 
 /// Checks a password against a stored hash.
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    Argon2::default()
-        .verify_password(password.as_bytes(), hash)
-        .is_ok()
+    Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
 }
 
 /// A hash of a random password, verified against when the e-mail is unknown so that wrong
@@ -129,10 +123,7 @@ pub async fn check_credentials<C: ConnectionTrait>(
     password: &str,
 ) -> Result<user::Model, AppError> {
     let email = email.trim().to_ascii_lowercase();
-    let found = user::Entity::find()
-        .filter(user::Column::Email.eq(email))
-        .one(db)
-        .await?;
+    let found = user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await?;
     let password = password.to_owned();
     let stored = found.as_ref().map(|u| u.password_hash.clone());
     // Argon2 is CPU-bound: keep it off the async workers.
@@ -153,21 +144,14 @@ pub async fn check_credentials<C: ConnectionTrait>(
 
 /// A new API token secret and the hash stored for it.
 pub fn new_api_token_secret() -> (String, String) {
-    let secret = format!(
-        "{API_TOKEN_PREFIX}{}{}",
-        Uuid::new_v4().simple(),
-        Uuid::new_v4().simple()
-    );
+    let secret = format!("{API_TOKEN_PREFIX}{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
     let hash = hash_api_token(&secret);
     (secret, hash)
 }
 
 /// API tokens are long random secrets, so a fast hash is enough to store them safely.
 pub fn hash_api_token(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Parses a comma-separated role list as stored.
@@ -177,10 +161,7 @@ pub fn parse_roles(s: &str) -> Vec<Role> {
 
 /// The roles a user holds now.
 pub async fn roles_of<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<Vec<Role>, AppError> {
-    let grants = role_grant::Entity::find()
-        .filter(role_grant::Column::UserId.eq(user_id))
-        .all(db)
-        .await?;
+    let grants = role_grant::Entity::find().filter(role_grant::Column::UserId.eq(user_id)).all(db).await?;
     let mut roles: Vec<Role> = grants.iter().filter_map(|g| g.role.parse().ok()).collect();
     roles.sort();
     Ok(roles)
@@ -218,10 +199,7 @@ async fn team_user_ids<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<Vec<
 }
 
 /// Builds the actor for a user that is known to exist and be active.
-pub async fn actor_for_user<C: ConnectionTrait>(
-    db: &C,
-    u: &user::Model,
-) -> Result<Actor, AppError> {
+pub async fn actor_for_user<C: ConnectionTrait>(db: &C, u: &user::Model) -> Result<Actor, AppError> {
     Ok(Actor {
         principal: Principal::User(u.id),
         org_id: u.organization_id,
@@ -232,11 +210,7 @@ pub async fn actor_for_user<C: ConnectionTrait>(
 
 /// Turns a bearer credential (a JWT or an API token) into an actor. Roles and the active flag
 /// are read now, so deactivation, revocation and role changes apply at once.
-pub async fn authenticate<C: ConnectionTrait>(
-    db: &C,
-    keys: &JwtKeys,
-    bearer: &str,
-) -> Result<Actor, AppError> {
+pub async fn authenticate<C: ConnectionTrait>(db: &C, keys: &JwtKeys, bearer: &str) -> Result<Actor, AppError> {
     if bearer.starts_with(API_TOKEN_PREFIX) {
         let hash = hash_api_token(bearer);
         let token = api_token::Entity::find()
@@ -245,14 +219,10 @@ pub async fn authenticate<C: ConnectionTrait>(
             .await?
             .ok_or_else(|| AppError::Unauthenticated("unknown API token".into()))?;
         if token.revoked_at.is_some() {
-            return Err(AppError::Unauthenticated(
-                "the API token was revoked".into(),
-            ));
+            return Err(AppError::Unauthenticated("the API token was revoked".into()));
         }
         if token.expires_at.is_some_and(|e| e <= Utc::now()) {
-            return Err(AppError::Unauthenticated(
-                "the API token has expired".into(),
-            ));
+            return Err(AppError::Unauthenticated("the API token has expired".into()));
         }
         return Ok(Actor {
             principal: Principal::ApiToken(token.id),
@@ -262,8 +232,7 @@ pub async fn authenticate<C: ConnectionTrait>(
         });
     }
     let claims = keys.verify(bearer)?;
-    let (Ok(user_id), Ok(org_id)) = (Uuid::parse_str(&claims.sub), Uuid::parse_str(&claims.org))
-    else {
+    let (Ok(user_id), Ok(org_id)) = (Uuid::parse_str(&claims.sub), Uuid::parse_str(&claims.org)) else {
         return Err(AppError::Unauthenticated("invalid token subject".into()));
     };
     let u = user::Entity::find_by_id(user_id)
@@ -280,12 +249,7 @@ mod tests {
     use super::*;
 
     fn keys(secret: &str, iss: &str, aud: &str) -> JwtKeys {
-        JwtKeys::new(
-            &SecretString::from(secret.to_owned()),
-            iss,
-            aud,
-            Duration::hours(1),
-        )
+        JwtKeys::new(&SecretString::from(secret.to_owned()), iss, aud, Duration::hours(1))
     }
 
     #[test]

@@ -9,12 +9,7 @@ use uuid::Uuid;
 
 impl App {
     /// Every reason the caller cannot do `action` to the entity now; empty when it can.
-    pub async fn blockers(
-        &self,
-        actor: &Actor,
-        entity_id: Uuid,
-        action: &str,
-    ) -> Result<Vec<String>, AppError> {
+    pub async fn blockers(&self, actor: &Actor, entity_id: Uuid, action: &str) -> Result<Vec<String>, AppError> {
         let act = Action::from_name(action)
             .filter(|a| {
                 matches!(
@@ -27,12 +22,7 @@ impl App {
                         | Action::ConvertLead
                 )
             })
-            .ok_or_else(|| {
-                AppError::bad_input(
-                    "action",
-                    format!("`{action}` is not an action blockers can check"),
-                )
-            })?;
+            .ok_or_else(|| AppError::bad_input("action", format!("`{action}` is not an action blockers can check")))?;
         let lead = match gate_lead(&self.db, actor, entity_id, act).await {
             Ok(l) => l,
             Err(AppError::Forbidden(reasons)) => return Ok(reasons),
@@ -53,11 +43,6 @@ impl App {
             })
             .map(|_| ()),
         };
-        Ok(verdict
-            .err()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|v| format!("{}: {}", v.rule, v.reason))
-            .collect())
+        Ok(verdict.err().unwrap_or_default().into_iter().map(|v| format!("{}: {}", v.rule, v.reason)).collect())
     }
 }

@@ -15,11 +15,14 @@ use baton_domain::permission::Action;
 use baton_domain::quote::{PricingModel, QuoteStatus};
 use baton_domain::{Role, text};
 use baton_store::entity::{
-    contact, contract, contract_clause, contract_template, delivery_project, handoff_package, invoice, opportunity, product, quote,
-    quote_line, subscription, template_clause,
+    contact, contract, contract_clause, contract_template, delivery_project, handoff_package, invoice, opportunity,
+    product, quote, quote_line, subscription, template_clause,
 };
 use chrono::{Months, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    Set,
+};
 use uuid::Uuid;
 
 /// What signing created.
@@ -33,7 +36,12 @@ pub struct Signed {
 
 /// Loads a contract (locked on PostgreSQL) through the gate for `action`; a contract belongs to
 /// its opportunity's owner.
-pub(crate) async fn gate_contract<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid, action: Action) -> Result<(contract::Model, opportunity::Model), AppError> {
+pub(crate) async fn gate_contract<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    action: Action,
+) -> Result<(contract::Model, opportunity::Model), AppError> {
     actor.authorize(action)?;
     let c = contract::Entity::find_by_id(id)
         .filter(contract::Column::OrganizationId.eq(actor.org_id))
@@ -44,7 +52,9 @@ pub(crate) async fn gate_contract<C: ConnectionTrait>(db: &C, actor: &Actor, id:
         Some(c) => opportunity::Entity::find_by_id(c.opportunity_id).one(db).await?,
         None => None,
     };
-    gate::check(actor, action, Action::ReadContract, "contract", c.zip(opp), |(_, o)| Access::owned_by(Some(o.owner_id)))
+    gate::check(actor, action, Action::ReadContract, "contract", c.zip(opp), |(_, o)| {
+        Access::owned_by(Some(o.owner_id))
+    })
 }
 
 fn status_of(c: &contract::Model) -> ContractStatus {
@@ -63,7 +73,11 @@ fn with_editor(editors: &str, who: Uuid) -> String {
 }
 
 /// Saves a contract with its version bumped.
-async fn save<C: ConnectionTrait>(db: &C, mut am: contract::ActiveModel, version: i32) -> Result<contract::Model, AppError> {
+async fn save<C: ConnectionTrait>(
+    db: &C,
+    mut am: contract::ActiveModel,
+    version: i32,
+) -> Result<contract::Model, AppError> {
     am.version = Set(version + 1);
     am.updated_at = Set(Utc::now());
     Ok(am.update(db).await?)
@@ -72,7 +86,14 @@ async fn save<C: ConnectionTrait>(db: &C, mut am: contract::ActiveModel, version
 impl App {
     /// `draftContract`: copies the template's clauses; the value, term and currency come from
     /// the quote.
-    pub async fn draft_contract(&self, actor: &Actor, opportunity_id: Uuid, template_id: Uuid, quote_id: Uuid, schedule: Option<PaymentSchedule>) -> Result<contract::Model, AppError> {
+    pub async fn draft_contract(
+        &self,
+        actor: &Actor,
+        opportunity_id: Uuid,
+        template_id: Uuid,
+        quote_id: Uuid,
+        schedule: Option<PaymentSchedule>,
+    ) -> Result<contract::Model, AppError> {
         let txn = self.tx().await?;
         let opp = gate_opportunity(&txn, actor, opportunity_id, Action::DraftContract).await?;
         opp_rules::edit(stage_of(&opp)).map_err(AppError::Rule)?;
@@ -92,7 +113,9 @@ impl App {
             TemplateKind::SaasServiceAgreement => PaymentSchedule::Annual,
             TemplateKind::CustomDevelopment => PaymentSchedule::Milestones,
         });
-        let author = actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["contracts are drafted by people, not API tokens".into()]))?;
+        let author = actor
+            .user_id()
+            .ok_or_else(|| AppError::Forbidden(vec!["contracts are drafted by people, not API tokens".into()]))?;
         let now = Utc::now();
         let c = contract::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -147,7 +170,14 @@ impl App {
     }
 
     /// `updateContractClause`: a new version, back in DRAFT; the editor can no longer approve it.
-    pub async fn update_contract_clause(&self, actor: &Actor, id: Uuid, key: &str, text_in: &str, expected_version: i32) -> Result<contract::Model, AppError> {
+    pub async fn update_contract_clause(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        key: &str,
+        text_in: &str,
+        expected_version: i32,
+    ) -> Result<contract::Model, AppError> {
         let body = text::required_long(text_in).map_err(AppError::text("text"))?;
         let key = text::required_short(key).map_err(AppError::text("clauseKey"))?;
         let txn = self.tx().await?;
@@ -167,7 +197,8 @@ impl App {
         am.status = Set(to.as_str().to_owned());
         am.editors = Set(with_editor(&before.editors, actor.principal_id()));
         let after = save(&txn, am, before.version).await?;
-        audit::record(&txn, actor.org_id, actor, "updateContractClause", "contract", id, Some(&before), Some(&after)).await?;
+        audit::record(&txn, actor.org_id, actor, "updateContractClause", "contract", id, Some(&before), Some(&after))
+            .await?;
         txn.commit().await?;
         if status_of(&before) == ContractStatus::InLegalReview {
             self.events.publish(Event::LegalQueueChanged { org: actor.org_id, contract_id: id });
@@ -184,14 +215,30 @@ impl App {
         am.status = Set(to.as_str().to_owned());
         am.submitted_at = Set(Some(Utc::now()));
         let after = save(&txn, am, before.version).await?;
-        audit::record(&txn, actor.org_id, actor, "submitContractForReview", "contract", id, Some(&before), Some(&after)).await?;
+        audit::record(
+            &txn,
+            actor.org_id,
+            actor,
+            "submitContractForReview",
+            "contract",
+            id,
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
         txn.commit().await?;
         self.events.publish(Event::LegalQueueChanged { org: actor.org_id, contract_id: id });
         Ok(after)
     }
 
     /// `approveContract`: legal approves exactly the version it saw (`expectedVersion`).
-    pub async fn approve_contract(&self, actor: &Actor, id: Uuid, expected_version: i32, note: Option<String>) -> Result<contract::Model, AppError> {
+    pub async fn approve_contract(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        expected_version: i32,
+        note: Option<String>,
+    ) -> Result<contract::Model, AppError> {
         let note = text::optional(note.as_deref(), text::LONG_TEXT_MAX).map_err(AppError::text("note"))?;
         let txn = self.tx().await?;
         let (before, _) = gate_contract(&txn, actor, id, Action::ApproveContract).await?;
@@ -206,14 +253,20 @@ impl App {
         am.approved_version = Set(Some(before.version + 1));
         am.review_note = Set(note);
         let after = save(&txn, am, before.version).await?;
-        audit::record(&txn, actor.org_id, actor, "approveContract", "contract", id, Some(&before), Some(&after)).await?;
+        audit::record(&txn, actor.org_id, actor, "approveContract", "contract", id, Some(&before), Some(&after))
+            .await?;
         txn.commit().await?;
         self.events.publish(Event::LegalQueueChanged { org: actor.org_id, contract_id: id });
         Ok(after)
     }
 
     /// `requestContractChanges`: back to the account executive with comments.
-    pub async fn request_contract_changes(&self, actor: &Actor, id: Uuid, comments: &str) -> Result<contract::Model, AppError> {
+    pub async fn request_contract_changes(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        comments: &str,
+    ) -> Result<contract::Model, AppError> {
         let comments = text::required_long(comments).map_err(AppError::text("comments"))?;
         let txn = self.tx().await?;
         let (before, _) = gate_contract(&txn, actor, id, Action::RequestContractChanges).await?;
@@ -222,7 +275,8 @@ impl App {
         am.status = Set(to.as_str().to_owned());
         am.changes_comments = Set(Some(comments));
         let after = save(&txn, am, before.version).await?;
-        audit::record(&txn, actor.org_id, actor, "requestContractChanges", "contract", id, Some(&before), Some(&after)).await?;
+        audit::record(&txn, actor.org_id, actor, "requestContractChanges", "contract", id, Some(&before), Some(&after))
+            .await?;
         txn.commit().await?;
         self.events.publish(Event::LegalQueueChanged { org: actor.org_id, contract_id: id });
         Ok(after)
@@ -266,14 +320,22 @@ impl App {
     }
 
     /// The facts the signing gates look at.
-    pub(crate) async fn signing_facts<C: ConnectionTrait>(&self, db: &C, c: &contract::Model, account_id: Uuid, signatory: Option<Uuid>) -> Result<SigningFacts, AppError> {
+    pub(crate) async fn signing_facts<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        c: &contract::Model,
+        account_id: Uuid,
+        signatory: Option<Uuid>,
+    ) -> Result<SigningFacts, AppError> {
         let q = quote::Entity::find_by_id(c.quote_id).one(db).await?;
         let signer = match signatory {
-            Some(s) => contact::Entity::find_by_id(s)
-                .filter(contact::Column::OrganizationId.eq(c.organization_id))
-                .filter(contact::Column::AccountId.eq(account_id))
-                .one(db)
-                .await?,
+            Some(s) => {
+                contact::Entity::find_by_id(s)
+                    .filter(contact::Column::OrganizationId.eq(c.organization_id))
+                    .filter(contact::Column::AccountId.eq(account_id))
+                    .one(db)
+                    .await?
+            }
             None => None,
         };
         Ok(SigningFacts {
@@ -360,16 +422,32 @@ impl App {
                 }
                 .insert(&txn)
                 .await?;
-                audit::record(&txn, actor.org_id, actor, "signContract", "delivery_project", p.id, None::<&()>, Some(&p)).await?;
+                audit::record(
+                    &txn,
+                    actor.org_id,
+                    actor,
+                    "signContract",
+                    "delivery_project",
+                    p.id,
+                    None::<&()>,
+                    Some(&p),
+                )
+                .await?;
             }
             _ => {
-                let lines = quote_line::Entity::find().filter(quote_line::Column::QuoteId.eq(before.quote_id)).all(&txn).await?;
+                let lines = quote_line::Entity::find()
+                    .filter(quote_line::Column::QuoteId.eq(before.quote_id))
+                    .all(&txn)
+                    .await?;
                 let products = product::Entity::find()
                     .filter(product::Column::Id.is_in(lines.iter().map(|l| l.product_id)))
                     .all(&txn)
                     .await?;
                 let seat = lines.iter().find_map(|l| {
-                    products.iter().find(|p| p.id == l.product_id && p.pricing_model == PricingModel::PerSeat.as_str()).map(|p| (l, p))
+                    products
+                        .iter()
+                        .find(|p| p.id == l.product_id && p.pricing_model == PricingModel::PerSeat.as_str())
+                        .map(|p| (l, p))
                 });
                 let term = before.term_months.max(1);
                 let s = subscription::ActiveModel {
@@ -380,7 +458,9 @@ impl App {
                     tier: Set(seat.and_then(|(_, p)| p.tier.clone())),
                     seats: Set(seat.map(|(l, _)| l.quantity).unwrap_or(0)),
                     start_on: Set(today),
-                    end_on: Set(today.checked_add_months(Months::new(u32::try_from(term).unwrap_or(12))).unwrap_or(today)),
+                    end_on: Set(today
+                        .checked_add_months(Months::new(u32::try_from(term).unwrap_or(12)))
+                        .unwrap_or(today)),
                     mrr_minor: Set(before.value_minor / i64::from(term)),
                     currency: Set(before.currency.clone()),
                     status: Set("ACTIVE".into()),
@@ -388,7 +468,8 @@ impl App {
                 }
                 .insert(&txn)
                 .await?;
-                audit::record(&txn, actor.org_id, actor, "signContract", "subscription", s.id, None::<&()>, Some(&s)).await?;
+                audit::record(&txn, actor.org_id, actor, "signContract", "subscription", s.id, None::<&()>, Some(&s))
+                    .await?;
             }
         }
 
@@ -413,14 +494,18 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(&txn, actor.org_id, actor, "signContract", "handoff_package", h.id, None::<&()>, Some(&h)).await?;
+        audit::record(&txn, actor.org_id, actor, "signContract", "handoff_package", h.id, None::<&()>, Some(&h))
+            .await?;
         txn.commit().await?;
         Ok(Signed { contract: signed, opportunity: won, invoices, handoff: h })
     }
 
     /// `contract(id)` under the caller's scope.
     pub async fn contract(&self, actor: &Actor, id: Uuid) -> Result<contract::Model, AppError> {
-        let c = contract::Entity::find_by_id(id).filter(contract::Column::OrganizationId.eq(actor.org_id)).one(&self.db).await?;
+        let c = contract::Entity::find_by_id(id)
+            .filter(contract::Column::OrganizationId.eq(actor.org_id))
+            .one(&self.db)
+            .await?;
         let opp = match &c {
             Some(c) => opportunity::Entity::find_by_id(c.opportunity_id).one(&self.db).await?,
             None => None,
@@ -452,7 +537,11 @@ impl App {
     }
 
     /// The legal approval queue: contracts in review, oldest submission first.
-    pub async fn approval_queue(&self, actor: &Actor, req: crate::page::PageRequest) -> Result<crate::page::Page<contract::Model>, AppError> {
+    pub async fn approval_queue(
+        &self,
+        actor: &Actor,
+        req: crate::page::PageRequest,
+    ) -> Result<crate::page::Page<contract::Model>, AppError> {
         use sea_orm::PaginatorTrait;
         let base = contract::Entity::find()
             .filter(contract::Column::OrganizationId.eq(actor.org_id))
@@ -463,9 +552,11 @@ impl App {
             let anchor = contract::Entity::find_by_id(after).one(&self.db).await?;
             if let Some(a) = anchor.and_then(|a| a.submitted_at.map(|t| (t, a.id))) {
                 q = q.filter(
-                    sea_orm::Condition::any()
-                        .add(contract::Column::SubmittedAt.gt(a.0))
-                        .add(sea_orm::Condition::all().add(contract::Column::SubmittedAt.eq(a.0)).add(contract::Column::Id.gt(a.1))),
+                    sea_orm::Condition::any().add(contract::Column::SubmittedAt.gt(a.0)).add(
+                        sea_orm::Condition::all()
+                            .add(contract::Column::SubmittedAt.eq(a.0))
+                            .add(contract::Column::Id.gt(a.1)),
+                    ),
                 );
             }
         }

@@ -31,10 +31,7 @@ pub enum AppError {
 
 impl AppError {
     pub fn bad_input(field: &str, message: impl Into<String>) -> Self {
-        AppError::BadInput {
-            field: field.to_owned(),
-            message: message.into(),
-        }
+        AppError::BadInput { field: field.to_owned(), message: message.into() }
     }
 
     /// Maps a text parsing error onto the field it came from.

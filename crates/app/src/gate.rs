@@ -44,7 +44,14 @@ fn scope_words(scope: Scope) -> &'static str {
 }
 
 /// Applies the gate to a loaded row (`None` when it does not exist in the caller's org).
-pub fn check<T>(actor: &Actor, action: Action, read: Action, what: &'static str, row: Option<T>, access: impl Fn(&T) -> Access) -> Result<T, AppError> {
+pub fn check<T>(
+    actor: &Actor,
+    action: Action,
+    read: Action,
+    what: &'static str,
+    row: Option<T>,
+    access: impl Fn(&T) -> Access,
+) -> Result<T, AppError> {
     let scope = actor.authorize(action)?;
     let row = row.ok_or(AppError::NotFound(what))?;
     let a = access(&row);

@@ -4,20 +4,16 @@
 use crate::error::check_version;
 use crate::{Actor, App, AppError, audit};
 use anyhow::Context;
-use baton_domain::lead::{
-    self as rules_lead, Bant, ConversionFacts, LeadSource, LeadStatus, PurchaseTimeline,
-};
+use baton_domain::lead::{self as rules_lead, Bant, ConversionFacts, LeadSource, LeadStatus, PurchaseTimeline};
 use baton_domain::permission::Action;
 use baton_domain::text::{self, Email, LONG_TEXT_MAX, SHORT_TEXT_MAX};
 use baton_domain::{Money, Role};
-use baton_store::entity::{
-    account, activity, contact, lead, opportunity, organization, role_grant, user,
-};
+use baton_store::entity::{account, activity, contact, lead, opportunity, organization, role_grant, user};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -86,9 +82,8 @@ fn email_field(field: &'static str, s: Option<&str>) -> Result<Option<Email>, Ap
 fn phone_field(s: Option<&str>) -> Result<Option<String>, AppError> {
     let p = text::optional(s, 50).map_err(AppError::text("contactPhone"))?;
     if let Some(p) = &p {
-        let ok = p.chars().any(|c| c.is_ascii_digit())
-            && p.chars()
-                .all(|c| c.is_ascii_digit() || " +-().x/".contains(c));
+        let ok =
+            p.chars().any(|c| c.is_ascii_digit()) && p.chars().all(|c| c.is_ascii_digit() || " +-().x/".contains(c));
         if !ok {
             return Err(AppError::bad_input("contactPhone", "is not a phone number"));
         }
@@ -104,12 +99,14 @@ fn company_size_field(n: Option<i32>) -> Result<Option<i32>, AppError> {
 }
 
 /// Loads a lead of the caller's organization through the gate for `action`.
-pub async fn gate_lead<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid, action: Action) -> Result<lead::Model, AppError> {
+pub async fn gate_lead<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    action: Action,
+) -> Result<lead::Model, AppError> {
     actor.authorize(action)?;
-    let row = lead::Entity::find_by_id(id)
-        .filter(lead::Column::OrganizationId.eq(actor.org_id))
-        .one(db)
-        .await?;
+    let row = lead::Entity::find_by_id(id).filter(lead::Column::OrganizationId.eq(actor.org_id)).one(db).await?;
     crate::gate::check(actor, action, Action::ReadLead, "lead", row, |l| crate::gate::Access::owned_by(l.owner_id))
 }
 
@@ -117,11 +114,7 @@ fn rule_err(v: Vec<baton_domain::Violation>) -> AppError {
     AppError::Rule(v)
 }
 
-async fn user_in_org<C: ConnectionTrait>(
-    db: &C,
-    org: Uuid,
-    id: Uuid,
-) -> Result<user::Model, AppError> {
+async fn user_in_org<C: ConnectionTrait>(db: &C, org: Uuid, id: Uuid) -> Result<user::Model, AppError> {
     user::Entity::find_by_id(id)
         .filter(user::Column::OrganizationId.eq(org))
         .one(db)
@@ -129,10 +122,7 @@ async fn user_in_org<C: ConnectionTrait>(
         .ok_or(AppError::NotFound("user"))
 }
 
-async fn sdr_round_robin(
-    txn: &DatabaseTransaction,
-    org_id: Uuid,
-) -> Result<Option<Uuid>, AppError> {
+async fn sdr_round_robin(txn: &DatabaseTransaction, org_id: Uuid) -> Result<Option<Uuid>, AppError> {
     let sdr_ids: Vec<Uuid> = role_grant::Entity::find()
         .filter(role_grant::Column::OrganizationId.eq(org_id))
         .filter(role_grant::Column::Role.eq(Role::Sdr.as_str()))
@@ -161,22 +151,15 @@ async fn sdr_round_robin(
 impl App {
     /// `createLead`: the creating SDR owns the lead, else the org's round-robin over SDRs.
     #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
-    pub async fn create_lead(
-        &self,
-        actor: &Actor,
-        input: NewLead,
-    ) -> Result<lead::Model, AppError> {
-        let company_name =
-            text::required_short(&input.company_name).map_err(AppError::text("companyName"))?;
-        let contact_name =
-            text::required_short(&input.contact_name).map_err(AppError::text("contactName"))?;
+    pub async fn create_lead(&self, actor: &Actor, input: NewLead) -> Result<lead::Model, AppError> {
+        let company_name = text::required_short(&input.company_name).map_err(AppError::text("companyName"))?;
+        let contact_name = text::required_short(&input.contact_name).map_err(AppError::text("contactName"))?;
         let email = email_field("contactEmail", input.contact_email.as_deref())?;
         let phone = phone_field(input.contact_phone.as_deref())?;
-        let industry = text::optional(input.industry.as_deref(), SHORT_TEXT_MAX)
-            .map_err(AppError::text("industry"))?;
+        let industry = text::optional(input.industry.as_deref(), SHORT_TEXT_MAX).map_err(AppError::text("industry"))?;
         let company_size = company_size_field(input.company_size)?;
-        let pain_points = text::optional(input.pain_points.as_deref(), LONG_TEXT_MAX)
-            .map_err(AppError::text("painPoints"))?;
+        let pain_points =
+            text::optional(input.pain_points.as_deref(), LONG_TEXT_MAX).map_err(AppError::text("painPoints"))?;
         actor.authorize(Action::CreateLead)?;
 
         let txn = self.tx().await?;
@@ -216,17 +199,7 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(
-            &txn,
-            actor.org_id,
-            actor,
-            "createLead",
-            "lead",
-            row.id,
-            None::<&()>,
-            Some(&row),
-        )
-        .await?;
+        audit::record(&txn, actor.org_id, actor, "createLead", "lead", row.id, None::<&()>, Some(&row)).await?;
         txn.commit().await?;
         Ok(row)
     }
@@ -254,17 +227,15 @@ impl App {
             .map_err(AppError::text("contactName"))?;
         let email = email_field("contactEmail", patch.contact_email.as_deref())?;
         let phone = phone_field(patch.contact_phone.as_deref())?;
-        let industry = text::optional(patch.industry.as_deref(), SHORT_TEXT_MAX)
-            .map_err(AppError::text("industry"))?;
+        let industry = text::optional(patch.industry.as_deref(), SHORT_TEXT_MAX).map_err(AppError::text("industry"))?;
         let company_size = company_size_field(patch.company_size)?;
-        let pain_points = text::optional(patch.pain_points.as_deref(), LONG_TEXT_MAX)
-            .map_err(AppError::text("painPoints"))?;
+        let pain_points =
+            text::optional(patch.pain_points.as_deref(), LONG_TEXT_MAX).map_err(AppError::text("painPoints"))?;
 
         let txn = self.tx().await?;
         let before = gate_lead(&txn, actor, id, Action::UpdateLead).await?;
         check_version(expected_version, before.version)?;
-        rules_lead::edit(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New))
-            .map_err(rule_err)?;
+        rules_lead::edit(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New)).map_err(rule_err)?;
         let mut am = before.clone().into_active_model();
         if let Some(v) = company_name {
             am.company_name = Set(v)
@@ -292,39 +263,21 @@ impl App {
             am.pain_points = Set(pain_points)
         }
         let after = save(&txn, am, before.version).await?;
-        audit::record(
-            &txn,
-            actor.org_id,
-            actor,
-            "updateLead",
-            "lead",
-            id,
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
+        audit::record(&txn, actor.org_id, actor, "updateLead", "lead", id, Some(&before), Some(&after)).await?;
         txn.commit().await?;
         Ok(after)
     }
 
     /// `assignLead`: a sales manager gives a lead to another sales rep.
     #[tracing::instrument(skip_all, fields(org = %actor.org_id, lead = %id))]
-    pub async fn assign_lead(
-        &self,
-        actor: &Actor,
-        id: Uuid,
-        owner_id: Uuid,
-    ) -> Result<lead::Model, AppError> {
+    pub async fn assign_lead(&self, actor: &Actor, id: Uuid, owner_id: Uuid) -> Result<lead::Model, AppError> {
         let txn = self.tx().await?;
         let before = gate_lead(&txn, actor, id, Action::AssignLead).await?;
         let owner = user_in_org(&txn, actor.org_id, owner_id).await?;
         let mut violations =
-            rules_lead::edit(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New))
-                .err()
-                .unwrap_or_default();
+            rules_lead::edit(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New)).err().unwrap_or_default();
         let roles = crate::auth::roles_of(&txn, owner.id).await?;
-        if !owner.active || !(roles.contains(&Role::Sdr) || roles.contains(&Role::AccountExecutive))
-        {
+        if !owner.active || !(roles.contains(&Role::Sdr) || roles.contains(&Role::AccountExecutive)) {
             violations.push(baton_domain::Violation::new(
                 "ASSIGNEE_NOT_SALES",
                 "a lead can only be assigned to an active SDR or account executive",
@@ -336,17 +289,7 @@ impl App {
         let mut am = before.clone().into_active_model();
         am.owner_id = Set(Some(owner.id));
         let after = save(&txn, am, before.version).await?;
-        audit::record(
-            &txn,
-            actor.org_id,
-            actor,
-            "assignLead",
-            "lead",
-            id,
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
+        audit::record(&txn, actor.org_id, actor, "assignLead", "lead", id, Some(&before), Some(&after)).await?;
         txn.commit().await?;
         Ok(after)
     }
@@ -359,13 +302,11 @@ impl App {
         id: Uuid,
         notes: Option<String>,
     ) -> Result<lead::Model, AppError> {
-        let notes =
-            text::optional(notes.as_deref(), LONG_TEXT_MAX).map_err(AppError::text("notes"))?;
+        let notes = text::optional(notes.as_deref(), LONG_TEXT_MAX).map_err(AppError::text("notes"))?;
         let txn = self.tx().await?;
         let before = gate_lead(&txn, actor, id, Action::RecordLeadContact).await?;
         let status =
-            rules_lead::contact(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New))
-                .map_err(rule_err)?;
+            rules_lead::contact(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New)).map_err(rule_err)?;
         let now = Utc::now();
         activity::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -385,36 +326,19 @@ impl App {
             am.first_contacted_at = Set(Some(now));
         }
         let after = save(&txn, am, before.version).await?;
-        audit::record(
-            &txn,
-            actor.org_id,
-            actor,
-            "recordLeadContact",
-            "lead",
-            id,
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
+        audit::record(&txn, actor.org_id, actor, "recordLeadContact", "lead", id, Some(&before), Some(&after)).await?;
         txn.commit().await?;
         Ok(after)
     }
 
     /// `qualifyLead`: records BANT and derives the priority.
     #[tracing::instrument(skip_all, fields(org = %actor.org_id, lead = %id))]
-    pub async fn qualify_lead(
-        &self,
-        actor: &Actor,
-        id: Uuid,
-        q: Qualification,
-    ) -> Result<lead::Model, AppError> {
-        let notes =
-            text::optional(q.notes.as_deref(), LONG_TEXT_MAX).map_err(AppError::text("notes"))?;
+    pub async fn qualify_lead(&self, actor: &Actor, id: Uuid, q: Qualification) -> Result<lead::Model, AppError> {
+        let notes = text::optional(q.notes.as_deref(), LONG_TEXT_MAX).map_err(AppError::text("notes"))?;
         let txn = self.tx().await?;
         let before = gate_lead(&txn, actor, id, Action::QualifyLead).await?;
         let status =
-            rules_lead::qualify(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New))
-                .map_err(rule_err)?;
+            rules_lead::qualify(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New)).map_err(rule_err)?;
         let bant = Bant {
             budget: q.budget_confirmed,
             authority: q.authority_confirmed,
@@ -430,50 +354,24 @@ impl App {
         am.timeline = Set(Some(bant.timeline.as_str().to_owned()));
         am.qualification_notes = Set(notes);
         let after = save(&txn, am, before.version).await?;
-        audit::record(
-            &txn,
-            actor.org_id,
-            actor,
-            "qualifyLead",
-            "lead",
-            id,
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
+        audit::record(&txn, actor.org_id, actor, "qualifyLead", "lead", id, Some(&before), Some(&after)).await?;
         txn.commit().await?;
         Ok(after)
     }
 
     /// `disqualifyLead`: closes an open lead with a reason.
     #[tracing::instrument(skip_all, fields(org = %actor.org_id, lead = %id))]
-    pub async fn disqualify_lead(
-        &self,
-        actor: &Actor,
-        id: Uuid,
-        reason: String,
-    ) -> Result<lead::Model, AppError> {
+    pub async fn disqualify_lead(&self, actor: &Actor, id: Uuid, reason: String) -> Result<lead::Model, AppError> {
         let reason = text::required_long(&reason).map_err(AppError::text("reason"))?;
         let txn = self.tx().await?;
         let before = gate_lead(&txn, actor, id, Action::DisqualifyLead).await?;
         let status =
-            rules_lead::disqualify(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New))
-                .map_err(rule_err)?;
+            rules_lead::disqualify(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New)).map_err(rule_err)?;
         let mut am = before.clone().into_active_model();
         am.status = Set(status.as_str().to_owned());
         am.disqualification_reason = Set(Some(reason));
         let after = save(&txn, am, before.version).await?;
-        audit::record(
-            &txn,
-            actor.org_id,
-            actor,
-            "disqualifyLead",
-            "lead",
-            id,
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
+        audit::record(&txn, actor.org_id, actor, "disqualifyLead", "lead", id, Some(&before), Some(&after)).await?;
         txn.commit().await?;
         Ok(after)
     }
@@ -481,14 +379,8 @@ impl App {
     /// `convertLead`: in one transaction, creates or reuses the account, creates the contact
     /// and the opportunity (owned by the account executive), and marks the lead CONVERTED.
     #[tracing::instrument(skip_all, fields(org = %actor.org_id, lead = %id))]
-    pub async fn convert_lead(
-        &self,
-        actor: &Actor,
-        id: Uuid,
-        input: ConvertInput,
-    ) -> Result<Converted, AppError> {
-        let opp_name = text::required_short(&input.opportunity_name)
-            .map_err(AppError::text("opportunityName"))?;
+    pub async fn convert_lead(&self, actor: &Actor, id: Uuid, input: ConvertInput) -> Result<Converted, AppError> {
+        let opp_name = text::required_short(&input.opportunity_name).map_err(AppError::text("opportunityName"))?;
         let value = Money::parse_non_negative(input.estimated_value, &input.currency)
             .map_err(|m| AppError::bad_input("estimatedValue", m))?;
         let value_minor = to_minor(value.amount)?;
@@ -506,27 +398,17 @@ impl App {
             ),
             None => None,
         };
-        let org = organization::Entity::find_by_id(actor.org_id)
-            .one(&txn)
-            .await?
-            .context("organization row")?;
+        let org = organization::Entity::find_by_id(actor.org_id).one(&txn).await?.context("organization row")?;
         if value.currency.as_str() != org.currency {
             return Err(AppError::bad_input(
                 "estimatedValue",
                 format!("must be in the organization's currency {}", org.currency),
             ));
         }
-        let ae_roles = if ae.active {
-            crate::auth::roles_of(&txn, ae.id).await?
-        } else {
-            vec![]
-        };
+        let ae_roles = if ae.active { crate::auth::roles_of(&txn, ae.id).await? } else { vec![] };
         let conversion = rules_lead::convert(&ConversionFacts {
             status: LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New),
-            priority: before
-                .priority
-                .as_deref()
-                .and_then(baton_domain::lead::Priority::parse),
+            priority: before.priority.as_deref().and_then(baton_domain::lead::Priority::parse),
             caller_roles: &actor.roles,
             assignee_roles: &ae_roles,
         })
@@ -551,10 +433,7 @@ impl App {
                     id: Set(Uuid::now_v7()),
                     organization_id: Set(actor.org_id),
                     name: Set(before.company_name.clone()),
-                    domain: Set(before
-                        .email_domain
-                        .clone()
-                        .filter(|d| !text::is_free_mail_domain(d))),
+                    domain: Set(before.email_domain.clone().filter(|d| !text::is_free_mail_domain(d))),
                     industry: Set(before.industry.clone()),
                     company_size: Set(before.company_size),
                     account_executive_id: Set(Some(ae.id)),
@@ -565,17 +444,7 @@ impl App {
                 }
                 .insert(&txn)
                 .await?;
-                audit::record(
-                    &txn,
-                    actor.org_id,
-                    actor,
-                    "convertLead",
-                    "account",
-                    a.id,
-                    None::<&()>,
-                    Some(&a),
-                )
-                .await?;
+                audit::record(&txn, actor.org_id, actor, "convertLead", "account", a.id, None::<&()>, Some(&a)).await?;
                 a
             }
         };
@@ -594,17 +463,7 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(
-            &txn,
-            actor.org_id,
-            actor,
-            "convertLead",
-            "contact",
-            c.id,
-            None::<&()>,
-            Some(&c),
-        )
-        .await?;
+        audit::record(&txn, actor.org_id, actor, "convertLead", "contact", c.id, None::<&()>, Some(&c)).await?;
         let opp = opportunity::ActiveModel {
             id: Set(Uuid::now_v7()),
             organization_id: Set(actor.org_id),
@@ -626,54 +485,22 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(
-            &txn,
-            actor.org_id,
-            actor,
-            "convertLead",
-            "opportunity",
-            opp.id,
-            None::<&()>,
-            Some(&opp),
-        )
-        .await?;
+        audit::record(&txn, actor.org_id, actor, "convertLead", "opportunity", opp.id, None::<&()>, Some(&opp)).await?;
         let mut am = before.clone().into_active_model();
         am.status = Set(LeadStatus::Converted.as_str().to_owned());
         am.converted_at = Set(Some(now));
         am.converted_account_id = Set(Some(account.id));
         am.converted_opportunity_id = Set(Some(opp.id));
         let after = save(&txn, am, before.version).await?;
-        let action = if conversion.manager_override {
-            "convertLead:managerOverride"
-        } else {
-            "convertLead"
-        };
-        audit::record(
-            &txn,
-            actor.org_id,
-            actor,
-            action,
-            "lead",
-            id,
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
+        let action = if conversion.manager_override { "convertLead:managerOverride" } else { "convertLead" };
+        audit::record(&txn, actor.org_id, actor, action, "lead", id, Some(&before), Some(&after)).await?;
         txn.commit().await?;
-        Ok(Converted {
-            lead: after,
-            account,
-            opportunity: opp,
-        })
+        Ok(Converted { lead: after, account, opportunity: opp })
     }
 }
 
 /// Saves a lead with its version bumped and `updated_at` set.
-async fn save(
-    txn: &DatabaseTransaction,
-    mut am: lead::ActiveModel,
-    version: i32,
-) -> Result<lead::Model, AppError> {
+async fn save(txn: &DatabaseTransaction, mut am: lead::ActiveModel, version: i32) -> Result<lead::Model, AppError> {
     am.version = Set(version + 1);
     am.updated_at = Set(Utc::now());
     Ok(am.update(txn).await?)

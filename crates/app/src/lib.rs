@@ -12,7 +12,9 @@ pub mod blockers;
 pub mod contracts;
 pub mod error;
 pub mod events;
+pub mod finance;
 pub mod gate;
+pub mod handoffs;
 pub mod leads;
 pub mod opportunities;
 pub mod page;
@@ -45,6 +47,5 @@ impl App {
 
 /// Parses a UUID given as text, naming the field when it is malformed.
 pub fn parse_id(field: &str, s: &str) -> Result<uuid::Uuid, AppError> {
-    uuid::Uuid::parse_str(s.trim())
-        .map_err(|_| AppError::bad_input(field, "is not a valid id (a UUID)"))
+    uuid::Uuid::parse_str(s.trim()).map_err(|_| AppError::bad_input(field, "is not a valid id (a UUID)"))
 }

@@ -15,7 +15,9 @@ use baton_domain::text::{self, Email, LONG_TEXT_MAX};
 use baton_store::entity::{account, activity, contact, opportunity, organization, quote};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set,
+};
 use uuid::Uuid;
 
 /// Raw input of `addContact` / `updateContact`.
@@ -42,7 +44,12 @@ pub(crate) fn stage_of(o: &opportunity::Model) -> Stage {
 }
 
 /// Loads an opportunity (locked for update on PostgreSQL) through the gate for `action`.
-pub(crate) async fn gate_opportunity<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid, action: Action) -> Result<opportunity::Model, AppError> {
+pub(crate) async fn gate_opportunity<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    action: Action,
+) -> Result<opportunity::Model, AppError> {
     actor.authorize(action)?;
     let row = opportunity::Entity::find_by_id(id)
         .filter(opportunity::Column::OrganizationId.eq(actor.org_id))
@@ -53,7 +60,12 @@ pub(crate) async fn gate_opportunity<C: ConnectionTrait>(db: &C, actor: &Actor, 
 }
 
 /// Loads an account through the gate for `action`.
-pub(crate) async fn gate_account<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid, action: Action) -> Result<account::Model, AppError> {
+pub(crate) async fn gate_account<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    action: Action,
+) -> Result<account::Model, AppError> {
     actor.authorize(action)?;
     let a = account::Entity::find_by_id(id)
         .filter(account::Column::OrganizationId.eq(actor.org_id))
@@ -85,7 +97,11 @@ fn rule_err(v: Vec<baton_domain::Violation>) -> AppError {
     AppError::Rule(v)
 }
 
-async fn save_opportunity<C: ConnectionTrait>(db: &C, mut am: opportunity::ActiveModel, version: i32) -> Result<opportunity::Model, AppError> {
+async fn save_opportunity<C: ConnectionTrait>(
+    db: &C,
+    mut am: opportunity::ActiveModel,
+    version: i32,
+) -> Result<opportunity::Model, AppError> {
     am.version = Set(version + 1);
     am.updated_at = Set(Utc::now());
     Ok(am.update(db).await?)
@@ -93,7 +109,12 @@ async fn save_opportunity<C: ConnectionTrait>(db: &C, mut am: opportunity::Activ
 
 impl App {
     /// `addContact`: a person at the customer, with their part in the decision chain.
-    pub async fn add_contact(&self, actor: &Actor, account_id: Uuid, input: ContactInput) -> Result<contact::Model, AppError> {
+    pub async fn add_contact(
+        &self,
+        actor: &Actor,
+        account_id: Uuid,
+        input: ContactInput,
+    ) -> Result<contact::Model, AppError> {
         let (name, email, phone) = parse_contact(&input)?;
         let txn = self.tx().await?;
         let a = gate_account(&txn, actor, account_id, Action::AddContact).await?;
@@ -119,7 +140,12 @@ impl App {
     }
 
     /// `updateContact`.
-    pub async fn update_contact(&self, actor: &Actor, contact_id: Uuid, input: ContactInput) -> Result<contact::Model, AppError> {
+    pub async fn update_contact(
+        &self,
+        actor: &Actor,
+        contact_id: Uuid,
+        input: ContactInput,
+    ) -> Result<contact::Model, AppError> {
         let (name, email, phone) = parse_contact(&input)?;
         let txn = self.tx().await?;
         actor.authorize(Action::UpdateContact)?;
@@ -141,13 +167,20 @@ impl App {
         am.version = Set(before.version + 1);
         am.updated_at = Set(Utc::now());
         let after = am.update(&txn).await?;
-        audit::record(&txn, actor.org_id, actor, "updateContact", "contact", after.id, Some(&before), Some(&after)).await?;
+        audit::record(&txn, actor.org_id, actor, "updateContact", "contact", after.id, Some(&before), Some(&after))
+            .await?;
         txn.commit().await?;
         Ok(after)
     }
 
     /// `updateOpportunity`: the forecast's inputs.
-    pub async fn update_opportunity(&self, actor: &Actor, id: Uuid, p: OpportunityPatch, expected_version: Option<i32>) -> Result<opportunity::Model, AppError> {
+    pub async fn update_opportunity(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        p: OpportunityPatch,
+        expected_version: Option<i32>,
+    ) -> Result<opportunity::Model, AppError> {
         let name = p.name.as_deref().map(text::required_short).transpose().map_err(AppError::text("name"))?;
         let value = p
             .estimated_value
@@ -178,13 +211,19 @@ impl App {
             am.probability = Set(p.probability);
         }
         let after = save_opportunity(&txn, am, before.version).await?;
-        audit::record(&txn, actor.org_id, actor, "updateOpportunity", "opportunity", id, Some(&before), Some(&after)).await?;
+        audit::record(&txn, actor.org_id, actor, "updateOpportunity", "opportunity", id, Some(&before), Some(&after))
+            .await?;
         txn.commit().await?;
         Ok(after)
     }
 
     /// `recordNeedsAnalysis`: the report the DEMO stage needs.
-    pub async fn record_needs_analysis(&self, actor: &Actor, id: Uuid, report: &str) -> Result<opportunity::Model, AppError> {
+    pub async fn record_needs_analysis(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        report: &str,
+    ) -> Result<opportunity::Model, AppError> {
         let report = text::required_long(report).map_err(AppError::text("report"))?;
         let txn = self.tx().await?;
         let before = gate_opportunity(&txn, actor, id, Action::RecordNeedsAnalysis).await?;
@@ -192,13 +231,20 @@ impl App {
         let mut am = before.clone().into_active_model();
         am.needs_analysis = Set(Some(report));
         let after = save_opportunity(&txn, am, before.version).await?;
-        audit::record(&txn, actor.org_id, actor, "recordNeedsAnalysis", "opportunity", id, Some(&before), Some(&after)).await?;
+        audit::record(&txn, actor.org_id, actor, "recordNeedsAnalysis", "opportunity", id, Some(&before), Some(&after))
+            .await?;
         txn.commit().await?;
         Ok(after)
     }
 
     /// `logActivity`: a call, e-mail, meeting, demo or visit on an opportunity.
-    pub async fn log_activity(&self, actor: &Actor, id: Uuid, kind: ActivityKind, notes: Option<String>) -> Result<activity::Model, AppError> {
+    pub async fn log_activity(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        kind: ActivityKind,
+        notes: Option<String>,
+    ) -> Result<activity::Model, AppError> {
         let notes = text::optional(notes.as_deref(), LONG_TEXT_MAX).map_err(AppError::text("notes"))?;
         let txn = self.tx().await?;
         let opp = gate_opportunity(&txn, actor, id, Action::LogActivity).await?;
@@ -221,7 +267,11 @@ impl App {
     }
 
     /// The facts the stage gates of an opportunity look at.
-    pub(crate) async fn stage_facts<C: ConnectionTrait>(&self, db: &C, o: &opportunity::Model) -> Result<StageFacts, AppError> {
+    pub(crate) async fn stage_facts<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        o: &opportunity::Model,
+    ) -> Result<StageFacts, AppError> {
         let org = organization::Entity::find_by_id(o.organization_id).one(db).await?.context("organization row")?;
         let quotes = quote::Entity::find().filter(quote::Column::OpportunityId.eq(o.id)).all(db).await?;
         let status = |q: &quote::Model| QuoteStatus::parse(&q.status);
@@ -234,7 +284,9 @@ impl App {
         Ok(StageFacts {
             has_needs_analysis: o.needs_analysis.is_some(),
             has_demo_activity: demo.is_some(),
-            has_approved_quote: quotes.iter().any(|q| matches!(status(q), Some(QuoteStatus::Approved | QuoteStatus::Accepted))),
+            has_approved_quote: quotes
+                .iter()
+                .any(|q| matches!(status(q), Some(QuoteStatus::Approved | QuoteStatus::Accepted))),
             has_accepted_quote: quotes.iter().any(|q| status(q) == Some(QuoteStatus::Accepted)),
             is_enterprise: o.estimated_value_minor >= org.enterprise_threshold_minor,
             contact_roles: contacts.iter().filter_map(|c| ContactRole::parse(&c.role)).collect(),
@@ -242,7 +294,13 @@ impl App {
     }
 
     /// `moveOpportunity`: one stage forward through its gate, or back.
-    pub async fn move_opportunity(&self, actor: &Actor, id: Uuid, to: Stage, expected_version: Option<i32>) -> Result<opportunity::Model, AppError> {
+    pub async fn move_opportunity(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        to: Stage,
+        expected_version: Option<i32>,
+    ) -> Result<opportunity::Model, AppError> {
         let txn = self.tx().await?;
         let before = gate_opportunity(&txn, actor, id, Action::MoveOpportunity).await?;
         check_version(expected_version, before.version)?;
@@ -251,13 +309,19 @@ impl App {
         let mut am = before.clone().into_active_model();
         am.stage = Set(to.as_str().to_owned());
         let after = save_opportunity(&txn, am, before.version).await?;
-        audit::record(&txn, actor.org_id, actor, "moveOpportunity", "opportunity", id, Some(&before), Some(&after)).await?;
+        audit::record(&txn, actor.org_id, actor, "moveOpportunity", "opportunity", id, Some(&before), Some(&after))
+            .await?;
         txn.commit().await?;
         Ok(after)
     }
 
     /// `closeOpportunityLost`: from any open stage, with a reason.
-    pub async fn close_opportunity_lost(&self, actor: &Actor, id: Uuid, reason: &str) -> Result<opportunity::Model, AppError> {
+    pub async fn close_opportunity_lost(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        reason: &str,
+    ) -> Result<opportunity::Model, AppError> {
         let reason = text::required_long(reason).map_err(AppError::text("reason"))?;
         let txn = self.tx().await?;
         let before = gate_opportunity(&txn, actor, id, Action::CloseOpportunityLost).await?;
@@ -267,7 +331,17 @@ impl App {
         am.loss_reason = Set(Some(reason));
         am.closed_at = Set(Some(Utc::now()));
         let after = save_opportunity(&txn, am, before.version).await?;
-        audit::record(&txn, actor.org_id, actor, "closeOpportunityLost", "opportunity", id, Some(&before), Some(&after)).await?;
+        audit::record(
+            &txn,
+            actor.org_id,
+            actor,
+            "closeOpportunityLost",
+            "opportunity",
+            id,
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
         txn.commit().await?;
         Ok(after)
     }

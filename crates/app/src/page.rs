@@ -20,17 +20,11 @@ impl PageRequest {
             None => DEFAULT_PAGE,
             Some(n) if (0..=MAX_PAGE as i32).contains(&n) => n as u64,
             Some(_) => {
-                return Err(AppError::bad_input(
-                    "first",
-                    format!("must be between 0 and {MAX_PAGE}"),
-                ));
+                return Err(AppError::bad_input("first", format!("must be between 0 and {MAX_PAGE}")));
             }
         };
         let after = after
-            .map(|c| {
-                Uuid::parse_str(c)
-                    .map_err(|_| AppError::bad_input("after", "is not a cursor this API issued"))
-            })
+            .map(|c| Uuid::parse_str(c).map_err(|_| AppError::bad_input("after", "is not a cursor this API issued")))
             .transpose()?;
         Ok(PageRequest { first, after })
     }
@@ -49,18 +43,10 @@ impl<T> Page<T> {
     pub fn from_fetched(mut rows: Vec<T>, req: PageRequest, total_count: u64) -> Self {
         let has_next_page = rows.len() as u64 > req.first;
         rows.truncate(req.first as usize);
-        Page {
-            items: rows,
-            has_next_page,
-            total_count,
-        }
+        Page { items: rows, has_next_page, total_count }
     }
 
     pub fn empty() -> Self {
-        Page {
-            items: vec![],
-            has_next_page: false,
-            total_count: 0,
-        }
+        Page { items: vec![], has_next_page: false, total_count: 0 }
     }
 }

@@ -12,7 +12,10 @@ use baton_domain::quote::{self as rules, Limits, Line, PricingModel, QuoteStatus
 use baton_store::entity::{contract_template, opportunity, organization, product, quote, quote_line, template_clause};
 use chrono::Utc;
 use rust_decimal::Decimal;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
 use uuid::Uuid;
 
 /// One requested line.
@@ -45,7 +48,8 @@ fn discount_bp(p: Option<Decimal>) -> Result<i32, AppError> {
     if p < Decimal::ZERO || p > Decimal::ONE_HUNDRED || p.normalize().scale() > 2 {
         return Err(AppError::bad_input("discountPercent", "must be between 0 and 100 with at most two decimals"));
     }
-    i32::try_from((p * Decimal::ONE_HUNDRED).round()).map_err(|_| AppError::bad_input("discountPercent", "is out of range"))
+    i32::try_from((p * Decimal::ONE_HUNDRED).round())
+        .map_err(|_| AppError::bad_input("discountPercent", "is out of range"))
 }
 
 fn check_lines(lines: &[LineInput]) -> Result<(), AppError> {
@@ -71,7 +75,12 @@ pub(crate) fn limits(org: &organization::Model) -> Limits {
 }
 
 /// Prices the lines from the catalog and computes the totals in `domain`.
-async fn price<C: ConnectionTrait>(db: &C, org: &organization::Model, lines: &[LineInput], bp: i32) -> Result<(Vec<(LineInput, product::Model, i64)>, rules::Totals, i32), AppError> {
+async fn price<C: ConnectionTrait>(
+    db: &C,
+    org: &organization::Model,
+    lines: &[LineInput],
+    bp: i32,
+) -> Result<(Vec<(LineInput, product::Model, i64)>, rules::Totals, i32), AppError> {
     let mut priced = Vec::with_capacity(lines.len());
     let mut domain_lines = Vec::with_capacity(lines.len());
     let mut term = 0;
@@ -83,23 +92,37 @@ async fn price<C: ConnectionTrait>(db: &C, org: &organization::Model, lines: &[L
             .await?
             .ok_or(AppError::NotFound("product"))?;
         if p.currency != org.currency {
-            return Err(AppError::bad_input("productId", format!("the product is priced in {}, the organization quotes in {}", p.currency, org.currency)));
+            return Err(AppError::bad_input(
+                "productId",
+                format!("the product is priced in {}, the organization quotes in {}", p.currency, org.currency),
+            ));
         }
         let model = PricingModel::parse(&p.pricing_model).unwrap_or(PricingModel::FixedPrice);
         let months = if model == PricingModel::FixedPrice { 1 } else { l.term_months.unwrap_or(DEFAULT_TERM_MONTHS) };
         if model != PricingModel::FixedPrice {
             term = term.max(months);
         }
-        let line = Line { model, unit_price_minor: p.unit_price_minor, quantity: i64::from(l.quantity), term_months: i64::from(months) };
+        let line = Line {
+            model,
+            unit_price_minor: p.unit_price_minor,
+            quantity: i64::from(l.quantity),
+            term_months: i64::from(months),
+        };
         let total = line.total_minor().ok_or_else(|| AppError::bad_input("quantity", "the line total is too large"))?;
         domain_lines.push(line);
         priced.push((LineInput { term_months: Some(months), ..l.clone() }, p, total));
     }
-    let totals = rules::totals(&domain_lines, i64::from(bp)).ok_or_else(|| AppError::bad_input("lines", "the quote total is too large"))?;
+    let totals = rules::totals(&domain_lines, i64::from(bp))
+        .ok_or_else(|| AppError::bad_input("lines", "the quote total is too large"))?;
     Ok((priced, totals, term))
 }
 
-async fn write_lines(txn: &DatabaseTransaction, org: uuid::Uuid, quote_id: Uuid, priced: &[(LineInput, product::Model, i64)]) -> Result<Vec<quote_line::Model>, AppError> {
+async fn write_lines(
+    txn: &DatabaseTransaction,
+    org: uuid::Uuid,
+    quote_id: Uuid,
+    priced: &[(LineInput, product::Model, i64)],
+) -> Result<Vec<quote_line::Model>, AppError> {
     quote_line::Entity::delete_many().filter(quote_line::Column::QuoteId.eq(quote_id)).exec(txn).await?;
     let mut out = Vec::with_capacity(priced.len());
     for (i, (l, p, total)) in priced.iter().enumerate() {
@@ -123,7 +146,12 @@ async fn write_lines(txn: &DatabaseTransaction, org: uuid::Uuid, quote_id: Uuid,
 }
 
 /// Loads a quote through the gate for `action`; the quote belongs to its opportunity's owner.
-pub(crate) async fn gate_quote<C: ConnectionTrait>(db: &C, actor: &Actor, id: Uuid, action: Action) -> Result<(quote::Model, opportunity::Model), AppError> {
+pub(crate) async fn gate_quote<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    action: Action,
+) -> Result<(quote::Model, opportunity::Model), AppError> {
     actor.authorize(action)?;
     let q = quote::Entity::find_by_id(id)
         .filter(quote::Column::OrganizationId.eq(actor.org_id))
@@ -154,7 +182,10 @@ impl App {
     }
 
     /// The organization's contract templates with their clauses.
-    pub async fn contract_templates(&self, actor: &Actor) -> Result<Vec<(contract_template::Model, Vec<template_clause::Model>)>, AppError> {
+    pub async fn contract_templates(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<(contract_template::Model, Vec<template_clause::Model>)>, AppError> {
         let templates = contract_template::Entity::find()
             .filter(contract_template::Column::OrganizationId.eq(actor.org_id))
             .order_by_asc(contract_template::Column::Name)
@@ -176,7 +207,12 @@ impl App {
 
     /// `createQuote`: approved on creation within the creator's discount limit; earlier open
     /// quotes of the opportunity are superseded.
-    pub async fn create_quote(&self, actor: &Actor, opportunity_id: Uuid, input: QuoteInput) -> Result<QuoteView, AppError> {
+    pub async fn create_quote(
+        &self,
+        actor: &Actor,
+        opportunity_id: Uuid,
+        input: QuoteInput,
+    ) -> Result<QuoteView, AppError> {
         check_lines(&input.lines)?;
         let bp = discount_bp(input.discount_percent)?;
         let txn = self.tx().await?;
@@ -184,11 +220,15 @@ impl App {
         opp_rules::edit(stage_of(&opp)).map_err(AppError::Rule)?;
         let org = org_of(&txn, actor.org_id).await?;
         let (priced, totals, term) = price(&txn, &org, &input.lines, bp).await?;
-        let creator = actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["quotes are created by people, not API tokens".into()]))?;
+        let creator = actor
+            .user_id()
+            .ok_or_else(|| AppError::Forbidden(vec!["quotes are created by people, not API tokens".into()]))?;
         let status = rules::initial_status(&actor.roles, i64::from(bp), limits(&org));
         let open = quote::Entity::find()
             .filter(quote::Column::OpportunityId.eq(opp.id))
-            .filter(quote::Column::Status.is_in([QuoteStatus::PendingApproval.as_str(), QuoteStatus::Approved.as_str()]))
+            .filter(
+                quote::Column::Status.is_in([QuoteStatus::PendingApproval.as_str(), QuoteStatus::Approved.as_str()]),
+            )
             .all(&txn)
             .await?;
         for old in open {
@@ -197,7 +237,17 @@ impl App {
             am.version = Set(old.version + 1);
             am.updated_at = Set(Utc::now());
             let after = am.update(&txn).await?;
-            audit::record(&txn, actor.org_id, actor, "createQuote:supersede", "quote", old.id, Some(&old), Some(&after)).await?;
+            audit::record(
+                &txn,
+                actor.org_id,
+                actor,
+                "createQuote:supersede",
+                "quote",
+                old.id,
+                Some(&old),
+                Some(&after),
+            )
+            .await?;
         }
         let now = Utc::now();
         let approved = status == QuoteStatus::Approved;
@@ -230,7 +280,13 @@ impl App {
 
     /// `updateQuote`: new lines or discount; the approval is cleared and evaluated again with
     /// the editor as the quote's author.
-    pub async fn update_quote(&self, actor: &Actor, id: Uuid, input: QuoteInput, expected_version: i32) -> Result<QuoteView, AppError> {
+    pub async fn update_quote(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        input: QuoteInput,
+        expected_version: i32,
+    ) -> Result<QuoteView, AppError> {
         check_lines(&input.lines)?;
         let bp = discount_bp(input.discount_percent)?;
         let txn = self.tx().await?;
@@ -239,7 +295,9 @@ impl App {
         rules::edit(QuoteStatus::parse(&before.status).unwrap_or(QuoteStatus::Voided)).map_err(AppError::Rule)?;
         let org = org_of(&txn, actor.org_id).await?;
         let (priced, totals, term) = price(&txn, &org, &input.lines, bp).await?;
-        let editor = actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["quotes are edited by people, not API tokens".into()]))?;
+        let editor = actor
+            .user_id()
+            .ok_or_else(|| AppError::Forbidden(vec!["quotes are edited by people, not API tokens".into()]))?;
         let status = rules::initial_status(&actor.roles, i64::from(bp), limits(&org));
         let now = Utc::now();
         let mut am = before.clone().into_active_model();
@@ -306,7 +364,8 @@ impl App {
 
     /// `quote(id)` under the caller's scope.
     pub async fn quote(&self, actor: &Actor, id: Uuid) -> Result<quote::Model, AppError> {
-        let q = quote::Entity::find_by_id(id).filter(quote::Column::OrganizationId.eq(actor.org_id)).one(&self.db).await?;
+        let q =
+            quote::Entity::find_by_id(id).filter(quote::Column::OrganizationId.eq(actor.org_id)).one(&self.db).await?;
         let opp = match &q {
             Some(q) => opportunity::Entity::find_by_id(q.opportunity_id).one(&self.db).await?,
             None => None,

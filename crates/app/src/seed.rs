@@ -15,66 +15,128 @@ pub const DEMO_PASSWORD: &str = "demo";
 pub const DEMO_USERS: [(&str, &str, Role); 10] = [
     ("sdr@demo.test", "Sam Reyes (SDR)", Role::Sdr),
     ("ae@demo.test", "Alex Kim (AE)", Role::AccountExecutive),
-    (
-        "salesmanager@demo.test",
-        "Morgan Lee (Sales Manager)",
-        Role::SalesManager,
-    ),
-    (
-        "marketing@demo.test",
-        "Maria Lopez (Marketing)",
-        Role::Marketing,
-    ),
+    ("salesmanager@demo.test", "Morgan Lee (Sales Manager)", Role::SalesManager),
+    ("marketing@demo.test", "Maria Lopez (Marketing)", Role::Marketing),
     ("product@demo.test", "Priya Nair (Product)", Role::Product),
-    (
-        "cs@demo.test",
-        "Chris Wu (Customer Success)",
-        Role::CustomerSuccess,
-    ),
-    (
-        "csmanager@demo.test",
-        "Casey Brown (CS Manager)",
-        Role::CsManager,
-    ),
+    ("cs@demo.test", "Chris Wu (Customer Success)", Role::CustomerSuccess),
+    ("csmanager@demo.test", "Casey Brown (CS Manager)", Role::CsManager),
     ("legal@demo.test", "Lena Fischer (Legal)", Role::Legal),
     ("finance@demo.test", "Frank Osei (Finance)", Role::Finance),
     ("admin@demo.test", "Ada Admin", Role::Admin),
 ];
+
+/// The standard clauses of both contract templates: (key, wording).
+pub const STANDARD_CLAUSES: [(&str, &str); 6] = [
+    ("scope", "The Provider delivers the services and deliverables described in the order form and its annexes."),
+    (
+        "service_level",
+        "The Provider keeps the service available 99.5 % of each calendar month, excluding announced maintenance.",
+    ),
+    ("liability", "Each party's total liability is limited to the fees paid in the twelve months before the claim."),
+    (
+        "data_protection",
+        "The Provider processes personal data only on the Customer's documented instructions, under GDPR and PIPL.",
+    ),
+    (
+        "ip",
+        "The Customer owns its data and the deliverables paid for; the Provider keeps its pre-existing platform and tools.",
+    ),
+    ("payment_terms", "Invoices are payable within 30 days of issue according to the agreed payment schedule."),
+];
+
+/// The demo catalog: (sku, name, tier, pricing model, unit price in cents).
+pub const DEMO_CATALOG: [(&str, &str, Option<&str>, &str, i64); 5] = [
+    ("PLAN-BASIC", "Basic plan (per seat per month)", Some("BASIC"), "PER_SEAT", 2_900),
+    ("PLAN-PRO", "Professional plan (per seat per month)", Some("PROFESSIONAL"), "PER_SEAT", 7_900),
+    ("PLAN-ENT", "Enterprise plan (per seat per month)", Some("ENTERPRISE"), "PER_SEAT", 14_900),
+    ("ADDON-MODULE", "Add-on module (per seat per month)", None, "PER_MODULE", 1_000),
+    ("CUSTOM-DEV", "Custom development (fixed price)", None, "FIXED_PRICE", 5_000_000),
+];
+
+/// Creates the two standard contract templates of an organization when missing.
+pub(crate) async fn ensure_templates(txn: &sea_orm::DatabaseTransaction, org: Uuid) -> Result<(), AppError> {
+    use baton_store::entity::{contract_template, template_clause};
+    for (name, kind) in
+        [("SaaS service agreement", "SAAS_SERVICE_AGREEMENT"), ("Custom development contract", "CUSTOM_DEVELOPMENT")]
+    {
+        let exists = contract_template::Entity::find()
+            .filter(contract_template::Column::OrganizationId.eq(org))
+            .filter(contract_template::Column::Kind.eq(kind))
+            .one(txn)
+            .await?;
+        if exists.is_some() {
+            continue;
+        }
+        let t = contract_template::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(org),
+            name: Set(name.to_owned()),
+            kind: Set(kind.to_owned()),
+            created_at: Set(chrono::Utc::now()),
+        }
+        .insert(txn)
+        .await?;
+        for (i, (key, text)) in STANDARD_CLAUSES.iter().enumerate() {
+            template_clause::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                organization_id: Set(org),
+                template_id: Set(t.id),
+                key: Set((*key).to_owned()),
+                text: Set((*text).to_owned()),
+                position: Set(i as i32),
+            }
+            .insert(txn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn ensure_demo_catalog(txn: &sea_orm::DatabaseTransaction, org: Uuid) -> Result<(), AppError> {
+    use baton_store::entity::product;
+    for (sku, name, tier, model, price) in DEMO_CATALOG {
+        let exists = product::Entity::find()
+            .filter(product::Column::OrganizationId.eq(org))
+            .filter(product::Column::Sku.eq(sku))
+            .one(txn)
+            .await?;
+        if exists.is_none() {
+            product::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                organization_id: Set(org),
+                name: Set(name.to_owned()),
+                sku: Set(sku.to_owned()),
+                tier: Set(tier.map(str::to_owned)),
+                pricing_model: Set(model.to_owned()),
+                unit_price_minor: Set(price),
+                currency: Set("USD".into()),
+                active: Set(true),
+                created_at: Set(chrono::Utc::now()),
+            }
+            .insert(txn)
+            .await?;
+        }
+    }
+    Ok(())
+}
 
 impl App {
     /// Creates the demo organization, its users and the sales team; running it again changes
     /// nothing. Returns the organization id.
     pub async fn seed_demo(&self) -> Result<Uuid, AppError> {
         let txn = self.tx().await?;
-        let org = match organization::Entity::find()
-            .filter(organization::Column::Name.eq(DEMO_ORG))
-            .one(&txn)
-            .await?
-        {
+        let org = match organization::Entity::find().filter(organization::Column::Name.eq(DEMO_ORG)).one(&txn).await? {
             Some(o) => o,
             None => {
                 let o = admin::insert_org(&txn, DEMO_ORG).await?;
-                audit::record(
-                    &txn,
-                    o.id,
-                    AuditActor::SYSTEM,
-                    "seedDemo",
-                    "organization",
-                    o.id,
-                    None::<&()>,
-                    Some(&o),
-                )
-                .await?;
+                audit::record(&txn, o.id, AuditActor::SYSTEM, "seedDemo", "organization", o.id, None::<&()>, Some(&o))
+                    .await?;
                 o
             }
         };
         let mut ids = std::collections::HashMap::new();
         for (email, name, role) in DEMO_USERS {
-            let u = match user::Entity::find()
-                .filter(user::Column::Email.eq(email))
-                .one(&txn)
-                .await?
-            {
+            let u = match user::Entity::find().filter(user::Column::Email.eq(email)).one(&txn).await? {
                 Some(u) => u,
                 None => {
                     let e = Email::parse(email).map_err(AppError::text("email"))?;
@@ -107,6 +169,8 @@ impl App {
         for role in [Role::Sdr, Role::AccountExecutive] {
             admin::insert_member(&txn, org.id, t.id, ids[&role]).await?;
         }
+        ensure_templates(&txn, org.id).await?;
+        ensure_demo_catalog(&txn, org.id).await?;
         txn.commit().await?;
         Ok(org.id)
     }

@@ -9,8 +9,7 @@ use baton_domain::text::is_free_mail_domain;
 use baton_store::entity::{account, contact, lead, opportunity, user};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -47,7 +46,12 @@ where
 /// True when `action`'s scope reaches the account: sales reps reach the accounts they are the
 /// account executive of, or own an opportunity or a converted lead of; customer success the
 /// accounts it took over (the department: every account with a CS owner).
-pub async fn account_reaches<C: ConnectionTrait>(db: &C, actor: &Actor, action: Action, a: &account::Model) -> Result<bool, AppError> {
+pub async fn account_reaches<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    action: Action,
+    a: &account::Model,
+) -> Result<bool, AppError> {
     Ok(match actor.authorize(action) {
         Err(_) => false,
         Ok(Scope::Org) => true,
@@ -56,14 +60,22 @@ pub async fn account_reaches<C: ConnectionTrait>(db: &C, actor: &Actor, action: 
             let owners = actor.owners(scope);
             owners.contains(a.account_executive_id)
                 || owners.contains(a.cs_owner_id)
-                || owned_by(opportunity::Entity::find().filter(opportunity::Column::AccountId.eq(a.id)), opportunity::Column::OwnerId, &owners)
-                    .one(db)
-                    .await?
-                    .is_some()
-                || owned_by(lead::Entity::find().filter(lead::Column::ConvertedAccountId.eq(a.id)), lead::Column::OwnerId, &owners)
-                    .one(db)
-                    .await?
-                    .is_some()
+                || owned_by(
+                    opportunity::Entity::find().filter(opportunity::Column::AccountId.eq(a.id)),
+                    opportunity::Column::OwnerId,
+                    &owners,
+                )
+                .one(db)
+                .await?
+                .is_some()
+                || owned_by(
+                    lead::Entity::find().filter(lead::Column::ConvertedAccountId.eq(a.id)),
+                    lead::Column::OwnerId,
+                    &owners,
+                )
+                .one(db)
+                .await?
+                .is_some()
         }
     })
 }
@@ -112,8 +124,7 @@ impl App {
         stage: Option<&str>,
         req: PageRequest,
     ) -> Result<Page<opportunity::Model>, AppError> {
-        let mut q = opportunity::Entity::find()
-            .filter(opportunity::Column::OrganizationId.eq(actor.org_id));
+        let mut q = opportunity::Entity::find().filter(opportunity::Column::OrganizationId.eq(actor.org_id));
         q = owned_by(q, opportunity::Column::OwnerId, &actor.owners(scope));
         if let Some(s) = stage {
             q = q.filter(opportunity::Column::Stage.eq(s));
@@ -122,11 +133,7 @@ impl App {
     }
 
     /// `opportunity(id)`: an opportunity the caller may read.
-    pub async fn opportunity(
-        &self,
-        actor: &Actor,
-        id: Uuid,
-    ) -> Result<Option<opportunity::Model>, AppError> {
+    pub async fn opportunity(&self, actor: &Actor, id: Uuid) -> Result<Option<opportunity::Model>, AppError> {
         let owners = actor.readable(Action::ReadOpportunity);
         Ok(opportunity::Entity::find_by_id(id)
             .filter(opportunity::Column::OrganizationId.eq(actor.org_id))
@@ -137,11 +144,7 @@ impl App {
 
     /// `account(id)`: an account the caller may read. Sales reps see the accounts of the
     /// opportunities and leads they own; customer success the accounts it took over.
-    pub async fn account(
-        &self,
-        actor: &Actor,
-        id: Uuid,
-    ) -> Result<Option<account::Model>, AppError> {
+    pub async fn account(&self, actor: &Actor, id: Uuid) -> Result<Option<account::Model>, AppError> {
         let Some(a) = account::Entity::find_by_id(id)
             .filter(account::Column::OrganizationId.eq(actor.org_id))
             .one(&self.db)
@@ -154,11 +157,7 @@ impl App {
     }
 
     /// The contacts of an account the caller already may read.
-    pub async fn contacts_of(
-        &self,
-        actor: &Actor,
-        account_id: Uuid,
-    ) -> Result<Vec<contact::Model>, AppError> {
+    pub async fn contacts_of(&self, actor: &Actor, account_id: Uuid) -> Result<Vec<contact::Model>, AppError> {
         Ok(contact::Entity::find()
             .filter(contact::Column::OrganizationId.eq(actor.org_id))
             .filter(contact::Column::AccountId.eq(account_id))
@@ -168,11 +167,7 @@ impl App {
     }
 
     /// Other leads with the same e-mail or the same company domain, within the caller's scope.
-    pub async fn possible_duplicates(
-        &self,
-        actor: &Actor,
-        l: &lead::Model,
-    ) -> Result<Vec<lead::Model>, AppError> {
+    pub async fn possible_duplicates(&self, actor: &Actor, l: &lead::Model) -> Result<Vec<lead::Model>, AppError> {
         let mut any = Condition::any();
         if let Some(e) = &l.contact_email {
             any = any.add(lead::Column::ContactEmail.eq(e.clone()));
@@ -187,13 +182,11 @@ impl App {
             .filter(lead::Column::OrganizationId.eq(actor.org_id))
             .filter(lead::Column::Id.ne(l.id))
             .filter(any);
-        Ok(
-            owned_by(q, lead::Column::OwnerId, &actor.readable(Action::ReadLead))
-                .order_by_desc(lead::Column::Id)
-                .limit(20)
-                .all(&self.db)
-                .await?,
-        )
+        Ok(owned_by(q, lead::Column::OwnerId, &actor.readable(Action::ReadLead))
+            .order_by_desc(lead::Column::Id)
+            .limit(20)
+            .all(&self.db)
+            .await?)
     }
 
     /// Lead counts per source, every source listed, zeros included (`marketingView.leadsBySource`).
@@ -214,8 +207,7 @@ impl App {
             let e = by.entry(source.as_str()).or_default();
             let n = u64::try_from(*n).unwrap_or(0);
             e.0 += n;
-            if status == LeadStatus::Qualified.as_str() || status == LeadStatus::Converted.as_str()
-            {
+            if status == LeadStatus::Qualified.as_str() || status == LeadStatus::Converted.as_str() {
                 e.1 += n;
             }
             if status == LeadStatus::Converted.as_str() {
@@ -226,22 +218,13 @@ impl App {
             .iter()
             .map(|s| {
                 let (count, qualified, converted) = by.get(s.as_str()).copied().unwrap_or_default();
-                SourceCount {
-                    source: *s,
-                    count,
-                    qualified,
-                    converted,
-                }
+                SourceCount { source: *s, count, qualified, converted }
             })
             .collect())
     }
 
     /// Users by id, for the API's batch loader.
-    pub async fn users_by_ids(
-        &self,
-        org: Uuid,
-        ids: &[Uuid],
-    ) -> Result<Vec<user::Model>, AppError> {
+    pub async fn users_by_ids(&self, org: Uuid, ids: &[Uuid]) -> Result<Vec<user::Model>, AppError> {
         Ok(user::Entity::find()
             .filter(user::Column::OrganizationId.eq(org))
             .filter(user::Column::Id.is_in(ids.iter().copied()))
@@ -250,11 +233,7 @@ impl App {
     }
 
     /// Accounts by id (no scope check: callers pass ids of rows already authorized).
-    pub async fn accounts_by_ids(
-        &self,
-        org: Uuid,
-        ids: &[Uuid],
-    ) -> Result<Vec<account::Model>, AppError> {
+    pub async fn accounts_by_ids(&self, org: Uuid, ids: &[Uuid]) -> Result<Vec<account::Model>, AppError> {
         Ok(account::Entity::find()
             .filter(account::Column::OrganizationId.eq(org))
             .filter(account::Column::Id.is_in(ids.iter().copied()))

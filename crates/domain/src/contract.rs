@@ -31,10 +31,7 @@ string_enum!(
 use ContractStatus::*;
 
 fn invalid(what: &str, s: ContractStatus) -> Vec<Violation> {
-    vec![Violation::new(
-        INVALID_TRANSITION,
-        format!("a {} contract cannot be {what}", s.as_str()),
-    )]
+    vec![Violation::new(INVALID_TRANSITION, format!("a {} contract cannot be {what}", s.as_str()))]
 }
 
 /// Editing a clause: allowed until signed or voided; always a new version back in DRAFT.
@@ -54,31 +51,17 @@ pub fn submit(s: ContractStatus) -> Result<ContractStatus, Vec<Violation>> {
 }
 
 /// Legal approves the exact version it reviewed; never a version it drafted or edited.
-pub fn approve(
-    s: ContractStatus,
-    reviewer_is_author_or_editor: bool,
-) -> Result<ContractStatus, Vec<Violation>> {
-    let mut v = if s == InLegalReview {
-        vec![]
-    } else {
-        invalid("approved", s)
-    };
+pub fn approve(s: ContractStatus, reviewer_is_author_or_editor: bool) -> Result<ContractStatus, Vec<Violation>> {
+    let mut v = if s == InLegalReview { vec![] } else { invalid("approved", s) };
     if reviewer_is_author_or_editor {
-        v.push(Violation::new(
-            REVIEWER_IS_AUTHOR,
-            "nobody approves a contract version they drafted or edited",
-        ));
+        v.push(Violation::new(REVIEWER_IS_AUTHOR, "nobody approves a contract version they drafted or edited"));
     }
     check(v).map(|()| Approved)
 }
 
 /// Legal sends the contract back with comments.
 pub fn request_changes(s: ContractStatus) -> Result<ContractStatus, Vec<Violation>> {
-    if s == InLegalReview {
-        Ok(ChangesRequested)
-    } else {
-        Err(invalid("sent back for changes", s))
-    }
+    if s == InLegalReview { Ok(ChangesRequested) } else { Err(invalid("sent back for changes", s)) }
 }
 
 /// The facts the signing gates look at.
@@ -101,34 +84,21 @@ pub fn sign(f: SigningFacts) -> Result<ContractStatus, Vec<Violation>> {
     if f.status != Approved || f.approved_version != Some(f.version) {
         v.push(Violation::new(
             LEGAL_REVIEW_REQUIRED,
-            format!(
-                "legal has not approved the current version ({}) of the contract",
-                f.version
-            ),
+            format!("legal has not approved the current version ({}) of the contract", f.version),
         ));
     }
     if !f.quote_accepted {
-        v.push(Violation::new(
-            QUOTE_NOT_ACCEPTED,
-            "the contract's quote has not been accepted by the customer",
-        ));
+        v.push(Violation::new(QUOTE_NOT_ACCEPTED, "the contract's quote has not been accepted by the customer"));
     }
     if !f.signatory_is_decision_maker {
-        v.push(Violation::new(
-            SIGNATORY_NOT_DECISION_MAKER,
-            "the signatory is not a decision maker of the account",
-        ));
+        v.push(Violation::new(SIGNATORY_NOT_DECISION_MAKER, "the signatory is not a decision maker of the account"));
     }
     check(v).map(|()| Signed)
 }
 
 /// Who may void: the account executive before signing, legal after.
 pub fn void(s: ContractStatus) -> Result<ContractStatus, Vec<Violation>> {
-    if s == Voided {
-        Err(invalid("voided", s))
-    } else {
-        Ok(Voided)
-    }
+    if s == Voided { Err(invalid("voided", s)) } else { Ok(Voided) }
 }
 
 #[cfg(test)]
@@ -148,11 +118,7 @@ mod tests {
         assert_eq!(rules(approve(InLegalReview, true)), [REVIEWER_IS_AUTHOR]);
         assert_eq!(rules(approve(Draft, false)), [INVALID_TRANSITION]);
         assert_eq!(request_changes(InLegalReview), Ok(ChangesRequested));
-        assert_eq!(
-            edit(Approved),
-            Ok(Draft),
-            "an edit after approval returns the contract to DRAFT"
-        );
+        assert_eq!(edit(Approved), Ok(Draft), "an edit after approval returns the contract to DRAFT");
         assert_eq!(edit(InLegalReview), Ok(Draft));
         assert!(edit(Signed).is_err());
         assert!(void(Signed).is_ok());
@@ -170,32 +136,14 @@ mod tests {
         };
         assert_eq!(sign(ok), Ok(Signed));
         assert_eq!(
-            rules(sign(SigningFacts {
-                approved_version: Some(2),
-                ..ok
-            })),
+            rules(sign(SigningFacts { approved_version: Some(2), ..ok })),
             [LEGAL_REVIEW_REQUIRED],
             "approval of an older version"
         );
+        assert_eq!(rules(sign(SigningFacts { status: Draft, ..ok })), [LEGAL_REVIEW_REQUIRED]);
+        assert_eq!(rules(sign(SigningFacts { quote_accepted: false, ..ok })), [QUOTE_NOT_ACCEPTED]);
         assert_eq!(
-            rules(sign(SigningFacts {
-                status: Draft,
-                ..ok
-            })),
-            [LEGAL_REVIEW_REQUIRED]
-        );
-        assert_eq!(
-            rules(sign(SigningFacts {
-                quote_accepted: false,
-                ..ok
-            })),
-            [QUOTE_NOT_ACCEPTED]
-        );
-        assert_eq!(
-            rules(sign(SigningFacts {
-                signatory_is_decision_maker: false,
-                ..ok
-            })),
+            rules(sign(SigningFacts { signatory_is_decision_maker: false, ..ok })),
             [SIGNATORY_NOT_DECISION_MAKER]
         );
         assert_eq!(
@@ -206,18 +154,8 @@ mod tests {
                 signatory_is_decision_maker: false,
                 ..ok
             })),
-            [
-                LEGAL_REVIEW_REQUIRED,
-                QUOTE_NOT_ACCEPTED,
-                SIGNATORY_NOT_DECISION_MAKER
-            ]
+            [LEGAL_REVIEW_REQUIRED, QUOTE_NOT_ACCEPTED, SIGNATORY_NOT_DECISION_MAKER]
         );
-        assert_eq!(
-            rules(sign(SigningFacts {
-                status: Signed,
-                ..ok
-            })),
-            [INVALID_TRANSITION]
-        );
+        assert_eq!(rules(sign(SigningFacts { status: Signed, ..ok })), [INVALID_TRANSITION]);
     }
 }

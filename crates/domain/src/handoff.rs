@@ -36,9 +36,7 @@ pub fn missing_items(f: &PackageFacts) -> Vec<String> {
         m.push("the decision chain has no decision maker".to_owned());
     }
     if !f.special_requirements_answered {
-        m.push(
-            "special requirements are not answered (write \"none\" if there are none)".to_owned(),
-        );
+        m.push("special requirements are not answered (write \"none\" if there are none)".to_owned());
     }
     if !f.has_success_criteria {
         m.push("the success criteria are missing".to_owned());
@@ -53,28 +51,16 @@ pub fn missing_items(f: &PackageFacts) -> Vec<String> {
 pub fn edit(s: HandoffStatus) -> Result<(), Vec<Violation>> {
     match s {
         Draft | Returned => Ok(()),
-        _ => Err(vec![Violation::new(
-            INVALID_TRANSITION,
-            format!("a {} package cannot be edited", s.as_str()),
-        )]),
+        _ => Err(vec![Violation::new(INVALID_TRANSITION, format!("a {} package cannot be edited", s.as_str()))]),
     }
 }
 
 /// Submitting checks completeness: `HANDOFF_INCOMPLETE`, one reason per missing item.
 pub fn submit(s: HandoffStatus, f: &PackageFacts) -> Result<HandoffStatus, Vec<Violation>> {
     edit(s).map_err(|_| {
-        vec![Violation::new(
-            INVALID_TRANSITION,
-            format!("a {} package cannot be submitted", s.as_str()),
-        )]
+        vec![Violation::new(INVALID_TRANSITION, format!("a {} package cannot be submitted", s.as_str()))]
     })?;
-    check(
-        missing_items(f)
-            .into_iter()
-            .map(|r| Violation::new(HANDOFF_INCOMPLETE, r))
-            .collect(),
-    )
-    .map(|()| Submitted)
+    check(missing_items(f).into_iter().map(|r| Violation::new(HANDOFF_INCOMPLETE, r)).collect()).map(|()| Submitted)
 }
 
 /// Customer success accepts a submitted package; the org may require the first payment first.
@@ -86,10 +72,7 @@ pub fn accept(
     let mut v = if s == Submitted {
         vec![]
     } else {
-        vec![Violation::new(
-            INVALID_TRANSITION,
-            format!("a {} package cannot be accepted", s.as_str()),
-        )]
+        vec![Violation::new(INVALID_TRANSITION, format!("a {} package cannot be accepted", s.as_str()))]
     };
     if requires_first_payment && !first_invoice_paid {
         v.push(Violation::new(
@@ -105,10 +88,7 @@ pub fn give_back(s: HandoffStatus) -> Result<HandoffStatus, Vec<Violation>> {
     if s == Submitted {
         Ok(Returned)
     } else {
-        Err(vec![Violation::new(
-            INVALID_TRANSITION,
-            format!("a {} package cannot be returned", s.as_str()),
-        )])
+        Err(vec![Violation::new(INVALID_TRANSITION, format!("a {} package cannot be returned", s.as_str()))])
     }
 }
 
@@ -129,39 +109,18 @@ mod tests {
         assert_eq!(submit(Draft, &COMPLETE), Ok(Submitted));
         assert_eq!(submit(Returned, &COMPLETE), Ok(Submitted));
         let cases = [
-            PackageFacts {
-                has_needs_document: false,
-                ..COMPLETE
-            },
-            PackageFacts {
-                decision_makers: 0,
-                ..COMPLETE
-            },
-            PackageFacts {
-                special_requirements_answered: false,
-                ..COMPLETE
-            },
-            PackageFacts {
-                has_success_criteria: false,
-                ..COMPLETE
-            },
-            PackageFacts {
-                has_kickoff_contact: false,
-                ..COMPLETE
-            },
+            PackageFacts { has_needs_document: false, ..COMPLETE },
+            PackageFacts { decision_makers: 0, ..COMPLETE },
+            PackageFacts { special_requirements_answered: false, ..COMPLETE },
+            PackageFacts { has_success_criteria: false, ..COMPLETE },
+            PackageFacts { has_kickoff_contact: false, ..COMPLETE },
         ];
         for f in cases {
             let v = submit(Draft, &f).err().unwrap_or_default();
             assert_eq!(v.len(), 1, "{f:?}");
             assert_eq!(v[0].rule, HANDOFF_INCOMPLETE);
         }
-        assert_eq!(
-            submit(Draft, &PackageFacts::default())
-                .err()
-                .unwrap_or_default()
-                .len(),
-            5
-        );
+        assert_eq!(submit(Draft, &PackageFacts::default()).err().unwrap_or_default().len(), 5);
         assert!(submit(Submitted, &COMPLETE).is_err());
     }
 

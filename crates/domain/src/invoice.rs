@@ -33,12 +33,7 @@ pub struct Installment {
 /// The invoices of a contract worth `total_minor` over `term_months`, starting on `start`.
 /// The amounts add up exactly to the total. Milestones are 30 % at signing, 40 % after 60 days
 /// (test) and 30 % after 120 days (go-live).
-pub fn schedule(
-    kind: PaymentSchedule,
-    total_minor: i64,
-    term_months: u32,
-    start: NaiveDate,
-) -> Vec<Installment> {
+pub fn schedule(kind: PaymentSchedule, total_minor: i64, term_months: u32, start: NaiveDate) -> Vec<Installment> {
     let term = term_months.max(1);
     let periods = |months: u32| term.div_ceil(months) as usize;
     let (amounts, offsets): (Vec<i64>, Vec<(u32, u64)>) = match kind {
@@ -50,15 +45,9 @@ pub fn schedule(
                 _ => 1,
             };
             let n = periods(step);
-            (
-                split_even(total_minor, n),
-                (0..n as u32).map(|k| (k * step, 0)).collect(),
-            )
+            (split_even(total_minor, n), (0..n as u32).map(|k| (k * step, 0)).collect())
         }
-        PaymentSchedule::Milestones => (
-            split_weighted(total_minor, &[30, 40, 30]),
-            vec![(0, 0), (0, 60), (0, 120)],
-        ),
+        PaymentSchedule::Milestones => (split_weighted(total_minor, &[30, 40, 30]), vec![(0, 0), (0, 60), (0, 120)]),
     };
     amounts
         .into_iter()
@@ -95,20 +84,14 @@ pub fn status_after_payment(amount_minor: i64, paid_minor: i64) -> InvoiceStatus
 pub fn pay(status: InvoiceStatus) -> Result<(), Vec<Violation>> {
     match status {
         InvoiceStatus::Issued | InvoiceStatus::PartiallyPaid => Ok(()),
-        s => Err(vec![Violation::new(
-            INVOICE_NOT_PAYABLE,
-            format!("a {} invoice takes no payment", s.as_str()),
-        )]),
+        s => Err(vec![Violation::new(INVOICE_NOT_PAYABLE, format!("a {} invoice takes no payment", s.as_str()))]),
     }
 }
 
 /// An invoice is voided only while nothing has been paid on it.
 pub fn void(status: InvoiceStatus, paid_minor: i64) -> Result<(), Vec<Violation>> {
     match status {
-        InvoiceStatus::Void => Err(vec![Violation::new(
-            INVALID_TRANSITION,
-            "the invoice is already void",
-        )]),
+        InvoiceStatus::Void => Err(vec![Violation::new(INVALID_TRANSITION, "the invoice is already void")]),
         _ if paid_minor > 0 => Err(vec![Violation::new(
             INVALID_TRANSITION,
             "an invoice with payments cannot be voided; refund the payments first",
@@ -135,13 +118,7 @@ pub fn dunning_level(days_overdue: i64) -> i32 {
 }
 
 /// The five aging buckets, in order.
-pub const AGING_BUCKETS: [&str; 5] = [
-    "CURRENT",
-    "DAYS_1_30",
-    "DAYS_31_60",
-    "DAYS_61_90",
-    "DAYS_90_PLUS",
-];
+pub const AGING_BUCKETS: [&str; 5] = ["CURRENT", "DAYS_1_30", "DAYS_31_60", "DAYS_61_90", "DAYS_90_PLUS"];
 
 /// The aging bucket (index into [`AGING_BUCKETS`]) of an outstanding invoice.
 pub fn aging_bucket(days_overdue: i64) -> usize {
@@ -167,33 +144,14 @@ mod tests {
     fn schedules_by_kind() {
         let s = schedule(PaymentSchedule::Quarterly, 1_000_000, 12, d(2026, 1, 31));
         assert_eq!(s.len(), 4);
-        assert_eq!(
-            s.iter().map(|i| i.amount_minor).collect::<Vec<_>>(),
-            vec![250_000; 4]
-        );
-        assert_eq!(
-            s[1].issue_on,
-            d(2026, 4, 30),
-            "month arithmetic clamps to the month's end"
-        );
+        assert_eq!(s.iter().map(|i| i.amount_minor).collect::<Vec<_>>(), vec![250_000; 4]);
+        assert_eq!(s[1].issue_on, d(2026, 4, 30), "month arithmetic clamps to the month's end");
         assert_eq!(s[0].due_on, d(2026, 3, 2));
-        assert_eq!(
-            schedule(PaymentSchedule::Upfront, 100, 24, d(2026, 1, 1)).len(),
-            1
-        );
-        assert_eq!(
-            schedule(PaymentSchedule::Annual, 100, 24, d(2026, 1, 1)).len(),
-            2
-        );
-        assert_eq!(
-            schedule(PaymentSchedule::Monthly, 100, 0, d(2026, 1, 1)).len(),
-            1
-        );
+        assert_eq!(schedule(PaymentSchedule::Upfront, 100, 24, d(2026, 1, 1)).len(), 1);
+        assert_eq!(schedule(PaymentSchedule::Annual, 100, 24, d(2026, 1, 1)).len(), 2);
+        assert_eq!(schedule(PaymentSchedule::Monthly, 100, 0, d(2026, 1, 1)).len(), 1);
         let m = schedule(PaymentSchedule::Milestones, 5_000_000, 0, d(2026, 1, 1));
-        assert_eq!(
-            m.iter().map(|i| i.amount_minor).collect::<Vec<_>>(),
-            vec![1_500_000, 2_000_000, 1_500_000]
-        );
+        assert_eq!(m.iter().map(|i| i.amount_minor).collect::<Vec<_>>(), vec![1_500_000, 2_000_000, 1_500_000]);
         assert_eq!(m[2].issue_on, d(2026, 5, 1));
     }
 

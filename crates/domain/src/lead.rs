@@ -83,9 +83,7 @@ impl PurchaseTimeline {
     pub fn is_met(self) -> bool {
         matches!(
             self,
-            PurchaseTimeline::Within3Months
-                | PurchaseTimeline::Within6Months
-                | PurchaseTimeline::Within12Months
+            PurchaseTimeline::Within3Months | PurchaseTimeline::Within6Months | PurchaseTimeline::Within12Months
         )
     }
 }
@@ -102,15 +100,7 @@ pub struct Bant {
 impl Bant {
     /// How many of the four criteria are met.
     pub fn met(&self) -> usize {
-        [
-            self.budget,
-            self.authority,
-            self.need,
-            self.timeline.is_met(),
-        ]
-        .into_iter()
-        .filter(|m| *m)
-        .count()
+        [self.budget, self.authority, self.need, self.timeline.is_met()].into_iter().filter(|m| *m).count()
     }
 
     /// Four met -> HIGH, two or three -> MEDIUM, else LOW.
@@ -127,20 +117,12 @@ fn wrong_status(action: &str, status: LeadStatus, allowed: &[LeadStatus]) -> Vio
     let allowed: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
     Violation::new(
         rules::INVALID_TRANSITION,
-        format!(
-            "a lead in status {} cannot be {action}; it must be {}",
-            status.as_str(),
-            allowed.join(" or ")
-        ),
+        format!("a lead in status {} cannot be {action}; it must be {}", status.as_str(), allowed.join(" or ")),
     )
 }
 
 fn require_status(action: &str, status: LeadStatus, allowed: &[LeadStatus]) -> Vec<Violation> {
-    if allowed.contains(&status) {
-        vec![]
-    } else {
-        vec![wrong_status(action, status, allowed)]
-    }
+    if allowed.contains(&status) { vec![] } else { vec![wrong_status(action, status, allowed)] }
 }
 
 /// Recording the first contact moves NEW to CONTACTED; later contacts on an open lead are
@@ -149,26 +131,14 @@ pub fn contact(status: LeadStatus) -> Result<LeadStatus, Vec<Violation>> {
     match status {
         LeadStatus::New => Ok(LeadStatus::Contacted),
         LeadStatus::Contacted | LeadStatus::Qualified => Ok(status),
-        _ => Err(require_status(
-            "contacted",
-            status,
-            &[
-                LeadStatus::New,
-                LeadStatus::Contacted,
-                LeadStatus::Qualified,
-            ],
-        )),
+        _ => Err(require_status("contacted", status, &[LeadStatus::New, LeadStatus::Contacted, LeadStatus::Qualified])),
     }
 }
 
 /// Qualification happens after contact (or again, to correct a qualification).
 pub fn qualify(status: LeadStatus) -> Result<LeadStatus, Vec<Violation>> {
-    crate::violation::check(require_status(
-        "qualified",
-        status,
-        &[LeadStatus::Contacted, LeadStatus::Qualified],
-    ))
-    .map(|()| LeadStatus::Qualified)
+    crate::violation::check(require_status("qualified", status, &[LeadStatus::Contacted, LeadStatus::Qualified]))
+        .map(|()| LeadStatus::Qualified)
 }
 
 /// Any open lead may be disqualified, with a reason.
@@ -176,11 +146,7 @@ pub fn disqualify(status: LeadStatus) -> Result<LeadStatus, Vec<Violation>> {
     crate::violation::check(require_status(
         "disqualified",
         status,
-        &[
-            LeadStatus::New,
-            LeadStatus::Contacted,
-            LeadStatus::Qualified,
-        ],
+        &[LeadStatus::New, LeadStatus::Contacted, LeadStatus::Qualified],
     ))
     .map(|()| LeadStatus::Disqualified)
 }
@@ -190,11 +156,7 @@ pub fn edit(status: LeadStatus) -> Result<(), Vec<Violation>> {
     crate::violation::check(require_status(
         "edited",
         status,
-        &[
-            LeadStatus::New,
-            LeadStatus::Contacted,
-            LeadStatus::Qualified,
-        ],
+        &[LeadStatus::New, LeadStatus::Contacted, LeadStatus::Qualified],
     ))
 }
 
@@ -230,19 +192,12 @@ pub fn convert(facts: &ConversionFacts<'_>) -> Result<Conversion, Vec<Violation>
             format!(
                 "the lead's priority is {}; only HIGH-priority leads convert{}",
                 p.as_str(),
-                if p == Priority::Medium {
-                    " (a sales manager may convert a MEDIUM lead)"
-                } else {
-                    ""
-                }
+                if p == Priority::Medium { " (a sales manager may convert a MEDIUM lead)" } else { "" }
             ),
         )),
         (status, _) => violations.push(Violation::new(
             rules::LEAD_NOT_QUALIFIED,
-            format!(
-                "the lead is {}; it must be QUALIFIED before it converts",
-                status.as_str()
-            ),
+            format!("the lead is {}; it must be QUALIFIED before it converts", status.as_str()),
         )),
     }
     if !facts.assignee_roles.contains(&Role::AccountExecutive) {
@@ -262,12 +217,7 @@ mod tests {
     fn bant_priority_for_every_combination() {
         for &timeline in PurchaseTimeline::ALL {
             for bits in 0..8u8 {
-                let bant = Bant {
-                    budget: bits & 1 != 0,
-                    authority: bits & 2 != 0,
-                    need: bits & 4 != 0,
-                    timeline,
-                };
+                let bant = Bant { budget: bits & 1 != 0, authority: bits & 2 != 0, need: bits & 4 != 0, timeline };
                 let met = bits.count_ones() as usize + usize::from(timeline.is_met());
                 let expected = match met {
                     4 => Priority::High,
@@ -281,17 +231,10 @@ mod tests {
 
     #[test]
     fn the_timeline_is_met_within_twelve_months_only() {
-        let met: Vec<_> = PurchaseTimeline::ALL
-            .iter()
-            .filter(|t| t.is_met())
-            .collect();
+        let met: Vec<_> = PurchaseTimeline::ALL.iter().filter(|t| t.is_met()).collect();
         assert_eq!(
             met,
-            [
-                &PurchaseTimeline::Within3Months,
-                &PurchaseTimeline::Within6Months,
-                &PurchaseTimeline::Within12Months
-            ]
+            [&PurchaseTimeline::Within3Months, &PurchaseTimeline::Within6Months, &PurchaseTimeline::Within12Months]
         );
     }
 
@@ -303,80 +246,24 @@ mod tests {
         let sdr = [Role::Sdr];
         let mgr = [Role::SalesManager];
         // (status, priority, caller, assignee, expected rules or Ok(override))
-        let table: Vec<(
-            LeadStatus,
-            Option<Priority>,
-            &[Role],
-            &[Role],
-            Result<bool, Vec<&str>>,
-        )> = vec![
+        let table: Vec<(LeadStatus, Option<Priority>, &[Role], &[Role], Result<bool, Vec<&str>>)> = vec![
             (Qualified, Some(High), &sdr, &ae, Ok(false)),
             (Qualified, Some(High), &mgr, &ae, Ok(false)),
             (Qualified, Some(Medium), &mgr, &ae, Ok(true)),
-            (
-                Qualified,
-                Some(Medium),
-                &sdr,
-                &ae,
-                Err(vec![rules::LEAD_NOT_QUALIFIED]),
-            ),
-            (
-                Qualified,
-                Some(Low),
-                &mgr,
-                &ae,
-                Err(vec![rules::LEAD_NOT_QUALIFIED]),
-            ),
+            (Qualified, Some(Medium), &sdr, &ae, Err(vec![rules::LEAD_NOT_QUALIFIED])),
+            (Qualified, Some(Low), &mgr, &ae, Err(vec![rules::LEAD_NOT_QUALIFIED])),
             (New, None, &sdr, &ae, Err(vec![rules::LEAD_NOT_QUALIFIED])),
-            (
-                Contacted,
-                None,
-                &sdr,
-                &ae,
-                Err(vec![rules::LEAD_NOT_QUALIFIED]),
-            ),
-            (
-                Disqualified,
-                Some(High),
-                &sdr,
-                &ae,
-                Err(vec![rules::LEAD_NOT_QUALIFIED]),
-            ),
-            (
-                Converted,
-                Some(High),
-                &sdr,
-                &ae,
-                Err(vec![rules::LEAD_NOT_QUALIFIED]),
-            ),
-            (
-                Qualified,
-                Some(High),
-                &sdr,
-                &sdr,
-                Err(vec![rules::ASSIGNEE_NOT_AE]),
-            ),
-            (
-                New,
-                None,
-                &sdr,
-                &[],
-                Err(vec![rules::LEAD_NOT_QUALIFIED, rules::ASSIGNEE_NOT_AE]),
-            ),
+            (Contacted, None, &sdr, &ae, Err(vec![rules::LEAD_NOT_QUALIFIED])),
+            (Disqualified, Some(High), &sdr, &ae, Err(vec![rules::LEAD_NOT_QUALIFIED])),
+            (Converted, Some(High), &sdr, &ae, Err(vec![rules::LEAD_NOT_QUALIFIED])),
+            (Qualified, Some(High), &sdr, &sdr, Err(vec![rules::ASSIGNEE_NOT_AE])),
+            (New, None, &sdr, &[], Err(vec![rules::LEAD_NOT_QUALIFIED, rules::ASSIGNEE_NOT_AE])),
         ];
         for (status, priority, caller, assignee, expected) in table {
-            let got = convert(&ConversionFacts {
-                status,
-                priority,
-                caller_roles: caller,
-                assignee_roles: assignee,
-            })
-            .map(|c| c.manager_override)
-            .map_err(|v| v.iter().map(|v| v.rule).collect::<Vec<_>>());
-            assert_eq!(
-                got, expected,
-                "{status:?} {priority:?} {caller:?} {assignee:?}"
-            );
+            let got = convert(&ConversionFacts { status, priority, caller_roles: caller, assignee_roles: assignee })
+                .map(|c| c.manager_override)
+                .map_err(|v| v.iter().map(|v| v.rule).collect::<Vec<_>>());
+            assert_eq!(got, expected, "{status:?} {priority:?} {caller:?} {assignee:?}");
         }
     }
 

@@ -13,9 +13,7 @@ impl Currency {
         if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
             Ok(Currency(code.to_owned()))
         } else {
-            Err(format!(
-                "`{code}` is not an ISO-4217 currency code (three upper-case letters)"
-            ))
+            Err(format!("`{code}` is not an ISO-4217 currency code (three upper-case letters)"))
         }
     }
 
@@ -47,10 +45,7 @@ impl Money {
         if amount.normalize().scale() > 2 {
             return Err("amount has more than two decimal places".into());
         }
-        Ok(Money {
-            amount: amount.round_dp(2),
-            currency,
-        })
+        Ok(Money { amount: amount.round_dp(2), currency })
     }
 }
 
@@ -64,11 +59,7 @@ pub fn split_round(amount: i64, num: i64, den: i64) -> Option<i64> {
     let d = i128::from(den);
     let (q, r) = (p.div_euclid(d), p.rem_euclid(d));
     let twice = 2 * r;
-    let q = if twice > d || (twice == d && q % 2 != 0) {
-        q + 1
-    } else {
-        q
-    };
+    let q = if twice > d || (twice == d && q % 2 != 0) { q + 1 } else { q };
     i64::try_from(q).ok()
 }
 
@@ -79,10 +70,8 @@ pub fn split_weighted(total: i64, weights: &[i64]) -> Vec<i64> {
     if weights.is_empty() || sum <= 0 {
         return vec![];
     }
-    let mut parts: Vec<i64> = weights
-        .iter()
-        .map(|w| (i128::from(total) * i128::from(*w)).div_euclid(i128::from(sum)) as i64)
-        .collect();
+    let mut parts: Vec<i64> =
+        weights.iter().map(|w| (i128::from(total) * i128::from(*w)).div_euclid(i128::from(sum)) as i64).collect();
     let mut rest = total - parts.iter().sum::<i64>();
     let n = parts.len();
     let mut i = 0;

@@ -33,16 +33,9 @@ string_enum!(
 impl Stage {
     /// The position of an open stage in the pipeline; closed stages have none.
     pub fn position(self) -> Option<usize> {
-        [
-            Stage::Discovery,
-            Stage::NeedsAnalysis,
-            Stage::Demo,
-            Stage::Proposal,
-            Stage::Negotiation,
-            Stage::Contracting,
-        ]
-        .iter()
-        .position(|s| *s == self)
+        [Stage::Discovery, Stage::NeedsAnalysis, Stage::Demo, Stage::Proposal, Stage::Negotiation, Stage::Contracting]
+            .iter()
+            .position(|s| *s == self)
     }
 
     pub fn is_open(self) -> bool {
@@ -78,10 +71,7 @@ pub fn move_to(from: Stage, to: Stage, f: &StageFacts) -> Result<(), Vec<Violati
         return check(v);
     };
     if b == a {
-        v.push(gate(&format!(
-            "the opportunity is already in {}",
-            to.as_str()
-        )));
+        v.push(gate(&format!("the opportunity is already in {}", to.as_str())));
     } else if b > a + 1 {
         v.push(gate(&format!(
             "stages cannot be skipped: the next stage after {} is {:?}",
@@ -91,14 +81,10 @@ pub fn move_to(from: Stage, to: Stage, f: &StageFacts) -> Result<(), Vec<Violati
     }
     if b > a {
         if b >= Stage::Demo.position().unwrap_or(2) && !f.has_needs_analysis {
-            v.push(gate(
-                "DEMO needs a needs-analysis report (recordNeedsAnalysis)",
-            ));
+            v.push(gate("DEMO needs a needs-analysis report (recordNeedsAnalysis)"));
         }
         if b >= Stage::Proposal.position().unwrap_or(3) && !f.has_demo_activity {
-            v.push(gate(
-                "PROPOSAL needs a logged demo (logActivity with kind DEMO)",
-            ));
+            v.push(gate("PROPOSAL needs a logged demo (logActivity with kind DEMO)"));
         }
         if b >= Stage::Negotiation.position().unwrap_or(4) {
             if !f.has_approved_quote {
@@ -126,16 +112,10 @@ pub fn move_to(from: Stage, to: Stage, f: &StageFacts) -> Result<(), Vec<Violati
 }
 
 fn next_name(pos: usize) -> &'static str {
-    [
-        Stage::NeedsAnalysis,
-        Stage::Demo,
-        Stage::Proposal,
-        Stage::Negotiation,
-        Stage::Contracting,
-    ]
-    .get(pos)
-    .map(|s| s.as_str())
-    .unwrap_or("none")
+    [Stage::NeedsAnalysis, Stage::Demo, Stage::Proposal, Stage::Negotiation, Stage::Contracting]
+        .get(pos)
+        .map(|s| s.as_str())
+        .unwrap_or("none")
 }
 
 /// An open opportunity may be closed as lost, with a reason.
@@ -143,10 +123,7 @@ pub fn close_lost(from: Stage) -> Result<(), Vec<Violation>> {
     if from.is_open() {
         Ok(())
     } else {
-        Err(vec![Violation::new(
-            STAGE_GATE,
-            format!("the opportunity is already closed ({})", from.as_str()),
-        )])
+        Err(vec![Violation::new(STAGE_GATE, format!("the opportunity is already closed ({})", from.as_str()))])
     }
 }
 
@@ -167,88 +144,39 @@ mod tests {
             has_approved_quote: true,
             has_accepted_quote: true,
             is_enterprise: true,
-            contact_roles: vec![
-                ContactRole::It,
-                ContactRole::Business,
-                ContactRole::Executive,
-            ],
+            contact_roles: vec![ContactRole::It, ContactRole::Business, ContactRole::Executive],
         }
     }
 
     fn reasons(r: Result<(), Vec<Violation>>) -> Vec<String> {
-        r.err()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|v| v.reason)
-            .collect()
+        r.err().unwrap_or_default().into_iter().map(|v| v.reason).collect()
     }
 
     #[test]
     fn each_forward_gate_names_its_missing_condition() {
         let table: Vec<(Stage, Stage, StageFacts, &str)> = vec![
-            (
-                NeedsAnalysis,
-                Demo,
-                StageFacts {
-                    has_needs_analysis: false,
-                    ..all_met()
-                },
-                "needs-analysis",
-            ),
-            (
-                Demo,
-                Proposal,
-                StageFacts {
-                    has_demo_activity: false,
-                    ..all_met()
-                },
-                "logged demo",
-            ),
+            (NeedsAnalysis, Demo, StageFacts { has_needs_analysis: false, ..all_met() }, "needs-analysis"),
+            (Demo, Proposal, StageFacts { has_demo_activity: false, ..all_met() }, "logged demo"),
+            (Proposal, Negotiation, StageFacts { has_approved_quote: false, ..all_met() }, "approved quote"),
             (
                 Proposal,
                 Negotiation,
-                StageFacts {
-                    has_approved_quote: false,
-                    ..all_met()
-                },
-                "approved quote",
-            ),
-            (
-                Proposal,
-                Negotiation,
-                StageFacts {
-                    contact_roles: vec![ContactRole::It, ContactRole::Business],
-                    ..all_met()
-                },
+                StageFacts { contact_roles: vec![ContactRole::It, ContactRole::Business], ..all_met() },
                 "executive",
             ),
             (
                 Proposal,
                 Negotiation,
-                StageFacts {
-                    contact_roles: vec![ContactRole::Executive, ContactRole::Business],
-                    ..all_met()
-                },
+                StageFacts { contact_roles: vec![ContactRole::Executive, ContactRole::Business], ..all_met() },
                 "IT",
             ),
             (
                 Proposal,
                 Negotiation,
-                StageFacts {
-                    contact_roles: vec![ContactRole::Executive, ContactRole::It],
-                    ..all_met()
-                },
+                StageFacts { contact_roles: vec![ContactRole::Executive, ContactRole::It], ..all_met() },
                 "business",
             ),
-            (
-                Negotiation,
-                Contracting,
-                StageFacts {
-                    has_accepted_quote: false,
-                    ..all_met()
-                },
-                "accepted quote",
-            ),
+            (Negotiation, Contracting, StageFacts { has_accepted_quote: false, ..all_met() }, "accepted quote"),
         ];
         for (from, to, facts, word) in table {
             let r = reasons(move_to(from, to, &facts));
@@ -260,22 +188,10 @@ mod tests {
 
     #[test]
     fn below_the_threshold_no_decision_chain_is_needed() {
-        let f = StageFacts {
-            is_enterprise: false,
-            contact_roles: vec![],
-            ..all_met()
-        };
+        let f = StageFacts { is_enterprise: false, contact_roles: vec![], ..all_met() };
         assert!(move_to(Proposal, Negotiation, &f).is_ok());
-        let f = StageFacts {
-            is_enterprise: true,
-            contact_roles: vec![],
-            ..all_met()
-        };
-        assert_eq!(
-            reasons(move_to(Proposal, Negotiation, &f)).len(),
-            3,
-            "one reason per missing role"
-        );
+        let f = StageFacts { is_enterprise: true, contact_roles: vec![], ..all_met() };
+        assert_eq!(reasons(move_to(Proposal, Negotiation, &f)).len(), 3, "one reason per missing role");
     }
 
     #[test]
@@ -285,16 +201,11 @@ mod tests {
         assert!(move_to(Contracting, ClosedWon, &all_met()).is_err());
         assert!(move_to(Contracting, ClosedLost, &all_met()).is_err());
         assert!(move_to(ClosedLost, Discovery, &all_met()).is_err());
-        assert!(
-            move_to(Demo, Discovery, &StageFacts::default()).is_ok(),
-            "a deal may slip back"
-        );
+        assert!(move_to(Demo, Discovery, &StageFacts::default()).is_ok(), "a deal may slip back");
         assert!(move_to(Demo, Demo, &all_met()).is_err());
         assert!(close_lost(Negotiation).is_ok());
         assert!(close_lost(ClosedWon).is_err());
-        let all = move_to(Discovery, Proposal, &StageFacts::default())
-            .err()
-            .unwrap_or_default();
+        let all = move_to(Discovery, Proposal, &StageFacts::default()).err().unwrap_or_default();
         assert!(all.iter().all(|v| v.rule == STAGE_GATE));
         assert_eq!(all.len(), 3, "skip + needs analysis + demo: {all:?}");
     }

@@ -340,18 +340,12 @@ pub const TABLE: &[(Role, Action, Scope)] = &[
 
 /// The scope one role has for one action, if any.
 pub fn scope_of(role: Role, action: Action) -> Option<Scope> {
-    TABLE
-        .iter()
-        .find(|(r, a, _)| *r == role && *a == action)
-        .map(|(_, _, s)| *s)
+    TABLE.iter().find(|(r, a, _)| *r == role && *a == action).map(|(_, _, s)| *s)
 }
 
 /// The roles that may do an action at all, for error messages ("ask a SALES_MANAGER").
 pub fn roles_allowed(action: Action) -> Vec<Role> {
-    Role::ALL
-        .into_iter()
-        .filter(|r| scope_of(*r, action).is_some())
-        .collect()
+    Role::ALL.into_iter().filter(|r| scope_of(*r, action).is_some()).collect()
 }
 
 /// Why an action was refused.
@@ -362,26 +356,18 @@ pub struct Denied {
 
 /// Authorizes an action for a caller holding `roles`: the widest scope any role grants.
 pub fn authorize(roles: &[Role], action: Action) -> Result<Scope, Denied> {
-    roles
-        .iter()
-        .filter_map(|r| scope_of(*r, action))
-        .max()
-        .ok_or_else(|| {
-            let allowed: Vec<&str> = roles_allowed(action).iter().map(|r| r.as_str()).collect();
-            let held: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-            Denied {
-                reasons: vec![format!(
-                    "`{}` needs one of the roles {}; you hold {}",
-                    action.name(),
-                    allowed.join(", "),
-                    if held.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        held.join(", ")
-                    }
-                )],
-            }
-        })
+    roles.iter().filter_map(|r| scope_of(*r, action)).max().ok_or_else(|| {
+        let allowed: Vec<&str> = roles_allowed(action).iter().map(|r| r.as_str()).collect();
+        let held: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        Denied {
+            reasons: vec![format!(
+                "`{}` needs one of the roles {}; you hold {}",
+                action.name(),
+                allowed.join(", "),
+                if held.is_empty() { "none".to_owned() } else { held.join(", ") }
+            )],
+        }
+    })
 }
 
 #[cfg(test)]
@@ -411,26 +397,16 @@ mod tests {
     #[test]
     fn each_role_sees_exactly_its_department_views() {
         let views = [
-            (
-                A::SalesView,
-                vec![R::Sdr, R::AccountExecutive, R::SalesManager, R::Admin],
-            ),
+            (A::SalesView, vec![R::Sdr, R::AccountExecutive, R::SalesManager, R::Admin]),
             (A::MarketingView, vec![R::Marketing, R::Admin]),
             (A::ProductView, vec![R::Product, R::Admin]),
-            (
-                A::CustomerSuccessView,
-                vec![R::CustomerSuccess, R::CsManager, R::Admin],
-            ),
+            (A::CustomerSuccessView, vec![R::CustomerSuccess, R::CsManager, R::Admin]),
             (A::LegalView, vec![R::Legal, R::Admin]),
             (A::FinanceView, vec![R::Finance, R::Admin]),
         ];
         for (view, allowed) in views {
             for role in Role::ALL {
-                assert_eq!(
-                    authorize(&[role], view).is_ok(),
-                    allowed.contains(&role),
-                    "{role:?} on {view:?}"
-                );
+                assert_eq!(authorize(&[role], view).is_ok(), allowed.contains(&role), "{role:?} on {view:?}");
             }
         }
     }
@@ -439,51 +415,13 @@ mod tests {
     #[test]
     fn mutation_matrix() {
         let expect: &[(Action, &[(Role, Scope)])] = &[
-            (
-                A::CreateLead,
-                &[
-                    (R::Sdr, S::Own),
-                    (R::SalesManager, S::Team),
-                    (R::Marketing, S::Org),
-                ],
-            ),
-            (
-                A::UpdateLead,
-                &[
-                    (R::Sdr, S::Own),
-                    (R::AccountExecutive, S::Own),
-                    (R::SalesManager, S::Team),
-                ],
-            ),
+            (A::CreateLead, &[(R::Sdr, S::Own), (R::SalesManager, S::Team), (R::Marketing, S::Org)]),
+            (A::UpdateLead, &[(R::Sdr, S::Own), (R::AccountExecutive, S::Own), (R::SalesManager, S::Team)]),
             (A::AssignLead, &[(R::SalesManager, S::Team)]),
-            (
-                A::RecordLeadContact,
-                &[
-                    (R::Sdr, S::Own),
-                    (R::AccountExecutive, S::Own),
-                    (R::SalesManager, S::Team),
-                ],
-            ),
-            (
-                A::QualifyLead,
-                &[
-                    (R::Sdr, S::Own),
-                    (R::AccountExecutive, S::Own),
-                    (R::SalesManager, S::Team),
-                ],
-            ),
-            (
-                A::DisqualifyLead,
-                &[
-                    (R::Sdr, S::Own),
-                    (R::AccountExecutive, S::Own),
-                    (R::SalesManager, S::Team),
-                ],
-            ),
-            (
-                A::ConvertLead,
-                &[(R::Sdr, S::Own), (R::SalesManager, S::Team)],
-            ),
+            (A::RecordLeadContact, &[(R::Sdr, S::Own), (R::AccountExecutive, S::Own), (R::SalesManager, S::Team)]),
+            (A::QualifyLead, &[(R::Sdr, S::Own), (R::AccountExecutive, S::Own), (R::SalesManager, S::Team)]),
+            (A::DisqualifyLead, &[(R::Sdr, S::Own), (R::AccountExecutive, S::Own), (R::SalesManager, S::Team)]),
+            (A::ConvertLead, &[(R::Sdr, S::Own), (R::SalesManager, S::Team)]),
             (A::AddContact, &[(R::AccountExecutive, S::Own), (R::SalesManager, S::Team)]),
             (A::MoveOpportunity, &[(R::AccountExecutive, S::Own), (R::SalesManager, S::Team)]),
             (A::CreateQuote, &[(R::AccountExecutive, S::Own)]),
@@ -515,31 +453,18 @@ mod tests {
         for (action, allowed) in expect {
             for role in Role::ALL {
                 let want = allowed.iter().find(|(r, _)| *r == role).map(|(_, s)| *s);
-                assert_eq!(
-                    authorize(&[role], *action).ok(),
-                    want,
-                    "{role:?} on {action:?}"
-                );
+                assert_eq!(authorize(&[role], *action).ok(), want, "{role:?} on {action:?}");
             }
         }
     }
 
     #[test]
     fn several_roles_get_the_widest_scope_and_denials_name_who_may() {
-        assert_eq!(
-            authorize(&[R::Sdr, R::SalesManager], A::ReadLead),
-            Ok(S::Team)
-        );
+        assert_eq!(authorize(&[R::Sdr, R::SalesManager], A::ReadLead), Ok(S::Team));
         assert_eq!(authorize(&[R::Sdr, R::Marketing], A::ReadLead), Ok(S::Org));
-        let denied = authorize(&[R::Product], A::AssignLead)
-            .err()
-            .unwrap_or(Denied { reasons: vec![] });
+        let denied = authorize(&[R::Product], A::AssignLead).err().unwrap_or(Denied { reasons: vec![] });
         assert_eq!(denied.reasons.len(), 1);
-        assert!(
-            denied.reasons[0].contains("SALES_MANAGER"),
-            "{:?}",
-            denied.reasons
-        );
+        assert!(denied.reasons[0].contains("SALES_MANAGER"), "{:?}", denied.reasons);
         assert!(authorize(&[], A::SalesView).is_err());
     }
 }

@@ -71,11 +71,7 @@ pub fn totals(lines: &[Line], discount_bp: i64) -> Option<Totals> {
         subtotal = subtotal.checked_add(l.total_minor()?)?;
     }
     let discount = split_round(subtotal, discount_bp, 10_000)?;
-    Some(Totals {
-        subtotal_minor: subtotal,
-        discount_minor: discount,
-        total_minor: subtotal - discount,
-    })
+    Some(Totals { subtotal_minor: subtotal, discount_minor: discount, total_minor: subtotal - discount })
 }
 
 /// The discount limits of an organization, in basis points.
@@ -120,17 +116,11 @@ pub fn approve(
     if status != QuoteStatus::PendingApproval {
         v.push(Violation::new(
             INVALID_TRANSITION,
-            format!(
-                "only a PENDING_APPROVAL quote can be approved; this one is {}",
-                status.as_str()
-            ),
+            format!("only a PENDING_APPROVAL quote can be approved; this one is {}", status.as_str()),
         ));
     }
     if approver_is_creator {
-        v.push(Violation::new(
-            SELF_APPROVAL,
-            "nobody approves their own quote",
-        ));
+        v.push(Violation::new(SELF_APPROVAL, "nobody approves their own quote"));
     }
     let can = approver_roles.contains(&Role::Finance)
         || (approver_roles.contains(&Role::SalesManager) && discount_bp <= limits.manager_bp);
@@ -141,15 +131,9 @@ pub fn approve(
                 "a discount of {} needs {}",
                 percent(discount_bp),
                 if discount_bp <= limits.manager_bp {
-                    format!(
-                        "a SALES_MANAGER (up to {}) or FINANCE",
-                        percent(limits.manager_bp)
-                    )
+                    format!("a SALES_MANAGER (up to {}) or FINANCE", percent(limits.manager_bp))
                 } else {
-                    format!(
-                        "FINANCE (above the sales manager limit of {})",
-                        percent(limits.manager_bp)
-                    )
+                    format!("FINANCE (above the sales manager limit of {})", percent(limits.manager_bp))
                 }
             ),
         ));
@@ -165,10 +149,7 @@ pub fn accept(status: QuoteStatus) -> Result<(), Vec<Violation>> {
             DISCOUNT_APPROVAL_REQUIRED,
             "the quote's discount is not approved yet; it cannot be accepted",
         )]),
-        s => Err(vec![Violation::new(
-            INVALID_TRANSITION,
-            format!("a {} quote cannot be accepted", s.as_str()),
-        )]),
+        s => Err(vec![Violation::new(INVALID_TRANSITION, format!("a {} quote cannot be accepted", s.as_str()))]),
     }
 }
 
@@ -176,65 +157,30 @@ pub fn accept(status: QuoteStatus) -> Result<(), Vec<Violation>> {
 pub fn edit(status: QuoteStatus) -> Result<(), Vec<Violation>> {
     match status {
         QuoteStatus::PendingApproval | QuoteStatus::Approved => Ok(()),
-        s => Err(vec![Violation::new(
-            INVALID_TRANSITION,
-            format!("a {} quote cannot be edited", s.as_str()),
-        )]),
+        s => Err(vec![Violation::new(INVALID_TRANSITION, format!("a {} quote cannot be edited", s.as_str()))]),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    const L: Limits = Limits {
-        rep_bp: 1000,
-        manager_bp: 2500,
-    };
+    const L: Limits = Limits { rep_bp: 1000, manager_bp: 2500 };
 
     #[test]
     fn line_and_quote_totals() {
-        let seats = Line {
-            model: PricingModel::PerSeat,
-            unit_price_minor: 7900,
-            quantity: 20,
-            term_months: 12,
-        };
-        let module = Line {
-            model: PricingModel::PerModule,
-            unit_price_minor: 1000,
-            quantity: 20,
-            term_months: 12,
-        };
-        let custom = Line {
-            model: PricingModel::FixedPrice,
-            unit_price_minor: 5_000_000,
-            quantity: 1,
-            term_months: 99,
-        };
+        let seats = Line { model: PricingModel::PerSeat, unit_price_minor: 7900, quantity: 20, term_months: 12 };
+        let module = Line { model: PricingModel::PerModule, unit_price_minor: 1000, quantity: 20, term_months: 12 };
+        let custom =
+            Line { model: PricingModel::FixedPrice, unit_price_minor: 5_000_000, quantity: 1, term_months: 99 };
         assert_eq!(seats.total_minor(), Some(1_896_000));
         assert_eq!(module.total_minor(), Some(240_000));
         assert_eq!(custom.total_minor(), Some(5_000_000));
-        let t = totals(&[seats, module], 1500).unwrap_or(Totals {
-            subtotal_minor: 0,
-            discount_minor: 0,
-            total_minor: 0,
-        });
-        assert_eq!(
-            t,
-            Totals {
-                subtotal_minor: 2_136_000,
-                discount_minor: 320_400,
-                total_minor: 1_815_600
-            }
-        );
+        let t =
+            totals(&[seats, module], 1500).unwrap_or(Totals { subtotal_minor: 0, discount_minor: 0, total_minor: 0 });
+        assert_eq!(t, Totals { subtotal_minor: 2_136_000, discount_minor: 320_400, total_minor: 1_815_600 });
         assert_eq!(
             totals(
-                &[Line {
-                    model: PricingModel::FixedPrice,
-                    unit_price_minor: i64::MAX,
-                    quantity: 2,
-                    term_months: 1
-                }],
+                &[Line { model: PricingModel::FixedPrice, unit_price_minor: i64::MAX, quantity: 2, term_months: 1 }],
                 0
             ),
             None
@@ -259,62 +205,22 @@ mod tests {
     #[test]
     fn approval_table() {
         use QuoteStatus::*;
-        let codes = |r: Result<(), Vec<Violation>>| {
-            r.err()
-                .unwrap_or_default()
-                .iter()
-                .map(|v| v.rule)
-                .collect::<Vec<_>>()
-        };
+        let codes =
+            |r: Result<(), Vec<Violation>>| r.err().unwrap_or_default().iter().map(|v| v.rule).collect::<Vec<_>>();
+        assert_eq!(codes(approve(PendingApproval, &[Role::SalesManager], false, 2000, L)), Vec::<&str>::new());
         assert_eq!(
-            codes(approve(
-                PendingApproval,
-                &[Role::SalesManager],
-                false,
-                2000,
-                L
-            )),
-            Vec::<&str>::new()
-        );
-        assert_eq!(
-            codes(approve(
-                PendingApproval,
-                &[Role::SalesManager],
-                false,
-                3000,
-                L
-            )),
+            codes(approve(PendingApproval, &[Role::SalesManager], false, 3000, L)),
             [DISCOUNT_APPROVAL_REQUIRED]
         );
+        assert_eq!(codes(approve(PendingApproval, &[Role::Finance], false, 9000, L)), Vec::<&str>::new());
+        assert_eq!(codes(approve(PendingApproval, &[Role::Finance], true, 9000, L)), [SELF_APPROVAL]);
         assert_eq!(
-            codes(approve(PendingApproval, &[Role::Finance], false, 9000, L)),
-            Vec::<&str>::new()
-        );
-        assert_eq!(
-            codes(approve(PendingApproval, &[Role::Finance], true, 9000, L)),
-            [SELF_APPROVAL]
-        );
-        assert_eq!(
-            codes(approve(
-                PendingApproval,
-                &[Role::AccountExecutive],
-                false,
-                1500,
-                L
-            )),
+            codes(approve(PendingApproval, &[Role::AccountExecutive], false, 1500, L)),
             [DISCOUNT_APPROVAL_REQUIRED]
         );
-        assert_eq!(
-            codes(approve(Approved, &[Role::Finance], false, 1500, L)),
-            [INVALID_TRANSITION]
-        );
-        let r = approve(PendingApproval, &[Role::SalesManager], false, 3000, L)
-            .err()
-            .unwrap_or_default();
-        assert!(
-            r[0].reason.contains("FINANCE"),
-            "the reason names who can approve: {r:?}"
-        );
+        assert_eq!(codes(approve(Approved, &[Role::Finance], false, 1500, L)), [INVALID_TRANSITION]);
+        let r = approve(PendingApproval, &[Role::SalesManager], false, 3000, L).err().unwrap_or_default();
+        assert!(r[0].reason.contains("FINANCE"), "the reason names who can approve: {r:?}");
         assert!(accept(Approved).is_ok());
         assert_eq!(codes(accept(PendingApproval)), [DISCOUNT_APPROVAL_REQUIRED]);
         assert!(edit(Accepted).is_err());

@@ -14,6 +14,8 @@ pub enum TextError {
     TooLong(usize),
     #[error("is not a valid e-mail address")]
     BadEmail,
+    #[error("must not contain control characters")]
+    ControlCharacter,
 }
 
 /// A required short text (a name or title), trimmed, not empty, at most 200 characters.
@@ -26,11 +28,15 @@ pub fn required_long(s: &str) -> Result<String, TextError> {
     required(s, LONG_TEXT_MAX)
 }
 
-/// An optional text: absent or blank becomes `None`; over-long is refused.
+/// An optional text: absent or blank becomes `None`; over-long is refused, and so are control
+/// characters (NUL and friends; long texts may contain line breaks and tabs).
 pub fn optional(s: Option<&str>, max: usize) -> Result<Option<String>, TextError> {
     match s.map(str::trim) {
         None | Some("") => Ok(None),
         Some(t) if t.chars().count() > max => Err(TextError::TooLong(max)),
+        Some(t) if t.chars().any(|c| c.is_control() && !(max > SHORT_TEXT_MAX && matches!(c, '\n' | '\r' | '\t'))) => {
+            Err(TextError::ControlCharacter)
+        }
         Some(t) => Ok(Some(t.to_owned())),
     }
 }
@@ -57,9 +63,7 @@ impl Email {
         let (local, domain) = s.split_once('@').ok_or(TextError::BadEmail)?;
         let local_ok = !local.is_empty()
             && local.len() <= 64
-            && local
-                .chars()
-                .all(|c| c.is_ascii_graphic() && c != '@' && c != '"');
+            && local.chars().all(|c| c.is_ascii_graphic() && c != '@' && c != '"');
         let labels: Vec<&str> = domain.split('.').collect();
         let domain_ok = labels.len() >= 2
             && labels.iter().all(|l| {
@@ -68,11 +72,7 @@ impl Email {
                     && !l.ends_with('-')
                     && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
             });
-        if local_ok && domain_ok {
-            Ok(Email(s.to_ascii_lowercase()))
-        } else {
-            Err(TextError::BadEmail)
-        }
+        if local_ok && domain_ok { Ok(Email(s.to_ascii_lowercase())) } else { Err(TextError::BadEmail) }
     }
 
     pub fn as_str(&self) -> &str {
@@ -125,10 +125,7 @@ mod tests {
         for (input, ok) in table {
             assert_eq!(Email::parse(input).is_ok(), ok, "{input:?}");
         }
-        assert_eq!(
-            Email::parse(" Ann@Example.COM").map(|e| e.domain().to_owned()),
-            Ok("example.com".into())
-        );
+        assert_eq!(Email::parse(" Ann@Example.COM").map(|e| e.domain().to_owned()), Ok("example.com".into()));
     }
 
     #[test]
@@ -136,12 +133,13 @@ mod tests {
         assert_eq!(required_short("  x "), Ok("x".into()));
         assert_eq!(required_short("   "), Err(TextError::Empty));
         assert!(required_short(&"é".repeat(200)).is_ok());
-        assert_eq!(
-            required_short(&"é".repeat(201)),
-            Err(TextError::TooLong(200))
-        );
+        assert_eq!(required_short(&"é".repeat(201)), Err(TextError::TooLong(200)));
         assert_eq!(optional(Some("  "), 10), Ok(None));
         assert_eq!(optional(None, 10), Ok(None));
         assert!(required_long(&"a".repeat(10_001)).is_err());
+        assert_eq!(required_short("Nul\0Co"), Err(TextError::ControlCharacter));
+        assert_eq!(required_short("two\nlines"), Err(TextError::ControlCharacter));
+        assert_eq!(required_long("two\nlines\tok"), Ok("two\nlines\tok".into()));
+        assert_eq!(required_long("bell\u{7}"), Err(TextError::ControlCharacter));
     }
 }

@@ -10,18 +10,11 @@ pub struct Violation {
 
 impl Violation {
     pub fn new(rule: &'static str, reason: impl Into<String>) -> Self {
-        Self {
-            rule,
-            reason: reason.into(),
-        }
+        Self { rule, reason: reason.into() }
     }
 }
 
 /// Turns a list of violations into `Ok(())` when it is empty.
 pub fn check(violations: Vec<Violation>) -> Result<(), Vec<Violation>> {
-    if violations.is_empty() {
-        Ok(())
-    } else {
-        Err(violations)
-    }
+    if violations.is_empty() { Ok(()) } else { Err(violations) }
 }

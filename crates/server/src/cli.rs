@@ -5,11 +5,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "baton",
-    version,
-    about = "Baton: the revenue team's hand-offs, enforced by a GraphQL backend"
-)]
+#[command(name = "baton", version, about = "Baton: the revenue team's hand-offs, enforced by a GraphQL backend")]
 pub struct Cli {
     #[command(flatten)]
     pub settings: Settings,

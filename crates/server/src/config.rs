@@ -114,10 +114,7 @@ impl std::fmt::Debug for Config {
             .field("database_url", &baton_store::redact_url(&self.database_url))
             .field("listen", &self.listen)
             .field("env", &self.env)
-            .field(
-                "jwt_secret",
-                &self.jwt_secret.as_ref().map(|_| "[redacted]"),
-            )
+            .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "[redacted]"))
             .field("jwt_issuer", &self.jwt_issuer)
             .field("jwt_audience", &self.jwt_audience)
             .field("introspection", &self.introspection)
@@ -128,10 +125,7 @@ impl std::fmt::Debug for Config {
 impl Settings {
     /// Layers flags and environment (already merged by clap) over the file over the defaults.
     pub fn resolve(self) -> anyhow::Result<Config> {
-        let path = self
-            .config
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("baton.toml"));
+        let path = self.config.clone().unwrap_or_else(|| PathBuf::from("baton.toml"));
         let file: Settings = if path.exists() {
             ::config::Config::builder()
                 .add_source(::config::File::from(path.as_path()))
@@ -151,27 +145,17 @@ impl Settings {
         let s = self;
         let env = s.env.unwrap_or(RunEnv::Development);
         let cfg = Config {
-            database_url: s
-                .database_url
-                .unwrap_or_else(|| baton_store::DEFAULT_DATABASE_URL.to_owned()),
+            database_url: s.database_url.unwrap_or_else(|| baton_store::DEFAULT_DATABASE_URL.to_owned()),
             listen: s.listen.unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
             env,
-            jwt_secret: s
-                .jwt_secret
-                .filter(|x| !x.is_empty())
-                .map(SecretString::from),
+            jwt_secret: s.jwt_secret.filter(|x| !x.is_empty()).map(SecretString::from),
             jwt_issuer: s.jwt_issuer.unwrap_or_else(|| "baton".to_owned()),
             jwt_audience: s.jwt_audience.unwrap_or_else(|| "baton".to_owned()),
             token_ttl_minutes: s.token_ttl_minutes.unwrap_or(480),
             introspection: s.introspection.unwrap_or(env == RunEnv::Development),
             cors_origins: s
                 .cors_origins
-                .map(|o| {
-                    o.split(',')
-                        .map(|x| x.trim().to_owned())
-                        .filter(|x| !x.is_empty())
-                        .collect()
-                })
+                .map(|o| o.split(',').map(|x| x.trim().to_owned()).filter(|x| !x.is_empty()).collect())
                 .unwrap_or_default(),
             log: s.log.unwrap_or_else(|| "info".to_owned()),
             log_format: s.log_format.unwrap_or(LogFormat::Pretty),
@@ -251,11 +235,7 @@ impl Config {
                 return Ok(SecretString::from(s));
             }
         }
-        let secret = format!(
-            "{}{}",
-            uuid::Uuid::new_v4().simple(),
-            uuid::Uuid::new_v4().simple()
-        );
+        let secret = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
         write_private(&path, &secret)
             .with_context(|| format!("writing the development JWT secret to {}", path.display()))?;
         tracing::info!(path = %path.display(), "generated a development JWT secret");

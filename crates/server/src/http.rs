@@ -50,12 +50,7 @@ fn negotiate(headers: &HeaderMap) -> Option<Media> {
         return Some(Media::Json);
     };
     for part in accept.split(',') {
-        let mt = part
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
+        let mt = part.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
         match mt.as_str() {
             GRAPHQL_RESPONSE_JSON => return Some(Media::GraphqlResponse),
             APPLICATION_JSON | "*/*" | "application/*" => return Some(Media::Json),
@@ -67,20 +62,11 @@ fn negotiate(headers: &HeaderMap) -> Option<Media> {
 
 fn error_body(media: Media, status: StatusCode, message: &str, code: &str) -> Response {
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-    (
-        status,
-        [(header::CONTENT_TYPE, media.content_type())],
-        body.to_string(),
-    )
-        .into_response()
+    (status, [(header::CONTENT_TYPE, media.content_type())], body.to_string()).into_response()
 }
 
 fn request_id(headers: &HeaderMap) -> String {
-    headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned()
+    headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
 }
 
 /// Resolves the bearer credential of a request into its [`Auth`].
@@ -88,13 +74,9 @@ pub async fn authenticate(app: &App, authorization: Option<&str>) -> Auth {
     let Some(value) = authorization else {
         return Auth::Anonymous;
     };
-    let token = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-        .map(str::trim);
+    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).map(str::trim);
     match token {
-        Some(t) if !t.is_empty() => match baton_app::auth::authenticate(&app.db, &app.jwt, t).await
-        {
+        Some(t) if !t.is_empty() => match baton_app::auth::authenticate(&app.db, &app.jwt, t).await {
             Ok(actor) => Auth::Actor(actor),
             Err(baton_app::AppError::Unauthenticated(reason)) => Auth::Invalid(reason),
             Err(e) => {
@@ -131,32 +113,38 @@ async fn execute(st: &AppState, auth: Auth, batch: BatchRequest) -> Vec<async_gr
     }
 }
 
+/// The argument or variable a GraphQL validation message names (`argument "input.source"` ->
+/// `source`, `variable "$i"` -> `i`), if any.
+fn field_of_validation_error(message: &str) -> Option<String> {
+    for marker in ["argument \"", "Variable \"$", "variable \"$"] {
+        if let Some(start) = message.find(marker) {
+            let rest = &message[start + marker.len()..];
+            let name = rest.split('"').next()?;
+            return name.rsplit('.').next().map(str::to_owned);
+        }
+    }
+    None
+}
+
 /// Gives every error a code, adds the request id to internal errors, and drops `data` from
 /// request errors (parse, validation, limits) as the GraphQL-over-HTTP spec asks.
 fn finish_response(resp: async_graphql::Response, rid: &str, metrics: &Metrics) -> (Value, bool) {
     let request_error = resp.data == async_graphql::Value::Null
         && !resp.errors.is_empty()
         && resp.errors.iter().all(|e| e.path.is_empty());
-    let mut v = serde_json::to_value(&resp)
-        .unwrap_or_else(|_| json!({"errors": [{"message": "internal error"}]}));
+    let mut v = serde_json::to_value(&resp).unwrap_or_else(|_| json!({"errors": [{"message": "internal error"}]}));
     if let Some(errors) = v.get_mut("errors").and_then(Value::as_array_mut) {
         for e in errors {
-            let ext = e
-                .as_object_mut()
-                .map(|o| o.entry("extensions").or_insert_with(|| json!({})));
+            let field = e.get("message").and_then(Value::as_str).and_then(field_of_validation_error);
+            let ext = e.as_object_mut().map(|o| o.entry("extensions").or_insert_with(|| json!({})));
             if let Some(Value::Object(ext)) = ext {
-                let code = ext
-                    .entry("code")
-                    .or_insert_with(|| {
-                        Value::from(if request_error {
-                            "BAD_USER_INPUT"
-                        } else {
-                            "INTERNAL"
-                        })
-                    })
-                    .clone();
+                let fallback = if request_error { "BAD_USER_INPUT" } else { "INTERNAL" };
+                let code = ext.entry("code").or_insert_with(|| Value::from(fallback)).clone();
                 if code == "INTERNAL" {
                     ext.insert("requestId".into(), Value::from(rid));
+                }
+                if code == "BAD_USER_INPUT" && !ext.contains_key("field") {
+                    ext.insert("field".into(), Value::from(field.unwrap_or_else(|| "query".to_owned())));
                 }
                 metrics.error(code.as_str().unwrap_or("UNKNOWN"));
             }
@@ -168,13 +156,7 @@ fn finish_response(resp: async_graphql::Response, rid: &str, metrics: &Metrics) 
     (v, request_error)
 }
 
-fn respond(
-    st: &AppState,
-    media: Media,
-    rid: &str,
-    single: bool,
-    responses: Vec<async_graphql::Response>,
-) -> Response {
+fn respond(st: &AppState, media: Media, rid: &str, single: bool, responses: Vec<async_graphql::Response>) -> Response {
     let mut any_request_error = false;
     let mut bodies: Vec<Value> = Vec::with_capacity(responses.len());
     for r in responses {
@@ -182,22 +164,10 @@ fn respond(
         any_request_error |= req_err;
         bodies.push(v);
     }
-    let body = if single {
-        bodies.pop().unwrap_or(Value::Null)
-    } else {
-        Value::Array(bodies)
-    };
-    let status = if media == Media::GraphqlResponse && any_request_error {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    (
-        status,
-        [(header::CONTENT_TYPE, media.content_type())],
-        body.to_string(),
-    )
-        .into_response()
+    let body = if single { bodies.pop().unwrap_or(Value::Null) } else { Value::Array(bodies) };
+    let status =
+        if media == Media::GraphqlResponse && any_request_error { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    (status, [(header::CONTENT_TYPE, media.content_type())], body.to_string()).into_response()
 }
 
 /// `POST /graphql`.
@@ -211,16 +181,8 @@ pub async fn graphql_post(State(st): State<AppState>, headers: HeaderMap, body: 
             "BAD_REQUEST",
         );
     };
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let mt = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let mt = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if mt != APPLICATION_JSON && mt != GRAPHQL_RESPONSE_JSON {
         return error_body(
             media,
@@ -257,51 +219,27 @@ pub async fn graphql_post(State(st): State<AppState>, headers: HeaderMap, body: 
             return error_body(
                 media,
                 StatusCode::BAD_REQUEST,
-                &format!(
-                    "a batch may hold at most {} operations; this one has {}",
-                    st.max_batch,
-                    list.len()
-                ),
+                &format!("a batch may hold at most {} operations; this one has {}", st.max_batch, list.len()),
                 "BAD_USER_INPUT",
             );
         }
         if list.is_empty() {
-            return error_body(
-                media,
-                StatusCode::BAD_REQUEST,
-                "an empty batch",
-                "BAD_USER_INPUT",
-            );
+            return error_body(media, StatusCode::BAD_REQUEST, "an empty batch", "BAD_USER_INPUT");
         }
     }
-    let auth = authenticate(
-        &st.app,
-        headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok()),
-    )
-    .await;
+    let auth = authenticate(&st.app, headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())).await;
     let responses = execute(&st, auth, batch).await;
     respond(&st, media, &request_id(&headers), single, responses)
 }
 
 /// `GET /graphql`: GraphiQL for browsers; with a `query` parameter, executes a query (never a
 /// mutation) as GraphQL over HTTP allows.
-pub async fn graphql_get(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
+pub async fn graphql_get(State(st): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     let qs = query.unwrap_or_default();
     let has_query = qs.split('&').any(|kv| kv.starts_with("query="));
     if !has_query {
-        return Html(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .subscription_endpoint("/graphql/ws")
-                .finish(),
-        )
-        .into_response();
+        return Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish())
+            .into_response();
     }
     st.metrics.request();
     let Some(media) = negotiate(&headers) else {
@@ -332,71 +270,48 @@ pub async fn graphql_get(
         Err(_) => false,
     };
     if is_mutation {
-        let mut r = error_body(
-            media,
-            StatusCode::METHOD_NOT_ALLOWED,
-            "mutations must be sent with POST",
-            "BAD_REQUEST",
-        );
-        r.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        let mut r =
+            error_body(media, StatusCode::METHOD_NOT_ALLOWED, "mutations must be sent with POST", "BAD_REQUEST");
+        r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return r;
     }
-    let auth = authenticate(
-        &st.app,
-        headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok()),
-    )
-    .await;
+    let auth = authenticate(&st.app, headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())).await;
     let responses = execute(&st, auth, BatchRequest::Single(req)).await;
     respond(&st, media, &request_id(&headers), true, responses)
 }
 
 /// `GET /graphql/ws`: `graphql-transport-ws`; the token comes in `connection_init`.
-pub async fn graphql_ws(
-    State(st): State<AppState>,
-    protocol: GraphQLProtocol,
-    upgrade: WebSocketUpgrade,
-) -> Response {
-    upgrade
-        .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |stream| {
-            let app = st.app.clone();
-            GraphQLWebSocket::new(stream, st.schema.clone(), protocol)
-                .on_connection_init(move |payload| async move {
-                    let bearer = payload
-                        .get("Authorization")
-                        .or_else(|| payload.get("authorization"))
-                        .and_then(Value::as_str)
-                        .map(str::to_owned);
-                    let auth = authenticate(&app, bearer.as_deref()).await;
-                    let Auth::Actor(actor) = &auth else {
-                        return Err(async_graphql::Error::new(
-                            "connection_init must carry a valid `Authorization: Bearer <token>`",
-                        ));
-                    };
-                    let org = actor.org_id;
-                    let mut data = Data::default();
-                    data.insert(auth.clone());
-                    data.insert(async_graphql::dataloader::DataLoader::new(
-                        baton_api::loaders::UserLoader {
-                            app: app.clone(),
-                            org,
-                        },
-                        tokio::spawn,
+pub async fn graphql_ws(State(st): State<AppState>, protocol: GraphQLProtocol, upgrade: WebSocketUpgrade) -> Response {
+    upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| {
+        let app = st.app.clone();
+        GraphQLWebSocket::new(stream, st.schema.clone(), protocol)
+            .on_connection_init(move |payload| async move {
+                let bearer = payload
+                    .get("Authorization")
+                    .or_else(|| payload.get("authorization"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                let auth = authenticate(&app, bearer.as_deref()).await;
+                let Auth::Actor(actor) = &auth else {
+                    return Err(async_graphql::Error::new(
+                        "connection_init must carry a valid `Authorization: Bearer <token>`",
                     ));
-                    data.insert(async_graphql::dataloader::DataLoader::new(
-                        baton_api::loaders::AccountLoader {
-                            app: app.clone(),
-                            org,
-                        },
-                        tokio::spawn,
-                    ));
-                    Ok(data)
-                })
-                .serve()
-        })
+                };
+                let org = actor.org_id;
+                let mut data = Data::default();
+                data.insert(auth.clone());
+                data.insert(async_graphql::dataloader::DataLoader::new(
+                    baton_api::loaders::UserLoader { app: app.clone(), org },
+                    tokio::spawn,
+                ));
+                data.insert(async_graphql::dataloader::DataLoader::new(
+                    baton_api::loaders::AccountLoader { app: app.clone(), org },
+                    tokio::spawn,
+                ));
+                Ok(data)
+            })
+            .serve()
+    })
 }
 
 /// `GET /healthz`: the process is up.
@@ -417,8 +332,5 @@ pub async fn readyz(State(st): State<AppState>) -> impl IntoResponse {
 
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(State(st): State<AppState>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        st.metrics.render(),
-    )
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], st.metrics.render())
 }

@@ -27,11 +27,9 @@ use tower_http::trace::TraceLayer;
 
 /// Installs the stderr logger once; later calls are no-ops.
 pub fn init_tracing(filter: &str, format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Pretty => builder.try_init(),
@@ -42,15 +40,8 @@ pub fn init_tracing(filter: &str, format: LogFormat) {
 pub async fn open(cfg: &Config) -> anyhow::Result<App> {
     let db = baton_store::connect(&cfg.database_url, cfg.db_max_connections)
         .await
-        .with_context(|| {
-            format!(
-                "connecting to {}",
-                baton_store::redact_url(&cfg.database_url)
-            )
-        })?;
-    baton_store::migrate(&db)
-        .await
-        .context("applying migrations")?;
+        .with_context(|| format!("connecting to {}", baton_store::redact_url(&cfg.database_url)))?;
+    baton_store::migrate(&db).await.context("applying migrations")?;
     let keys = JwtKeys::new(
         &cfg.jwt_secret()?,
         &cfg.jwt_issuer,
@@ -62,26 +53,14 @@ pub async fn open(cfg: &Config) -> anyhow::Result<App> {
 
 /// The router with every layer: request ids, tracing, CORS, body limit, timeout.
 pub fn router(cfg: &Config, app: App) -> Router {
-    let limits = Limits {
-        depth: cfg.max_depth,
-        complexity: cfg.max_complexity,
-        introspection: cfg.introspection,
-    };
+    let limits = Limits { depth: cfg.max_depth, complexity: cfg.max_complexity, introspection: cfg.introspection };
     let schema = baton_api::build_schema(app.clone(), EventBus::default(), limits);
-    let state = http::AppState {
-        app,
-        schema,
-        max_batch: cfg.max_batch,
-        metrics: Arc::new(metrics::Metrics::default()),
-    };
+    let state =
+        http::AppState { app, schema, max_batch: cfg.max_batch, metrics: Arc::new(metrics::Metrics::default()) };
     let cors = if cfg.cors_origins.is_empty() && cfg.env == RunEnv::Development {
         CorsLayer::new().allow_origin(AllowOrigin::any())
     } else {
-        let origins: Vec<HeaderValue> = cfg
-            .cors_origins
-            .iter()
-            .filter_map(|o| o.parse().ok())
-            .collect();
+        let origins: Vec<HeaderValue> = cfg.cors_origins.iter().filter_map(|o| o.parse().ok()).collect();
         CorsLayer::new().allow_origin(origins)
     }
     .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
@@ -95,7 +74,10 @@ pub fn router(cfg: &Config, app: App) -> Router {
         .route("/metrics", get(http::metrics))
         .with_state(state)
         .layer(DefaultBodyLimit::max(cfg.max_body_bytes))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(cfg.request_timeout_secs)))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(cfg.request_timeout_secs),
+        ))
         .layer(cors)
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
@@ -126,31 +108,22 @@ impl Running {
 /// Binds, migrates and serves in the background; the server stops on [`Running::stop`].
 pub async fn start(cfg: &Config) -> anyhow::Result<Running> {
     let app = open(cfg).await?;
-    let listener = tokio::net::TcpListener::bind(&cfg.listen)
-        .await
-        .with_context(|| format!("binding {}", cfg.listen))?;
+    let listener =
+        tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("binding {}", cfg.listen))?;
     let addr = listener.local_addr()?;
     let router = router(cfg, app.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let join = tokio::spawn(async move {
-        let served = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = rx.await;
-        })
-        .await;
+        let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await;
         if let Err(e) = served {
             tracing::error!(error = %e, "server stopped with an error");
         }
     });
-    Ok(Running {
-        addr,
-        app,
-        shutdown: Some(tx),
-        join,
-    })
+    Ok(Running { addr, app, shutdown: Some(tx), join })
 }
 
 /// Waits for SIGINT or SIGTERM.

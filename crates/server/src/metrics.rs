@@ -25,16 +25,11 @@ impl Metrics {
         let mut s = String::from(
             "# HELP baton_graphql_requests_total GraphQL HTTP requests received.\n# TYPE baton_graphql_requests_total counter\n",
         );
-        s.push_str(&format!(
-            "baton_graphql_requests_total {}\n",
-            self.requests.load(Ordering::Relaxed)
-        ));
+        s.push_str(&format!("baton_graphql_requests_total {}\n", self.requests.load(Ordering::Relaxed)));
         s.push_str("# HELP baton_graphql_errors_total GraphQL errors returned, by extensions.code.\n# TYPE baton_graphql_errors_total counter\n");
         if let Ok(m) = self.errors.lock() {
             for (code, n) in m.iter() {
-                s.push_str(&format!(
-                    "baton_graphql_errors_total{{code=\"{code}\"}} {n}\n"
-                ));
+                s.push_str(&format!("baton_graphql_errors_total{{code=\"{code}\"}} {n}\n"));
             }
         }
         s

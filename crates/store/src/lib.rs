@@ -29,10 +29,7 @@ impl Engine {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Engine::Postgres)
         } else {
-            Err(format!(
-                "unsupported database url (use sqlite:… or postgres://…): {}",
-                redact_url(url)
-            ))
+            Err(format!("unsupported database url (use sqlite:… or postgres://…): {}", redact_url(url)))
         }
     }
 }
@@ -99,10 +96,7 @@ mod tests {
         assert_eq!(Engine::of("sqlite://baton.db?mode=rwc"), Ok(Engine::Sqlite));
         assert_eq!(Engine::of("postgres://u:p@h/db"), Ok(Engine::Postgres));
         assert!(Engine::of("mysql://h/db").is_err());
-        assert_eq!(
-            redact_url("postgres://u:secret@h:5432/db"),
-            "postgres://u:[redacted]@h:5432/db"
-        );
+        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:[redacted]@h:5432/db");
         assert_eq!(redact_url("sqlite://baton.db"), "sqlite://baton.db");
     }
 }
