@@ -4,6 +4,8 @@
 //! Resolvers hold no business rule: they authenticate, parse ids, call a use case in `app`,
 //! and map the result.
 
+pub mod deal;
+pub mod deal_mutation;
 pub mod enums;
 pub mod error;
 pub mod loaders;
@@ -14,11 +16,9 @@ pub mod subscription;
 pub mod types;
 pub mod views;
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, SDLExportOptions, Schema};
 use baton_app::{Actor, App, AppError};
 pub use error::{Gql, to_gql};
-pub use subscription::EventBus;
 
 pub type BatonSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
 
@@ -62,10 +62,9 @@ pub fn app<'a>(ctx: &'a Context<'_>) -> &'a App {
 }
 
 /// Builds the schema with its limits. Loaders are per request (see [`loaders::attach`]).
-pub fn build_schema(app: App, bus: EventBus, limits: Limits) -> BatonSchema {
+pub fn build_schema(app: App, limits: Limits) -> BatonSchema {
     let mut b = Schema::build(query::Query, mutation::Mutation::default(), subscription::Subscription)
         .data(app)
-        .data(bus)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .limit_recursive_depth(32)
@@ -88,4 +87,3 @@ pub fn sdl_of_code() -> String {
 }
 
 pub use loaders::attach as attach_loaders;
-pub type UserLoader = DataLoader<loaders::UserLoader>;

@@ -1,55 +1,113 @@
-//! Per-request batch loaders, so lists never issue one query per row.
+//! Per-request batch loaders, so list fields never issue one query per row. Every loader is
+//! bound to the caller's organization; callers load only ids of rows they already authorized.
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use baton_app::entity::{account, user};
+use async_graphql::{Context, ErrorExtensions};
+use baton_app::entity::{
+    account, contact, contract, contract_clause, invoice, payment, product, quote, quote_line, user,
+};
 use baton_app::{App, AppError};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// Loads users of one organization by id.
-pub struct UserLoader {
-    pub app: App,
-    pub org: Uuid,
+/// Declares a loader of rows by their id.
+macro_rules! by_id {
+    ($name:ident, $model:ty, $fetch:ident) => {
+        pub struct $name {
+            app: App,
+            org: Uuid,
+        }
+        impl Loader<Uuid> for $name {
+            type Value = $model;
+            type Error = async_graphql::Error;
+            async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, $model>, Self::Error> {
+                let rows = self.app.$fetch(self.org, keys).await.map_err(crate::to_gql)?;
+                Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+            }
+        }
+    };
 }
 
-impl Loader<Uuid> for UserLoader {
-    type Value = user::Model;
-    type Error = async_graphql::Error;
+/// Declares a loader of child rows grouped by their parent's id.
+macro_rules! by_parent {
+    ($name:ident, $model:ty, $fetch:ident, $parent:ident) => {
+        pub struct $name {
+            app: App,
+            org: Uuid,
+        }
+        impl Loader<Uuid> for $name {
+            type Value = Vec<$model>;
+            type Error = async_graphql::Error;
+            async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<$model>>, Self::Error> {
+                let rows = self.app.$fetch(self.org, keys).await.map_err(crate::to_gql)?;
+                let mut m: HashMap<Uuid, Vec<$model>> = keys.iter().map(|k| (*k, vec![])).collect();
+                for r in rows {
+                    m.entry(r.$parent).or_default().push(r);
+                }
+                Ok(m)
+            }
+        }
+    };
+}
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = self.app.users_by_ids(self.org, keys).await.map_err(crate::to_gql)?;
-        Ok(rows.into_iter().map(|u| (u.id, u)).collect())
+by_id!(Users, user::Model, users_by_ids);
+by_id!(Accounts, account::Model, accounts_by_ids);
+by_id!(Products, product::Model, products_by_ids);
+by_id!(Contacts, contact::Model, contacts_by_ids);
+by_parent!(ContactsByAccount, contact::Model, contacts_of_accounts, account_id);
+by_parent!(QuotesByOpportunity, quote::Model, quotes_of_opportunities, opportunity_id);
+by_parent!(ContractsByOpportunity, contract::Model, contracts_of_opportunities, opportunity_id);
+by_parent!(InvoicesByOpportunity, invoice::Model, invoices_of_opportunities, opportunity_id);
+by_parent!(LinesByQuote, quote_line::Model, lines_of_quotes, quote_id);
+by_parent!(ClausesByContract, contract_clause::Model, clauses_of, contract_id);
+by_parent!(PaymentsByInvoice, payment::Model, payments_of, invoice_id);
+
+/// Every loader of one request.
+pub struct Loaders {
+    pub users: DataLoader<Users>,
+    pub accounts: DataLoader<Accounts>,
+    pub products: DataLoader<Products>,
+    pub contacts: DataLoader<Contacts>,
+    pub contacts_by_account: DataLoader<ContactsByAccount>,
+    pub quotes_by_opportunity: DataLoader<QuotesByOpportunity>,
+    pub contracts_by_opportunity: DataLoader<ContractsByOpportunity>,
+    pub invoices_by_opportunity: DataLoader<InvoicesByOpportunity>,
+    pub lines_by_quote: DataLoader<LinesByQuote>,
+    pub clauses_by_contract: DataLoader<ClausesByContract>,
+    pub payments_by_invoice: DataLoader<PaymentsByInvoice>,
+}
+
+impl Loaders {
+    /// Fresh loaders for one request (or one WebSocket connection) of a caller's organization.
+    pub fn new(app: &App, org: Uuid) -> Self {
+        macro_rules! l {
+            ($t:ident) => {
+                DataLoader::new($t { app: app.clone(), org }, tokio::spawn)
+            };
+        }
+        Loaders {
+            users: l!(Users),
+            accounts: l!(Accounts),
+            products: l!(Products),
+            contacts: l!(Contacts),
+            contacts_by_account: l!(ContactsByAccount),
+            quotes_by_opportunity: l!(QuotesByOpportunity),
+            contracts_by_opportunity: l!(ContractsByOpportunity),
+            invoices_by_opportunity: l!(InvoicesByOpportunity),
+            lines_by_quote: l!(LinesByQuote),
+            clauses_by_contract: l!(ClausesByContract),
+            payments_by_invoice: l!(PaymentsByInvoice),
+        }
     }
 }
 
-/// Loads accounts of one organization by id. Callers load only ids of rows they already
-/// authorized (an opportunity's account).
-pub struct AccountLoader {
-    pub app: App,
-    pub org: Uuid,
-}
-
-impl Loader<Uuid> for AccountLoader {
-    type Value = account::Model;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = self.app.accounts_by_ids(self.org, keys).await.map_err(crate::to_gql)?;
-        Ok(rows.into_iter().map(|a| (a.id, a)).collect())
-    }
-}
-
-/// Adds this request's loaders, bound to the caller's organization.
+/// Adds this request's loaders.
 pub fn attach(req: async_graphql::Request, app: &App, org: Uuid) -> async_graphql::Request {
-    req.data(DataLoader::new(UserLoader { app: app.clone(), org }, tokio::spawn))
-        .data(DataLoader::new(AccountLoader { app: app.clone(), org }, tokio::spawn))
+    req.data(Loaders::new(app, org))
 }
 
-/// Turns a missing loader (a schema used without [`attach`]) into an internal error.
-pub fn missing() -> async_graphql::Error {
-    crate::to_gql(AppError::Internal(anyhow_free("request loaders are missing")))
-}
-
-fn anyhow_free(msg: &'static str) -> anyhow::Error {
-    anyhow::Error::msg(msg)
+/// The request's loaders; a schema used without [`attach`] is an internal error.
+pub fn loaders<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Loaders> {
+    ctx.data_opt::<Loaders>()
+        .ok_or_else(|| crate::to_gql(AppError::Internal(anyhow::anyhow!("request loaders are missing"))).extend())
 }

@@ -14,7 +14,7 @@ fn id_arg(field: &str, id: &ID) -> Result<uuid::Uuid> {
 
 /// Every change Baton accepts.
 #[derive(MergedObject, Default)]
-pub struct Mutation(IdentityMutation, LeadMutation);
+pub struct Mutation(IdentityMutation, LeadMutation, crate::deal_mutation::DealMutation);
 
 /// Login, passwords and administration.
 #[derive(Default)]

@@ -2,10 +2,9 @@
 //! through the per-request loaders or through scoped reads.
 
 use crate::enums::*;
-use crate::loaders::{AccountLoader, UserLoader, missing};
+use crate::loaders::loaders;
 use crate::scalars::Decimal;
 use crate::{Gql, actor, app};
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use baton_app::entity::{account, api_token, contact, lead, opportunity, organization, team, user};
 use baton_app::leads::from_minor;
@@ -31,10 +30,9 @@ impl Money {
     }
 }
 
-async fn load_user(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> Result<Option<User>> {
+pub(crate) async fn load_user(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> Result<Option<User>> {
     let Some(id) = id else { return Ok(None) };
-    let loader = ctx.data_opt::<DataLoader<UserLoader>>().ok_or_else(missing)?;
-    Ok(loader.load_one(id).await?.map(User))
+    Ok(loaders(ctx)?.users.load_one(id).await?.map(User))
 }
 
 /// A person who works in the organization.
@@ -362,7 +360,8 @@ impl Account {
     }
     /// The people at the company and their part in the decision chain.
     async fn contacts(&self, ctx: &Context<'_>) -> Result<Vec<Contact>> {
-        Ok(app(ctx).contacts_of(actor(ctx)?, self.0.id).await.gql()?.into_iter().map(Contact).collect())
+        let rows = loaders(ctx)?.contacts_by_account.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(Contact).collect())
     }
     /// The account executive responsible for the account.
     async fn account_executive(&self, ctx: &Context<'_>) -> Result<Option<User>> {
@@ -438,8 +437,7 @@ impl Opportunity {
     }
     /// The customer.
     async fn account(&self, ctx: &Context<'_>) -> Result<Option<Account>> {
-        let loader = ctx.data_opt::<DataLoader<AccountLoader>>().ok_or_else(missing)?;
-        Ok(loader.load_one(self.0.account_id).await?.map(Account))
+        Ok(loaders(ctx)?.accounts.load_one(self.0.account_id).await?.map(Account))
     }
     /// The account executive who owns the deal.
     async fn owner(&self, ctx: &Context<'_>) -> Result<Option<User>> {
@@ -456,6 +454,47 @@ impl Opportunity {
     /// The chance of winning, in percent.
     async fn probability(&self) -> Option<i32> {
         self.0.probability
+    }
+    /// The needs-analysis report (needed before DEMO).
+    async fn needs_analysis(&self) -> Option<&str> {
+        self.0.needs_analysis.as_deref()
+    }
+    /// Why the deal was lost.
+    async fn loss_reason(&self) -> Option<&str> {
+        self.0.loss_reason.as_deref()
+    }
+    /// When the deal was won or lost.
+    async fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.closed_at
+    }
+    /// The customer's contacts: the decision chain.
+    async fn contacts(&self, ctx: &Context<'_>) -> Result<Vec<Contact>> {
+        let rows = loaders(ctx)?.contacts_by_account.load_one(self.0.account_id).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(Contact).collect())
+    }
+    /// The quotes of the deal, oldest first.
+    async fn quotes(&self, ctx: &Context<'_>) -> Result<Vec<crate::deal::Quote>> {
+        let rows = loaders(ctx)?.quotes_by_opportunity.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(crate::deal::Quote).collect())
+    }
+    /// The contracts of the deal, oldest first.
+    async fn contracts(&self, ctx: &Context<'_>) -> Result<Vec<crate::deal::Contract>> {
+        let rows = loaders(ctx)?.contracts_by_opportunity.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(crate::deal::Contract).collect())
+    }
+    /// The invoices of the deal, in schedule order.
+    async fn invoices(&self, ctx: &Context<'_>) -> Result<Vec<crate::deal::Invoice>> {
+        let rows = loaders(ctx)?.invoices_by_opportunity.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(crate::deal::Invoice).collect())
+    }
+    /// The status of the deal's first invoice: what the account executive follows up until paid; null before signing.
+    async fn first_payment_status(&self, ctx: &Context<'_>) -> Result<Option<InvoiceStatus>> {
+        let rows = loaders(ctx)?.invoices_by_opportunity.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(rows.iter().find(|i| i.sequence == 1).map(|i| crate::deal::invoice_status(&i.status)))
+    }
+    /// Calls, e-mails, meetings, demos and visits, oldest first.
+    async fn activities(&self, ctx: &Context<'_>) -> Result<Vec<crate::deal::Activity>> {
+        Ok(app(ctx).activities_of(actor(ctx)?, self.0.id).await.gql()?.into_iter().map(crate::deal::Activity).collect())
     }
     /// Incremented on every change; pass it as `expectedVersion`.
     async fn version(&self) -> i32 {

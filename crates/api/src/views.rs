@@ -3,7 +3,8 @@
 
 use crate::enums::*;
 use crate::scalars::Decimal;
-use crate::types::{Lead, Money, Opportunity, SourceCount};
+use crate::deal::{Contract, ContractTemplate, HandoffPackage, Invoice, Product};
+use crate::types::{Account, Lead, Money, Opportunity, SourceCount};
 use crate::{Gql, actor, app};
 use async_graphql::connection::PageInfo;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
@@ -16,7 +17,7 @@ use chrono::{DateTime, Utc};
 #[graphql(
     concrete(name = "LeadConnection", params(Lead)),
     concrete(name = "OpportunityConnection", params(Opportunity)),
-    concrete(name = "AccountConnection", params(crate::types::Account)),
+    concrete(name = "AccountConnection", params(Account)),
     concrete(name = "ContractConnection", params(Contract)),
     concrete(name = "InvoiceConnection", params(Invoice)),
     concrete(name = "HandoffPackageConnection", params(HandoffPackage)),
@@ -39,7 +40,7 @@ where
 #[graphql(
     concrete(name = "LeadEdge", params(Lead)),
     concrete(name = "OpportunityEdge", params(Opportunity)),
-    concrete(name = "AccountEdge", params(crate::types::Account)),
+    concrete(name = "AccountEdge", params(Account)),
     concrete(name = "ContractEdge", params(Contract)),
     concrete(name = "InvoiceEdge", params(Invoice)),
     concrete(name = "HandoffPackageEdge", params(HandoffPackage)),
@@ -127,13 +128,13 @@ impl SalesView {
     }
 
     /// The product catalog that quotes are built from.
-    async fn products(&self) -> Vec<Product> {
-        vec![]
+    async fn products(&self, ctx: &Context<'_>) -> Result<Vec<Product>> {
+        Ok(app(ctx).products(actor(ctx)?).await.gql()?.into_iter().map(Product).collect())
     }
 
-    /// The contract templates legal maintains.
-    async fn contract_templates(&self) -> Vec<ContractTemplate> {
-        vec![]
+    /// The contract templates legal maintains, with their clauses.
+    async fn contract_templates(&self, ctx: &Context<'_>) -> Result<Vec<ContractTemplate>> {
+        Ok(app(ctx).contract_templates(actor(ctx)?).await.gql()?.into_iter().map(|(t, c)| ContractTemplate(t, c)).collect())
     }
 }
 
@@ -192,21 +193,25 @@ impl CustomerSuccessView {
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
     async fn incoming_handoffs(
         &self,
+        ctx: &Context<'_>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> Result<Conn<HandoffPackage>> {
-        PageRequest::parse(first, after.as_deref()).gql()?;
-        Ok(empty())
+        let req = PageRequest::parse(first, after.as_deref()).gql()?;
+        let page = app(ctx).incoming_handoffs(actor(ctx)?, req).await.gql()?;
+        Ok(connection(page, |p| p.id, HandoffPackage))
     }
     /// Accounts customer success has taken over.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
     async fn accounts(
         &self,
+        ctx: &Context<'_>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
-    ) -> Result<Conn<crate::types::Account>> {
-        PageRequest::parse(first, after.as_deref()).gql()?;
-        Ok(empty())
+    ) -> Result<Conn<Account>> {
+        let req = PageRequest::parse(first, after.as_deref()).gql()?;
+        let page = app(ctx).cs_accounts(actor(ctx)?, req).await.gql()?;
+        Ok(connection(page, |a| a.id, Account))
     }
 }
 
@@ -220,11 +225,13 @@ impl LegalView {
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
     async fn approval_queue(
         &self,
+        ctx: &Context<'_>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> Result<Conn<Contract>> {
-        PageRequest::parse(first, after.as_deref()).gql()?;
-        Ok(empty())
+        let req = PageRequest::parse(first, after.as_deref()).gql()?;
+        let page = app(ctx).approval_queue(actor(ctx)?, req).await.gql()?;
+        Ok(connection(page, |c| c.id, Contract))
     }
 }
 
@@ -238,27 +245,39 @@ impl FinanceView {
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
     async fn invoices(
         &self,
+        ctx: &Context<'_>,
         #[graphql(desc = "Only invoices in this status.")] status: Option<InvoiceStatus>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> Result<Conn<Invoice>> {
-        let _ = status;
-        PageRequest::parse(first, after.as_deref()).gql()?;
-        Ok(empty())
+        let req = PageRequest::parse(first, after.as_deref()).gql()?;
+        let status = status.map(|s| match s {
+            InvoiceStatus::Scheduled => baton_domain::invoice::InvoiceStatus::Scheduled,
+            InvoiceStatus::Issued => baton_domain::invoice::InvoiceStatus::Issued,
+            InvoiceStatus::PartiallyPaid => baton_domain::invoice::InvoiceStatus::PartiallyPaid,
+            InvoiceStatus::Paid => baton_domain::invoice::InvoiceStatus::Paid,
+            InvoiceStatus::Void => baton_domain::invoice::InvoiceStatus::Void,
+        });
+        let page = app(ctx).invoices(actor(ctx)?, status, req).await.gql()?;
+        Ok(connection(page, |i| i.id, Invoice))
     }
-    /// Receivables: outstanding, overdue, collection rate and aging.
+    /// Receivables: outstanding, overdue, collection rate and the five aging buckets (zeros included).
     async fn collections(&self, ctx: &Context<'_>) -> Result<Collections> {
-        let org = app(ctx).org_settings(actor(ctx)?).await.gql()?;
-        let zero = || Money::from_minor(0, &org.currency);
+        let c = app(ctx).collections(actor(ctx)?, chrono::Utc::now().date_naive()).await.gql()?;
         Ok(Collections {
-            outstanding: zero(),
-            overdue: zero(),
-            collection_rate: Decimal(rust_decimal::Decimal::ZERO),
-            aging: ["CURRENT", "DAYS_1_30", "DAYS_31_60", "DAYS_61_90", "DAYS_90_PLUS"]
+            outstanding: Money::from_minor(c.outstanding_minor, &c.currency),
+            overdue: Money::from_minor(c.overdue_minor, &c.currency),
+            collection_rate: Decimal(c.collection_rate),
+            aging: c
+                .aging
                 .into_iter()
-                .map(|b| AgingBucket { bucket: b.to_owned(), amount: zero(), count: 0 })
+                .map(|(b, amount, count)| AgingBucket { bucket: b.to_owned(), amount: Money::from_minor(amount, &c.currency), count: count as i32 })
                 .collect(),
         })
+    }
+    /// First invoices of won deals that are not paid yet, earliest due first: the first payments the account executives follow up.
+    async fn first_payments_pending(&self, ctx: &Context<'_>) -> Result<Vec<Invoice>> {
+        Ok(app(ctx).first_payments_pending(actor(ctx)?).await.gql()?.into_iter().map(Invoice).collect())
     }
 }
 
@@ -297,44 +316,8 @@ pub struct Task {
     pub due_at: DateTime<Utc>,
 }
 
-/// A product of the catalog.
-#[derive(SimpleObject)]
-pub struct Product {
-    /// The product's id.
-    pub id: ID,
-    /// The product's name.
-    pub name: String,
-    /// The stock-keeping unit.
-    pub sku: String,
-    /// The plan tier, for tiered plans.
-    pub tier: Option<PlanTier>,
-    /// How the product is priced.
-    pub pricing_model: PricingModel,
-    /// The price per unit (per seat per month, per module per seat per month, or fixed).
-    pub unit_price: Money,
-}
 
-/// A standard contract template.
-#[derive(SimpleObject)]
-pub struct ContractTemplate {
-    /// The template's id.
-    pub id: ID,
-    /// The template's name.
-    pub name: String,
-    /// SAAS_SERVICE_AGREEMENT or CUSTOM_DEVELOPMENT.
-    pub kind: String,
-    /// The standard clauses.
-    pub clauses: Vec<TemplateClause>,
-}
 
-/// A clause of a template.
-#[derive(SimpleObject)]
-pub struct TemplateClause {
-    /// The clause key: scope, service_level, liability, data_protection, ip, payment_terms.
-    pub key: String,
-    /// The standard wording.
-    pub text: String,
-}
 
 /// A marketing campaign.
 #[derive(SimpleObject)]
@@ -354,33 +337,5 @@ pub struct FeatureRequest {
     pub title: String,
 }
 
-/// A contract drafted from a template.
-#[derive(SimpleObject)]
-pub struct Contract {
-    /// The contract's id.
-    pub id: ID,
-    /// Where the contract stands.
-    pub status: ContractStatus,
-    /// Incremented on every change; an approval is bound to one version.
-    pub version: i32,
-}
 
-/// An invoice.
-#[derive(SimpleObject)]
-pub struct Invoice {
-    /// The invoice's id.
-    pub id: ID,
-    /// The invoice number, sequential per organization without gaps.
-    pub number: String,
-    /// Where the invoice stands.
-    pub status: InvoiceStatus,
-}
 
-/// A hand-off package from sales to customer success.
-#[derive(SimpleObject)]
-pub struct HandoffPackage {
-    /// The package's id.
-    pub id: ID,
-    /// Where the package stands.
-    pub status: HandoffStatus,
-}

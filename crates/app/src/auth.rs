@@ -122,8 +122,11 @@ pub async fn check_credentials<C: ConnectionTrait>(
     email: &str,
     password: &str,
 ) -> Result<user::Model, AppError> {
-    let email = email.trim().to_ascii_lowercase();
-    let found = user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await?;
+    // A malformed e-mail belongs to nobody; it gets the answer an unknown one gets.
+    let found = match baton_domain::text::Email::parse(email) {
+        Ok(e) => user::Entity::find().filter(user::Column::Email.eq(e.as_str())).one(db).await?,
+        Err(_) => None,
+    };
     let password = password.to_owned();
     let stored = found.as_ref().map(|u| u.password_hash.clone());
     // Argon2 is CPU-bound: keep it off the async workers.

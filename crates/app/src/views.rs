@@ -157,11 +157,20 @@ impl App {
     }
 
     /// The contacts of an account the caller already may read.
-    pub async fn contacts_of(&self, actor: &Actor, account_id: Uuid) -> Result<Vec<contact::Model>, AppError> {
+    pub async fn contacts_of_accounts(&self, org: Uuid, account_ids: &[Uuid]) -> Result<Vec<contact::Model>, AppError> {
         Ok(contact::Entity::find()
-            .filter(contact::Column::OrganizationId.eq(actor.org_id))
-            .filter(contact::Column::AccountId.eq(account_id))
+            .filter(contact::Column::OrganizationId.eq(org))
+            .filter(contact::Column::AccountId.is_in(account_ids.iter().copied()))
             .order_by_asc(contact::Column::Id)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// Contacts by id, for the API's batch loader.
+    pub async fn contacts_by_ids(&self, org: Uuid, ids: &[Uuid]) -> Result<Vec<contact::Model>, AppError> {
+        Ok(contact::Entity::find()
+            .filter(contact::Column::OrganizationId.eq(org))
+            .filter(contact::Column::Id.is_in(ids.iter().copied()))
             .all(&self.db)
             .await?)
     }

@@ -37,11 +37,22 @@ pub enum Command {
     },
     /// Print the GraphQL SDL on stdout.
     Schema,
+    /// Background jobs.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
     /// Manage organizations.
     Org {
         #[command(subcommand)]
         command: OrgCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Run every due job once (issue scheduled invoices whose date has come) and exit.
+    RunOnce,
 }
 
 #[derive(Debug, Subcommand)]
@@ -97,6 +108,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let app = crate::open(&cfg).await?;
             let token = app.token_for_email(&email).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{token}");
+            Ok(())
+        }
+        Command::Jobs { command: JobsCommand::RunOnce } => {
+            let app = crate::open(&cfg).await?;
+            let issued = crate::jobs::run_once(&app).await?;
+            eprintln!("issued {issued} scheduled invoice(s)");
             Ok(())
         }
         Command::Org { command: OrgCommand::Create { name, admin_email, admin_password } } => {

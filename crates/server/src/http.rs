@@ -300,14 +300,7 @@ pub async fn graphql_ws(State(st): State<AppState>, protocol: GraphQLProtocol, u
                 let org = actor.org_id;
                 let mut data = Data::default();
                 data.insert(auth.clone());
-                data.insert(async_graphql::dataloader::DataLoader::new(
-                    baton_api::loaders::UserLoader { app: app.clone(), org },
-                    tokio::spawn,
-                ));
-                data.insert(async_graphql::dataloader::DataLoader::new(
-                    baton_api::loaders::AccountLoader { app: app.clone(), org },
-                    tokio::spawn,
-                ));
+                data.insert(baton_api::loaders::Loaders::new(&app, org));
                 Ok(data)
             })
             .serve()

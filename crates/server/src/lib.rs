@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod jobs;
 pub mod metrics;
 
 use anyhow::Context;
@@ -12,7 +13,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::routing::get;
-use baton_api::{EventBus, Limits};
+use baton_api::Limits;
 use baton_app::App;
 use baton_app::auth::JwtKeys;
 use config::{Config, LogFormat, RunEnv};
@@ -54,7 +55,7 @@ pub async fn open(cfg: &Config) -> anyhow::Result<App> {
 /// The router with every layer: request ids, tracing, CORS, body limit, timeout.
 pub fn router(cfg: &Config, app: App) -> Router {
     let limits = Limits { depth: cfg.max_depth, complexity: cfg.max_complexity, introspection: cfg.introspection };
-    let schema = baton_api::build_schema(app.clone(), EventBus::default(), limits);
+    let schema = baton_api::build_schema(app.clone(), limits);
     let state =
         http::AppState { app, schema, max_batch: cfg.max_batch, metrics: Arc::new(metrics::Metrics::default()) };
     let cors = if cfg.cors_origins.is_empty() && cfg.env == RunEnv::Development {
@@ -113,12 +114,14 @@ pub async fn start(cfg: &Config) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
     let router = router(cfg, app.clone());
     let (tx, rx) = oneshot::channel::<()>();
+    let scheduler = jobs::spawn_scheduler(app.clone());
     let join = tokio::spawn(async move {
         let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 let _ = rx.await;
             })
             .await;
+        scheduler.abort();
         if let Err(e) = served {
             tracing::error!(error = %e, "server stopped with an error");
         }
