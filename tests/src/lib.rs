@@ -11,6 +11,8 @@ use std::path::PathBuf;
 
 pub use baton_server::config::Config;
 
+pub mod flow;
+
 /// The test secret; tests sign their own malformed tokens with it.
 pub const SECRET: &str = "an-end-to-end-test-secret-of-sufficient-length";
 

@@ -8,8 +8,8 @@ use crate::types::{Account, Contact, Money, Opportunity, User, id, load_user};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use baton_app::entity::{
-    activity, contract, contract_template, handoff_package, invoice, onboarding_milestone, payment, product, quote, quote_line,
-    template_clause,
+    activity, contract, contract_template, handoff_package, invoice, onboarding_milestone, payment, product, quote,
+    quote_line, template_clause,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -250,7 +250,12 @@ impl Contract {
         let rows = loaders(ctx)?.clauses_by_contract.load_one(self.0.id).await?.unwrap_or_default();
         Ok(rows
             .into_iter()
-            .map(|c| ContractClause { deviates_from_template: c.text != c.template_text, key: c.key, text: c.text, template_text: c.template_text })
+            .map(|c| ContractClause {
+                deviates_from_template: c.text != c.template_text,
+                key: c.key,
+                text: c.text,
+                template_text: c.template_text,
+            })
             .collect())
     }
     /// The keys of the clauses that deviate from the template: what legal must look at.
@@ -294,7 +299,9 @@ impl Contract {
     }
     /// Seconds the contract has been waiting in the legal queue; null when not in review.
     async fn waiting_seconds(&self) -> Option<i64> {
-        (self.0.status == "IN_LEGAL_REVIEW").then(|| self.0.submitted_at.map(|t| (Utc::now() - t).num_seconds())).flatten()
+        (self.0.status == "IN_LEGAL_REVIEW")
+            .then(|| self.0.submitted_at.map(|t| (Utc::now() - t).num_seconds()))
+            .flatten()
     }
     /// The lawyer who approved it.
     async fn approved_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
@@ -367,7 +374,10 @@ impl Invoice {
     }
     /// Still to be paid.
     async fn amount_due(&self) -> Money {
-        Money::from_minor(if self.0.status == "VOID" { 0 } else { self.0.amount_minor - self.0.paid_minor }, &self.0.currency)
+        Money::from_minor(
+            if self.0.status == "VOID" { 0 } else { self.0.amount_minor - self.0.paid_minor },
+            &self.0.currency,
+        )
     }
     /// The date the invoice is (or was) issued on.
     async fn issue_on(&self) -> NaiveDate {
@@ -392,7 +402,10 @@ impl Invoice {
     /// 0 none, 1 reminder (1–14 days overdue), 2 second notice (15–30), 3 final notice (31–60), 4 collections (over 60).
     async fn dunning_level(&self) -> i32 {
         if matches!(self.0.status.as_str(), "ISSUED" | "PARTIALLY_PAID") {
-            baton_domain::invoice::dunning_level(baton_domain::invoice::days_overdue(self.0.due_on, Utc::now().date_naive()))
+            baton_domain::invoice::dunning_level(baton_domain::invoice::days_overdue(
+                self.0.due_on,
+                Utc::now().date_naive(),
+            ))
         } else {
             0
         }

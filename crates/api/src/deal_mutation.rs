@@ -118,14 +118,26 @@ fn role(r: ContactRole) -> DRole {
 }
 
 fn contact_input(i: ContactInput) -> opportunities::ContactInput {
-    opportunities::ContactInput { name: i.name, email: i.email, phone: i.phone, role: role(i.role), decision_maker: i.decision_maker }
+    opportunities::ContactInput {
+        name: i.name,
+        email: i.email,
+        phone: i.phone,
+        role: role(i.role),
+        decision_maker: i.decision_maker,
+    }
 }
 
 fn quote_input(i: QuoteInput) -> Result<quotes::QuoteInput> {
     let lines = i
         .lines
         .iter()
-        .map(|l| Ok(quotes::LineInput { product_id: id_arg("productId", &l.product_id)?, quantity: l.quantity, term_months: l.term_months }))
+        .map(|l| {
+            Ok(quotes::LineInput {
+                product_id: id_arg("productId", &l.product_id)?,
+                quantity: l.quantity,
+                term_months: l.term_months,
+            })
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok(quotes::QuoteInput { lines, discount_percent: i.discount_percent.map(|d| d.0) })
 }
@@ -137,14 +149,24 @@ fn stage(s: OpportunityStage) -> Stage {
 #[Object]
 impl DealMutation {
     /// Adds a contact to an account (the decision chain).
-    async fn add_contact(&self, ctx: &Context<'_>, #[graphql(desc = "The account.")] account_id: ID, #[graphql(desc = "The contact.")] input: ContactInput) -> Result<Contact> {
+    async fn add_contact(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account.")] account_id: ID,
+        #[graphql(desc = "The contact.")] input: ContactInput,
+    ) -> Result<Contact> {
         let a = actor(ctx)?;
         let id = id_arg("accountId", &account_id)?;
         Ok(Contact(app(ctx).add_contact(a, id, contact_input(input)).await.gql()?))
     }
 
     /// Changes a contact.
-    async fn update_contact(&self, ctx: &Context<'_>, #[graphql(desc = "The contact.")] contact_id: ID, #[graphql(desc = "The contact's new details.")] input: ContactInput) -> Result<Contact> {
+    async fn update_contact(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The contact.")] contact_id: ID,
+        #[graphql(desc = "The contact's new details.")] input: ContactInput,
+    ) -> Result<Contact> {
         let a = actor(ctx)?;
         let id = id_arg("contactId", &contact_id)?;
         Ok(Contact(app(ctx).update_contact(a, id, contact_input(input)).await.gql()?))
@@ -156,7 +178,9 @@ impl DealMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The opportunity.")] opportunity_id: ID,
         #[graphql(desc = "The changes.")] input: UpdateOpportunityInput,
-        #[graphql(desc = "The version the change is based on; a stale one is a CONFLICT.")] expected_version: Option<i32>,
+        #[graphql(desc = "The version the change is based on; a stale one is a CONFLICT.")] expected_version: Option<
+            i32,
+        >,
     ) -> Result<Opportunity> {
         let a = actor(ctx)?;
         let id = id_arg("opportunityId", &opportunity_id)?;
@@ -170,7 +194,12 @@ impl DealMutation {
     }
 
     /// Records the needs-analysis report that the DEMO stage needs.
-    async fn record_needs_analysis(&self, ctx: &Context<'_>, #[graphql(desc = "The opportunity.")] opportunity_id: ID, #[graphql(desc = "The report.")] report: String) -> Result<Opportunity> {
+    async fn record_needs_analysis(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The opportunity.")] opportunity_id: ID,
+        #[graphql(desc = "The report.")] report: String,
+    ) -> Result<Opportunity> {
         let a = actor(ctx)?;
         let id = id_arg("opportunityId", &opportunity_id)?;
         Ok(Opportunity(app(ctx).record_needs_analysis(a, id, &report).await.gql()?))
@@ -210,14 +239,24 @@ impl DealMutation {
     }
 
     /// Closes an open opportunity as lost, with a reason.
-    async fn close_opportunity_lost(&self, ctx: &Context<'_>, #[graphql(desc = "The opportunity.")] opportunity_id: ID, #[graphql(desc = "Why the deal was lost.")] reason: String) -> Result<Opportunity> {
+    async fn close_opportunity_lost(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The opportunity.")] opportunity_id: ID,
+        #[graphql(desc = "Why the deal was lost.")] reason: String,
+    ) -> Result<Opportunity> {
         let a = actor(ctx)?;
         let id = id_arg("opportunityId", &opportunity_id)?;
         Ok(Opportunity(app(ctx).close_opportunity_lost(a, id, &reason).await.gql()?))
     }
 
     /// Creates a quote; within the creator's discount limit it is APPROVED at once, else PENDING_APPROVAL. Earlier open quotes are superseded.
-    async fn create_quote(&self, ctx: &Context<'_>, #[graphql(desc = "The opportunity.")] opportunity_id: ID, #[graphql(desc = "Lines and discount.")] input: QuoteInput) -> Result<Quote> {
+    async fn create_quote(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The opportunity.")] opportunity_id: ID,
+        #[graphql(desc = "Lines and discount.")] input: QuoteInput,
+    ) -> Result<Quote> {
         let a = actor(ctx)?;
         let id = id_arg("opportunityId", &opportunity_id)?;
         let input = quote_input(input)?;
@@ -259,10 +298,15 @@ impl DealMutation {
         #[graphql(desc = "The opportunity.")] opportunity_id: ID,
         #[graphql(desc = "The contract template.")] template_id: ID,
         #[graphql(desc = "The quote the contract prices from.")] quote_id: ID,
-        #[graphql(desc = "How the value is invoiced (default: ANNUAL for SaaS, MILESTONES for custom development).")] payment_schedule: Option<PaymentSchedule>,
+        #[graphql(desc = "How the value is invoiced (default: ANNUAL for SaaS, MILESTONES for custom development).")]
+        payment_schedule: Option<PaymentSchedule>,
     ) -> Result<Contract> {
         let a = actor(ctx)?;
-        let (o, t, q) = (id_arg("opportunityId", &opportunity_id)?, id_arg("templateId", &template_id)?, id_arg("quoteId", &quote_id)?);
+        let (o, t, q) = (
+            id_arg("opportunityId", &opportunity_id)?,
+            id_arg("templateId", &template_id)?,
+            id_arg("quoteId", &quote_id)?,
+        );
         let schedule = payment_schedule.map(|s| match s {
             PaymentSchedule::Upfront => DSchedule::Upfront,
             PaymentSchedule::Annual => DSchedule::Annual,
@@ -288,7 +332,11 @@ impl DealMutation {
     }
 
     /// Submits a draft to the legal approval queue (ACCOUNT_EXECUTIVE).
-    async fn submit_contract_for_review(&self, ctx: &Context<'_>, #[graphql(desc = "The contract.")] contract_id: ID) -> Result<Contract> {
+    async fn submit_contract_for_review(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The contract.")] contract_id: ID,
+    ) -> Result<Contract> {
         let a = actor(ctx)?;
         let id = id_arg("contractId", &contract_id)?;
         Ok(Contract(app(ctx).submit_contract(a, id).await.gql()?))
@@ -308,14 +356,24 @@ impl DealMutation {
     }
 
     /// Sends the contract back to the account executive with comments (LEGAL).
-    async fn request_contract_changes(&self, ctx: &Context<'_>, #[graphql(desc = "The contract.")] contract_id: ID, #[graphql(desc = "What must change.")] comments: String) -> Result<Contract> {
+    async fn request_contract_changes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The contract.")] contract_id: ID,
+        #[graphql(desc = "What must change.")] comments: String,
+    ) -> Result<Contract> {
         let a = actor(ctx)?;
         let id = id_arg("contractId", &contract_id)?;
         Ok(Contract(app(ctx).request_contract_changes(a, id, &comments).await.gql()?))
     }
 
     /// Signs the contract (ACCOUNT_EXECUTIVE): LEGAL_REVIEW_REQUIRED unless the current version is approved, then QUOTE_NOT_ACCEPTED, then SIGNATORY_NOT_DECISION_MAKER. In one transaction it wins the deal, creates the invoices, the subscription or delivery project, and the hand-off package.
-    async fn sign_contract(&self, ctx: &Context<'_>, #[graphql(desc = "The contract.")] contract_id: ID, #[graphql(desc = "The customer's signatory, a decision maker of the account.")] signatory_contact_id: ID) -> Result<SignContractPayload> {
+    async fn sign_contract(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The contract.")] contract_id: ID,
+        #[graphql(desc = "The customer's signatory, a decision maker of the account.")] signatory_contact_id: ID,
+    ) -> Result<SignContractPayload> {
         let a = actor(ctx)?;
         let (c, s) = (id_arg("contractId", &contract_id)?, id_arg("signatoryContactId", &signatory_contact_id)?);
         let r: contracts::Signed = app(ctx).sign_contract(a, c, s).await.gql()?;
@@ -328,14 +386,24 @@ impl DealMutation {
     }
 
     /// Voids a contract with a reason: the account executive before signing, LEGAL after.
-    async fn void_contract(&self, ctx: &Context<'_>, #[graphql(desc = "The contract.")] contract_id: ID, #[graphql(desc = "Why.")] reason: String) -> Result<Contract> {
+    async fn void_contract(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The contract.")] contract_id: ID,
+        #[graphql(desc = "Why.")] reason: String,
+    ) -> Result<Contract> {
         let a = actor(ctx)?;
         let id = id_arg("contractId", &contract_id)?;
         Ok(Contract(app(ctx).void_contract(a, id, &reason).await.gql()?))
     }
 
     /// Fills in the hand-off package (DRAFT or RETURNED).
-    async fn update_handoff_package(&self, ctx: &Context<'_>, #[graphql(desc = "The package.")] package_id: ID, #[graphql(desc = "The changes.")] input: HandoffPackageInput) -> Result<HandoffPackage> {
+    async fn update_handoff_package(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The package.")] package_id: ID,
+        #[graphql(desc = "The changes.")] input: HandoffPackageInput,
+    ) -> Result<HandoffPackage> {
         let a = actor(ctx)?;
         let id = id_arg("packageId", &package_id)?;
         let patch = handoffs::PackagePatch {
@@ -348,14 +416,23 @@ impl DealMutation {
     }
 
     /// Submits the package to customer success; HANDOFF_INCOMPLETE names every missing item.
-    async fn submit_handoff_package(&self, ctx: &Context<'_>, #[graphql(desc = "The package.")] package_id: ID) -> Result<HandoffPackage> {
+    async fn submit_handoff_package(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The package.")] package_id: ID,
+    ) -> Result<HandoffPackage> {
         let a = actor(ctx)?;
         let id = id_arg("packageId", &package_id)?;
         Ok(HandoffPackage(app(ctx).submit_handoff(a, id).await.gql()?))
     }
 
     /// Customer success takes the customer over; the account's CS owner becomes `csOwnerId` (default: the caller) and onboarding starts.
-    async fn accept_handoff(&self, ctx: &Context<'_>, #[graphql(desc = "The package.")] package_id: ID, #[graphql(desc = "The customer success owner (default: the caller).")] cs_owner_id: Option<ID>) -> Result<HandoffPackage> {
+    async fn accept_handoff(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The package.")] package_id: ID,
+        #[graphql(desc = "The customer success owner (default: the caller).")] cs_owner_id: Option<ID>,
+    ) -> Result<HandoffPackage> {
         let a = actor(ctx)?;
         let id = id_arg("packageId", &package_id)?;
         let owner = cs_owner_id.as_ref().map(|o| id_arg("csOwnerId", o)).transpose()?;
@@ -363,14 +440,24 @@ impl DealMutation {
     }
 
     /// Returns the package to the account executive with a reason.
-    async fn return_handoff(&self, ctx: &Context<'_>, #[graphql(desc = "The package.")] package_id: ID, #[graphql(desc = "What is missing or wrong.")] reason: String) -> Result<HandoffPackage> {
+    async fn return_handoff(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The package.")] package_id: ID,
+        #[graphql(desc = "What is missing or wrong.")] reason: String,
+    ) -> Result<HandoffPackage> {
         let a = actor(ctx)?;
         let id = id_arg("packageId", &package_id)?;
         Ok(HandoffPackage(app(ctx).return_handoff(a, id, &reason).await.gql()?))
     }
 
     /// Records a payment (FINANCE). The idempotency key is checked first: the same key and payload return the recorded result; another payload is a CONFLICT. Overpayment is BAD_USER_INPUT.
-    async fn record_payment(&self, ctx: &Context<'_>, #[graphql(desc = "The invoice.")] invoice_id: ID, #[graphql(desc = "The payment.")] input: PaymentInput) -> Result<Invoice> {
+    async fn record_payment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The invoice.")] invoice_id: ID,
+        #[graphql(desc = "The payment.")] input: PaymentInput,
+    ) -> Result<Invoice> {
         let a = actor(ctx)?;
         let id = id_arg("invoiceId", &invoice_id)?;
         let p = finance::PaymentInput {
@@ -394,11 +481,18 @@ impl DealMutation {
     ) -> Result<Invoice> {
         let a = actor(ctx)?;
         let id = id_arg("paymentId", &payment_id)?;
-        Ok(Invoice(app(ctx).refund_payment(a, id, amount.amount.0, &amount.currency, &reason, &idempotency_key).await.gql()?))
+        Ok(Invoice(
+            app(ctx).refund_payment(a, id, amount.amount.0, &amount.currency, &reason, &idempotency_key).await.gql()?,
+        ))
     }
 
     /// Voids an invoice with a reason (FINANCE); not once money was received on it.
-    async fn void_invoice(&self, ctx: &Context<'_>, #[graphql(desc = "The invoice.")] invoice_id: ID, #[graphql(desc = "Why.")] reason: String) -> Result<Invoice> {
+    async fn void_invoice(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The invoice.")] invoice_id: ID,
+        #[graphql(desc = "Why.")] reason: String,
+    ) -> Result<Invoice> {
         let a = actor(ctx)?;
         let id = id_arg("invoiceId", &invoice_id)?;
         Ok(Invoice(app(ctx).void_invoice(a, id, &reason).await.gql()?))

@@ -110,25 +110,41 @@ impl Query {
     }
 
     /// A quote within the caller's scope; NOT_FOUND otherwise.
-    async fn quote(&self, ctx: &Context<'_>, #[graphql(desc = "The quote's id.")] id: ID) -> Result<Option<crate::deal::Quote>> {
+    async fn quote(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The quote's id.")] id: ID,
+    ) -> Result<Option<crate::deal::Quote>> {
         let a = actor(ctx)?;
         Ok(Some(crate::deal::Quote(app(ctx).quote(a, id_arg("id", &id)?).await.gql()?)))
     }
 
     /// A contract within the caller's scope; NOT_FOUND otherwise.
-    async fn contract(&self, ctx: &Context<'_>, #[graphql(desc = "The contract's id.")] id: ID) -> Result<Option<crate::deal::Contract>> {
+    async fn contract(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The contract's id.")] id: ID,
+    ) -> Result<Option<crate::deal::Contract>> {
         let a = actor(ctx)?;
         Ok(Some(crate::deal::Contract(app(ctx).contract(a, id_arg("id", &id)?).await.gql()?)))
     }
 
     /// An invoice within the caller's scope; NOT_FOUND otherwise.
-    async fn invoice(&self, ctx: &Context<'_>, #[graphql(desc = "The invoice's id.")] id: ID) -> Result<Option<crate::deal::Invoice>> {
+    async fn invoice(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The invoice's id.")] id: ID,
+    ) -> Result<Option<crate::deal::Invoice>> {
         let a = actor(ctx)?;
         Ok(Some(crate::deal::Invoice(app(ctx).invoice(a, id_arg("id", &id)?).await.gql()?)))
     }
 
     /// A hand-off package within the caller's scope; NOT_FOUND otherwise.
-    async fn handoff_package(&self, ctx: &Context<'_>, #[graphql(desc = "The package's id.")] id: ID) -> Result<Option<crate::deal::HandoffPackage>> {
+    async fn handoff_package(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The package's id.")] id: ID,
+    ) -> Result<Option<crate::deal::HandoffPackage>> {
         let a = actor(ctx)?;
         Ok(Some(crate::deal::HandoffPackage(app(ctx).handoff(a, id_arg("id", &id)?).await.gql()?)))
     }

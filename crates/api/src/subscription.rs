@@ -50,7 +50,9 @@ impl Subscription {
             let (app, a) = (app.clone(), a.clone());
             async move {
                 match e {
-                    Event::LegalQueueChanged { org, contract_id } if org == a.org_id => app.contract(&a, contract_id).await.ok().map(Contract),
+                    Event::LegalQueueChanged { org, contract_id } if org == a.org_id => {
+                        app.contract(&a, contract_id).await.ok().map(Contract)
+                    }
                     _ => None,
                 }
             }

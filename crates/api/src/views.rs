@@ -1,9 +1,9 @@
 //! The six department views. Each root field authorizes once through the permission table and
 //! carries the caller's scope into its lists.
 
+use crate::deal::{Contract, ContractTemplate, HandoffPackage, Invoice, Product};
 use crate::enums::*;
 use crate::scalars::Decimal;
-use crate::deal::{Contract, ContractTemplate, HandoffPackage, Invoice, Product};
 use crate::types::{Account, Lead, Money, Opportunity, SourceCount};
 use crate::{Gql, actor, app};
 use async_graphql::connection::PageInfo;
@@ -134,7 +134,13 @@ impl SalesView {
 
     /// The contract templates legal maintains, with their clauses.
     async fn contract_templates(&self, ctx: &Context<'_>) -> Result<Vec<ContractTemplate>> {
-        Ok(app(ctx).contract_templates(actor(ctx)?).await.gql()?.into_iter().map(|(t, c)| ContractTemplate(t, c)).collect())
+        Ok(app(ctx)
+            .contract_templates(actor(ctx)?)
+            .await
+            .gql()?
+            .into_iter()
+            .map(|(t, c)| ContractTemplate(t, c))
+            .collect())
     }
 }
 
@@ -271,7 +277,11 @@ impl FinanceView {
             aging: c
                 .aging
                 .into_iter()
-                .map(|(b, amount, count)| AgingBucket { bucket: b.to_owned(), amount: Money::from_minor(amount, &c.currency), count: count as i32 })
+                .map(|(b, amount, count)| AgingBucket {
+                    bucket: b.to_owned(),
+                    amount: Money::from_minor(amount, &c.currency),
+                    count: count as i32,
+                })
                 .collect(),
         })
     }
@@ -316,9 +326,6 @@ pub struct Task {
     pub due_at: DateTime<Utc>,
 }
 
-
-
-
 /// A marketing campaign.
 #[derive(SimpleObject)]
 pub struct Campaign {
@@ -336,6 +343,3 @@ pub struct FeatureRequest {
     /// What is asked for.
     pub title: String,
 }
-
-
-

@@ -1,0 +1,128 @@
+//! The deal-to-handoff backbone end to end, as the demo users: from a converted lead to an
+//! accepted hand-off and a fully paid first invoice.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use baton_tests::flow::*;
+use baton_tests::*;
+use serde_json::json;
+
+both!(a_converted_lead_becomes_a_paid_and_handed_over_customer, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = submitted(&t).await;
+
+    // Legal sees the contract in its queue, with value and waiting time.
+    let q = "{ legalView { approvalQueue { totalCount edges { node { id status version value { amount } waitingSeconds deviatingClauses } } } } }";
+    let r = ok(&t, &d.legal, q, json!({})).await;
+    assert_eq!(r["legalView"]["approvalQueue"]["totalCount"], 1);
+    let node = &r["legalView"]["approvalQueue"]["edges"][0]["node"];
+    assert_eq!(node["id"], d.contract.as_str());
+    assert_eq!(node["value"]["amount"], "18012.00");
+    assert_eq!(node["deviatingClauses"], json!([]));
+    assert!(node["waitingSeconds"].as_i64().unwrap() >= 0);
+
+    let r = ok(
+        &t,
+        &d.legal,
+        "mutation($c: ID!, $v: Int!) { approveContract(contractId: $c, expectedVersion: $v) { status version approvedVersion } }",
+        json!({ "c": d.contract, "v": d.contract_version }),
+    )
+    .await;
+    assert_eq!(r["approveContract"]["status"], "APPROVED");
+    assert_eq!(r["approveContract"]["approvedVersion"], r["approveContract"]["version"]);
+    let r = ok(&t, &d.legal, q, json!({})).await;
+    assert_eq!(r["legalView"]["approvalQueue"]["totalCount"], 0, "an approved contract leaves the queue");
+
+    // Signing wins the deal and starts finance and customer success in one go.
+    let r = ok(&t, &d.ae, SIGN, json!({ "c": d.contract, "s": d.signer })).await;
+    let p = &r["signContract"];
+    assert_eq!(p["contract"]["status"], "SIGNED");
+    assert_eq!(p["opportunity"]["stage"], "CLOSED_WON");
+    let invoices = p["invoices"].as_array().unwrap();
+    assert_eq!(invoices.len(), 4, "quarterly over 12 months");
+    assert_eq!(invoices[0]["status"], "ISSUED");
+    assert_eq!(invoices[0]["number"], "INV-000001");
+    for i in &invoices[1..] {
+        assert_eq!(i["status"], "SCHEDULED");
+        assert!(i["number"].is_null());
+    }
+    let amounts: Vec<&str> = invoices.iter().map(|i| i["amount"]["amount"].as_str().unwrap()).collect();
+    assert_eq!(amounts, ["4503.00"; 4], "the schedule adds up to the contract value");
+    assert_eq!(p["handoffPackage"]["status"], "DRAFT");
+    assert_eq!(p["handoffPackage"]["needsDocument"], "Cut stock-outs by half", "pre-filled from the needs analysis");
+    assert_eq!(t.count("subscriptions").await, 1);
+    let first = invoices[0]["id"].as_str().unwrap();
+    let handoff = p["handoffPackage"]["id"].as_str().unwrap();
+
+    // The AE sees the first-payment status of the deal.
+    let r = ok(
+        &t,
+        &d.ae,
+        "query($id: ID!) { opportunity(id: $id) { firstPaymentStatus } }",
+        json!({ "id": d.opportunity }),
+    )
+    .await;
+    assert_eq!(r["opportunity"]["firstPaymentStatus"], "ISSUED");
+
+    // Finance: a partial payment, then the rest; the same key twice pays once.
+    let r = ok(&t, &d.finance, PAY, json!({ "i": first, "a": "1000.00", "k": "pay-1" })).await;
+    assert_eq!(r["recordPayment"]["status"], "PARTIALLY_PAID");
+    let again = ok(&t, &d.finance, PAY, json!({ "i": first, "a": "1000.00", "k": "pay-1" })).await;
+    assert_eq!(again["recordPayment"]["amountPaid"]["amount"], "1000.00", "a replay records nothing new");
+    assert_eq!(again["recordPayment"]["payments"].as_array().unwrap().len(), 1);
+    let r = t.gql(Some(&d.finance), PAY, json!({ "i": first, "a": "999.00", "k": "pay-1" })).await;
+    assert_eq!(code(&r), "CONFLICT", "{r}");
+    let r = t.gql(Some(&d.finance), PAY, json!({ "i": first, "a": "3503.01", "k": "pay-2" })).await;
+    assert_eq!(code(&r), "BAD_USER_INPUT", "overpayment: {r}");
+    assert_eq!(r["errors"][0]["extensions"]["field"], "amount");
+    let r = ok(&t, &d.finance, PAY, json!({ "i": first, "a": "3503.00", "k": "pay-3" })).await;
+    assert_eq!(r["recordPayment"]["status"], "PAID");
+    let r = ok(&t, &d.finance, "{ financeView { collections { outstanding { amount } overdue { amount } collectionRate aging { bucket amount { amount } count } } } }", json!({})).await;
+    let c = &r["financeView"]["collections"];
+    assert_eq!(c["outstanding"]["amount"], "0.00");
+    assert_eq!(c["collectionRate"], "1");
+    assert_eq!(c["aging"].as_array().unwrap().len(), 5);
+
+    // The AE completes and submits the package; CS takes the customer over.
+    let r =
+        ok(&t, &d.ae, "query($id: ID!) { handoffPackage(id: $id) { missingItems } }", json!({ "id": handoff })).await;
+    assert_eq!(
+        r["handoffPackage"]["missingItems"].as_array().unwrap().len(),
+        2,
+        "special requirements and success criteria: {r}"
+    );
+    ok(
+        &t,
+        &d.ae,
+        "mutation($id: ID!) { updateHandoffPackage(packageId: $id, input: { specialRequirements: \"none\", successCriteria: \"stock-outs halved by Q3\" }) { missingItems } }",
+        json!({ "id": handoff }),
+    )
+    .await;
+    let r = ok(
+        &t,
+        &d.ae,
+        "mutation($id: ID!) { submitHandoffPackage(packageId: $id) { status } }",
+        json!({ "id": handoff }),
+    )
+    .await;
+    assert_eq!(r["submitHandoffPackage"]["status"], "SUBMITTED");
+    let r = ok(&t, &d.cs, "{ customerSuccessView { incomingHandoffs { totalCount edges { node { id decisionChain { name decisionMaker } } } } } }", json!({})).await;
+    assert_eq!(r["customerSuccessView"]["incomingHandoffs"]["totalCount"], 1);
+    let r = ok(&t, &d.cs, "mutation($id: ID!) { acceptHandoff(packageId: $id) { status milestones { key } account { csOwner { email } } } }", json!({ "id": handoff })).await;
+    assert_eq!(r["acceptHandoff"]["status"], "ACCEPTED");
+    assert_eq!(r["acceptHandoff"]["account"]["csOwner"]["email"], "cs@demo.test");
+    assert_eq!(
+        r["acceptHandoff"]["milestones"],
+        json!([{ "key": "ACCOUNTS_OPENED" }, { "key": "TRAINING" }, { "key": "GO_LIVE" }])
+    );
+    let r = ok(
+        &t,
+        &d.cs,
+        "{ customerSuccessView { accounts { totalCount edges { node { name } } } incomingHandoffs { totalCount } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(r["customerSuccessView"]["accounts"]["totalCount"], 1);
+    assert_eq!(r["customerSuccessView"]["incomingHandoffs"]["totalCount"], 0);
+    t.stop().await;
+});
