@@ -198,3 +198,50 @@ macro_rules! both {
         }
     };
 }
+
+/// A `graphql-transport-ws` client socket.
+pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens `/graphql/ws` with the `graphql-transport-ws` subprotocol and sends `connection_init`
+/// with the bearer token; returns the socket once the server acknowledged it.
+pub async fn ws_connect(t: &TestApp, token: &str) -> Ws {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = t.ws.as_str().into_client_request().unwrap();
+    req.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut ws, resp) = tokio_tungstenite::connect_async(req).await.unwrap();
+    assert_eq!(
+        resp.headers().get("sec-websocket-protocol").and_then(|v| v.to_str().ok()),
+        Some("graphql-transport-ws")
+    );
+    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
+    ws.send(Message::text(init.to_string())).await.unwrap();
+    let ack = ws_next(&mut ws).await;
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    ws
+}
+
+/// The next JSON message of a socket (pings skipped), within ten seconds.
+pub async fn ws_next(ws: &mut Ws) -> Value {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        let msg = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+            .await
+            .expect("a message within ten seconds")
+            .expect("the socket is open")
+            .expect("a valid frame");
+        match msg {
+            Message::Text(t) => {
+                let v: Value = serde_json::from_str(t.as_str()).unwrap();
+                if v["type"] == "ping" {
+                    continue;
+                }
+                return v;
+            }
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("unexpected frame {other:?}"),
+        }
+    }
+}

@@ -1,10 +1,10 @@
 //! Per-request batch loaders, so list fields never issue one query per row. Every loader is
 //! bound to the caller's organization; callers load only ids of rows they already authorized.
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use async_graphql::{Context, ErrorExtensions};
 use baton_app::entity::{
-    account, contact, contract, contract_clause, invoice, payment, product, quote, quote_line, user,
+    account, contact, contract, contract_clause, invoice, opportunity, payment, product, quote, quote_line, user,
 };
 use baton_app::{App, AppError};
 use std::collections::HashMap;
@@ -62,28 +62,40 @@ by_parent!(LinesByQuote, quote_line::Model, lines_of_quotes, quote_id);
 by_parent!(ClausesByContract, contract_clause::Model, clauses_of, contract_id);
 by_parent!(PaymentsByInvoice, payment::Model, payments_of, invoice_id);
 
-/// Every loader of one request.
+/// Every loader of one request. Over HTTP each caches what it loaded for the rest of the
+/// request; a WebSocket connection lives for many events, so its loaders batch but never cache.
 pub struct Loaders {
-    pub users: DataLoader<Users>,
-    pub accounts: DataLoader<Accounts>,
-    pub products: DataLoader<Products>,
-    pub contacts: DataLoader<Contacts>,
-    pub contacts_by_account: DataLoader<ContactsByAccount>,
-    pub quotes_by_opportunity: DataLoader<QuotesByOpportunity>,
-    pub contracts_by_opportunity: DataLoader<ContractsByOpportunity>,
-    pub invoices_by_opportunity: DataLoader<InvoicesByOpportunity>,
-    pub lines_by_quote: DataLoader<LinesByQuote>,
-    pub clauses_by_contract: DataLoader<ClausesByContract>,
-    pub payments_by_invoice: DataLoader<PaymentsByInvoice>,
+    pub users: DataLoader<Users, HashMapCache>,
+    pub accounts: DataLoader<Accounts, HashMapCache>,
+    pub products: DataLoader<Products, HashMapCache>,
+    pub contacts: DataLoader<Contacts, HashMapCache>,
+    pub contacts_by_account: DataLoader<ContactsByAccount, HashMapCache>,
+    pub quotes_by_opportunity: DataLoader<QuotesByOpportunity, HashMapCache>,
+    pub contracts_by_opportunity: DataLoader<ContractsByOpportunity, HashMapCache>,
+    pub invoices_by_opportunity: DataLoader<InvoicesByOpportunity, HashMapCache>,
+    pub lines_by_quote: DataLoader<LinesByQuote, HashMapCache>,
+    pub clauses_by_contract: DataLoader<ClausesByContract, HashMapCache>,
+    pub payments_by_invoice: DataLoader<PaymentsByInvoice, HashMapCache>,
 }
 
 impl Loaders {
-    /// Fresh loaders for one request (or one WebSocket connection) of a caller's organization.
+    /// Fresh, caching loaders for one HTTP request of a caller's organization.
     pub fn new(app: &App, org: Uuid) -> Self {
+        Self::build(app, org, true)
+    }
+
+    /// Loaders that batch but never cache, for a long-lived WebSocket connection.
+    pub fn uncached(app: &App, org: Uuid) -> Self {
+        Self::build(app, org, false)
+    }
+
+    fn build(app: &App, org: Uuid, cache: bool) -> Self {
         macro_rules! l {
-            ($t:ident) => {
-                DataLoader::new($t { app: app.clone(), org }, tokio::spawn)
-            };
+            ($t:ident) => {{
+                let l = DataLoader::with_cache($t { app: app.clone(), org }, tokio::spawn, HashMapCache::default());
+                l.enable_all_cache(cache);
+                l
+            }};
         }
         Loaders {
             users: l!(Users),
@@ -110,4 +122,37 @@ pub fn attach(req: async_graphql::Request, app: &App, org: Uuid) -> async_graphq
 pub fn loaders<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Loaders> {
     ctx.data_opt::<Loaders>()
         .ok_or_else(|| crate::to_gql(AppError::Internal(anyhow::anyhow!("request loaders are missing"))).extend())
+}
+
+/// Loads, in one batch per table, what the selected fields of an opportunity page will ask for,
+/// so the number of statements does not depend on the page size or on how the resolvers of
+/// the rows happen to interleave.
+pub async fn prime_opportunities(ctx: &Context<'_>, rows: &[opportunity::Model]) -> async_graphql::Result<()> {
+    let l = loaders(ctx)?;
+    let node = ctx.look_ahead().field("edges").field("node");
+    let ids: Vec<Uuid> = rows.iter().map(|o| o.id).collect();
+    let accounts: Vec<Uuid> = rows.iter().map(|o| o.account_id).collect();
+    if node.field("account").exists() {
+        l.accounts.load_many(accounts.iter().copied()).await?;
+    }
+    if node.field("owner").exists() {
+        l.users.load_many(rows.iter().map(|o| o.owner_id)).await?;
+    }
+    if node.field("contacts").exists() {
+        l.contacts_by_account.load_many(accounts.iter().copied()).await?;
+    }
+    if node.field("contracts").exists() {
+        l.contracts_by_opportunity.load_many(ids.iter().copied()).await?;
+    }
+    if node.field("invoices").exists() || node.field("firstPaymentStatus").exists() {
+        l.invoices_by_opportunity.load_many(ids.iter().copied()).await?;
+    }
+    let quotes = node.field("quotes");
+    if quotes.exists() {
+        let by_opp = l.quotes_by_opportunity.load_many(ids.iter().copied()).await?;
+        if quotes.field("lines").exists() {
+            l.lines_by_quote.load_many(by_opp.values().flatten().map(|q| q.id)).await?;
+        }
+    }
+    Ok(())
 }

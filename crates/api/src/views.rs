@@ -115,6 +115,7 @@ impl SalesView {
     ) -> Result<Conn<Opportunity>> {
         let req = PageRequest::parse(first, after.as_deref()).gql()?;
         let page = app(ctx).opportunities(actor(ctx)?, self.scope, stage.map(|s| s.as_str()), req).await.gql()?;
+        crate::loaders::prime_opportunities(ctx, &page.items).await?;
         Ok(connection(page, |o| o.id, Opportunity))
     }
 

@@ -1,48 +1,199 @@
-//! `blockers(entityId, action)`: the same gates the mutations run, asked without acting.
+//! `blockers(entityId, action)`: the same gates and rules the mutations run, asked without
+//! acting. Permission reasons come first, then every unmet rule as `RULE: reason`.
 
+use crate::contracts::gate_contract;
+use crate::finance::gate_invoice;
+use crate::handoffs::gate_package;
 use crate::leads::gate_lead;
+use crate::opportunities::{gate_opportunity, stage_of};
+use crate::quotes::{gate_quote, limits};
 use crate::{Actor, App, AppError};
-use baton_domain::Role;
-use baton_domain::lead::{self as rules, ConversionFacts, LeadStatus, Priority};
+use anyhow::Context;
+use baton_domain::contract::{self as contract_rules, ContractStatus};
+use baton_domain::handoff::{self as handoff_rules, HandoffStatus};
+use baton_domain::invoice::{self as invoice_rules, InvoiceStatus};
+use baton_domain::lead::{self as lead_rules, ConversionFacts, LeadStatus, Priority};
+use baton_domain::opportunity::{self as opp_rules, Stage};
 use baton_domain::permission::Action;
+use baton_domain::quote::{self as quote_rules, QuoteStatus};
+use baton_domain::{Role, Violation};
+use baton_store::entity::{contact, invoice, organization};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
+
+type Verdict = Result<(), Vec<Violation>>;
+
+fn unit<T>(r: Result<T, Vec<Violation>>) -> Verdict {
+    r.map(|_| ())
+}
 
 impl App {
     /// Every reason the caller cannot do `action` to the entity now; empty when it can.
     pub async fn blockers(&self, actor: &Actor, entity_id: Uuid, action: &str) -> Result<Vec<String>, AppError> {
-        let act = Action::from_name(action)
-            .filter(|a| {
-                matches!(
-                    a,
-                    Action::UpdateLead
-                        | Action::AssignLead
-                        | Action::RecordLeadContact
-                        | Action::QualifyLead
-                        | Action::DisqualifyLead
-                        | Action::ConvertLead
-                )
-            })
-            .ok_or_else(|| AppError::bad_input("action", format!("`{action}` is not an action blockers can check")))?;
-        let lead = match gate_lead(&self.db, actor, entity_id, act).await {
-            Ok(l) => l,
+        let (name, target) = match action.split_once(':') {
+            Some((n, t)) => (n, Some(t)),
+            None => (action, None),
+        };
+        let unknown = || AppError::bad_input("action", format!("`{action}` is not an action blockers can check"));
+        let act = Action::from_name(name).ok_or_else(unknown)?;
+        let verdict = match self.verdict(actor, entity_id, act, target).await {
+            Ok(Some(v)) => v,
+            Ok(None) => return Err(unknown()),
             Err(AppError::Forbidden(reasons)) => return Ok(reasons),
             Err(e) => return Err(e),
         };
-        let status = LeadStatus::parse(&lead.status).unwrap_or(LeadStatus::New);
-        let verdict = match act {
-            Action::RecordLeadContact => rules::contact(status).map(|_| ()),
-            Action::QualifyLead => rules::qualify(status).map(|_| ()),
-            Action::DisqualifyLead => rules::disqualify(status).map(|_| ()),
-            Action::UpdateLead | Action::AssignLead => rules::edit(status),
-            // The account executive is named only when converting; assume a valid one.
-            _ => rules::convert(&ConversionFacts {
-                status,
-                priority: lead.priority.as_deref().and_then(Priority::parse),
-                caller_roles: &actor.roles,
-                assignee_roles: &[Role::AccountExecutive],
-            })
-            .map(|_| ()),
-        };
         Ok(verdict.err().unwrap_or_default().into_iter().map(|v| format!("{}: {}", v.rule, v.reason)).collect())
+    }
+
+    async fn verdict(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        act: Action,
+        target: Option<&str>,
+    ) -> Result<Option<Verdict>, AppError> {
+        let db = &self.db;
+        Ok(Some(match act {
+            Action::UpdateLead
+            | Action::AssignLead
+            | Action::RecordLeadContact
+            | Action::QualifyLead
+            | Action::DisqualifyLead
+            | Action::ConvertLead => {
+                let lead = gate_lead(db, actor, id, act).await?;
+                let status = LeadStatus::parse(&lead.status).unwrap_or(LeadStatus::New);
+                match act {
+                    Action::RecordLeadContact => unit(lead_rules::contact(status)),
+                    Action::QualifyLead => unit(lead_rules::qualify(status)),
+                    Action::DisqualifyLead => unit(lead_rules::disqualify(status)),
+                    Action::UpdateLead | Action::AssignLead => lead_rules::edit(status),
+                    // The account executive is named only when converting; assume a valid one.
+                    _ => unit(lead_rules::convert(&ConversionFacts {
+                        status,
+                        priority: lead.priority.as_deref().and_then(Priority::parse),
+                        caller_roles: &actor.roles,
+                        assignee_roles: &[Role::AccountExecutive],
+                    })),
+                }
+            }
+            Action::MoveOpportunity => {
+                let to = target.and_then(Stage::parse).ok_or_else(|| {
+                    AppError::bad_input("action", "name the target stage: `moveOpportunity:NEGOTIATION`")
+                })?;
+                let o = gate_opportunity(db, actor, id, act).await?;
+                let facts = self.stage_facts(db, &o).await?;
+                opp_rules::move_to(stage_of(&o), to, &facts)
+            }
+            Action::CloseOpportunityLost
+            | Action::UpdateOpportunity
+            | Action::RecordNeedsAnalysis
+            | Action::LogActivity
+            | Action::CreateQuote
+            | Action::DraftContract => {
+                let o = gate_opportunity(db, actor, id, act).await?;
+                opp_rules::edit(stage_of(&o))
+            }
+            Action::ApproveQuote | Action::AcceptQuote | Action::UpdateQuote => {
+                let (q, _) = gate_quote(db, actor, id, act).await?;
+                let status = QuoteStatus::parse(&q.status).unwrap_or(QuoteStatus::Voided);
+                match act {
+                    Action::ApproveQuote => {
+                        let org = organization::Entity::find_by_id(actor.org_id)
+                            .one(db)
+                            .await?
+                            .context("organization row")?;
+                        quote_rules::approve(
+                            status,
+                            &actor.roles,
+                            actor.user_id() == Some(q.created_by),
+                            i64::from(q.discount_bp),
+                            limits(&org),
+                        )
+                    }
+                    Action::AcceptQuote => quote_rules::accept(status),
+                    _ => quote_rules::edit(status),
+                }
+            }
+            Action::SubmitContractForReview
+            | Action::ApproveContract
+            | Action::RequestContractChanges
+            | Action::SignContract
+            | Action::VoidContract
+            | Action::UpdateContractClause => {
+                let (c, o) = gate_contract(db, actor, id, act).await?;
+                let status = ContractStatus::parse(&c.status).unwrap_or(ContractStatus::Voided);
+                match act {
+                    Action::SubmitContractForReview => unit(contract_rules::submit(status)),
+                    Action::ApproveContract => {
+                        let me = actor.principal_id().to_string();
+                        unit(contract_rules::approve(
+                            status,
+                            c.created_by == actor.principal_id() || c.editors.split(',').any(|e| e == me),
+                        ))
+                    }
+                    Action::RequestContractChanges => unit(contract_rules::request_changes(status)),
+                    Action::UpdateContractClause => unit(contract_rules::edit(status)),
+                    Action::VoidContract if status == ContractStatus::Signed && !actor.has(Role::Legal) => {
+                        return Err(AppError::Forbidden(vec!["a signed contract is voided only by LEGAL".into()]));
+                    }
+                    Action::VoidContract => unit(contract_rules::void(status)),
+                    // The signatory is named only when signing: any decision maker of the account will do.
+                    _ => {
+                        let signer = contact::Entity::find()
+                            .filter(contact::Column::AccountId.eq(o.account_id))
+                            .filter(contact::Column::DecisionMaker.eq(true))
+                            .one(db)
+                            .await?
+                            .map(|c| c.id);
+                        let facts = self.signing_facts(db, &c, o.account_id, signer).await?;
+                        unit(contract_rules::sign(facts))
+                    }
+                }
+            }
+            Action::UpdateHandoffPackage
+            | Action::SubmitHandoffPackage
+            | Action::AcceptHandoff
+            | Action::ReturnHandoff => {
+                let p = gate_package(db, actor, id, act).await?;
+                let status = HandoffStatus::parse(&p.status).unwrap_or(HandoffStatus::Draft);
+                match act {
+                    Action::UpdateHandoffPackage => handoff_rules::edit(status),
+                    Action::SubmitHandoffPackage => {
+                        let reasons = self.missing_items(db, &p).await?;
+                        match handoff_rules::edit(status) {
+                            Err(v) => Err(v),
+                            Ok(()) if reasons.is_empty() => Ok(()),
+                            Ok(()) => Err(reasons
+                                .into_iter()
+                                .map(|r| Violation::new(handoff_rules::HANDOFF_INCOMPLETE, r))
+                                .collect()),
+                        }
+                    }
+                    Action::AcceptHandoff => {
+                        let org = organization::Entity::find_by_id(actor.org_id)
+                            .one(db)
+                            .await?
+                            .context("organization row")?;
+                        let first_paid = invoice::Entity::find()
+                            .filter(invoice::Column::ContractId.eq(p.contract_id))
+                            .filter(invoice::Column::Sequence.eq(1))
+                            .one(db)
+                            .await?
+                            .is_some_and(|i| i.status == InvoiceStatus::Paid.as_str());
+                        unit(handoff_rules::accept(status, org.onboarding_requires_first_payment, first_paid))
+                    }
+                    _ => unit(handoff_rules::give_back(status)),
+                }
+            }
+            Action::RecordPayment | Action::VoidInvoice => {
+                let i = gate_invoice(db, actor, id, act).await?;
+                let status = InvoiceStatus::parse(&i.status).unwrap_or(InvoiceStatus::Void);
+                match act {
+                    Action::RecordPayment => invoice_rules::pay(status),
+                    _ => invoice_rules::void(status, i.paid_minor),
+                }
+            }
+            _ => return Ok(None),
+        }))
     }
 }

@@ -300,7 +300,7 @@ pub async fn graphql_ws(State(st): State<AppState>, protocol: GraphQLProtocol, u
                 let org = actor.org_id;
                 let mut data = Data::default();
                 data.insert(auth.clone());
-                data.insert(baton_api::loaders::Loaders::new(&app, org));
+                data.insert(baton_api::loaders::Loaders::uncached(&app, org));
                 Ok(data)
             })
             .serve()

@@ -1,0 +1,108 @@
+//! Subscriptions over a real WebSocket, and the promise that list fields batch their lookups.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use baton_tests::flow::*;
+use baton_tests::*;
+use futures_util::SinkExt;
+use serde_json::json;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio_tungstenite::tungstenite::Message;
+
+both!(legal_hears_contracts_enter_and_leave_the_queue_over_a_websocket, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = quoted(&t).await;
+    let mut ws = ws_connect(&t, &d.legal).await;
+    let sub = json!({ "id": "q", "type": "subscribe", "payload": { "query": "subscription { legalQueueChanged { id status version } }" } });
+    ws.send(Message::text(sub.to_string())).await.unwrap();
+    // Give the server a moment to register the subscription before the event happens.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    let tpl = template(&t, &d.ae, "SAAS_SERVICE_AGREEMENT").await;
+    let r = ok(
+        &t,
+        &d.ae,
+        "mutation($o: ID!, $t: ID!, $q: ID!) { draftContract(opportunityId: $o, templateId: $t, quoteId: $q) { id } }",
+        json!({ "o": d.opportunity, "t": tpl, "q": d.quote }),
+    )
+    .await;
+    let contract = r["draftContract"]["id"].as_str().unwrap().to_owned();
+    let r = ok(
+        &t,
+        &d.ae,
+        "mutation($c: ID!) { submitContractForReview(contractId: $c) { version } }",
+        json!({ "c": contract }),
+    )
+    .await;
+    let version = r["submitContractForReview"]["version"].as_i64().unwrap();
+
+    let entered = ws_next(&mut ws).await;
+    assert_eq!(entered["type"], "next", "{entered}");
+    assert_eq!(entered["id"], "q");
+    assert_eq!(
+        entered["payload"]["data"]["legalQueueChanged"],
+        json!({ "id": contract, "status": "IN_LEGAL_REVIEW", "version": version })
+    );
+
+    ok(
+        &t,
+        &d.legal,
+        "mutation($c: ID!) { requestContractChanges(contractId: $c, comments: \"cap liability\") { status } }",
+        json!({ "c": contract }),
+    )
+    .await;
+    let left = ws_next(&mut ws).await;
+    assert_eq!(left["payload"]["data"]["legalQueueChanged"]["status"], "CHANGES_REQUESTED", "{left}");
+    t.stop().await;
+});
+
+/// Counts the SQL statements one GraphQL query issues against a server's database.
+async fn statements_for(t: &TestApp, token: &str, query: &str) -> usize {
+    let counter = Arc::new(AtomicUsize::new(0));
+    let mut db = baton_app::DatabaseConnection::clone(&t.app().db);
+    // A fresh pool on the same database, so only this query is counted.
+    if let Ok(fresh) = baton_store::connect(&t.database_url, 2).await {
+        db = fresh;
+    }
+    let c = counter.clone();
+    db.set_metric_callback(move |info| {
+        if std::env::var_os("BATON_TEST_PRINT_SQL").is_some() {
+            eprintln!("SQL: {}", info.statement);
+        }
+        c.fetch_add(1, Ordering::SeqCst);
+    });
+    let app = baton_app::App::new(db, t.app().jwt.clone());
+    let actor = baton_app::auth::authenticate(&app.db, &app.jwt, token).await.unwrap();
+    let org = actor.org_id;
+    let schema = baton_api::build_schema(app.clone(), baton_api::Limits::default());
+    counter.store(0, Ordering::SeqCst);
+    let req =
+        baton_api::attach_loaders(async_graphql::Request::new(query).data(baton_api::Auth::Actor(actor)), &app, org);
+    let resp = schema.execute(req).await;
+    assert!(resp.errors.is_empty(), "{:?}", resp.errors);
+    counter.load(Ordering::SeqCst)
+}
+
+both!(the_opportunity_list_issues_as_many_statements_for_fifty_rows_as_for_five, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = quoted(&t).await;
+    // Fifty-four more converted leads, each its own account, contact and opportunity.
+    for i in 0..54 {
+        let r = ok(&t, &d.sdr, "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }", json!({ "i": { "companyName": format!("Co {i}"), "contactName": "Buyer", "contactEmail": format!("b@co{i}.example"), "source": "EVENT" } })).await;
+        let id = r["createLead"]["id"].as_str().unwrap().to_owned();
+        ok(&t, &d.sdr, "mutation($id: ID!) { recordLeadContact(leadId: $id) { status } }", json!({ "id": id })).await;
+        ok(&t, &d.sdr, "mutation($id: ID!) { qualifyLead(leadId: $id, input: { budgetConfirmed: true, authorityConfirmed: true, needConfirmed: true, timeline: WITHIN_6_MONTHS }) { status } }", json!({ "id": id })).await;
+        ok(&t, &d.sdr, "mutation($id: ID!, $ae: ID!) { convertLead(leadId: $id, input: { accountExecutiveId: $ae, opportunityName: \"Deal\", estimatedValue: { amount: \"1000\", currency: \"USD\" } }) { lead { id } } }", json!({ "id": id, "ae": d.ae_id })).await;
+    }
+    let q = |n: usize| {
+        format!(
+            "{{ salesView {{ opportunities(first: {n}) {{ edges {{ node {{ name account {{ name }} owner {{ name }} contacts {{ name }} quotes {{ id status lines {{ quantity }} }} }} }} }} }} }}"
+        )
+    };
+    let five = statements_for(&t, &d.ae, &q(5)).await;
+    let fifty = statements_for(&t, &d.ae, &q(50)).await;
+    assert!(five > 0);
+    assert_eq!(fifty, five, "the statement count must not grow with the page size (5 rows: {five}, 50 rows: {fifty})");
+    t.stop().await;
+});
