@@ -8,8 +8,8 @@ use crate::types::{Account, Contact, Money, Opportunity, User, id, load_user};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use baton_app::entity::{
-    activity, contract, contract_template, handoff_package, invoice, onboarding_milestone, payment, product, quote,
-    quote_line, template_clause,
+    activity, change_order, contract, contract_template, handoff_package, invoice, onboarding_milestone, payment,
+    product, quote, quote_line, template_clause,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -326,6 +326,48 @@ impl Contract {
     /// Why it was voided.
     async fn void_reason(&self) -> Option<&str> {
         self.0.void_reason.as_deref()
+    }
+    /// Paid change orders against the contract (custom development), oldest first.
+    async fn change_orders(&self, ctx: &Context<'_>) -> Result<Vec<ChangeOrder>> {
+        Ok(app(ctx)
+            .change_orders_of(self.0.organization_id, self.0.id)
+            .await
+            .gql()?
+            .into_iter()
+            .map(ChangeOrder)
+            .collect())
+    }
+}
+
+/// A paid change to a signed custom-development contract.
+pub struct ChangeOrder(pub change_order::Model);
+
+/// A paid change to a signed custom-development contract.
+#[Object]
+impl ChangeOrder {
+    /// The change order's id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    /// What changes.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    /// The agreed price.
+    async fn amount(&self) -> Money {
+        Money::from_minor(self.0.amount_minor, &self.0.currency)
+    }
+    /// The invoice issued for it.
+    async fn invoice(&self, ctx: &Context<'_>) -> Result<Option<Invoice>> {
+        Ok(app(ctx).invoice(actor(ctx)?, self.0.invoice_id).await.ok().map(Invoice))
+    }
+    /// Who recorded it.
+    async fn created_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        load_user(ctx, Some(self.0.created_by)).await
+    }
+    /// When it was recorded.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
     }
 }
 

@@ -1,6 +1,6 @@
 //! Mutations of the backbone: opportunities, quotes, contracts, signing, finance, hand-offs.
 
-use crate::deal::{Activity, Contract, HandoffPackage, Invoice, Quote};
+use crate::deal::{Activity, ChangeOrder, Contract, HandoffPackage, Invoice, Quote};
 use crate::enums::*;
 use crate::mutation::MoneyInput;
 use crate::scalars::Decimal;
@@ -395,6 +395,21 @@ impl DealMutation {
         let a = actor(ctx)?;
         let id = id_arg("contractId", &contract_id)?;
         Ok(Contract(app(ctx).void_contract(a, id, &reason).await.gql()?))
+    }
+
+    /// Records a paid change order against a signed custom-development contract; its invoice is issued at once.
+    async fn create_change_order(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The signed custom-development contract.")] contract_id: ID,
+        #[graphql(desc = "What changes.")] description: String,
+        #[graphql(desc = "The agreed price of the change.")] amount: MoneyInput,
+    ) -> Result<ChangeOrder> {
+        let a = actor(ctx)?;
+        let id = id_arg("contractId", &contract_id)?;
+        let (co, _) =
+            app(ctx).create_change_order(a, id, &description, amount.amount.0, &amount.currency).await.gql()?;
+        Ok(ChangeOrder(co))
     }
 
     /// Fills in the hand-off package (DRAFT or RETURNED).

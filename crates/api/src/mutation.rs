@@ -52,6 +52,8 @@ pub struct OrgSettingsInput {
     pub first_contact_sla_hours: Option<i32>,
     /// Hours within which legal reviews a submitted contract.
     pub legal_review_sla_hours: Option<i32>,
+    /// Customer success starts onboarding only once the first invoice is paid.
+    pub onboarding_requires_first_payment: Option<bool>,
     /// The version the change is based on; a stale one is a CONFLICT.
     pub expected_version: Option<i32>,
 }
@@ -158,6 +160,7 @@ impl IdentityMutation {
             discount_limit_manager: input.discount_limit_manager.map(|d| d.0),
             first_contact_sla_hours: input.first_contact_sla_hours,
             legal_review_sla_hours: input.legal_review_sla_hours,
+            onboarding_requires_first_payment: input.onboarding_requires_first_payment,
             expected_version: input.expected_version,
         };
         Ok(OrgSettings(app(ctx).update_org_settings(a, p).await.gql()?))

@@ -141,6 +141,10 @@ impl OrgSettings {
     async fn legal_review_sla_hours(&self) -> i32 {
         self.0.legal_review_sla_hours
     }
+    /// Customer success starts onboarding only once the first invoice is paid.
+    async fn onboarding_requires_first_payment(&self) -> bool {
+        self.0.onboarding_requires_first_payment
+    }
     /// Incremented on every change; pass it as `expectedVersion`.
     async fn version(&self) -> i32 {
         self.0.version

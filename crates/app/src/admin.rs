@@ -41,6 +41,7 @@ pub struct SettingsPatch {
     pub discount_limit_manager: Option<Decimal>,
     pub first_contact_sla_hours: Option<i32>,
     pub legal_review_sla_hours: Option<i32>,
+    pub onboarding_requires_first_payment: Option<bool>,
     pub expected_version: Option<i32>,
 }
 
@@ -430,6 +431,9 @@ impl App {
         am.discount_limit_manager_bp = Set(new_mgr);
         if let Some(h) = p.first_contact_sla_hours {
             am.first_contact_sla_hours = Set(h)
+        }
+        if let Some(b) = p.onboarding_requires_first_payment {
+            am.onboarding_requires_first_payment = Set(b)
         }
         if let Some(h) = p.legal_review_sla_hours {
             am.legal_review_sla_hours = Set(h)

@@ -15,8 +15,8 @@ use baton_domain::permission::Action;
 use baton_domain::quote::{PricingModel, QuoteStatus};
 use baton_domain::{Role, text};
 use baton_store::entity::{
-    contact, contract, contract_clause, contract_template, delivery_project, handoff_package, invoice, opportunity,
-    product, quote, quote_line, subscription, template_clause,
+    change_order, contact, contract, contract_clause, contract_template, delivery_project, handoff_package, invoice,
+    opportunity, product, quote, quote_line, subscription, template_clause,
 };
 use chrono::{Months, Utc};
 use sea_orm::{
@@ -562,5 +562,98 @@ impl App {
         }
         let rows = q.limit(req.first + 1).all(&self.db).await?;
         Ok(crate::page::Page::from_fetched(rows, req, total))
+    }
+}
+
+impl App {
+    /// `createChangeOrder`: a paid change against a signed custom-development contract; its
+    /// invoice is issued at once with the next number.
+    pub async fn create_change_order(
+        &self,
+        actor: &Actor,
+        contract_id: Uuid,
+        description: &str,
+        amount: rust_decimal::Decimal,
+        currency: &str,
+    ) -> Result<(change_order::Model, invoice::Model), AppError> {
+        let description = text::required_long(description).map_err(AppError::text("description"))?;
+        let money =
+            baton_domain::Money::parse_non_negative(amount, currency).map_err(|m| AppError::bad_input("amount", m))?;
+        if money.amount.is_zero() {
+            return Err(AppError::bad_input("amount", "must be positive"));
+        }
+        let minor = crate::leads::to_minor(money.amount)?;
+        let txn = self.tx().await?;
+        let (c, opp) = gate_contract(&txn, actor, contract_id, Action::CreateChangeOrder).await?;
+        rules::change_order(status_of(&c), TemplateKind::parse(&c.kind).unwrap_or(TemplateKind::SaasServiceAgreement))
+            .map_err(AppError::Rule)?;
+        if money.currency.as_str() != c.currency {
+            return Err(AppError::bad_input("amount", format!("the contract is in {}", c.currency)));
+        }
+        let author = actor
+            .user_id()
+            .ok_or_else(|| AppError::Forbidden(vec!["change orders are recorded by people, not API tokens".into()]))?;
+        let now = Utc::now();
+        let today = now.date_naive();
+        let sequence = invoice::Entity::find()
+            .filter(invoice::Column::ContractId.eq(c.id))
+            .all(&txn)
+            .await?
+            .iter()
+            .map(|i| i.sequence)
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let number = next_counter(&txn, actor.org_id, Counter::Invoice).await?;
+        let i = invoice::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(actor.org_id),
+            contract_id: Set(c.id),
+            account_id: Set(opp.account_id),
+            opportunity_id: Set(opp.id),
+            number: Set(Some(number)),
+            sequence: Set(sequence),
+            status: Set(InvoiceStatus::Issued.as_str().to_owned()),
+            amount_minor: Set(minor),
+            paid_minor: Set(0),
+            currency: Set(c.currency.clone()),
+            issue_on: Set(today),
+            due_on: Set(today.checked_add_days(chrono::Days::new(inv::NET_DAYS)).unwrap_or(today)),
+            issued_at: Set(Some(now)),
+            void_reason: Set(None),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        let co = change_order::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(actor.org_id),
+            contract_id: Set(c.id),
+            invoice_id: Set(i.id),
+            description: Set(description),
+            amount_minor: Set(minor),
+            currency: Set(c.currency.clone()),
+            created_by: Set(author),
+            created_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        audit::record(&txn, actor.org_id, actor, "createChangeOrder", "change_order", co.id, None::<&()>, Some(&co))
+            .await?;
+        audit::record(&txn, actor.org_id, actor, "createChangeOrder", "invoice", i.id, None::<&()>, Some(&i)).await?;
+        txn.commit().await?;
+        Ok((co, i))
+    }
+
+    /// The change orders of a contract the caller may read.
+    pub async fn change_orders_of(&self, org: Uuid, contract_id: Uuid) -> Result<Vec<change_order::Model>, AppError> {
+        Ok(change_order::Entity::find()
+            .filter(change_order::Column::OrganizationId.eq(org))
+            .filter(change_order::Column::ContractId.eq(contract_id))
+            .order_by_asc(change_order::Column::Id)
+            .all(&self.db)
+            .await?)
     }
 }

@@ -101,6 +101,26 @@ pub fn void(s: ContractStatus) -> Result<ContractStatus, Vec<Violation>> {
     if s == Voided { Err(invalid("voided", s)) } else { Ok(Voided) }
 }
 
+pub const CHANGE_ORDER_NOT_ALLOWED: &str = "CHANGE_ORDER_NOT_ALLOWED";
+
+/// Paid change orders extend a signed custom-development contract only.
+pub fn change_order(s: ContractStatus, kind: TemplateKind) -> Result<(), Vec<Violation>> {
+    let mut v = Vec::new();
+    if s != Signed {
+        v.push(Violation::new(
+            CHANGE_ORDER_NOT_ALLOWED,
+            format!("change orders extend a SIGNED contract; this one is {}", s.as_str()),
+        ));
+    }
+    if kind != TemplateKind::CustomDevelopment {
+        v.push(Violation::new(
+            CHANGE_ORDER_NOT_ALLOWED,
+            "change orders apply to custom-development contracts; SaaS changes are a new quote",
+        ));
+    }
+    check(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +143,14 @@ mod tests {
         assert!(edit(Signed).is_err());
         assert!(void(Signed).is_ok());
         assert!(void(Voided).is_err());
+    }
+
+    #[test]
+    fn change_orders_need_a_signed_custom_contract() {
+        assert!(change_order(Signed, TemplateKind::CustomDevelopment).is_ok());
+        assert_eq!(change_order(Approved, TemplateKind::CustomDevelopment).err().unwrap_or_default().len(), 1);
+        assert_eq!(change_order(Signed, TemplateKind::SaasServiceAgreement).err().unwrap_or_default().len(), 1);
+        assert_eq!(change_order(Draft, TemplateKind::SaasServiceAgreement).err().unwrap_or_default().len(), 2);
     }
 
     #[test]

@@ -4,6 +4,7 @@ pub mod account;
 pub mod activity;
 pub mod api_token;
 pub mod audit_log;
+pub mod change_order;
 pub mod contact;
 pub mod contract;
 pub mod contract_clause;
