@@ -246,7 +246,8 @@ mod tests {
         let sdr = [Role::Sdr];
         let mgr = [Role::SalesManager];
         // (status, priority, caller, assignee, expected rules or Ok(override))
-        let table: Vec<(LeadStatus, Option<Priority>, &[Role], &[Role], Result<bool, Vec<&str>>)> = vec![
+        type Row<'a> = (LeadStatus, Option<Priority>, &'a [Role], &'a [Role], Result<bool, Vec<&'a str>>);
+        let table: Vec<Row> = vec![
             (Qualified, Some(High), &sdr, &ae, Ok(false)),
             (Qualified, Some(High), &mgr, &ae, Ok(false)),
             (Qualified, Some(Medium), &mgr, &ae, Ok(true)),
