@@ -1,9 +1,9 @@
 //! `blockers(entityId, action)`: the same gates and rules the mutations run, asked without
 //! acting. Permission reasons come first, then every unmet rule as `RULE: reason`.
 
-use crate::contracts::gate_contract;
+use crate::contracts::{drafted_or_edited_by, gate_contract};
 use crate::finance::gate_invoice;
-use crate::handoffs::gate_package;
+use crate::handoffs::{first_payment_policy, gate_package};
 use crate::leads::gate_lead;
 use crate::opportunities::{gate_opportunity, stage_of};
 use crate::quotes::{gate_quote, limits};
@@ -17,7 +17,7 @@ use baton_domain::opportunity::{self as opp_rules, Stage};
 use baton_domain::permission::Action;
 use baton_domain::quote::{self as quote_rules, QuoteStatus};
 use baton_domain::{Role, Violation};
-use baton_store::entity::{contact, invoice, organization};
+use baton_store::entity::{contact, organization};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -124,13 +124,7 @@ impl App {
                 let status = ContractStatus::parse(&c.status).unwrap_or(ContractStatus::Voided);
                 match act {
                     Action::SubmitContractForReview => unit(contract_rules::submit(status)),
-                    Action::ApproveContract => {
-                        let me = actor.principal_id().to_string();
-                        unit(contract_rules::approve(
-                            status,
-                            c.created_by == actor.principal_id() || c.editors.split(',').any(|e| e == me),
-                        ))
-                    }
+                    Action::ApproveContract => unit(contract_rules::approve(status, drafted_or_edited_by(&c, actor))),
                     Action::RequestContractChanges => unit(contract_rules::request_changes(status)),
                     Action::UpdateContractClause => unit(contract_rules::edit(status)),
                     Action::VoidContract if status == ContractStatus::Signed && !actor.has(Role::Legal) => {
@@ -170,17 +164,8 @@ impl App {
                         }
                     }
                     Action::AcceptHandoff => {
-                        let org = organization::Entity::find_by_id(actor.org_id)
-                            .one(db)
-                            .await?
-                            .context("organization row")?;
-                        let first_paid = invoice::Entity::find()
-                            .filter(invoice::Column::ContractId.eq(p.contract_id))
-                            .filter(invoice::Column::Sequence.eq(1))
-                            .one(db)
-                            .await?
-                            .is_some_and(|i| i.status == InvoiceStatus::Paid.as_str());
-                        unit(handoff_rules::accept(status, org.onboarding_requires_first_payment, first_paid))
+                        let (required, paid) = first_payment_policy(db, actor.org_id, p.contract_id).await?;
+                        unit(handoff_rules::accept(status, required, paid))
                     }
                     _ => unit(handoff_rules::give_back(status)),
                 }

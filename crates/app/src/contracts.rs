@@ -61,6 +61,12 @@ fn status_of(c: &contract::Model) -> ContractStatus {
     ContractStatus::parse(&c.status).unwrap_or(ContractStatus::Voided)
 }
 
+/// True when the caller drafted the contract or edited a version since the last approval.
+pub(crate) fn drafted_or_edited_by(c: &contract::Model, actor: &Actor) -> bool {
+    let me = actor.principal_id();
+    c.created_by == me || c.editors.split(',').any(|e| e == me.to_string())
+}
+
 fn with_editor(editors: &str, who: Uuid) -> String {
     let who = who.to_string();
     if editors.split(',').any(|e| e == who) {
@@ -243,9 +249,7 @@ impl App {
         let txn = self.tx().await?;
         let (before, _) = gate_contract(&txn, actor, id, Action::ApproveContract).await?;
         check_version(Some(expected_version), before.version)?;
-        let me = actor.principal_id().to_string();
-        let involved = before.created_by == actor.principal_id() || before.editors.split(',').any(|e| e == me);
-        let to = rules::approve(status_of(&before), involved).map_err(AppError::Rule)?;
+        let to = rules::approve(status_of(&before), drafted_or_edited_by(&before, actor)).map_err(AppError::Rule)?;
         let mut am = before.clone().into_active_model();
         am.status = Set(to.as_str().to_owned());
         am.approved_by = Set(Some(actor.principal_id()));

@@ -63,6 +63,23 @@ pub(crate) async fn gate_package<C: ConnectionTrait>(
     .map(|(p, _)| p)
 }
 
+/// The organization's first-payment policy for onboarding, and whether the contract's first
+/// invoice is paid.
+pub(crate) async fn first_payment_policy<C: ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    contract_id: Uuid,
+) -> Result<(bool, bool), AppError> {
+    let org = organization::Entity::find_by_id(org).one(db).await?.context("organization row")?;
+    let paid = invoice::Entity::find()
+        .filter(invoice::Column::ContractId.eq(contract_id))
+        .filter(invoice::Column::Sequence.eq(1))
+        .one(db)
+        .await?
+        .is_some_and(|i| i.status == InvoiceStatus::Paid.as_str());
+    Ok((org.onboarding_requires_first_payment, paid))
+}
+
 impl App {
     /// What a package still lacks, one sentence per item (empty when complete).
     pub async fn missing_items<C: ConnectionTrait>(
@@ -194,16 +211,8 @@ impl App {
             .one(&txn)
             .await?
             .ok_or(AppError::NotFound("user"))?;
-        let org = organization::Entity::find_by_id(actor.org_id).one(&txn).await?.context("organization row")?;
-        let first_paid = invoice::Entity::find()
-            .filter(invoice::Column::ContractId.eq(before.contract_id))
-            .filter(invoice::Column::Sequence.eq(1))
-            .one(&txn)
-            .await?
-            .is_some_and(|i| i.status == InvoiceStatus::Paid.as_str());
-        let mut violations = rules::accept(status_of(&before), org.onboarding_requires_first_payment, first_paid)
-            .err()
-            .unwrap_or_default();
+        let (required, first_paid) = first_payment_policy(&txn, actor.org_id, before.contract_id).await?;
+        let mut violations = rules::accept(status_of(&before), required, first_paid).err().unwrap_or_default();
         let owner_roles = crate::auth::roles_of(&txn, owner.id).await?;
         if !owner.active || !(owner_roles.contains(&Role::CustomerSuccess) || owner_roles.contains(&Role::CsManager)) {
             violations.push(baton_domain::Violation::new(
