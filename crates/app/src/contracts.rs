@@ -256,6 +256,9 @@ impl App {
         am.approved_at = Set(Some(Utc::now()));
         am.approved_version = Set(Some(before.version + 1));
         am.review_note = Set(note);
+        // The approved text was vetted by someone other than its editors: later versions are
+        // judged by who edits them from here on (the drafter stays excluded for good).
+        am.editors = Set(String::new());
         let after = save(&txn, am, before.version).await?;
         audit::record(&txn, actor.org_id, actor, "approveContract", "contract", id, Some(&before), Some(&after))
             .await?;

@@ -1,0 +1,116 @@
+//! The operator commands of the `baton` binary, run as a process in a scratch directory.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn baton(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_baton"));
+    c.current_dir(dir).args(args).env_remove("DATABASE_URL").env_remove("BATON_JWT_SECRET").env_remove("BATON_ENV");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn scratch() -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("baton-cli-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn migrate_seed_token_and_org_create_work_on_a_fresh_directory() {
+    let dir = scratch();
+    let o = baton(&dir, &["migrate"], &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(dir.join("baton.db").exists(), "SQLite file created on first start");
+    assert!(stdout(&o).is_empty(), "logs go to stderr");
+
+    for _ in 0..2 {
+        let o = baton(&dir, &["seed", "--demo"], &[]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("sdr@demo.test"), "the seed prints the users");
+    }
+
+    // The development secret is generated once and kept beside the database: tokens stay valid.
+    let t1 = baton(&dir, &["token", "--email", "sdr@demo.test"], &[]);
+    assert!(t1.status.success(), "{}", String::from_utf8_lossy(&t1.stderr));
+    let token = stdout(&t1);
+    assert_eq!(token.trim().split('.').count(), 3, "only the JWT on stdout: {token}");
+    assert!(dir.join("baton.db.jwt-secret").exists());
+
+    let unknown = baton(&dir, &["token", "--email", "nobody@demo.test"], &[]);
+    assert!(!unknown.status.success());
+    assert!(stdout(&unknown).is_empty());
+
+    let org = baton(
+        &dir,
+        &["org", "create", "--name", "Other Co", "--admin-email", "boss@other.test", "--admin-password", "password123"],
+        &[],
+    );
+    assert!(org.status.success(), "{}", String::from_utf8_lossy(&org.stderr));
+    assert!(uuid::Uuid::parse_str(stdout(&org).trim()).is_ok(), "prints the new organization's id");
+    let again = baton(
+        &dir,
+        &["org", "create", "--name", "Again", "--admin-email", "boss@other.test", "--admin-password", "password123"],
+        &[],
+    );
+    assert!(!again.status.success(), "e-mails are unique across organizations");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn schema_prints_exactly_the_committed_sdl() {
+    let dir = scratch();
+    let o = baton(&dir, &["schema"], &[]);
+    assert!(o.status.success());
+    let committed =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schema/schema.graphql")).unwrap();
+    assert_eq!(stdout(&o), committed);
+    assert!(!dir.join("baton.db").exists(), "printing the schema needs no database");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn production_refuses_to_start_without_a_strong_jwt_secret() {
+    let dir = scratch();
+    let o = baton(&dir, &["migrate"], &[("BATON_ENV", "production")]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("BATON_JWT_SECRET"), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = baton(&dir, &["migrate"], &[("BATON_ENV", "production"), ("BATON_JWT_SECRET", "short")]);
+    assert!(!o.status.success());
+    let o = baton(
+        &dir,
+        &["migrate"],
+        &[("BATON_ENV", "production"), ("BATON_JWT_SECRET", "0123456789abcdef0123456789abcdef")],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_config_file_sits_between_the_defaults_and_the_environment() {
+    let dir = scratch();
+    std::fs::write(dir.join("baton.toml"), "database_url = \"sqlite://from-file.db?mode=rwc\"\n").unwrap();
+    let o = baton(&dir, &["migrate"], &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(dir.join("from-file.db").exists(), "the file beats the default");
+    let o = baton(&dir, &["migrate"], &[("DATABASE_URL", "sqlite://from-env.db?mode=rwc")]);
+    assert!(o.status.success());
+    assert!(dir.join("from-env.db").exists(), "the environment beats the file");
+    let o = baton(
+        &dir,
+        &["migrate", "--database-url", "sqlite://from-flag.db?mode=rwc"],
+        &[("DATABASE_URL", "sqlite://from-env2.db?mode=rwc")],
+    );
+    assert!(o.status.success());
+    assert!(dir.join("from-flag.db").exists(), "the flag beats the environment");
+    assert!(!dir.join("from-env2.db").exists());
+    std::fs::remove_dir_all(&dir).ok();
+}
