@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_foundation;
 mod m20261126_000002_backbone;
 mod m20261126_000003_change_orders;
+mod m20261126_000004_product_marketing;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_foundation::Migration),
             Box::new(m20261126_000002_backbone::Migration),
             Box::new(m20261126_000003_change_orders::Migration),
+            Box::new(m20261126_000004_product_marketing::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ pub mod deal_mutation;
 pub mod enums;
 pub mod error;
 pub mod loaders;
+pub mod loops;
 pub mod mutation;
 pub mod query;
 pub mod scalars;

@@ -14,7 +14,7 @@ fn id_arg(field: &str, id: &ID) -> Result<uuid::Uuid> {
 
 /// Every change Baton accepts.
 #[derive(MergedObject, Default)]
-pub struct Mutation(IdentityMutation, LeadMutation, crate::deal_mutation::DealMutation);
+pub struct Mutation(IdentityMutation, LeadMutation, crate::deal_mutation::DealMutation, crate::loops::LoopMutation);
 
 /// Login, passwords and administration.
 #[derive(Default)]
@@ -216,6 +216,8 @@ pub struct CreateLeadInput {
     pub source: LeadSource,
     /// The pain points the customer named.
     pub pain_points: Option<String>,
+    /// The marketing campaign that brought the lead in.
+    pub campaign_id: Option<ID>,
 }
 
 /// Changes to a lead; absent fields stay as they are.
@@ -307,6 +309,7 @@ impl LeadMutation {
             company_size: input.company_size,
             source: input.source.into(),
             pain_points: input.pain_points,
+            campaign_id: input.campaign_id.as_ref().map(|c| id_arg("campaignId", c)).transpose()?,
         };
         Ok(Lead(app(ctx).create_lead(a, new).await.gql()?))
     }

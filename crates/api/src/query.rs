@@ -44,6 +44,22 @@ impl Query {
         Ok(app(ctx).api_tokens(actor(ctx)?).await.gql()?.into_iter().map(ApiToken).collect())
     }
 
+    /// The caller's notifications, newest first (at most 100).
+    async fn notifications(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only unread notifications.")] unread_only: Option<bool>,
+    ) -> Result<Vec<crate::loops::NotificationRow>> {
+        let a = actor(ctx)?;
+        Ok(app(ctx)
+            .notifications(a, unread_only.unwrap_or(false))
+            .await
+            .gql()?
+            .into_iter()
+            .map(crate::loops::NotificationRow)
+            .collect())
+    }
+
     /// The sales view (SDR, ACCOUNT_EXECUTIVE, SALES_MANAGER, ADMIN).
     async fn sales_view(&self, ctx: &Context<'_>) -> Result<SalesView> {
         Ok(SalesView { scope: actor(ctx)?.authorize(Action::SalesView).gql()? })

@@ -3,6 +3,7 @@
 
 use crate::deal::{Contract, ContractTemplate, HandoffPackage, Invoice, Product};
 use crate::enums::*;
+use crate::loops::{Campaign, FeatureRequest, Messaging};
 use crate::scalars::Decimal;
 use crate::types::{Account, Lead, Money, Opportunity, SourceCount};
 use crate::{Gql, actor, app};
@@ -133,6 +134,11 @@ impl SalesView {
         Ok(app(ctx).products(actor(ctx)?).await.gql()?.into_iter().map(Product).collect())
     }
 
+    /// The current messaging marketing published: the value claims to repeat.
+    async fn messaging(&self, ctx: &Context<'_>) -> Result<Option<Messaging>> {
+        Ok(app(ctx).current_messaging(actor(ctx)?).await.gql()?.map(Messaging))
+    }
+
     /// The contract templates legal maintains, with their clauses.
     async fn contract_templates(&self, ctx: &Context<'_>) -> Result<Vec<ContractTemplate>> {
         Ok(app(ctx)
@@ -151,9 +157,13 @@ pub struct MarketingView;
 /// The marketing department's view: campaigns and lead sources.
 #[Object]
 impl MarketingView {
-    /// Marketing campaigns.
-    async fn campaigns(&self) -> Vec<Campaign> {
-        vec![]
+    /// Marketing campaigns, newest first, with leads, qualified leads, opportunities, won revenue and costs per lead and customer.
+    async fn campaigns(&self, ctx: &Context<'_>) -> Result<Vec<Campaign>> {
+        Ok(app(ctx).campaigns(actor(ctx)?).await.gql()?.into_iter().map(|(c, m)| Campaign(c, m)).collect())
+    }
+    /// The messaging currently published (what sales repeats).
+    async fn messaging(&self, ctx: &Context<'_>) -> Result<Option<Messaging>> {
+        Ok(app(ctx).current_messaging(actor(ctx)?).await.gql()?.map(Messaging))
     }
     /// Leads per source, every source listed (zeros included).
     async fn leads_by_source(&self, ctx: &Context<'_>) -> Result<Vec<SourceCount>> {
@@ -182,11 +192,15 @@ impl ProductView {
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
     async fn feature_requests(
         &self,
+        ctx: &Context<'_>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> Result<Conn<FeatureRequest>> {
-        PageRequest::parse(first, after.as_deref()).gql()?;
-        Ok(empty())
+        let req = PageRequest::parse(first, after.as_deref()).gql()?;
+        let a = actor(ctx)?;
+        let currency = app(ctx).org_settings(a).await.gql()?.currency;
+        let page = app(ctx).ranked_feature_requests(a, req).await.gql()?;
+        Ok(connection(page, |r| r.request.id, |r| FeatureRequest(r, currency.clone())))
     }
 }
 
@@ -325,22 +339,4 @@ pub struct Task {
     pub title: String,
     /// When it is due.
     pub due_at: DateTime<Utc>,
-}
-
-/// A marketing campaign.
-#[derive(SimpleObject)]
-pub struct Campaign {
-    /// The campaign's id.
-    pub id: ID,
-    /// The campaign's name.
-    pub name: String,
-}
-
-/// A feature request filed by sales or customer success.
-#[derive(SimpleObject)]
-pub struct FeatureRequest {
-    /// The request's id.
-    pub id: ID,
-    /// What is asked for.
-    pub title: String,
 }

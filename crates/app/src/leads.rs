@@ -28,6 +28,8 @@ pub struct NewLead {
     pub company_size: Option<i32>,
     pub source: LeadSource,
     pub pain_points: Option<String>,
+    /// The marketing campaign that brought the lead in.
+    pub campaign_id: Option<Uuid>,
 }
 
 /// Raw input of `updateLead`: absent fields stay as they are.
@@ -163,6 +165,17 @@ impl App {
         actor.authorize(Action::CreateLead)?;
 
         let txn = self.tx().await?;
+        let campaign_id = match input.campaign_id {
+            Some(c) => Some(
+                baton_store::entity::campaign::Entity::find_by_id(c)
+                    .filter(baton_store::entity::campaign::Column::OrganizationId.eq(actor.org_id))
+                    .one(&txn)
+                    .await?
+                    .ok_or(AppError::NotFound("campaign"))?
+                    .id,
+            ),
+            None => None,
+        };
         let owner = match actor.user_id() {
             Some(me) if actor.has(Role::Sdr) => Some(me),
             _ => sdr_round_robin(&txn, actor.org_id).await?,
@@ -179,6 +192,7 @@ impl App {
             contact_phone: Set(phone),
             industry: Set(industry),
             company_size: Set(company_size),
+            campaign_id: Set(campaign_id),
             source: Set(input.source.as_str().to_owned()),
             pain_points: Set(pain_points),
             status: Set(LeadStatus::New.as_str().to_owned()),

@@ -30,6 +30,7 @@ pub struct Model {
     pub converted_at: Option<DateTimeUtc>,
     pub converted_account_id: Option<Uuid>,
     pub converted_opportunity_id: Option<Uuid>,
+    pub campaign_id: Option<Uuid>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -1,0 +1,410 @@
+//! Types and mutations of the cross-department loops: marketing campaigns and messaging,
+//! product feature requests, and notifications.
+
+use crate::mutation::MoneyInput;
+use crate::types::{Money, User, id, load_user};
+use crate::{Gql, actor, app};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use baton_app::entity::{campaign, messaging_version, notification};
+use baton_app::{marketing, parse_id, product};
+use baton_domain::insight::{CampaignMetrics, Channel as DChannel, FeatureStatus as DStatus};
+use chrono::{DateTime, NaiveDate, Utc};
+
+fn id_arg(field: &str, id: &ID) -> Result<uuid::Uuid> {
+    parse_id(field, id).gql()
+}
+
+/// A marketing channel.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CampaignChannel {
+    /// Organic search.
+    Seo,
+    /// Paid search.
+    Sem,
+    /// Social media.
+    Social,
+    /// Trade shows and seminars.
+    Event,
+    /// White papers and case studies.
+    Content,
+    /// Webinars.
+    Webinar,
+}
+
+impl CampaignChannel {
+    fn domain(self) -> DChannel {
+        match self {
+            CampaignChannel::Seo => DChannel::Seo,
+            CampaignChannel::Sem => DChannel::Sem,
+            CampaignChannel::Social => DChannel::Social,
+            CampaignChannel::Event => DChannel::Event,
+            CampaignChannel::Content => DChannel::Content,
+            CampaignChannel::Webinar => DChannel::Webinar,
+        }
+    }
+    fn parse(s: &str) -> Self {
+        match s {
+            "SEM" => CampaignChannel::Sem,
+            "SOCIAL" => CampaignChannel::Social,
+            "EVENT" => CampaignChannel::Event,
+            "CONTENT" => CampaignChannel::Content,
+            "WEBINAR" => CampaignChannel::Webinar,
+            _ => CampaignChannel::Seo,
+        }
+    }
+}
+
+/// Where a feature request stands.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum FeatureRequestStatus {
+    /// Filed, not yet looked at.
+    New,
+    /// Product is evaluating it.
+    UnderReview,
+    /// On the roadmap.
+    Planned,
+    /// Released.
+    Shipped,
+    /// Not going to be built.
+    Declined,
+}
+
+impl FeatureRequestStatus {
+    fn domain(self) -> DStatus {
+        match self {
+            FeatureRequestStatus::New => DStatus::New,
+            FeatureRequestStatus::UnderReview => DStatus::UnderReview,
+            FeatureRequestStatus::Planned => DStatus::Planned,
+            FeatureRequestStatus::Shipped => DStatus::Shipped,
+            FeatureRequestStatus::Declined => DStatus::Declined,
+        }
+    }
+    fn parse(s: &str) -> Self {
+        match s {
+            "UNDER_REVIEW" => FeatureRequestStatus::UnderReview,
+            "PLANNED" => FeatureRequestStatus::Planned,
+            "SHIPPED" => FeatureRequestStatus::Shipped,
+            "DECLINED" => FeatureRequestStatus::Declined,
+            _ => FeatureRequestStatus::New,
+        }
+    }
+}
+
+/// A marketing campaign and what it produced.
+pub struct Campaign(pub campaign::Model, pub CampaignMetrics);
+
+/// A marketing campaign and what it produced.
+#[Object]
+impl Campaign {
+    /// The campaign's id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    /// The campaign's name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The channel.
+    async fn channel(&self) -> CampaignChannel {
+        CampaignChannel::parse(&self.0.channel)
+    }
+    /// The budget.
+    async fn budget(&self) -> Money {
+        Money::from_minor(self.0.budget_minor, &self.0.currency)
+    }
+    /// What was spent so far.
+    async fn spend(&self) -> Money {
+        Money::from_minor(self.0.spend_minor, &self.0.currency)
+    }
+    /// The first day.
+    async fn starts_on(&self) -> NaiveDate {
+        self.0.starts_on
+    }
+    /// The last day, if set.
+    async fn ends_on(&self) -> Option<NaiveDate> {
+        self.0.ends_on
+    }
+    /// Leads that came from the campaign.
+    async fn leads(&self) -> i64 {
+        self.1.leads
+    }
+    /// Of those, leads qualified (including converted ones).
+    async fn qualified_leads(&self) -> i64 {
+        self.1.qualified
+    }
+    /// Opportunities created from the campaign's leads.
+    async fn opportunities(&self) -> i64 {
+        self.1.opportunities
+    }
+    /// Won deals from the campaign's leads.
+    async fn customers(&self) -> i64 {
+        self.1.customers
+    }
+    /// The value of the won deals.
+    async fn won_revenue(&self) -> Money {
+        Money::from_minor(self.1.won_revenue_minor, &self.0.currency)
+    }
+    /// Spend divided by leads; null without leads.
+    async fn cost_per_lead(&self) -> Option<Money> {
+        self.1.cost_per_lead_minor.map(|m| Money::from_minor(m, &self.0.currency))
+    }
+    /// Spend divided by won customers; null without customers.
+    async fn cost_per_customer(&self) -> Option<Money> {
+        self.1.cost_per_customer_minor.map(|m| Money::from_minor(m, &self.0.currency))
+    }
+}
+
+/// A version of the value claims marketing publishes and sales repeats.
+pub struct Messaging(pub messaging_version::Model);
+
+/// A version of the value claims marketing publishes and sales repeats.
+#[Object]
+impl Messaging {
+    /// The version number, 1 and up.
+    async fn number(&self) -> i32 {
+        self.0.number
+    }
+    /// The headline.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// The claims, as marketing wrote them.
+    async fn claims(&self) -> &str {
+        &self.0.claims
+    }
+    /// Who published it.
+    async fn published_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        load_user(ctx, Some(self.0.published_by)).await
+    }
+    /// When it was published.
+    async fn published_at(&self) -> DateTime<Utc> {
+        self.0.published_at
+    }
+}
+
+/// An account asking for a feature: its name and nothing personal.
+#[derive(SimpleObject)]
+pub struct AskingAccount {
+    /// The account's id.
+    pub id: ID,
+    /// The account's name.
+    pub name: String,
+}
+
+/// A feature request with the revenue behind it.
+pub struct FeatureRequest(pub product::RankedRequest, pub String);
+
+/// A feature request with the revenue behind it.
+#[Object]
+impl FeatureRequest {
+    /// The request's id.
+    async fn id(&self) -> ID {
+        id(self.0.request.id)
+    }
+    /// What is asked for.
+    async fn title(&self) -> &str {
+        &self.0.request.title
+    }
+    /// The details.
+    async fn description(&self) -> Option<&str> {
+        self.0.request.description.as_deref()
+    }
+    /// Where the request stands.
+    async fn status(&self) -> FeatureRequestStatus {
+        FeatureRequestStatus::parse(&self.0.request.status)
+    }
+    /// How many times sales and customer success asked (merged duplicates included).
+    async fn request_count(&self) -> i64 {
+        self.0.asks
+    }
+    /// The accounts asking.
+    async fn accounts(&self) -> Vec<AskingAccount> {
+        self.0.accounts.iter().map(|(i, n)| AskingAccount { id: id(*i), name: n.clone() }).collect()
+    }
+    /// The estimated value of the open deals asking.
+    async fn open_pipeline(&self) -> Money {
+        Money::from_minor(self.0.open_pipeline_minor, &self.1)
+    }
+    /// The annual recurring revenue of the accounts asking.
+    async fn annual_recurring_revenue(&self) -> Money {
+        Money::from_minor(self.0.recurring_monthly_minor * 12, &self.1)
+    }
+    /// Open pipeline plus annual recurring revenue: what the ranking sorts by.
+    async fn revenue_at_stake(&self) -> Money {
+        Money::from_minor(self.0.revenue_at_stake_minor, &self.1)
+    }
+    /// When it was first filed.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.request.created_at
+    }
+}
+
+/// A notification for one user.
+pub struct NotificationRow(pub notification::Model);
+
+/// A notification for one user.
+#[Object(name = "NotificationItem")]
+impl NotificationRow {
+    /// The notification's id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    /// A one-line summary.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// The details.
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    /// When it was read; null while unread.
+    async fn read_at(&self) -> Option<DateTime<Utc>> {
+        self.0.read_at
+    }
+    /// When it was raised.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// A new campaign.
+#[derive(InputObject)]
+pub struct CampaignInput {
+    /// The campaign's name.
+    pub name: String,
+    /// The channel.
+    pub channel: CampaignChannel,
+    /// The budget, in the organization's currency.
+    pub budget: MoneyInput,
+    /// The first day.
+    pub starts_on: NaiveDate,
+    /// The last day.
+    pub ends_on: Option<NaiveDate>,
+}
+
+/// A request filed by sales or customer success.
+#[derive(InputObject)]
+pub struct FeatureRequestInput {
+    /// Add this account's ask to an existing request instead of opening a new one.
+    pub request_id: Option<ID>,
+    /// What is asked for (needed for a new request).
+    pub title: Option<String>,
+    /// The details.
+    pub description: Option<String>,
+    /// The account asking.
+    pub account_id: ID,
+    /// The deal that depends on it.
+    pub opportunity_id: Option<ID>,
+    /// The pain point behind the ask, in the customer's words.
+    pub pain_point: Option<String>,
+}
+
+/// Marketing, product and notification mutations.
+#[derive(Default)]
+pub struct LoopMutation;
+
+#[Object]
+impl LoopMutation {
+    /// Creates a campaign (MARKETING).
+    async fn create_campaign(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The campaign.")] input: CampaignInput,
+    ) -> Result<Campaign> {
+        let a = actor(ctx)?;
+        let c = marketing::NewCampaign {
+            name: input.name,
+            channel: input.channel.domain(),
+            budget: input.budget.amount.0,
+            currency: input.budget.currency,
+            starts_on: input.starts_on,
+            ends_on: input.ends_on,
+        };
+        let row = app(ctx).create_campaign(a, c).await.gql()?;
+        Ok(Campaign(row, CampaignMetrics::default()))
+    }
+
+    /// Records what a campaign has spent so far (MARKETING).
+    async fn record_campaign_spend(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The campaign.")] campaign_id: ID,
+        #[graphql(desc = "The total spent so far.")] spend: MoneyInput,
+    ) -> Result<Campaign> {
+        let a = actor(ctx)?;
+        let id = id_arg("campaignId", &campaign_id)?;
+        app(ctx).record_campaign_spend(a, id, spend.amount.0, &spend.currency).await.gql()?;
+        let all = app(ctx).campaigns(a).await.gql()?;
+        let (c, m) = all
+            .into_iter()
+            .find(|(c, _)| c.id == id)
+            .ok_or_else(|| crate::to_gql(baton_app::AppError::NotFound("campaign")))?;
+        Ok(Campaign(c, m))
+    }
+
+    /// Publishes a new version of the messaging sales must repeat (MARKETING).
+    async fn publish_messaging(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The headline.")] title: String,
+        #[graphql(desc = "The value claims.")] claims: String,
+    ) -> Result<Messaging> {
+        let a = actor(ctx)?;
+        Ok(Messaging(app(ctx).publish_messaging(a, &title, &claims).await.gql()?))
+    }
+
+    /// Files a feature request or pain point for an account (sales, customer success).
+    async fn file_feature_request(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The request.")] input: FeatureRequestInput,
+    ) -> Result<ID> {
+        let a = actor(ctx)?;
+        let ask = product::NewAsk {
+            request_id: input.request_id.as_ref().map(|r| id_arg("requestId", r)).transpose()?,
+            title: input.title,
+            description: input.description,
+            account_id: id_arg("accountId", &input.account_id)?,
+            opportunity_id: input.opportunity_id.as_ref().map(|o| id_arg("opportunityId", o)).transpose()?,
+            pain_point: input.pain_point,
+        };
+        Ok(id(app(ctx).file_feature_request(a, ask).await.gql()?.id))
+    }
+
+    /// Merges a duplicate request into another; its asks move over (PRODUCT). Returns the surviving request's id.
+    async fn merge_feature_requests(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The duplicate.")] duplicate_id: ID,
+        #[graphql(desc = "The request that survives.")] into_id: ID,
+    ) -> Result<ID> {
+        let a = actor(ctx)?;
+        let (d, i) = (id_arg("duplicateId", &duplicate_id)?, id_arg("intoId", &into_id)?);
+        Ok(id(app(ctx).merge_feature_requests(a, d, i).await.gql()?.id))
+    }
+
+    /// Sets a request's status (PRODUCT); everyone who asked is notified.
+    async fn set_feature_request_status(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The request.")] request_id: ID,
+        #[graphql(desc = "The new status.")] status: FeatureRequestStatus,
+        #[graphql(desc = "A note for the askers.")] note: Option<String>,
+    ) -> Result<FeatureRequestStatus> {
+        let a = actor(ctx)?;
+        let id = id_arg("requestId", &request_id)?;
+        let r = app(ctx).set_feature_request_status(a, id, status.domain(), note).await.gql()?;
+        Ok(FeatureRequestStatus::parse(&r.status))
+    }
+
+    /// Marks one of the caller's notifications read.
+    async fn mark_notification_read(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The notification.")] notification_id: ID,
+    ) -> Result<NotificationRow> {
+        let a = actor(ctx)?;
+        let id = id_arg("notificationId", &notification_id)?;
+        Ok(NotificationRow(app(ctx).mark_notification_read(a, id).await.gql()?))
+    }
+}

@@ -1,0 +1,361 @@
+//! Product's loop: feature requests and pain points filed by sales and customer success against
+//! accounts and deals, merged when they are the same, ranked by the revenue behind them, and
+//! everyone who asked notified when product decides.
+
+use crate::events::Event;
+use crate::opportunities::gate_account;
+use crate::page::{Page, PageRequest};
+use crate::{Actor, App, AppError, audit};
+use baton_domain::insight::{FeatureStatus, revenue_at_stake};
+use baton_domain::opportunity::Stage;
+use baton_domain::permission::Action;
+use baton_domain::text;
+use baton_store::entity::{account, feature_ask, feature_request, notification, opportunity, subscription};
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    Set,
+};
+use std::collections::{BTreeSet, HashMap};
+use uuid::Uuid;
+
+/// Raw input of `fileFeatureRequest`.
+#[derive(Debug, Clone)]
+pub struct NewAsk {
+    /// Join this existing request instead of opening a new one.
+    pub request_id: Option<Uuid>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub account_id: Uuid,
+    pub opportunity_id: Option<Uuid>,
+    pub pain_point: Option<String>,
+}
+
+/// A feature request with the numbers product ranks by.
+#[derive(Debug, Clone)]
+pub struct RankedRequest {
+    pub request: feature_request::Model,
+    pub asks: i64,
+    pub accounts: Vec<(Uuid, String)>,
+    pub open_pipeline_minor: i64,
+    pub recurring_monthly_minor: i64,
+    pub revenue_at_stake_minor: i64,
+}
+
+/// Writes a notification row and publishes it to the user's live subscription.
+pub(crate) async fn notify<C: ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    user: Uuid,
+    title: &str,
+    body: &str,
+) -> Result<notification::Model, AppError> {
+    Ok(notification::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(org),
+        user_id: Set(user),
+        title: Set(title.to_owned()),
+        body: Set(body.to_owned()),
+        read_at: Set(None),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?)
+}
+
+async fn canonical<C: ConnectionTrait>(db: &C, org: Uuid, id: Uuid) -> Result<feature_request::Model, AppError> {
+    let mut r = feature_request::Entity::find_by_id(id)
+        .filter(feature_request::Column::OrganizationId.eq(org))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("feature request"))?;
+    // Follow merges (a short chain at most; merges always point at a live request).
+    for _ in 0..8 {
+        match r.merged_into {
+            Some(target) => {
+                r = feature_request::Entity::find_by_id(target)
+                    .one(db)
+                    .await?
+                    .ok_or(AppError::NotFound("feature request"))?
+            }
+            None => break,
+        }
+    }
+    Ok(r)
+}
+
+impl App {
+    /// `fileFeatureRequest`: sales or customer success records that an account (and maybe a
+    /// deal) needs something; joins an existing request when `requestId` is given.
+    pub async fn file_feature_request(&self, actor: &Actor, ask: NewAsk) -> Result<feature_request::Model, AppError> {
+        let title = text::optional(ask.title.as_deref(), text::SHORT_TEXT_MAX).map_err(AppError::text("title"))?;
+        let description =
+            text::optional(ask.description.as_deref(), text::LONG_TEXT_MAX).map_err(AppError::text("description"))?;
+        let pain =
+            text::optional(ask.pain_point.as_deref(), text::LONG_TEXT_MAX).map_err(AppError::text("painPoint"))?;
+        if ask.request_id.is_none() && title.is_none() {
+            return Err(AppError::bad_input("title", "a new feature request needs a title"));
+        }
+        let asker =
+            actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["feature requests are filed by people".into()]))?;
+        let txn = self.tx().await?;
+        let acc = gate_account(&txn, actor, ask.account_id, Action::FileFeatureRequest).await?;
+        if let Some(o) = ask.opportunity_id {
+            opportunity::Entity::find_by_id(o)
+                .filter(opportunity::Column::OrganizationId.eq(actor.org_id))
+                .filter(opportunity::Column::AccountId.eq(acc.id))
+                .one(&txn)
+                .await?
+                .ok_or(AppError::NotFound("opportunity"))?;
+        }
+        let now = Utc::now();
+        let request = match ask.request_id {
+            Some(id) => canonical(&txn, actor.org_id, id).await?,
+            None => {
+                let r = feature_request::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    organization_id: Set(actor.org_id),
+                    title: Set(title.unwrap_or_default()),
+                    description: Set(description),
+                    status: Set(FeatureStatus::New.as_str().to_owned()),
+                    merged_into: Set(None),
+                    created_by: Set(asker),
+                    version: Set(1),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                }
+                .insert(&txn)
+                .await?;
+                audit::record(
+                    &txn,
+                    actor.org_id,
+                    actor,
+                    "fileFeatureRequest",
+                    "feature_request",
+                    r.id,
+                    None::<&()>,
+                    Some(&r),
+                )
+                .await?;
+                r
+            }
+        };
+        let a = feature_ask::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(actor.org_id),
+            request_id: Set(request.id),
+            account_id: Set(acc.id),
+            opportunity_id: Set(ask.opportunity_id),
+            asked_by: Set(asker),
+            pain_point: Set(pain),
+            created_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        audit::record(&txn, actor.org_id, actor, "fileFeatureRequest", "feature_ask", a.id, None::<&()>, Some(&a))
+            .await?;
+        txn.commit().await?;
+        Ok(request)
+    }
+
+    /// `mergeFeatureRequests` (PRODUCT): the duplicate's asks move to the surviving request.
+    pub async fn merge_feature_requests(
+        &self,
+        actor: &Actor,
+        duplicate: Uuid,
+        into: Uuid,
+    ) -> Result<feature_request::Model, AppError> {
+        actor.authorize(Action::MergeFeatureRequests)?;
+        let txn = self.tx().await?;
+        let dup = canonical(&txn, actor.org_id, duplicate).await?;
+        let target = canonical(&txn, actor.org_id, into).await?;
+        if dup.id == target.id {
+            return Err(AppError::bad_input("duplicateId", "a request cannot be merged into itself"));
+        }
+        feature_ask::Entity::update_many()
+            .col_expr(feature_ask::Column::RequestId, sea_orm::sea_query::Expr::value(target.id))
+            .filter(feature_ask::Column::RequestId.eq(dup.id))
+            .exec(&txn)
+            .await?;
+        let mut am = dup.clone().into_active_model();
+        am.merged_into = Set(Some(target.id));
+        am.version = Set(dup.version + 1);
+        am.updated_at = Set(Utc::now());
+        let after = am.update(&txn).await?;
+        audit::record(
+            &txn,
+            actor.org_id,
+            actor,
+            "mergeFeatureRequests",
+            "feature_request",
+            dup.id,
+            Some(&dup),
+            Some(&after),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(target)
+    }
+
+    /// `setFeatureRequestStatus` (PRODUCT): everyone who asked is notified.
+    pub async fn set_feature_request_status(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        status: FeatureStatus,
+        note: Option<String>,
+    ) -> Result<feature_request::Model, AppError> {
+        let note = text::optional(note.as_deref(), text::LONG_TEXT_MAX).map_err(AppError::text("note"))?;
+        actor.authorize(Action::SetFeatureRequestStatus)?;
+        let txn = self.tx().await?;
+        let before = canonical(&txn, actor.org_id, id).await?;
+        let mut am = before.clone().into_active_model();
+        am.status = Set(status.as_str().to_owned());
+        am.version = Set(before.version + 1);
+        am.updated_at = Set(Utc::now());
+        let after = am.update(&txn).await?;
+        let askers: BTreeSet<Uuid> = feature_ask::Entity::find()
+            .filter(feature_ask::Column::RequestId.eq(after.id))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|a| a.asked_by)
+            .collect();
+        let title = format!("Feature request {}: {}", status.as_str(), after.title);
+        let body = note.unwrap_or_else(|| format!("Product set \"{}\" to {}.", after.title, status.as_str()));
+        let mut sent = Vec::new();
+        for user in askers {
+            sent.push(notify(&txn, actor.org_id, user, &title, &body).await?);
+        }
+        audit::record(
+            &txn,
+            actor.org_id,
+            actor,
+            "setFeatureRequestStatus",
+            "feature_request",
+            id,
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        txn.commit().await?;
+        for n in sent {
+            self.events.publish(Event::Notification {
+                org: n.organization_id,
+                user: n.user_id,
+                id: n.id,
+                title: n.title,
+                body: n.body,
+            });
+        }
+        Ok(after)
+    }
+
+    /// Open feature requests ranked by revenue at stake, then by how many asked.
+    pub async fn ranked_feature_requests(
+        &self,
+        actor: &Actor,
+        req: PageRequest,
+    ) -> Result<Page<RankedRequest>, AppError> {
+        actor.authorize(Action::ProductView)?;
+        let requests = feature_request::Entity::find()
+            .filter(feature_request::Column::OrganizationId.eq(actor.org_id))
+            .filter(feature_request::Column::MergedInto.is_null())
+            .all(&self.db)
+            .await?;
+        let asks = feature_ask::Entity::find()
+            .filter(feature_ask::Column::OrganizationId.eq(actor.org_id))
+            .all(&self.db)
+            .await?;
+        let opps: HashMap<Uuid, opportunity::Model> = opportunity::Entity::find()
+            .filter(opportunity::Column::Id.is_in(asks.iter().filter_map(|a| a.opportunity_id)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o))
+            .collect();
+        let account_ids: BTreeSet<Uuid> = asks.iter().map(|a| a.account_id).collect();
+        let names: HashMap<Uuid, String> = account::Entity::find()
+            .filter(account::Column::Id.is_in(account_ids.iter().copied()))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a.name))
+            .collect();
+        let mut mrr: HashMap<Uuid, i64> = HashMap::new();
+        for s in subscription::Entity::find()
+            .filter(subscription::Column::AccountId.is_in(account_ids.iter().copied()))
+            .filter(subscription::Column::Status.eq("ACTIVE"))
+            .all(&self.db)
+            .await?
+        {
+            *mrr.entry(s.account_id).or_default() += s.mrr_minor;
+        }
+        let mut ranked: Vec<RankedRequest> = requests
+            .into_iter()
+            .map(|r| {
+                let mine: Vec<&feature_ask::Model> = asks.iter().filter(|a| a.request_id == r.id).collect();
+                let accounts: BTreeSet<Uuid> = mine.iter().map(|a| a.account_id).collect();
+                let deals: BTreeSet<Uuid> = mine.iter().filter_map(|a| a.opportunity_id).collect();
+                let pipeline = deals
+                    .iter()
+                    .filter_map(|d| opps.get(d))
+                    .filter(|o| Stage::parse(&o.stage).is_some_and(Stage::is_open))
+                    .map(|o| o.estimated_value_minor)
+                    .sum();
+                let recurring: i64 = accounts.iter().map(|a| mrr.get(a).copied().unwrap_or(0)).sum();
+                RankedRequest {
+                    asks: mine.len() as i64,
+                    accounts: accounts.iter().map(|a| (*a, names.get(a).cloned().unwrap_or_default())).collect(),
+                    open_pipeline_minor: pipeline,
+                    recurring_monthly_minor: recurring,
+                    revenue_at_stake_minor: revenue_at_stake(pipeline, recurring),
+                    request: r,
+                }
+            })
+            .collect();
+        ranked.sort_by(|a, b| {
+            b.revenue_at_stake_minor
+                .cmp(&a.revenue_at_stake_minor)
+                .then(b.asks.cmp(&a.asks))
+                .then(a.request.id.cmp(&b.request.id))
+        });
+        let total = ranked.len() as u64;
+        // The cursor is the id of the last request seen; the ranking is recomputed per page.
+        let start = match req.after {
+            Some(after) => ranked.iter().position(|r| r.request.id == after).map(|p| p + 1).unwrap_or(0),
+            None => 0,
+        };
+        let rows: Vec<RankedRequest> = ranked.into_iter().skip(start).take(req.first as usize + 1).collect();
+        Ok(Page::from_fetched(rows, req, total))
+    }
+
+    /// The caller's notifications, newest first.
+    pub async fn notifications(&self, actor: &Actor, unread_only: bool) -> Result<Vec<notification::Model>, AppError> {
+        let Some(me) = actor.user_id() else { return Ok(vec![]) };
+        let mut q = notification::Entity::find().filter(notification::Column::UserId.eq(me));
+        if unread_only {
+            q = q.filter(notification::Column::ReadAt.is_null());
+        }
+        Ok(q.order_by_desc(notification::Column::Id).limit(100).all(&self.db).await?)
+    }
+
+    /// `markNotificationRead`: only the caller's own.
+    pub async fn mark_notification_read(&self, actor: &Actor, id: Uuid) -> Result<notification::Model, AppError> {
+        let me = actor.user_id().ok_or(AppError::NotFound("notification"))?;
+        let txn = self.tx().await?;
+        let n = notification::Entity::find_by_id(id)
+            .filter(notification::Column::UserId.eq(me))
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound("notification"))?;
+        if n.read_at.is_some() {
+            return Ok(n);
+        }
+        let mut am = n.into_active_model();
+        am.read_at = Set(Some(Utc::now()));
+        let after = am.update(&txn).await?;
+        txn.commit().await?;
+        Ok(after)
+    }
+}
