@@ -7,6 +7,7 @@ mod m20261126_000001_foundation;
 mod m20261126_000002_backbone;
 mod m20261126_000003_change_orders;
 mod m20261126_000004_product_marketing;
+mod m20261126_000005_success_partners_training;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_backbone::Migration),
             Box::new(m20261126_000003_change_orders::Migration),
             Box::new(m20261126_000004_product_marketing::Migration),
+            Box::new(m20261126_000005_success_partners_training::Migration),
         ]
     }
 }

@@ -51,14 +51,14 @@ pub async fn people(t: &TestApp) -> Deal {
 /// Lead captured, qualified HIGH and converted to the AE (value 24,000 USD, below the
 /// enterprise threshold).
 pub async fn converted(t: &TestApp) -> Deal {
+    converted_with(t, json!({ "companyName": "Acme Retail", "contactName": "Ann Buyer", "contactEmail": "ann@acme.example", "source": "SEO" })).await
+}
+
+/// Like [`converted`], from a lead created with the given `CreateLeadInput`.
+pub async fn converted_with(t: &TestApp, lead: Value) -> Deal {
     let mut d = people(t).await;
-    let r = ok(
-        t,
-        &d.sdr,
-        "mutation { createLead(input: { companyName: \"Acme Retail\", contactName: \"Ann Buyer\", contactEmail: \"ann@acme.example\", source: SEO }) { id } }",
-        json!({}),
-    )
-    .await;
+    let r =
+        ok(t, &d.sdr, "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }", json!({ "i": lead })).await;
     d.lead = r["createLead"]["id"].as_str().unwrap_or_default().to_owned();
     ok(t, &d.sdr, "mutation($id: ID!) { recordLeadContact(leadId: $id) { status } }", json!({ "id": d.lead })).await;
     ok(
@@ -106,7 +106,11 @@ pub const MOVE: &str =
 /// Walks the converted deal to an accepted quote (20 Professional seats for 12 months, 5 %
 /// discount: 18,012.00 USD) and a decision-maker contact.
 pub async fn quoted(t: &TestApp) -> Deal {
-    let mut d = converted(t).await;
+    quoted_from(t, converted(t).await).await
+}
+
+/// Walks a converted deal to an accepted quote.
+pub async fn quoted_from(t: &TestApp, mut d: Deal) -> Deal {
     let r = ok(
         t,
         &d.ae,
@@ -151,7 +155,11 @@ pub async fn quoted(t: &TestApp) -> Deal {
 
 /// A SaaS contract (quarterly payments) drafted and submitted to legal.
 pub async fn submitted(t: &TestApp) -> Deal {
-    let mut d = quoted(t).await;
+    submitted_from(t, quoted(t).await).await
+}
+
+/// Drafts and submits the contract of a quoted deal.
+pub async fn submitted_from(t: &TestApp, mut d: Deal) -> Deal {
     let tpl = template(t, &d.ae, "SAAS_SERVICE_AGREEMENT").await;
     let r = ok(
         t,
@@ -175,7 +183,11 @@ pub async fn submitted(t: &TestApp) -> Deal {
 
 /// Legal approved the submitted version.
 pub async fn approved(t: &TestApp) -> Deal {
-    let mut d = submitted(t).await;
+    approved_from(t, submitted(t).await).await
+}
+
+/// Legal approves a submitted deal's contract.
+pub async fn approved_from(t: &TestApp, mut d: Deal) -> Deal {
     let r = ok(
         t,
         &d.legal,
@@ -195,7 +207,11 @@ pub const SIGN: &str = "mutation($c: ID!, $s: ID!) { signContract(contractId: $c
 
 /// Signed by the customer's decision maker.
 pub async fn signed(t: &TestApp) -> (Deal, Value) {
-    let mut d = approved(t).await;
+    signed_from(t, approved(t).await).await
+}
+
+/// The customer signs an approved deal's contract.
+pub async fn signed_from(t: &TestApp, mut d: Deal) -> (Deal, Value) {
     let r = ok(t, &d.ae, SIGN, json!({ "c": d.contract, "s": d.signer })).await;
     let p = r["signContract"].clone();
     d.invoices = p["invoices"]
@@ -207,3 +223,19 @@ pub async fn signed(t: &TestApp) -> (Deal, Value) {
 }
 
 pub const PAY: &str = "mutation($i: ID!, $a: Decimal!, $k: String!) { recordPayment(invoiceId: $i, input: { amount: { amount: $a, currency: \"USD\" }, reference: \"wire 1\", idempotencyKey: $k }) { id status amountPaid { amount } payments { id amount { amount } } } }";
+
+/// Signed, hand-off package completed and submitted, and taken over by `cs@demo.test`.
+pub async fn taken_over(t: &TestApp) -> Deal {
+    let (d, _) = signed(t).await;
+    ok(
+        t,
+        &d.ae,
+        "mutation($id: ID!) { updateHandoffPackage(packageId: $id, input: { specialRequirements: \"none\", successCriteria: \"go live in Q3\" }) { id } }",
+        json!({ "id": d.handoff }),
+    )
+    .await;
+    ok(t, &d.ae, "mutation($id: ID!) { submitHandoffPackage(packageId: $id) { status } }", json!({ "id": d.handoff }))
+        .await;
+    ok(t, &d.cs, "mutation($id: ID!) { acceptHandoff(packageId: $id) { status } }", json!({ "id": d.handoff })).await;
+    d
+}

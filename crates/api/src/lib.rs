@@ -14,6 +14,7 @@ pub mod mutation;
 pub mod query;
 pub mod scalars;
 pub mod subscription;
+pub mod success;
 pub mod types;
 pub mod views;
 

@@ -14,7 +14,13 @@ fn id_arg(field: &str, id: &ID) -> Result<uuid::Uuid> {
 
 /// Every change Baton accepts.
 #[derive(MergedObject, Default)]
-pub struct Mutation(IdentityMutation, LeadMutation, crate::deal_mutation::DealMutation, crate::loops::LoopMutation);
+pub struct Mutation(
+    IdentityMutation,
+    LeadMutation,
+    crate::deal_mutation::DealMutation,
+    crate::loops::LoopMutation,
+    crate::success::SuccessMutation,
+);
 
 /// Login, passwords and administration.
 #[derive(Default)]
@@ -218,6 +224,10 @@ pub struct CreateLeadInput {
     pub pain_points: Option<String>,
     /// The marketing campaign that brought the lead in.
     pub campaign_id: Option<ID>,
+    /// The customer account that referred the lead (referral programme).
+    pub referred_by_account_id: Option<ID>,
+    /// The channel partner that brought the lead.
+    pub partner_id: Option<ID>,
 }
 
 /// Changes to a lead; absent fields stay as they are.
@@ -310,6 +320,12 @@ impl LeadMutation {
             source: input.source.into(),
             pain_points: input.pain_points,
             campaign_id: input.campaign_id.as_ref().map(|c| id_arg("campaignId", c)).transpose()?,
+            referred_by_account_id: input
+                .referred_by_account_id
+                .as_ref()
+                .map(|c| id_arg("referredByAccountId", c))
+                .transpose()?,
+            partner_id: input.partner_id.as_ref().map(|c| id_arg("partnerId", c)).transpose()?,
         };
         Ok(Lead(app(ctx).create_lead(a, new).await.gql()?))
     }

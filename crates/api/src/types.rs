@@ -375,6 +375,38 @@ impl Account {
     async fn cs_owner(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         load_user(ctx, self.0.cs_owner_id).await
     }
+    /// VIP (a named account manager) or STANDARD (automated programmes).
+    async fn tier(&self) -> &str {
+        &self.0.tier
+    }
+    /// The named account manager of a VIP account.
+    async fn account_manager(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        load_user(ctx, self.0.account_manager_id).await
+    }
+    /// Health: the score with its contributing factors (usage, issues, payment, business reviews).
+    async fn health(&self, ctx: &Context<'_>) -> Result<crate::success::AccountHealth> {
+        Ok(app(ctx).account_health(&self.0, Utc::now().date_naive()).await.gql()?.into())
+    }
+    /// The latest usage snapshot.
+    async fn latest_usage(&self, ctx: &Context<'_>) -> Result<Option<crate::success::Usage>> {
+        Ok(app(ctx).latest_usage(self.0.id).await.gql()?.map(crate::success::Usage))
+    }
+    /// The subscriptions (SaaS).
+    async fn subscriptions(&self, ctx: &Context<'_>) -> Result<Vec<crate::success::Subscription>> {
+        Ok(app(ctx).subscriptions_of(self.0.id).await.gql()?.into_iter().map(crate::success::Subscription).collect())
+    }
+    /// Business reviews, newest first.
+    async fn business_reviews(&self, ctx: &Context<'_>) -> Result<Vec<crate::success::BusinessReview>> {
+        Ok(app(ctx).business_reviews(self.0.id).await.gql()?.into_iter().map(crate::success::BusinessReview).collect())
+    }
+    /// When the customer left, if it did.
+    async fn churned_at(&self) -> Option<DateTime<Utc>> {
+        self.0.churned_at
+    }
+    /// Why the customer left.
+    async fn churn_reason(&self) -> Option<&str> {
+        self.0.churn_reason.as_deref()
+    }
     /// Incremented on every change.
     async fn version(&self) -> i32 {
         self.0.version
@@ -499,6 +531,14 @@ impl Opportunity {
     /// Calls, e-mails, meetings, demos and visits, oldest first.
     async fn activities(&self, ctx: &Context<'_>) -> Result<Vec<crate::deal::Activity>> {
         Ok(app(ctx).activities_of(actor(ctx)?, self.0.id).await.gql()?.into_iter().map(crate::deal::Activity).collect())
+    }
+    /// NEW_BUSINESS, RENEWAL or EXPANSION.
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+    /// The customer success person credited on a renewal or upsell.
+    async fn cs_credit(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        load_user(ctx, self.0.cs_credit_id).await
     }
     /// Incremented on every change; pass it as `expectedVersion`.
     async fn version(&self) -> i32 {

@@ -227,12 +227,29 @@ impl CustomerSuccessView {
     async fn accounts(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only VIP accounts (true) or only those served by automated programmes (false).")] vip: Option<
+            bool,
+        >,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> Result<Conn<Account>> {
         let req = PageRequest::parse(first, after.as_deref()).gql()?;
-        let page = app(ctx).cs_accounts(actor(ctx)?, req).await.gql()?;
+        let page = app(ctx).cs_accounts(actor(ctx)?, vip, req).await.gql()?;
         Ok(connection(page, |a| a.id, Account))
+    }
+    /// Renewal opportunities still open, soonest end date first.
+    async fn renewals_due(&self, ctx: &Context<'_>) -> Result<Vec<Opportunity>> {
+        Ok(app(ctx).renewals_due(actor(ctx)?).await.gql()?.into_iter().map(Opportunity).collect())
+    }
+    /// Rewards customers earned by referring new customers.
+    async fn referral_rewards(&self, ctx: &Context<'_>) -> Result<Vec<crate::success::ReferralReward>> {
+        Ok(app(ctx)
+            .referral_rewards(actor(ctx)?)
+            .await
+            .gql()?
+            .into_iter()
+            .map(crate::success::ReferralReward)
+            .collect())
     }
 }
 
@@ -299,6 +316,16 @@ impl FinanceView {
                 })
                 .collect(),
         })
+    }
+    /// Referral credits customers earned, to apply as discounts on their next invoices.
+    async fn referral_rewards(&self, ctx: &Context<'_>) -> Result<Vec<crate::success::ReferralReward>> {
+        Ok(app(ctx)
+            .referral_rewards(actor(ctx)?)
+            .await
+            .gql()?
+            .into_iter()
+            .map(crate::success::ReferralReward)
+            .collect())
     }
     /// First invoices of won deals that are not paid yet, earliest due first: the first payments the account executives follow up.
     async fn first_payments_pending(&self, ctx: &Context<'_>) -> Result<Vec<Invoice>> {

@@ -142,6 +142,8 @@ pub(crate) async fn insert_org(txn: &DatabaseTransaction, name: &str) -> Result<
         round_robin_cursor: Set(0),
         invoice_counter: Set(0),
         onboarding_requires_first_payment: Set(false),
+        renewal_lead_days: Set(90),
+        referral_reward_minor: Set(50_000),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),

@@ -384,6 +384,14 @@ impl App {
         oam.updated_at = Set(now);
         let won = oam.update(&txn).await?;
         audit::record(&txn, actor.org_id, actor, "signContract", "opportunity", opp.id, Some(&opp), Some(&won)).await?;
+        let org_row = baton_store::entity::organization::Entity::find_by_id(actor.org_id)
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound("organization"))?;
+        if let Some(r) = crate::success::reward_referral(&txn, &org_row, opp.lead_id, opp.id).await? {
+            audit::record(&txn, actor.org_id, actor, "signContract", "referral_reward", r.id, None::<&()>, Some(&r))
+                .await?;
+        }
 
         let kind = PaymentSchedule::parse(&before.payment_schedule).unwrap_or(PaymentSchedule::Upfront);
         let plan = inv::schedule(kind, before.value_minor, u32::try_from(before.term_months).unwrap_or(0), today);

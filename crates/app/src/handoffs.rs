@@ -322,11 +322,19 @@ impl App {
     }
 
     /// Accounts customer success took over: its own for CUSTOMER_SUCCESS, all for CS_MANAGER.
-    pub async fn cs_accounts(&self, actor: &Actor, req: PageRequest) -> Result<Page<account::Model>, AppError> {
+    pub async fn cs_accounts(
+        &self,
+        actor: &Actor,
+        vip: Option<bool>,
+        req: PageRequest,
+    ) -> Result<Page<account::Model>, AppError> {
         let scope = actor.authorize(Action::CustomerSuccessView)?;
         let mut q = account::Entity::find()
             .filter(account::Column::OrganizationId.eq(actor.org_id))
             .filter(account::Column::CsOwnerId.is_not_null());
+        if let Some(v) = vip {
+            q = q.filter(account::Column::Tier.eq(if v { "VIP" } else { "STANDARD" }));
+        }
         if scope == baton_domain::Scope::Own {
             q = q.filter(account::Column::CsOwnerId.eq(actor.user_id().unwrap_or_default()));
         }

@@ -30,6 +30,10 @@ pub struct NewLead {
     pub pain_points: Option<String>,
     /// The marketing campaign that brought the lead in.
     pub campaign_id: Option<Uuid>,
+    /// The customer account that referred the lead (referral programme).
+    pub referred_by_account_id: Option<Uuid>,
+    /// The channel partner that brought the lead.
+    pub partner_id: Option<Uuid>,
 }
 
 /// Raw input of `updateLead`: absent fields stay as they are.
@@ -176,6 +180,28 @@ impl App {
             ),
             None => None,
         };
+        let referrer = match input.referred_by_account_id {
+            Some(a) => Some(
+                account::Entity::find_by_id(a)
+                    .filter(account::Column::OrganizationId.eq(actor.org_id))
+                    .one(&txn)
+                    .await?
+                    .ok_or(AppError::NotFound("account"))?
+                    .id,
+            ),
+            None => None,
+        };
+        let partner = match input.partner_id {
+            Some(p) => Some(
+                baton_store::entity::partner::Entity::find_by_id(p)
+                    .filter(baton_store::entity::partner::Column::OrganizationId.eq(actor.org_id))
+                    .one(&txn)
+                    .await?
+                    .ok_or(AppError::NotFound("partner"))?
+                    .id,
+            ),
+            None => None,
+        };
         let owner = match actor.user_id() {
             Some(me) if actor.has(Role::Sdr) => Some(me),
             _ => sdr_round_robin(&txn, actor.org_id).await?,
@@ -193,6 +219,8 @@ impl App {
             industry: Set(industry),
             company_size: Set(company_size),
             campaign_id: Set(campaign_id),
+            referred_by_account_id: Set(referrer),
+            partner_id: Set(partner),
             source: Set(input.source.as_str().to_owned()),
             pain_points: Set(pain_points),
             status: Set(LeadStatus::New.as_str().to_owned()),
@@ -452,6 +480,12 @@ impl App {
                     company_size: Set(before.company_size),
                     account_executive_id: Set(Some(ae.id)),
                     cs_owner_id: Set(None),
+                    tier: Set("STANDARD".into()),
+                    account_manager_id: Set(None),
+                    health_override: Set(None),
+                    health_override_reason: Set(None),
+                    churned_at: Set(None),
+                    churn_reason: Set(None),
                     version: Set(1),
                     created_at: Set(now),
                     updated_at: Set(now),
@@ -493,6 +527,10 @@ impl App {
             needs_analysis: Set(None),
             loss_reason: Set(None),
             closed_at: Set(None),
+            kind: Set("NEW_BUSINESS".into()),
+            cs_credit_id: Set(None),
+            renewal_of: Set(None),
+            partner_id: Set(before.partner_id),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),

@@ -22,6 +22,7 @@ pub mod page;
 pub mod product;
 pub mod quotes;
 pub mod seed;
+pub mod success;
 pub mod tx;
 pub mod views;
 

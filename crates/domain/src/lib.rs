@@ -7,6 +7,7 @@
 
 pub mod contract;
 pub mod handoff;
+pub mod health;
 pub mod insight;
 pub mod invoice;
 pub mod lead;

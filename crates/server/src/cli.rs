@@ -51,7 +51,7 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum JobsCommand {
-    /// Run every due job once (issue scheduled invoices whose date has come) and exit.
+    /// Run every due job once (issue scheduled invoices, open renewals) and exit.
     RunOnce,
 }
 
@@ -112,8 +112,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Jobs { command: JobsCommand::RunOnce } => {
             let app = crate::open(&cfg).await?;
-            let issued = crate::jobs::run_once(&app).await?;
-            eprintln!("issued {issued} scheduled invoice(s)");
+            let (issued, renewals) = crate::jobs::run_once(&app).await?;
+            eprintln!("issued {issued} scheduled invoice(s), opened {renewals} renewal opportunity(ies)");
             Ok(())
         }
         Command::Org { command: OrgCommand::Create { name, admin_email, admin_password } } => {

@@ -6,9 +6,13 @@ use std::time::Duration;
 /// How often the scheduler looks for due work.
 pub const TICK: Duration = Duration::from_secs(60);
 
-/// Runs every due job once; returns how many invoices were issued.
-pub async fn run_once(app: &App) -> anyhow::Result<usize> {
-    app.issue_due_invoices(chrono::Utc::now().date_naive()).await.map_err(|e| anyhow::anyhow!("issuing invoices: {e}"))
+/// Runs every due job once: issues scheduled invoices whose date has come and opens renewal
+/// opportunities ahead of subscription end dates. Returns how many rows each job created.
+pub async fn run_once(app: &App) -> anyhow::Result<(usize, usize)> {
+    let today = chrono::Utc::now().date_naive();
+    let issued = app.issue_due_invoices(today).await.map_err(|e| anyhow::anyhow!("issuing invoices: {e}"))?;
+    let renewals = app.open_due_renewals(today).await.map_err(|e| anyhow::anyhow!("opening renewals: {e}"))?;
+    Ok((issued, renewals))
 }
 
 /// Starts the scheduler loop. Jobs re-check each row under a lock, so several instances on one
@@ -19,8 +23,8 @@ pub fn spawn_scheduler(app: App) -> tokio::task::JoinHandle<()> {
         loop {
             tick.tick().await;
             match run_once(&app).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(issued = n, "issued scheduled invoices"),
+                Ok((0, 0)) => {}
+                Ok((issued, renewals)) => tracing::info!(issued, renewals, "scheduled jobs ran"),
                 Err(e) => tracing::error!(error = %e, "scheduled job failed"),
             }
         }

@@ -31,6 +31,8 @@ pub struct Model {
     pub converted_account_id: Option<Uuid>,
     pub converted_opportunity_id: Option<Uuid>,
     pub campaign_id: Option<Uuid>,
+    pub referred_by_account_id: Option<Uuid>,
+    pub partner_id: Option<Uuid>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -17,6 +17,8 @@ pub struct Model {
     pub round_robin_cursor: i64,
     pub invoice_counter: i64,
     pub onboarding_requires_first_payment: bool,
+    pub renewal_lead_days: i32,
+    pub referral_reward_minor: i64,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
