@@ -16,7 +16,7 @@ fn id_arg(field: &str, id: &ID) -> Result<uuid::Uuid> {
 /// One factor of the health score.
 #[derive(SimpleObject)]
 pub struct HealthFactor {
-    /// adoption, issues, payment or businessReview.
+    /// The factor: adoption, issues, payment or businessReview.
     pub key: String,
     /// The points this factor contributes.
     pub points: i32,
