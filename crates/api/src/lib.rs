@@ -6,6 +6,7 @@
 
 pub mod deal;
 pub mod deal_mutation;
+pub mod enablement;
 pub mod enums;
 pub mod error;
 pub mod loaders;

@@ -20,6 +20,7 @@ pub struct Mutation(
     crate::deal_mutation::DealMutation,
     crate::loops::LoopMutation,
     crate::success::SuccessMutation,
+    crate::enablement::EnablementMutation,
 );
 
 /// Login, passwords and administration.

@@ -139,6 +139,33 @@ impl SalesView {
         Ok(app(ctx).current_messaging(actor(ctx)?).await.gql()?.map(Messaging))
     }
 
+    /// Channel partners with their leads, deals and rebates.
+    async fn partners(&self, ctx: &Context<'_>) -> Result<Vec<crate::enablement::Partner>> {
+        partners(ctx).await
+    }
+
+    /// Training programmes.
+    async fn training_programmes(&self, ctx: &Context<'_>) -> Result<Vec<crate::enablement::TrainingProgramme>> {
+        Ok(app(ctx)
+            .training_programmes(actor(ctx)?)
+            .await
+            .gql()?
+            .into_iter()
+            .map(crate::enablement::TrainingProgramme)
+            .collect())
+    }
+
+    /// The programmes each member of the caller's team has not completed (the caller's own gaps for a rep).
+    async fn training_gaps(&self, ctx: &Context<'_>) -> Result<Vec<crate::enablement::TrainingGapView>> {
+        Ok(app(ctx)
+            .training_gaps(actor(ctx)?)
+            .await
+            .gql()?
+            .into_iter()
+            .map(crate::enablement::TrainingGapView)
+            .collect())
+    }
+
     /// The contract templates legal maintains, with their clauses.
     async fn contract_templates(&self, ctx: &Context<'_>) -> Result<Vec<ContractTemplate>> {
         Ok(app(ctx)
@@ -317,6 +344,10 @@ impl FinanceView {
                 .collect(),
         })
     }
+    /// Rebates owed to channel partners on the cash collected from their deals.
+    async fn partner_rebates(&self, ctx: &Context<'_>) -> Result<Vec<crate::enablement::Partner>> {
+        partners(ctx).await
+    }
     /// Referral credits customers earned, to apply as discounts on their next invoices.
     async fn referral_rewards(&self, ctx: &Context<'_>) -> Result<Vec<crate::success::ReferralReward>> {
         Ok(app(ctx)
@@ -366,4 +397,16 @@ pub struct Task {
     pub title: String,
     /// When it is due.
     pub due_at: DateTime<Utc>,
+}
+
+async fn partners(ctx: &Context<'_>) -> Result<Vec<crate::enablement::Partner>> {
+    let a = actor(ctx)?;
+    let currency = app(ctx).org_settings(a).await.gql()?.currency;
+    Ok(app(ctx)
+        .partner_standings(a)
+        .await
+        .gql()?
+        .into_iter()
+        .map(|p| crate::enablement::Partner(p, currency.clone()))
+        .collect())
 }

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod blockers;
 pub mod contracts;
+pub mod enablement;
 pub mod error;
 pub mod events;
 pub mod finance;

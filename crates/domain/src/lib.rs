@@ -6,6 +6,7 @@
 //! query can ask the same functions without acting.
 
 pub mod contract;
+pub mod enablement;
 pub mod handoff;
 pub mod health;
 pub mod insight;

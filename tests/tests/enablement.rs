@@ -1,0 +1,82 @@
+//! Channel partners earn rebates on collected cash; managers see their team's training gaps.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use baton_tests::flow::*;
+use baton_tests::*;
+use serde_json::json;
+
+both!(a_partner_earns_its_rebate_only_on_cash_collected_from_its_deals, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = people(&t).await;
+    let create = "mutation($n: String!, $r: Decimal!) { createPartner(name: $n, kind: RESELLER, rebatePercent: $r) }";
+    assert_eq!(code(&t.gql(Some(&d.sdr), create, json!({ "n": "Resell Co", "r": "10" })).await), "FORBIDDEN");
+    let bad = t.gql(Some(&d.manager), create, json!({ "n": "Resell Co", "r": "75" })).await;
+    assert_eq!(bad["errors"][0]["extensions"]["field"], "rebatePercent");
+    assert_eq!(t.count("partners").await, 0);
+    let partner = ok(&t, &d.manager, create, json!({ "n": "Resell Co", "r": "10" })).await["createPartner"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let lead = json!({ "companyName": "Acme Retail", "contactName": "Ann Buyer", "contactEmail": "ann@acme.example", "source": "PARTNER", "partnerId": partner });
+    let d = approved_from(&t, submitted_from(&t, quoted_from(&t, converted_with(&t, lead).await).await).await).await;
+    let (d, _) = signed_from(&t, d).await;
+    let q = "{ financeView { partnerRebates { name leads deals wonDeals rebatePercent collected { amount } rebateOwed { amount } } } }";
+    let r = ok(&t, &d.finance, q, json!({})).await;
+    assert_eq!(
+        r["financeView"]["partnerRebates"][0]["rebateOwed"]["amount"], "0.00",
+        "nothing collected, nothing owed"
+    );
+    ok(&t, &d.finance, PAY, json!({ "i": d.invoices[0], "a": "4503.00", "k": "p1" })).await;
+    let r = ok(&t, &d.finance, q, json!({})).await;
+    assert_eq!(
+        r["financeView"]["partnerRebates"],
+        json!([{ "name": "Resell Co", "leads": 1, "deals": 1, "wonDeals": 1, "rebatePercent": "10.00", "collected": { "amount": "4503.00" }, "rebateOwed": { "amount": "450.30" } }])
+    );
+    let mkt = t.login("marketing@demo.test").await;
+    assert_eq!(code(&t.gql(Some(&mkt), q, json!({})).await), "FORBIDDEN");
+    t.stop().await;
+});
+
+both!(managers_see_which_programmes_their_team_has_not_completed, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = people(&t).await;
+    let create = "mutation($n: String!, $l: TrainingLevel!, $t: TrainingTopic!) { createTrainingProgramme(name: $n, level: $l, topic: $t) { id } }";
+    let bad = t.gql(Some(&d.manager), create, json!({ "n": "Coaching 101", "l": "NEW_HIRE", "t": "COACHING" })).await;
+    assert_eq!(bad["errors"][0]["extensions"]["field"], "topic", "coaching is a manager topic");
+    assert_eq!(
+        code(&t.gql(Some(&d.sdr), create, json!({ "n": "Product 101", "l": "NEW_HIRE", "t": "PRODUCT" })).await),
+        "FORBIDDEN"
+    );
+    let p = ok(&t, &d.manager, create, json!({ "n": "Product 101", "l": "NEW_HIRE", "t": "PRODUCT" })).await["createTrainingProgramme"]["id"].as_str().unwrap().to_owned();
+
+    let record = "mutation($p: ID!, $u: ID) { recordTrainingCompletion(programmeId: $p, userId: $u) }";
+    ok(&t, &d.sdr, record, json!({ "p": p })).await;
+    ok(&t, &d.sdr, record, json!({ "p": p })).await;
+    assert_eq!(t.count("training_completions").await, 1, "recording twice keeps one completion");
+    assert_eq!(
+        code(&t.gql(Some(&d.sdr), record, json!({ "p": p, "u": d.ae_id })).await),
+        "FORBIDDEN",
+        "a rep records only its own"
+    );
+
+    let gaps = "{ salesView { trainingGaps { user { email } missing { name } } } }";
+    let r = ok(&t, &d.manager, gaps, json!({})).await;
+    let by: std::collections::HashMap<String, usize> = r["salesView"]["trainingGaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["user"]["email"].as_str().unwrap().to_owned(), g["missing"].as_array().unwrap().len()))
+        .collect();
+    assert_eq!(by.len(), 3, "the manager and the team: {by:?}");
+    assert_eq!((by["sdr@demo.test"], by["ae@demo.test"], by["salesmanager@demo.test"]), (0, 1, 1));
+    ok(&t, &d.manager, record, json!({ "p": p, "u": d.ae_id })).await;
+    let r = ok(&t, &d.ae, gaps, json!({})).await;
+    assert_eq!(
+        r["salesView"]["trainingGaps"],
+        json!([{ "user": { "email": "ae@demo.test" }, "missing": [] }]),
+        "a rep sees its own gaps"
+    );
+    t.stop().await;
+});
