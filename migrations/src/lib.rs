@@ -8,6 +8,7 @@ mod m20261126_000002_backbone;
 mod m20261126_000003_change_orders;
 mod m20261126_000004_product_marketing;
 mod m20261126_000005_success_partners_training;
+mod m20261126_000006_release_notes;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_change_orders::Migration),
             Box::new(m20261126_000004_product_marketing::Migration),
             Box::new(m20261126_000005_success_partners_training::Migration),
+            Box::new(m20261126_000006_release_notes::Migration),
         ]
     }
 }

@@ -168,3 +168,53 @@ both!(feature_requests_rank_by_revenue_at_stake_merge_duplicates_and_notify_the_
     assert_eq!(code(&r), "NOT_FOUND");
     t.stop().await;
 });
+
+both!(sales_and_cs_acknowledge_release_notes_and_product_sees_who_has_not, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = people(&t).await;
+    let product = t.login("product@demo.test").await;
+    let publish = "mutation($t: String!, $b: String!) { publishReleaseNote(title: $t, body: $b) }";
+    assert_eq!(code(&t.gql(Some(&d.ae), publish, json!({ "t": "x", "b": "y" })).await), "FORBIDDEN");
+    assert_eq!(
+        t.gql(Some(&product), publish, json!({ "t": " ", "b": "y" })).await["errors"][0]["extensions"]["field"],
+        "title"
+    );
+    let note =
+        ok(&t, &product, publish, json!({ "t": "Offline mode", "b": "Stores keep selling without a connection." }))
+            .await["publishReleaseNote"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let n = ok(&t, &d.sdr, "{ notifications { title } }", json!({})).await;
+    assert_eq!(n["notifications"][0]["title"], "Release note: Offline mode");
+
+    let ack = "mutation($n: ID!) { acknowledgeReleaseNote(noteId: $n) }";
+    assert_eq!(code(&t.gql(Some(&t.login("finance@demo.test").await), ack, json!({ "n": note })).await), "FORBIDDEN");
+    ok(&t, &d.sdr, ack, json!({ "n": note })).await;
+    ok(&t, &d.sdr, ack, json!({ "n": note })).await;
+    ok(&t, &d.cs, ack, json!({ "n": note })).await;
+    let r = ok(&t, &d.sdr, "{ salesView { releaseNotes { title acknowledgedByMe } } }", json!({})).await;
+    assert_eq!(r["salesView"]["releaseNotes"], json!([{ "title": "Offline mode", "acknowledgedByMe": true }]));
+    let r = ok(
+        &t,
+        &product,
+        "{ productView { releaseNotes { acknowledgedBy { email } notAcknowledgedBy { email } } } }",
+        json!({}),
+    )
+    .await;
+    let emails = |k: &str| -> Vec<String> {
+        r["productView"]["releaseNotes"][0][k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["email"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let mut acked = emails("acknowledgedBy");
+    acked.sort();
+    assert_eq!(acked, ["cs@demo.test", "sdr@demo.test"]);
+    let mut pending = emails("notAcknowledgedBy");
+    pending.sort();
+    assert_eq!(pending, ["ae@demo.test", "csmanager@demo.test", "salesmanager@demo.test"]);
+    t.stop().await;
+});

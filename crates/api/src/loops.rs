@@ -267,6 +267,43 @@ impl NotificationRow {
     }
 }
 
+/// A release note and who has learned it.
+pub struct ReleaseNote(pub product::ReleaseNoteStatus);
+
+/// A release note and who has learned it.
+#[Object]
+impl ReleaseNote {
+    /// The note's id.
+    async fn id(&self) -> ID {
+        id(self.0.note.id)
+    }
+    /// The headline.
+    async fn title(&self) -> &str {
+        &self.0.note.title
+    }
+    /// What changed, for sales and customer success to learn.
+    async fn body(&self) -> &str {
+        &self.0.note.body
+    }
+    /// When product published it.
+    async fn published_at(&self) -> DateTime<Utc> {
+        self.0.note.published_at
+    }
+    /// True when the caller has acknowledged it.
+    async fn acknowledged_by_me(&self, ctx: &Context<'_>) -> Result<bool> {
+        let me = actor(ctx)?.user_id();
+        Ok(self.0.acknowledged.iter().any(|u| Some(u.id) == me))
+    }
+    /// The sales and customer success users who acknowledged it.
+    async fn acknowledged_by(&self) -> Vec<User> {
+        self.0.acknowledged.iter().cloned().map(User).collect()
+    }
+    /// The sales and customer success users who have not acknowledged it yet.
+    async fn not_acknowledged_by(&self) -> Vec<User> {
+        self.0.pending.iter().cloned().map(User).collect()
+    }
+}
+
 /// A new campaign.
 #[derive(InputObject)]
 pub struct CampaignInput {
@@ -395,6 +432,29 @@ impl LoopMutation {
         let id = id_arg("requestId", &request_id)?;
         let r = app(ctx).set_feature_request_status(a, id, status.domain(), note).await.gql()?;
         Ok(FeatureRequestStatus::parse(&r.status))
+    }
+
+    /// Publishes a release note (PRODUCT); every sales and customer success user is notified.
+    async fn publish_release_note(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The headline.")] title: String,
+        #[graphql(desc = "What changed.")] body: String,
+    ) -> Result<ID> {
+        let a = actor(ctx)?;
+        Ok(id(app(ctx).publish_release_note(a, &title, &body).await.gql()?.id))
+    }
+
+    /// Acknowledges having learned a release note (sales and customer success).
+    async fn acknowledge_release_note(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The release note.")] note_id: ID,
+    ) -> Result<bool> {
+        let a = actor(ctx)?;
+        let id = id_arg("noteId", &note_id)?;
+        app(ctx).acknowledge_release_note(a, id).await.gql()?;
+        Ok(true)
     }
 
     /// Marks one of the caller's notifications read.

@@ -139,6 +139,11 @@ impl SalesView {
         Ok(app(ctx).current_messaging(actor(ctx)?).await.gql()?.map(Messaging))
     }
 
+    /// Release notes to learn, newest first (acknowledge each with `acknowledgeReleaseNote`).
+    async fn release_notes(&self, ctx: &Context<'_>) -> Result<Vec<crate::loops::ReleaseNote>> {
+        release_notes(ctx).await
+    }
+
     /// Channel partners with their leads, deals and rebates.
     async fn partners(&self, ctx: &Context<'_>) -> Result<Vec<crate::enablement::Partner>> {
         partners(ctx).await
@@ -215,6 +220,10 @@ pub struct ProductView;
 /// The product department's view: feature requests with the revenue behind them.
 #[Object]
 impl ProductView {
+    /// Release notes with who in sales and customer success has and has not learned them.
+    async fn release_notes(&self, ctx: &Context<'_>) -> Result<Vec<crate::loops::ReleaseNote>> {
+        release_notes(ctx).await
+    }
     /// Feature requests, ranked by revenue at stake.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
     async fn feature_requests(
@@ -263,6 +272,10 @@ impl CustomerSuccessView {
         let req = PageRequest::parse(first, after.as_deref()).gql()?;
         let page = app(ctx).cs_accounts(actor(ctx)?, vip, req).await.gql()?;
         Ok(connection(page, |a| a.id, Account))
+    }
+    /// Release notes to learn, newest first.
+    async fn release_notes(&self, ctx: &Context<'_>) -> Result<Vec<crate::loops::ReleaseNote>> {
+        release_notes(ctx).await
     }
     /// Renewal opportunities still open, soonest end date first.
     async fn renewals_due(&self, ctx: &Context<'_>) -> Result<Vec<Opportunity>> {
@@ -409,4 +422,8 @@ async fn partners(ctx: &Context<'_>) -> Result<Vec<crate::enablement::Partner>> 
         .into_iter()
         .map(|p| crate::enablement::Partner(p, currency.clone()))
         .collect())
+}
+
+async fn release_notes(ctx: &Context<'_>) -> Result<Vec<crate::loops::ReleaseNote>> {
+    Ok(app(ctx).release_notes(actor(ctx)?).await.gql()?.into_iter().map(crate::loops::ReleaseNote).collect())
 }

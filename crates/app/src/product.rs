@@ -359,3 +359,164 @@ impl App {
         Ok(after)
     }
 }
+
+/// A release note with who learned it and who has not yet.
+#[derive(Debug, Clone)]
+pub struct ReleaseNoteStatus {
+    pub note: baton_store::entity::release_note::Model,
+    pub acknowledged: Vec<baton_store::entity::user::Model>,
+    pub pending: Vec<baton_store::entity::user::Model>,
+}
+
+/// The roles that must learn release notes.
+const LEARNERS: [baton_domain::Role; 5] = [
+    baton_domain::Role::Sdr,
+    baton_domain::Role::AccountExecutive,
+    baton_domain::Role::SalesManager,
+    baton_domain::Role::CustomerSuccess,
+    baton_domain::Role::CsManager,
+];
+
+impl App {
+    /// `publishReleaseNote` (PRODUCT): every sales and CS user is notified and must acknowledge it.
+    pub async fn publish_release_note(
+        &self,
+        actor: &Actor,
+        title: &str,
+        body: &str,
+    ) -> Result<baton_store::entity::release_note::Model, AppError> {
+        use baton_store::entity::release_note;
+        let title = text::required_short(title).map_err(AppError::text("title"))?;
+        let body = text::required_long(body).map_err(AppError::text("body"))?;
+        actor.authorize(Action::PublishReleaseNote)?;
+        let author =
+            actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["release notes are published by people".into()]))?;
+        let txn = self.tx().await?;
+        let note = release_note::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(actor.org_id),
+            title: Set(title),
+            body: Set(body),
+            published_by: Set(author),
+            published_at: Set(Utc::now()),
+        }
+        .insert(&txn)
+        .await?;
+        let mut sent = Vec::new();
+        for u in self.learners(&txn, actor.org_id).await? {
+            sent.push(
+                notify(
+                    &txn,
+                    actor.org_id,
+                    u.id,
+                    &format!("Release note: {}", note.title),
+                    "Read it and acknowledge that you learned it.",
+                )
+                .await?,
+            );
+        }
+        audit::record(
+            &txn,
+            actor.org_id,
+            actor,
+            "publishReleaseNote",
+            "release_note",
+            note.id,
+            None::<&()>,
+            Some(&note),
+        )
+        .await?;
+        txn.commit().await?;
+        for n in sent {
+            self.events.publish(Event::Notification {
+                org: n.organization_id,
+                user: n.user_id,
+                id: n.id,
+                title: n.title,
+                body: n.body,
+            });
+        }
+        Ok(note)
+    }
+
+    async fn learners<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        org: Uuid,
+    ) -> Result<Vec<baton_store::entity::user::Model>, AppError> {
+        use baton_store::entity::{role_grant, user};
+        let ids: BTreeSet<Uuid> = role_grant::Entity::find()
+            .filter(role_grant::Column::OrganizationId.eq(org))
+            .filter(role_grant::Column::Role.is_in(LEARNERS.iter().map(|r| r.as_str())))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|g| g.user_id)
+            .collect();
+        Ok(user::Entity::find()
+            .filter(user::Column::Id.is_in(ids))
+            .filter(user::Column::Active.eq(true))
+            .order_by_asc(user::Column::Name)
+            .all(db)
+            .await?)
+    }
+
+    /// `acknowledgeReleaseNote`: the caller learned it (idempotent).
+    pub async fn acknowledge_release_note(&self, actor: &Actor, note_id: Uuid) -> Result<(), AppError> {
+        use baton_store::entity::{release_acknowledgement, release_note};
+        actor.authorize(Action::AcknowledgeReleaseNote)?;
+        let me = actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["people acknowledge release notes".into()]))?;
+        let txn = self.tx().await?;
+        let note = release_note::Entity::find_by_id(note_id)
+            .filter(release_note::Column::OrganizationId.eq(actor.org_id))
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound("release note"))?;
+        if release_acknowledgement::Entity::find_by_id((note.id, me)).one(&txn).await?.is_none() {
+            let a = release_acknowledgement::ActiveModel {
+                note_id: Set(note.id),
+                user_id: Set(me),
+                organization_id: Set(actor.org_id),
+                acknowledged_at: Set(Utc::now()),
+            }
+            .insert(&txn)
+            .await?;
+            audit::record(
+                &txn,
+                actor.org_id,
+                actor,
+                "acknowledgeReleaseNote",
+                "release_note",
+                note.id,
+                None::<&()>,
+                Some(&a),
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Release notes, newest first, with who acknowledged them and who has not.
+    pub async fn release_notes(&self, actor: &Actor) -> Result<Vec<ReleaseNoteStatus>, AppError> {
+        use baton_store::entity::{release_acknowledgement, release_note};
+        let notes = release_note::Entity::find()
+            .filter(release_note::Column::OrganizationId.eq(actor.org_id))
+            .order_by_desc(release_note::Column::Id)
+            .all(&self.db)
+            .await?;
+        let acks = release_acknowledgement::Entity::find()
+            .filter(release_acknowledgement::Column::OrganizationId.eq(actor.org_id))
+            .all(&self.db)
+            .await?;
+        let learners = self.learners(&self.db, actor.org_id).await?;
+        Ok(notes
+            .into_iter()
+            .map(|n| {
+                let (acknowledged, pending) =
+                    learners.iter().cloned().partition(|u| acks.iter().any(|a| a.note_id == n.id && a.user_id == u.id));
+                ReleaseNoteStatus { note: n, acknowledged, pending }
+            })
+            .collect())
+    }
+}

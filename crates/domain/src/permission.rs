@@ -91,6 +91,9 @@ pub enum Action {
     ManagePartners,
     ManageTraining,
     RecordTraining,
+    // Release notes.
+    PublishReleaseNote,
+    AcknowledgeReleaseNote,
     // Administration.
     CreateUser,
     SetUserRoles,
@@ -166,6 +169,8 @@ impl Action {
         Action::ManagePartners,
         Action::ManageTraining,
         Action::RecordTraining,
+        Action::PublishReleaseNote,
+        Action::AcknowledgeReleaseNote,
         Action::CreateUser,
         Action::SetUserRoles,
         Action::DeactivateUser,
@@ -241,6 +246,8 @@ impl Action {
             Action::ManagePartners => "createPartner",
             Action::ManageTraining => "createTrainingProgramme",
             Action::RecordTraining => "recordTrainingCompletion",
+            Action::PublishReleaseNote => "publishReleaseNote",
+            Action::AcknowledgeReleaseNote => "acknowledgeReleaseNote",
             Action::CreateUser => "createUser",
             Action::SetUserRoles => "setUserRoles",
             Action::DeactivateUser => "deactivateUser",
@@ -405,6 +412,13 @@ pub const TABLE: &[(Role, Action, Scope)] = &[
     (R::CsManager, A::RecordTraining, S::Own),
     (R::Admin, A::ManagePartners, S::Org),
     (R::Admin, A::ManageTraining, S::Org),
+    // Product publishes release notes; sales and customer success acknowledge learning them.
+    (R::Product, A::PublishReleaseNote, S::Org),
+    (R::Sdr, A::AcknowledgeReleaseNote, S::Own),
+    (R::AccountExecutive, A::AcknowledgeReleaseNote, S::Own),
+    (R::SalesManager, A::AcknowledgeReleaseNote, S::Own),
+    (R::CustomerSuccess, A::AcknowledgeReleaseNote, S::Own),
+    (R::CsManager, A::AcknowledgeReleaseNote, S::Own),
     // Administrators see every view and run the organization, but do no department's work.
     (R::Admin, A::SalesView, S::Org),
     (R::Admin, A::MarketingView, S::Org),

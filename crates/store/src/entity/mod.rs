@@ -28,6 +28,8 @@ pub mod product;
 pub mod quote;
 pub mod quote_line;
 pub mod referral_reward;
+pub mod release_acknowledgement;
+pub mod release_note;
 pub mod role_grant;
 pub mod subscription;
 pub mod team;
