@@ -9,6 +9,7 @@ mod m20261126_000003_change_orders;
 mod m20261126_000004_product_marketing;
 mod m20261126_000005_success_partners_training;
 mod m20261126_000006_release_notes;
+mod m20261126_000007_sla_tasks;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_product_marketing::Migration),
             Box::new(m20261126_000005_success_partners_training::Migration),
             Box::new(m20261126_000006_release_notes::Migration),
+            Box::new(m20261126_000007_sla_tasks::Migration),
         ]
     }
 }

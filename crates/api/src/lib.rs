@@ -18,6 +18,7 @@ pub mod subscription;
 pub mod success;
 pub mod types;
 pub mod views;
+pub mod work;
 
 use async_graphql::{Context, SDLExportOptions, Schema};
 use baton_app::{Actor, App, AppError};

@@ -21,6 +21,7 @@ pub struct Mutation(
     crate::loops::LoopMutation,
     crate::success::SuccessMutation,
     crate::enablement::EnablementMutation,
+    crate::work::WorkMutation,
 );
 
 /// Login, passwords and administration.
@@ -61,6 +62,20 @@ pub struct OrgSettingsInput {
     pub legal_review_sla_hours: Option<i32>,
     /// Customer success starts onboarding only once the first invoice is paid.
     pub onboarding_requires_first_payment: Option<bool>,
+    /// The IANA time zone of the business-hours calendar, such as Europe/Berlin.
+    pub time_zone: Option<String>,
+    /// Working days, such as MON,TUE,WED,THU,FRI.
+    pub work_days: Option<String>,
+    /// Start of the working day, HH:MM.
+    pub work_start: Option<String>,
+    /// End of the working day, HH:MM.
+    pub work_end: Option<String>,
+    /// Holidays (the complete list).
+    pub holidays: Option<Vec<chrono::NaiveDate>>,
+    /// Working hours within which a converted deal needs its needs-analysis report.
+    pub needs_analysis_sla_hours: Option<i32>,
+    /// Working hours within which a converted deal needs its demo.
+    pub demo_sla_hours: Option<i32>,
     /// The version the change is based on; a stale one is a CONFLICT.
     pub expected_version: Option<i32>,
 }
@@ -168,6 +183,13 @@ impl IdentityMutation {
             first_contact_sla_hours: input.first_contact_sla_hours,
             legal_review_sla_hours: input.legal_review_sla_hours,
             onboarding_requires_first_payment: input.onboarding_requires_first_payment,
+            time_zone: input.time_zone,
+            work_days: input.work_days,
+            work_start: input.work_start,
+            work_end: input.work_end,
+            holidays: input.holidays,
+            needs_analysis_sla_hours: input.needs_analysis_sla_hours,
+            demo_sla_hours: input.demo_sla_hours,
             expected_version: input.expected_version,
         };
         Ok(OrgSettings(app(ctx).update_org_settings(a, p).await.gql()?))

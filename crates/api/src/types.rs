@@ -133,17 +133,45 @@ impl OrgSettings {
     async fn discount_limit_manager(&self) -> Decimal {
         Decimal(baton_app::admin::bp_to_percent(self.0.discount_limit_manager_bp))
     }
-    /// Hours within which a new lead must be contacted.
+    /// Working hours within which a new lead must be contacted (8: one working day, the handbook's 24 h).
     async fn first_contact_sla_hours(&self) -> i32 {
         self.0.first_contact_sla_hours
     }
-    /// Hours within which legal reviews a submitted contract.
+    /// Working hours within which legal reviews a submitted contract.
     async fn legal_review_sla_hours(&self) -> i32 {
         self.0.legal_review_sla_hours
     }
     /// Customer success starts onboarding only once the first invoice is paid.
     async fn onboarding_requires_first_payment(&self) -> bool {
         self.0.onboarding_requires_first_payment
+    }
+    /// The time zone of the business-hours calendar SLA clocks run on.
+    async fn time_zone(&self) -> &str {
+        &self.0.time_zone
+    }
+    /// Working days.
+    async fn work_days(&self) -> &str {
+        &self.0.work_days
+    }
+    /// Start of the working day, HH:MM.
+    async fn work_start(&self) -> &str {
+        &self.0.work_start
+    }
+    /// End of the working day, HH:MM.
+    async fn work_end(&self) -> &str {
+        &self.0.work_end
+    }
+    /// Holidays, comma-separated dates.
+    async fn holidays(&self) -> &str {
+        &self.0.holidays
+    }
+    /// Working hours for the needs-analysis report after conversion.
+    async fn needs_analysis_sla_hours(&self) -> i32 {
+        self.0.needs_analysis_sla_hours
+    }
+    /// Working hours for the demo after conversion.
+    async fn demo_sla_hours(&self) -> i32 {
+        self.0.demo_sla_hours
     }
     /// Incremented on every change; pass it as `expectedVersion`.
     async fn version(&self) -> i32 {
@@ -321,6 +349,16 @@ impl Lead {
             Some(o) => Ok(app(ctx).opportunity(actor(ctx)?, o).await.gql()?.map(Opportunity)),
             None => Ok(None),
         }
+    }
+    /// The lead's SLA clocks (first contact).
+    async fn sla_clocks(&self, ctx: &Context<'_>) -> Result<Vec<crate::work::SlaClock>> {
+        Ok(app(ctx)
+            .clocks_of(self.0.organization_id, self.0.id)
+            .await
+            .gql()?
+            .into_iter()
+            .map(crate::work::SlaClock)
+            .collect())
     }
     /// Other leads with the same e-mail address or company e-mail domain that the caller may see.
     async fn possible_duplicates(&self, ctx: &Context<'_>) -> Result<Vec<Lead>> {
@@ -527,6 +565,16 @@ impl Opportunity {
     async fn first_payment_status(&self, ctx: &Context<'_>) -> Result<Option<InvoiceStatus>> {
         let rows = loaders(ctx)?.invoices_by_opportunity.load_one(self.0.id).await?.unwrap_or_default();
         Ok(rows.iter().find(|i| i.sequence == 1).map(|i| crate::deal::invoice_status(&i.status)))
+    }
+    /// The deal's SLA clocks (needs analysis, demo).
+    async fn sla_clocks(&self, ctx: &Context<'_>) -> Result<Vec<crate::work::SlaClock>> {
+        Ok(app(ctx)
+            .clocks_of(self.0.organization_id, self.0.id)
+            .await
+            .gql()?
+            .into_iter()
+            .map(crate::work::SlaClock)
+            .collect())
     }
     /// Calls, e-mails, meetings, demos and visits, oldest first.
     async fn activities(&self, ctx: &Context<'_>) -> Result<Vec<crate::deal::Activity>> {

@@ -8,7 +8,7 @@ use crate::scalars::Decimal;
 use crate::types::{Account, Lead, Money, Opportunity, SourceCount};
 use crate::{Gql, actor, app};
 use async_graphql::connection::PageInfo;
-use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use async_graphql::{Context, Object, Result, SimpleObject};
 use baton_app::page::{Page, PageRequest};
 use baton_domain::Scope;
 use chrono::{DateTime, Utc};
@@ -120,13 +120,18 @@ impl SalesView {
         Ok(connection(page, |o| o.id, Opportunity))
     }
 
-    /// The caller's open tasks, due before the given time when one is given.
+    /// The caller's open tasks, soonest first; only those due before `dueBefore` when given.
     async fn tasks(
         &self,
+        ctx: &Context<'_>,
         #[graphql(desc = "Only tasks due before this time.")] due_before: Option<DateTime<Utc>>,
-    ) -> Vec<Task> {
-        let _ = due_before;
-        vec![]
+    ) -> Result<Vec<crate::work::Task>> {
+        Ok(app(ctx).tasks(actor(ctx)?, due_before).await.gql()?.into_iter().map(crate::work::Task).collect())
+    }
+
+    /// SLA clocks that ran out: the caller's, or the team's for a manager; newest first.
+    async fn sla_breaches(&self, ctx: &Context<'_>) -> Result<Vec<crate::work::SlaClock>> {
+        Ok(app(ctx).sla_breaches(actor(ctx)?).await.gql()?.into_iter().map(crate::work::SlaClock).collect())
     }
 
     /// The product catalog that quotes are built from.
@@ -399,17 +404,6 @@ pub struct AgingBucket {
     pub amount: Money,
     /// How many invoices.
     pub count: i32,
-}
-
-/// A task with a due date.
-#[derive(SimpleObject)]
-pub struct Task {
-    /// The task's id.
-    pub id: ID,
-    /// What to do.
-    pub title: String,
-    /// When it is due.
-    pub due_at: DateTime<Utc>,
 }
 
 async fn partners(ctx: &Context<'_>) -> Result<Vec<crate::enablement::Partner>> {

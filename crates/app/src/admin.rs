@@ -42,6 +42,13 @@ pub struct SettingsPatch {
     pub first_contact_sla_hours: Option<i32>,
     pub legal_review_sla_hours: Option<i32>,
     pub onboarding_requires_first_payment: Option<bool>,
+    pub time_zone: Option<String>,
+    pub work_days: Option<String>,
+    pub work_start: Option<String>,
+    pub work_end: Option<String>,
+    pub holidays: Option<Vec<chrono::NaiveDate>>,
+    pub needs_analysis_sla_hours: Option<i32>,
+    pub demo_sla_hours: Option<i32>,
     pub expected_version: Option<i32>,
 }
 
@@ -137,8 +144,15 @@ pub(crate) async fn insert_org(txn: &DatabaseTransaction, name: &str) -> Result<
         enterprise_threshold_minor: Set(5_000_000),
         discount_limit_rep_bp: Set(1000),
         discount_limit_manager_bp: Set(2500),
-        first_contact_sla_hours: Set(24),
-        legal_review_sla_hours: Set(48),
+        first_contact_sla_hours: Set(8),
+        legal_review_sla_hours: Set(16),
+        time_zone: Set("UTC".into()),
+        work_days: Set("MON,TUE,WED,THU,FRI".into()),
+        work_start: Set("09:00".into()),
+        work_end: Set("17:00".into()),
+        holidays: Set(String::new()),
+        needs_analysis_sla_hours: Set(24),
+        demo_sla_hours: Set(56),
         round_robin_cursor: Set(0),
         invoice_counter: Set(0),
         onboarding_requires_first_payment: Set(false),
@@ -400,11 +414,27 @@ impl App {
             .transpose()?;
         let rep = p.discount_limit_rep.map(|d| percent_to_bp("discountLimitRep", d)).transpose()?;
         let mgr = p.discount_limit_manager.map(|d| percent_to_bp("discountLimitManager", d)).transpose()?;
-        for (field, hours) in
-            [("firstContactSlaHours", p.first_contact_sla_hours), ("legalReviewSlaHours", p.legal_review_sla_hours)]
-        {
+        for (field, hours) in [
+            ("firstContactSlaHours", p.first_contact_sla_hours),
+            ("legalReviewSlaHours", p.legal_review_sla_hours),
+            ("needsAnalysisSlaHours", p.needs_analysis_sla_hours),
+            ("demoSlaHours", p.demo_sla_hours),
+        ] {
             if hours.is_some_and(|h| !(1..=24 * 90).contains(&h)) {
                 return Err(AppError::bad_input(field, "must be between 1 and 2160 hours"));
+            }
+        }
+        if let Some(tz) = &p.time_zone {
+            tz.parse::<chrono_tz::Tz>()
+                .map_err(|_| AppError::bad_input("timeZone", "is not an IANA time zone such as Europe/Berlin"))?;
+        }
+        if let Some(d) = &p.work_days {
+            baton_domain::sla::parse_work_days(d).map_err(|m| AppError::bad_input("workDays", m))?;
+        }
+        for (field, t) in [("workStart", &p.work_start), ("workEnd", &p.work_end)] {
+            if let Some(t) = t {
+                chrono::NaiveTime::parse_from_str(t, "%H:%M")
+                    .map_err(|_| AppError::bad_input(field, "must be HH:MM"))?;
             }
         }
         actor.authorize(Action::UpdateOrgSettings)?;
@@ -433,6 +463,27 @@ impl App {
         am.discount_limit_manager_bp = Set(new_mgr);
         if let Some(h) = p.first_contact_sla_hours {
             am.first_contact_sla_hours = Set(h)
+        }
+        if let Some(tz) = &p.time_zone {
+            am.time_zone = Set(tz.clone());
+        }
+        if let Some(d) = &p.work_days {
+            am.work_days = Set(d.clone());
+        }
+        if let Some(t) = &p.work_start {
+            am.work_start = Set(t.clone());
+        }
+        if let Some(t) = &p.work_end {
+            am.work_end = Set(t.clone());
+        }
+        if let Some(h) = &p.holidays {
+            am.holidays = Set(h.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(","));
+        }
+        if let Some(h) = p.needs_analysis_sla_hours {
+            am.needs_analysis_sla_hours = Set(h);
+        }
+        if let Some(h) = p.demo_sla_hours {
+            am.demo_sla_hours = Set(h);
         }
         if let Some(b) = p.onboarding_requires_first_payment {
             am.onboarding_requires_first_payment = Set(b)

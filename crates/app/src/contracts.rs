@@ -13,6 +13,7 @@ use baton_domain::invoice::{self as inv, InvoiceStatus, PaymentSchedule};
 use baton_domain::opportunity::{self as opp_rules, Stage};
 use baton_domain::permission::Action;
 use baton_domain::quote::{PricingModel, QuoteStatus};
+use baton_domain::sla::ClockKind;
 use baton_domain::{Role, text};
 use baton_store::entity::{
     change_order, contact, contract, contract_clause, contract_template, delivery_project, handoff_package, invoice,
@@ -205,6 +206,7 @@ impl App {
         let after = save(&txn, am, before.version).await?;
         audit::record(&txn, actor.org_id, actor, "updateContractClause", "contract", id, Some(&before), Some(&after))
             .await?;
+        crate::sla::stop_clocks(&txn, id, ClockKind::LegalReview).await?;
         txn.commit().await?;
         if status_of(&before) == ContractStatus::InLegalReview {
             self.events.publish(Event::LegalQueueChanged { org: actor.org_id, contract_id: id });
@@ -232,6 +234,8 @@ impl App {
             Some(&after),
         )
         .await?;
+        crate::sla::start_clock(&txn, actor.org_id, ClockKind::LegalReview, "contract", id, None, "Review contract")
+            .await?;
         txn.commit().await?;
         self.events.publish(Event::LegalQueueChanged { org: actor.org_id, contract_id: id });
         Ok(after)
@@ -262,6 +266,7 @@ impl App {
         let after = save(&txn, am, before.version).await?;
         audit::record(&txn, actor.org_id, actor, "approveContract", "contract", id, Some(&before), Some(&after))
             .await?;
+        crate::sla::stop_clocks(&txn, id, ClockKind::LegalReview).await?;
         txn.commit().await?;
         self.events.publish(Event::LegalQueueChanged { org: actor.org_id, contract_id: id });
         Ok(after)
@@ -284,6 +289,7 @@ impl App {
         let after = save(&txn, am, before.version).await?;
         audit::record(&txn, actor.org_id, actor, "requestContractChanges", "contract", id, Some(&before), Some(&after))
             .await?;
+        crate::sla::stop_clocks(&txn, id, ClockKind::LegalReview).await?;
         txn.commit().await?;
         self.events.publish(Event::LegalQueueChanged { org: actor.org_id, contract_id: id });
         Ok(after)
@@ -319,6 +325,7 @@ impl App {
             audit::record(&txn, actor.org_id, actor, "voidContract", "invoice", i.id, Some(&i), Some(&ia)).await?;
         }
         audit::record(&txn, actor.org_id, actor, "voidContract", "contract", id, Some(&before), Some(&after)).await?;
+        crate::sla::stop_clocks(&txn, id, ClockKind::LegalReview).await?;
         txn.commit().await?;
         if status == ContractStatus::InLegalReview {
             self.events.publish(Event::LegalQueueChanged { org: actor.org_id, contract_id: id });

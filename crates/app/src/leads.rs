@@ -6,6 +6,7 @@ use crate::{Actor, App, AppError, audit};
 use anyhow::Context;
 use baton_domain::lead::{self as rules_lead, Bant, ConversionFacts, LeadSource, LeadStatus, PurchaseTimeline};
 use baton_domain::permission::Action;
+use baton_domain::sla::ClockKind;
 use baton_domain::text::{self, Email, LONG_TEXT_MAX, SHORT_TEXT_MAX};
 use baton_domain::{Money, Role};
 use baton_store::entity::{account, activity, contact, lead, opportunity, organization, role_grant, user};
@@ -242,6 +243,16 @@ impl App {
         .insert(&txn)
         .await?;
         audit::record(&txn, actor.org_id, actor, "createLead", "lead", row.id, None::<&()>, Some(&row)).await?;
+        crate::sla::start_clock(
+            &txn,
+            actor.org_id,
+            ClockKind::FirstContact,
+            "lead",
+            row.id,
+            owner,
+            &format!("Contact {}", row.company_name),
+        )
+        .await?;
         txn.commit().await?;
         Ok(row)
     }
@@ -332,6 +343,7 @@ impl App {
         am.owner_id = Set(Some(owner.id));
         let after = save(&txn, am, before.version).await?;
         audit::record(&txn, actor.org_id, actor, "assignLead", "lead", id, Some(&before), Some(&after)).await?;
+        crate::sla::reassign_clocks(&txn, id, owner.id).await?;
         txn.commit().await?;
         Ok(after)
     }
@@ -369,6 +381,7 @@ impl App {
         }
         let after = save(&txn, am, before.version).await?;
         audit::record(&txn, actor.org_id, actor, "recordLeadContact", "lead", id, Some(&before), Some(&after)).await?;
+        crate::sla::stop_clocks(&txn, id, ClockKind::FirstContact).await?;
         txn.commit().await?;
         Ok(after)
     }
@@ -414,6 +427,7 @@ impl App {
         am.disqualification_reason = Set(Some(reason));
         let after = save(&txn, am, before.version).await?;
         audit::record(&txn, actor.org_id, actor, "disqualifyLead", "lead", id, Some(&before), Some(&after)).await?;
+        crate::sla::stop_clocks(&txn, id, ClockKind::FirstContact).await?;
         txn.commit().await?;
         Ok(after)
     }
@@ -546,6 +560,27 @@ impl App {
         let after = save(&txn, am, before.version).await?;
         let action = if conversion.manager_override { "convertLead:managerOverride" } else { "convertLead" };
         audit::record(&txn, actor.org_id, actor, action, "lead", id, Some(&before), Some(&after)).await?;
+        crate::sla::stop_clocks(&txn, id, ClockKind::FirstContact).await?;
+        crate::sla::start_clock(
+            &txn,
+            actor.org_id,
+            ClockKind::NeedsAnalysis,
+            "opportunity",
+            opp.id,
+            Some(ae.id),
+            &format!("Needs-analysis report for {}", opp.name),
+        )
+        .await?;
+        crate::sla::start_clock(
+            &txn,
+            actor.org_id,
+            ClockKind::Demo,
+            "opportunity",
+            opp.id,
+            Some(ae.id),
+            &format!("Demo for {}", opp.name),
+        )
+        .await?;
         txn.commit().await?;
         Ok(Converted { lead: after, account, opportunity: opp })
     }

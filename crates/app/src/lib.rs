@@ -23,6 +23,7 @@ pub mod page;
 pub mod product;
 pub mod quotes;
 pub mod seed;
+pub mod sla;
 pub mod success;
 pub mod tx;
 pub mod views;

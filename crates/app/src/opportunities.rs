@@ -11,6 +11,7 @@ use baton_domain::Money;
 use baton_domain::opportunity::{self as rules, ActivityKind, ContactRole, Stage, StageFacts};
 use baton_domain::permission::Action;
 use baton_domain::quote::QuoteStatus;
+use baton_domain::sla::ClockKind;
 use baton_domain::text::{self, Email, LONG_TEXT_MAX};
 use baton_store::entity::{account, activity, contact, opportunity, organization, quote};
 use chrono::{DateTime, Utc};
@@ -233,6 +234,7 @@ impl App {
         let after = save_opportunity(&txn, am, before.version).await?;
         audit::record(&txn, actor.org_id, actor, "recordNeedsAnalysis", "opportunity", id, Some(&before), Some(&after))
             .await?;
+        crate::sla::stop_clocks(&txn, id, ClockKind::NeedsAnalysis).await?;
         txn.commit().await?;
         Ok(after)
     }
@@ -262,6 +264,9 @@ impl App {
         .insert(&txn)
         .await?;
         audit::record(&txn, actor.org_id, actor, "logActivity", "activity", a.id, None::<&()>, Some(&a)).await?;
+        if kind == ActivityKind::Demo {
+            crate::sla::stop_clocks(&txn, id, ClockKind::Demo).await?;
+        }
         txn.commit().await?;
         Ok(a)
     }
@@ -342,6 +347,8 @@ impl App {
             Some(&after),
         )
         .await?;
+        crate::sla::stop_clocks(&txn, id, ClockKind::NeedsAnalysis).await?;
+        crate::sla::stop_clocks(&txn, id, ClockKind::Demo).await?;
         txn.commit().await?;
         Ok(after)
     }

@@ -17,6 +17,7 @@ pub mod opportunity;
 pub mod permission;
 pub mod quote;
 pub mod role;
+pub mod sla;
 pub mod text;
 pub mod violation;
 

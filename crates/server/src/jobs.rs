@@ -6,12 +6,18 @@ use std::time::Duration;
 /// How often the scheduler looks for due work.
 pub const TICK: Duration = Duration::from_secs(60);
 
-/// Runs every due job once: issues scheduled invoices whose date has come and opens renewal
-/// opportunities ahead of subscription end dates. Returns how many rows each job created.
+/// Runs every due job once: issues scheduled invoices whose date has come, opens renewal
+/// opportunities ahead of subscription end dates, and warns or breaches SLA clocks. Returns how
+/// many invoices and renewals were created.
 pub async fn run_once(app: &App) -> anyhow::Result<(usize, usize)> {
-    let today = chrono::Utc::now().date_naive();
+    let now = chrono::Utc::now();
+    let today = now.date_naive();
     let issued = app.issue_due_invoices(today).await.map_err(|e| anyhow::anyhow!("issuing invoices: {e}"))?;
     let renewals = app.open_due_renewals(today).await.map_err(|e| anyhow::anyhow!("opening renewals: {e}"))?;
+    let (warned, breached) = app.check_clocks(now).await.map_err(|e| anyhow::anyhow!("checking SLA clocks: {e}"))?;
+    if warned + breached > 0 {
+        tracing::info!(warned, breached, "SLA clocks checked");
+    }
     Ok((issued, renewals))
 }
 

@@ -1,0 +1,169 @@
+//! SLA clocks end to end with a controllable clock: started by the states they watch, tasks for
+//! their owners, warnings, breaches reported to managers, and stopped when the work is done.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use baton_tests::flow::*;
+use baton_tests::*;
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+
+fn at(v: &serde_json::Value) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap().with_timezone(&Utc)
+}
+
+both!(a_new_lead_runs_a_first_contact_clock_that_warns_breaches_and_stops, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = people(&t).await;
+    let r = ok(&t, &d.sdr, "mutation { createLead(input: { companyName: \"Slow Co\", contactName: \"S\", source: SEO }) { id slaClocks { kind warnAt dueAt } } }", json!({})).await;
+    let lead = r["createLead"]["id"].as_str().unwrap().to_owned();
+    let clock = &r["createLead"]["slaClocks"][0];
+    assert_eq!(clock["kind"], "FIRST_CONTACT");
+    let (warn, due) = (at(&clock["warnAt"]), at(&clock["dueAt"]));
+    assert!(warn < due);
+    let tasks = ok(&t, &d.sdr, "{ salesView { tasks { title fromSla entityId } } }", json!({})).await;
+    assert_eq!(tasks["salesView"]["tasks"], json!([{ "title": "Contact Slow Co", "fromSla": true, "entityId": lead }]));
+
+    // Before the warning nothing happens; then the owner is warned once; after the deadline the
+    // breach goes to the owner's manager, once.
+    assert_eq!(t.app().check_clocks(warn - Duration::seconds(1)).await.unwrap(), (0, 0));
+    assert_eq!(t.app().check_clocks(warn + Duration::seconds(1)).await.unwrap(), (1, 0));
+    assert_eq!(t.app().check_clocks(warn + Duration::seconds(2)).await.unwrap(), (0, 0));
+    let n = ok(&t, &d.sdr, "{ notifications { title } }", json!({})).await;
+    assert!(n["notifications"][0]["title"].as_str().unwrap().starts_with("SLA due soon"));
+    assert_eq!(t.app().check_clocks(due + Duration::seconds(1)).await.unwrap(), (0, 1));
+    assert_eq!(t.app().check_clocks(due + Duration::hours(5)).await.unwrap(), (0, 0), "a breach is recorded once");
+    let n =
+        ok(&t, &d.manager, "{ notifications { title } salesView { slaBreaches { kind owner { email } } } }", json!({}))
+            .await;
+    assert!(n["notifications"][0]["title"].as_str().unwrap().starts_with("SLA breached"));
+    assert_eq!(
+        n["salesView"]["slaBreaches"],
+        json!([{ "kind": "FIRST_CONTACT", "owner": { "email": "sdr@demo.test" } }])
+    );
+    let other = ok(&t, &d.ae, "{ salesView { slaBreaches { kind } } }", json!({})).await;
+    assert_eq!(other["salesView"]["slaBreaches"], json!([]), "the AE sees only its own breaches");
+
+    // A second lead contacted in time: its clock stops and its task completes itself.
+    let r = ok(
+        &t,
+        &d.sdr,
+        "mutation { createLead(input: { companyName: \"Fast Co\", contactName: \"F\", source: SEO }) { id } }",
+        json!({}),
+    )
+    .await;
+    let fast = r["createLead"]["id"].as_str().unwrap().to_owned();
+    ok(&t, &d.sdr, "mutation($id: ID!) { recordLeadContact(leadId: $id) { status } }", json!({ "id": fast })).await;
+    let r = ok(
+        &t,
+        &d.sdr,
+        "query($id: ID!) { lead(id: $id) { slaClocks { stoppedAt breachedAt } } }",
+        json!({ "id": fast }),
+    )
+    .await;
+    assert!(r["lead"]["slaClocks"][0]["stoppedAt"].is_string());
+    assert_eq!(t.app().check_clocks(due + Duration::days(30)).await.unwrap(), (0, 0), "a stopped clock never breaches");
+    let tasks = ok(&t, &d.sdr, "{ salesView { tasks { title } } }", json!({})).await;
+    assert_eq!(tasks["salesView"]["tasks"], json!([{ "title": "Contact Slow Co" }]));
+    t.stop().await;
+});
+
+both!(conversion_and_legal_review_start_the_next_clocks_and_the_work_stops_them, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = converted(&t).await;
+    let q = "query($id: ID!) { opportunity(id: $id) { slaClocks { kind stoppedAt } } }";
+    let r = ok(&t, &d.ae, q, json!({ "id": d.opportunity })).await;
+    let kinds: Vec<&str> =
+        r["opportunity"]["slaClocks"].as_array().unwrap().iter().map(|c| c["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["NEEDS_ANALYSIS", "DEMO"]);
+    let tasks = ok(&t, &d.ae, "{ salesView { tasks { title } } }", json!({})).await;
+    assert_eq!(tasks["salesView"]["tasks"].as_array().unwrap().len(), 2);
+    let d = submitted_from(&t, quoted_from(&t, d).await).await;
+    let r = ok(&t, &d.ae, q, json!({ "id": d.opportunity })).await;
+    assert!(
+        r["opportunity"]["slaClocks"].as_array().unwrap().iter().all(|c| c["stoppedAt"].is_string()),
+        "needs analysis and demo are done: {r}"
+    );
+    // The legal review clock breaches to every lawyer when legal is late.
+    assert_eq!(t.app().check_clocks(Utc::now() + Duration::days(30)).await.unwrap(), (0, 1));
+    let n = ok(&t, &d.legal, "{ notifications { title } }", json!({})).await;
+    assert_eq!(n["notifications"][0]["title"], "SLA breached: LEGAL_REVIEW");
+    t.stop().await;
+});
+
+both!(tasks_are_created_snoozed_completed_and_reassigned_within_the_team, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = people(&t).await;
+    let due = (Utc::now() + Duration::days(2)).to_rfc3339();
+    let create = "mutation($t: String!, $d: DateTime!, $o: ID) { createTask(title: $t, dueAt: $d, ownerId: $o) { id owner { email } } }";
+    let mine = ok(&t, &d.sdr, create, json!({ "t": "Call back Ann", "d": due })).await["createTask"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        code(&t.gql(Some(&d.sdr), create, json!({ "t": "x", "d": due, "o": d.ae_id })).await),
+        "FORBIDDEN",
+        "a rep cannot give tasks to others"
+    );
+    let r = ok(&t, &d.manager, create, json!({ "t": "Prepare QBR deck", "d": due, "o": d.ae_id })).await;
+    assert_eq!(r["createTask"]["owner"]["email"], "ae@demo.test");
+    let snooze = "mutation($id: ID!, $u: DateTime!) { snoozeTask(taskId: $id, until: $u) { dueAt snoozedUntil } }";
+    assert_eq!(
+        t.gql(Some(&d.sdr), snooze, json!({ "id": mine, "u": "2020-01-01T00:00:00Z" })).await["errors"][0]["extensions"]
+            ["field"],
+        "until"
+    );
+    let later = (Utc::now() + Duration::days(5)).to_rfc3339();
+    ok(&t, &d.sdr, snooze, json!({ "id": mine, "u": later })).await;
+    let soon = (Utc::now() + Duration::days(3)).to_rfc3339();
+    let r =
+        ok(&t, &d.sdr, "query($b: DateTime) { salesView { tasks(dueBefore: $b) { title } } }", json!({ "b": soon }))
+            .await;
+    assert_eq!(r["salesView"]["tasks"], json!([]), "the snoozed task is due later now");
+    assert_eq!(
+        code(
+            &t.gql(Some(&d.ae), "mutation($id: ID!) { completeTask(taskId: $id) { status } }", json!({ "id": mine }))
+                .await
+        ),
+        "NOT_FOUND"
+    );
+    let r = ok(
+        &t,
+        &d.manager,
+        "mutation($id: ID!, $o: ID!) { reassignTask(taskId: $id, ownerId: $o) { owner { email } } }",
+        json!({ "id": mine, "o": d.ae_id }),
+    )
+    .await;
+    assert_eq!(r["reassignTask"]["owner"]["email"], "ae@demo.test");
+    let r = ok(&t, &d.ae, "mutation($id: ID!) { completeTask(taskId: $id) { status } }", json!({ "id": mine })).await;
+    assert_eq!(r["completeTask"]["status"], "DONE");
+    let again =
+        t.gql(Some(&d.ae), "mutation($id: ID!) { completeTask(taskId: $id) { status } }", json!({ "id": mine })).await;
+    assert_eq!(again["errors"][0]["extensions"]["rule"], "INVALID_TRANSITION");
+    t.stop().await;
+});
+
+both!(the_business_hours_calendar_is_configured_per_organization, |engine| async move {
+    let t = spawn_app(engine).await;
+    let admin = t.login("admin@demo.test").await;
+    let upd =
+        "mutation($i: OrgSettingsInput!) { updateOrgSettings(input: $i) { timeZone workDays firstContactSlaHours } }";
+    for (field, input) in [
+        ("timeZone", json!({ "timeZone": "Mars/Olympus" })),
+        ("workDays", json!({ "workDays": "FUNDAY" })),
+        ("workStart", json!({ "workStart": "9am" })),
+    ] {
+        assert_eq!(t.gql(Some(&admin), upd, json!({ "i": input })).await["errors"][0]["extensions"]["field"], field);
+    }
+    let r = ok(&t, &admin, upd, json!({ "i": { "timeZone": "Asia/Shanghai", "workDays": "MON,TUE,WED,THU,FRI,SAT", "firstContactSlaHours": 4 } })).await;
+    assert_eq!(
+        r["updateOrgSettings"],
+        json!({ "timeZone": "Asia/Shanghai", "workDays": "MON,TUE,WED,THU,FRI,SAT", "firstContactSlaHours": 4 })
+    );
+    let sdr = t.login("sdr@demo.test").await;
+    let r = ok(&t, &sdr, "mutation { createLead(input: { companyName: \"Shanghai Co\", contactName: \"S\", source: EVENT }) { slaClocks { startedAt dueAt } } }", json!({})).await;
+    let c = &r["createLead"]["slaClocks"][0];
+    let worked = at(&c["dueAt"]) - at(&c["startedAt"]);
+    assert!(worked >= Duration::hours(4), "four working hours take at least four hours: {c}");
+    t.stop().await;
+});
