@@ -150,6 +150,15 @@ impl TestApp {
         self.app().db.execute_unprepared(sql).await.unwrap();
     }
 
+    /// Starts another server on the same database (another instance behind a load balancer);
+    /// returns its base HTTP and WebSocket addresses and a handle to stop it.
+    pub async fn second_instance(&self) -> (String, String, baton_server::Running) {
+        let cfg = Config::for_tests(&self.database_url, SECRET).unwrap();
+        let running = baton_server::start(&cfg).await.expect("second server starts");
+        let addr = running.addr;
+        (format!("http://{addr}"), format!("ws://{addr}/graphql/ws"), running)
+    }
+
     /// Stops the server and drops its database.
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {
@@ -205,10 +214,15 @@ pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStre
 /// Opens `/graphql/ws` with the `graphql-transport-ws` subprotocol and sends `connection_init`
 /// with the bearer token; returns the socket once the server acknowledged it.
 pub async fn ws_connect(t: &TestApp, token: &str) -> Ws {
+    ws_connect_to(&t.ws, token).await
+}
+
+/// Like [`ws_connect`], to the WebSocket endpoint at `url`.
+pub async fn ws_connect_to(url: &str, token: &str) -> Ws {
     use futures_util::SinkExt;
     use tokio_tungstenite::tungstenite::Message;
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let mut req = t.ws.as_str().into_client_request().unwrap();
+    let mut req = url.into_client_request().unwrap();
     req.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
     let (mut ws, resp) = tokio_tungstenite::connect_async(req).await.unwrap();
     assert_eq!(

@@ -18,7 +18,7 @@ both!(campaigns_count_their_leads_and_cost_per_lead_and_sales_repeats_the_curren
     assert_eq!(t.count("campaigns").await, 0);
     let r = t.gql(Some(&d.sdr), create, json!({ "i": { "name": "Spring", "channel": "WEBINAR", "budget": { "amount": "5000", "currency": "USD" }, "startsOn": "2026-03-01" } })).await;
     assert_eq!(code(&r), "FORBIDDEN", "only marketing runs campaigns");
-    let r = ok(&t, &mkt, create, json!({ "i": { "name": "Spring webinar", "channel": "WEBINAR", "budget": { "amount": "5000", "currency": "USD" }, "startsOn": "2026-03-01" } })).await;
+    let r = ok(&t, &mkt, create, json!({ "i": { "name": "Spring content", "channel": "CONTENT", "budget": { "amount": "5000", "currency": "USD" }, "startsOn": "2026-03-01" } })).await;
     let campaign = r["createCampaign"]["id"].as_str().unwrap().to_owned();
     assert!(r["createCampaign"]["costPerLead"].is_null(), "no leads yet");
 
@@ -44,6 +44,19 @@ both!(campaigns_count_their_leads_and_cost_per_lead_and_sales_repeats_the_curren
     assert_eq!(c["customers"], 0);
     assert_eq!(c["costPerLead"]["amount"], "333.33", "1,000.00 / 3 rounded to the cent");
     assert!(c["costPerCustomer"].is_null());
+    // The same numbers per source: the CONTENT leads, and the spend of CONTENT campaigns.
+    let r = ok(&t, &mkt, "{ marketingView { leadsBySource { source count qualified converted customers spend { amount } costPerLead { amount } } } }", json!({})).await;
+    let content = r["marketingView"]["leadsBySource"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["source"] == "CONTENT")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        content,
+        json!({ "source": "CONTENT", "count": 3, "qualified": 1, "converted": 1, "customers": 0, "spend": { "amount": "1000.00" }, "costPerLead": { "amount": "333.33" } })
+    );
 
     // Messaging: marketing publishes, sales sees the latest version; nobody else publishes.
     let publish = "mutation($t: String!, $c: String!) { publishMessaging(title: $t, claims: $c) { number } }";

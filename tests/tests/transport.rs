@@ -106,3 +106,60 @@ both!(the_opportunity_list_issues_as_many_statements_for_fifty_rows_as_for_five,
     assert_eq!(fifty, five, "the statement count must not grow with the page size (5 rows: {five}, 50 rows: {fifty})");
     t.stop().await;
 });
+
+/// Two instances on one PostgreSQL: an event raised on one reaches subscribers of the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contract_submitted_on_one_instance_reaches_legal_subscribed_to_another() {
+    let t = spawn_app(Engine::Postgres).await;
+    let d = quoted(&t).await;
+    let (_, ws_url, second) = t.second_instance().await;
+    let mut on_second = ws_connect_to(&ws_url, &d.legal).await;
+    let sub = json!({ "id": "q", "type": "subscribe", "payload": { "query": "subscription { legalQueueChanged { id status } }" } });
+    on_second.send(Message::text(sub.to_string())).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    // The AE works on the first instance.
+    let tpl = template(&t, &d.ae, "SAAS_SERVICE_AGREEMENT").await;
+    let r = ok(
+        &t,
+        &d.ae,
+        "mutation($o: ID!, $t: ID!, $q: ID!) { draftContract(opportunityId: $o, templateId: $t, quoteId: $q) { id } }",
+        json!({ "o": d.opportunity, "t": tpl, "q": d.quote }),
+    )
+    .await;
+    let contract = r["draftContract"]["id"].as_str().unwrap().to_owned();
+    ok(&t, &d.ae, "mutation($c: ID!) { submitContractForReview(contractId: $c) { status } }", json!({ "c": contract }))
+        .await;
+
+    let got = ws_next(&mut on_second).await;
+    assert_eq!(
+        got["payload"]["data"]["legalQueueChanged"],
+        json!({ "id": contract, "status": "IN_LEGAL_REVIEW" }),
+        "{got}"
+    );
+    second.stop().await;
+    t.stop().await;
+}
+
+both!(two_schedulers_on_one_database_never_run_a_job_twice, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = people(&t).await;
+    for i in 0..5 {
+        ok(
+            &t,
+            &d.sdr,
+            "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }",
+            json!({ "i": { "companyName": format!("Late {i}"), "contactName": "L", "source": "SEO" } }),
+        )
+        .await;
+    }
+    let (_, _, second) = t.second_instance().await;
+    let later = chrono::Utc::now() + chrono::Duration::days(30);
+    let (a, b) = tokio::join!(t.app().check_clocks(later), second.app.check_clocks(later));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.1 + b.1, 5, "every clock breached exactly once across both schedulers: {a:?} {b:?}");
+    let (again_a, again_b) = tokio::join!(t.app().check_clocks(later), second.app.check_clocks(later));
+    assert_eq!(again_a.unwrap().1 + again_b.unwrap().1, 0);
+    second.stop().await;
+    t.stop().await;
+});

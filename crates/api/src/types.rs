@@ -602,7 +602,7 @@ impl Opportunity {
     }
 }
 
-/// How many leads came from one source.
+/// What one lead source produced, and at what cost.
 #[derive(SimpleObject)]
 pub struct SourceCount {
     /// The source.
@@ -613,4 +613,14 @@ pub struct SourceCount {
     pub qualified: i64,
     /// Leads from the source that were converted into opportunities.
     pub converted: i64,
+    /// Won deals from the source's leads.
+    pub customers: i64,
+    /// The value of those won deals.
+    pub won_revenue: Money,
+    /// The spend of the campaigns on the channel of the same name.
+    pub spend: Money,
+    /// Spend per lead; null without leads or spend.
+    pub cost_per_lead: Option<Money>,
+    /// Spend per won customer; null without customers.
+    pub cost_per_customer: Option<Money>,
 }

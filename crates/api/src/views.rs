@@ -202,10 +202,13 @@ impl MarketingView {
     async fn messaging(&self, ctx: &Context<'_>) -> Result<Option<Messaging>> {
         Ok(app(ctx).current_messaging(actor(ctx)?).await.gql()?.map(Messaging))
     }
-    /// Leads per source, every source listed (zeros included).
+    /// Leads per source, every source listed (zeros included), with won deals and the cost per lead and customer (campaign spend on the channel of the same name).
     async fn leads_by_source(&self, ctx: &Context<'_>) -> Result<Vec<SourceCount>> {
+        let a = actor(ctx)?;
+        let currency = app(ctx).org_settings(a).await.gql()?.currency;
+        let m = |x: i64| Money::from_minor(x, &currency);
         Ok(app(ctx)
-            .leads_by_source(actor(ctx)?)
+            .leads_by_source(a)
             .await
             .gql()?
             .into_iter()
@@ -214,6 +217,11 @@ impl MarketingView {
                 count: s.count as i64,
                 qualified: s.qualified as i64,
                 converted: s.converted as i64,
+                customers: s.metrics.customers,
+                won_revenue: m(s.metrics.won_revenue_minor),
+                spend: m(s.metrics.spend_minor),
+                cost_per_lead: s.metrics.cost_per_lead_minor.filter(|_| s.metrics.spend_minor > 0).map(m),
+                cost_per_customer: s.metrics.cost_per_customer_minor.map(m),
             })
             .collect())
     }

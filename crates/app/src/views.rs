@@ -87,6 +87,7 @@ pub struct SourceCount {
     pub count: u64,
     pub qualified: u64,
     pub converted: u64,
+    pub metrics: baton_domain::insight::CampaignMetrics,
 }
 
 impl App {
@@ -223,11 +224,40 @@ impl App {
                 e.2 += n;
             }
         }
+        // Won deals per source, and campaign spend per channel of the same name (SEO, SEM, …).
+        let won: Vec<opportunity::Model> = opportunity::Entity::find()
+            .filter(opportunity::Column::OrganizationId.eq(actor.org_id))
+            .filter(opportunity::Column::LeadId.is_not_null())
+            .all(&self.db)
+            .await?;
+        let sources: HashMap<Uuid, String> = lead::Entity::find()
+            .filter(lead::Column::Id.is_in(won.iter().filter_map(|o| o.lead_id)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|l| (l.id, l.source))
+            .collect();
+        let spend: Vec<baton_store::entity::campaign::Model> = baton_store::entity::campaign::Entity::find()
+            .filter(baton_store::entity::campaign::Column::OrganizationId.eq(actor.org_id))
+            .all(&self.db)
+            .await?;
         Ok(LeadSource::ALL
             .iter()
             .map(|s| {
                 let (count, qualified, converted) = by.get(s.as_str()).copied().unwrap_or_default();
-                SourceCount { source: *s, count, qualified, converted }
+                let of_source =
+                    |o: &&opportunity::Model| o.lead_id.and_then(|l| sources.get(&l)).is_some_and(|x| x == s.as_str());
+                let opps: Vec<&opportunity::Model> = won.iter().filter(of_source).collect();
+                let wins: Vec<&&opportunity::Model> = opps.iter().filter(|o| o.stage == "CLOSED_WON").collect();
+                let metrics = baton_domain::insight::CampaignMetrics::compute(
+                    count as i64,
+                    qualified as i64,
+                    opps.len() as i64,
+                    wins.len() as i64,
+                    wins.iter().map(|o| o.estimated_value_minor).sum(),
+                    spend.iter().filter(|c| c.channel == s.as_str()).map(|c| c.spend_minor).sum(),
+                );
+                SourceCount { source: *s, count, qualified, converted, metrics }
             })
             .collect())
     }

@@ -108,7 +108,13 @@ impl Running {
 
 /// Binds, migrates and serves in the background; the server stops on [`Running::stop`].
 pub async fn start(cfg: &Config) -> anyhow::Result<Running> {
-    let app = open(cfg).await?;
+    let mut app = open(cfg).await?;
+    // Subscriptions hear events from every instance on PostgreSQL; SQLite has only one.
+    if baton_store::is_postgres(&app.db) {
+        app.events = baton_app::events::EventBus::postgres(app.db.clone(), &cfg.database_url)
+            .await
+            .context("connecting the event listener")?;
+    }
     let listener =
         tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("binding {}", cfg.listen))?;
     let addr = listener.local_addr()?;
