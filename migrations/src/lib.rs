@@ -10,6 +10,7 @@ mod m20261126_000004_product_marketing;
 mod m20261126_000005_success_partners_training;
 mod m20261126_000006_release_notes;
 mod m20261126_000007_sla_tasks;
+mod m20261126_000008_win_loss;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_success_partners_training::Migration),
             Box::new(m20261126_000006_release_notes::Migration),
             Box::new(m20261126_000007_sla_tasks::Migration),
+            Box::new(m20261126_000008_win_loss::Migration),
         ]
     }
 }

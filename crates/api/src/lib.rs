@@ -4,6 +4,7 @@
 //! Resolvers hold no business rule: they authenticate, parse ids, call a use case in `app`,
 //! and map the result.
 
+pub mod analytics;
 pub mod deal;
 pub mod deal_mutation;
 pub mod enablement;

@@ -22,6 +22,7 @@ pub struct Mutation(
     crate::success::SuccessMutation,
     crate::enablement::EnablementMutation,
     crate::work::WorkMutation,
+    crate::analytics::ReviewMutation,
 );
 
 /// Login, passwords and administration.

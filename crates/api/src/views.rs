@@ -129,6 +129,33 @@ impl SalesView {
         Ok(app(ctx).tasks(actor(ctx)?, due_before).await.gql()?.into_iter().map(crate::work::Task).collect())
     }
 
+    /// KPIs for the period `[from, to)`: conversion, win rate, cycle, revenue, collection, renewals, activities, SLA breaches, CAC; each with its rows.
+    async fn kpis(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The start of the period (inclusive).")] from: DateTime<Utc>,
+        #[graphql(desc = "The end of the period (exclusive).")] to: DateTime<Utc>,
+        #[graphql(desc = "Rep, team or organization; default the widest the caller may see.")] scope: Option<
+            crate::analytics::KpiScope,
+        >,
+    ) -> Result<Vec<crate::analytics::KpiFigure>> {
+        let figures = app(ctx).kpis(actor(ctx)?, from, to, scope.map(|s| s.domain())).await.gql()?;
+        Ok(figures.into_iter().map(Into::into).collect())
+    }
+
+    /// Win/loss reasons of the deals closed in `[from, to)`, and where leads were lost.
+    async fn win_loss(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The start of the period (inclusive).")] from: DateTime<Utc>,
+        #[graphql(desc = "The end of the period (exclusive).")] to: DateTime<Utc>,
+        #[graphql(desc = "Rep, team or organization; default the widest the caller may see.")] scope: Option<
+            crate::analytics::KpiScope,
+        >,
+    ) -> Result<crate::analytics::WinLossSummary> {
+        Ok(app(ctx).win_loss(actor(ctx)?, from, to, scope.map(|s| s.domain())).await.gql()?.into())
+    }
+
     /// SLA clocks that ran out: the caller's, or the team's for a manager; newest first.
     async fn sla_breaches(&self, ctx: &Context<'_>) -> Result<Vec<crate::work::SlaClock>> {
         Ok(app(ctx).sla_breaches(actor(ctx)?).await.gql()?.into_iter().map(crate::work::SlaClock).collect())

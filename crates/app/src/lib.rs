@@ -6,6 +6,7 @@
 
 pub mod actor;
 pub mod admin;
+pub mod analytics;
 pub mod audit;
 pub mod auth;
 pub mod blockers;

@@ -11,6 +11,7 @@ pub mod handoff;
 pub mod health;
 pub mod insight;
 pub mod invoice;
+pub mod kpi;
 pub mod lead;
 pub mod money;
 pub mod opportunity;

@@ -94,6 +94,8 @@ pub enum Action {
     // Release notes.
     PublishReleaseNote,
     AcknowledgeReleaseNote,
+    // Review and improvement.
+    RecordWinLossReview,
     // Administration.
     CreateUser,
     SetUserRoles,
@@ -171,6 +173,7 @@ impl Action {
         Action::RecordTraining,
         Action::PublishReleaseNote,
         Action::AcknowledgeReleaseNote,
+        Action::RecordWinLossReview,
         Action::CreateUser,
         Action::SetUserRoles,
         Action::DeactivateUser,
@@ -248,6 +251,7 @@ impl Action {
             Action::RecordTraining => "recordTrainingCompletion",
             Action::PublishReleaseNote => "publishReleaseNote",
             Action::AcknowledgeReleaseNote => "acknowledgeReleaseNote",
+            Action::RecordWinLossReview => "recordWinLossReview",
             Action::CreateUser => "createUser",
             Action::SetUserRoles => "setUserRoles",
             Action::DeactivateUser => "deactivateUser",
@@ -419,6 +423,9 @@ pub const TABLE: &[(Role, Action, Scope)] = &[
     (R::SalesManager, A::AcknowledgeReleaseNote, S::Own),
     (R::CustomerSuccess, A::AcknowledgeReleaseNote, S::Own),
     (R::CsManager, A::AcknowledgeReleaseNote, S::Own),
+    // Closed deals are reviewed by their owner or the manager.
+    (R::AccountExecutive, A::RecordWinLossReview, S::Own),
+    (R::SalesManager, A::RecordWinLossReview, S::Team),
     // Administrators see every view and run the organization, but do no department's work.
     (R::Admin, A::SalesView, S::Org),
     (R::Admin, A::MarketingView, S::Org),

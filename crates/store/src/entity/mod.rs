@@ -41,3 +41,4 @@ pub mod training_completion;
 pub mod training_programme;
 pub mod usage_snapshot;
 pub mod user;
+pub mod win_loss_review;

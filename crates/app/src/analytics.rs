@@ -1,0 +1,419 @@
+//! KPIs for a period and a scope (rep, team, organization), each with the rows it came from,
+//! and win/loss reviews aggregated per period.
+
+use crate::opportunities::gate_opportunity;
+use crate::{Actor, App, AppError, Owners, audit};
+use baton_domain::kpi::{mean, rate};
+use baton_domain::lead::LeadStatus;
+use baton_domain::opportunity::Stage;
+use baton_domain::permission::Action;
+use baton_domain::{Scope, text};
+use baton_store::entity::{activity, campaign, contract, invoice, lead, opportunity, sla_clock, win_loss_review};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use uuid::Uuid;
+
+/// One row behind a figure.
+#[derive(Debug, Clone)]
+pub struct DrillRow {
+    pub entity_type: String,
+    pub entity_id: Uuid,
+    pub label: String,
+    pub value: Option<Decimal>,
+}
+
+/// One KPI: its value, what it was computed from, and the rows.
+#[derive(Debug, Clone)]
+pub struct Figure {
+    pub key: String,
+    pub value: Decimal,
+    pub numerator: Decimal,
+    pub denominator: Decimal,
+    pub rows: Vec<DrillRow>,
+}
+
+/// Counts per reason, for the review meeting.
+#[derive(Debug, Clone, Default)]
+pub struct WinLoss {
+    pub won_by_reason: Vec<(String, i64)>,
+    pub lost_by_reason: Vec<(String, i64)>,
+    pub competitors: Vec<(String, i64)>,
+    pub leads_lost_by_stage: Vec<(String, i64)>,
+}
+
+fn within(t: Option<DateTime<Utc>>, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
+    t.is_some_and(|t| t >= from && t < to)
+}
+
+fn money(minor: i64) -> Decimal {
+    crate::leads::from_minor(minor)
+}
+
+fn counted(map: BTreeMap<String, i64>) -> Vec<(String, i64)> {
+    let mut v: Vec<(String, i64)> = map.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    v
+}
+
+impl App {
+    /// The scope a caller asked for, never wider than its permission.
+    fn kpi_owners(&self, actor: &Actor, requested: Option<Scope>) -> Result<Owners, AppError> {
+        let allowed = actor.authorize(Action::SalesView)?;
+        let scope = requested.map(|r| r.min(allowed)).unwrap_or(allowed);
+        Ok(actor.owners(scope))
+    }
+
+    /// The KPIs of the period `[from, to)` for the requested scope.
+    pub async fn kpis(
+        &self,
+        actor: &Actor,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        requested: Option<Scope>,
+    ) -> Result<Vec<Figure>, AppError> {
+        if to <= from {
+            return Err(AppError::bad_input("to", "must be after from"));
+        }
+        let owners = self.kpi_owners(actor, requested)?;
+        let org = actor.org_id;
+        let figure = |key: String, num: Decimal, den: Decimal, value: Decimal, rows: Vec<DrillRow>| Figure {
+            key,
+            value,
+            numerator: num,
+            denominator: den,
+            rows,
+        };
+        let mut out = Vec::new();
+
+        // Lead conversion, overall and per source, for leads created in the period.
+        let leads: Vec<lead::Model> = lead::Entity::find()
+            .filter(lead::Column::OrganizationId.eq(org))
+            .filter(lead::Column::CreatedAt.gte(from))
+            .filter(lead::Column::CreatedAt.lt(to))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .filter(|l| owners.contains(l.owner_id))
+            .collect();
+        let conv = |ls: &[&lead::Model]| -> (i64, i64, Vec<DrillRow>) {
+            let converted: Vec<DrillRow> = ls
+                .iter()
+                .filter(|l| l.status == LeadStatus::Converted.as_str())
+                .map(|l| DrillRow {
+                    entity_type: "lead".into(),
+                    entity_id: l.id,
+                    label: l.company_name.clone(),
+                    value: None,
+                })
+                .collect();
+            (converted.len() as i64, ls.len() as i64, converted)
+        };
+        let all: Vec<&lead::Model> = leads.iter().collect();
+        let (n, d, rows) = conv(&all);
+        out.push(figure("leadConversionRate".into(), n.into(), d.into(), rate(n, d), rows));
+        let sources: BTreeSet<&str> = leads.iter().map(|l| l.source.as_str()).collect();
+        for s in sources {
+            let of: Vec<&lead::Model> = leads.iter().filter(|l| l.source == s).collect();
+            let (n, d, rows) = conv(&of);
+            out.push(figure(format!("leadConversionRate:{s}"), n.into(), d.into(), rate(n, d), rows));
+        }
+
+        // Deals closed in the period.
+        let opps: Vec<opportunity::Model> = opportunity::Entity::find()
+            .filter(opportunity::Column::OrganizationId.eq(org))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .filter(|o| owners.contains(Some(o.owner_id)))
+            .collect();
+        let closed: Vec<&opportunity::Model> = opps.iter().filter(|o| within(o.closed_at, from, to)).collect();
+        let won: Vec<&&opportunity::Model> = closed.iter().filter(|o| o.stage == Stage::ClosedWon.as_str()).collect();
+        let row = |o: &opportunity::Model, v: Option<Decimal>| DrillRow {
+            entity_type: "opportunity".into(),
+            entity_id: o.id,
+            label: format!("{} ({})", o.name, o.stage),
+            value: v,
+        };
+        out.push(figure(
+            "winRate".into(),
+            Decimal::from(won.len() as i64),
+            Decimal::from(closed.len() as i64),
+            rate(won.len() as i64, closed.len() as i64),
+            closed.iter().map(|o| row(o, None)).collect(),
+        ));
+        let cycles: Vec<i64> = won.iter().filter_map(|o| o.closed_at.map(|c| (c - o.created_at).num_days())).collect();
+        out.push(figure(
+            "averageSalesCycleDays".into(),
+            Decimal::from(cycles.iter().sum::<i64>()),
+            Decimal::from(cycles.len() as i64),
+            mean(&cycles),
+            won.iter().map(|o| row(o, o.closed_at.map(|c| Decimal::from((c - o.created_at).num_days())))).collect(),
+        ));
+        let renewals: Vec<&&opportunity::Model> = closed.iter().filter(|o| o.kind == "RENEWAL").collect();
+        let renewed = renewals.iter().filter(|o| o.stage == Stage::ClosedWon.as_str()).count() as i64;
+        out.push(figure(
+            "renewalRate".into(),
+            renewed.into(),
+            Decimal::from(renewals.len() as i64),
+            rate(renewed, renewals.len() as i64),
+            renewals.iter().map(|o| row(o, None)).collect(),
+        ));
+
+        // Revenue: contract value signed in the period.
+        let opp_ids: HashMap<Uuid, &opportunity::Model> = opps.iter().map(|o| (o.id, o)).collect();
+        let signed: Vec<contract::Model> = contract::Entity::find()
+            .filter(contract::Column::OrganizationId.eq(org))
+            .filter(contract::Column::SignedAt.gte(from))
+            .filter(contract::Column::SignedAt.lt(to))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .filter(|c| opp_ids.contains_key(&c.opportunity_id))
+            .collect();
+        let revenue: i64 = signed.iter().map(|c| c.value_minor).sum();
+        let crow = |c: &contract::Model| DrillRow {
+            entity_type: "contract".into(),
+            entity_id: c.id,
+            label: opp_ids.get(&c.opportunity_id).map(|o| o.name.clone()).unwrap_or_default(),
+            value: Some(money(c.value_minor)),
+        };
+        out.push(figure(
+            "revenue".into(),
+            money(revenue),
+            Decimal::ONE,
+            money(revenue),
+            signed.iter().map(crow).collect(),
+        ));
+        let reps: BTreeSet<Uuid> =
+            signed.iter().filter_map(|c| opp_ids.get(&c.opportunity_id).map(|o| o.owner_id)).collect();
+        let per_rep = if reps.is_empty() {
+            Decimal::ZERO
+        } else {
+            (money(revenue) / Decimal::from(reps.len() as i64)).round_dp(2)
+        };
+        out.push(figure(
+            "revenuePerRep".into(),
+            money(revenue),
+            Decimal::from(reps.len() as i64),
+            per_rep,
+            signed.iter().map(crow).collect(),
+        ));
+
+        // Collection: paid over invoiced, for invoices issued in the period.
+        let invoices: Vec<invoice::Model> = invoice::Entity::find()
+            .filter(invoice::Column::OrganizationId.eq(org))
+            .filter(invoice::Column::IssuedAt.gte(from))
+            .filter(invoice::Column::IssuedAt.lt(to))
+            .filter(invoice::Column::Status.ne("VOID"))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .filter(|i| opp_ids.contains_key(&i.opportunity_id))
+            .collect();
+        let (paid, billed): (i64, i64) =
+            invoices.iter().fold((0, 0), |(p, b), i| (p + i.paid_minor, b + i.amount_minor));
+        out.push(figure(
+            "collectionRate".into(),
+            money(paid),
+            money(billed),
+            rate(paid, billed),
+            invoices
+                .iter()
+                .map(|i| DrillRow {
+                    entity_type: "invoice".into(),
+                    entity_id: i.id,
+                    label: i.number.map(|n| format!("INV-{n:06}")).unwrap_or_default(),
+                    value: Some(money(i.paid_minor)),
+                })
+                .collect(),
+        ));
+
+        // Activities by kind (visits and calls are the process measures).
+        let acts: Vec<activity::Model> = activity::Entity::find()
+            .filter(activity::Column::OrganizationId.eq(org))
+            .filter(activity::Column::OccurredAt.gte(from))
+            .filter(activity::Column::OccurredAt.lt(to))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .filter(|a| owners.contains(a.actor_id))
+            .collect();
+        for kind in ["CALL", "VISIT", "MEETING", "DEMO", "EMAIL"] {
+            let of: Vec<&activity::Model> = acts.iter().filter(|a| a.kind == kind).collect();
+            let n = Decimal::from(of.len() as i64);
+            out.push(figure(
+                format!("activities:{kind}"),
+                n,
+                Decimal::ONE,
+                n,
+                of.iter()
+                    .map(|a| DrillRow {
+                        entity_type: "activity".into(),
+                        entity_id: a.id,
+                        label: a.notes.clone().unwrap_or_default(),
+                        value: None,
+                    })
+                    .collect(),
+            ));
+        }
+
+        // SLA breach rate of the clocks started in the period.
+        let clocks: Vec<sla_clock::Model> = sla_clock::Entity::find()
+            .filter(sla_clock::Column::OrganizationId.eq(org))
+            .filter(sla_clock::Column::StartedAt.gte(from))
+            .filter(sla_clock::Column::StartedAt.lt(to))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .filter(|c| owners.contains(c.owner_id) || (owners == Owners::All && c.owner_id.is_none()))
+            .collect();
+        let breached: Vec<&sla_clock::Model> = clocks.iter().filter(|c| c.breached_at.is_some()).collect();
+        out.push(figure(
+            "slaBreachRate".into(),
+            Decimal::from(breached.len() as i64),
+            Decimal::from(clocks.len() as i64),
+            rate(breached.len() as i64, clocks.len() as i64),
+            breached
+                .iter()
+                .map(|c| DrillRow {
+                    entity_type: c.entity_type.clone(),
+                    entity_id: c.entity_id,
+                    label: c.kind.clone(),
+                    value: None,
+                })
+                .collect(),
+        ));
+
+        // CAC: marketing spend of campaigns started in the period per new customer won in it.
+        let spend: i64 = campaign::Entity::find()
+            .filter(campaign::Column::OrganizationId.eq(org))
+            .all(&self.db)
+            .await?
+            .iter()
+            .filter(|c| c.starts_on >= from.date_naive() && c.starts_on < to.date_naive())
+            .map(|c| c.spend_minor)
+            .sum();
+        let new_customers: Vec<&&opportunity::Model> =
+            won.iter().copied().filter(|o| o.kind == "NEW_BUSINESS").collect();
+        let cac = if new_customers.is_empty() {
+            Decimal::ZERO
+        } else {
+            (money(spend) / Decimal::from(new_customers.len() as i64)).round_dp(2)
+        };
+        out.push(figure(
+            "customerAcquisitionCost".into(),
+            money(spend),
+            Decimal::from(new_customers.len() as i64),
+            cac,
+            new_customers.iter().map(|o| row(o, None)).collect(),
+        ));
+        Ok(out)
+    }
+
+    /// `recordWinLossReview`: why a closed deal was won or lost, against whom, and the lesson.
+    pub async fn record_win_loss(
+        &self,
+        actor: &Actor,
+        opportunity_id: Uuid,
+        reason: &str,
+        competitor: Option<String>,
+        lessons: Option<String>,
+    ) -> Result<win_loss_review::Model, AppError> {
+        let reason = text::required_short(reason).map_err(AppError::text("primaryReason"))?;
+        let competitor =
+            text::optional(competitor.as_deref(), text::SHORT_TEXT_MAX).map_err(AppError::text("competitor"))?;
+        let lessons = text::optional(lessons.as_deref(), text::LONG_TEXT_MAX).map_err(AppError::text("lessons"))?;
+        let me = actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["reviews are written by people".into()]))?;
+        let txn = self.tx().await?;
+        let o = gate_opportunity(&txn, actor, opportunity_id, Action::RecordWinLossReview).await?;
+        let stage = Stage::parse(&o.stage).unwrap_or(Stage::Discovery);
+        if stage.is_open() {
+            return Err(AppError::rule("OPPORTUNITY_NOT_CLOSED", "only a won or lost deal is reviewed"));
+        }
+        if win_loss_review::Entity::find()
+            .filter(win_loss_review::Column::OpportunityId.eq(o.id))
+            .one(&txn)
+            .await?
+            .is_some()
+        {
+            return Err(AppError::rule("ALREADY_REVIEWED", "the deal already has its win/loss review"));
+        }
+        let r = win_loss_review::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(actor.org_id),
+            opportunity_id: Set(o.id),
+            outcome: Set(if stage == Stage::ClosedWon { "WON" } else { "LOST" }.into()),
+            primary_reason: Set(reason),
+            competitor: Set(competitor),
+            lessons: Set(lessons),
+            reviewed_by: Set(me),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&txn)
+        .await?;
+        audit::record(&txn, actor.org_id, actor, "recordWinLossReview", "win_loss_review", r.id, None::<&()>, Some(&r))
+            .await?;
+        txn.commit().await?;
+        Ok(r)
+    }
+
+    /// Win/loss reasons of deals closed in the period, and the leads lost per stage reached.
+    pub async fn win_loss(
+        &self,
+        actor: &Actor,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        requested: Option<Scope>,
+    ) -> Result<WinLoss, AppError> {
+        let owners = self.kpi_owners(actor, requested)?;
+        let opps: HashMap<Uuid, opportunity::Model> = opportunity::Entity::find()
+            .filter(opportunity::Column::OrganizationId.eq(actor.org_id))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .filter(|o| owners.contains(Some(o.owner_id)) && within(o.closed_at, from, to))
+            .map(|o| (o.id, o))
+            .collect();
+        let reviews = win_loss_review::Entity::find()
+            .filter(win_loss_review::Column::OrganizationId.eq(actor.org_id))
+            .all(&self.db)
+            .await?;
+        let (mut won, mut lost, mut rivals) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
+        for r in reviews.iter().filter(|r| opps.contains_key(&r.opportunity_id)) {
+            *if r.outcome == "WON" { &mut won } else { &mut lost }.entry(r.primary_reason.clone()).or_insert(0) += 1;
+            if let Some(c) = &r.competitor {
+                *rivals.entry(c.clone()).or_insert(0) += 1;
+            }
+        }
+        // A disqualified lead's furthest stage shows in its row: priority set = QUALIFIED,
+        // first contact recorded = CONTACTED, else NEW.
+        let mut stages = BTreeMap::new();
+        for l in lead::Entity::find()
+            .filter(lead::Column::OrganizationId.eq(actor.org_id))
+            .filter(lead::Column::Status.eq(LeadStatus::Disqualified.as_str()))
+            .filter(lead::Column::UpdatedAt.gte(from))
+            .filter(lead::Column::UpdatedAt.lt(to))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .filter(|l| owners.contains(l.owner_id))
+        {
+            let stage = if l.priority.is_some() {
+                "QUALIFIED"
+            } else if l.first_contacted_at.is_some() {
+                "CONTACTED"
+            } else {
+                "NEW"
+            };
+            *stages.entry(stage.to_owned()).or_insert(0) += 1;
+        }
+        Ok(WinLoss {
+            won_by_reason: counted(won),
+            lost_by_reason: counted(lost),
+            competitors: counted(rivals),
+            leads_lost_by_stage: counted(stages),
+        })
+    }
+}
