@@ -11,6 +11,7 @@ mod m20261126_000005_success_partners_training;
 mod m20261126_000006_release_notes;
 mod m20261126_000007_sla_tasks;
 mod m20261126_000008_win_loss;
+mod m20261126_000009_pool_cadence_commission;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_release_notes::Migration),
             Box::new(m20261126_000007_sla_tasks::Migration),
             Box::new(m20261126_000008_win_loss::Migration),
+            Box::new(m20261126_000009_pool_cadence_commission::Migration),
         ]
     }
 }

@@ -23,6 +23,7 @@ pub struct Mutation(
     crate::enablement::EnablementMutation,
     crate::work::WorkMutation,
     crate::analytics::ReviewMutation,
+    crate::automation::AutomationMutation,
 );
 
 /// Login, passwords and administration.

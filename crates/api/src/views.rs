@@ -156,6 +156,53 @@ impl SalesView {
         Ok(app(ctx).win_loss(actor(ctx)?, from, to, scope.map(|s| s.domain())).await.gql()?.into())
     }
 
+    /// The shared lead pool: open leads without an owner, oldest first (claim with `claimLead`).
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn lead_pool(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
+    ) -> Result<Conn<Lead>> {
+        crate::automation::lead_pool(ctx, first, after).await
+    }
+
+    /// Leads returned to the pool and claimed from it, newest first (SALES_MANAGER).
+    async fn pool_activity(&self, ctx: &Context<'_>) -> Result<Vec<crate::automation::PoolEvent>> {
+        Ok(app(ctx).pool_activity(actor(ctx)?).await.gql()?.into_iter().map(Into::into).collect())
+    }
+
+    /// A commission statement for `[from, to)`: the caller's, or a team member's for a manager.
+    async fn commission_statement(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The start of the period (inclusive).")] from: DateTime<Utc>,
+        #[graphql(desc = "The end of the period (exclusive).")] to: DateTime<Utc>,
+        #[graphql(desc = "The rep (default: the caller).")] user_id: Option<async_graphql::ID>,
+    ) -> Result<crate::automation::CommissionStatement> {
+        let a = actor(ctx)?;
+        let u = user_id.as_ref().map(|u| baton_app::parse_id("userId", u)).transpose().gql()?;
+        let (who, rows) = app(ctx).commission_statement(a, u, from, to).await.gql()?;
+        let currency = app(ctx).org_settings(a).await.gql()?.currency;
+        Ok(crate::automation::CommissionStatement(who, rows, currency))
+    }
+
+    /// Quotas running today (or on `day`) in the caller's scope, with what was signed against them.
+    async fn quota_attainment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The day (default: today).")] day: Option<chrono::NaiveDate>,
+    ) -> Result<Vec<crate::automation::QuotaAttainment>> {
+        let day = day.unwrap_or_else(|| Utc::now().date_naive());
+        Ok(app(ctx)
+            .quota_attainment(actor(ctx)?, day)
+            .await
+            .gql()?
+            .into_iter()
+            .map(crate::automation::QuotaAttainment)
+            .collect())
+    }
+
     /// SLA clocks that ran out: the caller's, or the team's for a manager; newest first.
     async fn sla_breaches(&self, ctx: &Context<'_>) -> Result<Vec<crate::work::SlaClock>> {
         Ok(app(ctx).sla_breaches(actor(ctx)?).await.gql()?.into_iter().map(crate::work::SlaClock).collect())

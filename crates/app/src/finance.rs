@@ -171,6 +171,7 @@ impl App {
         .insert(&txn)
         .await?;
         let after = apply_paid(&txn, &before, before.paid_minor + amount).await?;
+        crate::incentives::accrue(&txn, &pay, amount).await?;
         audit::record(&txn, actor.org_id, actor, "recordPayment", "payment", pay.id, None::<&()>, Some(&pay)).await?;
         audit::record(&txn, actor.org_id, actor, "recordPayment", "invoice", invoice_id, Some(&before), Some(&after))
             .await?;
@@ -241,6 +242,7 @@ impl App {
         .insert(&txn)
         .await?;
         let after = apply_paid(&txn, &before, before.paid_minor - amount).await?;
+        crate::incentives::accrue(&txn, &r, -amount).await?;
         audit::record(&txn, actor.org_id, actor, "refundPayment", "payment", r.id, None::<&()>, Some(&r)).await?;
         audit::record(&txn, actor.org_id, actor, "refundPayment", "invoice", before.id, Some(&before), Some(&after))
             .await?;

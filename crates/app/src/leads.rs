@@ -221,6 +221,7 @@ impl App {
             company_size: Set(company_size),
             campaign_id: Set(campaign_id),
             referred_by_account_id: Set(referrer),
+            pooled_at: Set(if owner.is_none() { Some(now) } else { None }),
             partner_id: Set(partner),
             source: Set(input.source.as_str().to_owned()),
             pain_points: Set(pain_points),
@@ -253,6 +254,9 @@ impl App {
             &format!("Contact {}", row.company_name),
         )
         .await?;
+        if input.source == LeadSource::SelfSignup {
+            crate::automation::enroll_trial(&txn, actor.org_id, row.id).await?;
+        }
         txn.commit().await?;
         Ok(row)
     }
@@ -428,6 +432,7 @@ impl App {
         let after = save(&txn, am, before.version).await?;
         audit::record(&txn, actor.org_id, actor, "disqualifyLead", "lead", id, Some(&before), Some(&after)).await?;
         crate::sla::stop_clocks(&txn, id, ClockKind::FirstContact).await?;
+        crate::automation::stop_cadences(&txn, id, "DISQUALIFIED").await?;
         txn.commit().await?;
         Ok(after)
     }
@@ -561,6 +566,7 @@ impl App {
         let action = if conversion.manager_override { "convertLead:managerOverride" } else { "convertLead" };
         audit::record(&txn, actor.org_id, actor, action, "lead", id, Some(&before), Some(&after)).await?;
         crate::sla::stop_clocks(&txn, id, ClockKind::FirstContact).await?;
+        crate::automation::stop_cadences(&txn, id, "CONVERTED").await?;
         crate::sla::start_clock(
             &txn,
             actor.org_id,

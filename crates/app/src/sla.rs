@@ -111,6 +111,18 @@ async fn insert_task<C: ConnectionTrait>(
     .await?)
 }
 
+/// A task for an owner about an entity, outside any clock (cadence steps).
+pub(crate) async fn insert_task_for<C: ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    owner: Uuid,
+    title: &str,
+    due: DateTime<Utc>,
+    entity: (&str, Uuid),
+) -> Result<task::Model, AppError> {
+    insert_task(db, org, owner, title, due, Some(entity), None, owner).await
+}
+
 /// Stops the running clocks of a kind on an entity (the condition is met) and completes their tasks.
 pub(crate) async fn stop_clocks<C: ConnectionTrait>(db: &C, entity_id: Uuid, kind: ClockKind) -> Result<(), AppError> {
     let now = Utc::now();

@@ -96,6 +96,10 @@ pub enum Action {
     AcknowledgeReleaseNote,
     // Review and improvement.
     RecordWinLossReview,
+    // Automation and incentives.
+    ClaimLead,
+    SetQuota,
+    ManageCadence,
     // Administration.
     CreateUser,
     SetUserRoles,
@@ -174,6 +178,9 @@ impl Action {
         Action::PublishReleaseNote,
         Action::AcknowledgeReleaseNote,
         Action::RecordWinLossReview,
+        Action::ClaimLead,
+        Action::SetQuota,
+        Action::ManageCadence,
         Action::CreateUser,
         Action::SetUserRoles,
         Action::DeactivateUser,
@@ -252,6 +259,9 @@ impl Action {
             Action::PublishReleaseNote => "publishReleaseNote",
             Action::AcknowledgeReleaseNote => "acknowledgeReleaseNote",
             Action::RecordWinLossReview => "recordWinLossReview",
+            Action::ClaimLead => "claimLead",
+            Action::SetQuota => "setQuota",
+            Action::ManageCadence => "optOutOfCadence",
             Action::CreateUser => "createUser",
             Action::SetUserRoles => "setUserRoles",
             Action::DeactivateUser => "deactivateUser",
@@ -426,6 +436,15 @@ pub const TABLE: &[(Role, Action, Scope)] = &[
     // Closed deals are reviewed by their owner or the manager.
     (R::AccountExecutive, A::RecordWinLossReview, S::Own),
     (R::SalesManager, A::RecordWinLossReview, S::Team),
+    // SDRs claim leads from the shared pool; managers set quotas; cadences are stopped by
+    // whoever works the lead.
+    (R::Sdr, A::ClaimLead, S::Own),
+    (R::SalesManager, A::ClaimLead, S::Team),
+    (R::SalesManager, A::SetQuota, S::Team),
+    (R::Admin, A::SetQuota, S::Org),
+    (R::Sdr, A::ManageCadence, S::Own),
+    (R::SalesManager, A::ManageCadence, S::Team),
+    (R::Marketing, A::ManageCadence, S::Org),
     // Administrators see every view and run the organization, but do no department's work.
     (R::Admin, A::SalesView, S::Org),
     (R::Admin, A::MarketingView, S::Org),

@@ -7,7 +7,8 @@ use std::time::Duration;
 pub const TICK: Duration = Duration::from_secs(60);
 
 /// Runs every due job once: issues scheduled invoices whose date has come, opens renewal
-/// opportunities ahead of subscription end dates, and warns or breaches SLA clocks. Returns how
+/// opportunities ahead of subscription end dates, warns or breaches SLA clocks, returns stale
+/// leads to the pool, runs cadence steps and delivers the e-mail outbox. Returns how
 /// many invoices and renewals were created.
 pub async fn run_once(app: &App) -> anyhow::Result<(usize, usize)> {
     let now = chrono::Utc::now();
@@ -15,8 +16,14 @@ pub async fn run_once(app: &App) -> anyhow::Result<(usize, usize)> {
     let issued = app.issue_due_invoices(today).await.map_err(|e| anyhow::anyhow!("issuing invoices: {e}"))?;
     let renewals = app.open_due_renewals(today).await.map_err(|e| anyhow::anyhow!("opening renewals: {e}"))?;
     let (warned, breached) = app.check_clocks(now).await.map_err(|e| anyhow::anyhow!("checking SLA clocks: {e}"))?;
-    if warned + breached > 0 {
-        tracing::info!(warned, breached, "SLA clocks checked");
+    let pooled = app.return_stale_leads(now).await.map_err(|e| anyhow::anyhow!("returning stale leads: {e}"))?;
+    let steps = app.run_cadences(now).await.map_err(|e| anyhow::anyhow!("running cadences: {e}"))?;
+    let sender: std::sync::Arc<dyn baton_app::automation::Sender> =
+        std::sync::Arc::new(baton_app::automation::LogSender);
+    let (sent, failed) =
+        app.deliver_outbox(sender, now).await.map_err(|e| anyhow::anyhow!("delivering e-mail: {e}"))?;
+    if warned + breached + pooled + steps + sent + failed > 0 {
+        tracing::info!(warned, breached, pooled, steps, sent, failed, "automation ran");
     }
     Ok((issued, renewals))
 }

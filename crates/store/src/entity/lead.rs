@@ -33,6 +33,7 @@ pub struct Model {
     pub campaign_id: Option<Uuid>,
     pub referred_by_account_id: Option<Uuid>,
     pub partner_id: Option<Uuid>,
+    pub pooled_at: Option<DateTimeUtc>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -1,0 +1,164 @@
+//! The lead pool, cadences, commission statements and quotas.
+
+use crate::mutation::MoneyInput;
+use crate::scalars::Decimal;
+use crate::types::{Lead, Money, User, id};
+use crate::views::{Conn, connection};
+use crate::{Gql, actor, app};
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use baton_app::entity::{audit_log, commission_entry};
+use baton_app::incentives::Attainment;
+use baton_app::page::PageRequest;
+use baton_app::parse_id;
+use chrono::{DateTime, NaiveDate, Utc};
+
+fn id_arg(field: &str, id: &ID) -> Result<uuid::Uuid> {
+    parse_id(field, id).gql()
+}
+
+/// A lead returned to the pool or claimed from it.
+#[derive(SimpleObject)]
+pub struct PoolEvent {
+    /// returnToPool or claimLead.
+    pub action: String,
+    /// The lead's id.
+    pub lead_id: ID,
+    /// Who claimed it (null when the scheduler returned it).
+    pub actor_id: Option<ID>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+impl From<audit_log::Model> for PoolEvent {
+    fn from(a: audit_log::Model) -> Self {
+        PoolEvent { action: a.action, lead_id: id(a.entity_id), actor_id: a.actor_id.map(id), at: a.created_at }
+    }
+}
+
+/// One commission line: a component of the plan on one payment (negative for a clawback).
+pub struct CommissionLine(pub commission_entry::Model);
+
+/// One commission line: a component of the plan on one payment (negative for a clawback).
+#[Object]
+impl CommissionLine {
+    /// BASE, RETENTION, BIG_DEAL or TEAM.
+    async fn component(&self) -> &str {
+        &self.0.component
+    }
+    /// The rate in percent.
+    async fn rate_percent(&self) -> Decimal {
+        Decimal(baton_app::admin::bp_to_percent(self.0.rate_bp))
+    }
+    /// The cash it was computed on (negative for a refund).
+    async fn basis(&self) -> Money {
+        Money::from_minor(self.0.basis_minor, &self.0.currency)
+    }
+    /// The commission.
+    async fn amount(&self) -> Money {
+        Money::from_minor(self.0.amount_minor, &self.0.currency)
+    }
+    /// The deal.
+    async fn opportunity_id(&self) -> ID {
+        id(self.0.opportunity_id)
+    }
+    /// When the cash came in (or went back).
+    async fn earned_at(&self) -> DateTime<Utc> {
+        self.0.earned_at
+    }
+}
+
+/// A rep's commission for a period.
+pub struct CommissionStatement(pub uuid::Uuid, pub Vec<commission_entry::Model>, pub String);
+
+/// A rep's commission for a period.
+#[Object]
+impl CommissionStatement {
+    /// The rep.
+    async fn user_id(&self) -> ID {
+        id(self.0)
+    }
+    /// The sum of the lines.
+    async fn total(&self) -> Money {
+        Money::from_minor(self.1.iter().map(|e| e.amount_minor).sum(), &self.2)
+    }
+    /// The lines, oldest first.
+    async fn lines(&self) -> Vec<CommissionLine> {
+        self.1.iter().cloned().map(CommissionLine).collect()
+    }
+}
+
+/// A rep's quota and how much of it is signed.
+pub struct QuotaAttainment(pub Attainment);
+
+/// A rep's quota and how much of it is signed.
+#[Object]
+impl QuotaAttainment {
+    /// The rep.
+    async fn user(&self) -> User {
+        User(self.0.user.clone())
+    }
+    /// The first day of the quota period.
+    async fn starts_on(&self) -> NaiveDate {
+        self.0.quota.starts_on
+    }
+    /// The last day of the quota period.
+    async fn ends_on(&self) -> NaiveDate {
+        self.0.quota.ends_on
+    }
+    /// The quota.
+    async fn quota(&self) -> Money {
+        Money::from_minor(self.0.quota.amount_minor, &self.0.quota.currency)
+    }
+    /// Contract value the rep signed in the period.
+    async fn signed(&self) -> Money {
+        Money::from_minor(self.0.signed_minor, &self.0.quota.currency)
+    }
+    /// Signed divided by quota.
+    async fn attainment(&self) -> Decimal {
+        Decimal(self.0.rate)
+    }
+}
+
+/// The sales view's automation and incentive fields.
+pub async fn lead_pool(ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Conn<Lead>> {
+    let req = PageRequest::parse(first, after.as_deref()).gql()?;
+    let page = app(ctx).lead_pool(actor(ctx)?, req).await.gql()?;
+    Ok(connection(page, |l| l.id, Lead))
+}
+
+/// Automation and incentive mutations.
+#[derive(Default)]
+pub struct AutomationMutation;
+
+#[Object]
+impl AutomationMutation {
+    /// Takes a lead from the shared pool (SDR), within the organization's claim limit per day.
+    async fn claim_lead(&self, ctx: &Context<'_>, #[graphql(desc = "The pooled lead.")] lead_id: ID) -> Result<Lead> {
+        let a = actor(ctx)?;
+        let id = id_arg("leadId", &lead_id)?;
+        Ok(Lead(app(ctx).claim_lead(a, id).await.gql()?))
+    }
+
+    /// Stops the lead's cadences: the lead asked not to be contacted by them.
+    async fn opt_out_of_cadence(&self, ctx: &Context<'_>, #[graphql(desc = "The lead.")] lead_id: ID) -> Result<bool> {
+        let a = actor(ctx)?;
+        let id = id_arg("leadId", &lead_id)?;
+        app(ctx).opt_out_of_cadence(a, id).await.gql()?;
+        Ok(true)
+    }
+
+    /// Sets a rep's quota for a period (SALES_MANAGER for the team, ADMIN).
+    async fn set_quota(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The rep.")] user_id: ID,
+        #[graphql(desc = "The first day.")] starts_on: NaiveDate,
+        #[graphql(desc = "The last day.")] ends_on: NaiveDate,
+        #[graphql(desc = "The quota of signed contract value.")] amount: MoneyInput,
+    ) -> Result<bool> {
+        let a = actor(ctx)?;
+        let u = id_arg("userId", &user_id)?;
+        app(ctx).set_quota(a, u, starts_on, ends_on, amount.amount.0, &amount.currency).await.gql()?;
+        Ok(true)
+    }
+}

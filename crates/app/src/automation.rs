@@ -1,0 +1,364 @@
+//! Automation: the shared lead pool, cadences that produce tasks and outbox e-mails, and the
+//! outbox delivered by a pluggable sender with retries and backoff, never twice.
+
+use crate::page::{Page, PageRequest};
+use crate::product::notify;
+use crate::{Actor, App, AppError, audit};
+use anyhow::Context;
+use baton_domain::lead::LeadStatus;
+use baton_domain::permission::Action;
+use baton_store::entity::{activity, audit_log, cadence_enrollment, lead, organization, outbox_email};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// The SaaS free-trial cadence: (day, e-mail subject, e-mail body, task for the owner).
+pub const TRIAL_CADENCE: [(i64, &str, &str, &str); 3] = [
+    (
+        1,
+        "Getting started with your trial",
+        "Here is the usage guide to get your team going.",
+        "Check the trial got started",
+    ),
+    (3, "Any problems so far?", "Is anything in the way? Reply and we will help.", "Ask about problems in the trial"),
+    (7, "Choosing your plan", "Here are the paid plans: Basic, Professional and Enterprise.", "Present the paid plans"),
+];
+
+/// Delivers outbox e-mails. The default logs them; deployments plug in their own.
+pub trait Sender: Send + Sync {
+    fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), String>;
+}
+
+/// Logs every e-mail instead of sending it (development and tests).
+pub struct LogSender;
+
+impl Sender for LogSender {
+    fn send(&self, to: &str, subject: &str, _body: &str) -> Result<(), String> {
+        // The address is personal data: log the domain only.
+        let domain = to.split_once('@').map(|(_, d)| d).unwrap_or("");
+        tracing::info!(to_domain = domain, subject, "outbox e-mail (log sender)");
+        Ok(())
+    }
+}
+
+/// How many attempts before an e-mail is given up as FAILED.
+pub const MAX_ATTEMPTS: i32 = 5;
+
+fn open(status: &str) -> bool {
+    matches!(LeadStatus::parse(status), Some(LeadStatus::New | LeadStatus::Contacted | LeadStatus::Qualified))
+}
+
+/// Queues an e-mail in the same transaction as the change that causes it.
+/// `at` is when it may first be sent (the moment the causing job or change ran).
+pub(crate) async fn queue_email<C: ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    to: &str,
+    subject: &str,
+    body: &str,
+    lead: Option<Uuid>,
+    at: DateTime<Utc>,
+) -> Result<outbox_email::Model, AppError> {
+    let now = at;
+    Ok(outbox_email::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(org),
+        to_address: Set(to.to_owned()),
+        subject: Set(subject.to_owned()),
+        body: Set(body.to_owned()),
+        status: Set("PENDING".into()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        sent_at: Set(None),
+        last_error: Set(None),
+        lead_id: Set(lead),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Enrolls a lead in the trial cadence (self sign-ups are enrolled when captured).
+pub(crate) async fn enroll_trial<C: ConnectionTrait>(db: &C, org: Uuid, lead_id: Uuid) -> Result<(), AppError> {
+    cadence_enrollment::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(org),
+        lead_id: Set(lead_id),
+        cadence: Set("TRIAL".into()),
+        next_step: Set(0),
+        started_at: Set(Utc::now()),
+        stopped_at: Set(None),
+        stop_reason: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Stops a lead's running cadences (it converted, opted out or was disqualified).
+pub(crate) async fn stop_cadences<C: ConnectionTrait>(db: &C, lead_id: Uuid, reason: &str) -> Result<(), AppError> {
+    for e in cadence_enrollment::Entity::find()
+        .filter(cadence_enrollment::Column::LeadId.eq(lead_id))
+        .filter(cadence_enrollment::Column::StoppedAt.is_null())
+        .all(db)
+        .await?
+    {
+        let mut am = e.into_active_model();
+        am.stopped_at = Set(Some(Utc::now()));
+        am.stop_reason = Set(Some(reason.to_owned()));
+        am.update(db).await?;
+    }
+    Ok(())
+}
+
+impl App {
+    /// Returns to the pool every open lead whose owner did nothing on it for the organization's
+    /// follow-up days. Returns how many went back.
+    pub async fn return_stale_leads(&self, now: DateTime<Utc>) -> Result<usize, AppError> {
+        let owned = lead::Entity::find().filter(lead::Column::OwnerId.is_not_null()).all(&self.db).await?;
+        let mut returned = 0;
+        for l in owned.into_iter().filter(|l| open(&l.status)) {
+            let txn = self.tx().await?;
+            let org =
+                organization::Entity::find_by_id(l.organization_id).one(&txn).await?.context("organization row")?;
+            let last_activity = activity::Entity::find()
+                .filter(activity::Column::LeadId.eq(l.id))
+                .order_by_desc(activity::Column::OccurredAt)
+                .one(&txn)
+                .await?
+                .map(|a| a.occurred_at);
+            let last = last_activity.unwrap_or(l.created_at).max(l.updated_at);
+            if now - last < Duration::days(i64::from(org.pool_follow_up_days)) {
+                continue;
+            }
+            let Some(cur) = lead::Entity::find_by_id(l.id).lock_exclusive().one(&txn).await? else { continue };
+            if cur.owner_id.is_none() || cur.version != l.version {
+                continue;
+            }
+            let mut am = cur.clone().into_active_model();
+            am.owner_id = Set(None);
+            am.pooled_at = Set(Some(now));
+            am.version = Set(cur.version + 1);
+            am.updated_at = Set(now);
+            let after = am.update(&txn).await?;
+            audit::record(
+                &txn,
+                cur.organization_id,
+                audit::AuditActor::SYSTEM,
+                "returnToPool",
+                "lead",
+                cur.id,
+                Some(&cur),
+                Some(&after),
+            )
+            .await?;
+            if let Some(owner) = cur.owner_id {
+                notify(
+                    &txn,
+                    cur.organization_id,
+                    owner,
+                    "A lead went back to the pool",
+                    &format!("{} had no follow-up for {} days.", cur.company_name, org.pool_follow_up_days),
+                )
+                .await?;
+            }
+            txn.commit().await?;
+            returned += 1;
+        }
+        Ok(returned)
+    }
+
+    /// The shared pool: open leads without an owner, oldest first.
+    pub async fn lead_pool(&self, actor: &Actor, req: PageRequest) -> Result<Page<lead::Model>, AppError> {
+        actor.authorize(Action::SalesView)?;
+        let base = lead::Entity::find()
+            .filter(lead::Column::OrganizationId.eq(actor.org_id))
+            .filter(lead::Column::OwnerId.is_null())
+            .filter(lead::Column::Status.is_in([
+                LeadStatus::New.as_str(),
+                LeadStatus::Contacted.as_str(),
+                LeadStatus::Qualified.as_str(),
+            ]));
+        let total = base.clone().count(&self.db).await?;
+        let mut q = base.order_by_asc(lead::Column::Id);
+        if let Some(after) = req.after {
+            q = q.filter(lead::Column::Id.gt(after));
+        }
+        Ok(Page::from_fetched(q.limit(req.first + 1).all(&self.db).await?, req, total))
+    }
+
+    /// `claimLead`: an SDR takes a lead from the pool, within the claim limit per day.
+    pub async fn claim_lead(&self, actor: &Actor, id: Uuid) -> Result<lead::Model, AppError> {
+        actor.authorize(Action::ClaimLead)?;
+        let me = actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["leads are claimed by people".into()]))?;
+        let txn = self.tx().await?;
+        let before = lead::Entity::find_by_id(id)
+            .filter(lead::Column::OrganizationId.eq(actor.org_id))
+            .lock_exclusive()
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound("lead"))?;
+        if before.owner_id.is_some() || !open(&before.status) {
+            return Err(AppError::rule("LEAD_NOT_IN_POOL", "the lead is not in the shared pool"));
+        }
+        let org = organization::Entity::find_by_id(actor.org_id).one(&txn).await?.context("organization row")?;
+        let claimed_today = audit_log::Entity::find()
+            .filter(audit_log::Column::OrganizationId.eq(actor.org_id))
+            .filter(audit_log::Column::ActorId.eq(me))
+            .filter(audit_log::Column::Action.eq("claimLead"))
+            .filter(audit_log::Column::CreatedAt.gte(Utc::now() - Duration::days(1)))
+            .count(&txn)
+            .await?;
+        if claimed_today >= u64::try_from(org.pool_claim_limit).unwrap_or(0) {
+            return Err(AppError::rule(
+                "CLAIM_LIMIT_REACHED",
+                format!(
+                    "you claimed {claimed_today} leads in the last 24 hours; the limit is {}",
+                    org.pool_claim_limit
+                ),
+            ));
+        }
+        let mut am = before.clone().into_active_model();
+        am.owner_id = Set(Some(me));
+        am.pooled_at = Set(None);
+        am.version = Set(before.version + 1);
+        am.updated_at = Set(Utc::now());
+        let after = am.update(&txn).await?;
+        crate::sla::reassign_clocks(&txn, id, me).await?;
+        audit::record(&txn, actor.org_id, actor, "claimLead", "lead", id, Some(&before), Some(&after)).await?;
+        txn.commit().await?;
+        Ok(after)
+    }
+
+    /// Returns and claims of the pool, newest first, for the manager's view.
+    pub async fn pool_activity(&self, actor: &Actor) -> Result<Vec<audit_log::Model>, AppError> {
+        actor.authorize(Action::AssignLead)?;
+        Ok(audit_log::Entity::find()
+            .filter(audit_log::Column::OrganizationId.eq(actor.org_id))
+            .filter(audit_log::Column::Action.is_in(["returnToPool", "claimLead"]))
+            .order_by_desc(audit_log::Column::Id)
+            .limit(100)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// `optOutOfCadence`: the lead asked not to be contacted by the cadence.
+    pub async fn opt_out_of_cadence(&self, actor: &Actor, lead_id: Uuid) -> Result<(), AppError> {
+        let txn = self.tx().await?;
+        let l = crate::leads::gate_lead(&txn, actor, lead_id, Action::ManageCadence).await?;
+        stop_cadences(&txn, l.id, "OPTED_OUT").await?;
+        audit::record(&txn, actor.org_id, actor, "optOutOfCadence", "lead", l.id, None::<&()>, Some(&"OPTED_OUT"))
+            .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Runs the due steps of every running cadence: an e-mail to the lead and a task for its
+    /// owner. Returns how many steps ran.
+    pub async fn run_cadences(&self, now: DateTime<Utc>) -> Result<usize, AppError> {
+        let running = cadence_enrollment::Entity::find()
+            .filter(cadence_enrollment::Column::StoppedAt.is_null())
+            .all(&self.db)
+            .await?;
+        let mut ran = 0;
+        for e in running {
+            let txn = self.tx().await?;
+            let Some(cur) = cadence_enrollment::Entity::find_by_id(e.id).lock_exclusive().one(&txn).await? else {
+                continue;
+            };
+            let Some(&(day, subject, body, task)) =
+                TRIAL_CADENCE.get(usize::try_from(cur.next_step).unwrap_or(usize::MAX))
+            else {
+                continue;
+            };
+            if cur.stopped_at.is_some() || cur.started_at + Duration::days(day) > now {
+                continue;
+            }
+            let l = lead::Entity::find_by_id(cur.lead_id).one(&txn).await?.context("lead row")?;
+            if let Some(to) = &l.contact_email {
+                queue_email(&txn, cur.organization_id, to, subject, body, Some(l.id), now).await?;
+            }
+            if let Some(owner) = l.owner_id {
+                let due = now + Duration::days(1);
+                crate::sla::insert_task_for(
+                    &txn,
+                    cur.organization_id,
+                    owner,
+                    &format!("{task}: {}", l.company_name),
+                    due,
+                    ("lead", l.id),
+                )
+                .await?;
+            }
+            let mut am = cur.clone().into_active_model();
+            am.next_step = Set(cur.next_step + 1);
+            if cur.next_step as usize + 1 >= TRIAL_CADENCE.len() {
+                am.stopped_at = Set(Some(now));
+                am.stop_reason = Set(Some("COMPLETED".into()));
+            }
+            am.update(&txn).await?;
+            txn.commit().await?;
+            ran += 1;
+        }
+        Ok(ran)
+    }
+
+    /// Delivers due outbox e-mails with `sender`; a failure is retried with exponential backoff
+    /// (1, 2, 4, 8 minutes) and given up after five attempts. Each row is locked and re-checked,
+    /// so no e-mail is sent twice. Returns (sent, failed attempts).
+    pub async fn deliver_outbox(
+        &self,
+        sender: Arc<dyn Sender>,
+        now: DateTime<Utc>,
+    ) -> Result<(usize, usize), AppError> {
+        let due = outbox_email::Entity::find()
+            .filter(outbox_email::Column::Status.eq("PENDING"))
+            .filter(outbox_email::Column::NextAttemptAt.lte(now))
+            .all(&self.db)
+            .await?;
+        let (mut sent, mut failed) = (0, 0);
+        for m in due {
+            let txn = self.tx().await?;
+            let Some(cur) = outbox_email::Entity::find_by_id(m.id).lock_exclusive().one(&txn).await? else { continue };
+            if cur.status != "PENDING" {
+                continue;
+            }
+            let mut am = cur.clone().into_active_model();
+            am.attempts = Set(cur.attempts + 1);
+            match sender.send(&cur.to_address, &cur.subject, &cur.body) {
+                Ok(()) => {
+                    am.status = Set("SENT".into());
+                    am.sent_at = Set(Some(now));
+                    sent += 1;
+                }
+                Err(e) => {
+                    let attempts = cur.attempts + 1;
+                    am.last_error = Set(Some(e));
+                    if attempts >= MAX_ATTEMPTS {
+                        am.status = Set("FAILED".into());
+                    } else {
+                        am.next_attempt_at = Set(now + Duration::minutes(1 << (attempts - 1)));
+                    }
+                    failed += 1;
+                }
+            }
+            am.update(&txn).await?;
+            txn.commit().await?;
+        }
+        Ok((sent, failed))
+    }
+
+    /// The outbox e-mails of a lead (for the lead's owner and for tests).
+    pub async fn outbox_of(&self, org: Uuid, lead_id: Uuid) -> Result<Vec<outbox_email::Model>, AppError> {
+        Ok(outbox_email::Entity::find()
+            .filter(outbox_email::Column::OrganizationId.eq(org))
+            .filter(outbox_email::Column::LeadId.eq(lead_id))
+            .order_by_asc(outbox_email::Column::Id)
+            .all(&self.db)
+            .await?)
+    }
+}

@@ -1,0 +1,185 @@
+//! The lead pool, the trial cadence with its outbox, commission on collected cash, and quotas,
+//! driven with a controllable clock.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use baton_tests::flow::*;
+use baton_tests::*;
+use chrono::{Duration, Utc};
+use serde_json::json;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+both!(idle_leads_return_to_the_pool_and_sdrs_claim_them_within_a_limit, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = people(&t).await;
+    let mk = |name: &str| json!({ "i": { "companyName": name, "contactName": "C", "source": "SEO" } });
+    let create = "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }";
+    let idle1 = ok(&t, &d.sdr, create, mk("Idle One")).await["createLead"]["id"].as_str().unwrap().to_owned();
+    let idle2 = ok(&t, &d.sdr, create, mk("Idle Two")).await["createLead"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(t.app().return_stale_leads(Utc::now() + Duration::days(2)).await.unwrap(), 0, "three days of grace");
+    assert_eq!(t.app().return_stale_leads(Utc::now() + Duration::days(4)).await.unwrap(), 2);
+    assert_eq!(t.app().return_stale_leads(Utc::now() + Duration::days(4)).await.unwrap(), 0, "once");
+    let r = ok(
+        &t,
+        &d.sdr,
+        "{ salesView { leadPool { totalCount edges { node { companyName owner { email } } } } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(r["salesView"]["leadPool"]["totalCount"], 2);
+    let r = ok(&t, &d.manager, "{ salesView { poolActivity { action } } }", json!({})).await;
+    assert_eq!(r["salesView"]["poolActivity"].as_array().unwrap().len(), 2);
+
+    t.exec("UPDATE organizations SET pool_claim_limit = 1").await;
+    let claim = "mutation($id: ID!) { claimLead(leadId: $id) { owner { email } } }";
+    assert_eq!(
+        code(&t.gql(Some(&d.ae), claim, json!({ "id": idle1 })).await),
+        "FORBIDDEN",
+        "AEs do not claim from the pool"
+    );
+    let r = ok(&t, &d.sdr, claim, json!({ "id": idle1 })).await;
+    assert_eq!(r["claimLead"]["owner"]["email"], "sdr@demo.test");
+    assert_eq!(
+        t.gql(Some(&d.sdr), claim, json!({ "id": idle1 })).await["errors"][0]["extensions"]["rule"],
+        "LEAD_NOT_IN_POOL"
+    );
+    let r = t.gql(Some(&d.sdr), claim, json!({ "id": idle2 })).await;
+    assert_eq!(r["errors"][0]["extensions"]["rule"], "CLAIM_LIMIT_REACHED", "{r}");
+    let r = ok(&t, &d.manager, "{ salesView { poolActivity { action } } }", json!({})).await;
+    assert_eq!(r["salesView"]["poolActivity"][0]["action"], "claimLead");
+    t.stop().await;
+});
+
+/// A sender that fails a given number of times, then succeeds; counts what it sent.
+struct Flaky {
+    fail: AtomicUsize,
+    sent: AtomicUsize,
+}
+
+impl baton_app::automation::Sender for Flaky {
+    fn send(&self, _: &str, _: &str, _: &str) -> Result<(), String> {
+        if self.fail.load(Ordering::SeqCst) > 0 {
+            self.fail.fetch_sub(1, Ordering::SeqCst);
+            return Err("smtp unavailable".into());
+        }
+        self.sent.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+both!(the_trial_cadence_sends_day_1_3_and_7_messages_once_and_stops_on_conversion, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = people(&t).await;
+    let lead = ok(&t, &d.sdr, "mutation { createLead(input: { companyName: \"Trial Co\", contactName: \"T\", contactEmail: \"t@trial.example\", source: SELF_SIGNUP }) { id } }", json!({})).await["createLead"]["id"].as_str().unwrap().to_owned();
+    let lead_id = uuid::Uuid::parse_str(&lead).unwrap();
+    let org = t
+        .app()
+        .lead(&baton_app::auth::authenticate(&t.app().db, &t.app().jwt, &d.sdr).await.unwrap(), lead_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .organization_id;
+    let now = Utc::now();
+    assert_eq!(t.app().run_cadences(now).await.unwrap(), 0, "day 1 has not come");
+    assert_eq!(t.app().run_cadences(now + Duration::days(1) + Duration::minutes(1)).await.unwrap(), 1);
+    assert_eq!(
+        t.app().run_cadences(now + Duration::days(1) + Duration::minutes(2)).await.unwrap(),
+        0,
+        "each step once"
+    );
+    let outbox = t.app().outbox_of(org, lead_id).await.unwrap();
+    assert_eq!(outbox.iter().map(|m| m.subject.as_str()).collect::<Vec<_>>(), ["Getting started with your trial"]);
+    let tasks = ok(&t, &d.sdr, "{ salesView { tasks { title } } }", json!({})).await;
+    assert!(
+        tasks["salesView"]["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["title"] == "Check the trial got started: Trial Co")
+    );
+
+    // Delivery: a failure is retried later, a success is final; nothing is sent twice.
+    let flaky = Arc::new(Flaky { fail: AtomicUsize::new(1), sent: AtomicUsize::new(0) });
+    let day1 = now + Duration::days(1) + Duration::minutes(1);
+    assert_eq!(
+        t.app().deliver_outbox(flaky.clone(), day1 - Duration::seconds(1)).await.unwrap(),
+        (0, 0),
+        "not before it was queued"
+    );
+    assert_eq!(t.app().deliver_outbox(flaky.clone(), day1).await.unwrap(), (0, 1));
+    assert_eq!(t.app().deliver_outbox(flaky.clone(), day1).await.unwrap(), (0, 0), "backing off");
+    assert_eq!(t.app().deliver_outbox(flaky.clone(), day1 + Duration::minutes(2)).await.unwrap(), (1, 0));
+    assert_eq!(t.app().deliver_outbox(flaky.clone(), day1 + Duration::hours(1)).await.unwrap(), (0, 0));
+    assert_eq!(flaky.sent.load(Ordering::SeqCst), 1);
+
+    assert_eq!(t.app().run_cadences(now + Duration::days(3) + Duration::minutes(1)).await.unwrap(), 1);
+    // Converting the lead stops the cadence before day 7.
+    ok(&t, &d.sdr, "mutation($id: ID!) { recordLeadContact(leadId: $id) { status } }", json!({ "id": lead })).await;
+    ok(&t, &d.sdr, "mutation($id: ID!) { qualifyLead(leadId: $id, input: { budgetConfirmed: true, authorityConfirmed: true, needConfirmed: true, timeline: WITHIN_3_MONTHS }) { status } }", json!({ "id": lead })).await;
+    ok(&t, &d.sdr, "mutation($id: ID!, $ae: ID!) { convertLead(leadId: $id, input: { accountExecutiveId: $ae, opportunityName: \"Trial deal\", estimatedValue: { amount: \"3000\", currency: \"USD\" } }) { lead { status } } }", json!({ "id": lead, "ae": d.ae_id })).await;
+    assert_eq!(t.app().run_cadences(now + Duration::days(8)).await.unwrap(), 0);
+    assert_eq!(t.app().outbox_of(org, lead_id).await.unwrap().len(), 2, "day 1 and day 3 only");
+
+    // A lead that opts out gets nothing.
+    let other = ok(&t, &d.sdr, "mutation { createLead(input: { companyName: \"Quiet Co\", contactName: \"Q\", contactEmail: \"q@quiet.example\", source: SELF_SIGNUP }) { id } }", json!({})).await["createLead"]["id"].as_str().unwrap().to_owned();
+    ok(&t, &d.sdr, "mutation($id: ID!) { optOutOfCadence(leadId: $id) }", json!({ "id": other })).await;
+    assert_eq!(t.app().run_cadences(now + Duration::days(8)).await.unwrap(), 0);
+    assert!(t.app().outbox_of(org, uuid::Uuid::parse_str(&other).unwrap()).await.unwrap().is_empty());
+    t.stop().await;
+});
+
+both!(commission_follows_collected_cash_and_quotas_measure_signed_value, |engine| async move {
+    let t = spawn_app(engine).await;
+    let (d, _) = signed(&t).await;
+    let from = (Utc::now() - Duration::days(1)).to_rfc3339();
+    let to = (Utc::now() + Duration::days(1)).to_rfc3339();
+    let statement = "query($f: DateTime!, $t: DateTime!, $u: ID) { salesView { commissionStatement(from: $f, to: $t, userId: $u) { total { amount } lines { component amount { amount } } } } }";
+    let r = ok(&t, &d.ae, statement, json!({ "f": from, "t": to })).await;
+    assert_eq!(
+        r["salesView"]["commissionStatement"]["total"]["amount"], "0.00",
+        "nothing is earned on a signature alone"
+    );
+    let paid = ok(&t, &d.finance, PAY, json!({ "i": d.invoices[0], "a": "4503.00", "k": "c1" })).await;
+    let payment = paid["recordPayment"]["payments"][0]["id"].as_str().unwrap().to_owned();
+    ok(&t, &d.finance, "mutation($p: ID!) { refundPayment(paymentId: $p, amount: { amount: \"1000\", currency: \"USD\" }, reason: \"credit\", idempotencyKey: \"r1\") { status } }", json!({ "p": payment })).await;
+    let r = ok(&t, &d.ae, statement, json!({ "f": from, "t": to })).await;
+    let s = &r["salesView"]["commissionStatement"];
+    assert_eq!(
+        s["lines"],
+        json!([{ "component": "BASE", "amount": { "amount": "360.24" } }, { "component": "BASE", "amount": { "amount": "-80.00" } }])
+    );
+    assert_eq!(s["total"]["amount"], "280.24", "8 % of 4,503.00 less 8 % of the 1,000.00 refund");
+    let sdr_id = t.user_id(&d.sdr, "sdr@demo.test").await;
+    assert_eq!(
+        code(&t.gql(Some(&d.ae), statement, json!({ "f": from, "t": to, "u": sdr_id })).await),
+        "NOT_FOUND",
+        "a rep sees only its own statement"
+    );
+    let r = ok(&t, &d.manager, statement, json!({ "f": from, "t": to, "u": d.ae_id })).await;
+    assert_eq!(r["salesView"]["commissionStatement"]["total"]["amount"], "280.24", "the manager sees the team's");
+
+    let set = "mutation($u: ID!, $s: NaiveDate!, $e: NaiveDate!) { setQuota(userId: $u, startsOn: $s, endsOn: $e, amount: { amount: \"36024\", currency: \"USD\" }) }";
+    let (start, end) = (
+        (Utc::now() - Duration::days(10)).date_naive().to_string(),
+        (Utc::now() + Duration::days(20)).date_naive().to_string(),
+    );
+    assert_eq!(code(&t.gql(Some(&d.sdr), set, json!({ "u": d.ae_id, "s": start, "e": end })).await), "FORBIDDEN");
+    assert_eq!(
+        t.gql(Some(&d.manager), set, json!({ "u": d.ae_id, "s": end, "e": start })).await["errors"][0]["extensions"]["field"],
+        "endsOn"
+    );
+    ok(&t, &d.manager, set, json!({ "u": d.ae_id, "s": start, "e": end })).await;
+    let r = ok(
+        &t,
+        &d.manager,
+        "{ salesView { quotaAttainment { user { email } quota { amount } signed { amount } attainment } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        r["salesView"]["quotaAttainment"],
+        json!([{ "user": { "email": "ae@demo.test" }, "quota": { "amount": "36024.00" }, "signed": { "amount": "18012.00" }, "attainment": "0.5" }])
+    );
+    t.stop().await;
+});
