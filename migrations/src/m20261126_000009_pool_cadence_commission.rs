@@ -27,10 +27,7 @@ impl MigrationTrait for Migration {
             m.alter_table(Table::alter().table("organizations").add_column(&mut c).to_owned()).await?;
         }
         m.alter_table(
-            Table::alter()
-                .table("leads")
-                .add_column(&mut timestamp_with_time_zone_null("pooled_at").to_owned())
-                .to_owned(),
+            Table::alter().table("leads").add_column(timestamp_with_time_zone_null("pooled_at").to_owned()).to_owned(),
         )
         .await?;
         m.create_table(

@@ -19,7 +19,7 @@ fn id_arg(field: &str, id: &ID) -> Result<uuid::Uuid> {
 /// A lead returned to the pool or claimed from it.
 #[derive(SimpleObject)]
 pub struct PoolEvent {
-    /// returnToPool or claimLead.
+    /// What happened: returnToPool or claimLead.
     pub action: String,
     /// The lead's id.
     pub lead_id: ID,
