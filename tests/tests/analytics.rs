@@ -91,6 +91,14 @@ both!(kpis_match_a_hand_computed_period_and_show_their_rows, |engine| async move
     assert_eq!(fig(k, "activities:DEMO")["value"], "1");
     assert_eq!(fig(k, "slaBreachRate")["value"], "0");
     assert_eq!(fig(k, "averageSalesCycleDays")["value"], "0");
+    // Deal A went through every stage; deal B was lost in discovery.
+    for (stage, n) in [("DISCOVERY", "2"), ("NEEDS_ANALYSIS", "1"), ("CONTRACTING", "1"), ("CLOSED_WON", "1")] {
+        assert_eq!(fig(k, &format!("funnel:{stage}"))["value"], n, "{stage}");
+    }
+    assert_eq!(fig(k, "timeInStageDays:DEMO")["denominator"], "1", "one deal left DEMO");
+    // LTV: one new customer worth 18,012.00 over the default three years; no spend, so no ratio.
+    assert_eq!(fig(k, "lifetimeValue")["value"], "54036.00");
+    assert_eq!(fig(k, "ltvToCac")["value"], "0");
 
     // A rep asking for the organization gets its own numbers only.
     let r = ok(&t, &d.ae, q, json!({ "f": from, "t": to, "s": "ORG" })).await;

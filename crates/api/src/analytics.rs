@@ -45,7 +45,7 @@ pub struct KpiRow {
 /// A KPI: its value, what it was computed from, and the rows behind it.
 #[derive(SimpleObject)]
 pub struct KpiFigure {
-    /// The figure: leadConversionRate (also per source, leadConversionRate:SEO), winRate, averageSalesCycleDays, renewalRate, revenue, revenuePerRep, collectionRate, activities:CALL (and other kinds), slaBreachRate, customerAcquisitionCost.
+    /// The figure: leadConversionRate (also per source, leadConversionRate:SEO), winRate, averageSalesCycleDays, renewalRate, revenue, revenuePerRep, collectionRate, activities:CALL (and other kinds), slaBreachRate, customerAcquisitionCost, lifetimeValue, ltvToCac, funnel:STAGE (deals created in the period that reached the stage), timeInStageDays:STAGE.
     pub key: String,
     /// The value.
     pub value: Decimal,

@@ -162,3 +162,27 @@ impl AutomationMutation {
         Ok(true)
     }
 }
+
+/// A team's quota and what the team signed against it.
+pub struct TeamQuotaAttainment(pub baton_app::incentives::TeamAttainment, pub String);
+
+/// A team's quota and what the team signed against it.
+#[Object]
+impl TeamQuotaAttainment {
+    /// The team's name.
+    async fn team_name(&self) -> &str {
+        &self.0.team.name
+    }
+    /// The sum of the members' running quotas.
+    async fn quota(&self) -> Money {
+        Money::from_minor(self.0.quota_minor, &self.1)
+    }
+    /// What the members signed in their quota periods.
+    async fn signed(&self) -> Money {
+        Money::from_minor(self.0.signed_minor, &self.1)
+    }
+    /// Signed divided by quota.
+    async fn attainment(&self) -> Decimal {
+        Decimal(self.0.rate)
+    }
+}

@@ -126,7 +126,7 @@ impl SalesView {
         ctx: &Context<'_>,
         #[graphql(desc = "Only tasks due before this time.")] due_before: Option<DateTime<Utc>>,
     ) -> Result<Vec<crate::work::Task>> {
-        Ok(app(ctx).tasks(actor(ctx)?, due_before).await.gql()?.into_iter().map(crate::work::Task).collect())
+        my_tasks(ctx, due_before).await
     }
 
     /// KPIs for the period `[from, to)`: conversion, win rate, cycle, revenue, collection, renewals, activities, SLA breaches, CAC; each with its rows.
@@ -203,6 +203,24 @@ impl SalesView {
             .collect())
     }
 
+    /// Quota attainment of the teams the caller manages (every team for an administrator).
+    async fn team_quota_attainment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The day (default: today).")] day: Option<chrono::NaiveDate>,
+    ) -> Result<Vec<crate::automation::TeamQuotaAttainment>> {
+        let a = actor(ctx)?;
+        let day = day.unwrap_or_else(|| Utc::now().date_naive());
+        let currency = app(ctx).org_settings(a).await.gql()?.currency;
+        Ok(app(ctx)
+            .team_attainment(a, day)
+            .await
+            .gql()?
+            .into_iter()
+            .map(|t| crate::automation::TeamQuotaAttainment(t, currency.clone()))
+            .collect())
+    }
+
     /// SLA clocks that ran out: the caller's, or the team's for a manager; newest first.
     async fn sla_breaches(&self, ctx: &Context<'_>) -> Result<Vec<crate::work::SlaClock>> {
         Ok(app(ctx).sla_breaches(actor(ctx)?).await.gql()?.into_iter().map(crate::work::SlaClock).collect())
@@ -268,6 +286,14 @@ pub struct MarketingView;
 /// The marketing department's view: campaigns and lead sources.
 #[Object]
 impl MarketingView {
+    /// The caller's open tasks, soonest first; only those due before `dueBefore` when given.
+    async fn tasks(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only tasks due before this time.")] due_before: Option<DateTime<Utc>>,
+    ) -> Result<Vec<crate::work::Task>> {
+        my_tasks(ctx, due_before).await
+    }
     /// Marketing campaigns, newest first, with leads, qualified leads, opportunities, won revenue and costs per lead and customer.
     async fn campaigns(&self, ctx: &Context<'_>) -> Result<Vec<Campaign>> {
         Ok(app(ctx).campaigns(actor(ctx)?).await.gql()?.into_iter().map(|(c, m)| Campaign(c, m)).collect())
@@ -307,6 +333,14 @@ pub struct ProductView;
 /// The product department's view: feature requests with the revenue behind them.
 #[Object]
 impl ProductView {
+    /// The caller's open tasks, soonest first; only those due before `dueBefore` when given.
+    async fn tasks(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only tasks due before this time.")] due_before: Option<DateTime<Utc>>,
+    ) -> Result<Vec<crate::work::Task>> {
+        my_tasks(ctx, due_before).await
+    }
     /// Release notes with who in sales and customer success has and has not learned them.
     async fn release_notes(&self, ctx: &Context<'_>) -> Result<Vec<crate::loops::ReleaseNote>> {
         release_notes(ctx).await
@@ -333,6 +367,14 @@ pub struct CustomerSuccessView;
 /// The customer success view: incoming hand-offs and the accounts taken over.
 #[Object]
 impl CustomerSuccessView {
+    /// The caller's open tasks, soonest first; only those due before `dueBefore` when given.
+    async fn tasks(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only tasks due before this time.")] due_before: Option<DateTime<Utc>>,
+    ) -> Result<Vec<crate::work::Task>> {
+        my_tasks(ctx, due_before).await
+    }
     /// Hand-off packages submitted to customer success, oldest first.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
     async fn incoming_handoffs(
@@ -386,6 +428,14 @@ pub struct LegalView;
 /// The legal department's view: the approval queue.
 #[Object]
 impl LegalView {
+    /// The caller's open tasks, soonest first; only those due before `dueBefore` when given.
+    async fn tasks(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only tasks due before this time.")] due_before: Option<DateTime<Utc>>,
+    ) -> Result<Vec<crate::work::Task>> {
+        my_tasks(ctx, due_before).await
+    }
     /// Contracts in legal review, oldest submission first.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
     async fn approval_queue(
@@ -406,6 +456,14 @@ pub struct FinanceView;
 /// The finance department's view: invoices and collections.
 #[Object]
 impl FinanceView {
+    /// The caller's open tasks, soonest first; only those due before `dueBefore` when given.
+    async fn tasks(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only tasks due before this time.")] due_before: Option<DateTime<Utc>>,
+    ) -> Result<Vec<crate::work::Task>> {
+        my_tasks(ctx, due_before).await
+    }
     /// Invoices, newest first.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
     async fn invoices(
@@ -502,4 +560,8 @@ async fn partners(ctx: &Context<'_>) -> Result<Vec<crate::enablement::Partner>> 
 
 async fn release_notes(ctx: &Context<'_>) -> Result<Vec<crate::loops::ReleaseNote>> {
     Ok(app(ctx).release_notes(actor(ctx)?).await.gql()?.into_iter().map(crate::loops::ReleaseNote).collect())
+}
+
+async fn my_tasks(ctx: &Context<'_>, due_before: Option<DateTime<Utc>>) -> Result<Vec<crate::work::Task>> {
+    Ok(app(ctx).tasks(actor(ctx)?, due_before).await.gql()?.into_iter().map(crate::work::Task).collect())
 }

@@ -8,7 +8,9 @@ use baton_domain::lead::LeadStatus;
 use baton_domain::opportunity::Stage;
 use baton_domain::permission::Action;
 use baton_domain::{Scope, text};
-use baton_store::entity::{activity, campaign, contract, invoice, lead, opportunity, sla_clock, win_loss_review};
+use baton_store::entity::{
+    activity, audit_log, campaign, contract, invoice, lead, opportunity, sla_clock, win_loss_review,
+};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
@@ -309,6 +311,106 @@ impl App {
             cac,
             new_customers.iter().map(|o| row(o, None)).collect(),
         ));
+
+        // LTV: the average value of new customers' contracts, over the expected lifetime in
+        // years (1 / (1 − renewal rate), capped at ten years; three years without renewal data).
+        let acv: Vec<i64> = new_customers
+            .iter()
+            .filter_map(|o| signed.iter().find(|c| c.opportunity_id == o.id).map(|c| c.value_minor))
+            .collect();
+        let avg_value = mean(&acv) / Decimal::ONE_HUNDRED;
+        let lifetime = if renewals.is_empty() {
+            Decimal::from(3)
+        } else {
+            let churn = Decimal::ONE - rate(renewed, renewals.len() as i64);
+            if churn <= Decimal::new(1, 1) { Decimal::from(10) } else { (Decimal::ONE / churn).round_dp(2) }
+        };
+        let mut ltv = (avg_value * lifetime).round_dp(2);
+        ltv.rescale(2);
+        out.push(figure(
+            "lifetimeValue".into(),
+            avg_value,
+            lifetime,
+            ltv,
+            new_customers.iter().map(|o| row(o, None)).collect(),
+        ));
+        let ratio = if cac.is_zero() { Decimal::ZERO } else { (ltv / cac).round_dp(2) };
+        out.push(figure("ltvToCac".into(), ltv, cac, ratio, vec![]));
+
+        // The stage funnel and the time spent in each stage, from the opportunities' history.
+        let created: Vec<&opportunity::Model> =
+            opps.iter().filter(|o| o.created_at >= from && o.created_at < to).collect();
+        let history = audit_log::Entity::find()
+            .filter(audit_log::Column::OrganizationId.eq(org))
+            .filter(audit_log::Column::EntityId.is_in(created.iter().map(|o| o.id)))
+            .filter(audit_log::Column::EntityType.eq("opportunity"))
+            .all(&self.db)
+            .await?;
+        let open_stages = [
+            Stage::Discovery,
+            Stage::NeedsAnalysis,
+            Stage::Demo,
+            Stage::Proposal,
+            Stage::Negotiation,
+            Stage::Contracting,
+        ];
+        let mut furthest: HashMap<Uuid, usize> = HashMap::new();
+        let mut in_stage: HashMap<&'static str, Vec<i64>> = HashMap::new();
+        for o in &created {
+            let mut changes: Vec<(DateTime<Utc>, String)> = history
+                .iter()
+                .filter(|h| h.entity_id == o.id)
+                .filter_map(|h| {
+                    h.after
+                        .as_ref()
+                        .and_then(|a| a.get("stage"))
+                        .and_then(|s| s.as_str())
+                        .map(|s| (h.created_at, s.to_owned()))
+                })
+                .collect();
+            changes.sort();
+            let mut reached = 0;
+            let (mut since, mut current) = (o.created_at, Stage::Discovery.as_str().to_owned());
+            for (at, stage) in changes {
+                if stage != current {
+                    if let Some(s) = open_stages.iter().find(|s| s.as_str() == current) {
+                        in_stage.entry(s.as_str()).or_default().push((at - since).num_minutes());
+                    }
+                    since = at;
+                    current = stage;
+                }
+                let pos = match Stage::parse(&current) {
+                    Some(Stage::ClosedWon) => open_stages.len(),
+                    Some(s) => s.position().unwrap_or(0),
+                    None => 0,
+                };
+                reached = reached.max(pos);
+            }
+            furthest.insert(o.id, reached);
+        }
+        for (i, stage) in open_stages.iter().chain([Stage::ClosedWon].iter()).enumerate() {
+            let at: Vec<&&opportunity::Model> =
+                created.iter().filter(|o| furthest.get(&o.id).copied().unwrap_or(0) >= i).collect();
+            let n = Decimal::from(at.len() as i64);
+            out.push(figure(
+                format!("funnel:{}", stage.as_str()),
+                n,
+                Decimal::from(created.len() as i64),
+                n,
+                at.iter().map(|o| row(o, None)).collect(),
+            ));
+        }
+        for stage in open_stages {
+            let minutes = in_stage.get(stage.as_str()).cloned().unwrap_or_default();
+            let days = (mean(&minutes) / Decimal::from(24 * 60)).round_dp(2).normalize();
+            out.push(figure(
+                format!("timeInStageDays:{}", stage.as_str()),
+                Decimal::from(minutes.iter().sum::<i64>()),
+                Decimal::from(minutes.len() as i64),
+                days,
+                vec![],
+            ));
+        }
         Ok(out)
     }
 

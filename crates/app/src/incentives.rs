@@ -74,7 +74,43 @@ pub(crate) async fn accrue<C: ConnectionTrait>(db: &C, pay: &payment::Model, cas
     Ok(())
 }
 
+/// A team's quota (the sum of its members' running quotas) and what the team signed.
+#[derive(Debug, Clone)]
+pub struct TeamAttainment {
+    pub team: baton_store::entity::team::Model,
+    pub quota_minor: i64,
+    pub signed_minor: i64,
+    pub rate: Decimal,
+}
+
 impl App {
+    /// The attainment of the teams the caller manages (every team for an administrator).
+    pub async fn team_attainment(&self, actor: &Actor, day: NaiveDate) -> Result<Vec<TeamAttainment>, AppError> {
+        use baton_store::entity::{team, team_member};
+        let scope = actor.authorize(Action::SalesView)?;
+        let mut teams = team::Entity::find().filter(team::Column::OrganizationId.eq(actor.org_id));
+        if scope != baton_domain::Scope::Org {
+            teams = teams.filter(team::Column::ManagerId.eq(actor.user_id().unwrap_or_default()));
+        }
+        let teams = teams.all(&self.db).await?;
+        let people = self.quota_attainment(actor, day).await?;
+        let mut out = Vec::new();
+        for t in teams {
+            let members: Vec<Uuid> = team_member::Entity::find()
+                .filter(team_member::Column::TeamId.eq(t.id))
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|m| m.user_id)
+                .collect();
+            let mine: Vec<&Attainment> = people.iter().filter(|a| members.contains(&a.user.id)).collect();
+            let quota_minor: i64 = mine.iter().map(|a| a.quota.amount_minor).sum();
+            let signed_minor: i64 = mine.iter().map(|a| a.signed_minor).sum();
+            out.push(TeamAttainment { team: t, quota_minor, signed_minor, rate: rate(signed_minor, quota_minor) });
+        }
+        Ok(out)
+    }
+
     /// The people whose numbers the caller may see: itself, or its team for a manager.
     fn people_in_scope(&self, actor: &Actor, user_id: Option<Uuid>) -> Result<Uuid, AppError> {
         let me = actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["statements belong to people".into()]))?;
