@@ -183,3 +183,65 @@ both!(commission_follows_collected_cash_and_quotas_measure_signed_value, |engine
     );
     t.stop().await;
 });
+
+/// A minimal SMTP server on a loopback port that records the messages it accepts.
+fn fake_smtp() -> (String, std::sync::mpsc::Receiver<String>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut w = stream.try_clone().unwrap();
+            let mut r = BufReader::new(stream);
+            w.write_all(b"220 fake ESMTP\r\n").unwrap();
+            let (mut data, mut in_data) = (String::new(), false);
+            loop {
+                let mut line = String::new();
+                if r.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                if in_data {
+                    if line == ".\r\n" {
+                        in_data = false;
+                        tx.send(std::mem::take(&mut data)).unwrap();
+                        w.write_all(b"250 queued\r\n").unwrap();
+                    } else {
+                        data.push_str(&line);
+                    }
+                    continue;
+                }
+                let reply: &[u8] = match line.get(..4).unwrap_or("") {
+                    "EHLO" => b"250-fake\r\n250 8BITMIME\r\n",
+                    "DATA" => {
+                        in_data = true;
+                        b"354 go ahead\r\n"
+                    }
+                    "QUIT" => b"221 bye\r\n",
+                    _ => b"250 ok\r\n",
+                };
+                w.write_all(reply).unwrap();
+                if reply.starts_with(b"221") {
+                    break;
+                }
+            }
+        }
+    });
+    (addr, rx)
+}
+
+both!(outbox_e_mail_is_delivered_over_smtp_when_a_relay_is_configured, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = people(&t).await;
+    ok(&t, &d.sdr, "mutation { createLead(input: { companyName: \"Mail Co\", contactName: \"M\", contactEmail: \"m@mail.example\", source: SELF_SIGNUP }) { id } }", json!({})).await;
+    let day1 = Utc::now() + Duration::days(1) + Duration::minutes(1);
+    assert_eq!(t.app().run_cadences(day1).await.unwrap(), 1);
+    let (addr, received) = fake_smtp();
+    let smtp = Arc::new(baton_app::automation::SmtpSender { addr, from: "sales@demo.test".into() });
+    assert_eq!(t.app().deliver_outbox(smtp.clone(), day1).await.unwrap(), (1, 0));
+    let message = received.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+    assert!(message.contains("To: m@mail.example"), "{message}");
+    assert!(message.contains("Subject: Getting started with your trial"), "{message}");
+    assert_eq!(t.app().deliver_outbox(smtp, day1 + Duration::hours(1)).await.unwrap(), (0, 0), "never sent twice");
+    t.stop().await;
+});

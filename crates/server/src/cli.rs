@@ -112,7 +112,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Jobs { command: JobsCommand::RunOnce } => {
             let app = crate::open(&cfg).await?;
-            let (issued, renewals) = crate::jobs::run_once(&app).await?;
+            let (issued, renewals) = crate::jobs::run_once(&app, crate::jobs::sender(&cfg)).await?;
             eprintln!("issued {issued} scheduled invoice(s), opened {renewals} renewal opportunity(ies)");
             Ok(())
         }

@@ -80,6 +80,12 @@ pub struct Settings {
     /// Database pool size (default 10).
     #[arg(long, env = "BATON_DB_MAX_CONNECTIONS", global = true)]
     pub db_max_connections: Option<u32>,
+    /// SMTP relay for outgoing e-mail, `host:port` (default: e-mails are logged, not sent).
+    #[arg(long, env = "BATON_SMTP_ADDR", global = true)]
+    pub smtp_addr: Option<String>,
+    /// The sender address of outgoing e-mail (default `baton@localhost`).
+    #[arg(long, env = "BATON_SMTP_FROM", global = true)]
+    pub smtp_from: Option<String>,
     /// Configuration file (default `baton.toml` when it exists).
     #[arg(long, env = "BATON_CONFIG", global = true)]
     #[serde(skip)]
@@ -106,6 +112,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub request_timeout_secs: u64,
     pub db_max_connections: u32,
+    pub smtp_addr: Option<String>,
+    pub smtp_from: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -165,6 +173,8 @@ impl Settings {
             max_body_bytes: s.max_body_bytes.unwrap_or(1024 * 1024),
             request_timeout_secs: s.request_timeout_secs.unwrap_or(30),
             db_max_connections: s.db_max_connections.unwrap_or(10),
+            smtp_addr: s.smtp_addr.filter(|a| !a.is_empty()),
+            smtp_from: s.smtp_from.unwrap_or_else(|| "baton@localhost".to_owned()),
         };
         if cfg.token_ttl_minutes < 1 {
             bail!("BATON_TOKEN_TTL_MINUTES must be at least 1");
@@ -201,6 +211,8 @@ impl Settings {
             max_body_bytes: self.max_body_bytes.or(file.max_body_bytes),
             request_timeout_secs: self.request_timeout_secs.or(file.request_timeout_secs),
             db_max_connections: self.db_max_connections.or(file.db_max_connections),
+            smtp_addr: self.smtp_addr.or(file.smtp_addr),
+            smtp_from: self.smtp_from.or(file.smtp_from),
             config: self.config,
         }
     }
