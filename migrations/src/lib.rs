@@ -12,6 +12,7 @@ mod m20261126_000006_release_notes;
 mod m20261126_000007_sla_tasks;
 mod m20261126_000008_win_loss;
 mod m20261126_000009_pool_cadence_commission;
+mod m20261126_000010_audit_chain;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_sla_tasks::Migration),
             Box::new(m20261126_000008_win_loss::Migration),
             Box::new(m20261126_000009_pool_cadence_commission::Migration),
+            Box::new(m20261126_000010_audit_chain::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@
 //! and map the result.
 
 pub mod analytics;
+pub mod audit;
 pub mod automation;
 pub mod deal;
 pub mod deal_mutation;

@@ -60,6 +60,23 @@ impl Query {
             .collect())
     }
 
+    /// The audit log (ADMIN, LEGAL), newest first, with the snapshots before and after each change.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only changes by this user or API token.")] actor_id: Option<ID>,
+        #[graphql(desc = "Only changes to this object.")] entity_id: Option<ID>,
+        #[graphql(desc = "Only this action (the mutation's name).")] action: Option<String>,
+        #[graphql(desc = "From this time (inclusive).")] from: Option<chrono::DateTime<chrono::Utc>>,
+        #[graphql(desc = "Until this time (exclusive).")] to: Option<chrono::DateTime<chrono::Utc>>,
+        #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
+    ) -> Result<crate::views::Conn<crate::audit::AuditEntry>> {
+        crate::audit::audit_log(ctx, actor_id, entity_id, action, from, to, first, after).await
+    }
+
     /// The sales view (SDR, ACCOUNT_EXECUTIVE, SALES_MANAGER, ADMIN).
     async fn sales_view(&self, ctx: &Context<'_>) -> Result<SalesView> {
         Ok(SalesView { scope: actor(ctx)?.authorize(Action::SalesView).gql()? })

@@ -22,7 +22,8 @@ use chrono::{DateTime, Utc};
     concrete(name = "ContractConnection", params(Contract)),
     concrete(name = "InvoiceConnection", params(Invoice)),
     concrete(name = "HandoffPackageConnection", params(HandoffPackage)),
-    concrete(name = "FeatureRequestConnection", params(FeatureRequest))
+    concrete(name = "FeatureRequestConnection", params(FeatureRequest)),
+    concrete(name = "AuditEntryConnection", params(crate::audit::AuditEntry))
 )]
 pub struct Conn<T: async_graphql::OutputType>
 where
@@ -45,7 +46,8 @@ where
     concrete(name = "ContractEdge", params(Contract)),
     concrete(name = "InvoiceEdge", params(Invoice)),
     concrete(name = "HandoffPackageEdge", params(HandoffPackage)),
-    concrete(name = "FeatureRequestEdge", params(FeatureRequest))
+    concrete(name = "FeatureRequestEdge", params(FeatureRequest)),
+    concrete(name = "AuditEntryEdge", params(crate::audit::AuditEntry))
 )]
 pub struct Edge<T: async_graphql::OutputType> {
     /// The cursor to pass as `after` to continue after this item.

@@ -1,11 +1,17 @@
-//! Audit rows, written in the same transaction as the change they describe.
+//! The audit log: one row per change, written in the same transaction as the change, chained
+//! by hash per organization. Before/after snapshots live in an erasable payload row that the
+//! chain covers by its digest.
 
 use crate::Actor;
 use crate::actor::Principal;
-use baton_store::entity::audit_log;
-use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use crate::tx::{Counter, next_counter};
+use crate::{App, AppError};
+use baton_domain::chain::{self, Link};
+use baton_store::entity::{audit_log, audit_payload};
+use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Serialize;
+use serde_json::json;
 use uuid::Uuid;
 
 /// Who acted, for the audit log.
@@ -25,12 +31,38 @@ impl From<&Actor> for AuditActor {
 }
 
 impl AuditActor {
-    /// Operator commands run from the command line (`baton org create`, `baton seed`).
+    /// Operator commands and the scheduler (`baton org create`, `baton seed`, jobs).
     pub const SYSTEM: AuditActor = AuditActor { id: None, kind: "system" };
 }
 
-fn snapshot<T: Serialize>(v: Option<&T>) -> Option<serde_json::Value> {
-    v.and_then(|v| serde_json::to_value(v).ok())
+fn snapshot<T: Serialize>(v: Option<&T>) -> serde_json::Value {
+    v.and_then(|v| serde_json::to_value(v).ok()).unwrap_or(serde_json::Value::Null)
+}
+
+/// The canonical text of a payload (serde_json sorts object keys).
+fn canonical(before: &serde_json::Value, after: &serde_json::Value) -> String {
+    json!({ "before": before, "after": after }).to_string()
+}
+
+fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn actor_text(kind: &str, id: Option<Uuid>) -> String {
+    format!("{kind}:{}", id.map(|i| i.to_string()).unwrap_or_default())
+}
+
+fn link<'a>(row: &'a audit_log::Model, org: &'a str, actor: &'a str, entity: &'a str, at: &'a str) -> Link<'a> {
+    Link {
+        seq: row.seq.unwrap_or(0),
+        organization_id: org,
+        actor,
+        action: &row.action,
+        entity_type: &row.entity_type,
+        entity_id: entity,
+        created_at: at,
+        payload_digest: row.payload_digest.as_deref().unwrap_or(""),
+    }
 }
 
 /// Writes one audit row: who did what to which entity, with before/after snapshots.
@@ -46,20 +78,172 @@ pub async fn record<C: ConnectionTrait, B: Serialize, A: Serialize>(
     after: Option<&A>,
 ) -> Result<(), DbErr> {
     let actor = actor.into();
-    audit_log::ActiveModel {
-        id: Set(Uuid::now_v7()),
+    let seq = next_counter(conn, org_id, Counter::Audit).await.map_err(|e| DbErr::Custom(e.to_string()))?;
+    let prev = audit_log::Entity::find()
+        .filter(audit_log::Column::OrganizationId.eq(org_id))
+        .filter(audit_log::Column::Seq.eq(seq - 1))
+        .one(conn)
+        .await?
+        .and_then(|r| r.hash)
+        .unwrap_or_default();
+    let (b, a) = (snapshot(before), snapshot(after));
+    let digest = chain::digest(&canonical(&b, &a));
+    let now = Utc::now().trunc_subsecs(6);
+    let mut row = audit_log::Model {
+        id: Uuid::now_v7(),
+        organization_id: org_id,
+        actor_id: actor.id,
+        actor_kind: actor.kind.to_owned(),
+        action: action.to_owned(),
+        entity_type: entity_type.to_owned(),
+        entity_id,
+        before: None,
+        after: None,
+        request_id: None,
+        created_at: now,
+        seq: Some(seq),
+        prev_hash: Some(prev.clone()),
+        hash: None,
+        payload_digest: Some(digest),
+    };
+    let (org, who, entity, at) =
+        (org_id.to_string(), actor_text(actor.kind, actor.id), entity_id.to_string(), stamp(now));
+    row.hash = Some(chain::hash(&prev, &link(&row, &org, &who, &entity, &at)));
+    let id = row.id;
+    audit_log::ActiveModel::from(row).reset_all().insert(conn).await?;
+    audit_payload::ActiveModel {
+        audit_id: Set(id),
         organization_id: Set(org_id),
-        actor_id: Set(actor.id),
-        actor_kind: Set(actor.kind.to_owned()),
-        action: Set(action.to_owned()),
-        entity_type: Set(entity_type.to_owned()),
-        entity_id: Set(entity_id),
-        before: Set(snapshot(before)),
-        after: Set(snapshot(after)),
-        request_id: Set(None),
-        created_at: Set(Utc::now()),
+        before: Set(Some(b)),
+        after: Set(Some(a)),
+        erased_at: Set(None),
     }
     .insert(conn)
-    .await
-    .map(|_| ())
+    .await?;
+    Ok(())
+}
+
+/// What `baton audit verify` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every chained row checks out.
+    Intact { rows: usize, organizations: usize },
+    /// The first row that does not.
+    Broken { organization: Uuid, seq: i64, id: Uuid, reason: String },
+}
+
+impl App {
+    /// Checks every organization's chain: each row's link to its predecessor, its own hash, and
+    /// (unless erased) its payload's digest. Names the first broken row.
+    pub async fn verify_audit(&self) -> Result<Verdict, AppError> {
+        let rows = audit_log::Entity::find()
+            .filter(audit_log::Column::Seq.is_not_null())
+            .order_by_asc(audit_log::Column::OrganizationId)
+            .order_by_asc(audit_log::Column::Seq)
+            .all(&self.db)
+            .await?;
+        let payloads: std::collections::HashMap<Uuid, audit_payload::Model> =
+            audit_payload::Entity::find().all(&self.db).await?.into_iter().map(|p| (p.audit_id, p)).collect();
+        let mut orgs = std::collections::BTreeSet::new();
+        let mut prev: Option<(Uuid, i64, String)> = None;
+        for r in &rows {
+            let seq = r.seq.unwrap_or(0);
+            orgs.insert(r.organization_id);
+            let broken = |reason: String| Verdict::Broken { organization: r.organization_id, seq, id: r.id, reason };
+            let expected_prev = match &prev {
+                Some((o, s, h)) if *o == r.organization_id => {
+                    if seq != s + 1 {
+                        return Ok(broken(format!("sequence jumps from {s} to {seq}: a row is missing")));
+                    }
+                    h.clone()
+                }
+                // An organization's chain starts at its first chained row.
+                _ => r.prev_hash.clone().unwrap_or_default(),
+            };
+            if r.prev_hash.as_deref().unwrap_or("") != expected_prev {
+                return Ok(broken("its link to the previous row does not match".into()));
+            }
+            let (org, who, entity, at) = (
+                r.organization_id.to_string(),
+                actor_text(&r.actor_kind, r.actor_id),
+                r.entity_id.to_string(),
+                stamp(r.created_at),
+            );
+            let recomputed = chain::hash(&expected_prev, &link(r, &org, &who, &entity, &at));
+            if r.hash.as_deref() != Some(recomputed.as_str()) {
+                return Ok(broken("its contents do not match its hash".into()));
+            }
+            match payloads.get(&r.id) {
+                Some(p) if p.erased_at.is_none() => {
+                    let text = canonical(
+                        p.before.as_ref().unwrap_or(&serde_json::Value::Null),
+                        p.after.as_ref().unwrap_or(&serde_json::Value::Null),
+                    );
+                    if Some(chain::digest(&text)) != r.payload_digest {
+                        return Ok(broken("its before/after snapshot was altered".into()));
+                    }
+                }
+                Some(_) => {}
+                None => return Ok(broken("its before/after snapshot is missing".into())),
+            }
+            prev = Some((r.organization_id, seq, r.hash.clone().unwrap_or_default()));
+        }
+        Ok(Verdict::Intact { rows: rows.len(), organizations: orgs.len() })
+    }
+
+    /// `auditLog` (ADMIN, LEGAL): the organization's audit rows with their snapshots, newest
+    /// first, filtered by actor, entity, action and time.
+    pub async fn audit_entries(
+        &self,
+        actor: &Actor,
+        filter: AuditFilter,
+        req: crate::page::PageRequest,
+    ) -> Result<crate::page::Page<(audit_log::Model, Option<audit_payload::Model>)>, AppError> {
+        use sea_orm::{PaginatorTrait, QuerySelect};
+        actor.authorize(baton_domain::Action::ReadAuditLog)?;
+        let mut q = audit_log::Entity::find().filter(audit_log::Column::OrganizationId.eq(actor.org_id));
+        if let Some(a) = filter.actor_id {
+            q = q.filter(audit_log::Column::ActorId.eq(a));
+        }
+        if let Some(e) = filter.entity_id {
+            q = q.filter(audit_log::Column::EntityId.eq(e));
+        }
+        if let Some(a) = filter.action {
+            q = q.filter(audit_log::Column::Action.eq(a));
+        }
+        if let Some(f) = filter.from {
+            q = q.filter(audit_log::Column::CreatedAt.gte(f));
+        }
+        if let Some(t) = filter.to {
+            q = q.filter(audit_log::Column::CreatedAt.lt(t));
+        }
+        let total = q.clone().count(&self.db).await?;
+        let mut q = q.order_by_desc(audit_log::Column::Id);
+        if let Some(after) = req.after {
+            q = q.filter(audit_log::Column::Id.lt(after));
+        }
+        let rows = q.limit(req.first + 1).all(&self.db).await?;
+        let payloads: std::collections::HashMap<Uuid, audit_payload::Model> = audit_payload::Entity::find()
+            .filter(audit_payload::Column::AuditId.is_in(rows.iter().map(|r| r.id)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|p| (p.audit_id, p))
+            .collect();
+        let items = rows.into_iter().map(|r| {
+            let p = payloads.get(&r.id).cloned();
+            (r, p)
+        });
+        Ok(crate::page::Page::from_fetched(items.collect(), req, total))
+    }
+}
+
+/// Filters of `auditLog`.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor_id: Option<Uuid>,
+    pub entity_id: Option<Uuid>,
+    pub action: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
 }

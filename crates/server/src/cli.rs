@@ -37,6 +37,11 @@ pub enum Command {
     },
     /// Print the GraphQL SDL on stdout.
     Schema,
+    /// The tamper-evident audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Background jobs.
     Jobs {
         #[command(subcommand)]
@@ -47,6 +52,12 @@ pub enum Command {
         #[command(subcommand)]
         command: OrgCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check every organization's hash chain; name the first broken row and exit 1 if any.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -109,6 +120,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let token = app.token_for_email(&email).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{token}");
             Ok(())
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let app = crate::open(&cfg).await?;
+            match app.verify_audit().await.map_err(|e| anyhow::anyhow!("{e}"))? {
+                baton_app::audit::Verdict::Intact { rows, organizations } => {
+                    println!("ok: {rows} audit rows in {organizations} organization(s) verify");
+                    Ok(())
+                }
+                baton_app::audit::Verdict::Broken { organization, seq, id, reason } => {
+                    println!("broken: organization {organization}, row {seq} ({id}): {reason}");
+                    anyhow::bail!("the audit log does not verify")
+                }
+            }
         }
         Command::Jobs { command: JobsCommand::RunOnce } => {
             let app = crate::open(&cfg).await?;

@@ -114,3 +114,27 @@ fn the_config_file_sits_between_the_defaults_and_the_environment() {
     assert!(!dir.join("from-env2.db").exists());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[tokio::test]
+async fn audit_verify_passes_on_a_clean_log_and_names_an_altered_row() {
+    use baton_store::sea_orm::ConnectionTrait;
+    let dir = scratch();
+    let o = baton(
+        &dir,
+        &["org", "create", "--name", "Audit Co", "--admin-email", "boss@audit.test", "--admin-password", "password123"],
+        &[],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let ok = baton(&dir, &["audit", "verify"], &[]);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(stdout(&ok).starts_with("ok: "), "{}", stdout(&ok));
+
+    let url = format!("sqlite://{}?mode=rw", dir.join("baton.db").display());
+    let db = baton_store::connect(&url, 1).await.unwrap();
+    db.execute_unprepared("UPDATE audit_log SET action = 'forged' WHERE seq = 2").await.unwrap();
+    db.close().await.unwrap();
+    let bad = baton(&dir, &["audit", "verify"], &[]);
+    assert!(!bad.status.success());
+    assert!(stdout(&bad).contains("row 2 ("), "{}", stdout(&bad));
+    std::fs::remove_dir_all(&dir).ok();
+}

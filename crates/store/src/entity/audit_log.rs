@@ -17,6 +17,10 @@ pub struct Model {
     pub after: Option<Json>,
     pub request_id: Option<String>,
     pub created_at: DateTimeUtc,
+    pub seq: Option<i64>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
+    pub payload_digest: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

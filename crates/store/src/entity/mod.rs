@@ -4,6 +4,7 @@ pub mod account;
 pub mod activity;
 pub mod api_token;
 pub mod audit_log;
+pub mod audit_payload;
 pub mod business_review;
 pub mod cadence_enrollment;
 pub mod campaign;

@@ -1,0 +1,67 @@
+//! The tamper-evident audit log: the hash chain verifies on a clean log, names the first row
+//! altered or removed directly in the database, survives the erasure of a snapshot, and legal
+//! can read it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use baton_app::audit::Verdict;
+use baton_tests::flow::*;
+use baton_tests::*;
+use serde_json::json;
+
+fn broken_at(v: Verdict) -> (i64, String) {
+    match v {
+        Verdict::Broken { seq, reason, .. } => (seq, reason),
+        other => panic!("expected a broken chain, got {other:?}"),
+    }
+}
+
+both!(the_audit_chain_verifies_and_names_the_first_altered_row, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = converted(&t).await;
+    match t.app().verify_audit().await.unwrap() {
+        Verdict::Intact { rows, .. } => assert!(rows >= 8, "{rows}"),
+        other => panic!("{other:?}"),
+    }
+
+    // Erasing a snapshot (a data-subject request) keeps the chain intact.
+    t.exec("UPDATE audit_payloads SET before = NULL, after = NULL, erased_at = created_at FROM audit_log WHERE audit_log.id = audit_payloads.audit_id AND audit_log.seq = 2").await;
+    assert!(
+        matches!(t.app().verify_audit().await.unwrap(), Verdict::Intact { .. }),
+        "an erased payload still verifies"
+    );
+
+    // Altering a snapshot breaks it at that row.
+    t.exec("UPDATE audit_payloads SET after = '{\"status\":\"FORGED\"}' WHERE audit_id IN (SELECT id FROM audit_log WHERE seq = 4)").await;
+    let (seq, reason) = broken_at(t.app().verify_audit().await.unwrap());
+    assert_eq!(seq, 4);
+    assert!(reason.contains("snapshot"), "{reason}");
+    t.exec("UPDATE audit_payloads SET after = NULL, erased_at = created_at FROM audit_log WHERE audit_log.id = audit_payloads.audit_id AND audit_log.seq = 4").await;
+
+    // Altering a row's own fields breaks it at that row.
+    t.exec("UPDATE audit_log SET action = 'forged' WHERE seq = 3").await;
+    let (seq, reason) = broken_at(t.app().verify_audit().await.unwrap());
+    assert_eq!(seq, 3);
+    assert!(reason.contains("hash"), "{reason}");
+
+    // Legal reads the log; a rep may not.
+    let q =
+        "query($e: ID) { auditLog(entityId: $e) { totalCount edges { node { action actorKind after seq hash } } } }";
+    let r = ok(&t, &d.legal, q, json!({ "e": d.lead })).await;
+    assert!(r["auditLog"]["totalCount"].as_i64().unwrap() >= 4, "{r}");
+    assert_eq!(r["auditLog"]["edges"][0]["node"]["action"], "convertLead");
+    assert_eq!(r["auditLog"]["edges"][0]["node"]["after"]["status"], "CONVERTED");
+    assert_eq!(code(&t.gql(Some(&d.sdr), q, json!({ "e": d.lead })).await), "FORBIDDEN");
+    t.stop().await;
+});
+
+both!(a_removed_audit_row_breaks_the_sequence, |engine| async move {
+    let t = spawn_app(engine).await;
+    converted(&t).await;
+    t.exec("DELETE FROM audit_payloads WHERE audit_id IN (SELECT id FROM audit_log WHERE seq = 5)").await;
+    t.exec("DELETE FROM audit_log WHERE seq = 5").await;
+    let (seq, reason) = broken_at(t.app().verify_audit().await.unwrap());
+    assert_eq!(seq, 6);
+    assert!(reason.contains("missing"), "{reason}");
+    t.stop().await;
+});
