@@ -13,6 +13,7 @@ mod m20261126_000007_sla_tasks;
 mod m20261126_000008_win_loss;
 mod m20261126_000009_pool_cadence_commission;
 mod m20261126_000010_audit_chain;
+mod m20261126_000011_gifts;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000008_win_loss::Migration),
             Box::new(m20261126_000009_pool_cadence_commission::Migration),
             Box::new(m20261126_000010_audit_chain::Migration),
+            Box::new(m20261126_000011_gifts::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@
 pub mod analytics;
 pub mod audit;
 pub mod automation;
+pub mod compliance;
 pub mod deal;
 pub mod deal_mutation;
 pub mod enablement;

@@ -24,6 +24,7 @@ pub struct Mutation(
     crate::work::WorkMutation,
     crate::analytics::ReviewMutation,
     crate::automation::AutomationMutation,
+    crate::compliance::ComplianceMutation,
 );
 
 /// Login, passwords and administration.

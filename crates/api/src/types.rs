@@ -566,6 +566,16 @@ impl Opportunity {
         let rows = loaders(ctx)?.invoices_by_opportunity.load_one(self.0.id).await?.unwrap_or_default();
         Ok(rows.iter().find(|i| i.sequence == 1).map(|i| crate::deal::invoice_status(&i.status)))
     }
+    /// Gifts and hospitality recorded on the deal.
+    async fn gifts(&self, ctx: &Context<'_>) -> Result<Vec<crate::compliance::Gift>> {
+        Ok(app(ctx)
+            .gifts_of(self.0.organization_id, self.0.id)
+            .await
+            .gql()?
+            .into_iter()
+            .map(crate::compliance::Gift)
+            .collect())
+    }
     /// The deal's SLA clocks (needs analysis, demo).
     async fn sla_clocks(&self, ctx: &Context<'_>) -> Result<Vec<crate::work::SlaClock>> {
         Ok(app(ctx)

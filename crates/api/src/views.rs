@@ -438,6 +438,10 @@ impl LegalView {
     ) -> Result<Vec<crate::work::Task>> {
         my_tasks(ctx, due_before).await
     }
+    /// Gifts above the threshold waiting for compliance approval, oldest first.
+    async fn pending_gifts(&self, ctx: &Context<'_>) -> Result<Vec<crate::compliance::Gift>> {
+        Ok(app(ctx).pending_gifts(actor(ctx)?).await.gql()?.into_iter().map(crate::compliance::Gift).collect())
+    }
     /// Contracts in legal review, oldest submission first.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
     async fn approval_queue(

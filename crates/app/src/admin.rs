@@ -161,6 +161,7 @@ pub(crate) async fn insert_org(txn: &DatabaseTransaction, name: &str) -> Result<
         commission_big_deal_minor: Set(5_000_000),
         commission_team_bp: Set(100),
         audit_seq: Set(0),
+        gift_threshold_minor: Set(10_000),
         round_robin_cursor: Set(0),
         invoice_counter: Set(0),
         onboarding_requires_first_payment: Set(false),

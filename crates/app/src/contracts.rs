@@ -358,6 +358,12 @@ impl App {
             approved_version: c.approved_version,
             quote_accepted: q.is_some_and(|q| q.status == QuoteStatus::Accepted.as_str()),
             signatory_is_decision_maker: signer.is_some_and(|s| s.decision_maker),
+            pending_gifts: baton_store::entity::gift::Entity::find()
+                .filter(baton_store::entity::gift::Column::OpportunityId.eq(c.opportunity_id))
+                .filter(baton_store::entity::gift::Column::Status.eq("PENDING_APPROVAL"))
+                .all(db)
+                .await?
+                .len(),
         })
     }
 

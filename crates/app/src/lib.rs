@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth;
 pub mod automation;
 pub mod blockers;
+pub mod compliance;
 pub mod contracts;
 pub mod enablement;
 pub mod error;

@@ -9,6 +9,7 @@ pub const LEGAL_REVIEW_REQUIRED: &str = "LEGAL_REVIEW_REQUIRED";
 pub const QUOTE_NOT_ACCEPTED: &str = "QUOTE_NOT_ACCEPTED";
 pub const SIGNATORY_NOT_DECISION_MAKER: &str = "SIGNATORY_NOT_DECISION_MAKER";
 pub const REVIEWER_IS_AUTHOR: &str = "REVIEWER_IS_AUTHOR";
+pub const GIFT_APPROVAL_PENDING: &str = "GIFT_APPROVAL_PENDING";
 pub const INVALID_TRANSITION: &str = "INVALID_TRANSITION";
 
 string_enum!(
@@ -72,6 +73,8 @@ pub struct SigningFacts {
     pub approved_version: Option<i32>,
     pub quote_accepted: bool,
     pub signatory_is_decision_maker: bool,
+    /// Gifts on the deal above the organization's threshold still waiting for compliance.
+    pub pending_gifts: usize,
 }
 
 /// The signing gates in order: `LEGAL_REVIEW_REQUIRED`, `QUOTE_NOT_ACCEPTED`,
@@ -92,6 +95,12 @@ pub fn sign(f: SigningFacts) -> Result<ContractStatus, Vec<Violation>> {
     }
     if !f.signatory_is_decision_maker {
         v.push(Violation::new(SIGNATORY_NOT_DECISION_MAKER, "the signatory is not a decision maker of the account"));
+    }
+    if f.pending_gifts > 0 {
+        v.push(Violation::new(
+            GIFT_APPROVAL_PENDING,
+            format!("{} gift(s) on this deal await compliance approval", f.pending_gifts),
+        ));
     }
     check(v).map(|()| Signed)
 }
@@ -161,8 +170,10 @@ mod tests {
             approved_version: Some(3),
             quote_accepted: true,
             signatory_is_decision_maker: true,
+            pending_gifts: 0,
         };
         assert_eq!(sign(ok), Ok(Signed));
+        assert_eq!(rules(sign(SigningFacts { pending_gifts: 1, ..ok })), [GIFT_APPROVAL_PENDING]);
         assert_eq!(
             rules(sign(SigningFacts { approved_version: Some(2), ..ok })),
             [LEGAL_REVIEW_REQUIRED],

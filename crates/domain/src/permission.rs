@@ -100,6 +100,9 @@ pub enum Action {
     ClaimLead,
     SetQuota,
     ManageCadence,
+    // Compliance.
+    RecordGift,
+    DecideGift,
     // Administration.
     CreateUser,
     SetUserRoles,
@@ -181,6 +184,8 @@ impl Action {
         Action::ClaimLead,
         Action::SetQuota,
         Action::ManageCadence,
+        Action::RecordGift,
+        Action::DecideGift,
         Action::CreateUser,
         Action::SetUserRoles,
         Action::DeactivateUser,
@@ -262,6 +267,8 @@ impl Action {
             Action::ClaimLead => "claimLead",
             Action::SetQuota => "setQuota",
             Action::ManageCadence => "optOutOfCadence",
+            Action::RecordGift => "recordGift",
+            Action::DecideGift => "approveGift",
             Action::CreateUser => "createUser",
             Action::SetUserRoles => "setUserRoles",
             Action::DeactivateUser => "deactivateUser",
@@ -445,6 +452,13 @@ pub const TABLE: &[(Role, Action, Scope)] = &[
     (R::Sdr, A::ManageCadence, S::Own),
     (R::SalesManager, A::ManageCadence, S::Team),
     (R::Marketing, A::ManageCadence, S::Org),
+    // Gifts are recorded by whoever gives or receives them; legal (compliance) decides above the threshold.
+    (R::Sdr, A::RecordGift, S::Own),
+    (R::AccountExecutive, A::RecordGift, S::Own),
+    (R::SalesManager, A::RecordGift, S::Team),
+    (R::CustomerSuccess, A::RecordGift, S::Own),
+    (R::CsManager, A::RecordGift, S::Department),
+    (R::Legal, A::DecideGift, S::Org),
     // Administrators see every view and run the organization, but do no department's work.
     (R::Admin, A::SalesView, S::Org),
     (R::Admin, A::MarketingView, S::Org),

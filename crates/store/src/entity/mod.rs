@@ -17,6 +17,7 @@ pub mod contract_template;
 pub mod delivery_project;
 pub mod feature_ask;
 pub mod feature_request;
+pub mod gift;
 pub mod handoff_package;
 pub mod invoice;
 pub mod lead;

@@ -34,6 +34,7 @@ pub struct Model {
     pub commission_big_deal_minor: i64,
     pub commission_team_bp: i32,
     pub audit_seq: i64,
+    pub gift_threshold_minor: i64,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
