@@ -14,6 +14,7 @@ mod m20261126_000008_win_loss;
 mod m20261126_000009_pool_cadence_commission;
 mod m20261126_000010_audit_chain;
 mod m20261126_000011_gifts;
+mod m20261126_000012_consents;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000009_pool_cadence_commission::Migration),
             Box::new(m20261126_000010_audit_chain::Migration),
             Box::new(m20261126_000011_gifts::Migration),
+            Box::new(m20261126_000012_consents::Migration),
         ]
     }
 }

@@ -10,6 +10,8 @@ use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+const CONSENT: &str = "mutation($l: ID!, $p: ConsentPurpose!) { recordConsent(leadId: $l, purpose: $p, lawfulBasis: CONSENT, source: \"trial sign-up form\", noticeVersion: \"2026-01\") { id } }";
+
 both!(idle_leads_return_to_the_pool_and_sdrs_claim_them_within_a_limit, |engine| async move {
     let t = spawn_app(engine).await;
     let d = people(&t).await;
@@ -80,7 +82,15 @@ both!(the_trial_cadence_sends_day_1_3_and_7_messages_once_and_stops_on_conversio
         .unwrap()
         .unwrap()
         .organization_id;
+    // Without a live marketing consent the cadence does not e-mail: the step waits.
     let now = Utc::now();
+    assert_eq!(
+        t.app().run_cadences(now + Duration::days(1) + Duration::minutes(1)).await.unwrap(),
+        0,
+        "CONSENT_REQUIRED: the step waits"
+    );
+    assert!(t.app().outbox_of(org, lead_id).await.unwrap().is_empty());
+    ok(&t, &d.sdr, CONSENT, json!({ "l": lead, "p": "MARKETING_EMAIL" })).await;
     assert_eq!(t.app().run_cadences(now).await.unwrap(), 0, "day 1 has not come");
     assert_eq!(t.app().run_cadences(now + Duration::days(1) + Duration::minutes(1)).await.unwrap(), 1);
     assert_eq!(
@@ -233,7 +243,8 @@ fn fake_smtp() -> (String, std::sync::mpsc::Receiver<String>) {
 both!(outbox_e_mail_is_delivered_over_smtp_when_a_relay_is_configured, |engine| async move {
     let t = spawn_app(engine).await;
     let d = people(&t).await;
-    ok(&t, &d.sdr, "mutation { createLead(input: { companyName: \"Mail Co\", contactName: \"M\", contactEmail: \"m@mail.example\", source: SELF_SIGNUP }) { id } }", json!({})).await;
+    let lead = ok(&t, &d.sdr, "mutation { createLead(input: { companyName: \"Mail Co\", contactName: \"M\", contactEmail: \"m@mail.example\", source: SELF_SIGNUP }) { id } }", json!({})).await["createLead"]["id"].clone();
+    ok(&t, &d.sdr, CONSENT, json!({ "l": lead, "p": "MARKETING_EMAIL" })).await;
     let day1 = Utc::now() + Duration::days(1) + Duration::minutes(1);
     assert_eq!(t.app().run_cadences(day1).await.unwrap(), 1);
     let (addr, received) = fake_smtp();
@@ -243,5 +254,35 @@ both!(outbox_e_mail_is_delivered_over_smtp_when_a_relay_is_configured, |engine| 
     assert!(message.contains("To: m@mail.example"), "{message}");
     assert!(message.contains("Subject: Getting started with your trial"), "{message}");
     assert_eq!(t.app().deliver_outbox(smtp, day1 + Duration::hours(1)).await.unwrap(), (0, 0), "never sent twice");
+    t.stop().await;
+});
+
+both!(sales_e_mail_is_refused_without_consent_and_sent_after_it, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = people(&t).await;
+    let lead = ok(&t, &d.sdr, "mutation { createLead(input: { companyName: \"Consent Co\", contactName: \"C\", contactEmail: \"c@consent.example\", source: SEO }) { id } }", json!({})).await["createLead"]["id"].clone();
+    let send = "mutation($l: ID!) { sendLeadEmail(leadId: $l, subject: \"Hello\", body: \"Following up\") }";
+    let outbox = t.count("outbox_emails").await;
+    let r = t.gql(Some(&d.sdr), send, json!({ "l": lead })).await;
+    assert_eq!(r["errors"][0]["extensions"]["rule"], "CONSENT_REQUIRED", "{r}");
+    assert_eq!(t.count("outbox_emails").await, outbox);
+    let c = ok(&t, &d.sdr, CONSENT, json!({ "l": lead, "p": "SALES_CONTACT" })).await["recordConsent"]["id"].clone();
+    ok(&t, &d.sdr, send, json!({ "l": lead })).await;
+    assert_eq!(t.count("outbox_emails").await, outbox + 1);
+    ok(&t, &d.sdr, "mutation($c: ID!) { withdrawConsent(consentId: $c) { withdrawnAt } }", json!({ "c": c })).await;
+    assert_eq!(
+        t.gql(Some(&d.sdr), send, json!({ "l": lead })).await["errors"][0]["extensions"]["rule"],
+        "CONSENT_REQUIRED",
+        "withdrawn means no"
+    );
+    let r = ok(
+        &t,
+        &d.sdr,
+        "query($l: ID!) { lead(id: $l) { consents { purpose lawfulBasis source noticeVersion withdrawnAt } } }",
+        json!({ "l": lead }),
+    )
+    .await;
+    assert_eq!(r["lead"]["consents"][0]["noticeVersion"], "2026-01");
+    assert!(r["lead"]["consents"][0]["withdrawnAt"].is_string());
     t.stop().await;
 });

@@ -128,3 +128,128 @@ impl ComplianceMutation {
         Ok(Gift(app(ctx).decide_gift(a, id, false, note).await.gql()?))
     }
 }
+
+/// What a consent covers.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ConsentPurpose {
+    /// Being contacted by sales.
+    SalesContact,
+    /// Marketing e-mail, cadences included.
+    MarketingEmail,
+    /// Taking part in product research.
+    ProductResearch,
+}
+
+/// The lawful basis of processing.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum LawfulBasis {
+    /// The person consented.
+    Consent,
+    /// A contract with the person requires it.
+    Contract,
+    /// A legitimate interest, weighed against the person's rights.
+    LegitimateInterest,
+}
+
+fn purpose_name(p: ConsentPurpose) -> &'static str {
+    match p {
+        ConsentPurpose::SalesContact => "SALES_CONTACT",
+        ConsentPurpose::MarketingEmail => "MARKETING_EMAIL",
+        ConsentPurpose::ProductResearch => "PRODUCT_RESEARCH",
+    }
+}
+
+fn basis_name(b: LawfulBasis) -> &'static str {
+    match b {
+        LawfulBasis::Consent => "CONSENT",
+        LawfulBasis::Contract => "CONTRACT",
+        LawfulBasis::LegitimateInterest => "LEGITIMATE_INTEREST",
+    }
+}
+
+/// A consent a lead gave for one purpose.
+pub struct Consent(pub baton_app::entity::consent::Model);
+
+/// A consent a lead gave for one purpose.
+#[Object]
+impl Consent {
+    /// The consent's id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    /// SALES_CONTACT, MARKETING_EMAIL or PRODUCT_RESEARCH.
+    async fn purpose(&self) -> &str {
+        &self.0.purpose
+    }
+    /// CONSENT, CONTRACT or LEGITIMATE_INTEREST.
+    async fn lawful_basis(&self) -> &str {
+        &self.0.lawful_basis
+    }
+    /// Where it was given (a form, a call).
+    async fn source(&self) -> &str {
+        &self.0.source
+    }
+    /// The version of the privacy notice shown.
+    async fn notice_version(&self) -> &str {
+        &self.0.notice_version
+    }
+    /// When it was given.
+    async fn granted_at(&self) -> DateTime<Utc> {
+        self.0.granted_at
+    }
+    /// When it was withdrawn, if it was.
+    async fn withdrawn_at(&self) -> Option<DateTime<Utc>> {
+        self.0.withdrawn_at
+    }
+}
+
+/// Data-protection mutations.
+#[derive(Default)]
+pub struct ConsentMutation;
+
+#[Object]
+impl ConsentMutation {
+    /// Records a lead's consent for a purpose, with its lawful basis, source and notice version.
+    async fn record_consent(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The lead.")] lead_id: ID,
+        #[graphql(desc = "What the consent covers.")] purpose: ConsentPurpose,
+        #[graphql(desc = "The lawful basis.")] lawful_basis: LawfulBasis,
+        #[graphql(desc = "Where it was given.")] source: String,
+        #[graphql(desc = "The version of the privacy notice shown.")] notice_version: String,
+    ) -> Result<Consent> {
+        let a = actor(ctx)?;
+        let l = id_arg("leadId", &lead_id)?;
+        Ok(Consent(
+            app(ctx)
+                .record_consent(a, l, purpose_name(purpose), basis_name(lawful_basis), &source, &notice_version)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Withdraws a consent; nothing is sent for that purpose from now on.
+    async fn withdraw_consent(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The consent.")] consent_id: ID,
+    ) -> Result<Consent> {
+        let a = actor(ctx)?;
+        let c = id_arg("consentId", &consent_id)?;
+        Ok(Consent(app(ctx).withdraw_consent(a, c).await.gql()?))
+    }
+
+    /// Sends a sales e-mail to a lead through the outbox; CONSENT_REQUIRED without a live SALES_CONTACT consent.
+    async fn send_lead_email(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The lead.")] lead_id: ID,
+        #[graphql(desc = "The subject.")] subject: String,
+        #[graphql(desc = "The text.")] body: String,
+    ) -> Result<ID> {
+        let a = actor(ctx)?;
+        let l = id_arg("leadId", &lead_id)?;
+        Ok(id(app(ctx).send_lead_email(a, l, &subject, &body).await.gql()?.id))
+    }
+}

@@ -25,6 +25,7 @@ pub struct Mutation(
     crate::analytics::ReviewMutation,
     crate::automation::AutomationMutation,
     crate::compliance::ComplianceMutation,
+    crate::compliance::ConsentMutation,
 );
 
 /// Login, passwords and administration.

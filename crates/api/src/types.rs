@@ -350,6 +350,16 @@ impl Lead {
             None => Ok(None),
         }
     }
+    /// The lead's consents, oldest first.
+    async fn consents(&self, ctx: &Context<'_>) -> Result<Vec<crate::compliance::Consent>> {
+        Ok(app(ctx)
+            .consents_of(self.0.organization_id, self.0.id)
+            .await
+            .gql()?
+            .into_iter()
+            .map(crate::compliance::Consent)
+            .collect())
+    }
     /// The lead's SLA clocks (first contact).
     async fn sla_clocks(&self, ctx: &Context<'_>) -> Result<Vec<crate::work::SlaClock>> {
         Ok(app(ctx)

@@ -279,7 +279,13 @@ impl App {
                 continue;
             }
             let l = lead::Entity::find_by_id(cur.lead_id).one(&txn).await?.context("lead row")?;
+            // Marketing e-mail needs a live consent: without one the step waits (CONSENT_REQUIRED)
+            // and runs once consent is recorded.
             if let Some(to) = &l.contact_email {
+                if !crate::consent::has_consent(&txn, l.id, "MARKETING_EMAIL").await? {
+                    tracing::debug!(lead = %l.id, "cadence step waits: CONSENT_REQUIRED");
+                    continue;
+                }
                 queue_email(&txn, cur.organization_id, to, subject, body, Some(l.id), now).await?;
             }
             if let Some(owner) = l.owner_id {

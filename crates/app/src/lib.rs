@@ -12,6 +12,7 @@ pub mod auth;
 pub mod automation;
 pub mod blockers;
 pub mod compliance;
+pub mod consent;
 pub mod contracts;
 pub mod enablement;
 pub mod error;

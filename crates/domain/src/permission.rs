@@ -103,6 +103,9 @@ pub enum Action {
     // Compliance.
     RecordGift,
     DecideGift,
+    // Data protection.
+    ManageConsent,
+    EmailLead,
     // Administration.
     CreateUser,
     SetUserRoles,
@@ -186,6 +189,8 @@ impl Action {
         Action::ManageCadence,
         Action::RecordGift,
         Action::DecideGift,
+        Action::ManageConsent,
+        Action::EmailLead,
         Action::CreateUser,
         Action::SetUserRoles,
         Action::DeactivateUser,
@@ -269,6 +274,8 @@ impl Action {
             Action::ManageCadence => "optOutOfCadence",
             Action::RecordGift => "recordGift",
             Action::DecideGift => "approveGift",
+            Action::ManageConsent => "recordConsent",
+            Action::EmailLead => "sendLeadEmail",
             Action::CreateUser => "createUser",
             Action::SetUserRoles => "setUserRoles",
             Action::DeactivateUser => "deactivateUser",
@@ -459,6 +466,14 @@ pub const TABLE: &[(Role, Action, Scope)] = &[
     (R::CustomerSuccess, A::RecordGift, S::Own),
     (R::CsManager, A::RecordGift, S::Department),
     (R::Legal, A::DecideGift, S::Org),
+    // Consent is recorded by whoever works the lead; e-mail to a lead needs its consent.
+    (R::Sdr, A::ManageConsent, S::Own),
+    (R::AccountExecutive, A::ManageConsent, S::Own),
+    (R::SalesManager, A::ManageConsent, S::Team),
+    (R::Marketing, A::ManageConsent, S::Org),
+    (R::Sdr, A::EmailLead, S::Own),
+    (R::AccountExecutive, A::EmailLead, S::Own),
+    (R::SalesManager, A::EmailLead, S::Team),
     // Administrators see every view and run the organization, but do no department's work.
     (R::Admin, A::SalesView, S::Org),
     (R::Admin, A::MarketingView, S::Org),

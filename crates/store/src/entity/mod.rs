@@ -10,6 +10,7 @@ pub mod cadence_enrollment;
 pub mod campaign;
 pub mod change_order;
 pub mod commission_entry;
+pub mod consent;
 pub mod contact;
 pub mod contract;
 pub mod contract_clause;

@@ -1,0 +1,136 @@
+//! Consent per lead and purpose (sales contact, marketing e-mail, product research), with its
+//! lawful basis, source and notice version, and withdrawal. E-mail to a lead needs a live
+//! consent for its purpose: the server refuses (`CONSENT_REQUIRED`), whatever the caller.
+
+use crate::leads::gate_lead;
+use crate::{Actor, App, AppError, audit};
+use baton_domain::permission::Action;
+use baton_domain::text;
+use baton_store::entity::{consent, outbox_email};
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+};
+use uuid::Uuid;
+
+/// The purposes consent is given for.
+pub const PURPOSES: [&str; 3] = ["SALES_CONTACT", "MARKETING_EMAIL", "PRODUCT_RESEARCH"];
+/// The lawful bases of processing.
+pub const BASES: [&str; 3] = ["CONSENT", "CONTRACT", "LEGITIMATE_INTEREST"];
+
+/// True when the subject has a live (not withdrawn) consent for the purpose.
+pub(crate) async fn has_consent<C: ConnectionTrait>(db: &C, subject: Uuid, purpose: &str) -> Result<bool, AppError> {
+    Ok(consent::Entity::find()
+        .filter(consent::Column::SubjectId.eq(subject))
+        .filter(consent::Column::Purpose.eq(purpose))
+        .filter(consent::Column::WithdrawnAt.is_null())
+        .one(db)
+        .await?
+        .is_some())
+}
+
+impl App {
+    /// `recordConsent`: a lead's consent for a purpose.
+    pub async fn record_consent(
+        &self,
+        actor: &Actor,
+        lead_id: Uuid,
+        purpose: &str,
+        basis: &str,
+        source: &str,
+        notice: &str,
+    ) -> Result<consent::Model, AppError> {
+        if !PURPOSES.contains(&purpose) {
+            return Err(AppError::bad_input("purpose", "must be SALES_CONTACT, MARKETING_EMAIL or PRODUCT_RESEARCH"));
+        }
+        if !BASES.contains(&basis) {
+            return Err(AppError::bad_input("lawfulBasis", "must be CONSENT, CONTRACT or LEGITIMATE_INTEREST"));
+        }
+        let source = text::required_short(source).map_err(AppError::text("source"))?;
+        let notice = text::required_short(notice).map_err(AppError::text("noticeVersion"))?;
+        let me = actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["consent is recorded by people".into()]))?;
+        let txn = self.tx().await?;
+        let l = gate_lead(&txn, actor, lead_id, Action::ManageConsent).await?;
+        let c = consent::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(actor.org_id),
+            subject_type: Set("lead".into()),
+            subject_id: Set(l.id),
+            purpose: Set(purpose.to_owned()),
+            lawful_basis: Set(basis.to_owned()),
+            source: Set(source),
+            notice_version: Set(notice),
+            granted_at: Set(Utc::now()),
+            withdrawn_at: Set(None),
+            recorded_by: Set(me),
+        }
+        .insert(&txn)
+        .await?;
+        audit::record(&txn, actor.org_id, actor, "recordConsent", "consent", c.id, None::<&()>, Some(&c)).await?;
+        txn.commit().await?;
+        Ok(c)
+    }
+
+    /// `withdrawConsent`: from now on nothing is sent for that purpose.
+    pub async fn withdraw_consent(&self, actor: &Actor, id: Uuid) -> Result<consent::Model, AppError> {
+        let txn = self.tx().await?;
+        let before = consent::Entity::find_by_id(id)
+            .filter(consent::Column::OrganizationId.eq(actor.org_id))
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound("consent"))?;
+        gate_lead(&txn, actor, before.subject_id, Action::ManageConsent).await.map_err(|e| match e {
+            AppError::NotFound(_) => AppError::NotFound("consent"),
+            e => e,
+        })?;
+        if before.withdrawn_at.is_some() {
+            return Ok(before);
+        }
+        let mut am = before.clone().into_active_model();
+        am.withdrawn_at = Set(Some(Utc::now()));
+        let after = am.update(&txn).await?;
+        audit::record(&txn, actor.org_id, actor, "withdrawConsent", "consent", id, Some(&before), Some(&after)).await?;
+        txn.commit().await?;
+        Ok(after)
+    }
+
+    /// The consents of a lead, oldest first.
+    pub async fn consents_of(&self, org: Uuid, subject: Uuid) -> Result<Vec<consent::Model>, AppError> {
+        Ok(consent::Entity::find()
+            .filter(consent::Column::OrganizationId.eq(org))
+            .filter(consent::Column::SubjectId.eq(subject))
+            .order_by_asc(consent::Column::Id)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// `sendLeadEmail`: a sales e-mail to the lead through the outbox; refused without a live
+    /// SALES_CONTACT consent.
+    pub async fn send_lead_email(
+        &self,
+        actor: &Actor,
+        lead_id: Uuid,
+        subject: &str,
+        body: &str,
+    ) -> Result<outbox_email::Model, AppError> {
+        let subject = text::required_short(subject).map_err(AppError::text("subject"))?;
+        let body = text::required_long(body).map_err(AppError::text("body"))?;
+        let txn = self.tx().await?;
+        let l = gate_lead(&txn, actor, lead_id, Action::EmailLead).await?;
+        let Some(to) = l.contact_email.clone() else {
+            return Err(AppError::rule("NO_EMAIL_ADDRESS", "the lead has no e-mail address"));
+        };
+        if !has_consent(&txn, l.id, "SALES_CONTACT").await? {
+            return Err(AppError::rule(
+                "CONSENT_REQUIRED",
+                "the lead has no live consent to be contacted by sales (SALES_CONTACT)",
+            ));
+        }
+        let m =
+            crate::automation::queue_email(&txn, actor.org_id, &to, &subject, &body, Some(l.id), Utc::now()).await?;
+        audit::record(&txn, actor.org_id, actor, "sendLeadEmail", "outbox_email", m.id, None::<&()>, Some(&m.subject))
+            .await?;
+        txn.commit().await?;
+        Ok(m)
+    }
+}
