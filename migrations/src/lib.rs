@@ -15,6 +15,7 @@ mod m20261126_000009_pool_cadence_commission;
 mod m20261126_000010_audit_chain;
 mod m20261126_000011_gifts;
 mod m20261126_000012_consents;
+mod m20261126_000013_cadence_definitions;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000010_audit_chain::Migration),
             Box::new(m20261126_000011_gifts::Migration),
             Box::new(m20261126_000012_consents::Migration),
+            Box::new(m20261126_000013_cadence_definitions::Migration),
         ]
     }
 }

@@ -36,7 +36,7 @@ impl MigrationTrait for Migration {
                 .col(pk_uuid("id"))
                 .col(uuid("organization_id"))
                 .col(uuid("lead_id"))
-                .col(string_len("cadence", 32))
+                .col(string("cadence"))
                 .col(integer("next_step"))
                 .col(timestamp_with_time_zone("started_at"))
                 .col(timestamp_with_time_zone_null("stopped_at"))

@@ -286,3 +286,30 @@ both!(sales_e_mail_is_refused_without_consent_and_sent_after_it, |engine| async 
     assert!(r["lead"]["consents"][0]["withdrawnAt"].is_string());
     t.stop().await;
 });
+
+both!(an_organization_defines_its_own_cadence_and_enrolls_leads, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = people(&t).await;
+    let create = "mutation($s: [CadenceStepInput!]!) { createCadence(name: \"Event follow-up\", steps: $s) }";
+    let steps = json!([{ "day": 0, "subject": "Thanks for visiting our booth", "body": "Slides attached.", "task": "Call the visitor" },
+                       { "day": 2, "subject": "A demo?", "body": "Shall we show you more?", "task": "Offer a demo" }]);
+    assert_eq!(code(&t.gql(Some(&d.sdr), create, json!({ "s": steps })).await), "FORBIDDEN");
+    let bad = json!([{ "day": 2, "subject": "a", "body": "b", "task": "c" }, { "day": 1, "subject": "a", "body": "b", "task": "c" }]);
+    assert_eq!(t.gql(Some(&d.manager), create, json!({ "s": bad })).await["errors"][0]["extensions"]["field"], "day");
+    let cadence = ok(&t, &d.manager, create, json!({ "s": steps })).await["createCadence"].clone();
+    let lead = ok(&t, &d.sdr, "mutation { createLead(input: { companyName: \"Booth Co\", contactName: \"B\", contactEmail: \"b@booth.example\", source: EVENT }) { id } }", json!({})).await["createLead"]["id"].clone();
+    ok(&t, &d.sdr, CONSENT, json!({ "l": lead, "p": "MARKETING_EMAIL" })).await;
+    ok(
+        &t,
+        &d.sdr,
+        "mutation($l: ID!, $c: ID!) { enrollInCadence(leadId: $l, cadenceId: $c) }",
+        json!({ "l": lead, "c": cadence }),
+    )
+    .await;
+    let now = Utc::now();
+    assert_eq!(t.app().run_cadences(now + Duration::minutes(1)).await.unwrap(), 1, "day 0 runs at once");
+    assert_eq!(t.app().run_cadences(now + Duration::days(1)).await.unwrap(), 0);
+    assert_eq!(t.app().run_cadences(now + Duration::days(2) + Duration::minutes(1)).await.unwrap(), 1);
+    assert_eq!(t.app().run_cadences(now + Duration::days(30)).await.unwrap(), 0, "the cadence is complete");
+    t.stop().await;
+});

@@ -167,3 +167,33 @@ both!(the_business_hours_calendar_is_configured_per_organization, |engine| async
     assert!(worked >= Duration::hours(4), "four working hours take at least four hours: {c}");
     t.stop().await;
 });
+
+both!(the_first_payment_is_watched_until_the_invoice_is_paid, |engine| async move {
+    let t = spawn_app(engine).await;
+    let (d, _) = signed(&t).await;
+    let tasks = ok(&t, &d.ae, "{ salesView { tasks { title dueAt } } }", json!({})).await;
+    assert!(
+        tasks["salesView"]["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["title"].as_str().unwrap().starts_with("Follow up the first payment")),
+        "{tasks}"
+    );
+    ok(&t, &d.finance, PAY, json!({ "i": d.invoices[0], "a": "4503.00", "k": "fp" })).await;
+    let tasks = ok(&t, &d.ae, "{ salesView { tasks { title } } }", json!({})).await;
+    assert!(
+        !tasks["salesView"]["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["title"].as_str().unwrap().starts_with("Follow up the first payment")),
+        "paid: the task completed itself"
+    );
+    assert_eq!(
+        t.app().check_clocks(Utc::now() + Duration::days(60)).await.unwrap().1,
+        0,
+        "a paid first invoice never breaches"
+    );
+    t.stop().await;
+});

@@ -126,6 +126,19 @@ pub async fn lead_pool(ctx: &Context<'_>, first: Option<i32>, after: Option<Stri
     Ok(connection(page, |l| l.id, Lead))
 }
 
+/// One step of a cadence.
+#[derive(async_graphql::InputObject)]
+pub struct CadenceStepInput {
+    /// Days after enrollment.
+    pub day: i32,
+    /// The e-mail's subject (sent only with a live marketing consent).
+    pub subject: String,
+    /// The e-mail's text.
+    pub body: String,
+    /// The task for the lead's owner.
+    pub task: String,
+}
+
 /// Automation and incentive mutations.
 #[derive(Default)]
 pub struct AutomationMutation;
@@ -137,6 +150,31 @@ impl AutomationMutation {
         let a = actor(ctx)?;
         let id = id_arg("leadId", &lead_id)?;
         Ok(Lead(app(ctx).claim_lead(a, id).await.gql()?))
+    }
+
+    /// Defines a cadence of e-mails and tasks for the organization (MARKETING, SALES_MANAGER).
+    async fn create_cadence(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The cadence's name.")] name: String,
+        #[graphql(desc = "The steps, by increasing day.")] steps: Vec<CadenceStepInput>,
+    ) -> Result<ID> {
+        let a = actor(ctx)?;
+        let steps = steps.into_iter().map(|s| (i64::from(s.day), s.subject, s.body, s.task)).collect();
+        Ok(id(app(ctx).create_cadence(a, &name, steps).await.gql()?.id))
+    }
+
+    /// Enrolls an open lead in one of the organization's cadences.
+    async fn enroll_in_cadence(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The lead.")] lead_id: ID,
+        #[graphql(desc = "The cadence.")] cadence_id: ID,
+    ) -> Result<bool> {
+        let a = actor(ctx)?;
+        let (l, c) = (id_arg("leadId", &lead_id)?, id_arg("cadenceId", &cadence_id)?);
+        app(ctx).enroll_in_cadence(a, l, c).await.gql()?;
+        Ok(true)
     }
 
     /// Stops the lead's cadences: the lead asked not to be contacted by them.

@@ -7,7 +7,9 @@ use crate::{Actor, App, AppError, audit};
 use anyhow::Context;
 use baton_domain::lead::LeadStatus;
 use baton_domain::permission::Action;
-use baton_store::entity::{activity, audit_log, cadence_enrollment, lead, organization, outbox_email};
+use baton_store::entity::{
+    activity, audit_log, cadence_definition, cadence_enrollment, lead, organization, outbox_email,
+};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
@@ -27,6 +29,9 @@ pub const TRIAL_CADENCE: [(i64, &str, &str, &str); 3] = [
     (3, "Any problems so far?", "Is anything in the way? Reply and we will help.", "Ask about problems in the trial"),
     (7, "Choosing your plan", "Here are the paid plans: Basic, Professional and Enterprise.", "Present the paid plans"),
 ];
+
+/// One step of a cadence: (day, e-mail subject, e-mail body, task for the owner).
+pub type Step = (i64, String, String, String);
 
 /// Delivers outbox e-mails. The default logs them; deployments plug in their own.
 pub trait Sender: Send + Sync {
@@ -270,11 +275,13 @@ impl App {
             let Some(cur) = cadence_enrollment::Entity::find_by_id(e.id).lock_exclusive().one(&txn).await? else {
                 continue;
             };
-            let Some(&(day, subject, body, task)) =
-                TRIAL_CADENCE.get(usize::try_from(cur.next_step).unwrap_or(usize::MAX))
+            let steps = self.steps_of(&txn, &cur.cadence).await?;
+            let Some((day, subject, body, task)) =
+                steps.get(usize::try_from(cur.next_step).unwrap_or(usize::MAX)).cloned()
             else {
                 continue;
             };
+            let (subject, body, task) = (subject.as_str(), body.as_str(), task.as_str());
             if cur.stopped_at.is_some() || cur.started_at + Duration::days(day) > now {
                 continue;
             }
@@ -302,7 +309,7 @@ impl App {
             }
             let mut am = cur.clone().into_active_model();
             am.next_step = Set(cur.next_step + 1);
-            if cur.next_step as usize + 1 >= TRIAL_CADENCE.len() {
+            if cur.next_step as usize + 1 >= steps.len() {
                 am.stopped_at = Set(Some(now));
                 am.stop_reason = Set(Some("COMPLETED".into()));
             }
@@ -362,6 +369,106 @@ impl App {
             txn.commit().await?;
         }
         Ok((sent, failed))
+    }
+
+    /// The steps of a cadence: the built-in trial cadence, or an organization's definition.
+    async fn steps_of<C: ConnectionTrait>(&self, db: &C, cadence: &str) -> Result<Vec<Step>, AppError> {
+        if cadence == "TRIAL" {
+            return Ok(TRIAL_CADENCE
+                .iter()
+                .map(|(d, s, b, t)| (*d, (*s).to_owned(), (*b).to_owned(), (*t).to_owned()))
+                .collect());
+        }
+        let Ok(id) = Uuid::parse_str(cadence) else { return Ok(vec![]) };
+        let Some(def) = cadence_definition::Entity::find_by_id(id).one(db).await? else { return Ok(vec![]) };
+        Ok(def
+            .steps
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|s| {
+                        let text = |k: &str| s.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+                        (
+                            s.get("day").and_then(|v| v.as_i64()).unwrap_or(0),
+                            text("subject"),
+                            text("body"),
+                            text("task"),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// `createCadence` (MARKETING, SALES_MANAGER): an organization's own cadence of e-mails and tasks.
+    pub async fn create_cadence(
+        &self,
+        actor: &Actor,
+        name: &str,
+        steps: Vec<Step>,
+    ) -> Result<cadence_definition::Model, AppError> {
+        let name = baton_domain::text::required_short(name).map_err(AppError::text("name"))?;
+        if steps.is_empty() || steps.len() > 20 {
+            return Err(AppError::bad_input("steps", "a cadence has 1 to 20 steps"));
+        }
+        let mut last = -1;
+        let mut json_steps = Vec::with_capacity(steps.len());
+        for (day, subject, body, task) in &steps {
+            if *day <= last || *day > 365 {
+                return Err(AppError::bad_input("day", "step days must increase and stay within a year"));
+            }
+            last = *day;
+            let subject = baton_domain::text::required_short(subject).map_err(AppError::text("subject"))?;
+            let body = baton_domain::text::required_long(body).map_err(AppError::text("body"))?;
+            let task = baton_domain::text::required_short(task).map_err(AppError::text("task"))?;
+            json_steps.push(serde_json::json!({ "day": day, "subject": subject, "body": body, "task": task }));
+        }
+        actor.authorize(Action::DefineCadence)?;
+        let me = actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["cadences are defined by people".into()]))?;
+        let txn = self.tx().await?;
+        let c = cadence_definition::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(actor.org_id),
+            name: Set(name),
+            steps: Set(serde_json::Value::Array(json_steps)),
+            created_by: Set(me),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&txn)
+        .await?;
+        audit::record(&txn, actor.org_id, actor, "createCadence", "cadence_definition", c.id, None::<&()>, Some(&c))
+            .await?;
+        txn.commit().await?;
+        Ok(c)
+    }
+
+    /// `enrollInCadence`: puts a lead on one of the organization's cadences.
+    pub async fn enroll_in_cadence(&self, actor: &Actor, lead_id: Uuid, cadence_id: Uuid) -> Result<(), AppError> {
+        let txn = self.tx().await?;
+        let l = crate::leads::gate_lead(&txn, actor, lead_id, Action::ManageCadence).await?;
+        let def = cadence_definition::Entity::find_by_id(cadence_id)
+            .filter(cadence_definition::Column::OrganizationId.eq(actor.org_id))
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound("cadence"))?;
+        if !open(&l.status) {
+            return Err(AppError::rule("INVALID_TRANSITION", "only an open lead is enrolled in a cadence"));
+        }
+        cadence_enrollment::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(actor.org_id),
+            lead_id: Set(l.id),
+            cadence: Set(def.id.to_string()),
+            next_step: Set(0),
+            started_at: Set(Utc::now()),
+            stopped_at: Set(None),
+            stop_reason: Set(None),
+        }
+        .insert(&txn)
+        .await?;
+        audit::record(&txn, actor.org_id, actor, "enrollInCadence", "lead", l.id, None::<&()>, Some(&def.name)).await?;
+        txn.commit().await?;
+        Ok(())
     }
 
     /// The outbox e-mails of a lead (for the lead's owner and for tests).

@@ -435,6 +435,19 @@ impl App {
             .insert(&txn)
             .await?;
             audit::record(&txn, actor.org_id, actor, "signContract", "invoice", i.id, None::<&()>, Some(&i)).await?;
+            if first {
+                let due = i.due_on.and_hms_opt(23, 59, 59).map(|d| d.and_utc()).unwrap_or(now);
+                crate::sla::start_clock_until(
+                    &txn,
+                    actor.org_id,
+                    ClockKind::FirstPayment,
+                    ("invoice", i.id),
+                    opp.owner_id,
+                    due,
+                    &format!("Follow up the first payment of {}", opp.name),
+                )
+                .await?;
+            }
             invoices.push(i);
         }
 

@@ -172,6 +172,9 @@ impl App {
         .await?;
         let after = apply_paid(&txn, &before, before.paid_minor + amount).await?;
         crate::incentives::accrue(&txn, &pay, amount).await?;
+        if after.status == InvoiceStatus::Paid.as_str() {
+            crate::sla::stop_clocks(&txn, invoice_id, baton_domain::sla::ClockKind::FirstPayment).await?;
+        }
         audit::record(&txn, actor.org_id, actor, "recordPayment", "payment", pay.id, None::<&()>, Some(&pay)).await?;
         audit::record(&txn, actor.org_id, actor, "recordPayment", "invoice", invoice_id, Some(&before), Some(&after))
             .await?;

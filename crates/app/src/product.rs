@@ -54,7 +54,7 @@ pub(crate) async fn notify<C: ConnectionTrait>(
         id: Set(Uuid::now_v7()),
         organization_id: Set(org),
         user_id: Set(user),
-        title: Set(title.to_owned()),
+        title: Set(title.chars().take(baton_domain::text::SHORT_TEXT_MAX).collect()),
         body: Set(body.to_owned()),
         read_at: Set(None),
         created_at: Set(Utc::now()),

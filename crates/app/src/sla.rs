@@ -42,7 +42,41 @@ fn hours_for(org: &organization::Model, kind: ClockKind) -> i64 {
         ClockKind::NeedsAnalysis => org.needs_analysis_sla_hours,
         ClockKind::Demo => org.demo_sla_hours,
         ClockKind::LegalReview => org.legal_review_sla_hours,
+        // The first payment's deadline is the invoice's due date (see `start_clock_until`).
+        ClockKind::FirstPayment => 0,
     })
+}
+
+/// Starts a clock whose deadline is a date rather than working hours (the first payment is due
+/// on the invoice's due date); it warns seven days before.
+pub(crate) async fn start_clock_until<C: ConnectionTrait>(
+    db: &C,
+    org_id: Uuid,
+    kind: ClockKind,
+    entity: (&str, Uuid),
+    owner: Uuid,
+    due: DateTime<Utc>,
+    title: &str,
+) -> Result<sla_clock::Model, AppError> {
+    let now = Utc::now();
+    let clock = sla_clock::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(org_id),
+        kind: Set(kind.as_str().to_owned()),
+        entity_type: Set(entity.0.to_owned()),
+        entity_id: Set(entity.1),
+        owner_id: Set(Some(owner)),
+        started_at: Set(now),
+        warn_at: Set((due - Duration::days(7)).max(now)),
+        due_at: Set(due),
+        warned_at: Set(None),
+        breached_at: Set(None),
+        stopped_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    insert_task(db, org_id, owner, title, due, Some(entity), Some(clock.id), owner).await?;
+    Ok(clock)
 }
 
 /// Starts a clock on an entity; with an owner, also a task due at the deadline.
@@ -95,7 +129,8 @@ async fn insert_task<C: ConnectionTrait>(
         id: Set(Uuid::now_v7()),
         organization_id: Set(org),
         owner_id: Set(owner),
-        title: Set(title.to_owned()),
+        // Titles are composed from names; keep them within a name's length.
+        title: Set(title.chars().take(baton_domain::text::SHORT_TEXT_MAX).collect()),
         due_at: Set(due),
         status: Set("OPEN".into()),
         snoozed_until: Set(None),

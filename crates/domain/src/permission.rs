@@ -106,6 +106,8 @@ pub enum Action {
     // Data protection.
     ManageConsent,
     EmailLead,
+    // Cadence definitions.
+    DefineCadence,
     // Administration.
     CreateUser,
     SetUserRoles,
@@ -191,6 +193,7 @@ impl Action {
         Action::DecideGift,
         Action::ManageConsent,
         Action::EmailLead,
+        Action::DefineCadence,
         Action::CreateUser,
         Action::SetUserRoles,
         Action::DeactivateUser,
@@ -276,6 +279,7 @@ impl Action {
             Action::DecideGift => "approveGift",
             Action::ManageConsent => "recordConsent",
             Action::EmailLead => "sendLeadEmail",
+            Action::DefineCadence => "createCadence",
             Action::CreateUser => "createUser",
             Action::SetUserRoles => "setUserRoles",
             Action::DeactivateUser => "deactivateUser",
@@ -474,6 +478,10 @@ pub const TABLE: &[(Role, Action, Scope)] = &[
     (R::Sdr, A::EmailLead, S::Own),
     (R::AccountExecutive, A::EmailLead, S::Own),
     (R::SalesManager, A::EmailLead, S::Team),
+    // Marketing and sales management define the organization's cadences.
+    (R::Marketing, A::DefineCadence, S::Org),
+    (R::SalesManager, A::DefineCadence, S::Org),
+    (R::Admin, A::DefineCadence, S::Org),
     // Administrators see every view and run the organization, but do no department's work.
     (R::Admin, A::SalesView, S::Org),
     (R::Admin, A::MarketingView, S::Org),

@@ -14,6 +14,7 @@ string_enum!(
         NeedsAnalysis = "NEEDS_ANALYSIS",
         Demo = "DEMO",
         LegalReview = "LEGAL_REVIEW",
+        FirstPayment = "FIRST_PAYMENT",
     }
 );
 

@@ -6,6 +6,7 @@ pub mod api_token;
 pub mod audit_log;
 pub mod audit_payload;
 pub mod business_review;
+pub mod cadence_definition;
 pub mod cadence_enrollment;
 pub mod campaign;
 pub mod change_order;
