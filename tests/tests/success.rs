@@ -161,3 +161,31 @@ both!(a_customer_referral_earns_the_referrer_a_reward_when_the_referred_deal_is_
     );
     t.stop().await;
 });
+
+both!(renewal_lead_time_rewards_and_thresholds_are_organization_settings, |engine| async move {
+    let t = spawn_app(engine).await;
+    taken_over(&t).await;
+    let admin = t.login("admin@demo.test").await;
+    let upd = "mutation($i: OrgSettingsInput!) { updateOrgSettings(input: $i) { renewalLeadDays referralReward { amount } giftThreshold { amount } commissionBasePercent } }";
+    for (field, input) in [
+        ("giftThreshold", json!({ "giftThreshold": "-1" })),
+        ("commissionBasePercent", json!({ "commissionBasePercent": "120" })),
+        ("renewalLeadDays", json!({ "renewalLeadDays": 0 })),
+    ] {
+        assert_eq!(t.gql(Some(&admin), upd, json!({ "i": input })).await["errors"][0]["extensions"]["field"], field);
+    }
+    let r = ok(&t, &admin, upd, json!({ "i": { "renewalLeadDays": 30, "referralReward": "250", "giftThreshold": "50", "commissionBasePercent": "7.5" } })).await;
+    assert_eq!(
+        r["updateOrgSettings"],
+        json!({ "renewalLeadDays": 30, "referralReward": { "amount": "250.00" }, "giftThreshold": { "amount": "50.00" }, "commissionBasePercent": "7.50" })
+    );
+    // Sixty days before the end is outside a thirty-day lead time: no renewal yet.
+    let end = (chrono::Utc::now() + chrono::Duration::days(60)).date_naive().to_string();
+    t.exec(&format!("UPDATE subscriptions SET end_on = '{end}'")).await;
+    assert_eq!(t.app().open_due_renewals(chrono::Utc::now().date_naive()).await.unwrap(), 0);
+    assert_eq!(
+        t.app().open_due_renewals((chrono::Utc::now() + chrono::Duration::days(31)).date_naive()).await.unwrap(),
+        1
+    );
+    t.stop().await;
+});

@@ -80,6 +80,26 @@ pub struct OrgSettingsInput {
     pub needs_analysis_sla_hours: Option<i32>,
     /// Working hours within which a converted deal needs its demo.
     pub demo_sla_hours: Option<i32>,
+    /// Days before a subscription ends that its renewal opportunity opens.
+    pub renewal_lead_days: Option<i32>,
+    /// The reward a customer earns for a referred deal that is won.
+    pub referral_reward: Option<Decimal>,
+    /// Gifts above this value need compliance approval.
+    pub gift_threshold: Option<Decimal>,
+    /// Days without follow-up after which a lead returns to the pool.
+    pub pool_follow_up_days: Option<i32>,
+    /// Leads an SDR may claim from the pool per day.
+    pub pool_claim_limit: Option<i32>,
+    /// Commission: the base rate on collected cash, in percent.
+    pub commission_base_percent: Option<Decimal>,
+    /// Commission: the retention bonus on SaaS renewals, in percent.
+    pub commission_retention_percent: Option<Decimal>,
+    /// Commission: the big-deal bonus on custom software, in percent.
+    pub commission_big_deal_percent: Option<Decimal>,
+    /// Commission: the contract value from which the big-deal bonus applies.
+    pub commission_big_deal_threshold: Option<Decimal>,
+    /// Commission: the team bonus on renewals and upsells won with customer success, in percent.
+    pub commission_team_percent: Option<Decimal>,
     /// The version the change is based on; a stale one is a CONFLICT.
     pub expected_version: Option<i32>,
 }
@@ -194,6 +214,18 @@ impl IdentityMutation {
             holidays: input.holidays,
             needs_analysis_sla_hours: input.needs_analysis_sla_hours,
             demo_sla_hours: input.demo_sla_hours,
+            renewal_lead_days: input.renewal_lead_days,
+            referral_reward: input.referral_reward.map(|d| d.0),
+            gift_threshold: input.gift_threshold.map(|d| d.0),
+            pool_follow_up_days: input.pool_follow_up_days,
+            pool_claim_limit: input.pool_claim_limit,
+            commission_rates: [
+                input.commission_base_percent.map(|d| d.0),
+                input.commission_retention_percent.map(|d| d.0),
+                input.commission_big_deal_percent.map(|d| d.0),
+                input.commission_team_percent.map(|d| d.0),
+            ],
+            commission_big_deal_threshold: input.commission_big_deal_threshold.map(|d| d.0),
             expected_version: input.expected_version,
         };
         Ok(OrgSettings(app(ctx).update_org_settings(a, p).await.gql()?))

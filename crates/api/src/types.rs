@@ -173,6 +173,46 @@ impl OrgSettings {
     async fn demo_sla_hours(&self) -> i32 {
         self.0.demo_sla_hours
     }
+    /// Days before a subscription ends that its renewal opportunity opens.
+    async fn renewal_lead_days(&self) -> i32 {
+        self.0.renewal_lead_days
+    }
+    /// The reward a customer earns for a referred deal that is won.
+    async fn referral_reward(&self) -> Money {
+        Money::from_minor(self.0.referral_reward_minor, &self.0.currency)
+    }
+    /// Gifts above this value need compliance approval.
+    async fn gift_threshold(&self) -> Money {
+        Money::from_minor(self.0.gift_threshold_minor, &self.0.currency)
+    }
+    /// Days without follow-up after which a lead returns to the pool.
+    async fn pool_follow_up_days(&self) -> i32 {
+        self.0.pool_follow_up_days
+    }
+    /// Leads an SDR may claim from the pool per day.
+    async fn pool_claim_limit(&self) -> i32 {
+        self.0.pool_claim_limit
+    }
+    /// Commission: the base rate on collected cash, in percent.
+    async fn commission_base_percent(&self) -> Decimal {
+        Decimal(baton_app::admin::bp_to_percent(self.0.commission_base_bp))
+    }
+    /// Commission: the retention bonus on SaaS renewals, in percent.
+    async fn commission_retention_percent(&self) -> Decimal {
+        Decimal(baton_app::admin::bp_to_percent(self.0.commission_retention_bp))
+    }
+    /// Commission: the big-deal bonus on custom software, in percent.
+    async fn commission_big_deal_percent(&self) -> Decimal {
+        Decimal(baton_app::admin::bp_to_percent(self.0.commission_big_deal_bp))
+    }
+    /// Commission: the contract value from which the big-deal bonus applies.
+    async fn commission_big_deal_threshold(&self) -> Money {
+        Money::from_minor(self.0.commission_big_deal_minor, &self.0.currency)
+    }
+    /// Commission: the team bonus on renewals and upsells won with customer success, in percent.
+    async fn commission_team_percent(&self) -> Decimal {
+        Decimal(baton_app::admin::bp_to_percent(self.0.commission_team_bp))
+    }
     /// Incremented on every change; pass it as `expectedVersion`.
     async fn version(&self) -> i32 {
         self.0.version

@@ -49,6 +49,14 @@ pub struct SettingsPatch {
     pub holidays: Option<Vec<chrono::NaiveDate>>,
     pub needs_analysis_sla_hours: Option<i32>,
     pub demo_sla_hours: Option<i32>,
+    pub renewal_lead_days: Option<i32>,
+    pub referral_reward: Option<Decimal>,
+    pub gift_threshold: Option<Decimal>,
+    pub pool_follow_up_days: Option<i32>,
+    pub pool_claim_limit: Option<i32>,
+    /// Commission plan rates in percent: base, retention, big deal, team.
+    pub commission_rates: [Option<Decimal>; 4],
+    pub commission_big_deal_threshold: Option<Decimal>,
     pub expected_version: Option<i32>,
 }
 
@@ -446,6 +454,37 @@ impl App {
                     .map_err(|_| AppError::bad_input(field, "must be HH:MM"))?;
             }
         }
+        let money = |field: &str, v: Option<Decimal>| -> Result<Option<i64>, AppError> {
+            v.map(|d| {
+                if d < Decimal::ZERO {
+                    Err(AppError::bad_input(field, "must not be negative"))
+                } else {
+                    crate::leads::to_minor(d)
+                }
+            })
+            .transpose()
+        };
+        let referral = money("referralReward", p.referral_reward)?;
+        let gift = money("giftThreshold", p.gift_threshold)?;
+        let big_deal = money("commissionBigDealThreshold", p.commission_big_deal_threshold)?;
+        let mut rates = [None; 4];
+        for (i, (field, r)) in
+            ["commissionBasePercent", "commissionRetentionPercent", "commissionBigDealPercent", "commissionTeamPercent"]
+                .into_iter()
+                .zip(p.commission_rates)
+                .enumerate()
+        {
+            rates[i] = r.map(|d| percent_to_bp(field, d)).transpose()?;
+        }
+        for (field, v, max) in [
+            ("renewalLeadDays", p.renewal_lead_days, 365),
+            ("poolFollowUpDays", p.pool_follow_up_days, 90),
+            ("poolClaimLimit", p.pool_claim_limit, 1000),
+        ] {
+            if v.is_some_and(|v| !(1..=max).contains(&v)) {
+                return Err(AppError::bad_input(field, format!("must be between 1 and {max}")));
+            }
+        }
         actor.authorize(Action::UpdateOrgSettings)?;
         let txn = self.tx().await?;
         let before = organization::Entity::find_by_id(actor.org_id)
@@ -493,6 +532,37 @@ impl App {
         }
         if let Some(h) = p.demo_sla_hours {
             am.demo_sla_hours = Set(h);
+        }
+        if let Some(v) = p.renewal_lead_days {
+            am.renewal_lead_days = Set(v);
+        }
+        if let Some(v) = referral {
+            am.referral_reward_minor = Set(v);
+        }
+        if let Some(v) = gift {
+            am.gift_threshold_minor = Set(v);
+        }
+        if let Some(v) = big_deal {
+            am.commission_big_deal_minor = Set(v);
+        }
+        if let Some(v) = p.pool_follow_up_days {
+            am.pool_follow_up_days = Set(v);
+        }
+        if let Some(v) = p.pool_claim_limit {
+            am.pool_claim_limit = Set(v);
+        }
+        let [base, retention, big, team] = rates;
+        if let Some(v) = base {
+            am.commission_base_bp = Set(v);
+        }
+        if let Some(v) = retention {
+            am.commission_retention_bp = Set(v);
+        }
+        if let Some(v) = big {
+            am.commission_big_deal_bp = Set(v);
+        }
+        if let Some(v) = team {
+            am.commission_team_bp = Set(v);
         }
         if let Some(b) = p.onboarding_requires_first_payment {
             am.onboarding_requires_first_payment = Set(b)
