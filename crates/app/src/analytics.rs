@@ -9,7 +9,7 @@ use baton_domain::opportunity::Stage;
 use baton_domain::permission::Action;
 use baton_domain::{Scope, text};
 use baton_store::entity::{
-    activity, audit_log, campaign, contract, invoice, lead, opportunity, sla_clock, win_loss_review,
+    activity, audit_log, audit_payload, campaign, contract, invoice, lead, opportunity, sla_clock, win_loss_review,
 };
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -346,6 +346,14 @@ impl App {
             .filter(audit_log::Column::EntityType.eq("opportunity"))
             .all(&self.db)
             .await?;
+        // The snapshots live in the erasable payloads (an erased one simply drops out).
+        let after_of: HashMap<Uuid, serde_json::Value> = audit_payload::Entity::find()
+            .filter(audit_payload::Column::AuditId.is_in(history.iter().map(|h| h.id)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .filter_map(|p| p.after.map(|a| (p.audit_id, a)))
+            .collect();
         let open_stages = [
             Stage::Discovery,
             Stage::NeedsAnalysis,
@@ -361,11 +369,8 @@ impl App {
                 .iter()
                 .filter(|h| h.entity_id == o.id)
                 .filter_map(|h| {
-                    h.after
-                        .as_ref()
-                        .and_then(|a| a.get("stage"))
-                        .and_then(|s| s.as_str())
-                        .map(|s| (h.created_at, s.to_owned()))
+                    let stage = after_of.get(&h.id).and_then(|a| a.get("stage")).and_then(|s| s.as_str())?;
+                    Some((h.created_at, stage.to_owned()))
                 })
                 .collect();
             changes.sort();
