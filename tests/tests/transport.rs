@@ -19,23 +19,8 @@ both!(legal_hears_contracts_enter_and_leave_the_queue_over_a_websocket, |engine|
     // Give the server a moment to register the subscription before the event happens.
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
 
-    let tpl = template(&t, &d.ae, "SAAS_SERVICE_AGREEMENT").await;
-    let r = ok(
-        &t,
-        &d.ae,
-        "mutation($o: ID!, $t: ID!, $q: ID!) { draftContract(opportunityId: $o, templateId: $t, quoteId: $q) { id } }",
-        json!({ "o": d.opportunity, "t": tpl, "q": d.quote }),
-    )
-    .await;
-    let contract = r["draftContract"]["id"].as_str().unwrap().to_owned();
-    let r = ok(
-        &t,
-        &d.ae,
-        "mutation($c: ID!) { submitContractForReview(contractId: $c) { version } }",
-        json!({ "c": contract }),
-    )
-    .await;
-    let version = r["submitContractForReview"]["version"].as_i64().unwrap();
+    let d = submitted_from(&t, d).await;
+    let (contract, version) = (d.contract.clone(), d.contract_version);
 
     let entered = ws_next(&mut ws).await;
     assert_eq!(entered["type"], "next", "{entered}");
@@ -119,17 +104,8 @@ async fn a_contract_submitted_on_one_instance_reaches_legal_subscribed_to_anothe
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 
     // The AE works on the first instance.
-    let tpl = template(&t, &d.ae, "SAAS_SERVICE_AGREEMENT").await;
-    let r = ok(
-        &t,
-        &d.ae,
-        "mutation($o: ID!, $t: ID!, $q: ID!) { draftContract(opportunityId: $o, templateId: $t, quoteId: $q) { id } }",
-        json!({ "o": d.opportunity, "t": tpl, "q": d.quote }),
-    )
-    .await;
-    let contract = r["draftContract"]["id"].as_str().unwrap().to_owned();
-    ok(&t, &d.ae, "mutation($c: ID!) { submitContractForReview(contractId: $c) { status } }", json!({ "c": contract }))
-        .await;
+    let d = submitted_from(&t, d).await;
+    let contract = d.contract.clone();
 
     let got = ws_next(&mut on_second).await;
     assert_eq!(

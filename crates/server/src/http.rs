@@ -170,16 +170,32 @@ fn respond(st: &AppState, media: Media, rid: &str, single: bool, responses: Vec<
     (status, [(header::CONTENT_TYPE, media.content_type())], body.to_string()).into_response()
 }
 
-/// `POST /graphql`.
-pub async fn graphql_post(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+/// Counts the request and picks the response media type from `Accept`; `406` when neither
+/// GraphQL-over-HTTP media type is acceptable.
+fn accepted(st: &AppState, headers: &HeaderMap) -> Result<Media, Box<Response>> {
     st.metrics.request();
-    let Some(media) = negotiate(&headers) else {
-        return error_body(
+    negotiate(headers).ok_or_else(|| {
+        Box::new(error_body(
             Media::Json,
             StatusCode::NOT_ACCEPTABLE,
             "send Accept: application/graphql-response+json or application/json",
             "BAD_REQUEST",
-        );
+        ))
+    })
+}
+
+/// Authenticates the caller and executes a parsed request; both methods end here.
+async fn run(st: &AppState, headers: &HeaderMap, media: Media, single: bool, batch: BatchRequest) -> Response {
+    let auth = authenticate(&st.app, headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())).await;
+    let responses = execute(st, auth, batch).await;
+    respond(st, media, &request_id(headers), single, responses)
+}
+
+/// `POST /graphql`.
+pub async fn graphql_post(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let media = match accepted(&st, &headers) {
+        Ok(m) => m,
+        Err(r) => return *r,
     };
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let mt = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
@@ -227,9 +243,7 @@ pub async fn graphql_post(State(st): State<AppState>, headers: HeaderMap, body: 
             return error_body(media, StatusCode::BAD_REQUEST, "an empty batch", "BAD_USER_INPUT");
         }
     }
-    let auth = authenticate(&st.app, headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())).await;
-    let responses = execute(&st, auth, batch).await;
-    respond(&st, media, &request_id(&headers), single, responses)
+    run(&st, &headers, media, single, batch).await
 }
 
 /// `GET /graphql`: GraphiQL for browsers; with a `query` parameter, executes a query (never a
@@ -241,14 +255,9 @@ pub async fn graphql_get(State(st): State<AppState>, headers: HeaderMap, RawQuer
         return Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish())
             .into_response();
     }
-    st.metrics.request();
-    let Some(media) = negotiate(&headers) else {
-        return error_body(
-            Media::Json,
-            StatusCode::NOT_ACCEPTABLE,
-            "send Accept: application/graphql-response+json or application/json",
-            "BAD_REQUEST",
-        );
+    let media = match accepted(&st, &headers) {
+        Ok(m) => m,
+        Err(r) => return *r,
     };
     let mut req = match async_graphql::http::parse_query_string(&qs) {
         Ok(r) => r,
@@ -275,9 +284,7 @@ pub async fn graphql_get(State(st): State<AppState>, headers: HeaderMap, RawQuer
         r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return r;
     }
-    let auth = authenticate(&st.app, headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())).await;
-    let responses = execute(&st, auth, BatchRequest::Single(req)).await;
-    respond(&st, media, &request_id(&headers), true, responses)
+    run(&st, &headers, media, true, BatchRequest::Single(req)).await
 }
 
 /// `GET /graphql/ws`: `graphql-transport-ws`; the token comes in `connection_init`.
