@@ -16,6 +16,8 @@ mod m20261126_000010_audit_chain;
 mod m20261126_000011_gifts;
 mod m20261126_000012_consents;
 mod m20261126_000013_cadence_definitions;
+mod m20261127_000014_privacy_conduct;
+mod m20261127_000015_contract_policy;
 
 pub struct Migrator;
 
@@ -36,6 +38,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000011_gifts::Migration),
             Box::new(m20261126_000012_consents::Migration),
             Box::new(m20261126_000013_cadence_definitions::Migration),
+            Box::new(m20261127_000014_privacy_conduct::Migration),
+            Box::new(m20261127_000015_contract_policy::Migration),
         ]
     }
 }

@@ -33,6 +33,8 @@ pub struct ContactInput {
     pub role: ContactRole,
     /// True when the contact may sign for the customer.
     pub decision_maker: bool,
+    /// Where the person's data resides (ISO 3166-1 alpha-2 country code, e.g. DE or CN).
+    pub jurisdiction: Option<String>,
 }
 
 /// Changes to an opportunity's forecast inputs; absent fields stay as they are.
@@ -124,6 +126,7 @@ fn contact_input(i: ContactInput) -> opportunities::ContactInput {
         phone: i.phone,
         role: role(i.role),
         decision_maker: i.decision_maker,
+        jurisdiction: i.jurisdiction,
     }
 }
 

@@ -40,6 +40,8 @@ mirror!(
         CsManager,
         /// Legal: contract templates and reviews.
         Legal,
+        /// Privacy officer: data-subject requests (export, erasure), data residency and retention.
+        PrivacyOfficer,
         /// Finance: invoices, payments and collections.
         Finance,
         /// Administrator: users, roles, teams, settings and API tokens.

@@ -13,9 +13,11 @@ pub mod deal_mutation;
 pub mod enablement;
 pub mod enums;
 pub mod error;
+pub mod governance;
 pub mod loaders;
 pub mod loops;
 pub mod mutation;
+pub mod privacy;
 pub mod query;
 pub mod scalars;
 pub mod subscription;
@@ -71,7 +73,7 @@ pub fn app<'a>(ctx: &'a Context<'_>) -> &'a App {
 
 /// Builds the schema with its limits. Loaders are per request (see [`loaders::attach`]).
 pub fn build_schema(app: App, limits: Limits) -> BatonSchema {
-    let mut b = Schema::build(query::Query, mutation::Mutation::default(), subscription::Subscription)
+    let mut b = Schema::build(query::Query::default(), mutation::Mutation::default(), subscription::Subscription)
         .data(app)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
@@ -90,7 +92,8 @@ pub fn sdl(schema: &BatonSchema) -> String {
 
 /// A schema for SDL export and tests, without a database behind it.
 pub fn sdl_of_code() -> String {
-    let schema = Schema::build(query::Query, mutation::Mutation::default(), subscription::Subscription).finish();
+    let schema =
+        Schema::build(query::Query::default(), mutation::Mutation::default(), subscription::Subscription).finish();
     sdl(&schema)
 }
 

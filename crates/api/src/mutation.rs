@@ -26,6 +26,8 @@ pub struct Mutation(
     crate::automation::AutomationMutation,
     crate::compliance::ComplianceMutation,
     crate::compliance::ConsentMutation,
+    crate::privacy::PrivacyMutation,
+    crate::governance::GovernanceMutation,
 );
 
 /// Login, passwords and administration.
@@ -287,6 +289,8 @@ pub struct CreateLeadInput {
     pub referred_by_account_id: Option<ID>,
     /// The channel partner that brought the lead.
     pub partner_id: Option<ID>,
+    /// Where the person's data resides (ISO 3166-1 alpha-2 country code, e.g. DE or CN).
+    pub jurisdiction: Option<String>,
 }
 
 /// Changes to a lead; absent fields stay as they are.
@@ -385,6 +389,7 @@ impl LeadMutation {
                 .map(|c| id_arg("referredByAccountId", c))
                 .transpose()?,
             partner_id: input.partner_id.as_ref().map(|c| id_arg("partnerId", c)).transpose()?,
+            jurisdiction: input.jurisdiction,
         };
         Ok(Lead(app(ctx).create_lead(a, new).await.gql()?))
     }

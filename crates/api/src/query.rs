@@ -8,7 +8,12 @@ use baton_app::{AppError, parse_id};
 use baton_domain::permission::Action;
 
 /// Every read of Baton.
-pub struct Query;
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Query(CoreQuery, crate::privacy::PrivacyQuery, crate::governance::GovernanceQuery);
+
+/// The caller, the directory, the department views and the getters.
+#[derive(Default)]
+pub struct CoreQuery;
 
 fn id_arg(field: &str, id: &ID) -> Result<uuid::Uuid> {
     parse_id(field, id).gql()
@@ -16,7 +21,7 @@ fn id_arg(field: &str, id: &ID) -> Result<uuid::Uuid> {
 
 /// Every read of Baton.
 #[Object]
-impl Query {
+impl CoreQuery {
     /// The caller.
     async fn me(&self, ctx: &Context<'_>) -> Result<User> {
         let a = actor(ctx)?;

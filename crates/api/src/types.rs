@@ -328,6 +328,18 @@ impl Lead {
     async fn contact_phone(&self) -> Option<&str> {
         self.0.contact_phone.as_deref()
     }
+    /// Where the person's data resides (ISO 3166-1 alpha-2), when known.
+    async fn jurisdiction(&self) -> Option<&str> {
+        self.0.jurisdiction.as_deref()
+    }
+    /// The recorded basis on which the person's data may leave its jurisdiction (PIPL).
+    async fn cross_border_basis(&self) -> Option<&str> {
+        self.0.cross_border_basis.as_deref()
+    }
+    /// When the person's data was erased (a data-subject request or retention).
+    async fn erased_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.0.erased_at
+    }
     /// The company's industry.
     async fn industry(&self) -> Option<&str> {
         self.0.industry.as_deref()
@@ -534,6 +546,18 @@ impl Contact {
     /// True when the contact may sign for the customer.
     async fn decision_maker(&self) -> bool {
         self.0.decision_maker
+    }
+    /// Where the person's data resides (ISO 3166-1 alpha-2), when known.
+    async fn jurisdiction(&self) -> Option<&str> {
+        self.0.jurisdiction.as_deref()
+    }
+    /// The recorded basis on which the person's data may leave its jurisdiction (PIPL).
+    async fn cross_border_basis(&self) -> Option<&str> {
+        self.0.cross_border_basis.as_deref()
+    }
+    /// When the person's data was erased (a data-subject request or retention).
+    async fn erased_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.0.erased_at
     }
     /// Incremented on every change.
     async fn version(&self) -> i32 {

@@ -454,6 +454,10 @@ impl LegalView {
         let page = app(ctx).approval_queue(actor(ctx)?, req).await.gql()?;
         Ok(connection(page, |c| c.id, Contract))
     }
+    /// Contracts the review policy approved on its own, newest first, for legal to look at afterwards.
+    async fn policy_approved_contracts(&self, ctx: &Context<'_>) -> Result<Vec<Contract>> {
+        Ok(app(ctx).policy_approved(actor(ctx)?).await.gql()?.into_iter().map(Contract).collect())
+    }
 }
 
 /// The finance department's view: invoices and collections.

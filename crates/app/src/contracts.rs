@@ -147,6 +147,8 @@ impl App {
             signed_at: Set(None),
             signatory_contact_id: Set(None),
             void_reason: Set(None),
+            approved_by_policy: Set(false),
+            review_reasons: Set(None),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
@@ -214,14 +216,27 @@ impl App {
         Ok(after)
     }
 
-    /// `submitContractForReview`: into the legal approval queue.
+    /// `submitContractForReview`: into the legal approval queue, with the policy's reasons; a
+    /// version the policy needs no review for is approved by the policy on the spot.
     pub async fn submit_contract(&self, actor: &Actor, id: Uuid) -> Result<contract::Model, AppError> {
         let txn = self.tx().await?;
         let (before, _) = gate_contract(&txn, actor, id, Action::SubmitContractForReview).await?;
         let to = rules::submit(status_of(&before)).map_err(AppError::Rule)?;
+        let reasons = crate::governance::reasons_for(&txn, &before).await?;
+        let now = Utc::now();
         let mut am = before.clone().into_active_model();
-        am.status = Set(to.as_str().to_owned());
-        am.submitted_at = Set(Some(Utc::now()));
+        am.submitted_at = Set(Some(now));
+        am.review_reasons = Set(Some(reasons.join(",")));
+        let by_policy = reasons.is_empty();
+        if by_policy {
+            am.status = Set(ContractStatus::Approved.as_str().to_owned());
+            am.approved_by = Set(None);
+            am.approved_at = Set(Some(now));
+            am.approved_version = Set(Some(before.version + 1));
+            am.approved_by_policy = Set(true);
+        } else {
+            am.status = Set(to.as_str().to_owned());
+        }
         let after = save(&txn, am, before.version).await?;
         audit::record(
             &txn,
@@ -234,6 +249,22 @@ impl App {
             Some(&after),
         )
         .await?;
+        if by_policy {
+            let why = serde_json::json!({ "approvedVersion": after.approved_version, "reviewReasons": [] });
+            audit::record(
+                &txn,
+                actor.org_id,
+                actor,
+                "approveContractByPolicy",
+                "contract",
+                id,
+                None::<&()>,
+                Some(&why),
+            )
+            .await?;
+            txn.commit().await?;
+            return Ok(after);
+        }
         crate::sla::start_clock(&txn, actor.org_id, ClockKind::LegalReview, "contract", id, None, "Review contract")
             .await?;
         txn.commit().await?;
@@ -259,6 +290,7 @@ impl App {
         am.approved_by = Set(Some(actor.principal_id()));
         am.approved_at = Set(Some(Utc::now()));
         am.approved_version = Set(Some(before.version + 1));
+        am.approved_by_policy = Set(false);
         am.review_note = Set(note);
         // The approved text was vetted by someone other than its editors: later versions are
         // judged by who edits them from here on (the drafter stays excluded for good).

@@ -35,6 +35,8 @@ pub struct NewLead {
     pub referred_by_account_id: Option<Uuid>,
     /// The channel partner that brought the lead.
     pub partner_id: Option<Uuid>,
+    /// Where the person's data resides (ISO 3166-1 alpha-2), when known.
+    pub jurisdiction: Option<String>,
 }
 
 /// Raw input of `updateLead`: absent fields stay as they are.
@@ -167,6 +169,12 @@ impl App {
         let company_size = company_size_field(input.company_size)?;
         let pain_points =
             text::optional(input.pain_points.as_deref(), LONG_TEXT_MAX).map_err(AppError::text("painPoints"))?;
+        let jurisdiction = input
+            .jurisdiction
+            .as_deref()
+            .map(text::jurisdiction)
+            .transpose()
+            .map_err(AppError::text("jurisdiction"))?;
         actor.authorize(Action::CreateLead)?;
 
         let txn = self.tx().await?;
@@ -222,6 +230,10 @@ impl App {
             campaign_id: Set(campaign_id),
             referred_by_account_id: Set(referrer),
             pooled_at: Set(if owner.is_none() { Some(now) } else { None }),
+            jurisdiction: Set(jurisdiction),
+            cross_border_basis: Set(None),
+            erased_at: Set(None),
+            disqualified_at: Set(None),
             partner_id: Set(partner),
             source: Set(input.source.as_str().to_owned()),
             pain_points: Set(pain_points),
@@ -429,6 +441,7 @@ impl App {
         let mut am = before.clone().into_active_model();
         am.status = Set(status.as_str().to_owned());
         am.disqualification_reason = Set(Some(reason));
+        am.disqualified_at = Set(Some(Utc::now()));
         let after = save(&txn, am, before.version).await?;
         audit::record(&txn, actor.org_id, actor, "disqualifyLead", "lead", id, Some(&before), Some(&after)).await?;
         crate::sla::stop_clocks(&txn, id, ClockKind::FirstContact).await?;
@@ -524,6 +537,9 @@ impl App {
             phone: Set(before.contact_phone.clone()),
             role: Set("OTHER".into()),
             decision_maker: Set(before.authority_confirmed.unwrap_or(false)),
+            jurisdiction: Set(before.jurisdiction.clone()),
+            cross_border_basis: Set(before.cross_border_basis.clone()),
+            erased_at: Set(None),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),

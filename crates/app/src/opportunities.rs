@@ -29,6 +29,8 @@ pub struct ContactInput {
     pub phone: Option<String>,
     pub role: ContactRole,
     pub decision_maker: bool,
+    /// Where the person's data resides (ISO 3166-1 alpha-2), when known.
+    pub jurisdiction: Option<String>,
 }
 
 /// Raw input of `updateOpportunity`: absent fields stay as they are.
@@ -84,14 +86,18 @@ pub(crate) async fn gate_account<C: ConnectionTrait>(
     Ok(a)
 }
 
-fn parse_contact(input: &ContactInput) -> Result<(String, Option<String>, Option<String>), AppError> {
+type ParsedContact = (String, Option<String>, Option<String>, Option<String>);
+
+fn parse_contact(input: &ContactInput) -> Result<ParsedContact, AppError> {
     let name = text::required_short(&input.name).map_err(AppError::text("name"))?;
     let email = match input.email.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(e) => Some(Email::parse(e).map_err(AppError::text("email"))?.as_str().to_owned()),
     };
     let phone = text::optional(input.phone.as_deref(), 50).map_err(AppError::text("phone"))?;
-    Ok((name, email, phone))
+    let jurisdiction =
+        input.jurisdiction.as_deref().map(text::jurisdiction).transpose().map_err(AppError::text("jurisdiction"))?;
+    Ok((name, email, phone, jurisdiction))
 }
 
 fn rule_err(v: Vec<baton_domain::Violation>) -> AppError {
@@ -116,7 +122,7 @@ impl App {
         account_id: Uuid,
         input: ContactInput,
     ) -> Result<contact::Model, AppError> {
-        let (name, email, phone) = parse_contact(&input)?;
+        let (name, email, phone, jurisdiction) = parse_contact(&input)?;
         let txn = self.tx().await?;
         let a = gate_account(&txn, actor, account_id, Action::AddContact).await?;
         let now = Utc::now();
@@ -129,6 +135,9 @@ impl App {
             phone: Set(phone),
             role: Set(input.role.as_str().to_owned()),
             decision_maker: Set(input.decision_maker),
+            jurisdiction: Set(jurisdiction),
+            cross_border_basis: Set(None),
+            erased_at: Set(None),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
@@ -147,7 +156,7 @@ impl App {
         contact_id: Uuid,
         input: ContactInput,
     ) -> Result<contact::Model, AppError> {
-        let (name, email, phone) = parse_contact(&input)?;
+        let (name, email, phone, jurisdiction) = parse_contact(&input)?;
         let txn = self.tx().await?;
         actor.authorize(Action::UpdateContact)?;
         let before = contact::Entity::find_by_id(contact_id)
@@ -163,6 +172,9 @@ impl App {
         am.name = Set(name);
         am.email = Set(email);
         am.phone = Set(phone);
+        if jurisdiction.is_some() {
+            am.jurisdiction = Set(jurisdiction);
+        }
         am.role = Set(input.role.as_str().to_owned());
         am.decision_maker = Set(input.decision_maker);
         am.version = Set(before.version + 1);

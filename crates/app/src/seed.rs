@@ -12,7 +12,7 @@ pub const DEMO_ORG: &str = "Demo Software Co.";
 pub const DEMO_PASSWORD: &str = "demo";
 
 /// The demo users: (e-mail, name, role).
-pub const DEMO_USERS: [(&str, &str, Role); 10] = [
+pub const DEMO_USERS: [(&str, &str, Role); 11] = [
     ("sdr@demo.test", "Sam Reyes (SDR)", Role::Sdr),
     ("ae@demo.test", "Alex Kim (AE)", Role::AccountExecutive),
     ("salesmanager@demo.test", "Morgan Lee (Sales Manager)", Role::SalesManager),
@@ -21,6 +21,7 @@ pub const DEMO_USERS: [(&str, &str, Role); 10] = [
     ("cs@demo.test", "Chris Wu (Customer Success)", Role::CustomerSuccess),
     ("csmanager@demo.test", "Casey Brown (CS Manager)", Role::CsManager),
     ("legal@demo.test", "Lena Fischer (Legal)", Role::Legal),
+    ("privacy@demo.test", "Pia Novak (Privacy Officer)", Role::PrivacyOfficer),
     ("finance@demo.test", "Frank Osei (Finance)", Role::Finance),
     ("admin@demo.test", "Ada Admin", Role::Admin),
 ];

@@ -112,6 +112,63 @@ pub fn void(s: ContractStatus) -> Result<ContractStatus, Vec<Violation>> {
 
 pub const CHANGE_ORDER_NOT_ALLOWED: &str = "CHANGE_ORDER_NOT_ALLOWED";
 
+/// The organization's contract review policy: which contracts legal must review.
+#[derive(Debug, Clone, Default)]
+pub struct ReviewPolicy {
+    /// Every contract.
+    pub all: bool,
+    /// Contracts above this value (minor units).
+    pub above_minor: Option<i64>,
+    /// Contracts with any clause that differs from its template and from every approved fallback.
+    pub deviations: bool,
+    /// Contracts on the custom-development template.
+    pub custom_development: bool,
+    /// Clauses legal must look at whenever they differ from the template, fallbacks included.
+    pub clause_keys: Vec<String>,
+}
+
+/// One clause as the policy sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct ClauseFacts<'a> {
+    pub key: &'a str,
+    pub text: &'a str,
+    pub template_text: &'a str,
+    /// The clause is word for word one of its approved fallbacks.
+    pub is_fallback: bool,
+}
+
+/// Why a contract version needs legal review under the policy; empty when the policy approves
+/// it on its own. Reasons: `ALL_CONTRACTS`, `VALUE_ABOVE_THRESHOLD`, `CUSTOM_DEVELOPMENT`,
+/// `CLAUSE_DEVIATION:<key>` (a wording neither standard nor an approved fallback) and
+/// `CLAUSE_REVIEW:<key>` (a clause legal always looks at, changed).
+pub fn review_reasons(
+    p: &ReviewPolicy,
+    kind: TemplateKind,
+    value_minor: i64,
+    clauses: &[ClauseFacts<'_>],
+) -> Vec<String> {
+    let mut v = vec![];
+    if p.all {
+        v.push("ALL_CONTRACTS".to_owned());
+    }
+    if p.above_minor.is_some_and(|t| value_minor > t) {
+        v.push("VALUE_ABOVE_THRESHOLD".to_owned());
+    }
+    if p.custom_development && kind == TemplateKind::CustomDevelopment {
+        v.push("CUSTOM_DEVELOPMENT".to_owned());
+    }
+    for c in clauses {
+        let changed = c.text.trim() != c.template_text.trim();
+        if p.deviations && changed && !c.is_fallback {
+            v.push(format!("CLAUSE_DEVIATION:{}", c.key));
+        }
+        if changed && p.clause_keys.iter().any(|k| k == c.key) {
+            v.push(format!("CLAUSE_REVIEW:{}", c.key));
+        }
+    }
+    v
+}
+
 /// Paid change orders extend a signed custom-development contract only.
 pub fn change_order(s: ContractStatus, kind: TemplateKind) -> Result<(), Vec<Violation>> {
     let mut v = Vec::new();
@@ -152,6 +209,31 @@ mod tests {
         assert!(edit(Signed).is_err());
         assert!(void(Signed).is_ok());
         assert!(void(Voided).is_err());
+    }
+
+    #[test]
+    fn the_policy_names_why_legal_reviews_and_lets_fallbacks_through() {
+        let p = ReviewPolicy {
+            all: false,
+            above_minor: Some(1_000_000),
+            deviations: true,
+            custom_development: true,
+            clause_keys: vec!["liability".into()],
+        };
+        let std = ClauseFacts { key: "scope", text: "A", template_text: "A", is_fallback: false };
+        let saas = TemplateKind::SaasServiceAgreement;
+        assert!(review_reasons(&p, saas, 500_000, &[std]).is_empty(), "standard and small");
+        let fallback = ClauseFacts { key: "payment", text: "B", template_text: "A", is_fallback: true };
+        assert!(review_reasons(&p, saas, 500_000, &[std, fallback]).is_empty(), "a pre-approved fallback");
+        let custom = ClauseFacts { is_fallback: false, ..fallback };
+        assert_eq!(review_reasons(&p, saas, 500_000, &[custom]), ["CLAUSE_DEVIATION:payment"]);
+        let liability = ClauseFacts { key: "liability", ..fallback };
+        assert_eq!(review_reasons(&p, saas, 500_000, &[liability]), ["CLAUSE_REVIEW:liability"]);
+        assert_eq!(
+            review_reasons(&p, TemplateKind::CustomDevelopment, 2_000_000, &[]),
+            ["VALUE_ABOVE_THRESHOLD", "CUSTOM_DEVELOPMENT"]
+        );
+        assert_eq!(review_reasons(&ReviewPolicy { all: true, ..p }, saas, 0, &[]), ["ALL_CONTRACTS"]);
     }
 
     #[test]

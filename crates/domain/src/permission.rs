@@ -106,6 +106,13 @@ pub enum Action {
     // Data protection.
     ManageConsent,
     EmailLead,
+    HandleDataSubjectRequest,
+    SetDataResidency,
+    // Conduct.
+    AcknowledgeConduct,
+    ReadConductStatus,
+    // Contract governance.
+    ManageContractPolicy,
     // Cadence definitions.
     DefineCadence,
     // Administration.
@@ -193,6 +200,11 @@ impl Action {
         Action::DecideGift,
         Action::ManageConsent,
         Action::EmailLead,
+        Action::HandleDataSubjectRequest,
+        Action::SetDataResidency,
+        Action::AcknowledgeConduct,
+        Action::ReadConductStatus,
+        Action::ManageContractPolicy,
         Action::DefineCadence,
         Action::CreateUser,
         Action::SetUserRoles,
@@ -279,6 +291,11 @@ impl Action {
             Action::DecideGift => "approveGift",
             Action::ManageConsent => "recordConsent",
             Action::EmailLead => "sendLeadEmail",
+            Action::HandleDataSubjectRequest => "openDataSubjectRequest",
+            Action::SetDataResidency => "setDataResidency",
+            Action::AcknowledgeConduct => "acknowledgeConduct",
+            Action::ReadConductStatus => "conductStatus",
+            Action::ManageContractPolicy => "updateContractReviewPolicy",
             Action::DefineCadence => "createCadence",
             Action::CreateUser => "createUser",
             Action::SetUserRoles => "setUserRoles",
@@ -480,6 +497,30 @@ pub const TABLE: &[(Role, Action, Scope)] = &[
     (R::SalesManager, A::EmailLead, S::Team),
     // Marketing and sales management define the organization's cadences.
     (R::Marketing, A::DefineCadence, S::Org),
+    // The privacy officer answers data-subject requests, keeps residency and reads the audit log.
+    (R::PrivacyOfficer, A::HandleDataSubjectRequest, S::Org),
+    (R::PrivacyOfficer, A::SetDataResidency, S::Org),
+    (R::PrivacyOfficer, A::ManageConsent, S::Org),
+    (R::PrivacyOfficer, A::ReadAuditLog, S::Org),
+    // Everyone acknowledges the code of conduct and completes compliance training once a year;
+    // managers see their people, legal and administrators everyone.
+    (R::Sdr, A::AcknowledgeConduct, S::Own),
+    (R::AccountExecutive, A::AcknowledgeConduct, S::Own),
+    (R::SalesManager, A::AcknowledgeConduct, S::Own),
+    (R::Marketing, A::AcknowledgeConduct, S::Own),
+    (R::Product, A::AcknowledgeConduct, S::Own),
+    (R::CustomerSuccess, A::AcknowledgeConduct, S::Own),
+    (R::CsManager, A::AcknowledgeConduct, S::Own),
+    (R::Legal, A::AcknowledgeConduct, S::Own),
+    (R::PrivacyOfficer, A::AcknowledgeConduct, S::Own),
+    (R::Finance, A::AcknowledgeConduct, S::Own),
+    (R::Admin, A::AcknowledgeConduct, S::Own),
+    (R::SalesManager, A::ReadConductStatus, S::Team),
+    (R::CsManager, A::ReadConductStatus, S::Department),
+    (R::Legal, A::ReadConductStatus, S::Org),
+    (R::Admin, A::ReadConductStatus, S::Org),
+    // Legal owns the contract review policy and the clause library's fallbacks.
+    (R::Legal, A::ManageContractPolicy, S::Org),
     (R::SalesManager, A::DefineCadence, S::Org),
     (R::Admin, A::DefineCadence, S::Org),
     // Administrators see every view and run the organization, but do no department's work.
@@ -633,6 +674,13 @@ mod tests {
                     (R::CustomerSuccess, S::Own),
                     (R::CsManager, S::Own),
                 ],
+            ),
+            (A::HandleDataSubjectRequest, &[(R::PrivacyOfficer, S::Org)]),
+            (A::SetDataResidency, &[(R::PrivacyOfficer, S::Org)]),
+            (A::ManageContractPolicy, &[(R::Legal, S::Org)]),
+            (
+                A::ReadConductStatus,
+                &[(R::SalesManager, S::Team), (R::CsManager, S::Department), (R::Legal, S::Org), (R::Admin, S::Org)],
             ),
             (A::CreateUser, &[(R::Admin, S::Org)]),
             (A::SetUserRoles, &[(R::Admin, S::Org)]),

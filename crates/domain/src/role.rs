@@ -14,6 +14,7 @@ pub enum Role {
     CustomerSuccess,
     CsManager,
     Legal,
+    PrivacyOfficer,
     Finance,
     Admin,
 }
@@ -31,7 +32,7 @@ pub enum Department {
 }
 
 impl Role {
-    pub const ALL: [Role; 10] = [
+    pub const ALL: [Role; 11] = [
         Role::Sdr,
         Role::AccountExecutive,
         Role::SalesManager,
@@ -40,6 +41,7 @@ impl Role {
         Role::CustomerSuccess,
         Role::CsManager,
         Role::Legal,
+        Role::PrivacyOfficer,
         Role::Finance,
         Role::Admin,
     ];
@@ -55,6 +57,7 @@ impl Role {
             Role::CustomerSuccess => "CUSTOMER_SUCCESS",
             Role::CsManager => "CS_MANAGER",
             Role::Legal => "LEGAL",
+            Role::PrivacyOfficer => "PRIVACY_OFFICER",
             Role::Finance => "FINANCE",
             Role::Admin => "ADMIN",
         }
@@ -66,7 +69,7 @@ impl Role {
             Role::Marketing => Department::Marketing,
             Role::Product => Department::Product,
             Role::CustomerSuccess | Role::CsManager => Department::CustomerSuccess,
-            Role::Legal => Department::Legal,
+            Role::Legal | Role::PrivacyOfficer => Department::Legal,
             Role::Finance => Department::Finance,
             Role::Admin => Department::Administration,
         }

@@ -16,7 +16,19 @@ pub enum TextError {
     BadEmail,
     #[error("must not contain control characters")]
     ControlCharacter,
+    #[error("must be an ISO 3166-1 alpha-2 country code such as DE or CN")]
+    BadJurisdiction,
 }
+
+/// A data-residency jurisdiction: an ISO 3166-1 alpha-2 code, upper-cased (`de` -> `DE`).
+pub fn jurisdiction(s: &str) -> Result<String, TextError> {
+    let t = s.trim().to_ascii_uppercase();
+    if t.len() == 2 && t.bytes().all(|b| b.is_ascii_uppercase()) { Ok(t) } else { Err(TextError::BadJurisdiction) }
+}
+
+/// The jurisdictions whose law (China's PIPL) needs a recorded basis before personal data of
+/// their subjects leaves them.
+pub const PIPL_JURISDICTIONS: [&str; 1] = ["CN"];
 
 /// A required short text (a name or title), trimmed, not empty, at most 200 characters.
 pub fn required_short(s: &str) -> Result<String, TextError> {

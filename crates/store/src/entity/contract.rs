@@ -28,6 +28,8 @@ pub struct Model {
     pub signed_at: Option<DateTimeUtc>,
     pub signatory_contact_id: Option<Uuid>,
     pub void_reason: Option<String>,
+    pub approved_by_policy: bool,
+    pub review_reasons: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

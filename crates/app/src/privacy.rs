@@ -1,0 +1,716 @@
+//! Data-subject rights (GDPR, China's PIPL), handled by the privacy officer.
+//!
+//! A request names a person by e-mail address and is due 30 days after it was received.
+//! **Export** gathers everything Baton holds about the person, as JSON: the leads and contacts
+//! with that address, what hangs off them (consents, activities, e-mail, cadences, tasks, their
+//! audit trail) and every free-text mention of the person elsewhere. A PIPL subject's data leaves
+//! its jurisdiction only with a recorded cross-border basis (`CROSS_BORDER_BASIS_REQUIRED`).
+//! **Erasure** anonymises the person everywhere: identity fields are cleared or pseudonymised,
+//! notes about them are replaced, mentions in free text are redacted and audit payloads that
+//! hold their data are erased (the hash chain covers payloads by digest, so it still verifies).
+//! Invoices, payments and contract values are kept: they reference the account, never the person.
+//!
+//! The same sweep purges disqualified leads when the organization's retention runs out.
+
+use crate::audit::{self, AuditActor};
+use crate::{Actor, App, AppError};
+use anyhow::Context;
+use baton_domain::permission::Action;
+use baton_domain::text::{self, Email, PIPL_JURISDICTIONS};
+use baton_store::entity::{
+    activity, audit_log, audit_payload, cadence_enrollment, consent, contact, data_subject_request, lead, organization,
+    outbox_email, task,
+};
+use chrono::{Duration, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    Set,
+};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// Days the organization has to answer a data-subject request.
+pub const DEADLINE_DAYS: i64 = 30;
+/// The recorded bases on which a PIPL subject's data may leave its jurisdiction.
+pub const CROSS_BORDER_BASES: [&str; 4] =
+    ["STANDARD_CONTRACT", "SECURITY_ASSESSMENT", "CERTIFICATION", "SEPARATE_CONSENT"];
+
+/// Free-text columns that may mention a person, by table: exported as mentions, redacted on
+/// erasure. Every text column of the schema is either here, an identity field handled below, or
+/// listed as holding no personal data in the test that scans the whole database.
+pub const FREE_TEXT: &[(&str, &[&str])] = &[
+    ("accounts", &["health_override_reason", "churn_reason"]),
+    ("activities", &["notes"]),
+    ("business_reviews", &["attendees", "outcomes", "new_needs"]),
+    ("change_orders", &["description"]),
+    ("contract_clauses", &["text"]),
+    ("contracts", &["review_note", "changes_comments", "void_reason"]),
+    ("feature_asks", &["pain_point"]),
+    ("feature_requests", &["title", "description"]),
+    ("gifts", &["description", "purpose", "decision_note"]),
+    ("handoff_packages", &["needs_document", "special_requirements", "success_criteria", "return_reason"]),
+    ("leads", &["pain_points", "qualification_notes", "disqualification_reason", "timeline"]),
+    ("notifications", &["title", "body"]),
+    ("opportunities", &["name", "needs_analysis", "loss_reason"]),
+    ("outbox_emails", &["subject", "body", "last_error"]),
+    ("payments", &["reference", "reason"]),
+    ("tasks", &["title"]),
+    ("win_loss_reviews", &["competitor", "lessons"]),
+];
+
+/// The lower-case SHA-256 of a normalized e-mail address: how a request is matched once its
+/// address is erased.
+fn subject_digest(email: &str) -> String {
+    Sha256::digest(email.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What identifies a person in free text: the address, names and phone numbers.
+#[derive(Debug, Default)]
+struct Needles(Vec<String>);
+
+impl Needles {
+    fn add(&mut self, v: Option<&str>) {
+        if let Some(v) = v.map(str::trim).filter(|v| v.chars().count() >= 3) {
+            let v = v.to_lowercase();
+            if !self.0.contains(&v) {
+                self.0.push(v);
+            }
+        }
+    }
+
+    fn found_in(&self, text: &str) -> bool {
+        let t = text.to_lowercase();
+        self.0.iter().any(|n| t.contains(n.as_str()))
+    }
+
+    /// Replaces every occurrence of every needle, whatever its case.
+    fn redact(&self, text: &str, with: &str) -> String {
+        let mut out = text.to_owned();
+        // Longest first, so a full name is replaced before a part of it.
+        let mut needles: Vec<&String> = self.0.iter().collect();
+        needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        for n in needles {
+            let mut lower = out.to_lowercase();
+            while let Some(i) = lower.find(n.as_str()) {
+                if !out.is_char_boundary(i) || !out.is_char_boundary(i + n.len()) || lower.len() != out.len() {
+                    // Case folding changed byte lengths: fall back to an exact replacement.
+                    out = out.replace(n.as_str(), with);
+                    break;
+                }
+                out.replace_range(i..i + n.len(), with);
+                lower = out.to_lowercase();
+            }
+        }
+        out
+    }
+}
+
+/// The person's records: leads and contacts with their address, and what identifies them.
+struct Person {
+    leads: Vec<lead::Model>,
+    contacts: Vec<contact::Model>,
+    needles: Needles,
+}
+
+impl Person {
+    fn ids(&self) -> Vec<Uuid> {
+        self.leads.iter().map(|l| l.id).chain(self.contacts.iter().map(|c| c.id)).collect()
+    }
+    fn lead_ids(&self) -> Vec<Uuid> {
+        self.leads.iter().map(|l| l.id).collect()
+    }
+}
+
+async fn find_person<C: ConnectionTrait>(db: &C, org: Uuid, email: &str) -> Result<Person, AppError> {
+    let leads = lead::Entity::find()
+        .filter(lead::Column::OrganizationId.eq(org))
+        .filter(lead::Column::ContactEmail.eq(email))
+        .order_by_asc(lead::Column::Id)
+        .all(db)
+        .await?;
+    let contacts = contact::Entity::find()
+        .filter(contact::Column::OrganizationId.eq(org))
+        .filter(contact::Column::Email.eq(email))
+        .order_by_asc(contact::Column::Id)
+        .all(db)
+        .await?;
+    let mut needles = Needles::default();
+    needles.add(Some(email));
+    for l in &leads {
+        needles.add(Some(&l.contact_name));
+        needles.add(l.contact_phone.as_deref());
+    }
+    for c in &contacts {
+        needles.add(Some(&c.name));
+        needles.add(c.phone.as_deref());
+    }
+    Ok(Person { leads, contacts, needles })
+}
+
+fn lead_person(l: &lead::Model) -> Person {
+    let mut needles = Needles::default();
+    needles.add(l.contact_email.as_deref());
+    needles.add(Some(&l.contact_name));
+    needles.add(l.contact_phone.as_deref());
+    Person { leads: vec![l.clone()], contacts: vec![], needles }
+}
+
+/// One free-text cell that mentions the person.
+struct Mention {
+    table: &'static str,
+    column: &'static str,
+    id: Uuid,
+    text: String,
+}
+
+/// Every free-text cell of the organization that mentions the person (`only`: restricted to
+/// rows with these ids).
+async fn mentions<C: ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    needles: &Needles,
+    only: Option<&[Uuid]>,
+) -> Result<Vec<Mention>, AppError> {
+    let mut found = vec![];
+    if needles.0.is_empty() {
+        return Ok(found);
+    }
+    for (table, columns) in FREE_TEXT {
+        for column in *columns {
+            let mut any = Expr::val(false);
+            for n in &needles.0 {
+                any = any.or(Expr::expr(Func::lower(Expr::col(Alias::new(*column)))).like(format!("%{n}%")));
+            }
+            let mut q = Query::select();
+            q.column(Alias::new("id"))
+                .column(Alias::new(*column))
+                .from(Alias::new(*table))
+                .and_where(Expr::col(Alias::new("organization_id")).eq(org))
+                .and_where(Expr::col(Alias::new(*column)).is_not_null())
+                .and_where(any);
+            if let Some(ids) = only {
+                q.and_where(Expr::col(Alias::new("id")).is_in(ids.iter().copied()));
+            }
+            for row in db.query_all(&q).await? {
+                let id: Uuid = row.try_get("", "id")?;
+                let text: Option<String> = row.try_get("", column)?;
+                if let Some(text) = text.filter(|t| needles.found_in(t)) {
+                    found.push(Mention { table, column, id, text });
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Audit rows about the person's records or whose snapshot mentions them, with their payloads.
+async fn audit_trail<C: ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    person: &Person,
+    ids: &[Uuid],
+) -> Result<Vec<(audit_log::Model, audit_payload::Model)>, AppError> {
+    let rows = audit_log::Entity::find()
+        .filter(audit_log::Column::OrganizationId.eq(org))
+        .order_by_asc(audit_log::Column::Id)
+        .all(db)
+        .await?;
+    let mut payloads: std::collections::HashMap<Uuid, audit_payload::Model> = audit_payload::Entity::find()
+        .filter(audit_payload::Column::OrganizationId.eq(org))
+        .filter(audit_payload::Column::ErasedAt.is_null())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.audit_id, p))
+        .collect();
+    let mut out = vec![];
+    for r in rows {
+        let Some(p) = payloads.remove(&r.id) else { continue };
+        let text = format!(
+            "{} {}",
+            p.before.as_ref().map(Value::to_string).unwrap_or_default(),
+            p.after.as_ref().map(Value::to_string).unwrap_or_default()
+        );
+        if ids.contains(&r.entity_id) || person.needles.found_in(&text) {
+            out.push((r, p));
+        }
+    }
+    Ok(out)
+}
+
+/// What an erasure changed, by kind of record.
+#[derive(Debug, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErasureCounts {
+    pub leads: usize,
+    pub contacts: usize,
+    pub activities: usize,
+    pub outbox_emails: usize,
+    pub mentions: usize,
+    pub audit_payloads: usize,
+}
+
+/// Anonymises the person in one transaction. `org_wide`: redact mentions anywhere in the
+/// organization (a data-subject erasure), not only in rows linked to the person (retention).
+async fn erase<C: ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    person: &Person,
+    tag: &str,
+    org_wide: bool,
+) -> Result<ErasureCounts, AppError> {
+    let now = Utc::now();
+    let pseudonym = format!("Erased subject {tag}");
+    let mut n = ErasureCounts::default();
+    let ids = person.ids();
+    let lead_ids = person.lead_ids();
+    // Collected before the identity fields change, so the trail still matches.
+    let trail = audit_trail(db, org, person, &ids).await?;
+    for l in &person.leads {
+        let mut am = l.clone().into_active_model();
+        am.contact_name = Set(pseudonym.clone());
+        am.contact_email = Set(None);
+        am.contact_phone = Set(None);
+        am.pain_points = Set(None);
+        am.qualification_notes = Set(None);
+        am.erased_at = Set(Some(now));
+        am.version = Set(l.version + 1);
+        am.updated_at = Set(now);
+        am.update(db).await?;
+        n.leads += 1;
+    }
+    for c in &person.contacts {
+        let mut am = c.clone().into_active_model();
+        am.name = Set(pseudonym.clone());
+        am.email = Set(None);
+        am.phone = Set(None);
+        am.erased_at = Set(Some(now));
+        am.version = Set(c.version + 1);
+        am.updated_at = Set(now);
+        am.update(db).await?;
+        n.contacts += 1;
+    }
+    let notes = activity::Entity::update_many()
+        .col_expr(activity::Column::Notes, Expr::value("[erased]"))
+        .filter(activity::Column::OrganizationId.eq(org))
+        .filter(activity::Column::LeadId.is_in(lead_ids.clone()))
+        .filter(activity::Column::Notes.is_not_null())
+        .exec(db)
+        .await?;
+    n.activities = notes.rows_affected as usize;
+    let mails =
+        outbox_email::Entity::find()
+            .filter(outbox_email::Column::OrganizationId.eq(org))
+            .filter(sea_orm::Condition::any().add(outbox_email::Column::LeadId.is_in(lead_ids.clone())).add(
+                Expr::expr(Func::lower(Expr::col(outbox_email::Column::ToAddress))).is_in(person.needles.0.clone()),
+            ))
+            .all(db)
+            .await?;
+    for m in mails {
+        let mut am = m.into_active_model();
+        am.to_address = Set(format!("erased-{tag}@erased.invalid"));
+        am.subject = Set("[erased]".into());
+        am.body = Set("[erased]".into());
+        am.update(db).await?;
+        n.outbox_emails += 1;
+    }
+    let linked: Option<Vec<Uuid>> = if org_wide {
+        None
+    } else {
+        let mut linked = ids.clone();
+        linked.extend(
+            task::Entity::find()
+                .filter(task::Column::OrganizationId.eq(org))
+                .filter(task::Column::EntityId.is_in(ids.clone()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|t| t.id),
+        );
+        Some(linked)
+    };
+    for m in mentions(db, org, &person.needles, linked.as_deref()).await? {
+        let redacted = person.needles.redact(&m.text, &pseudonym);
+        let mut q = Query::update();
+        q.table(Alias::new(m.table))
+            .value(Alias::new(m.column), redacted)
+            .and_where(Expr::col(Alias::new("id")).eq(m.id))
+            .and_where(Expr::col(Alias::new("organization_id")).eq(org));
+        db.execute(&q).await?;
+        n.mentions += 1;
+    }
+    for (_, p) in trail {
+        let mut am = p.into_active_model();
+        am.before = Set(None);
+        am.after = Set(None);
+        am.erased_at = Set(Some(now));
+        am.update(db).await?;
+        n.audit_payloads += 1;
+    }
+    Ok(n)
+}
+
+/// Raw input of `openDataSubjectRequest`.
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    /// EXPORT or ERASURE.
+    pub kind: String,
+    pub email: String,
+    /// When the person made the request (defaults to now; the 30 days run from it).
+    pub received_at: Option<chrono::DateTime<Utc>>,
+}
+
+/// The result of `exportPersonalData`.
+pub struct Export {
+    pub request: data_subject_request::Model,
+    pub data: Value,
+}
+
+async fn open_request<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    kind: &str,
+) -> Result<data_subject_request::Model, AppError> {
+    actor.authorize(Action::HandleDataSubjectRequest)?;
+    let r = data_subject_request::Entity::find_by_id(id)
+        .filter(data_subject_request::Column::OrganizationId.eq(actor.org_id))
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("data-subject request"))?;
+    if r.status != "OPEN" {
+        return Err(AppError::rule("INVALID_TRANSITION", format!("the request is {}, not OPEN", r.status)));
+    }
+    if r.kind != kind {
+        return Err(AppError::rule("INVALID_TRANSITION", format!("this is an {} request, not {kind}", r.kind)));
+    }
+    Ok(r)
+}
+
+fn rows<T: serde::Serialize>(v: &[T]) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+impl App {
+    /// `openDataSubjectRequest` (PRIVACY_OFFICER): records a request; it is due in 30 days.
+    pub async fn open_data_subject_request(
+        &self,
+        actor: &Actor,
+        input: NewRequest,
+    ) -> Result<data_subject_request::Model, AppError> {
+        if !matches!(input.kind.as_str(), "EXPORT" | "ERASURE") {
+            return Err(AppError::bad_input("kind", "must be EXPORT or ERASURE"));
+        }
+        let email = Email::parse(&input.email).map_err(AppError::text("email"))?;
+        let now = Utc::now();
+        let received = input.received_at.unwrap_or(now);
+        if received > now {
+            return Err(AppError::bad_input("receivedAt", "must not be in the future"));
+        }
+        actor.authorize(Action::HandleDataSubjectRequest)?;
+        let me = actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["requests are handled by people".into()]))?;
+        let txn = self.tx().await?;
+        let r = data_subject_request::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(actor.org_id),
+            kind: Set(input.kind),
+            subject_digest: Set(subject_digest(email.as_str())),
+            subject_email: Set(Some(email.as_str().to_owned())),
+            status: Set("OPEN".into()),
+            received_at: Set(received),
+            due_at: Set(received + Duration::days(DEADLINE_DAYS)),
+            opened_by: Set(me),
+            completed_at: Set(None),
+            completed_by: Set(None),
+            destination_jurisdiction: Set(None),
+            outcome: Set(None),
+        }
+        .insert(&txn)
+        .await?;
+        // The address stays out of the audit payload: the digest identifies the person.
+        let logged = json!({ "kind": r.kind, "subjectDigest": r.subject_digest, "dueAt": r.due_at });
+        audit::record(
+            &txn,
+            actor.org_id,
+            actor,
+            "openDataSubjectRequest",
+            "data_subject_request",
+            r.id,
+            None::<&()>,
+            Some(&logged),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(r)
+    }
+
+    /// `exportPersonalData` (PRIVACY_OFFICER): everything Baton holds about the person, as JSON,
+    /// for delivery to `destination`. Completes the request; the read is audited.
+    pub async fn export_personal_data(&self, actor: &Actor, id: Uuid, destination: &str) -> Result<Export, AppError> {
+        let destination = text::jurisdiction(destination).map_err(AppError::text("destinationJurisdiction"))?;
+        let txn = self.tx().await?;
+        let r = open_request(&txn, actor, id, "EXPORT").await?;
+        let email = r.subject_email.clone().context("an open request keeps its address")?;
+        let org = actor.org_id;
+        let person = find_person(&txn, org, &email).await?;
+        let mut blocked = vec![];
+        for (kind, id, j, basis) in person
+            .leads
+            .iter()
+            .map(|l| ("lead", l.id, &l.jurisdiction, &l.cross_border_basis))
+            .chain(person.contacts.iter().map(|c| ("contact", c.id, &c.jurisdiction, &c.cross_border_basis)))
+        {
+            if let Some(j) = j.as_deref().filter(|j| PIPL_JURISDICTIONS.contains(j) && *j != destination)
+                && basis.is_none()
+            {
+                blocked.push(baton_domain::Violation::new(
+                    "CROSS_BORDER_BASIS_REQUIRED",
+                    format!("{kind} {id} resides in {j} (PIPL); record a cross-border basis before exporting to {destination}"),
+                ));
+            }
+        }
+        if !blocked.is_empty() {
+            return Err(AppError::Rule(blocked));
+        }
+        let ids = person.ids();
+        let lead_ids = person.lead_ids();
+        let consents = consent::Entity::find()
+            .filter(consent::Column::OrganizationId.eq(org))
+            .filter(consent::Column::SubjectId.is_in(ids.clone()))
+            .order_by_asc(consent::Column::Id)
+            .all(&txn)
+            .await?;
+        let activities = activity::Entity::find()
+            .filter(activity::Column::OrganizationId.eq(org))
+            .filter(activity::Column::LeadId.is_in(lead_ids.clone()))
+            .order_by_asc(activity::Column::Id)
+            .all(&txn)
+            .await?;
+        let emails = outbox_email::Entity::find()
+            .filter(outbox_email::Column::OrganizationId.eq(org))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(outbox_email::Column::LeadId.is_in(lead_ids.clone()))
+                    .add(outbox_email::Column::ToAddress.eq(email.as_str())),
+            )
+            .order_by_asc(outbox_email::Column::Id)
+            .all(&txn)
+            .await?;
+        let cadences = cadence_enrollment::Entity::find()
+            .filter(cadence_enrollment::Column::OrganizationId.eq(org))
+            .filter(cadence_enrollment::Column::LeadId.is_in(lead_ids.clone()))
+            .order_by_asc(cadence_enrollment::Column::Id)
+            .all(&txn)
+            .await?;
+        let tasks = task::Entity::find()
+            .filter(task::Column::OrganizationId.eq(org))
+            .filter(task::Column::EntityId.is_in(ids.clone()))
+            .order_by_asc(task::Column::Id)
+            .all(&txn)
+            .await?;
+        let trail = audit_trail(&txn, org, &person, &ids).await?;
+        let mentioned = mentions(&txn, org, &person.needles, None).await?;
+        let requests = data_subject_request::Entity::find()
+            .filter(data_subject_request::Column::OrganizationId.eq(org))
+            .filter(data_subject_request::Column::SubjectDigest.eq(r.subject_digest.clone()))
+            .order_by_asc(data_subject_request::Column::Id)
+            .all(&txn)
+            .await?;
+        let data = json!({
+            "subject": { "email": email, "requestId": r.id, "generatedAt": Utc::now() },
+            "leads": rows(&person.leads),
+            "contacts": rows(&person.contacts),
+            "consents": rows(&consents),
+            "activities": rows(&activities),
+            "outboxEmails": rows(&emails),
+            "cadenceEnrollments": rows(&cadences),
+            "tasks": rows(&tasks),
+            "auditTrail": trail.iter().map(|(a, p)| json!({
+                "at": a.created_at, "action": a.action, "entityType": a.entity_type, "entityId": a.entity_id,
+                "before": p.before, "after": p.after,
+            })).collect::<Vec<_>>(),
+            "mentions": mentioned.iter().map(|m| json!({
+                "table": m.table, "column": m.column, "id": m.id, "text": m.text,
+            })).collect::<Vec<_>>(),
+            "dataSubjectRequests": rows(&requests),
+        });
+        let sections: Vec<(&str, usize)> = [
+            "leads",
+            "contacts",
+            "consents",
+            "activities",
+            "outboxEmails",
+            "cadenceEnrollments",
+            "tasks",
+            "auditTrail",
+            "mentions",
+        ]
+        .into_iter()
+        .map(|k| (k, data[k].as_array().map_or(0, Vec::len)))
+        .collect();
+        let outcome = sections.iter().map(|(k, n)| format!("{k}={n}")).collect::<Vec<_>>().join(" ");
+        let before = r.clone();
+        let mut am = r.into_active_model();
+        am.status = Set("COMPLETED".into());
+        am.completed_at = Set(Some(Utc::now()));
+        am.completed_by = Set(actor.user_id());
+        am.destination_jurisdiction = Set(Some(destination.clone()));
+        am.outcome = Set(Some(format!("exported to {destination}: {outcome}")));
+        let after = am.update(&txn).await?;
+        // The read of personal data is logged: what was read and where it went, not the data.
+        let logged = json!({ "destination": destination, "records": sections.iter().map(|(k, n)| (k.to_string(), *n)).collect::<std::collections::BTreeMap<_, _>>(), "subjectDigest": before.subject_digest });
+        audit::record(
+            &txn,
+            org,
+            actor,
+            "exportPersonalData",
+            "data_subject_request",
+            after.id,
+            None::<&()>,
+            Some(&logged),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(Export { request: after, data })
+    }
+
+    /// `erasePersonalData` (PRIVACY_OFFICER): anonymises the person everywhere; financial
+    /// records stay, pseudonymised. Completes the request; audited without the erased values.
+    pub async fn erase_personal_data(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<(data_subject_request::Model, ErasureCounts), AppError> {
+        let txn = self.tx().await?;
+        let r = open_request(&txn, actor, id, "ERASURE").await?;
+        let email = r.subject_email.clone().context("an open request keeps its address")?;
+        let person = find_person(&txn, actor.org_id, &email).await?;
+        let tag: String = r.id.simple().to_string().chars().rev().take(8).collect();
+        let counts = erase(&txn, actor.org_id, &person, &tag, true).await?;
+        // Earlier requests of the same person forget the address too; the digest remains.
+        data_subject_request::Entity::update_many()
+            .col_expr(data_subject_request::Column::SubjectEmail, Expr::value(Option::<String>::None))
+            .filter(data_subject_request::Column::OrganizationId.eq(actor.org_id))
+            .filter(data_subject_request::Column::SubjectDigest.eq(r.subject_digest.clone()))
+            .filter(data_subject_request::Column::Status.ne("OPEN"))
+            .exec(&txn)
+            .await?;
+        let mut am = r.into_active_model();
+        am.status = Set("COMPLETED".into());
+        am.subject_email = Set(None);
+        am.completed_at = Set(Some(Utc::now()));
+        am.completed_by = Set(actor.user_id());
+        am.outcome = Set(Some(serde_json::to_string(&counts).unwrap_or_default()));
+        let after = am.update(&txn).await?;
+        audit::record(
+            &txn,
+            actor.org_id,
+            actor,
+            "erasePersonalData",
+            "data_subject_request",
+            after.id,
+            None::<&()>,
+            Some(&counts),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok((after, counts))
+    }
+
+    /// `dataSubjectRequests` (PRIVACY_OFFICER): open requests first by due date, then the rest.
+    pub async fn data_subject_requests(
+        &self,
+        actor: &Actor,
+        open_only: bool,
+    ) -> Result<Vec<data_subject_request::Model>, AppError> {
+        actor.authorize(Action::HandleDataSubjectRequest)?;
+        let mut q =
+            data_subject_request::Entity::find().filter(data_subject_request::Column::OrganizationId.eq(actor.org_id));
+        if open_only {
+            q = q.filter(data_subject_request::Column::Status.eq("OPEN"));
+        }
+        let mut v = q.order_by_asc(data_subject_request::Column::DueAt).limit(500).all(&self.db).await?;
+        v.sort_by_key(|r| (r.status != "OPEN", r.due_at));
+        Ok(v)
+    }
+
+    /// `setDataResidency` (PRIVACY_OFFICER): a lead's or contact's jurisdiction and the recorded
+    /// basis on which its data may leave it.
+    pub async fn set_data_residency(
+        &self,
+        actor: &Actor,
+        subject_id: Uuid,
+        jurisdiction: Option<&str>,
+        basis: Option<&str>,
+    ) -> Result<(Option<String>, Option<String>), AppError> {
+        let jurisdiction = jurisdiction.map(text::jurisdiction).transpose().map_err(AppError::text("jurisdiction"))?;
+        if let Some(b) = basis.filter(|b| !CROSS_BORDER_BASES.contains(b)) {
+            return Err(AppError::bad_input(
+                "crossBorderBasis",
+                format!("`{b}` must be one of {}", CROSS_BORDER_BASES.join(", ")),
+            ));
+        }
+        let basis = basis.map(str::to_owned);
+        actor.authorize(Action::SetDataResidency)?;
+        let txn = self.tx().await?;
+        let org = actor.org_id;
+        if let Some(l) =
+            lead::Entity::find_by_id(subject_id).filter(lead::Column::OrganizationId.eq(org)).one(&txn).await?
+        {
+            let mut am = l.clone().into_active_model();
+            am.jurisdiction = Set(jurisdiction.clone());
+            am.cross_border_basis = Set(basis.clone());
+            am.version = Set(l.version + 1);
+            am.updated_at = Set(Utc::now());
+            am.update(&txn).await?;
+        } else if let Some(c) =
+            contact::Entity::find_by_id(subject_id).filter(contact::Column::OrganizationId.eq(org)).one(&txn).await?
+        {
+            let mut am = c.clone().into_active_model();
+            am.jurisdiction = Set(jurisdiction.clone());
+            am.cross_border_basis = Set(basis.clone());
+            am.version = Set(c.version + 1);
+            am.updated_at = Set(Utc::now());
+            am.update(&txn).await?;
+        } else {
+            return Err(AppError::NotFound("lead or contact"));
+        }
+        let logged = json!({ "jurisdiction": jurisdiction, "crossBorderBasis": basis });
+        audit::record(&txn, org, actor, "setDataResidency", "data_residency", subject_id, None::<&()>, Some(&logged))
+            .await?;
+        txn.commit().await?;
+        Ok((jurisdiction, basis))
+    }
+
+    /// The retention job: disqualified leads whose retention ran out lose their personal data.
+    /// Returns how many leads were purged.
+    pub async fn purge_expired_leads(&self) -> Result<usize, AppError> {
+        let now = Utc::now();
+        let mut purged = 0;
+        for org in organization::Entity::find().all(&self.db).await? {
+            let cutoff = now - Duration::days(i64::from(Ord::max(org.disqualified_lead_retention_days, 1)));
+            let due = lead::Entity::find()
+                .filter(lead::Column::OrganizationId.eq(org.id))
+                .filter(lead::Column::Status.eq("DISQUALIFIED"))
+                .filter(lead::Column::ErasedAt.is_null())
+                .filter(lead::Column::DisqualifiedAt.lt(cutoff))
+                .limit(200)
+                .all(&self.db)
+                .await?;
+            for l in due {
+                let txn = self.tx().await?;
+                let tag: String = l.id.simple().to_string().chars().rev().take(8).collect();
+                let counts = erase(&txn, org.id, &lead_person(&l), &tag, false).await?;
+                let logged = json!({ "reason": "retention", "retentionDays": org.disqualified_lead_retention_days, "erased": counts });
+                audit::record(&txn, org.id, AuditActor::SYSTEM, "purgeLead", "lead", l.id, None::<&()>, Some(&logged))
+                    .await?;
+                txn.commit().await?;
+                purged += 1;
+            }
+        }
+        Ok(purged)
+    }
+}
