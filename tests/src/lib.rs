@@ -144,6 +144,35 @@ impl TestApp {
         row.try_get::<i64>("", "n").unwrap()
     }
 
+    /// Every `table.column` of the whole database whose text contains `needle` (any case): on
+    /// SQLite every column, on PostgreSQL every text, varchar and JSON column.
+    pub async fn text_hits(&self, needle: &str) -> Vec<String> {
+        use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+        let db = &self.app().db;
+        let backend = db.get_database_backend();
+        let list = match backend {
+            DatabaseBackend::Postgres => "SELECT table_name AS t, column_name AS c FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND data_type IN ('text', 'character varying', 'json', 'jsonb')"
+                .to_owned(),
+            _ => "SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'"
+                .to_owned(),
+        };
+        let cols = db.query_all_raw(Statement::from_string(backend, list)).await.unwrap();
+        let needle = needle.to_lowercase().replace('\'', "''");
+        let mut hits = vec![];
+        for c in cols {
+            let (t, c): (String, String) = (c.try_get("", "t").unwrap(), c.try_get("", "c").unwrap());
+            let sql = format!("SELECT COUNT(*) AS n FROM \"{t}\" WHERE LOWER(CAST(\"{c}\" AS TEXT)) LIKE '%{needle}%'");
+            let row = db.query_one_raw(Statement::from_string(backend, sql)).await.unwrap().unwrap();
+            if row.try_get::<i64>("", "n").unwrap() > 0 {
+                hits.push(format!("{t}.{c}"));
+            }
+        }
+        hits.sort();
+        hits
+    }
+
     /// Runs a statement straight on the database (to tamper or inspect).
     pub async fn exec(&self, sql: &str) {
         use sea_orm::ConnectionTrait;

@@ -90,6 +90,10 @@ pub struct OrgSettingsInput {
     pub gift_threshold: Option<Decimal>,
     /// Days without follow-up after which a lead returns to the pool.
     pub pool_follow_up_days: Option<i32>,
+    /// Days a disqualified lead's personal data is kept before the retention job erases it.
+    pub disqualified_lead_retention_days: Option<i32>,
+    /// Days into the year (or after joining) before missing conduct acknowledgements are overdue.
+    pub conduct_grace_days: Option<i32>,
     /// Leads an SDR may claim from the pool per day.
     pub pool_claim_limit: Option<i32>,
     /// Commission: the base rate on collected cash, in percent.
@@ -220,6 +224,8 @@ impl IdentityMutation {
             referral_reward: input.referral_reward.map(|d| d.0),
             gift_threshold: input.gift_threshold.map(|d| d.0),
             pool_follow_up_days: input.pool_follow_up_days,
+            disqualified_lead_retention_days: input.disqualified_lead_retention_days,
+            conduct_grace_days: input.conduct_grace_days,
             pool_claim_limit: input.pool_claim_limit,
             commission_rates: [
                 input.commission_base_percent.map(|d| d.0),

@@ -185,6 +185,14 @@ impl OrgSettings {
     async fn gift_threshold(&self) -> Money {
         Money::from_minor(self.0.gift_threshold_minor, &self.0.currency)
     }
+    /// Days a disqualified lead's personal data is kept before the retention job erases it.
+    async fn disqualified_lead_retention_days(&self) -> i32 {
+        self.0.disqualified_lead_retention_days
+    }
+    /// Days into the year (or after joining) before missing conduct acknowledgements are overdue.
+    async fn conduct_grace_days(&self) -> i32 {
+        self.0.conduct_grace_days
+    }
     /// Days without follow-up after which a lead returns to the pool.
     async fn pool_follow_up_days(&self) -> i32 {
         self.0.pool_follow_up_days

@@ -53,6 +53,8 @@ pub struct SettingsPatch {
     pub referral_reward: Option<Decimal>,
     pub gift_threshold: Option<Decimal>,
     pub pool_follow_up_days: Option<i32>,
+    pub disqualified_lead_retention_days: Option<i32>,
+    pub conduct_grace_days: Option<i32>,
     pub pool_claim_limit: Option<i32>,
     /// Commission plan rates in percent: base, retention, big deal, team.
     pub commission_rates: [Option<Decimal>; 4],
@@ -487,6 +489,8 @@ impl App {
             ("renewalLeadDays", p.renewal_lead_days, 365),
             ("poolFollowUpDays", p.pool_follow_up_days, 90),
             ("poolClaimLimit", p.pool_claim_limit, 1000),
+            ("disqualifiedLeadRetentionDays", p.disqualified_lead_retention_days, 3650),
+            ("conductGraceDays", p.conduct_grace_days, 365),
         ] {
             if v.is_some_and(|v| !(1..=max).contains(&v)) {
                 return Err(AppError::bad_input(field, format!("must be between 1 and {max}")));
@@ -551,6 +555,12 @@ impl App {
         }
         if let Some(v) = big_deal {
             am.commission_big_deal_minor = Set(v);
+        }
+        if let Some(v) = p.disqualified_lead_retention_days {
+            am.disqualified_lead_retention_days = Set(v);
+        }
+        if let Some(v) = p.conduct_grace_days {
+            am.conduct_grace_days = Set(v);
         }
         if let Some(v) = p.pool_follow_up_days {
             am.pool_follow_up_days = Set(v);
