@@ -54,6 +54,7 @@ impl MigrationTrait for Migration {
                 .col(uuid_null("completed_by"))
                 .col(string_len_null("destination_jurisdiction", 8))
                 .col(text_null("outcome"))
+                .col(timestamp_with_time_zone_null("reminded_at"))
                 .foreign_key(&mut fk("data_subject_requests", "organization_id", "organizations"))
                 .to_owned(),
         )

@@ -208,6 +208,12 @@ both!(a_pipl_subject_leaves_its_jurisdiction_only_with_a_recorded_basis, |engine
     )
     .await;
     assert_eq!(r["openDataSubjectRequest"]["overdue"], true);
+    // The privacy officer is reminded once a day of what is overdue or due within a week.
+    let now = Utc::now();
+    assert_eq!(t.app().remind_data_subject_requests(now).await.unwrap(), 1, "the export request is not due yet");
+    assert_eq!(t.app().remind_data_subject_requests(now + Duration::hours(1)).await.unwrap(), 0, "once a day");
+    let n = ok(&t, &privacy, "{ notifications { title body } }", json!({})).await;
+    assert_eq!(n["notifications"][0]["title"], "Data-subject request overdue", "{n}");
     let future = (Utc::now() + Duration::days(1)).to_rfc3339();
     let r = t
         .gql(

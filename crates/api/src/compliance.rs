@@ -5,6 +5,7 @@ use crate::types::{Money, User, id, load_user};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use baton_app::compliance::GiftInput;
+use baton_app::consent::Subject;
 use baton_app::entity::gift;
 use baton_app::parse_id;
 use chrono::{DateTime, Utc};
@@ -167,10 +168,10 @@ fn basis_name(b: LawfulBasis) -> &'static str {
     }
 }
 
-/// A consent a lead gave for one purpose.
+/// A consent a lead or contact gave for one purpose.
 pub struct Consent(pub baton_app::entity::consent::Model);
 
-/// A consent a lead gave for one purpose.
+/// A consent a lead or contact gave for one purpose.
 #[Object]
 impl Consent {
     /// The consent's id.
@@ -223,7 +224,41 @@ impl ConsentMutation {
         let l = id_arg("leadId", &lead_id)?;
         Ok(Consent(
             app(ctx)
-                .record_consent(a, l, purpose_name(purpose), basis_name(lawful_basis), &source, &notice_version)
+                .record_consent(
+                    a,
+                    Subject::Lead(l),
+                    purpose_name(purpose),
+                    basis_name(lawful_basis),
+                    &source,
+                    &notice_version,
+                )
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Records a customer contact's consent for a purpose, with its lawful basis, source and notice version.
+    async fn record_contact_consent(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The contact.")] contact_id: ID,
+        #[graphql(desc = "What the consent covers.")] purpose: ConsentPurpose,
+        #[graphql(desc = "The lawful basis.")] lawful_basis: LawfulBasis,
+        #[graphql(desc = "Where it was given.")] source: String,
+        #[graphql(desc = "The version of the privacy notice shown.")] notice_version: String,
+    ) -> Result<Consent> {
+        let a = actor(ctx)?;
+        let c = id_arg("contactId", &contact_id)?;
+        Ok(Consent(
+            app(ctx)
+                .record_consent(
+                    a,
+                    Subject::Contact(c),
+                    purpose_name(purpose),
+                    basis_name(lawful_basis),
+                    &source,
+                    &notice_version,
+                )
                 .await
                 .gql()?,
         ))

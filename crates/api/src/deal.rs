@@ -241,13 +241,11 @@ impl Contract {
     async fn approved_version(&self) -> Option<i32> {
         self.0.approved_version
     }
-    /// True when the approved version was approved by the contract review policy on its own
-    /// (standard or pre-approved wording only), not by a legal reviewer.
+    /// True when the review policy, not a legal reviewer, approved the approved version (standard or pre-approved wording only).
     async fn approved_by_policy(&self) -> bool {
         self.0.approved_by_policy
     }
-    /// Why the policy sent the last submitted version to legal: ALL_CONTRACTS,
-    /// VALUE_ABOVE_THRESHOLD, CUSTOM_DEVELOPMENT, CLAUSE_DEVIATION:<key>, CLAUSE_REVIEW:<key>.
+    /// Why the policy sent the last submitted version to legal: ALL_CONTRACTS, VALUE_ABOVE_THRESHOLD, CUSTOM_DEVELOPMENT, CLAUSE_DEVIATION:<key>, CLAUSE_REVIEW:<key>.
     async fn review_reasons(&self) -> Vec<String> {
         self.0.review_reasons.as_deref().unwrap_or("").split(',').filter(|r| !r.is_empty()).map(String::from).collect()
     }

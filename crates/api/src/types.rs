@@ -567,6 +567,16 @@ impl Contact {
     async fn erased_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
         self.0.erased_at
     }
+    /// The contact's consents, oldest first.
+    async fn consents(&self, ctx: &Context<'_>) -> Result<Vec<crate::compliance::Consent>> {
+        Ok(app(ctx)
+            .consents_of(self.0.organization_id, self.0.id)
+            .await
+            .gql()?
+            .into_iter()
+            .map(crate::compliance::Consent)
+            .collect())
+    }
     /// Incremented on every change.
     async fn version(&self) -> i32 {
         self.0.version

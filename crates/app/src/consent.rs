@@ -1,12 +1,13 @@
-//! Consent per lead and purpose (sales contact, marketing e-mail, product research), with its
+//! Consent per lead or contact and purpose (sales contact, marketing e-mail, product research), with its
 //! lawful basis, source and notice version, and withdrawal. E-mail to a lead needs a live
 //! consent for its purpose: the server refuses (`CONSENT_REQUIRED`), whatever the caller.
 
 use crate::leads::gate_lead;
+use crate::opportunities::gate_account;
 use crate::{Actor, App, AppError, audit};
 use baton_domain::permission::Action;
 use baton_domain::text;
-use baton_store::entity::{consent, outbox_email};
+use baton_store::entity::{consent, contact, outbox_email};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
@@ -17,6 +18,33 @@ use uuid::Uuid;
 pub const PURPOSES: [&str; 3] = ["SALES_CONTACT", "MARKETING_EMAIL", "PRODUCT_RESEARCH"];
 /// The lawful bases of processing.
 pub const BASES: [&str; 3] = ["CONSENT", "CONTRACT", "LEGITIMATE_INTEREST"];
+
+/// Whose consent: a lead, or a contact of a customer account.
+#[derive(Debug, Clone, Copy)]
+pub enum Subject {
+    Lead(Uuid),
+    Contact(Uuid),
+}
+
+/// Passes the gate of the consent's subject: the lead's, or the contact's account's.
+async fn gate_subject<C: ConnectionTrait>(db: &C, actor: &Actor, s: Subject) -> Result<(&'static str, Uuid), AppError> {
+    match s {
+        Subject::Lead(id) => Ok(("lead", gate_lead(db, actor, id, Action::ManageConsent).await?.id)),
+        Subject::Contact(id) => {
+            actor.authorize(Action::ManageConsent)?;
+            let c = contact::Entity::find_by_id(id)
+                .filter(contact::Column::OrganizationId.eq(actor.org_id))
+                .one(db)
+                .await?
+                .ok_or(AppError::NotFound("contact"))?;
+            gate_account(db, actor, c.account_id, Action::ManageConsent).await.map_err(|e| match e {
+                AppError::NotFound(_) => AppError::NotFound("contact"),
+                e => e,
+            })?;
+            Ok(("contact", c.id))
+        }
+    }
+}
 
 /// True when the subject has a live (not withdrawn) consent for the purpose.
 pub(crate) async fn has_consent<C: ConnectionTrait>(db: &C, subject: Uuid, purpose: &str) -> Result<bool, AppError> {
@@ -30,11 +58,11 @@ pub(crate) async fn has_consent<C: ConnectionTrait>(db: &C, subject: Uuid, purpo
 }
 
 impl App {
-    /// `recordConsent`: a lead's consent for a purpose.
+    /// `recordConsent` / `recordContactConsent`: a lead's or contact's consent for a purpose.
     pub async fn record_consent(
         &self,
         actor: &Actor,
-        lead_id: Uuid,
+        subject: Subject,
         purpose: &str,
         basis: &str,
         source: &str,
@@ -50,12 +78,12 @@ impl App {
         let notice = text::required_short(notice).map_err(AppError::text("noticeVersion"))?;
         let me = actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["consent is recorded by people".into()]))?;
         let txn = self.tx().await?;
-        let l = gate_lead(&txn, actor, lead_id, Action::ManageConsent).await?;
+        let (kind, subject_id) = gate_subject(&txn, actor, subject).await?;
         let c = consent::ActiveModel {
             id: Set(Uuid::now_v7()),
             organization_id: Set(actor.org_id),
-            subject_type: Set("lead".into()),
-            subject_id: Set(l.id),
+            subject_type: Set(kind.into()),
+            subject_id: Set(subject_id),
             purpose: Set(purpose.to_owned()),
             lawful_basis: Set(basis.to_owned()),
             source: Set(source),
@@ -79,7 +107,12 @@ impl App {
             .one(&txn)
             .await?
             .ok_or(AppError::NotFound("consent"))?;
-        gate_lead(&txn, actor, before.subject_id, Action::ManageConsent).await.map_err(|e| match e {
+        let subject = if before.subject_type == "contact" {
+            Subject::Contact(before.subject_id)
+        } else {
+            Subject::Lead(before.subject_id)
+        };
+        gate_subject(&txn, actor, subject).await.map_err(|e| match e {
             AppError::NotFound(_) => AppError::NotFound("consent"),
             e => e,
         })?;

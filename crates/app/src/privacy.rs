@@ -33,6 +33,8 @@ use uuid::Uuid;
 
 /// Days the organization has to answer a data-subject request.
 pub const DEADLINE_DAYS: i64 = 30;
+/// Privacy officers are reminded daily of open requests due within this many days.
+pub const REMIND_DAYS: i64 = 7;
 /// The recorded bases on which a PIPL subject's data may leave its jurisdiction.
 pub const CROSS_BORDER_BASES: [&str; 4] =
     ["STANDARD_CONTRACT", "SECURITY_ASSESSMENT", "CERTIFICATION", "SEPARATE_CONSENT"];
@@ -427,6 +429,7 @@ impl App {
             completed_by: Set(None),
             destination_jurisdiction: Set(None),
             outcome: Set(None),
+            reminded_at: Set(None),
         }
         .insert(&txn)
         .await?;
@@ -683,6 +686,62 @@ impl App {
             .await?;
         txn.commit().await?;
         Ok((jurisdiction, basis))
+    }
+
+    /// Reminds the privacy officers, once a day, of open requests due within a week or overdue.
+    /// Each request is re-read under a lock, so several schedulers never remind twice.
+    pub async fn remind_data_subject_requests(&self, now: chrono::DateTime<Utc>) -> Result<usize, AppError> {
+        let due = data_subject_request::Entity::find()
+            .filter(data_subject_request::Column::Status.eq("OPEN"))
+            .filter(data_subject_request::Column::DueAt.lte(now + Duration::days(REMIND_DAYS)))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(data_subject_request::Column::RemindedAt.is_null())
+                    .add(data_subject_request::Column::RemindedAt.lte(now - Duration::days(1))),
+            )
+            .all(&self.db)
+            .await?;
+        let mut reminded = 0;
+        for r in due {
+            let txn = self.tx().await?;
+            let Some(cur) = data_subject_request::Entity::find_by_id(r.id).lock_exclusive().one(&txn).await? else {
+                continue;
+            };
+            if cur.status != "OPEN" || cur.reminded_at.is_some_and(|t| t > now - Duration::days(1)) {
+                continue;
+            }
+            let officers = baton_store::entity::role_grant::Entity::find()
+                .filter(baton_store::entity::role_grant::Column::OrganizationId.eq(cur.organization_id))
+                .filter(baton_store::entity::role_grant::Column::Role.eq(baton_domain::Role::PrivacyOfficer.as_str()))
+                .all(&txn)
+                .await?;
+            let title = if cur.due_at < now { "Data-subject request overdue" } else { "Data-subject request due soon" };
+            let body = format!(
+                "The {} request received {} is due {}.",
+                cur.kind.to_lowercase(),
+                cur.received_at.format("%Y-%m-%d"),
+                cur.due_at.format("%Y-%m-%d")
+            );
+            let mut sent = vec![];
+            for o in officers {
+                sent.push(crate::product::notify(&txn, cur.organization_id, o.user_id, title, &body).await?);
+            }
+            let mut am = cur.into_active_model();
+            am.reminded_at = Set(Some(now));
+            am.update(&txn).await?;
+            txn.commit().await?;
+            for n in sent {
+                self.events.publish(crate::events::Event::Notification {
+                    org: n.organization_id,
+                    user: n.user_id,
+                    id: n.id,
+                    title: n.title,
+                    body: n.body,
+                });
+            }
+            reminded += 1;
+        }
+        Ok(reminded)
     }
 
     /// The retention job: disqualified leads whose retention ran out lose their personal data.

@@ -22,10 +22,14 @@ pub async fn run_once(
     let pooled = app.return_stale_leads(now).await.map_err(|e| anyhow::anyhow!("returning stale leads: {e}"))?;
     let steps = app.run_cadences(now).await.map_err(|e| anyhow::anyhow!("running cadences: {e}"))?;
     let purged = app.purge_expired_leads().await.map_err(|e| anyhow::anyhow!("purging expired leads: {e}"))?;
+    let reminded = app
+        .remind_data_subject_requests(now)
+        .await
+        .map_err(|e| anyhow::anyhow!("reminding of data-subject requests: {e}"))?;
     let (sent, failed) =
         app.deliver_outbox(sender, now).await.map_err(|e| anyhow::anyhow!("delivering e-mail: {e}"))?;
-    if warned + breached + pooled + steps + purged + sent + failed > 0 {
-        tracing::info!(warned, breached, pooled, steps, purged, sent, failed, "automation ran");
+    if warned + breached + pooled + steps + purged + reminded + sent + failed > 0 {
+        tracing::info!(warned, breached, pooled, steps, purged, reminded, sent, failed, "automation ran");
     }
     Ok((issued, renewals))
 }

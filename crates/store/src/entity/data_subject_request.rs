@@ -19,6 +19,7 @@ pub struct Model {
     pub completed_by: Option<Uuid>,
     pub destination_jurisdiction: Option<String>,
     pub outcome: Option<String>,
+    pub reminded_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
