@@ -18,6 +18,7 @@ mod m20261126_000012_consents;
 mod m20261126_000013_cadence_definitions;
 mod m20261127_000014_privacy_conduct;
 mod m20261127_000015_contract_policy;
+mod m20261127_000016_audit_append_only;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000013_cadence_definitions::Migration),
             Box::new(m20261127_000014_privacy_conduct::Migration),
             Box::new(m20261127_000015_contract_policy::Migration),
+            Box::new(m20261127_000016_audit_append_only::Migration),
         ]
     }
 }

@@ -173,6 +173,33 @@ impl TestApp {
         hits
     }
 
+    /// Runs a statement straight on the database and returns the database's error, if any.
+    pub async fn try_exec(&self, sql: &str) -> Result<(), String> {
+        use sea_orm::ConnectionTrait;
+        self.app().db.execute_unprepared(sql).await.map(|_| ()).map_err(|e| e.to_string())
+    }
+
+    /// Drops the triggers that keep the audit log append-only, as someone with DDL rights on
+    /// the database could, to show that the hash chain still catches tampering.
+    pub async fn drop_audit_guards(&self) {
+        use sea_orm::{ConnectionTrait, DatabaseBackend};
+        let sql: &[&str] = match self.app().db.get_database_backend() {
+            DatabaseBackend::Postgres => &[
+                "DROP TRIGGER audit_log_append_only ON audit_log",
+                "DROP TRIGGER audit_payloads_erase_only ON audit_payloads",
+            ],
+            _ => &[
+                "DROP TRIGGER audit_log_no_update",
+                "DROP TRIGGER audit_log_no_delete",
+                "DROP TRIGGER audit_payloads_erase_only",
+                "DROP TRIGGER audit_payloads_no_delete",
+            ],
+        };
+        for s in sql {
+            self.exec(s).await;
+        }
+    }
+
     /// Runs a statement straight on the database (to tamper or inspect).
     pub async fn exec(&self, sql: &str) {
         use sea_orm::ConnectionTrait;

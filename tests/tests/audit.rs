@@ -31,6 +31,16 @@ both!(the_audit_chain_verifies_and_names_the_first_altered_row, |engine| async m
         "an erased payload still verifies"
     );
 
+    // The database itself refuses to rewrite the log or a snapshot.
+    let refused = t.try_exec("UPDATE audit_log SET action = 'forged' WHERE seq = 3").await;
+    assert!(refused.unwrap_err().contains("append-only"));
+    let refused = t.try_exec("DELETE FROM audit_log WHERE seq = 3").await;
+    assert!(refused.unwrap_err().contains("append-only"));
+    let refused = t.try_exec("UPDATE audit_payloads SET after = '{}' WHERE erased_at IS NULL").await;
+    assert!(refused.unwrap_err().contains("only be erased"));
+
+    // Someone who can drop those guards can tamper; the chain names the row.
+    t.drop_audit_guards().await;
     // Altering a snapshot breaks it at that row.
     t.exec("UPDATE audit_payloads SET after = '{\"status\":\"FORGED\"}' WHERE audit_id IN (SELECT id FROM audit_log WHERE seq = 4)").await;
     let (seq, reason) = broken_at(t.app().verify_audit().await.unwrap());
@@ -58,6 +68,7 @@ both!(the_audit_chain_verifies_and_names_the_first_altered_row, |engine| async m
 both!(a_removed_audit_row_breaks_the_sequence, |engine| async move {
     let t = spawn_app(engine).await;
     converted(&t).await;
+    t.drop_audit_guards().await;
     t.exec("DELETE FROM audit_payloads WHERE audit_id IN (SELECT id FROM audit_log WHERE seq = 5)").await;
     t.exec("DELETE FROM audit_log WHERE seq = 5").await;
     let (seq, reason) = broken_at(t.app().verify_audit().await.unwrap());

@@ -54,3 +54,68 @@ both!(signing_is_refused_while_a_gift_on_the_deal_awaits_compliance, |engine| as
     assert_eq!(r["invoice"]["number"], "INV-000001");
     t.stop().await;
 });
+
+both!(an_auditor_sees_who_consented_to_what_and_which_gifts_were_approved, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = quoted(&t).await;
+    let privacy = t.login("privacy@demo.test").await;
+    let product = t.login("product@demo.test").await;
+    let contact_consent = "mutation($c: ID!) { recordContactConsent(contactId: $c, purpose: MARKETING_EMAIL, lawfulBasis: CONSENT, source: \"event badge scan\", noticeVersion: \"2026-05\") { id subjectType subjectId } }";
+    assert_eq!(code(&t.gql(Some(&product), contact_consent, json!({ "c": d.signer })).await), "FORBIDDEN");
+    let before = t.count("consents").await;
+    let r = t.gql(Some(&d.ae), contact_consent, json!({ "c": uuid::Uuid::now_v7().to_string() })).await;
+    assert_eq!(code(&r), "NOT_FOUND");
+    assert_eq!(t.count("consents").await, before, "a refused consent records nothing");
+    let r = ok(&t, &d.ae, contact_consent, json!({ "c": d.signer })).await;
+    assert_eq!(r["recordContactConsent"]["subjectType"], "contact");
+    let contact_consent_id = r["recordContactConsent"]["id"].as_str().unwrap().to_owned();
+    ok(
+        &t,
+        &d.sdr,
+        "mutation($l: ID!) { recordConsent(leadId: $l, purpose: SALES_CONTACT, lawfulBasis: LEGITIMATE_INTEREST, source: \"call\", noticeVersion: \"2026-05\") { id } }",
+        json!({ "l": d.lead }),
+    )
+    .await;
+    let r = ok(
+        &t,
+        &d.ae,
+        "query($a: ID!) { account(id: $a) { contacts { id consents { purpose withdrawnAt } } } }",
+        json!({ "a": d.account }),
+    )
+    .await;
+    let signer = r["account"]["contacts"].as_array().unwrap().iter().find(|c| c["id"] == d.signer.as_str()).unwrap();
+    assert_eq!(signer["consents"][0]["purpose"], "MARKETING_EMAIL");
+    let r = ok(
+        &t,
+        &d.ae,
+        "mutation($c: ID!) { withdrawConsent(consentId: $c) { withdrawnAt } }",
+        json!({ "c": contact_consent_id }),
+    )
+    .await;
+    assert!(!r["withdrawConsent"]["withdrawnAt"].is_null());
+
+    let gift = json!({ "i": { "given": true, "description": "Concert tickets", "value": { "amount": "450", "currency": "USD" }, "accountId": d.account, "opportunityId": d.opportunity, "purpose": "Relationship" } });
+    let g = ok(&t, &d.ae, "mutation($i: GiftInput!) { recordGift(input: $i) { id } }", gift).await;
+    ok(&t, &d.legal, "mutation($g: ID!) { approveGift(giftId: $g) { status } }", json!({ "g": g["recordGift"]["id"] }))
+        .await;
+
+    let register = "query($p: ConsentPurpose, $s: ID) { consentRegister(purpose: $p, subjectId: $s) { totalCount edges { node { purpose subjectType subjectId lawfulBasis source noticeVersion grantedAt withdrawnAt recordedBy { email } } } } }";
+    assert_eq!(code(&t.gql(Some(&d.sdr), register, json!({})).await), "FORBIDDEN");
+    let r = ok(&t, &d.legal, register, json!({})).await;
+    assert_eq!(r["consentRegister"]["totalCount"], 2);
+    let r = ok(&t, &privacy, register, json!({ "s": d.signer })).await;
+    let node = &r["consentRegister"]["edges"][0]["node"];
+    assert_eq!(
+        (node["subjectType"].as_str(), node["recordedBy"]["email"].as_str()),
+        (Some("contact"), Some("ae@demo.test"))
+    );
+    assert!(!node["withdrawnAt"].is_null());
+    let r = ok(&t, &d.legal, register, json!({ "p": "SALES_CONTACT" })).await;
+    assert_eq!(r["consentRegister"]["edges"][0]["node"]["lawfulBasis"], "LEGITIMATE_INTEREST");
+    let gifts = "query($s: String) { giftRegister(status: $s) { totalCount edges { node { description status decidedBy { email } } } } }";
+    let r = ok(&t, &d.legal, gifts, json!({ "s": "APPROVED" })).await;
+    assert_eq!(r["giftRegister"]["totalCount"], 1);
+    assert_eq!(r["giftRegister"]["edges"][0]["node"]["decidedBy"]["email"], "legal@demo.test");
+    assert_eq!(ok(&t, &d.legal, gifts, json!({ "s": "REJECTED" })).await["giftRegister"]["totalCount"], 0);
+    t.stop().await;
+});

@@ -64,6 +64,13 @@ both!(the_review_policy_lets_pre_approved_fallbacks_through_and_names_why_legal_
     .await;
     assert_eq!(r["updateContractReviewPolicy"]["reviewAllContracts"], false);
     assert_eq!(r["updateContractReviewPolicy"]["reviewClauseKeys"], json!(["data_protection"]));
+    let bad = t.gql(Some(&d.legal), POLICY, json!({ "i": { "reviewAllContracts": true, "reviewSlaHours": 0 } })).await;
+    assert_eq!(
+        (code(&bad), bad["errors"][0]["extensions"]["field"].as_str()),
+        ("BAD_USER_INPUT", Some("reviewSlaHours"))
+    );
+    let r = ok(&t, &d.legal, "{ contractReviewPolicy { reviewAllContracts reviewSlaHours } }", json!({})).await;
+    assert_eq!(r["contractReviewPolicy"]["reviewAllContracts"], false, "a refused change changes nothing");
     let add = "mutation($k: String!, $c: String!, $x: String!) { addClauseFallback(templateKind: $k, clauseKey: $c, text: $x) { id clauseKey } }";
     assert_eq!(
         code(

@@ -152,7 +152,7 @@ pub enum LawfulBasis {
     LegitimateInterest,
 }
 
-fn purpose_name(p: ConsentPurpose) -> &'static str {
+pub(crate) fn purpose_name(p: ConsentPurpose) -> &'static str {
     match p {
         ConsentPurpose::SalesContact => "SALES_CONTACT",
         ConsentPurpose::MarketingEmail => "MARKETING_EMAIL",
@@ -181,6 +181,18 @@ impl Consent {
     /// SALES_CONTACT, MARKETING_EMAIL or PRODUCT_RESEARCH.
     async fn purpose(&self) -> &str {
         &self.0.purpose
+    }
+    /// Whose consent: lead or contact.
+    async fn subject_type(&self) -> &str {
+        &self.0.subject_type
+    }
+    /// The lead or contact who consented.
+    async fn subject_id(&self) -> ID {
+        id(self.0.subject_id)
+    }
+    /// Who recorded it.
+    async fn recorded_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        load_user(ctx, Some(self.0.recorded_by)).await
     }
     /// CONSENT, CONTRACT or LEGITIMATE_INTEREST.
     async fn lawful_basis(&self) -> &str {

@@ -92,6 +92,8 @@ pub struct ContractReviewPolicyInput {
     pub review_custom_development: Option<bool>,
     /// Clauses legal looks at whenever they differ from the template.
     pub review_clause_keys: Option<Vec<String>>,
+    /// Working hours legal has for a review (1 to 720).
+    pub review_sla_hours: Option<i32>,
 }
 
 /// A pre-approved alternative wording of a template clause.
@@ -171,6 +173,7 @@ impl GovernanceMutation {
             review_deviations: input.review_deviations,
             review_custom_development: input.review_custom_development,
             clause_keys: input.review_clause_keys,
+            review_sla_hours: input.review_sla_hours,
         };
         Ok(ContractReviewPolicy(app(ctx).update_review_policy(actor(ctx)?, patch).await.gql()?))
     }

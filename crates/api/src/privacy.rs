@@ -1,9 +1,11 @@
 //! Data-subject requests (export, erasure) and data residency, for the privacy officer.
 
 use crate::types::id;
+use crate::views::{Conn, connection};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use baton_app::entity::data_subject_request;
+use baton_app::page::PageRequest;
 use baton_app::parse_id;
 use baton_app::privacy::NewRequest;
 use chrono::{DateTime, Utc};
@@ -225,7 +227,7 @@ pub struct PrivacyQuery;
 
 #[Object]
 impl PrivacyQuery {
-    /// Data-subject requests (PRIVACY_OFFICER): open ones first, soonest due first.
+    /// Data-subject requests (PRIVACY_OFFICER, LEGAL, ADMIN): open ones first, soonest due first.
     async fn data_subject_requests(
         &self,
         ctx: &Context<'_>,
@@ -234,5 +236,39 @@ impl PrivacyQuery {
         let a = actor(ctx)?;
         let v = app(ctx).data_subject_requests(a, open_only.unwrap_or(false)).await.gql()?;
         Ok(v.into_iter().map(DataSubjectRequest).collect())
+    }
+
+    /// Every consent of the organization, newest first (PRIVACY_OFFICER, LEGAL, ADMIN): who consented to what, when, and what was withdrawn.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn consent_register(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only consents for this purpose.")] purpose: Option<crate::compliance::ConsentPurpose>,
+        #[graphql(desc = "Only consents of this lead or contact.")] subject_id: Option<ID>,
+        #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
+    ) -> Result<Conn<crate::compliance::Consent>> {
+        let a = actor(ctx)?;
+        let req = PageRequest::parse(first, after.as_deref()).gql()?;
+        let subject = subject_id.as_ref().map(|s| parse_id("subjectId", s)).transpose().gql()?;
+        let p = purpose.map(crate::compliance::purpose_name);
+        let page = app(ctx).consent_register(a, p, subject, req).await.gql()?;
+        Ok(connection(page, |c| c.id, crate::compliance::Consent))
+    }
+
+    /// Every gift and hospitality, newest first (LEGAL, PRIVACY_OFFICER, ADMIN): what was approved, rejected or is waiting.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn gift_register(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only gifts in this status: RECORDED, PENDING_APPROVAL, APPROVED or REJECTED.")]
+        status: Option<String>,
+        #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
+    ) -> Result<Conn<crate::compliance::Gift>> {
+        let a = actor(ctx)?;
+        let req = PageRequest::parse(first, after.as_deref()).gql()?;
+        let page = app(ctx).gift_register(a, status.as_deref(), req).await.gql()?;
+        Ok(connection(page, |g| g.id, crate::compliance::Gift))
     }
 }

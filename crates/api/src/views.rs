@@ -23,7 +23,9 @@ use chrono::{DateTime, Utc};
     concrete(name = "InvoiceConnection", params(Invoice)),
     concrete(name = "HandoffPackageConnection", params(HandoffPackage)),
     concrete(name = "FeatureRequestConnection", params(FeatureRequest)),
-    concrete(name = "AuditEntryConnection", params(crate::audit::AuditEntry))
+    concrete(name = "AuditEntryConnection", params(crate::audit::AuditEntry)),
+    concrete(name = "ConsentConnection", params(crate::compliance::Consent)),
+    concrete(name = "GiftConnection", params(crate::compliance::Gift))
 )]
 pub struct Conn<T: async_graphql::OutputType>
 where
@@ -47,7 +49,9 @@ where
     concrete(name = "InvoiceEdge", params(Invoice)),
     concrete(name = "HandoffPackageEdge", params(HandoffPackage)),
     concrete(name = "FeatureRequestEdge", params(FeatureRequest)),
-    concrete(name = "AuditEntryEdge", params(crate::audit::AuditEntry))
+    concrete(name = "AuditEntryEdge", params(crate::audit::AuditEntry)),
+    concrete(name = "ConsentEdge", params(crate::compliance::Consent)),
+    concrete(name = "GiftEdge", params(crate::compliance::Gift))
 )]
 pub struct Edge<T: async_graphql::OutputType> {
     /// The cursor to pass as `after` to continue after this item.

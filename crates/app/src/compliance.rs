@@ -121,6 +121,21 @@ impl App {
         Ok(after)
     }
 
+    /// `giftRegister` (LEGAL, PRIVACY_OFFICER, ADMIN): every gift, newest first, by status.
+    pub async fn gift_register(
+        &self,
+        actor: &Actor,
+        status: Option<&str>,
+        req: crate::page::PageRequest,
+    ) -> Result<crate::page::Page<gift::Model>, AppError> {
+        actor.authorize(Action::ReadComplianceRegister)?;
+        let mut q = gift::Entity::find().filter(gift::Column::OrganizationId.eq(actor.org_id));
+        if let Some(s) = status {
+            q = q.filter(gift::Column::Status.eq(s));
+        }
+        crate::page::keyset(&self.db, q, gift::Column::Id, req).await
+    }
+
     /// Gifts waiting for compliance, oldest first (LEGAL).
     pub async fn pending_gifts(&self, actor: &Actor) -> Result<Vec<gift::Model>, AppError> {
         actor.authorize(Action::LegalView)?;

@@ -85,6 +85,8 @@ pub struct PolicyPatch {
     pub review_deviations: Option<bool>,
     pub review_custom_development: Option<bool>,
     pub clause_keys: Option<Vec<String>>,
+    /// Working hours legal has for a review (the LEGAL_REVIEW SLA clock).
+    pub review_sla_hours: Option<i32>,
 }
 
 impl App {
@@ -203,6 +205,9 @@ impl App {
         {
             return Err(AppError::bad_input("reviewAboveValue", "must not be negative"));
         }
+        if patch.review_sla_hours.is_some_and(|h| !(1..=720).contains(&h)) {
+            return Err(AppError::bad_input("reviewSlaHours", "must be between 1 and 720"));
+        }
         let keys = match &patch.clause_keys {
             Some(keys) => {
                 let mut out = vec![];
@@ -238,6 +243,9 @@ impl App {
         }
         if let Some(k) = keys {
             am.review_clause_keys = Set(k);
+        }
+        if let Some(h) = patch.review_sla_hours {
+            am.legal_review_sla_hours = Set(h);
         }
         am.version = Set(before.version + 1);
         am.updated_at = Set(Utc::now());
@@ -393,5 +401,6 @@ fn policy_json(o: &organization::Model) -> serde_json::Value {
         "reviewDeviations": o.review_deviations,
         "reviewCustomDevelopment": o.review_custom_development,
         "reviewClauseKeys": o.review_clause_keys,
+        "reviewSlaHours": o.legal_review_sla_hours,
     })
 }

@@ -50,3 +50,25 @@ impl<T> Page<T> {
         Page { items: vec![], has_next_page: false, total_count: 0 }
     }
 }
+
+/// One keyset page of a query, newest first by `id`, with the total count.
+pub(crate) async fn keyset<E, Col>(
+    db: &sea_orm::DatabaseConnection,
+    q: sea_orm::Select<E>,
+    id: Col,
+    req: PageRequest,
+) -> Result<Page<E::Model>, AppError>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Sync,
+    Col: sea_orm::ColumnTrait,
+{
+    use sea_orm::{PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+    let total = q.clone().count(db).await?;
+    let mut q = q.order_by_desc(id);
+    if let Some(after) = req.after {
+        q = q.filter(id.lt(after));
+    }
+    let rows = q.limit(req.first + 1).all(db).await?;
+    Ok(Page::from_fetched(rows, req, total))
+}

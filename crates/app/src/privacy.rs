@@ -207,38 +207,119 @@ async fn mentions<C: ConnectionTrait>(
     Ok(found)
 }
 
-/// Audit rows about the person's records or whose snapshot mentions them, with their payloads.
+/// The ids of the person's records and of what hangs off them (consents, e-mails, cadence
+/// enrollments, tasks, SLA clocks): the audit rows about any of them are about the person.
+async fn related_ids<C: ConnectionTrait>(db: &C, org: Uuid, person: &Person) -> Result<Vec<Uuid>, AppError> {
+    use baton_store::entity::sla_clock;
+    let ids = person.ids();
+    let lead_ids = person.lead_ids();
+    let mut out = ids.clone();
+    out.extend(
+        consent::Entity::find()
+            .filter(consent::Column::OrganizationId.eq(org))
+            .filter(consent::Column::SubjectId.is_in(ids.clone()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| c.id),
+    );
+    out.extend(
+        outbox_email::Entity::find()
+            .filter(outbox_email::Column::OrganizationId.eq(org))
+            .filter(outbox_email::Column::LeadId.is_in(lead_ids.clone()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| m.id),
+    );
+    out.extend(
+        cadence_enrollment::Entity::find()
+            .filter(cadence_enrollment::Column::OrganizationId.eq(org))
+            .filter(cadence_enrollment::Column::LeadId.is_in(lead_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|e| e.id),
+    );
+    out.extend(
+        task::Entity::find()
+            .filter(task::Column::OrganizationId.eq(org))
+            .filter(task::Column::EntityId.is_in(ids.clone()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|t| t.id),
+    );
+    out.extend(
+        sla_clock::Entity::find()
+            .filter(sla_clock::Column::OrganizationId.eq(org))
+            .filter(sla_clock::Column::EntityId.is_in(ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| c.id),
+    );
+    Ok(out)
+}
+
+/// Payloads are scanned for mentions in pages of this many rows, so memory stays bounded.
+const SCAN_PAGE: u64 = 1_000;
+
+/// Audit rows about the person's records (by entity id, indexed) and, when `org_wide`, every
+/// other row whose snapshot mentions them (a paged scan), with their payloads, oldest first.
 async fn audit_trail<C: ConnectionTrait>(
     db: &C,
     org: Uuid,
     person: &Person,
     ids: &[Uuid],
+    org_wide: bool,
 ) -> Result<Vec<(audit_log::Model, audit_payload::Model)>, AppError> {
-    let rows = audit_log::Entity::find()
+    let mut hit: std::collections::BTreeSet<Uuid> = audit_log::Entity::find()
         .filter(audit_log::Column::OrganizationId.eq(org))
-        .order_by_asc(audit_log::Column::Id)
-        .all(db)
-        .await?;
-    let mut payloads: std::collections::HashMap<Uuid, audit_payload::Model> = audit_payload::Entity::find()
-        .filter(audit_payload::Column::OrganizationId.eq(org))
-        .filter(audit_payload::Column::ErasedAt.is_null())
+        .filter(audit_log::Column::EntityId.is_in(ids.iter().copied()))
         .all(db)
         .await?
         .into_iter()
-        .map(|p| (p.audit_id, p))
+        .map(|r| r.id)
         .collect();
-    let mut out = vec![];
-    for r in rows {
-        let Some(p) = payloads.remove(&r.id) else { continue };
-        let text = format!(
-            "{} {}",
-            p.before.as_ref().map(Value::to_string).unwrap_or_default(),
-            p.after.as_ref().map(Value::to_string).unwrap_or_default()
-        );
-        if ids.contains(&r.entity_id) || person.needles.found_in(&text) {
-            out.push((r, p));
+    if org_wide {
+        let mut after: Option<Uuid> = None;
+        loop {
+            let mut q = audit_payload::Entity::find()
+                .filter(audit_payload::Column::OrganizationId.eq(org))
+                .filter(audit_payload::Column::ErasedAt.is_null());
+            if let Some(a) = after {
+                q = q.filter(audit_payload::Column::AuditId.gt(a));
+            }
+            let page = q.order_by_asc(audit_payload::Column::AuditId).limit(SCAN_PAGE).all(db).await?;
+            let Some(last) = page.last().map(|p| p.audit_id) else { break };
+            for p in &page {
+                let text = format!(
+                    "{} {}",
+                    p.before.as_ref().map(Value::to_string).unwrap_or_default(),
+                    p.after.as_ref().map(Value::to_string).unwrap_or_default()
+                );
+                if person.needles.found_in(&text) {
+                    hit.insert(p.audit_id);
+                }
+            }
+            after = Some(last);
         }
     }
+    let mut out = vec![];
+    for chunk in hit.into_iter().collect::<Vec<_>>().chunks(500) {
+        let rows = audit_log::Entity::find().filter(audit_log::Column::Id.is_in(chunk.to_vec())).all(db).await?;
+        let mut payloads: std::collections::HashMap<Uuid, audit_payload::Model> = audit_payload::Entity::find()
+            .filter(audit_payload::Column::AuditId.is_in(chunk.to_vec()))
+            .filter(audit_payload::Column::ErasedAt.is_null())
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| (p.audit_id, p))
+            .collect();
+        out.extend(rows.into_iter().filter_map(|r| payloads.remove(&r.id).map(|p| (r, p))));
+    }
+    out.sort_by_key(|(r, _)| r.id);
     Ok(out)
 }
 
@@ -266,10 +347,10 @@ async fn erase<C: ConnectionTrait>(
     let now = Utc::now();
     let pseudonym = format!("Erased subject {tag}");
     let mut n = ErasureCounts::default();
-    let ids = person.ids();
     let lead_ids = person.lead_ids();
     // Collected before the identity fields change, so the trail still matches.
-    let trail = audit_trail(db, org, person, &ids).await?;
+    let related = related_ids(db, org, person).await?;
+    let trail = audit_trail(db, org, person, &related, org_wide).await?;
     for l in &person.leads {
         let mut am = l.clone().into_active_model();
         am.contact_name = Set(pseudonym.clone());
@@ -318,22 +399,8 @@ async fn erase<C: ConnectionTrait>(
         am.update(db).await?;
         n.outbox_emails += 1;
     }
-    let linked: Option<Vec<Uuid>> = if org_wide {
-        None
-    } else {
-        let mut linked = ids.clone();
-        linked.extend(
-            task::Entity::find()
-                .filter(task::Column::OrganizationId.eq(org))
-                .filter(task::Column::EntityId.is_in(ids.clone()))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|t| t.id),
-        );
-        Some(linked)
-    };
-    for m in mentions(db, org, &person.needles, linked.as_deref()).await? {
+    let linked = if org_wide { None } else { Some(related.as_slice()) };
+    for m in mentions(db, org, &person.needles, linked).await? {
         let redacted = person.needles.redact(&m.text, &pseudonym);
         let mut q = Query::update();
         q.table(Alias::new(m.table))
@@ -514,7 +581,8 @@ impl App {
             .order_by_asc(task::Column::Id)
             .all(&txn)
             .await?;
-        let trail = audit_trail(&txn, org, &person, &ids).await?;
+        let related = related_ids(&txn, org, &person).await?;
+        let trail = audit_trail(&txn, org, &person, &related, true).await?;
         let mentioned = mentions(&txn, org, &person.needles, None).await?;
         let requests = data_subject_request::Entity::find()
             .filter(data_subject_request::Column::OrganizationId.eq(org))
@@ -623,13 +691,14 @@ impl App {
         Ok((after, counts))
     }
 
-    /// `dataSubjectRequests` (PRIVACY_OFFICER): open requests first by due date, then the rest.
+    /// `dataSubjectRequests` (PRIVACY_OFFICER, LEGAL, ADMIN): open requests first by due date,
+    /// then the rest.
     pub async fn data_subject_requests(
         &self,
         actor: &Actor,
         open_only: bool,
     ) -> Result<Vec<data_subject_request::Model>, AppError> {
-        actor.authorize(Action::HandleDataSubjectRequest)?;
+        actor.authorize(Action::ReadComplianceRegister)?;
         let mut q =
             data_subject_request::Entity::find().filter(data_subject_request::Column::OrganizationId.eq(actor.org_id));
         if open_only {
@@ -742,6 +811,26 @@ impl App {
             reminded += 1;
         }
         Ok(reminded)
+    }
+
+    /// `consentRegister` (PRIVACY_OFFICER, LEGAL, ADMIN): every consent of the organization,
+    /// newest first, by purpose and subject.
+    pub async fn consent_register(
+        &self,
+        actor: &Actor,
+        purpose: Option<&str>,
+        subject: Option<Uuid>,
+        req: crate::page::PageRequest,
+    ) -> Result<crate::page::Page<consent::Model>, AppError> {
+        actor.authorize(Action::ReadComplianceRegister)?;
+        let mut q = consent::Entity::find().filter(consent::Column::OrganizationId.eq(actor.org_id));
+        if let Some(p) = purpose {
+            q = q.filter(consent::Column::Purpose.eq(p));
+        }
+        if let Some(s) = subject {
+            q = q.filter(consent::Column::SubjectId.eq(s));
+        }
+        crate::page::keyset(&self.db, q, consent::Column::Id, req).await
     }
 
     /// The retention job: disqualified leads whose retention ran out lose their personal data.

@@ -108,6 +108,7 @@ pub enum Action {
     EmailLead,
     HandleDataSubjectRequest,
     SetDataResidency,
+    ReadComplianceRegister,
     // Conduct.
     AcknowledgeConduct,
     ReadConductStatus,
@@ -202,6 +203,7 @@ impl Action {
         Action::EmailLead,
         Action::HandleDataSubjectRequest,
         Action::SetDataResidency,
+        Action::ReadComplianceRegister,
         Action::AcknowledgeConduct,
         Action::ReadConductStatus,
         Action::ManageContractPolicy,
@@ -293,6 +295,7 @@ impl Action {
             Action::EmailLead => "sendLeadEmail",
             Action::HandleDataSubjectRequest => "openDataSubjectRequest",
             Action::SetDataResidency => "setDataResidency",
+            Action::ReadComplianceRegister => "consentRegister",
             Action::AcknowledgeConduct => "acknowledgeConduct",
             Action::ReadConductStatus => "conductStatus",
             Action::ManageContractPolicy => "updateContractReviewPolicy",
@@ -502,6 +505,10 @@ pub const TABLE: &[(Role, Action, Scope)] = &[
     (R::PrivacyOfficer, A::SetDataResidency, S::Org),
     (R::PrivacyOfficer, A::ManageConsent, S::Org),
     (R::PrivacyOfficer, A::ReadAuditLog, S::Org),
+    // The registers an auditor is shown: consents, gifts, data-subject requests.
+    (R::PrivacyOfficer, A::ReadComplianceRegister, S::Org),
+    (R::Legal, A::ReadComplianceRegister, S::Org),
+    (R::Admin, A::ReadComplianceRegister, S::Org),
     // Everyone acknowledges the code of conduct and completes compliance training once a year;
     // managers see their people, legal and administrators everyone.
     (R::Sdr, A::AcknowledgeConduct, S::Own),

@@ -115,26 +115,56 @@ fn the_config_file_sits_between_the_defaults_and_the_environment() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-#[tokio::test]
-async fn audit_verify_passes_on_a_clean_log_and_names_an_altered_row() {
+/// `baton audit verify` on a database at `url` (run from `dir`): passes on a clean log; the
+/// database refuses a direct rewrite; once its guard is dropped, the altered row is named.
+async fn audit_verify_names_an_altered_row(dir: &Path, url: &str, drop_guard: &str) {
     use baton_store::sea_orm::ConnectionTrait;
-    let dir = scratch();
+    let env = [("DATABASE_URL", url)];
     let o = baton(
-        &dir,
+        dir,
         &["org", "create", "--name", "Audit Co", "--admin-email", "boss@audit.test", "--admin-password", "password123"],
-        &[],
+        &env,
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let ok = baton(&dir, &["audit", "verify"], &[]);
+    let ok = baton(dir, &["audit", "verify"], &env);
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     assert!(stdout(&ok).starts_with("ok: "), "{}", stdout(&ok));
 
-    let url = format!("sqlite://{}?mode=rw", dir.join("baton.db").display());
-    let db = baton_store::connect(&url, 1).await.unwrap();
+    let db = baton_store::connect(url, 1).await.unwrap();
+    let refused = db.execute_unprepared("UPDATE audit_log SET action = 'forged' WHERE seq = 2").await;
+    assert!(refused.unwrap_err().to_string().contains("append-only"));
+    db.execute_unprepared(drop_guard).await.unwrap();
     db.execute_unprepared("UPDATE audit_log SET action = 'forged' WHERE seq = 2").await.unwrap();
     db.close().await.unwrap();
-    let bad = baton(&dir, &["audit", "verify"], &[]);
+    let bad = baton(dir, &["audit", "verify"], &env);
     assert!(!bad.status.success());
     assert!(stdout(&bad).contains("row 2 ("), "{}", stdout(&bad));
+}
+
+#[tokio::test]
+async fn audit_verify_passes_on_a_clean_log_and_names_an_altered_row_on_sqlite() {
+    let dir = scratch();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("baton.db").display());
+    audit_verify_names_an_altered_row(&dir, &url, "DROP TRIGGER audit_log_no_update").await;
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn audit_verify_passes_on_a_clean_log_and_names_an_altered_row_on_postgres() {
+    use baton_store::sea_orm::ConnectionTrait;
+    let admin_url = std::env::var("BATON_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let name = format!("baton_cli_{}", uuid::Uuid::new_v4().simple());
+    let admin = baton_store::connect(&admin_url, 1).await.expect("PostgreSQL for tests is reachable");
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+    let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap();
+    let dir = scratch();
+    audit_verify_names_an_altered_row(
+        &dir,
+        &format!("{base}/{name}"),
+        "DROP TRIGGER audit_log_append_only ON audit_log",
+    )
+    .await;
+    admin.execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)")).await.unwrap();
     std::fs::remove_dir_all(&dir).ok();
 }
