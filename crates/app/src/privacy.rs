@@ -68,44 +68,110 @@ fn subject_digest(email: &str) -> String {
     Sha256::digest(email.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// What identifies a person in free text: the address, names and phone numbers.
+/// What identifies a person in free text: the address, names and phone numbers, lower-cased.
+/// They match whole words only ("Tom" is not found in "custom"), whatever the case, in any
+/// script.
 #[derive(Debug, Default)]
 struct Needles(Vec<String>);
 
+/// The byte length of `text`'s prefix that equals `needle` (lower case) when lower-cased.
+fn prefix_match(text: &str, needle: &str) -> Option<usize> {
+    let mut want = needle.chars();
+    let mut pending: Vec<char> = vec![];
+    for (i, c) in text.char_indices() {
+        pending.extend(c.to_lowercase());
+        for p in pending.drain(..) {
+            if want.next() != Some(p) {
+                return None;
+            }
+        }
+        if want.clone().next().is_none() {
+            return Some(i + c.len_utf8());
+        }
+    }
+    None
+}
+
+fn is_word(c: Option<char>) -> bool {
+    c.is_some_and(char::is_alphanumeric)
+}
+
 impl Needles {
-    fn add(&mut self, v: Option<&str>) {
-        if let Some(v) = v.map(str::trim).filter(|v| v.chars().count() >= 3) {
+    fn add(&mut self, v: Option<&str>, min_chars: usize) {
+        if let Some(v) = v.map(str::trim).filter(|v| v.chars().count() >= min_chars) {
             let v = v.to_lowercase();
             if !self.0.contains(&v) {
                 self.0.push(v);
+                // Longest first, so a full name wins over a part of it.
+                self.0.sort_by_key(|n| std::cmp::Reverse(n.chars().count()));
             }
         }
+    }
+
+    /// The needle that starts at byte `i` of `text` as a whole word, and its byte length there.
+    fn at(&self, text: &str, i: usize) -> Option<usize> {
+        if is_word(text[..i].chars().next_back()) {
+            return None;
+        }
+        self.0.iter().find_map(|n| {
+            let len = prefix_match(&text[i..], n)?;
+            (!is_word(text[i + len..].chars().next())).then_some(len)
+        })
     }
 
     fn found_in(&self, text: &str) -> bool {
-        let t = text.to_lowercase();
-        self.0.iter().any(|n| t.contains(n.as_str()))
+        text.char_indices().any(|(i, _)| self.at(text, i).is_some())
     }
 
-    /// Replaces every occurrence of every needle, whatever its case.
+    /// Replaces every whole-word occurrence of every needle in one left-to-right pass (the
+    /// replacement is never searched again).
     fn redact(&self, text: &str, with: &str) -> String {
-        let mut out = text.to_owned();
-        // Longest first, so a full name is replaced before a part of it.
-        let mut needles: Vec<&String> = self.0.iter().collect();
-        needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
-        for n in needles {
-            let mut lower = out.to_lowercase();
-            while let Some(i) = lower.find(n.as_str()) {
-                if !out.is_char_boundary(i) || !out.is_char_boundary(i + n.len()) || lower.len() != out.len() {
-                    // Case folding changed byte lengths: fall back to an exact replacement.
-                    out = out.replace(n.as_str(), with);
-                    break;
-                }
-                out.replace_range(i..i + n.len(), with);
-                lower = out.to_lowercase();
+        let mut out = String::with_capacity(text.len());
+        let mut i = 0;
+        while i < text.len() {
+            if let Some(len) = self.at(text, i) {
+                out.push_str(with);
+                i += len;
+            } else {
+                let c = text[i..].chars().next().unwrap_or_default();
+                out.push(c);
+                i += c.len_utf8().max(1);
             }
         }
         out
+    }
+
+    /// The needles the database can pre-filter with LOWER/LIKE (ASCII folding only).
+    fn ascii(&self) -> Option<Vec<&String>> {
+        self.0.iter().all(|n| n.is_ascii()).then(|| self.0.iter().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn needles(v: &[&str]) -> Needles {
+        let mut n = Needles::default();
+        for x in v {
+            n.add(Some(x), 3);
+        }
+        n
+    }
+
+    #[test]
+    fn whole_words_any_case_any_script_one_pass() {
+        let n = needles(&["Tom", "Tom Ras"]);
+        assert_eq!(n.redact("Tom Ras met TOM; custom tomato", "X"), "X met X; custom tomato");
+        assert!(!n.found_in("CUSTOM_DEVELOPMENT"));
+        let n = needles(&["ras"]);
+        assert_eq!(n.redact("ras", "Erased subject ras"), "Erased subject ras", "never searched again");
+        let n = needles(&["Émile Durand", "jane doe"]);
+        assert_eq!(n.redact("Call ÉMILE DURAND in İzmir with JANE DOE.", "X"), "Call X in İzmir with X.");
+        assert!(n.found_in("{\"name\":\"émile durand\"}"));
+        assert!(n.ascii().is_none());
+        let n = needles(&["ann@acme.example"]);
+        assert_eq!(n.redact("to: Ann@Acme.Example, cc: bob", "X"), "to: X, cc: bob");
     }
 }
 
@@ -139,23 +205,23 @@ async fn find_person<C: ConnectionTrait>(db: &C, org: Uuid, email: &str) -> Resu
         .all(db)
         .await?;
     let mut needles = Needles::default();
-    needles.add(Some(email));
+    needles.add(Some(email), 3);
     for l in &leads {
-        needles.add(Some(&l.contact_name));
-        needles.add(l.contact_phone.as_deref());
+        needles.add(Some(&l.contact_name), 3);
+        needles.add(l.contact_phone.as_deref(), 6);
     }
     for c in &contacts {
-        needles.add(Some(&c.name));
-        needles.add(c.phone.as_deref());
+        needles.add(Some(&c.name), 3);
+        needles.add(c.phone.as_deref(), 6);
     }
     Ok(Person { leads, contacts, needles })
 }
 
 fn lead_person(l: &lead::Model) -> Person {
     let mut needles = Needles::default();
-    needles.add(l.contact_email.as_deref());
-    needles.add(Some(&l.contact_name));
-    needles.add(l.contact_phone.as_deref());
+    needles.add(l.contact_email.as_deref(), 3);
+    needles.add(Some(&l.contact_name), 3);
+    needles.add(l.contact_phone.as_deref(), 6);
     Person { leads: vec![l.clone()], contacts: vec![], needles }
 }
 
@@ -181,17 +247,21 @@ async fn mentions<C: ConnectionTrait>(
     }
     for (table, columns) in FREE_TEXT {
         for column in *columns {
-            let mut any = Expr::val(false);
-            for n in &needles.0 {
-                any = any.or(Expr::expr(Func::lower(Expr::col(Alias::new(*column)))).like(format!("%{n}%")));
-            }
             let mut q = Query::select();
             q.column(Alias::new("id"))
                 .column(Alias::new(*column))
                 .from(Alias::new(*table))
                 .and_where(Expr::col(Alias::new("organization_id")).eq(org))
-                .and_where(Expr::col(Alias::new(*column)).is_not_null())
-                .and_where(any);
+                .and_where(Expr::col(Alias::new(*column)).is_not_null());
+            // The database folds ASCII case only: with a non-ASCII needle every row is read
+            // and matched here.
+            if let Some(ascii) = needles.ascii() {
+                let mut any = Expr::val(false);
+                for n in ascii {
+                    any = any.or(Expr::expr(Func::lower(Expr::col(Alias::new(*column)))).like(format!("%{n}%")));
+                }
+                q.and_where(any);
+            }
             if let Some(ids) = only {
                 q.and_where(Expr::col(Alias::new("id")).is_in(ids.iter().copied()));
             }
