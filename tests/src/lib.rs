@@ -182,7 +182,7 @@ impl TestApp {
     /// Drops the triggers that keep the audit log append-only, as someone with DDL rights on
     /// the database could, to show that the hash chain still catches tampering.
     pub async fn drop_audit_guards(&self) {
-        use sea_orm::{ConnectionTrait, DatabaseBackend};
+        use sea_orm::DatabaseBackend;
         let sql: &[&str] = match self.app().db.get_database_backend() {
             DatabaseBackend::Postgres => &[
                 "DROP TRIGGER audit_log_append_only ON audit_log",

@@ -76,3 +76,22 @@ both!(a_removed_audit_row_breaks_the_sequence, |engine| async move {
     assert!(reason.contains("missing"), "{reason}");
     t.stop().await;
 });
+
+both!(removing_the_first_or_the_newest_audit_rows_is_caught, |engine| async move {
+    let t = spawn_app(engine).await;
+    converted(&t).await;
+    assert!(matches!(t.app().verify_audit().await.unwrap(), Verdict::Intact { .. }));
+    t.drop_audit_guards().await;
+    let newest = "(SELECT MAX(seq) FROM audit_log)";
+    t.exec(&format!("DELETE FROM audit_payloads WHERE audit_id IN (SELECT id FROM audit_log WHERE seq = {newest})"))
+        .await;
+    t.exec(&format!("DELETE FROM audit_log WHERE seq = {newest}")).await;
+    let (_, reason) = broken_at(t.app().verify_audit().await.unwrap());
+    assert!(reason.contains("newest are missing"), "{reason}");
+    t.exec("DELETE FROM audit_payloads WHERE audit_id IN (SELECT id FROM audit_log WHERE seq = 1)").await;
+    t.exec("DELETE FROM audit_log WHERE seq = 1").await;
+    let (seq, reason) = broken_at(t.app().verify_audit().await.unwrap());
+    assert_eq!(seq, 2);
+    assert!(reason.contains("before it are missing"), "{reason}");
+    t.stop().await;
+});

@@ -42,8 +42,14 @@ both!(managers_see_who_is_overdue_with_conduct_and_training, |engine| async move
     assert_eq!(r["conductStatus"][0]["overdue"], true, "overdue first");
     let r = ok(&t, &d.legal, STATUS, json!({})).await;
     assert_eq!(standing(&r, "finance@demo.test")["overdue"], true, "legal sees everyone");
-    let r = ok(&t, &d.legal, STATUS, json!({ "y": Utc::now().year() - 1 })).await;
-    assert!(standing(&r, "ae@demo.test")["codeOfConductAt"].is_null(), "acknowledgements count per year");
+    let last_year = Utc::now().year() - 1;
+    let r = ok(&t, &d.legal, STATUS, json!({ "y": last_year })).await;
+    assert_eq!(r["conductStatus"], json!([]), "nobody owes a year that ended before they joined");
+    t.exec(&format!("UPDATE users SET created_at = '{last_year}-01-01 00:00:00'")).await;
+    let r = ok(&t, &d.legal, STATUS, json!({ "y": last_year })).await;
+    let ae = standing(&r, "ae@demo.test");
+    assert!(ae["codeOfConductAt"].is_null(), "acknowledgements count per year");
+    assert_eq!(ae["overdue"], true);
     assert_eq!(code(&t.gql(Some(&d.sdr), STATUS, json!({})).await), "FORBIDDEN");
     assert_eq!(code(&t.gql(Some(&d.legal), STATUS, json!({ "y": 1900 })).await), "BAD_USER_INPUT");
     t.stop().await;

@@ -136,6 +136,9 @@ both!(export_holds_the_person_from_every_table_and_erasure_leaves_no_trace, |eng
     for needle in [EMAIL, NAME, PHONE, "Zelda"] {
         assert_eq!(t.text_hits(needle).await, Vec::<String>::new(), "`{needle}` survived the erasure");
     }
+    // The queued e-mail to the person is never sent now.
+    assert_eq!(t.count("outbox_emails WHERE status = 'PENDING'").await, 0);
+    assert_eq!(t.count("outbox_emails WHERE status = 'CANCELLED'").await, 1);
     // Finance keeps its records, pseudonymised; the chain still verifies.
     assert_eq!(invoice_total(&t, &d).await, total);
     let r = ok(

@@ -146,6 +146,7 @@ impl App {
             audit_payload::Entity::find().all(&self.db).await?.into_iter().map(|p| (p.audit_id, p)).collect();
         let mut orgs = std::collections::BTreeSet::new();
         let mut prev: Option<(Uuid, i64, String)> = None;
+        let mut last: std::collections::HashMap<Uuid, (i64, Uuid)> = std::collections::HashMap::new();
         for r in &rows {
             let seq = r.seq.unwrap_or(0);
             orgs.insert(r.organization_id);
@@ -157,8 +158,13 @@ impl App {
                     }
                     h.clone()
                 }
-                // An organization's chain starts at its first chained row.
-                _ => r.prev_hash.clone().unwrap_or_default(),
+                // An organization's chain starts at seq 1, linked to nothing.
+                _ => {
+                    if seq != 1 {
+                        return Ok(broken(format!("the chain starts at {seq}: the rows before it are missing")));
+                    }
+                    String::new()
+                }
             };
             if r.prev_hash.as_deref().unwrap_or("") != expected_prev {
                 return Ok(broken("its link to the previous row does not match".into()));
@@ -187,6 +193,22 @@ impl App {
                 None => return Ok(broken("its before/after snapshot is missing".into())),
             }
             prev = Some((r.organization_id, seq, r.hash.clone().unwrap_or_default()));
+            last.insert(r.organization_id, (seq, r.id));
+        }
+        // The newest rows: each chain ends where the organization's counter stands.
+        for o in baton_store::entity::organization::Entity::find().all(&self.db).await? {
+            let (seq, id) = last.get(&o.id).copied().unwrap_or((0, Uuid::nil()));
+            if seq != o.audit_seq {
+                return Ok(Verdict::Broken {
+                    organization: o.id,
+                    seq: seq + 1,
+                    id,
+                    reason: format!(
+                        "the chain ends at {seq} but {} rows were written: the newest are missing",
+                        o.audit_seq
+                    ),
+                });
+            }
         }
         Ok(Verdict::Intact { rows: rows.len(), organizations: orgs.len() })
     }

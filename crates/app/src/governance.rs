@@ -8,8 +8,8 @@ use baton_domain::contract::{ClauseFacts, ReviewPolicy, TemplateKind, review_rea
 use baton_domain::permission::Action;
 use baton_domain::{Role, Scope, text};
 use baton_store::entity::{
-    clause_fallback, conduct_acknowledgement, contract, contract_clause, organization, role_grant, template_clause,
-    user,
+    clause_fallback, conduct_acknowledgement, contract, contract_clause, contract_template, organization, role_grant,
+    template_clause, user,
 };
 use chrono::{Datelike, Duration, TimeZone, Utc};
 use sea_orm::{
@@ -105,16 +105,14 @@ impl App {
             actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["people acknowledge, not API tokens".into()]))?;
         let now = Utc::now();
         let txn = self.tx().await?;
-        let existing = conduct_acknowledgement::Entity::find()
+        let find = conduct_acknowledgement::Entity::find()
             .filter(conduct_acknowledgement::Column::UserId.eq(me))
             .filter(conduct_acknowledgement::Column::Year.eq(now.year()))
-            .filter(conduct_acknowledgement::Column::Kind.eq(kind))
-            .one(&txn)
-            .await?;
-        if let Some(e) = existing {
+            .filter(conduct_acknowledgement::Column::Kind.eq(kind));
+        if let Some(e) = find.clone().one(&txn).await? {
             return Ok(e);
         }
-        let row = conduct_acknowledgement::ActiveModel {
+        let inserted = conduct_acknowledgement::ActiveModel {
             id: Set(Uuid::now_v7()),
             organization_id: Set(actor.org_id),
             user_id: Set(me),
@@ -123,7 +121,15 @@ impl App {
             acknowledged_at: Set(now),
         }
         .insert(&txn)
-        .await?;
+        .await;
+        let row = match inserted {
+            Ok(row) => row,
+            Err(e) => {
+                // A concurrent call won the unique index: the first acknowledgement stands.
+                txn.rollback().await?;
+                return find.one(&self.db).await?.ok_or_else(|| e.into());
+            }
+        };
         audit::record(
             &txn,
             actor.org_id,
@@ -152,7 +158,15 @@ impl App {
             .filter(user::Column::Active.eq(true));
         match scope {
             Scope::Department => {
-                let dept = actor.roles.iter().map(|r| r.department()).collect::<Vec<_>>();
+                // Only the departments of the roles that grant the department scope.
+                let dept = actor
+                    .roles
+                    .iter()
+                    .filter(|r| {
+                        baton_domain::permission::scope_of(**r, Action::ReadConductStatus) == Some(Scope::Department)
+                    })
+                    .map(|r| r.department())
+                    .collect::<Vec<_>>();
                 let roles: Vec<&str> =
                     Role::ALL.into_iter().filter(|r| dept.contains(&r.department())).map(Role::as_str).collect();
                 let ids: Vec<Uuid> = role_grant::Entity::find()
@@ -179,8 +193,11 @@ impl App {
             .await?;
         let year_start = Utc.with_ymd_and_hms(year, 1, 1, 0, 0, 0).single().context("a valid year")?;
         let now = Utc::now();
+        let year_end = Utc.with_ymd_and_hms(year + 1, 1, 1, 0, 0, 0).single().context("a valid year")?;
         let mut out: Vec<ConductStatus> = users
             .into_iter()
+            // Nobody owes a year that ended before they joined.
+            .filter(|u| u.created_at < year_end)
             .map(|u| {
                 let at =
                     |kind: &str| acks.iter().find(|a| a.user_id == u.id && a.kind == kind).map(|a| a.acknowledged_at);
@@ -279,14 +296,25 @@ impl App {
         actor.authorize(Action::ManageContractPolicy)?;
         let me = actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["fallbacks are approved by people".into()]))?;
         let txn = self.tx().await?;
+        let templates: Vec<Uuid> = contract_template::Entity::find()
+            .filter(contract_template::Column::OrganizationId.eq(actor.org_id))
+            .filter(contract_template::Column::Kind.eq(kind.as_str()))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
         let exists = template_clause::Entity::find()
-            .filter(template_clause::Column::OrganizationId.eq(actor.org_id))
+            .filter(template_clause::Column::TemplateId.is_in(templates))
             .filter(template_clause::Column::Key.eq(key))
             .one(&txn)
             .await?
             .is_some();
         if !exists {
-            return Err(AppError::bad_input("clauseKey", format!("no template has a clause `{key}`")));
+            return Err(AppError::bad_input(
+                "clauseKey",
+                format!("no {} template has a clause `{key}`", kind.as_str()),
+            ));
         }
         let row = clause_fallback::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -316,7 +344,7 @@ impl App {
     }
 
     /// `retireClauseFallback` (LEGAL): the wording is no longer pre-approved; versions that
-    /// use it need review again.
+    /// use it and are submitted from now on go to legal. Versions already approved stay approved.
     pub async fn retire_clause_fallback(&self, actor: &Actor, id: Uuid) -> Result<clause_fallback::Model, AppError> {
         actor.authorize(Action::ManageContractPolicy)?;
         let txn = self.tx().await?;

@@ -40,18 +40,21 @@ pub const CROSS_BORDER_BASES: [&str; 4] =
     ["STANDARD_CONTRACT", "SECURITY_ASSESSMENT", "CERTIFICATION", "SEPARATE_CONSENT"];
 
 /// Free-text columns that may mention a person, by table: exported as mentions, redacted on
-/// erasure. Every text column of the schema is either here, an identity field handled below, or
-/// listed as holding no personal data in the test that scans the whole database.
+/// erasure. Identity columns (names, addresses, phones) are handled by name below. The
+/// end-to-end erasure test scans every text column of every table for the person's values, so
+/// a new column that can hold them and is missing here fails it.
 pub const FREE_TEXT: &[(&str, &[&str])] = &[
     ("accounts", &["health_override_reason", "churn_reason"]),
     ("activities", &["notes"]),
     ("business_reviews", &["attendees", "outcomes", "new_needs"]),
     ("change_orders", &["description"]),
     ("contract_clauses", &["text"]),
+    ("consents", &["source"]),
     ("contracts", &["review_note", "changes_comments", "void_reason"]),
     ("feature_asks", &["pain_point"]),
     ("feature_requests", &["title", "description"]),
     ("gifts", &["description", "purpose", "decision_note"]),
+    ("invoices", &["void_reason"]),
     ("handoff_packages", &["needs_document", "special_requirements", "success_criteria", "return_reason"]),
     ("leads", &["pain_points", "qualification_notes", "disqualification_reason", "timeline"]),
     ("notifications", &["title", "body"]),
@@ -426,6 +429,7 @@ async fn erase<C: ConnectionTrait>(
         am.contact_name = Set(pseudonym.clone());
         am.contact_email = Set(None);
         am.contact_phone = Set(None);
+        am.email_domain = Set(None);
         am.pain_points = Set(None);
         am.qualification_notes = Set(None);
         am.erased_at = Set(Some(now));
@@ -461,8 +465,16 @@ async fn erase<C: ConnectionTrait>(
             ))
             .all(db)
             .await?;
+    for l in &person.leads {
+        crate::automation::stop_cadences(db, l.id, "ERASED").await?;
+    }
     for m in mails {
+        let pending = m.status == "PENDING";
         let mut am = m.into_active_model();
+        if pending {
+            // Never sent now: the address is gone.
+            am.status = Set("CANCELLED".into());
+        }
         am.to_address = Set(format!("erased-{tag}@erased.invalid"));
         am.subject = Set("[erased]".into());
         am.body = Set("[erased]".into());
@@ -774,9 +786,12 @@ impl App {
         if open_only {
             q = q.filter(data_subject_request::Column::Status.eq("OPEN"));
         }
-        let mut v = q.order_by_asc(data_subject_request::Column::DueAt).limit(500).all(&self.db).await?;
-        v.sort_by_key(|r| (r.status != "OPEN", r.due_at));
-        Ok(v)
+        // "OPEN" sorts after "COMPLETED": descending puts open requests first.
+        Ok(q.order_by_desc(data_subject_request::Column::Status)
+            .order_by_asc(data_subject_request::Column::DueAt)
+            .limit(500)
+            .all(&self.db)
+            .await?)
     }
 
     /// `setDataResidency` (PRIVACY_OFFICER): a lead's or contact's jurisdiction and the recorded
@@ -920,6 +935,11 @@ impl App {
                 .await?;
             for l in due {
                 let txn = self.tx().await?;
+                let Some(l) = lead::Entity::find_by_id(l.id).lock_exclusive().one(&txn).await? else { continue };
+                if l.status != "DISQUALIFIED" || l.erased_at.is_some() || l.disqualified_at.is_none_or(|t| t >= cutoff)
+                {
+                    continue;
+                }
                 let tag: String = l.id.simple().to_string().chars().rev().take(8).collect();
                 let counts = erase(&txn, org.id, &lead_person(&l), &tag, false).await?;
                 let logged = json!({ "reason": "retention", "retentionDays": org.disqualified_lead_retention_days, "erased": counts });
