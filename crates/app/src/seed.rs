@@ -121,6 +121,43 @@ async fn ensure_demo_catalog(txn: &sea_orm::DatabaseTransaction, org: Uuid) -> R
     Ok(())
 }
 
+/// The demo clause library: fallback wordings legal has pre-approved.
+pub const DEMO_FALLBACKS: [(&str, &str, &str); 2] = [
+    (
+        "SAAS_SERVICE_AGREEMENT",
+        "liability",
+        "Each party's total liability is limited to the fees paid in the twenty-four months before the claim.",
+    ),
+    (
+        "SAAS_SERVICE_AGREEMENT",
+        "payment_terms",
+        "Invoices are payable within 45 days of issue according to the agreed payment schedule.",
+    ),
+];
+
+async fn ensure_demo_fallbacks(txn: &sea_orm::DatabaseTransaction, org: Uuid, legal: Uuid) -> Result<(), AppError> {
+    use baton_store::entity::clause_fallback;
+    let have = clause_fallback::Entity::find().filter(clause_fallback::Column::OrganizationId.eq(org)).one(txn).await?;
+    if have.is_some() {
+        return Ok(());
+    }
+    for (kind, key, text) in DEMO_FALLBACKS {
+        clause_fallback::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(org),
+            template_kind: Set(kind.into()),
+            clause_key: Set(key.into()),
+            text: Set(text.into()),
+            approved_by: Set(legal),
+            active: Set(true),
+            created_at: Set(chrono::Utc::now()),
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(())
+}
+
 impl App {
     /// Creates the demo organization, its users and the sales team; running it again changes
     /// nothing. Returns the organization id.
@@ -172,6 +209,7 @@ impl App {
         }
         ensure_templates(&txn, org.id).await?;
         ensure_demo_catalog(&txn, org.id).await?;
+        ensure_demo_fallbacks(&txn, org.id, ids[&Role::Legal]).await?;
         txn.commit().await?;
         Ok(org.id)
     }
