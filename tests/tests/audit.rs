@@ -39,6 +39,13 @@ both!(the_audit_chain_verifies_and_names_the_first_altered_row, |engine| async m
     let refused = t.try_exec("UPDATE audit_payloads SET after = '{}' WHERE erased_at IS NULL").await;
     assert!(refused.unwrap_err().contains("only be erased"));
 
+    // Legal checks the chain from the API, as an auditor would ask.
+    let check = "{ auditChainVerification { intact rows brokenSeq brokenEntryId reason } }";
+    let r = ok(&t, &d.legal, check, json!({})).await;
+    assert_eq!(r["auditChainVerification"]["intact"], true, "{r}");
+    assert!(r["auditChainVerification"]["rows"].as_i64().unwrap() >= 8);
+    assert_eq!(code(&t.gql(Some(&d.sdr), check, json!({})).await), "FORBIDDEN");
+
     // Someone who can drop those guards can tamper; the chain names the row.
     t.drop_audit_guards().await;
     // Altering a snapshot breaks it at that row.
@@ -53,6 +60,10 @@ both!(the_audit_chain_verifies_and_names_the_first_altered_row, |engine| async m
     let (seq, reason) = broken_at(t.app().verify_audit().await.unwrap());
     assert_eq!(seq, 3);
     assert!(reason.contains("hash"), "{reason}");
+    let r = ok(&t, &d.legal, check, json!({})).await;
+    assert_eq!(r["auditChainVerification"]["intact"], false);
+    assert_eq!(r["auditChainVerification"]["brokenSeq"], 3);
+    assert!(r["auditChainVerification"]["brokenEntryId"].is_string());
 
     // Legal reads the log; a rep may not.
     let q =

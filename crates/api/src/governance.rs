@@ -124,6 +124,23 @@ impl ClauseFallback {
     }
 }
 
+/// Whether the organization's audit chain is intact.
+#[derive(SimpleObject)]
+pub struct AuditVerification {
+    /// True when every row links to its predecessor, matches its hash and (unless erased) its snapshot.
+    pub intact: bool,
+    /// How many chained rows were checked.
+    pub rows: i32,
+    /// The first broken row's place in the chain.
+    pub broken_seq: Option<i32>,
+    /// The first broken row's id (absent when the newest rows are missing).
+    pub broken_entry_id: Option<ID>,
+    /// What is wrong with it.
+    pub reason: Option<String>,
+    /// When the check ran.
+    pub verified_at: DateTime<Utc>,
+}
+
 /// The audit log's rows as JSON, for an auditor.
 #[derive(SimpleObject)]
 pub struct AuditExport {
@@ -259,6 +276,32 @@ impl GovernanceQuery {
                 overdue: s.overdue,
             })
             .collect())
+    }
+
+    /// Checks the organization's audit chain now, as `baton audit verify` does (ADMIN, LEGAL, PRIVACY_OFFICER).
+    async fn audit_chain_verification(&self, ctx: &Context<'_>) -> Result<AuditVerification> {
+        use baton_app::audit::Verdict;
+        let v = app(ctx).verify_own_audit(actor(ctx)?).await.gql()?;
+        let now = Utc::now();
+        let count = |n: i64| i32::try_from(n).unwrap_or(i32::MAX);
+        Ok(match v {
+            Verdict::Intact { rows, .. } => AuditVerification {
+                intact: true,
+                rows: count(rows as i64),
+                broken_seq: None,
+                broken_entry_id: None,
+                reason: None,
+                verified_at: now,
+            },
+            Verdict::Broken { seq, id: row, reason, .. } => AuditVerification {
+                intact: false,
+                rows: count(seq - 1),
+                broken_seq: Some(count(seq)),
+                broken_entry_id: (!row.is_nil()).then(|| id(row)),
+                reason: Some(reason),
+                verified_at: now,
+            },
+        })
     }
 
     /// The contract review policy (LEGAL, ADMIN).

@@ -134,83 +134,107 @@ pub enum Verdict {
 
 impl App {
     /// Checks every organization's chain: each row's link to its predecessor, its own hash, and
-    /// (unless erased) its payload's digest. Names the first broken row.
+    /// (unless erased) its payload's digest; a chain starts at seq 1 and ends at the
+    /// organization's counter. Names the first broken row.
     pub async fn verify_audit(&self) -> Result<Verdict, AppError> {
-        let rows = audit_log::Entity::find()
-            .filter(audit_log::Column::Seq.is_not_null())
-            .order_by_asc(audit_log::Column::OrganizationId)
-            .order_by_asc(audit_log::Column::Seq)
-            .all(&self.db)
-            .await?;
-        let payloads: std::collections::HashMap<Uuid, audit_payload::Model> =
-            audit_payload::Entity::find().all(&self.db).await?.into_iter().map(|p| (p.audit_id, p)).collect();
-        let mut orgs = std::collections::BTreeSet::new();
-        let mut prev: Option<(Uuid, i64, String)> = None;
-        let mut last: std::collections::HashMap<Uuid, (i64, Uuid)> = std::collections::HashMap::new();
-        for r in &rows {
-            let seq = r.seq.unwrap_or(0);
-            orgs.insert(r.organization_id);
-            let broken = |reason: String| Verdict::Broken { organization: r.organization_id, seq, id: r.id, reason };
-            let expected_prev = match &prev {
-                Some((o, s, h)) if *o == r.organization_id => {
-                    if seq != s + 1 {
-                        return Ok(broken(format!("sequence jumps from {s} to {seq}: a row is missing")));
-                    }
-                    h.clone()
-                }
-                // An organization's chain starts at seq 1, linked to nothing.
-                _ => {
-                    if seq != 1 {
-                        return Ok(broken(format!("the chain starts at {seq}: the rows before it are missing")));
-                    }
-                    String::new()
-                }
-            };
-            if r.prev_hash.as_deref().unwrap_or("") != expected_prev {
-                return Ok(broken("its link to the previous row does not match".into()));
-            }
-            let (org, who, entity, at) = (
-                r.organization_id.to_string(),
-                actor_text(&r.actor_kind, r.actor_id),
-                r.entity_id.to_string(),
-                stamp(r.created_at),
-            );
-            let recomputed = chain::hash(&expected_prev, &link(r, &org, &who, &entity, &at));
-            if r.hash.as_deref() != Some(recomputed.as_str()) {
-                return Ok(broken("its contents do not match its hash".into()));
-            }
-            match payloads.get(&r.id) {
-                Some(p) if p.erased_at.is_none() => {
-                    let text = canonical(
-                        p.before.as_ref().unwrap_or(&serde_json::Value::Null),
-                        p.after.as_ref().unwrap_or(&serde_json::Value::Null),
-                    );
-                    if Some(chain::digest(&text)) != r.payload_digest {
-                        return Ok(broken("its before/after snapshot was altered".into()));
-                    }
-                }
-                Some(_) => {}
-                None => return Ok(broken("its before/after snapshot is missing".into())),
-            }
-            prev = Some((r.organization_id, seq, r.hash.clone().unwrap_or_default()));
-            last.insert(r.organization_id, (seq, r.id));
+        self.verify_chains(None).await
+    }
+
+    /// `auditChainVerification` (ADMIN, LEGAL, PRIVACY_OFFICER): the caller's own chain.
+    pub async fn verify_own_audit(&self, actor: &Actor) -> Result<Verdict, AppError> {
+        actor.authorize(baton_domain::Action::ReadAuditLog)?;
+        self.verify_chains(Some(actor.org_id)).await
+    }
+
+    /// Walks each organization's chain in pages of [`VERIFY_PAGE`] rows, so memory stays bounded.
+    async fn verify_chains(&self, only: Option<Uuid>) -> Result<Verdict, AppError> {
+        use baton_store::entity::organization;
+        use sea_orm::QuerySelect;
+        let mut orgs = organization::Entity::find().order_by_asc(organization::Column::Id);
+        if let Some(o) = only {
+            orgs = orgs.filter(organization::Column::Id.eq(o));
         }
-        // The newest rows: each chain ends where the organization's counter stands.
-        for o in baton_store::entity::organization::Entity::find().all(&self.db).await? {
-            let (seq, id) = last.get(&o.id).copied().unwrap_or((0, Uuid::nil()));
-            if seq != o.audit_seq {
+        let (mut rows, mut chains) = (0, 0);
+        for o in orgs.all(&self.db).await? {
+            let (mut next, mut prev_hash, mut last_id) = (1_i64, String::new(), Uuid::nil());
+            loop {
+                let page = audit_log::Entity::find()
+                    .filter(audit_log::Column::OrganizationId.eq(o.id))
+                    .filter(audit_log::Column::Seq.gte(next))
+                    .order_by_asc(audit_log::Column::Seq)
+                    .limit(VERIFY_PAGE)
+                    .all(&self.db)
+                    .await?;
+                if page.is_empty() {
+                    break;
+                }
+                let payloads: std::collections::HashMap<Uuid, audit_payload::Model> = audit_payload::Entity::find()
+                    .filter(audit_payload::Column::AuditId.is_in(page.iter().map(|r| r.id)))
+                    .all(&self.db)
+                    .await?
+                    .into_iter()
+                    .map(|p| (p.audit_id, p))
+                    .collect();
+                for r in &page {
+                    let seq = r.seq.unwrap_or(0);
+                    let broken = |reason: String| Verdict::Broken { organization: o.id, seq, id: r.id, reason };
+                    if seq != next {
+                        return Ok(broken(if next == 1 {
+                            format!("the chain starts at {seq}: the rows before it are missing")
+                        } else {
+                            format!("sequence jumps from {} to {seq}: a row is missing", next - 1)
+                        }));
+                    }
+                    if r.prev_hash.as_deref().unwrap_or("") != prev_hash {
+                        return Ok(broken("its link to the previous row does not match".into()));
+                    }
+                    let (org, who, entity, at) = (
+                        r.organization_id.to_string(),
+                        actor_text(&r.actor_kind, r.actor_id),
+                        r.entity_id.to_string(),
+                        stamp(r.created_at),
+                    );
+                    let recomputed = chain::hash(&prev_hash, &link(r, &org, &who, &entity, &at));
+                    if r.hash.as_deref() != Some(recomputed.as_str()) {
+                        return Ok(broken("its contents do not match its hash".into()));
+                    }
+                    match payloads.get(&r.id) {
+                        Some(p) if p.erased_at.is_none() => {
+                            let text = canonical(
+                                p.before.as_ref().unwrap_or(&serde_json::Value::Null),
+                                p.after.as_ref().unwrap_or(&serde_json::Value::Null),
+                            );
+                            if Some(chain::digest(&text)) != r.payload_digest {
+                                return Ok(broken("its before/after snapshot was altered".into()));
+                            }
+                        }
+                        Some(_) => {}
+                        None => return Ok(broken("its before/after snapshot is missing".into())),
+                    }
+                    prev_hash = recomputed;
+                    last_id = r.id;
+                    next += 1;
+                    rows += 1;
+                }
+            }
+            // The newest rows: the chain ends where the organization's counter stands.
+            if next - 1 != o.audit_seq {
                 return Ok(Verdict::Broken {
                     organization: o.id,
-                    seq: seq + 1,
-                    id,
+                    seq: next,
+                    id: last_id,
                     reason: format!(
-                        "the chain ends at {seq} but {} rows were written: the newest are missing",
+                        "the chain ends at {} but {} rows were written: the newest are missing",
+                        next - 1,
                         o.audit_seq
                     ),
                 });
             }
+            if next > 1 {
+                chains += 1;
+            }
         }
-        Ok(Verdict::Intact { rows: rows.len(), organizations: orgs.len() })
+        Ok(Verdict::Intact { rows, organizations: chains })
     }
 
     /// `auditLog` (ADMIN, LEGAL): the organization's audit rows with their snapshots, newest
@@ -259,6 +283,9 @@ impl App {
         Ok(crate::page::Page::from_fetched(items.collect(), req, total))
     }
 }
+
+/// Rows `baton audit verify` reads at a time.
+const VERIFY_PAGE: u64 = 1_000;
 
 /// The most rows one `exportAuditLog` returns.
 pub const EXPORT_LIMIT: u64 = 10_000;
