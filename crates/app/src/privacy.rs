@@ -814,7 +814,7 @@ impl App {
         actor.authorize(Action::SetDataResidency)?;
         let txn = self.tx().await?;
         let org = actor.org_id;
-        if let Some(l) =
+        let kind = if let Some(l) =
             lead::Entity::find_by_id(subject_id).filter(lead::Column::OrganizationId.eq(org)).one(&txn).await?
         {
             let mut am = l.clone().into_active_model();
@@ -823,6 +823,7 @@ impl App {
             am.version = Set(l.version + 1);
             am.updated_at = Set(Utc::now());
             am.update(&txn).await?;
+            "lead"
         } else if let Some(c) =
             contact::Entity::find_by_id(subject_id).filter(contact::Column::OrganizationId.eq(org)).one(&txn).await?
         {
@@ -832,12 +833,12 @@ impl App {
             am.version = Set(c.version + 1);
             am.updated_at = Set(Utc::now());
             am.update(&txn).await?;
+            "contact"
         } else {
             return Err(AppError::NotFound("lead or contact"));
-        }
+        };
         let logged = json!({ "jurisdiction": jurisdiction, "crossBorderBasis": basis });
-        audit::record(&txn, org, actor, "setDataResidency", "data_residency", subject_id, None::<&()>, Some(&logged))
-            .await?;
+        audit::record(&txn, org, actor, "setDataResidency", kind, subject_id, None::<&()>, Some(&logged)).await?;
         txn.commit().await?;
         Ok((jurisdiction, basis))
     }
