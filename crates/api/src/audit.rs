@@ -62,6 +62,23 @@ impl AuditEntry {
     }
 }
 
+/// The filters of `auditLog` and `exportAuditLog`, parsed.
+pub fn audit_filter(
+    actor_id: Option<ID>,
+    entity_id: Option<ID>,
+    action: Option<String>,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> Result<AuditFilter> {
+    Ok(AuditFilter {
+        actor_id: actor_id.as_ref().map(|x| parse_id("actorId", x)).transpose().gql()?,
+        entity_id: entity_id.as_ref().map(|x| parse_id("entityId", x)).transpose().gql()?,
+        action,
+        from,
+        to,
+    })
+}
+
 /// Builds the `auditLog` page.
 #[allow(clippy::too_many_arguments)] // the query's filters
 pub async fn audit_log(
@@ -76,13 +93,7 @@ pub async fn audit_log(
 ) -> Result<Conn<AuditEntry>> {
     let a = actor(ctx)?;
     let req = PageRequest::parse(first, after.as_deref()).gql()?;
-    let filter = AuditFilter {
-        actor_id: actor_id.as_ref().map(|x| parse_id("actorId", x)).transpose().gql()?,
-        entity_id: entity_id.as_ref().map(|x| parse_id("entityId", x)).transpose().gql()?,
-        action,
-        from,
-        to,
-    };
+    let filter = audit_filter(actor_id, entity_id, action, from, to)?;
     let page = app(ctx).audit_entries(a, filter, req).await.gql()?;
     Ok(connection(page, |(r, _)| r.id, |(r, p)| AuditEntry(r, p)))
 }

@@ -216,6 +216,20 @@ impl Consent {
     }
 }
 
+/// Records a consent of a lead or contact.
+async fn record(
+    ctx: &Context<'_>,
+    subject: Subject,
+    purpose: ConsentPurpose,
+    basis: LawfulBasis,
+    source: &str,
+    notice: &str,
+) -> Result<Consent> {
+    let a = actor(ctx)?;
+    let c = app(ctx).record_consent(a, subject, purpose_name(purpose), basis_name(basis), source, notice).await;
+    Ok(Consent(c.gql()?))
+}
+
 /// Data-protection mutations.
 #[derive(Default)]
 pub struct ConsentMutation;
@@ -232,21 +246,8 @@ impl ConsentMutation {
         #[graphql(desc = "Where it was given.")] source: String,
         #[graphql(desc = "The version of the privacy notice shown.")] notice_version: String,
     ) -> Result<Consent> {
-        let a = actor(ctx)?;
         let l = id_arg("leadId", &lead_id)?;
-        Ok(Consent(
-            app(ctx)
-                .record_consent(
-                    a,
-                    Subject::Lead(l),
-                    purpose_name(purpose),
-                    basis_name(lawful_basis),
-                    &source,
-                    &notice_version,
-                )
-                .await
-                .gql()?,
-        ))
+        record(ctx, Subject::Lead(l), purpose, lawful_basis, &source, &notice_version).await
     }
 
     /// Records a customer contact's consent for a purpose, with its lawful basis, source and notice version.
@@ -259,21 +260,8 @@ impl ConsentMutation {
         #[graphql(desc = "Where it was given.")] source: String,
         #[graphql(desc = "The version of the privacy notice shown.")] notice_version: String,
     ) -> Result<Consent> {
-        let a = actor(ctx)?;
         let c = id_arg("contactId", &contact_id)?;
-        Ok(Consent(
-            app(ctx)
-                .record_consent(
-                    a,
-                    Subject::Contact(c),
-                    purpose_name(purpose),
-                    basis_name(lawful_basis),
-                    &source,
-                    &notice_version,
-                )
-                .await
-                .gql()?,
-        ))
+        record(ctx, Subject::Contact(c), purpose, lawful_basis, &source, &notice_version).await
     }
 
     /// Withdraws a consent; nothing is sent for that purpose from now on.

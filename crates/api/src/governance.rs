@@ -6,7 +6,6 @@ use crate::scalars::Decimal;
 use crate::types::{Money, User, id};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
-use baton_app::audit::AuditFilter;
 use baton_app::entity::{clause_fallback, organization};
 use baton_app::governance::PolicyPatch;
 use baton_app::parse_id;
@@ -240,13 +239,7 @@ impl GovernanceMutation {
         #[graphql(desc = "From this time (inclusive).")] from: Option<DateTime<Utc>>,
         #[graphql(desc = "Until this time (exclusive).")] to: Option<DateTime<Utc>>,
     ) -> Result<AuditExport> {
-        let filter = AuditFilter {
-            actor_id: actor_id.as_ref().map(|x| parse_id("actorId", x)).transpose().gql()?,
-            entity_id: entity_id.as_ref().map(|x| parse_id("entityId", x)).transpose().gql()?,
-            action,
-            from,
-            to,
-        };
+        let filter = crate::audit::audit_filter(actor_id, entity_id, action, from, to)?;
         let data = app(ctx).export_audit(actor(ctx)?, filter).await.gql()?;
         let rows = data.as_array().map_or(0, Vec::len);
         Ok(AuditExport { rows: i32::try_from(rows).unwrap_or(i32::MAX), data: async_graphql::Json(data) })

@@ -123,6 +123,20 @@ pub async fn record<C: ConnectionTrait, B: Serialize, A: Serialize>(
     Ok(())
 }
 
+/// The payloads of some audit rows, by row id.
+async fn payloads_of<C: ConnectionTrait>(
+    db: &C,
+    rows: &[audit_log::Model],
+) -> Result<std::collections::HashMap<Uuid, audit_payload::Model>, DbErr> {
+    Ok(audit_payload::Entity::find()
+        .filter(audit_payload::Column::AuditId.is_in(rows.iter().map(|r| r.id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.audit_id, p))
+        .collect())
+}
+
 /// What `baton audit verify` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -168,13 +182,7 @@ impl App {
                 if page.is_empty() {
                     break;
                 }
-                let payloads: std::collections::HashMap<Uuid, audit_payload::Model> = audit_payload::Entity::find()
-                    .filter(audit_payload::Column::AuditId.is_in(page.iter().map(|r| r.id)))
-                    .all(&self.db)
-                    .await?
-                    .into_iter()
-                    .map(|p| (p.audit_id, p))
-                    .collect();
+                let payloads = payloads_of(&self.db, &page).await?;
                 for r in &page {
                     let seq = r.seq.unwrap_or(0);
                     let broken = |reason: String| Verdict::Broken { organization: o.id, seq, id: r.id, reason };
@@ -247,35 +255,14 @@ impl App {
     ) -> Result<crate::page::Page<(audit_log::Model, Option<audit_payload::Model>)>, AppError> {
         use sea_orm::{PaginatorTrait, QuerySelect};
         actor.authorize(baton_domain::Action::ReadAuditLog)?;
-        let mut q = audit_log::Entity::find().filter(audit_log::Column::OrganizationId.eq(actor.org_id));
-        if let Some(a) = filter.actor_id {
-            q = q.filter(audit_log::Column::ActorId.eq(a));
-        }
-        if let Some(e) = filter.entity_id {
-            q = q.filter(audit_log::Column::EntityId.eq(e));
-        }
-        if let Some(a) = filter.action {
-            q = q.filter(audit_log::Column::Action.eq(a));
-        }
-        if let Some(f) = filter.from {
-            q = q.filter(audit_log::Column::CreatedAt.gte(f));
-        }
-        if let Some(t) = filter.to {
-            q = q.filter(audit_log::Column::CreatedAt.lt(t));
-        }
+        let q = filter.query(actor.org_id);
         let total = q.clone().count(&self.db).await?;
         let mut q = q.order_by_desc(audit_log::Column::Id);
         if let Some(after) = req.after {
             q = q.filter(audit_log::Column::Id.lt(after));
         }
         let rows = q.limit(req.first + 1).all(&self.db).await?;
-        let payloads: std::collections::HashMap<Uuid, audit_payload::Model> = audit_payload::Entity::find()
-            .filter(audit_payload::Column::AuditId.is_in(rows.iter().map(|r| r.id)))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|p| (p.audit_id, p))
-            .collect();
+        let payloads = payloads_of(&self.db, &rows).await?;
         let items = rows.into_iter().map(|r| {
             let p = payloads.get(&r.id).cloned();
             (r, p)
@@ -297,31 +284,10 @@ impl App {
     pub async fn export_audit(&self, actor: &Actor, filter: AuditFilter) -> Result<serde_json::Value, AppError> {
         use sea_orm::QuerySelect;
         actor.authorize(baton_domain::Action::ReadAuditLog)?;
-        let mut q = audit_log::Entity::find().filter(audit_log::Column::OrganizationId.eq(actor.org_id));
-        if let Some(a) = filter.actor_id {
-            q = q.filter(audit_log::Column::ActorId.eq(a));
-        }
-        if let Some(e) = filter.entity_id {
-            q = q.filter(audit_log::Column::EntityId.eq(e));
-        }
-        if let Some(a) = &filter.action {
-            q = q.filter(audit_log::Column::Action.eq(a.clone()));
-        }
-        if let Some(f) = filter.from {
-            q = q.filter(audit_log::Column::CreatedAt.gte(f));
-        }
-        if let Some(t) = filter.to {
-            q = q.filter(audit_log::Column::CreatedAt.lt(t));
-        }
+        let q = filter.query(actor.org_id);
         let txn = self.tx().await?;
         let rows = q.order_by_asc(audit_log::Column::Id).limit(EXPORT_LIMIT).all(&txn).await?;
-        let payloads: std::collections::HashMap<Uuid, audit_payload::Model> = audit_payload::Entity::find()
-            .filter(audit_payload::Column::AuditId.is_in(rows.iter().map(|r| r.id)))
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|p| (p.audit_id, p))
-            .collect();
+        let payloads = payloads_of(&txn, &rows).await?;
         let out: Vec<serde_json::Value> = rows
             .iter()
             .map(|r| {
@@ -346,7 +312,7 @@ impl App {
     }
 }
 
-/// Filters of `auditLog`.
+/// Filters of `auditLog` and `exportAuditLog`.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
     pub actor_id: Option<Uuid>,
@@ -354,4 +320,27 @@ pub struct AuditFilter {
     pub action: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
+}
+
+impl AuditFilter {
+    /// The organization's audit rows that pass the filter.
+    fn query(&self, org: Uuid) -> sea_orm::Select<audit_log::Entity> {
+        let mut q = audit_log::Entity::find().filter(audit_log::Column::OrganizationId.eq(org));
+        if let Some(a) = self.actor_id {
+            q = q.filter(audit_log::Column::ActorId.eq(a));
+        }
+        if let Some(e) = self.entity_id {
+            q = q.filter(audit_log::Column::EntityId.eq(e));
+        }
+        if let Some(a) = &self.action {
+            q = q.filter(audit_log::Column::Action.eq(a.clone()));
+        }
+        if let Some(f) = self.from {
+            q = q.filter(audit_log::Column::CreatedAt.gte(f));
+        }
+        if let Some(t) = self.to {
+            q = q.filter(audit_log::Column::CreatedAt.lt(t));
+        }
+        q
+    }
 }

@@ -885,15 +885,7 @@ impl App {
             am.reminded_at = Set(Some(now));
             am.update(&txn).await?;
             txn.commit().await?;
-            for n in sent {
-                self.events.publish(crate::events::Event::Notification {
-                    org: n.organization_id,
-                    user: n.user_id,
-                    id: n.id,
-                    title: n.title,
-                    body: n.body,
-                });
-            }
+            self.publish_notifications(sent);
             reminded += 1;
         }
         Ok(reminded)

@@ -63,6 +63,21 @@ pub(crate) async fn notify<C: ConnectionTrait>(
     .await?)
 }
 
+impl App {
+    /// Publishes committed notifications to their users' live subscriptions.
+    pub(crate) fn publish_notifications(&self, sent: Vec<notification::Model>) {
+        for n in sent {
+            self.events.publish(Event::Notification {
+                org: n.organization_id,
+                user: n.user_id,
+                id: n.id,
+                title: n.title,
+                body: n.body,
+            });
+        }
+    }
+}
+
 async fn canonical<C: ConnectionTrait>(db: &C, org: Uuid, id: Uuid) -> Result<feature_request::Model, AppError> {
     let mut r = feature_request::Entity::find_by_id(id)
         .filter(feature_request::Column::OrganizationId.eq(org))
@@ -239,15 +254,7 @@ impl App {
         )
         .await?;
         txn.commit().await?;
-        for n in sent {
-            self.events.publish(Event::Notification {
-                org: n.organization_id,
-                user: n.user_id,
-                id: n.id,
-                title: n.title,
-                body: n.body,
-            });
-        }
+        self.publish_notifications(sent);
         Ok(after)
     }
 
@@ -427,15 +434,7 @@ impl App {
         )
         .await?;
         txn.commit().await?;
-        for n in sent {
-            self.events.publish(Event::Notification {
-                org: n.organization_id,
-                user: n.user_id,
-                id: n.id,
-                title: n.title,
-                body: n.body,
-            });
-        }
+        self.publish_notifications(sent);
         Ok(note)
     }
 

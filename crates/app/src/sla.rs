@@ -319,15 +319,7 @@ impl App {
             )
             .await?;
             txn.commit().await?;
-            for n in sent {
-                self.events.publish(crate::events::Event::Notification {
-                    org: n.organization_id,
-                    user: n.user_id,
-                    id: n.id,
-                    title: n.title,
-                    body: n.body,
-                });
-            }
+            self.publish_notifications(sent);
         }
         Ok((warned, breached))
     }
