@@ -12,7 +12,6 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 use uuid::Uuid;
@@ -154,7 +153,7 @@ pub fn new_api_token_secret() -> (String, String) {
 
 /// API tokens are long random secrets, so a fast hash is enough to store them safely.
 pub fn hash_api_token(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    baton_domain::chain::digest(secret)
 }
 
 /// Parses a comma-separated role list as stored.

@@ -28,7 +28,6 @@ use sea_orm::{
     Set,
 };
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 /// Days the organization has to answer a data-subject request.
@@ -64,12 +63,6 @@ pub const FREE_TEXT: &[(&str, &[&str])] = &[
     ("tasks", &["title"]),
     ("win_loss_reviews", &["competitor", "lessons"]),
 ];
-
-/// The lower-case SHA-256 of a normalized e-mail address: how a request is matched once its
-/// address is erased.
-fn subject_digest(email: &str) -> String {
-    Sha256::digest(email.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-}
 
 /// What identifies a person in free text: the address, names and phone numbers, lower-cased.
 /// They match whole words only ("Tom" is not found in "custom"), whatever the case, in any
@@ -568,7 +561,9 @@ impl App {
             id: Set(Uuid::now_v7()),
             organization_id: Set(actor.org_id),
             kind: Set(input.kind),
-            subject_digest: Set(subject_digest(email.as_str())),
+            // The SHA-256 of the normalized address: how the request is matched once the
+            // address is erased.
+            subject_digest: Set(baton_domain::chain::digest(email.as_str())),
             subject_email: Set(Some(email.as_str().to_owned())),
             status: Set("OPEN".into()),
             received_at: Set(received),

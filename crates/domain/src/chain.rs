@@ -21,7 +21,7 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// SHA-256 of a payload's canonical text.
+/// The lower-case hex SHA-256 of a text (a payload's canonical text, an API token, an address).
 pub fn digest(payload: &str) -> String {
     hex(&Sha256::digest(payload.as_bytes()))
 }
