@@ -3,11 +3,11 @@
 //! consent for its purpose: the server refuses (`CONSENT_REQUIRED`), whatever the caller.
 
 use crate::leads::gate_lead;
-use crate::opportunities::gate_account;
+use crate::opportunities::gate_contact;
 use crate::{Actor, App, AppError, audit};
 use baton_domain::permission::Action;
 use baton_domain::text;
-use baton_store::entity::{consent, contact, outbox_email};
+use baton_store::entity::{consent, outbox_email};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
@@ -30,19 +30,7 @@ pub enum Subject {
 async fn gate_subject<C: ConnectionTrait>(db: &C, actor: &Actor, s: Subject) -> Result<(&'static str, Uuid), AppError> {
     match s {
         Subject::Lead(id) => Ok(("lead", gate_lead(db, actor, id, Action::ManageConsent).await?.id)),
-        Subject::Contact(id) => {
-            actor.authorize(Action::ManageConsent)?;
-            let c = contact::Entity::find_by_id(id)
-                .filter(contact::Column::OrganizationId.eq(actor.org_id))
-                .one(db)
-                .await?
-                .ok_or(AppError::NotFound("contact"))?;
-            gate_account(db, actor, c.account_id, Action::ManageConsent).await.map_err(|e| match e {
-                AppError::NotFound(_) => AppError::NotFound("contact"),
-                e => e,
-            })?;
-            Ok(("contact", c.id))
-        }
+        Subject::Contact(id) => Ok(("contact", gate_contact(db, actor, id, Action::ManageConsent).await?.id)),
     }
 }
 

@@ -86,6 +86,27 @@ pub(crate) async fn gate_account<C: ConnectionTrait>(
     Ok(a)
 }
 
+/// Loads a contact through its account's gate for `action`; a contact outside it is NOT_FOUND
+/// as a contact.
+pub(crate) async fn gate_contact<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    action: Action,
+) -> Result<contact::Model, AppError> {
+    actor.authorize(action)?;
+    let c = contact::Entity::find_by_id(id)
+        .filter(contact::Column::OrganizationId.eq(actor.org_id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("contact"))?;
+    gate_account(db, actor, c.account_id, action).await.map_err(|e| match e {
+        AppError::NotFound(_) => AppError::NotFound("contact"),
+        e => e,
+    })?;
+    Ok(c)
+}
+
 type ParsedContact = (String, Option<String>, Option<String>, Option<String>);
 
 fn parse_contact(input: &ContactInput) -> Result<ParsedContact, AppError> {
@@ -158,16 +179,7 @@ impl App {
     ) -> Result<contact::Model, AppError> {
         let (name, email, phone, jurisdiction) = parse_contact(&input)?;
         let txn = self.tx().await?;
-        actor.authorize(Action::UpdateContact)?;
-        let before = contact::Entity::find_by_id(contact_id)
-            .filter(contact::Column::OrganizationId.eq(actor.org_id))
-            .one(&txn)
-            .await?
-            .ok_or(AppError::NotFound("contact"))?;
-        gate_account(&txn, actor, before.account_id, Action::UpdateContact).await.map_err(|e| match e {
-            AppError::NotFound(_) => AppError::NotFound("contact"),
-            e => e,
-        })?;
+        let before = gate_contact(&txn, actor, contact_id, Action::UpdateContact).await?;
         let mut am = before.clone().into_active_model();
         am.name = Set(name);
         am.email = Set(email);
