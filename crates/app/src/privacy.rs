@@ -137,9 +137,9 @@ impl Needles {
         out
     }
 
-    /// The needles the database can pre-filter with LOWER/LIKE (ASCII folding only).
-    fn ascii(&self) -> Option<Vec<&String>> {
-        self.0.iter().all(|n| n.is_ascii()).then(|| self.0.iter().collect())
+    /// True when the database can pre-filter with LOWER/LIKE (it folds ASCII case only).
+    fn all_ascii(&self) -> bool {
+        self.0.iter().all(|n| n.is_ascii())
     }
 }
 
@@ -165,7 +165,7 @@ mod tests {
         let n = needles(&["Émile Durand", "jane doe"]);
         assert_eq!(n.redact("Call ÉMILE DURAND in İzmir with JANE DOE.", "X"), "Call X in İzmir with X.");
         assert!(n.found_in("{\"name\":\"émile durand\"}"));
-        assert!(n.ascii().is_none());
+        assert!(!n.all_ascii());
         let n = needles(&["ann@acme.example"]);
         assert_eq!(n.redact("to: Ann@Acme.Example, cc: bob", "X"), "to: X, cc: bob");
     }
@@ -175,6 +175,8 @@ mod tests {
 struct Person {
     leads: Vec<lead::Model>,
     contacts: Vec<contact::Model>,
+    /// The person's e-mail addresses, lower case.
+    addresses: Vec<String>,
     needles: Needles,
 }
 
@@ -210,7 +212,7 @@ async fn find_person<C: ConnectionTrait>(db: &C, org: Uuid, email: &str) -> Resu
         needles.add(Some(&c.name), 3);
         needles.add(c.phone.as_deref(), 6);
     }
-    Ok(Person { leads, contacts, needles })
+    Ok(Person { leads, contacts, addresses: vec![email.to_lowercase()], needles })
 }
 
 fn lead_person(l: &lead::Model) -> Person {
@@ -218,7 +220,8 @@ fn lead_person(l: &lead::Model) -> Person {
     needles.add(l.contact_email.as_deref(), 3);
     needles.add(Some(&l.contact_name), 3);
     needles.add(l.contact_phone.as_deref(), 6);
-    Person { leads: vec![l.clone()], contacts: vec![], needles }
+    let addresses = l.contact_email.iter().map(|e| e.to_lowercase()).collect();
+    Person { leads: vec![l.clone()], contacts: vec![], addresses, needles }
 }
 
 /// One free-text cell that mentions the person.
@@ -251,9 +254,9 @@ async fn mentions<C: ConnectionTrait>(
                 .and_where(Expr::col(Alias::new(*column)).is_not_null());
             // The database folds ASCII case only: with a non-ASCII needle every row is read
             // and matched here.
-            if let Some(ascii) = needles.ascii() {
+            if needles.all_ascii() {
                 let mut any = Expr::val(false);
-                for n in ascii {
+                for n in &needles.0 {
                     any = any.or(Expr::expr(Func::lower(Expr::col(Alias::new(*column)))).like(format!("%{n}%")));
                 }
                 q.and_where(any);
@@ -273,59 +276,76 @@ async fn mentions<C: ConnectionTrait>(
     Ok(found)
 }
 
-/// The ids of the person's records and of what hangs off them (consents, e-mails, cadence
-/// enrollments, tasks, SLA clocks): the audit rows about any of them are about the person.
-async fn related_ids<C: ConnectionTrait>(db: &C, org: Uuid, person: &Person) -> Result<Vec<Uuid>, AppError> {
-    use baton_store::entity::sla_clock;
-    let ids = person.ids();
-    let lead_ids = person.lead_ids();
-    let mut out = ids.clone();
-    out.extend(
-        consent::Entity::find()
-            .filter(consent::Column::OrganizationId.eq(org))
-            .filter(consent::Column::SubjectId.is_in(ids.clone()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|c| c.id),
-    );
-    out.extend(
-        outbox_email::Entity::find()
-            .filter(outbox_email::Column::OrganizationId.eq(org))
-            .filter(outbox_email::Column::LeadId.is_in(lead_ids.clone()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| m.id),
-    );
-    out.extend(
-        cadence_enrollment::Entity::find()
-            .filter(cadence_enrollment::Column::OrganizationId.eq(org))
-            .filter(cadence_enrollment::Column::LeadId.is_in(lead_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|e| e.id),
-    );
-    out.extend(
-        task::Entity::find()
-            .filter(task::Column::OrganizationId.eq(org))
-            .filter(task::Column::EntityId.is_in(ids.clone()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|t| t.id),
-    );
-    out.extend(
-        sla_clock::Entity::find()
-            .filter(sla_clock::Column::OrganizationId.eq(org))
-            .filter(sla_clock::Column::EntityId.is_in(ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|c| c.id),
-    );
-    Ok(out)
+/// What hangs off the person's leads and contacts, loaded once for export and erasure.
+struct Linked {
+    consents: Vec<consent::Model>,
+    activities: Vec<activity::Model>,
+    /// E-mail to the person's leads or addresses.
+    emails: Vec<outbox_email::Model>,
+    cadences: Vec<cadence_enrollment::Model>,
+    tasks: Vec<task::Model>,
+    clocks: Vec<Uuid>,
+}
+
+impl Linked {
+    async fn load<C: ConnectionTrait>(db: &C, org: Uuid, person: &Person) -> Result<Self, AppError> {
+        use baton_store::entity::sla_clock;
+        let (ids, lead_ids) = (person.ids(), person.lead_ids());
+        Ok(Linked {
+            consents: consent::Entity::find()
+                .filter(consent::Column::OrganizationId.eq(org))
+                .filter(consent::Column::SubjectId.is_in(ids.clone()))
+                .order_by_asc(consent::Column::Id)
+                .all(db)
+                .await?,
+            activities: activity::Entity::find()
+                .filter(activity::Column::OrganizationId.eq(org))
+                .filter(activity::Column::LeadId.is_in(lead_ids.clone()))
+                .order_by_asc(activity::Column::Id)
+                .all(db)
+                .await?,
+            emails: outbox_email::Entity::find()
+                .filter(outbox_email::Column::OrganizationId.eq(org))
+                .filter(sea_orm::Condition::any().add(outbox_email::Column::LeadId.is_in(lead_ids.clone())).add(
+                    Expr::expr(Func::lower(Expr::col(outbox_email::Column::ToAddress))).is_in(person.addresses.clone()),
+                ))
+                .order_by_asc(outbox_email::Column::Id)
+                .all(db)
+                .await?,
+            cadences: cadence_enrollment::Entity::find()
+                .filter(cadence_enrollment::Column::OrganizationId.eq(org))
+                .filter(cadence_enrollment::Column::LeadId.is_in(lead_ids))
+                .order_by_asc(cadence_enrollment::Column::Id)
+                .all(db)
+                .await?,
+            tasks: task::Entity::find()
+                .filter(task::Column::OrganizationId.eq(org))
+                .filter(task::Column::EntityId.is_in(ids.clone()))
+                .order_by_asc(task::Column::Id)
+                .all(db)
+                .await?,
+            clocks: sla_clock::Entity::find()
+                .filter(sla_clock::Column::OrganizationId.eq(org))
+                .filter(sla_clock::Column::EntityId.is_in(ids))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|c| c.id)
+                .collect(),
+        })
+    }
+
+    /// The ids of the person's records and of what hangs off them: the audit rows about any of
+    /// them are about the person.
+    fn ids(&self, person: &Person) -> Vec<Uuid> {
+        let mut out = person.ids();
+        out.extend(self.consents.iter().map(|c| c.id));
+        out.extend(self.emails.iter().map(|m| m.id));
+        out.extend(self.cadences.iter().map(|e| e.id));
+        out.extend(self.tasks.iter().map(|t| t.id));
+        out.extend(self.clocks.iter().copied());
+        out
+    }
 }
 
 /// Payloads are scanned for mentions in pages of this many rows, so memory stays bounded.
@@ -407,15 +427,18 @@ async fn erase<C: ConnectionTrait>(
     db: &C,
     org: Uuid,
     person: &Person,
-    tag: &str,
+    source: Uuid,
     org_wide: bool,
 ) -> Result<ErasureCounts, AppError> {
+    // The pseudonym's tag: the end of the request's (or the purged lead's) id.
+    let tag: String = source.simple().to_string().chars().rev().take(8).collect();
     let now = Utc::now();
     let pseudonym = format!("Erased subject {tag}");
     let mut n = ErasureCounts::default();
     let lead_ids = person.lead_ids();
     // Collected before the identity fields change, so the trail still matches.
-    let related = related_ids(db, org, person).await?;
+    let linked = Linked::load(db, org, person).await?;
+    let related = linked.ids(person);
     let trail = audit_trail(db, org, person, &related, org_wide).await?;
     for l in &person.leads {
         let mut am = l.clone().into_active_model();
@@ -450,18 +473,10 @@ async fn erase<C: ConnectionTrait>(
         .exec(db)
         .await?;
     n.activities = notes.rows_affected as usize;
-    let mails =
-        outbox_email::Entity::find()
-            .filter(outbox_email::Column::OrganizationId.eq(org))
-            .filter(sea_orm::Condition::any().add(outbox_email::Column::LeadId.is_in(lead_ids.clone())).add(
-                Expr::expr(Func::lower(Expr::col(outbox_email::Column::ToAddress))).is_in(person.needles.0.clone()),
-            ))
-            .all(db)
-            .await?;
     for l in &person.leads {
         crate::automation::stop_cadences(db, l.id, "ERASED").await?;
     }
-    for m in mails {
+    for m in linked.emails {
         let pending = m.status == "PENDING";
         let mut am = m.into_active_model();
         if pending {
@@ -474,8 +489,8 @@ async fn erase<C: ConnectionTrait>(
         am.update(db).await?;
         n.outbox_emails += 1;
     }
-    let linked = if org_wide { None } else { Some(related.as_slice()) };
-    for m in mentions(db, org, &person.needles, linked).await? {
+    let only = if org_wide { None } else { Some(related.as_slice()) };
+    for m in mentions(db, org, &person.needles, only).await? {
         let redacted = person.needles.redact(&m.text, &pseudonym);
         let mut q = Query::update();
         q.table(Alias::new(m.table))
@@ -622,44 +637,8 @@ impl App {
         if !blocked.is_empty() {
             return Err(AppError::Rule(blocked));
         }
-        let ids = person.ids();
-        let lead_ids = person.lead_ids();
-        let consents = consent::Entity::find()
-            .filter(consent::Column::OrganizationId.eq(org))
-            .filter(consent::Column::SubjectId.is_in(ids.clone()))
-            .order_by_asc(consent::Column::Id)
-            .all(&txn)
-            .await?;
-        let activities = activity::Entity::find()
-            .filter(activity::Column::OrganizationId.eq(org))
-            .filter(activity::Column::LeadId.is_in(lead_ids.clone()))
-            .order_by_asc(activity::Column::Id)
-            .all(&txn)
-            .await?;
-        let emails = outbox_email::Entity::find()
-            .filter(outbox_email::Column::OrganizationId.eq(org))
-            .filter(
-                sea_orm::Condition::any()
-                    .add(outbox_email::Column::LeadId.is_in(lead_ids.clone()))
-                    .add(outbox_email::Column::ToAddress.eq(email.as_str())),
-            )
-            .order_by_asc(outbox_email::Column::Id)
-            .all(&txn)
-            .await?;
-        let cadences = cadence_enrollment::Entity::find()
-            .filter(cadence_enrollment::Column::OrganizationId.eq(org))
-            .filter(cadence_enrollment::Column::LeadId.is_in(lead_ids.clone()))
-            .order_by_asc(cadence_enrollment::Column::Id)
-            .all(&txn)
-            .await?;
-        let tasks = task::Entity::find()
-            .filter(task::Column::OrganizationId.eq(org))
-            .filter(task::Column::EntityId.is_in(ids.clone()))
-            .order_by_asc(task::Column::Id)
-            .all(&txn)
-            .await?;
-        let related = related_ids(&txn, org, &person).await?;
-        let trail = audit_trail(&txn, org, &person, &related, true).await?;
+        let linked = Linked::load(&txn, org, &person).await?;
+        let trail = audit_trail(&txn, org, &person, &linked.ids(&person), true).await?;
         let mentioned = mentions(&txn, org, &person.needles, None).await?;
         let requests = data_subject_request::Entity::find()
             .filter(data_subject_request::Column::OrganizationId.eq(org))
@@ -671,11 +650,11 @@ impl App {
             "subject": { "email": email, "requestId": r.id, "generatedAt": Utc::now() },
             "leads": rows(&person.leads),
             "contacts": rows(&person.contacts),
-            "consents": rows(&consents),
-            "activities": rows(&activities),
-            "outboxEmails": rows(&emails),
-            "cadenceEnrollments": rows(&cadences),
-            "tasks": rows(&tasks),
+            "consents": rows(&linked.consents),
+            "activities": rows(&linked.activities),
+            "outboxEmails": rows(&linked.emails),
+            "cadenceEnrollments": rows(&linked.cadences),
+            "tasks": rows(&linked.tasks),
             "auditTrail": trail.iter().map(|(a, p)| json!({
                 "at": a.created_at, "action": a.action, "entityType": a.entity_type, "entityId": a.entity_id,
                 "before": p.before, "after": p.after,
@@ -736,8 +715,7 @@ impl App {
         let r = open_request(&txn, actor, id, "ERASURE").await?;
         let email = r.subject_email.clone().context("an open request keeps its address")?;
         let person = find_person(&txn, actor.org_id, &email).await?;
-        let tag: String = r.id.simple().to_string().chars().rev().take(8).collect();
-        let counts = erase(&txn, actor.org_id, &person, &tag, true).await?;
+        let counts = erase(&txn, actor.org_id, &person, r.id, true).await?;
         // Earlier requests of the same person forget the address too; the digest remains.
         data_subject_request::Entity::update_many()
             .col_expr(data_subject_request::Column::SubjectEmail, Expr::value(Option::<String>::None))
@@ -928,8 +906,7 @@ impl App {
                 {
                     continue;
                 }
-                let tag: String = l.id.simple().to_string().chars().rev().take(8).collect();
-                let counts = erase(&txn, org.id, &lead_person(&l), &tag, false).await?;
+                let counts = erase(&txn, org.id, &lead_person(&l), l.id, false).await?;
                 let logged = json!({ "reason": "retention", "retentionDays": org.disqualified_lead_retention_days, "erased": counts });
                 audit::record(&txn, org.id, AuditActor::SYSTEM, "purgeLead", "lead", l.id, None::<&()>, Some(&logged))
                     .await?;
