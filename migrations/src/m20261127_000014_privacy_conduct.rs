@@ -28,6 +28,16 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // The retention job looks for disqualified leads by age every minute.
+        m.create_index(
+            Index::create()
+                .name("ix_leads_status_disqualified")
+                .table("leads")
+                .col("status")
+                .col("disqualified_at")
+                .to_owned(),
+        )
+        .await?;
         // Leads disqualified before this column existed count from their last change.
         m.get_connection()
             .execute_unprepared("UPDATE leads SET disqualified_at = updated_at WHERE status = 'DISQUALIFIED'")
