@@ -85,6 +85,7 @@ both!(the_review_policy_lets_pre_approved_fallbacks_through_and_names_why_legal_
         ),
         "BAD_USER_INPUT"
     );
+    assert_eq!(t.count("clause_fallbacks WHERE clause_key = 'no_such_clause'").await, 0);
     let wording =
         "Each party's total liability is limited to the fees paid in the twenty-four months before the claim.";
     let fb = ok(&t, &d.legal, add, json!({ "k": "SAAS_SERVICE_AGREEMENT", "c": "liability", "x": wording })).await;

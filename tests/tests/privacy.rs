@@ -184,6 +184,7 @@ both!(a_pipl_subject_leaves_its_jurisdiction_only_with_a_recorded_basis, |engine
         .await;
     assert_eq!(code(&bad), "BAD_USER_INPUT");
     assert_eq!(bad["errors"][0]["extensions"]["field"], "jurisdiction");
+    assert_eq!(t.count("leads WHERE company_name = 'X'").await, 0, "a refused lead is not written");
 
     let req = open(&t, &privacy, "EXPORT", "li.wei@trade.example").await;
     let audit = t.count("audit_log").await;
@@ -217,6 +218,7 @@ both!(a_pipl_subject_leaves_its_jurisdiction_only_with_a_recorded_basis, |engine
     assert_eq!(t.app().remind_data_subject_requests(now + Duration::hours(1)).await.unwrap(), 0, "once a day");
     let n = ok(&t, &privacy, "{ notifications { title body } }", json!({})).await;
     assert_eq!(n["notifications"][0]["title"], "Data-subject request overdue", "{n}");
+    let (requests, audit) = (t.count("data_subject_requests").await, t.count("audit_log").await);
     let future = (Utc::now() + Duration::days(1)).to_rfc3339();
     let r = t
         .gql(
@@ -228,6 +230,11 @@ both!(a_pipl_subject_leaves_its_jurisdiction_only_with_a_recorded_basis, |engine
     assert_eq!(code(&r), "BAD_USER_INPUT");
     let r = t.gql(Some(&privacy), OPEN, json!({ "i": { "kind": "ERASURE", "email": "not an address" } })).await;
     assert_eq!(code(&r), "BAD_USER_INPUT");
+    assert_eq!(
+        (t.count("data_subject_requests").await, t.count("audit_log").await),
+        (requests, audit),
+        "refused requests write nothing"
+    );
     t.stop().await;
 });
 
@@ -256,6 +263,8 @@ both!(the_retention_job_purges_disqualified_leads_once_their_time_is_up, |engine
     ok(&t, &sdr, disq, json!({ "l": ids[1] })).await;
     let bad = t.gql(Some(&admin), "mutation { updateOrgSettings(input: { disqualifiedLeadRetentionDays: 0 }) { disqualifiedLeadRetentionDays } }", json!({})).await;
     assert_eq!(code(&bad), "BAD_USER_INPUT");
+    let r = ok(&t, &admin, "{ orgSettings { disqualifiedLeadRetentionDays } }", json!({})).await;
+    assert_eq!(r["orgSettings"]["disqualifiedLeadRetentionDays"], 365, "a refused setting changes nothing");
     let r = ok(&t, &admin, "mutation { updateOrgSettings(input: { disqualifiedLeadRetentionDays: 90 }) { disqualifiedLeadRetentionDays } }", json!({})).await;
     assert_eq!(r["updateOrgSettings"]["disqualifiedLeadRetentionDays"], 90);
     let long_ago = (Utc::now() - Duration::days(91)).format("%Y-%m-%d %H:%M:%S").to_string();
