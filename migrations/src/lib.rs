@@ -19,6 +19,7 @@ mod m20261126_000013_cadence_definitions;
 mod m20261127_000014_privacy_conduct;
 mod m20261127_000015_contract_policy;
 mod m20261127_000016_audit_append_only;
+mod m20261201_000017_login_throttle;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000014_privacy_conduct::Migration),
             Box::new(m20261127_000015_contract_policy::Migration),
             Box::new(m20261127_000016_audit_append_only::Migration),
+            Box::new(m20261201_000017_login_throttle::Migration),
         ]
     }
 }

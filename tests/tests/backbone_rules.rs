@@ -319,6 +319,22 @@ both!(discounts_above_the_reps_limit_wait_for_the_right_approver, |engine| async
     t.stop().await;
 });
 
+/// A deal of its own for a user who can sell (converted from a fresh lead by the SDR).
+async fn own_deal(t: &TestApp, d: &Deal, seller_id: &str, company: &str) -> String {
+    let r = ok(
+        t,
+        &d.sdr,
+        "mutation($c: String!) { createLead(input: { companyName: $c, contactName: \"Sid Self\", source: REFERRAL }) { id } }",
+        json!({ "c": company }),
+    )
+    .await;
+    let lead = id_of(&r["createLead"]["id"]);
+    ok(t, &d.sdr, "mutation($id: ID!) { recordLeadContact(leadId: $id) { status } }", json!({ "id": lead })).await;
+    ok(t, &d.sdr, "mutation($id: ID!) { qualifyLead(leadId: $id, input: { budgetConfirmed: true, authorityConfirmed: true, needConfirmed: true, timeline: WITHIN_3_MONTHS }) { priority } }", json!({ "id": lead })).await;
+    let r = ok(t, &d.sdr, "mutation($id: ID!, $ae: ID!) { convertLead(leadId: $id, input: { accountExecutiveId: $ae, opportunityName: \"Self deal\", estimatedValue: { amount: \"10000\", currency: \"USD\" } }) { opportunity { id } } }", json!({ "id": lead, "ae": seller_id })).await;
+    id_of(&r["convertLead"]["opportunity"]["id"])
+}
+
 both!(nobody_approves_a_quote_they_wrote_themselves, |engine| async move {
     let t = spawn_app(engine).await;
     // Only an account executive creates quotes and only a manager or finance approves them, so
@@ -326,21 +342,13 @@ both!(nobody_approves_a_quote_they_wrote_themselves, |engine| async move {
     let dual = new_user(&t, "dual@demo.test", json!(["ACCOUNT_EXECUTIVE", "SALES_MANAGER"])).await;
     let d = people(&t).await;
     let dual_id = t.user_id(&dual, "dual@demo.test").await;
-    let r = ok(
-        &t,
-        &d.sdr,
-        "mutation { createLead(input: { companyName: \"Self Co\", contactName: \"Sid Self\", source: REFERRAL }) { id } }",
-        json!({}),
-    )
-    .await;
-    let lead = id_of(&r["createLead"]["id"]);
-    ok(&t, &d.sdr, "mutation($id: ID!) { recordLeadContact(leadId: $id) { status } }", json!({ "id": lead })).await;
-    ok(&t, &d.sdr, "mutation($id: ID!) { qualifyLead(leadId: $id, input: { budgetConfirmed: true, authorityConfirmed: true, needConfirmed: true, timeline: WITHIN_3_MONTHS }) { priority } }", json!({ "id": lead })).await;
-    let r = ok(&t, &d.sdr, "mutation($id: ID!, $ae: ID!) { convertLead(leadId: $id, input: { accountExecutiveId: $ae, opportunityName: \"Self deal\", estimatedValue: { amount: \"10000\", currency: \"USD\" } }) { opportunity { id } } }", json!({ "id": lead, "ae": dual_id })).await;
-    let opportunity = id_of(&r["convertLead"]["opportunity"]["id"]);
+    let opportunity = own_deal(&t, &d, &dual_id, "Self Co").await;
 
-    // 30 % is above the dual user's own (manager) limit, so the quote waits for approval.
+    // 15 % is within the dual user's manager limit but above the organization's free 10 %: the
+    // approving role is not the seller's own limit, so the quote waits for someone else.
     let pro = product(&t, &dual, "PLAN-PRO").await;
+    let r = ok(&t, &dual, CREATE_QUOTE, json!({ "id": opportunity, "p": pro, "d": "15" })).await;
+    assert_eq!(r["createQuote"]["status"], "PENDING_APPROVAL");
     let r = ok(&t, &dual, CREATE_QUOTE, json!({ "id": opportunity, "p": pro, "d": "30" })).await;
     assert_eq!(r["createQuote"]["status"], "PENDING_APPROVAL");
     let quote = id_of(&r["createQuote"]["id"]);
@@ -364,6 +372,26 @@ both!(nobody_approves_a_quote_they_wrote_themselves, |engine| async move {
     let r = ok(&t, &d.finance, APPROVE_QUOTE, json!({ "q": quote })).await;
     assert_eq!(r["approveQuote"]["status"], "APPROVED");
     assert_eq!(r["approveQuote"]["approvedBy"]["email"], "finance@demo.test");
+
+    // Finance's unlimited authority is not the seller's limit either: 45 % on one's own deal
+    // waits, and the same user cannot approve it by creating, editing or approving.
+    let fin = new_user(&t, "sellfin@demo.test", json!(["ACCOUNT_EXECUTIVE", "FINANCE"])).await;
+    let fin_id = t.user_id(&fin, "sellfin@demo.test").await;
+    let opportunity = own_deal(&t, &d, &fin_id, "Finance Self Co").await;
+    let r = ok(&t, &fin, CREATE_QUOTE, json!({ "id": opportunity, "p": pro, "d": "45" })).await;
+    assert_eq!(r["createQuote"]["status"], "PENDING_APPROVAL");
+    assert!(r["createQuote"]["approvedBy"].is_null(), "{r}");
+    let quote = id_of(&r["createQuote"]["id"]);
+    let version = read(&t, &fin, QUOTE, "quote", &quote).await["version"].as_i64().unwrap();
+    let r = ok(&t, &fin, UPDATE_QUOTE, json!({ "q": quote, "v": version, "p": pro, "d": "40" })).await;
+    assert_eq!(r["updateQuote"]["status"], "PENDING_APPROVAL");
+    let before = (rows(&t).await, read(&t, &fin, QUOTE, "quote", &quote).await);
+    let r = refused(&t, &fin, APPROVE_QUOTE, json!({ "q": quote }), "RULE_VIOLATION").await;
+    assert_rules(&r, &["SELF_APPROVAL"]);
+    assert_eq!((rows(&t).await, read(&t, &fin, QUOTE, "quote", &quote).await), before);
+    // Within the free discount, every seller's quote is approved on creation.
+    let r = ok(&t, &fin, CREATE_QUOTE, json!({ "id": opportunity, "p": pro, "d": "10" })).await;
+    assert_eq!(r["createQuote"]["status"], "APPROVED");
     t.stop().await;
 });
 

@@ -47,7 +47,7 @@ async fn statements_for(t: &TestApp, token: &str, query: &str) -> usize {
     let counter = Arc::new(AtomicUsize::new(0));
     let mut db = baton_app::DatabaseConnection::clone(&t.app().db);
     // A fresh pool on the same database, so only this query is counted.
-    if let Ok(fresh) = baton_store::connect(&t.database_url, 2).await {
+    if let Ok(fresh) = baton_store::connect(&t.database_url, 2, std::time::Duration::from_secs(10)).await {
         db = fresh;
     }
     let c = counter.clone();

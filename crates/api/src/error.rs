@@ -8,10 +8,15 @@
 //! | `BAD_USER_INPUT` | malformed input (`field`) | `AppError::BadInput`, GraphQL validation |
 //! | `CONFLICT` | stale `expectedVersion`, reused idempotency key | `AppError::Conflict` |
 //! | `RULE_VIOLATION` | unmet rules (`rule`, `rules`, `reasons`) | `AppError::Rule` |
+//! | `UNAVAILABLE` | the database cannot be reached now (HTTP 503, `Retry-After`) | `AppError::Unavailable` |
+//! | `RATE_LIMITED` | too many attempts (HTTP 429, `Retry-After`, `retryAfter`) | `AppError::RateLimited` |
 //! | `INTERNAL` | anything else; details only in the log (`requestId`) | `AppError::Internal` |
 
 use async_graphql::{Error, ErrorExtensions};
 use baton_app::AppError;
+
+/// How long a client waits before retrying while the database is unavailable.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 2;
 
 /// Converts an application error into a GraphQL error.
 pub fn to_gql(e: AppError) -> Error {
@@ -40,11 +45,26 @@ pub fn to_gql(e: AppError) -> Error {
                 x.set("reasons", reasons.clone());
             })
         }
+        AppError::Unavailable(msg) => Error::new(msg).extend_with(|_, x| {
+            x.set("code", "UNAVAILABLE");
+            x.set("retryAfter", UNAVAILABLE_RETRY_AFTER_SECS);
+        }),
+        AppError::RateLimited { retry_after_secs } => {
+            Error::new(format!("too many attempts; retry in {retry_after_secs} s")).extend_with(|_, x| {
+                x.set("code", "RATE_LIMITED");
+                x.set("retryAfter", retry_after_secs);
+            })
+        }
         AppError::Internal(err) => {
             tracing::error!(error = format!("{err:#}"), "internal error");
             Error::new("internal error").extend_with(|_, x| x.set("code", "INTERNAL"))
         }
     }
+}
+
+/// A refusal of the request's shape rather than of a value (`BAD_REQUEST`).
+pub fn bad_request(message: &str) -> Error {
+    Error::new(message).extend_with(|_, x| x.set("code", "BAD_REQUEST"))
 }
 
 /// `.gql()` on application results.

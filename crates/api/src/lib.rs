@@ -39,8 +39,61 @@ pub enum Auth {
     Anonymous,
     /// A credential was sent and refused; the reason is kept for the error message.
     Invalid(String),
+    /// The credential could not be checked because the database is unreachable.
+    Unavailable(String),
     /// A valid credential.
     Actor(Actor),
+}
+
+/// Facts about the HTTP request behind an operation. The operations of one batch share it.
+#[derive(Debug, Clone, Default)]
+pub struct RequestInfo {
+    /// The client's address, for login throttling.
+    pub client: Option<std::net::IpAddr>,
+    login_tried: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl RequestInfo {
+    pub fn new(client: Option<std::net::IpAddr>) -> Self {
+        RequestInfo { client, login_tried: Default::default() }
+    }
+
+    /// True for the first login of the request (or batch), false for every later one.
+    pub fn take_login(&self) -> bool {
+        !self.login_tried.swap(true, std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// The WebSocket a subscription runs on: the credential it was opened with, re-checked for
+/// every event, and a way to close the socket with a protocol close code.
+#[derive(Debug, Clone)]
+pub struct Socket {
+    credential: String,
+    close: tokio::sync::mpsc::UnboundedSender<(u16, String)>,
+}
+
+impl Socket {
+    pub fn new(credential: String, close: tokio::sync::mpsc::UnboundedSender<(u16, String)>) -> Self {
+        Socket { credential, close }
+    }
+
+    /// The caller as they are now; `None` (and the socket closing with 4401) when the
+    /// credential no longer holds, `None` alone while the database cannot tell.
+    pub async fn caller(&self, app: &App) -> Option<Actor> {
+        match app.authenticate(&self.credential).await {
+            Ok(a) => Some(a),
+            Err(AppError::Unauthenticated(reason)) => {
+                self.close_with(4401, reason);
+                None
+            }
+            Err(_) => None,
+        }
+    }
+
+    /// Closes the socket (4401 unauthorized, 4403 forbidden).
+    pub fn close_with(&self, code: u16, reason: String) {
+        let _ = self.close.send((code, reason));
+    }
 }
 
 /// The query limits of the API contract; each is configurable.
@@ -49,11 +102,13 @@ pub struct Limits {
     pub depth: usize,
     pub complexity: usize,
     pub introspection: bool,
+    /// "Did you mean …" in validation errors; off in production, where the schema is not public.
+    pub suggestions: bool,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { depth: 15, complexity: 1000, introspection: true }
+        Limits { depth: 15, complexity: 1000, introspection: true, suggestions: true }
     }
 }
 
@@ -62,6 +117,7 @@ pub fn actor<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Actor> {
     match ctx.data_opt::<Auth>() {
         Some(Auth::Actor(a)) => Ok(a),
         Some(Auth::Invalid(reason)) => Err(to_gql(AppError::Unauthenticated(reason.clone()))),
+        Some(Auth::Unavailable(reason)) => Err(to_gql(AppError::Unavailable(reason.clone()))),
         _ => Err(to_gql(AppError::Unauthenticated("send `Authorization: Bearer <token>`".into()))),
     }
 }
@@ -81,6 +137,9 @@ pub fn build_schema(app: App, limits: Limits) -> BatonSchema {
         .limit_directives(16);
     if !limits.introspection {
         b = b.disable_introspection();
+    }
+    if !limits.suggestions {
+        b = b.disable_suggestions();
     }
     b.finish()
 }

@@ -119,7 +119,11 @@ impl IdentityMutation {
         #[graphql(desc = "The login e-mail address.")] email: String,
         #[graphql(desc = "The password.")] password: String,
     ) -> Result<AuthPayload> {
-        let (token, expires_at, user) = app(ctx).login(&email, &password).await.gql()?;
+        let info = ctx.data_opt::<crate::RequestInfo>().cloned().unwrap_or_default();
+        if !info.take_login() {
+            return Err(crate::error::bad_request("one login per request: send each login in a request of its own"));
+        }
+        let (token, expires_at, user) = app(ctx).login_from(&email, &password, info.client).await.gql()?;
         Ok(AuthPayload { token, expires_at, user })
     }
 

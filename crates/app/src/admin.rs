@@ -240,11 +240,9 @@ pub(crate) async fn insert_member(
 }
 
 impl App {
-    /// `login`: checks the credentials and issues a JWT.
+    /// `login` without a known client address (the account is still throttled).
     pub async fn login(&self, email: &str, password: &str) -> Result<(String, DateTime<Utc>, user::Model), AppError> {
-        let u = auth::check_credentials(&self.db, email, password).await?;
-        let (token, exp) = self.jwt.issue(u.id, u.organization_id)?;
-        Ok((token, exp, u))
+        self.login_from(email, password, None).await
     }
 
     /// A JWT for an existing, active user (`baton token --email`).
@@ -362,6 +360,7 @@ impl App {
         )
         .await?;
         txn.commit().await?;
+        self.principals_changed(actor.org_id);
         Ok(u)
     }
 
@@ -378,6 +377,7 @@ impl App {
         let after = am.update(&txn).await?;
         audit::record(&txn, actor.org_id, actor, "deactivateUser", "user", u.id, Some(&u), Some(&after)).await?;
         txn.commit().await?;
+        self.principals_changed(actor.org_id);
         Ok(after)
     }
 
@@ -408,6 +408,7 @@ impl App {
         .await?;
         audit::record(&txn, actor.org_id, actor, "createTeam", "team", t.id, None::<&()>, Some(&t)).await?;
         txn.commit().await?;
+        self.principals_changed(actor.org_id);
         Ok(t)
     }
 
@@ -420,6 +421,7 @@ impl App {
         insert_member(&txn, actor.org_id, team_id, user_id).await?;
         audit::record(&txn, actor.org_id, actor, "addTeamMember", "team", t.id, None::<&()>, Some(&user_id)).await?;
         txn.commit().await?;
+        self.principals_changed(actor.org_id);
         Ok(t)
     }
 
@@ -663,6 +665,7 @@ impl App {
                 .await?;
         }
         txn.commit().await?;
+        self.principals_changed(actor.org_id);
         Ok(())
     }
 

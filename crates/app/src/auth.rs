@@ -19,6 +19,11 @@ use uuid::Uuid;
 /// API tokens start with this prefix, which tells them apart from JWTs.
 pub const API_TOKEN_PREFIX: &str = "baton_";
 
+/// What an expired JWT is told.
+pub const TOKEN_EXPIRED: &str = "the token has expired; log in again";
+/// What a JWT whose subject is not a user of its organization is told.
+pub const BAD_SUBJECT: &str = "the token does not name a user; log in again";
+
 /// The HS256 key and the claims every token must carry.
 #[derive(Clone)]
 pub struct JwtKeys {
@@ -87,11 +92,26 @@ impl JwtKeys {
         Ok((token, exp))
     }
 
-    /// Verifies signature, algorithm, `exp`, `nbf`, `iss` and `aud`.
+    /// Verifies signature, algorithm, `exp`, `nbf`, `iss` and `aud`. The message says what is
+    /// wrong in the client's terms, never the library's.
     pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
-        jsonwebtoken::decode::<Claims>(token, &self.inner.decoding, &self.inner.validation)
-            .map(|d| d.claims)
-            .map_err(|e| AppError::Unauthenticated(format!("invalid token ({e})")))
+        use jsonwebtoken::errors::ErrorKind as K;
+        jsonwebtoken::decode::<Claims>(token, &self.inner.decoding, &self.inner.validation).map(|d| d.claims).map_err(
+            |e| {
+                let what = match e.kind() {
+                    K::ExpiredSignature => return AppError::Unauthenticated(TOKEN_EXPIRED.into()),
+                    K::ImmatureSignature => "the token is not valid yet",
+                    K::InvalidSignature => "the token's signature does not match",
+                    K::InvalidAlgorithm | K::InvalidAlgorithmName | K::MissingAlgorithm => {
+                        "the token is not signed with HS256"
+                    }
+                    K::InvalidIssuer | K::InvalidAudience => "the token was issued for another service",
+                    K::MissingRequiredClaim(_) | K::InvalidSubject => "the token lacks a required claim",
+                    _ => "the token is malformed",
+                };
+                AppError::Unauthenticated(format!("{what}; log in again"))
+            },
+        )
     }
 }
 
@@ -210,33 +230,34 @@ pub async fn actor_for_user<C: ConnectionTrait>(db: &C, u: &user::Model) -> Resu
     })
 }
 
-/// Turns a bearer credential (a JWT or an API token) into an actor. Roles and the active flag
-/// are read now, so deactivation, revocation and role changes apply at once.
-pub async fn authenticate<C: ConnectionTrait>(db: &C, keys: &JwtKeys, bearer: &str) -> Result<Actor, AppError> {
-    if bearer.starts_with(API_TOKEN_PREFIX) {
-        let hash = hash_api_token(bearer);
-        let token = api_token::Entity::find()
-            .filter(api_token::Column::TokenHash.eq(hash))
-            .one(db)
-            .await?
-            .ok_or_else(|| AppError::Unauthenticated("unknown API token".into()))?;
-        if token.revoked_at.is_some() {
-            return Err(AppError::Unauthenticated("the API token was revoked".into()));
-        }
-        if token.expires_at.is_some_and(|e| e <= Utc::now()) {
-            return Err(AppError::Unauthenticated("the API token has expired".into()));
-        }
-        return Ok(Actor {
-            principal: Principal::ApiToken(token.id),
-            org_id: token.organization_id,
-            roles: parse_roles(&token.roles),
-            team_user_ids: vec![],
-        });
+/// The actor behind an API token's hash, with the token's expiry; refused when unknown,
+/// revoked or expired.
+pub async fn actor_for_token_hash<C: ConnectionTrait>(
+    db: &C,
+    hash: &str,
+) -> Result<(Actor, Option<DateTime<Utc>>), AppError> {
+    let token = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(hash))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Unauthenticated("unknown API token; ask an administrator for a new one".into()))?;
+    if token.revoked_at.is_some() {
+        return Err(AppError::Unauthenticated("the API token was revoked".into()));
     }
-    let claims = keys.verify(bearer)?;
-    let (Ok(user_id), Ok(org_id)) = (Uuid::parse_str(&claims.sub), Uuid::parse_str(&claims.org)) else {
-        return Err(AppError::Unauthenticated("invalid token subject".into()));
+    if token.expires_at.is_some_and(|e| e <= Utc::now()) {
+        return Err(AppError::Unauthenticated("the API token has expired".into()));
+    }
+    let actor = Actor {
+        principal: Principal::ApiToken(token.id),
+        org_id: token.organization_id,
+        roles: parse_roles(&token.roles),
+        team_user_ids: vec![],
     };
+    Ok((actor, token.expires_at))
+}
+
+/// The actor of an active user of an organization.
+pub async fn actor_for_user_id<C: ConnectionTrait>(db: &C, user_id: Uuid, org_id: Uuid) -> Result<Actor, AppError> {
     let u = user::Entity::find_by_id(user_id)
         .filter(user::Column::OrganizationId.eq(org_id))
         .one(db)
@@ -244,6 +265,19 @@ pub async fn authenticate<C: ConnectionTrait>(db: &C, keys: &JwtKeys, bearer: &s
         .filter(|u| u.active)
         .ok_or_else(|| AppError::Unauthenticated("the user is unknown or deactivated".into()))?;
     actor_for_user(db, &u).await
+}
+
+/// Turns a bearer credential (a JWT or an API token) into an actor, reading everything now.
+/// Requests go through [`App::authenticate`](crate::App::authenticate), which caches this.
+pub async fn authenticate<C: ConnectionTrait>(db: &C, keys: &JwtKeys, bearer: &str) -> Result<Actor, AppError> {
+    if bearer.starts_with(API_TOKEN_PREFIX) {
+        return actor_for_token_hash(db, &hash_api_token(bearer)).await.map(|(a, _)| a);
+    }
+    let claims = keys.verify(bearer)?;
+    let (Ok(user_id), Ok(org_id)) = (Uuid::parse_str(&claims.sub), Uuid::parse_str(&claims.org)) else {
+        return Err(AppError::Unauthenticated(BAD_SUBJECT.into()));
+    };
+    actor_for_user_id(db, user_id, org_id).await
 }
 
 #[cfg(test)]

@@ -24,6 +24,12 @@ pub enum AppError {
     /// Unmet hand-off rules or gates, all of them.
     #[error("rule violation")]
     Rule(Vec<Violation>),
+    /// The database (or another dependency) cannot be reached now; the client retries later.
+    #[error("{0}")]
+    Unavailable(String),
+    /// Too many attempts; the client waits `retry_after_secs` seconds.
+    #[error("too many attempts; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
     /// Anything else; logged with the request id and never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -50,8 +56,34 @@ impl AppError {
     }
 }
 
+/// The answer a client gets while the database cannot be reached.
+pub const DATABASE_UNAVAILABLE: &str = "the database is unavailable; retry shortly";
+
+/// True when a database error means "cannot reach the database now" rather than a fault in
+/// the statement: a pool that could not hand out a connection in time, a refused or broken
+/// connection.
+pub fn is_outage(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    fn sqlx_outage(e: &sea_orm::sqlx::Error) -> bool {
+        use sea_orm::sqlx::Error as S;
+        matches!(e, S::Io(_) | S::PoolTimedOut | S::PoolClosed | S::Tls(_) | S::WorkerCrashed)
+    }
+    match e {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(RuntimeErr::SqlxError(s))
+        | DbErr::Exec(RuntimeErr::SqlxError(s))
+        | DbErr::Query(RuntimeErr::SqlxError(s)) => sqlx_outage(s),
+        DbErr::Conn(_) => true,
+        _ => false,
+    }
+}
+
 impl From<sea_orm::DbErr> for AppError {
     fn from(e: sea_orm::DbErr) -> Self {
+        if is_outage(&e) {
+            tracing::warn!(error = %e, "database unavailable");
+            return AppError::Unavailable(DATABASE_UNAVAILABLE.into());
+        }
         AppError::Internal(anyhow::Error::new(e).context("database"))
     }
 }

@@ -18,6 +18,11 @@ pub enum Event {
     LegalQueueChanged { org: Uuid, contract_id: Uuid },
     /// A notification for one user.
     Notification { org: Uuid, user: Uuid, id: Uuid, title: String, body: String },
+    /// Who a user or API token of the organization is changed (roles, deactivation, teams,
+    /// revocation): cached principals are read again and open subscriptions re-checked.
+    PrincipalsChanged { org: Uuid },
+    /// This instance may have missed events (its listener reconnected): start over.
+    Resync,
 }
 
 /// Fans events out to the subscriptions of this instance, and across instances on PostgreSQL.
@@ -75,6 +80,7 @@ impl EventBus {
                     // `recv` reconnects by itself on the next call; pause so a dead server is not hammered.
                     Err(err) => {
                         tracing::warn!(error = %err, "event listener lost its connection; retrying");
+                        let _ = fan.send(Event::Resync);
                         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                     }
                 }

@@ -26,12 +26,14 @@ pub mod leads;
 pub mod marketing;
 pub mod opportunities;
 pub mod page;
+pub mod principals;
 pub mod privacy;
 pub mod product;
 pub mod quotes;
 pub mod seed;
 pub mod sla;
 pub mod success;
+pub mod throttle;
 pub mod tx;
 pub mod views;
 
@@ -49,11 +51,19 @@ pub struct App {
     pub db: DatabaseConnection,
     pub jwt: JwtKeys,
     pub events: events::EventBus,
+    pub principals: principals::PrincipalCache,
+    pub login_policy: throttle::LoginPolicy,
 }
 
 impl App {
     pub fn new(db: DatabaseConnection, jwt: JwtKeys) -> Self {
-        Self { db, jwt, events: events::EventBus::default() }
+        Self {
+            db,
+            jwt,
+            events: events::EventBus::default(),
+            principals: principals::PrincipalCache::default(),
+            login_policy: throttle::LoginPolicy::default(),
+        }
     }
 }
 

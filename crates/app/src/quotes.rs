@@ -205,7 +205,7 @@ impl App {
             .collect())
     }
 
-    /// `createQuote`: approved on creation within the creator's discount limit; earlier open
+    /// `createQuote`: approved on creation within the organization's free discount; earlier open
     /// quotes of the opportunity are superseded.
     pub async fn create_quote(
         &self,
@@ -223,7 +223,7 @@ impl App {
         let creator = actor
             .user_id()
             .ok_or_else(|| AppError::Forbidden(vec!["quotes are created by people, not API tokens".into()]))?;
-        let status = rules::initial_status(&actor.roles, i64::from(bp), limits(&org));
+        let status = rules::initial_status(i64::from(bp), limits(&org));
         let open = quote::Entity::find()
             .filter(quote::Column::OpportunityId.eq(opp.id))
             .filter(
@@ -298,7 +298,7 @@ impl App {
         let editor = actor
             .user_id()
             .ok_or_else(|| AppError::Forbidden(vec!["quotes are edited by people, not API tokens".into()]))?;
-        let status = rules::initial_status(&actor.roles, i64::from(bp), limits(&org));
+        let status = rules::initial_status(i64::from(bp), limits(&org));
         let now = Utc::now();
         let mut am = before.clone().into_active_model();
         am.status = Set(status.as_str().to_owned());

@@ -1,8 +1,10 @@
 //! Quotes: pricing, discounts and the approval rules.
 //!
-//! PENDING_APPROVAL -> APPROVED -> ACCEPTED (or SUPERSEDED / VOIDED). A quote within its
-//! creator's discount limit is APPROVED on creation; above it a SALES_MANAGER (up to the
-//! manager limit) or FINANCE (any) approves; nobody approves their own quote.
+//! PENDING_APPROVAL -> APPROVED -> ACCEPTED (or SUPERSEDED / VOIDED). A quote within the
+//! organization's free discount (the rep limit, the same for everyone) is APPROVED on creation;
+//! above it a SALES_MANAGER (up to the manager limit) or FINANCE (any) approves, and nobody
+//! approves their own quote. The roles of the creator never count: holding an approving role
+//! must not turn into approving one's own discount (segregation of duties).
 
 use crate::lead::string_enum;
 use crate::money::split_round;
@@ -81,23 +83,10 @@ pub struct Limits {
     pub manager_bp: i64,
 }
 
-/// The largest discount a holder of these roles may give or approve; `None` is unlimited.
-pub fn limit_of(roles: &[Role], limits: Limits) -> Option<i64> {
-    if roles.contains(&Role::Finance) {
-        None
-    } else if roles.contains(&Role::SalesManager) {
-        Some(limits.manager_bp.max(limits.rep_bp))
-    } else {
-        Some(limits.rep_bp)
-    }
-}
-
-/// The status of a new (or edited) quote: APPROVED within the creator's own limit.
-pub fn initial_status(creator_roles: &[Role], discount_bp: i64, limits: Limits) -> QuoteStatus {
-    match limit_of(creator_roles, limits) {
-        Some(l) if discount_bp > l => QuoteStatus::PendingApproval,
-        _ => QuoteStatus::Approved,
-    }
+/// The status of a new (or edited) quote: APPROVED within the organization's free discount,
+/// whoever creates it; anything above waits for an approver who is not its author.
+pub fn initial_status(discount_bp: i64, limits: Limits) -> QuoteStatus {
+    if discount_bp > limits.rep_bp { QuoteStatus::PendingApproval } else { QuoteStatus::Approved }
 }
 
 fn percent(bp: i64) -> String {
@@ -188,17 +177,17 @@ mod tests {
     }
 
     #[test]
-    fn approval_on_creation_follows_the_creators_limit() {
+    fn approval_on_creation_is_the_organizations_free_discount_for_everyone() {
         use QuoteStatus::*;
-        let table: &[(&[Role], i64, QuoteStatus)] = &[
-            (&[Role::AccountExecutive], 1000, Approved),
-            (&[Role::AccountExecutive], 1001, PendingApproval),
-            (&[Role::SalesManager], 2500, Approved),
-            (&[Role::SalesManager], 2600, PendingApproval),
-            (&[Role::Finance], 9000, Approved),
+        let table: &[(i64, QuoteStatus)] = &[
+            (0, Approved),
+            (1000, Approved),
+            (1001, PendingApproval),
+            (2500, PendingApproval),
+            (9000, PendingApproval),
         ];
-        for (roles, bp, want) in table {
-            assert_eq!(initial_status(roles, *bp, L), *want, "{roles:?} {bp}");
+        for (bp, want) in table {
+            assert_eq!(initial_status(*bp, L), *want, "{bp}");
         }
     }
 

@@ -101,6 +101,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let cfg = cli.settings.resolve()?;
     crate::init_tracing(&cfg.log, cfg.log_format);
+    // The demo users' password is public; a production database never gets them.
+    let demo = matches!(cli.command, Command::Serve { demo: true } | Command::Seed { demo: true, .. });
+    anyhow::ensure!(
+        !(demo && cfg.env == crate::config::RunEnv::Production),
+        "--demo is refused when BATON_ENV=production: the demo users share a public password"
+    );
     match cli.command {
         Command::Schema => anyhow::Ok(()),
         Command::Migrate => {

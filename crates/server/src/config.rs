@@ -80,6 +80,16 @@ pub struct Settings {
     /// Database pool size (default 10).
     #[arg(long, env = "BATON_DB_MAX_CONNECTIONS", global = true)]
     pub db_max_connections: Option<u32>,
+    /// Seconds a request waits for a database connection before it is answered UNAVAILABLE
+    /// (default 2).
+    #[arg(long, env = "BATON_DB_ACQUIRE_TIMEOUT_SECS", global = true)]
+    pub db_acquire_timeout_secs: Option<u64>,
+    /// Serve GraphiQL on `GET /graphql` (default: on in development, off in production).
+    #[arg(long, env = "BATON_GRAPHIQL", global = true, value_parser = clap::builder::BoolishValueParser::new())]
+    pub graphiql: Option<bool>,
+    /// Failed logins allowed per account and per client address before backoff starts (default 5).
+    #[arg(long, env = "BATON_LOGIN_FREE_ATTEMPTS", global = true)]
+    pub login_free_attempts: Option<u32>,
     /// SMTP relay for outgoing e-mail, `host:port` (default: e-mails are logged, not sent).
     #[arg(long, env = "BATON_SMTP_ADDR", global = true)]
     pub smtp_addr: Option<String>,
@@ -112,6 +122,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub request_timeout_secs: u64,
     pub db_max_connections: u32,
+    pub db_acquire_timeout_secs: u64,
+    pub graphiql: bool,
+    pub login_free_attempts: u32,
     pub smtp_addr: Option<String>,
     pub smtp_from: String,
 }
@@ -173,6 +186,9 @@ impl Settings {
             max_body_bytes: s.max_body_bytes.unwrap_or(1024 * 1024),
             request_timeout_secs: s.request_timeout_secs.unwrap_or(30),
             db_max_connections: s.db_max_connections.unwrap_or(10),
+            db_acquire_timeout_secs: s.db_acquire_timeout_secs.unwrap_or(2).max(1),
+            graphiql: s.graphiql.unwrap_or(env == RunEnv::Development),
+            login_free_attempts: s.login_free_attempts.unwrap_or(5),
             smtp_addr: s.smtp_addr.filter(|a| !a.is_empty()),
             smtp_from: s.smtp_from.unwrap_or_else(|| "baton@localhost".to_owned()),
         };
@@ -211,6 +227,9 @@ impl Settings {
             max_body_bytes: self.max_body_bytes.or(file.max_body_bytes),
             request_timeout_secs: self.request_timeout_secs.or(file.request_timeout_secs),
             db_max_connections: self.db_max_connections.or(file.db_max_connections),
+            db_acquire_timeout_secs: self.db_acquire_timeout_secs.or(file.db_acquire_timeout_secs),
+            graphiql: self.graphiql.or(file.graphiql),
+            login_free_attempts: self.login_free_attempts.or(file.login_free_attempts),
             smtp_addr: self.smtp_addr.or(file.smtp_addr),
             smtp_from: self.smtp_from.or(file.smtp_from),
             config: self.config,

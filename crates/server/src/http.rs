@@ -2,17 +2,21 @@
 //! endpoint, health, readiness and metrics.
 
 use crate::metrics::Metrics;
-use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
+use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource, WebSocketProtocols, WsMessage};
 use async_graphql::{BatchRequest, Data, Request};
-use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State, WebSocketUpgrade};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use axum::extract::{ConnectInfo, RawQuery, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use baton_api::{Auth, BatonSchema};
-use baton_app::App;
+use baton_api::{Auth, BatonSchema, RequestInfo, Socket};
+use baton_app::events::Event;
+use baton_app::{App, AppError};
+use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, OnceLock};
 
 /// Shared state of the HTTP handlers.
 #[derive(Clone)]
@@ -20,6 +24,8 @@ pub struct AppState {
     pub app: App,
     pub schema: BatonSchema,
     pub max_batch: usize,
+    pub max_body_bytes: usize,
+    pub graphiql: bool,
     pub metrics: Arc<Metrics>,
 }
 
@@ -65,6 +71,11 @@ fn error_body(media: Media, status: StatusCode, message: &str, code: &str) -> Re
     (status, [(header::CONTENT_TYPE, media.content_type())], body.to_string()).into_response()
 }
 
+/// A refusal of the HTTP request itself (body, content type, batch): `BAD_REQUEST`.
+fn bad_request(media: Media, status: StatusCode, message: &str) -> Response {
+    error_body(media, status, message, "BAD_REQUEST")
+}
+
 fn request_id(headers: &HeaderMap) -> String {
     headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
 }
@@ -76,26 +87,29 @@ pub async fn authenticate(app: &App, authorization: Option<&str>) -> Auth {
     };
     let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).map(str::trim);
     match token {
-        Some(t) if !t.is_empty() => match baton_app::auth::authenticate(&app.db, &app.jwt, t).await {
+        Some(t) if !t.is_empty() => match app.authenticate(t).await {
             Ok(actor) => Auth::Actor(actor),
-            Err(baton_app::AppError::Unauthenticated(reason)) => Auth::Invalid(reason),
+            Err(AppError::Unauthenticated(reason)) => Auth::Invalid(reason),
+            Err(AppError::Unavailable(reason)) => Auth::Unavailable(reason),
             Err(e) => {
                 tracing::error!(error = %e, "authentication failed unexpectedly");
-                Auth::Invalid("authentication is unavailable".into())
+                Auth::Unavailable(baton_app::error::DATABASE_UNAVAILABLE.into())
             }
         },
         _ => Auth::Invalid("the Authorization header must be `Bearer <token>`".into()),
     }
 }
 
-/// Executes one or a batch of requests for a caller.
-async fn execute(st: &AppState, auth: Auth, batch: BatchRequest) -> Vec<async_graphql::Response> {
+/// Executes one or a batch of requests for a caller. The operations of a batch share one
+/// [`RequestInfo`], so a batch gets one login like a single request.
+async fn execute(st: &AppState, auth: Auth, client: IpAddr, batch: BatchRequest) -> Vec<async_graphql::Response> {
     let org = match &auth {
         Auth::Actor(a) => Some(a.org_id),
         _ => None,
     };
+    let info = RequestInfo::new(Some(client));
     let prepare = |r: Request| {
-        let r = r.data(auth.clone());
+        let r = r.data(auth.clone()).data(info.clone());
         match org {
             Some(org) => baton_api::attach_loaders(r, &st.app, org),
             None => r,
@@ -126,48 +140,85 @@ fn field_of_validation_error(message: &str) -> Option<String> {
     None
 }
 
-/// Gives every error a code, adds the request id to internal errors, and drops `data` from
-/// request errors (parse, validation, limits) as the GraphQL-over-HTTP spec asks.
-fn finish_response(resp: async_graphql::Response, rid: &str, metrics: &Metrics) -> (Value, bool) {
+/// What the errors of one response ask of the HTTP status.
+#[derive(Default)]
+struct Verdict {
+    request_error: bool,
+    /// The largest `retryAfter` of an UNAVAILABLE error.
+    unavailable: Option<u64>,
+    /// The largest `retryAfter` of a RATE_LIMITED error.
+    rate_limited: Option<u64>,
+}
+
+/// Gives every error a code (request errors BAD_USER_INPUT, others INTERNAL), adds the request
+/// id to internal errors (and logs them under it), and notes what the status must say. HTTP
+/// responses and subscription messages both go through here.
+fn fill_errors(errors: &mut [Value], request_error: bool, rid: &str, metrics: &Metrics, v: &mut Verdict) {
+    for e in errors {
+        let message = e.get("message").and_then(Value::as_str).unwrap_or("").to_owned();
+        let field = field_of_validation_error(&message);
+        let path = e.get("path").cloned().unwrap_or(Value::Null);
+        let ext = e.as_object_mut().map(|o| o.entry("extensions").or_insert_with(|| json!({})));
+        if let Some(Value::Object(ext)) = ext {
+            let fallback = if request_error { "BAD_USER_INPUT" } else { "INTERNAL" };
+            let code = ext.entry("code").or_insert_with(|| Value::from(fallback)).clone();
+            let retry = ext.get("retryAfter").and_then(Value::as_u64).unwrap_or(1);
+            match code.as_str() {
+                Some("INTERNAL") => {
+                    ext.insert("requestId".into(), Value::from(rid));
+                    tracing::error!(request_id = %rid, %message, %path, "internal error in a response");
+                }
+                Some("BAD_USER_INPUT") if !ext.contains_key("field") => {
+                    ext.insert("field".into(), Value::from(field.clone().unwrap_or_else(|| "query".to_owned())));
+                }
+                Some("UNAVAILABLE") => v.unavailable = Some(v.unavailable.unwrap_or(0).max(retry)),
+                Some("RATE_LIMITED") => v.rate_limited = Some(v.rate_limited.unwrap_or(0).max(retry)),
+                _ => {}
+            }
+            metrics.error(code.as_str().unwrap_or("UNKNOWN"));
+        }
+    }
+}
+
+/// Fills the errors of a response and drops `data` from request errors (parse, validation,
+/// limits) as the GraphQL-over-HTTP spec asks.
+fn finish_response(resp: async_graphql::Response, rid: &str, metrics: &Metrics, verdict: &mut Verdict) -> Value {
     let request_error = resp.data == async_graphql::Value::Null
         && !resp.errors.is_empty()
         && resp.errors.iter().all(|e| e.path.is_empty());
+    verdict.request_error |= request_error;
     let mut v = serde_json::to_value(&resp).unwrap_or_else(|_| json!({"errors": [{"message": "internal error"}]}));
     if let Some(errors) = v.get_mut("errors").and_then(Value::as_array_mut) {
-        for e in errors {
-            let field = e.get("message").and_then(Value::as_str).and_then(field_of_validation_error);
-            let ext = e.as_object_mut().map(|o| o.entry("extensions").or_insert_with(|| json!({})));
-            if let Some(Value::Object(ext)) = ext {
-                let fallback = if request_error { "BAD_USER_INPUT" } else { "INTERNAL" };
-                let code = ext.entry("code").or_insert_with(|| Value::from(fallback)).clone();
-                if code == "INTERNAL" {
-                    ext.insert("requestId".into(), Value::from(rid));
-                }
-                if code == "BAD_USER_INPUT" && !ext.contains_key("field") {
-                    ext.insert("field".into(), Value::from(field.unwrap_or_else(|| "query".to_owned())));
-                }
-                metrics.error(code.as_str().unwrap_or("UNKNOWN"));
-            }
-        }
+        fill_errors(errors, request_error, rid, metrics, verdict);
     }
     if request_error && let Some(o) = v.as_object_mut() {
         o.remove("data");
     }
-    (v, request_error)
+    v
 }
 
 fn respond(st: &AppState, media: Media, rid: &str, single: bool, responses: Vec<async_graphql::Response>) -> Response {
-    let mut any_request_error = false;
+    let mut verdict = Verdict::default();
     let mut bodies: Vec<Value> = Vec::with_capacity(responses.len());
     for r in responses {
-        let (v, req_err) = finish_response(r, rid, &st.metrics);
-        any_request_error |= req_err;
-        bodies.push(v);
+        bodies.push(finish_response(r, rid, &st.metrics, &mut verdict));
     }
     let body = if single { bodies.pop().unwrap_or(Value::Null) } else { Value::Array(bodies) };
-    let status =
-        if media == Media::GraphqlResponse && any_request_error { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    (status, [(header::CONTENT_TYPE, media.content_type())], body.to_string()).into_response()
+    // An outage or a throttle is told by the status under either media type, so that plain
+    // HTTP clients and proxies back off; the body still says which field it concerned.
+    let (status, retry_after) = match (verdict.unavailable, verdict.rate_limited) {
+        (Some(s), _) => (StatusCode::SERVICE_UNAVAILABLE, Some(s)),
+        (None, Some(s)) => (StatusCode::TOO_MANY_REQUESTS, Some(s)),
+        _ if media == Media::GraphqlResponse && verdict.request_error => (StatusCode::BAD_REQUEST, None),
+        _ => (StatusCode::OK, None),
+    };
+    let mut r = (status, [(header::CONTENT_TYPE, media.content_type())], body.to_string()).into_response();
+    if let Some(s) = retry_after
+        && let Ok(v) = HeaderValue::from_str(&s.to_string())
+    {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
 }
 
 /// Counts the request and picks the response media type from `Accept`; `406` when neither
@@ -184,74 +235,125 @@ fn accepted(st: &AppState, headers: &HeaderMap) -> Result<Media, Box<Response>> 
     })
 }
 
-/// Authenticates the caller and executes a parsed request; both methods end here.
-async fn run(st: &AppState, headers: &HeaderMap, media: Media, single: bool, batch: BatchRequest) -> Response {
+/// Authenticates the caller and executes a parsed request; both methods end here. The
+/// operation names go on the request's span, which logs one line per request.
+async fn run(
+    st: &AppState,
+    headers: &HeaderMap,
+    client: IpAddr,
+    media: Media,
+    single: bool,
+    batch: BatchRequest,
+) -> Response {
+    let names: Vec<&str> = match &batch {
+        BatchRequest::Single(r) => vec![r.operation_name.as_deref().unwrap_or("-")],
+        BatchRequest::Batch(rs) => rs.iter().map(|r| r.operation_name.as_deref().unwrap_or("-")).collect(),
+    };
+    tracing::Span::current().record("operation", names.join(",").as_str());
     let auth = authenticate(&st.app, headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())).await;
-    let responses = execute(st, auth, batch).await;
+    let responses = execute(st, auth, client, batch).await;
     respond(st, media, &request_id(headers), single, responses)
 }
 
+/// Checks the shape of one operation of a POST body, so that a client learns which member is
+/// wrong in plain words rather than from a parser.
+fn check_operation(op: &Value) -> Result<(), String> {
+    let Some(o) = op.as_object() else {
+        return Err("each operation must be a JSON object with a `query`".into());
+    };
+    let kind = |v: &Value| match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    };
+    let persisted = o.get("extensions").and_then(|e| e.get("persistedQuery")).is_some();
+    match o.get("query") {
+        Some(Value::String(_)) => {}
+        None | Some(Value::Null) if persisted => {}
+        None | Some(Value::Null) => {
+            return Err("the request has no `query`: send the GraphQL document as `query`".into());
+        }
+        Some(v) => return Err(format!("`query` must be a string, not {}", kind(v))),
+    }
+    for (member, want) in [("variables", "object"), ("extensions", "object"), ("operationName", "string")] {
+        match o.get(member) {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(_)) if want == "object" => {}
+            Some(Value::String(_)) if want == "string" => {}
+            Some(v) => return Err(format!("`{member}` must be a JSON {want} or null, not {}", kind(v))),
+        }
+    }
+    Ok(())
+}
+
 /// `POST /graphql`.
-pub async fn graphql_post(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn graphql_post(
+    State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let media = match accepted(&st, &headers) {
         Ok(m) => m,
         Err(r) => return *r,
     };
+    let body = match body {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let msg = format!("the body is larger than the limit of {} bytes", st.max_body_bytes);
+            return bad_request(media, StatusCode::PAYLOAD_TOO_LARGE, &msg);
+        }
+        Err(e) => return bad_request(media, e.status(), "the body could not be read"),
+    };
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let mt = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if mt != APPLICATION_JSON && mt != GRAPHQL_RESPONSE_JSON {
-        return error_body(
-            media,
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "send Content-Type: application/json",
-            "BAD_REQUEST",
-        );
+        return bad_request(media, StatusCode::UNSUPPORTED_MEDIA_TYPE, "send Content-Type: application/json");
     }
     let parsed: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
+        Err(e) if body.iter().all(u8::is_ascii_whitespace) => {
+            let _ = e;
+            return bad_request(media, StatusCode::BAD_REQUEST, "the body is empty: send a JSON GraphQL request");
+        }
         Err(e) => {
-            return error_body(
-                media,
-                StatusCode::BAD_REQUEST,
-                &format!("the body is not valid JSON: {e}"),
-                "BAD_REQUEST",
-            );
+            let msg = format!("the body is not valid JSON (line {}, column {})", e.line(), e.column());
+            return bad_request(media, StatusCode::BAD_REQUEST, &msg);
         }
     };
     let single = !parsed.is_array();
+    let shape = match &parsed {
+        Value::Array(list) if list.is_empty() => Err("the batch is empty: send at least one operation".to_owned()),
+        Value::Array(list) if list.len() > st.max_batch => {
+            Err(format!("a batch may hold at most {} operations; this one has {}", st.max_batch, list.len()))
+        }
+        Value::Array(list) => list.iter().try_for_each(check_operation),
+        op => check_operation(op),
+    };
+    if let Err(msg) = shape {
+        return bad_request(media, StatusCode::BAD_REQUEST, &msg);
+    }
     let batch: BatchRequest = match serde_json::from_value(parsed) {
         Ok(b) => b,
-        Err(e) => {
-            return error_body(
-                media,
-                StatusCode::BAD_REQUEST,
-                &format!("the body is not a GraphQL request: {e}"),
-                "BAD_REQUEST",
-            );
-        }
+        Err(_) => return bad_request(media, StatusCode::BAD_REQUEST, "the body is not a GraphQL request"),
     };
-    if let BatchRequest::Batch(list) = &batch {
-        if list.len() > st.max_batch {
-            return error_body(
-                media,
-                StatusCode::BAD_REQUEST,
-                &format!("a batch may hold at most {} operations; this one has {}", st.max_batch, list.len()),
-                "BAD_USER_INPUT",
-            );
-        }
-        if list.is_empty() {
-            return error_body(media, StatusCode::BAD_REQUEST, "an empty batch", "BAD_USER_INPUT");
-        }
-    }
-    run(&st, &headers, media, single, batch).await
+    run(&st, &headers, peer.ip(), media, single, batch).await
 }
 
 /// `GET /graphql`: GraphiQL for browsers; with a `query` parameter, executes a query (never a
 /// mutation) as GraphQL over HTTP allows.
-pub async fn graphql_get(State(st): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+pub async fn graphql_get(
+    State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let qs = query.unwrap_or_default();
     let has_query = qs.split('&').any(|kv| kv.starts_with("query="));
-    if !has_query {
+    if !has_query && st.graphiql {
         return Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish())
             .into_response();
     }
@@ -259,6 +361,9 @@ pub async fn graphql_get(State(st): State<AppState>, headers: HeaderMap, RawQuer
         Ok(m) => m,
         Err(r) => return *r,
     };
+    if !has_query {
+        return bad_request(media, StatusCode::BAD_REQUEST, "send the GraphQL document in the `query` parameter");
+    }
     let mut req = match async_graphql::http::parse_query_string(&qs) {
         Ok(r) => r,
         Err(e) => {
@@ -284,34 +389,126 @@ pub async fn graphql_get(State(st): State<AppState>, headers: HeaderMap, RawQuer
         r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return r;
     }
-    run(&st, &headers, media, true, BatchRequest::Single(req)).await
+    run(&st, &headers, peer.ip(), media, true, BatchRequest::Single(req)).await
 }
 
 /// `GET /graphql/ws`: `graphql-transport-ws`; the token comes in `connection_init`.
-pub async fn graphql_ws(State(st): State<AppState>, protocol: GraphQLProtocol, upgrade: WebSocketUpgrade) -> Response {
-    upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| {
-        let app = st.app.clone();
-        GraphQLWebSocket::new(stream, st.schema.clone(), protocol)
-            .on_connection_init(move |payload| async move {
-                let bearer = payload
-                    .get("Authorization")
-                    .or_else(|| payload.get("authorization"))
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
-                let auth = authenticate(&app, bearer.as_deref()).await;
-                let Auth::Actor(actor) = &auth else {
-                    return Err(async_graphql::Error::new(
-                        "connection_init must carry a valid `Authorization: Bearer <token>`",
-                    ));
+pub async fn graphql_ws(State(st): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+    let protocol = headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|list| list.split(',').find_map(|p| p.trim().parse::<WebSocketProtocols>().ok()));
+    let Some(protocol) = protocol else {
+        return bad_request(Media::Json, StatusCode::BAD_REQUEST, "send Sec-WebSocket-Protocol: graphql-transport-ws");
+    };
+    upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| serve_socket(st, protocol, socket))
+}
+
+/// Close codes of `graphql-transport-ws`.
+const CLOSE_UNAUTHORIZED: u16 = 4401;
+
+/// Serves one socket. Beside the protocol itself this loop keeps the caller's credential
+/// honest: it re-checks it when the caller's organization announces a principal change and at
+/// least every few seconds (so an expired token is noticed without any event), closing the
+/// socket with 4401 when it no longer holds. Subscriptions re-check the caller for every event
+/// and close with 4401 or 4403 through the same channel. Every error message gets the codes
+/// HTTP responses get.
+async fn serve_socket(st: AppState, protocol: WebSocketProtocols, socket: WebSocket) {
+    let (mut sink, stream) = socket.split();
+    let (close_tx, mut close_rx) = tokio::sync::mpsc::unbounded_channel::<(u16, String)>();
+    let bearer: Arc<OnceLock<(String, uuid::Uuid)>> = Arc::new(OnceLock::new());
+    let input = stream.take_while(|m| futures_util::future::ready(m.is_ok())).filter_map(|m| {
+        futures_util::future::ready(match m {
+            Ok(Message::Text(t)) => Some(Bytes::from(t)),
+            Ok(Message::Binary(b)) => Some(b),
+            _ => None,
+        })
+    });
+    let (app, slot, closer) = (st.app.clone(), bearer.clone(), close_tx.clone());
+    let ws = async_graphql::http::WebSocket::new(st.schema.clone(), input, protocol).on_connection_init(
+        move |payload| async move {
+            let token = payload
+                .get("Authorization")
+                .or_else(|| payload.get("authorization"))
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            let auth = authenticate(&app, token.as_deref()).await;
+            let Auth::Actor(actor) = &auth else {
+                return Err(async_graphql::Error::new(
+                    "connection_init must carry a valid `Authorization: Bearer <token>`",
+                ));
+            };
+            let credential = token.as_deref().and_then(|t| t.strip_prefix("Bearer ").or(t.strip_prefix("bearer ")));
+            let credential = credential.unwrap_or_default().trim().to_owned();
+            let _ = slot.set((credential.clone(), actor.org_id));
+            let mut data = Data::default();
+            data.insert(auth.clone());
+            data.insert(Socket::new(credential, closer));
+            data.insert(baton_api::loaders::Loaders::uncached(&app, actor.org_id));
+            Ok(data)
+        },
+    );
+    futures_util::pin_mut!(ws);
+    let mut events = st.app.events.subscribe();
+    let mut tick = tokio::time::interval(baton_app::principals::TTL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let rid = uuid::Uuid::new_v4().to_string();
+    let close = |code: u16, reason: String| Message::Close(Some(CloseFrame { code, reason: reason.into() }));
+    loop {
+        let recheck = tokio::select! {
+            msg = ws.next() => {
+                let out = match msg {
+                    Some(WsMessage::Text(text)) => Message::Text(finish_ws_message(text, &rid, &st.metrics).into()),
+                    Some(WsMessage::Close(code, reason)) => {
+                        let _ = sink.send(close(code, reason)).await;
+                        return;
+                    }
+                    None => return,
                 };
-                let org = actor.org_id;
-                let mut data = Data::default();
-                data.insert(auth.clone());
-                data.insert(baton_api::loaders::Loaders::uncached(&app, org));
-                Ok(data)
-            })
-            .serve()
-    })
+                if sink.send(out).await.is_err() {
+                    return;
+                }
+                false
+            }
+            Some((code, reason)) = close_rx.recv() => {
+                let _ = sink.send(close(code, reason)).await;
+                return;
+            }
+            _ = tick.tick() => true,
+            e = events.recv() => match (e, bearer.get()) {
+                (Ok(Event::PrincipalsChanged { org }), Some((_, mine))) => org == *mine,
+                (Ok(Event::Resync) | Err(_), _) => true,
+                _ => false,
+            },
+        };
+        if recheck
+            && let Some((credential, _)) = bearer.get()
+            && let Err(AppError::Unauthenticated(reason)) = st.app.authenticate(credential).await
+        {
+            let _ = sink.send(close(CLOSE_UNAUTHORIZED, reason)).await;
+            return;
+        }
+    }
+}
+
+/// Gives the errors of a `next` or `error` message the codes an HTTP response would carry.
+fn finish_ws_message(text: String, rid: &str, metrics: &Metrics) -> String {
+    let Ok(mut v) = serde_json::from_str::<Value>(&text) else { return text };
+    let mut verdict = Verdict::default();
+    match v.get("type").and_then(Value::as_str) {
+        Some("error") => {
+            if let Some(errors) = v.get_mut("payload").and_then(Value::as_array_mut) {
+                fill_errors(errors, true, rid, metrics, &mut verdict);
+            }
+        }
+        Some("next" | "data") => {
+            if let Some(errors) = v.get_mut("payload").and_then(|p| p.get_mut("errors")).and_then(Value::as_array_mut) {
+                fill_errors(errors, false, rid, metrics, &mut verdict);
+            }
+        }
+        _ => return text,
+    }
+    v.to_string()
 }
 
 /// `GET /healthz`: the process is up.
@@ -319,12 +516,16 @@ pub async fn healthz() -> impl IntoResponse {
     (StatusCode::OK, "ok")
 }
 
-/// `GET /readyz`: the database answers.
+/// `GET /readyz`: the database answers, within a second.
 pub async fn readyz(State(st): State<AppState>) -> impl IntoResponse {
-    match baton_store::ping(&st.app.db).await {
-        Ok(()) => (StatusCode::OK, "ready"),
-        Err(e) => {
+    match tokio::time::timeout(std::time::Duration::from_secs(1), baton_store::ping(&st.app.db)).await {
+        Ok(Ok(())) => (StatusCode::OK, "ready"),
+        Ok(Err(e)) => {
             tracing::warn!(error = %e, "database not reachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+        Err(_) => {
+            tracing::warn!("database did not answer within a second");
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
         }
     }

@@ -21,10 +21,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
+use tower_http::LatencyUnit;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 /// Installs the stderr logger once; later calls are no-ops.
 pub fn init_tracing(filter: &str, format: LogFormat) {
@@ -39,9 +41,13 @@ pub fn init_tracing(filter: &str, format: LogFormat) {
 
 /// Connects, migrates, and builds the application handle.
 pub async fn open(cfg: &Config) -> anyhow::Result<App> {
-    let db = baton_store::connect(&cfg.database_url, cfg.db_max_connections)
-        .await
-        .with_context(|| format!("connecting to {}", baton_store::redact_url(&cfg.database_url)))?;
+    let db = baton_store::connect(
+        &cfg.database_url,
+        cfg.db_max_connections,
+        Duration::from_secs(cfg.db_acquire_timeout_secs),
+    )
+    .await
+    .with_context(|| format!("connecting to {}", baton_store::redact_url(&cfg.database_url)))?;
     baton_store::migrate(&db).await.context("applying migrations")?;
     let keys = JwtKeys::new(
         &cfg.jwt_secret()?,
@@ -49,15 +55,31 @@ pub async fn open(cfg: &Config) -> anyhow::Result<App> {
         &cfg.jwt_audience,
         chrono::Duration::minutes(cfg.token_ttl_minutes),
     );
-    Ok(App::new(db, keys))
+    let mut app = App::new(db, keys);
+    app.login_policy = baton_app::throttle::LoginPolicy {
+        free_per_account: cfg.login_free_attempts,
+        free_per_address: cfg.login_free_attempts.saturating_mul(4),
+    };
+    Ok(app)
 }
 
 /// The router with every layer: request ids, tracing, CORS, body limit, timeout.
 pub fn router(cfg: &Config, app: App) -> Router {
-    let limits = Limits { depth: cfg.max_depth, complexity: cfg.max_complexity, introspection: cfg.introspection };
+    let limits = Limits {
+        depth: cfg.max_depth,
+        complexity: cfg.max_complexity,
+        introspection: cfg.introspection,
+        suggestions: cfg.env == RunEnv::Development,
+    };
     let schema = baton_api::build_schema(app.clone(), limits);
-    let state =
-        http::AppState { app, schema, max_batch: cfg.max_batch, metrics: Arc::new(metrics::Metrics::default()) };
+    let state = http::AppState {
+        app,
+        schema,
+        max_batch: cfg.max_batch,
+        max_body_bytes: cfg.max_body_bytes,
+        graphiql: cfg.graphiql,
+        metrics: Arc::new(metrics::Metrics::default()),
+    };
     let cors = if cfg.cors_origins.is_empty() && cfg.env == RunEnv::Development {
         CorsLayer::new().allow_origin(AllowOrigin::any())
     } else {
@@ -81,10 +103,22 @@ pub fn router(cfg: &Config, app: App) -> Router {
         ))
         .layer(cors)
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-            let rid = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %rid)
-        }))
+        // One line per request at info: method, path, operation names, status, latency, id.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &axum::http::Request<_>| {
+                    let rid = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+                    tracing::info_span!(
+                        "request",
+                        method = %req.method(),
+                        path = %req.uri().path(),
+                        operation = tracing::field::Empty,
+                        request_id = %rid
+                    )
+                })
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(LatencyUnit::Micros)),
+        )
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
 }
 
@@ -115,6 +149,7 @@ pub async fn start(cfg: &Config) -> anyhow::Result<Running> {
             .await
             .context("connecting the event listener")?;
     }
+    let principal_watch = app.spawn_principal_watch();
     let listener =
         tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("binding {}", cfg.listen))?;
     let addr = listener.local_addr()?;
@@ -128,6 +163,7 @@ pub async fn start(cfg: &Config) -> anyhow::Result<Running> {
             })
             .await;
         scheduler.abort();
+        principal_watch.abort();
         if let Err(e) = served {
             tracing::error!(error = %e, "server stopped with an error");
         }

@@ -130,7 +130,7 @@ async fn audit_verify_names_an_altered_row(dir: &Path, url: &str, drop_guard: &s
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     assert!(stdout(&ok).starts_with("ok: "), "{}", stdout(&ok));
 
-    let db = baton_store::connect(url, 1).await.unwrap();
+    let db = baton_store::connect(url, 1, std::time::Duration::from_secs(10)).await.unwrap();
     let refused = db.execute_unprepared("UPDATE audit_log SET action = 'forged' WHERE seq = 2").await;
     assert!(refused.unwrap_err().to_string().contains("append-only"));
     db.execute_unprepared(drop_guard).await.unwrap();
@@ -155,7 +155,9 @@ async fn audit_verify_passes_on_a_clean_log_and_names_an_altered_row_on_postgres
     let admin_url = std::env::var("BATON_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let name = format!("baton_cli_{}", uuid::Uuid::new_v4().simple());
-    let admin = baton_store::connect(&admin_url, 1).await.expect("PostgreSQL for tests is reachable");
+    let admin = baton_store::connect(&admin_url, 1, std::time::Duration::from_secs(10))
+        .await
+        .expect("PostgreSQL for tests is reachable");
     admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
     let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap();
     let dir = scratch();

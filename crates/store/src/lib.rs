@@ -52,13 +52,19 @@ pub fn redact_url(url: &str) -> String {
 
 /// Opens a pool. SQLite gets WAL, a busy timeout and foreign keys on every connection; a
 /// SQLite file is created when missing.
-pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+/// `acquire_timeout` bounds how long a request waits for a connection, so that an outage is
+/// answered quickly rather than at the request timeout.
+pub async fn connect(url: &str, max_connections: u32, acquire_timeout: Duration) -> Result<DatabaseConnection, DbErr> {
     let engine = Engine::of(url).map_err(DbErr::Custom)?;
+    // A SQLite file does not go away: there a wait for a connection means writers queueing,
+    // which the busy timeout bounds, not an outage.
+    let acquire_timeout =
+        if engine == Engine::Sqlite { acquire_timeout.max(Duration::from_secs(10)) } else { acquire_timeout };
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(max_connections)
         .min_connections(1)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
+        .connect_timeout(acquire_timeout)
+        .acquire_timeout(acquire_timeout)
         .sqlx_logging(false);
     if engine == Engine::Sqlite {
         opts.map_sqlx_sqlite_opts(|o: SqliteConnectOptions| {

@@ -26,6 +26,7 @@ pub mod gift;
 pub mod handoff_package;
 pub mod invoice;
 pub mod lead;
+pub mod login_throttle;
 pub mod messaging_version;
 pub mod notification;
 pub mod onboarding_milestone;
