@@ -52,8 +52,4 @@ if ! can_connect "$url"; then
   can_connect "$url" || { log "cannot log in to PostgreSQL at 127.0.0.1:5432"; exit 1; }
 fi
 
-# Drop databases left behind by interrupted test runs.
-for db in $(psql "$url" -Atqc "select datname from pg_database where datname like 'baton_t_%'" 2>/dev/null); do
-  psql "$url" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
-done
 echo "$url"

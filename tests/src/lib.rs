@@ -53,7 +53,14 @@ async fn fresh_database(engine: Engine) -> (String, Cleanup) {
         Engine::Postgres => {
             use sea_orm::ConnectionTrait;
             let admin_url = admin_pg_url();
-            let name = format!("baton_t_{tag}");
+            // Named after the test run (see scripts/test.sh), which drops only its own leftovers.
+            let run: String = std::env::var("BATON_TEST_RUN")
+                .unwrap_or_default()
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .take(16)
+                .collect();
+            let name = if run.is_empty() { format!("baton_t_{tag}") } else { format!("baton_t_{run}_{tag}") };
             let admin =
                 sea_orm::Database::connect(admin_url.as_str()).await.expect("PostgreSQL for tests is reachable");
             admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");

@@ -1097,3 +1097,206 @@ both!(a_login_email_with_a_nul_character_gets_the_wrong_credentials_answer, |eng
     assert_eq!(nul["errors"][0]["message"], wrong["errors"][0]["message"], "{nul}");
     t.stop().await;
 });
+
+// ---------------------------------------------------------------------------------------------
+// Login throttling, production mode, and errors a client can act on
+// ---------------------------------------------------------------------------------------------
+
+const LOGIN: &str = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }";
+
+/// Posts a login to `base` and returns the status, the `Retry-After` header and the body.
+async fn login_at(t: &TestApp, base: &str, email: &str, password: &str) -> (u16, Option<String>, Value) {
+    let body = json!({ "query": LOGIN, "variables": { "e": email, "p": password } });
+    let resp = t.http.post(format!("{base}/graphql")).json(&body).send().await.unwrap();
+    let status = resp.status().as_u16();
+    let retry = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    (status, retry, resp.json().await.unwrap())
+}
+
+both!(failed_logins_back_off_per_account_and_a_request_gets_one_login, |engine| async move {
+    let t = spawn_app(engine).await;
+    let base = t.base.clone();
+    // Five failures are free and answered as usual.
+    for i in 0..6 {
+        let (status, _, r) = login_at(&t, &base, "marketing@demo.test", "wrong").await;
+        assert_eq!((status, code(&r)), (200, "UNAUTHENTICATED"), "attempt {i}: {r}");
+    }
+    // Then the account is blocked, even for the right password, with a time to wait.
+    let (status, retry, r) = login_at(&t, &base, "marketing@demo.test", "demo").await;
+    assert_eq!((status, code(&r)), (429, "RATE_LIMITED"), "{r}");
+    let wait = r["errors"][0]["extensions"]["retryAfter"].as_u64().unwrap();
+    assert!(wait >= 1, "{r}");
+    assert_eq!(retry.as_deref(), Some(wait.to_string().as_str()), "Retry-After matches retryAfter");
+    // Another account from the same client is not blocked by it.
+    assert!(t.login_with("sdr@demo.test", "demo").await.is_some());
+    // After the wait the right password works, and the count starts over.
+    tokio::time::sleep(std::time::Duration::from_secs(wait + 1)).await;
+    let (status, _, r) = login_at(&t, &base, "marketing@demo.test", "demo").await;
+    assert_eq!(status, 200, "{r}");
+    assert!(r["data"]["login"]["token"].is_string(), "{r}");
+    let (_, _, r) = login_at(&t, &base, "marketing@demo.test", "wrong").await;
+    assert_eq!(code(&r), "UNAUTHENTICATED", "a success clears the account's failures: {r}");
+
+    // A hundred aliased logins in one request try one password, not a hundred.
+    let aliased: String = (0..100)
+        .map(|i| format!("a{i}: login(email: \"cs@demo.test\", password: \"guess{i}\") {{ token }} "))
+        .collect();
+    let r = t.gql(None, &format!("mutation {{ {aliased} }}"), json!({})).await;
+    let errors = r["errors"].as_array().unwrap();
+    assert_eq!(errors.iter().filter(|e| e["extensions"]["code"] == "UNAUTHENTICATED").count(), 1, "{r}");
+    assert_eq!(errors.iter().filter(|e| e["extensions"]["code"] == "BAD_REQUEST").count(), 99, "{r}");
+    // And a batch is one request: its second login is refused.
+    let op = |p: &str| json!({ "query": LOGIN, "variables": { "e": "cs@demo.test", "p": p } });
+    let (status, body) = post_raw(&t, None, None, json!([op("guess"), op("demo")]).to_string()).await;
+    assert_eq!(status, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(code(&v[0]), "UNAUTHENTICATED", "{v}");
+    assert_eq!(code(&v[1]), "BAD_REQUEST", "{v}");
+    assert!(v[1]["data"]["login"].is_null(), "{v}");
+    t.stop().await;
+});
+
+/// Two instances on one PostgreSQL count the same failures.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_throttling_holds_across_instances() {
+    let t = spawn_app(Engine::Postgres).await;
+    let (second_base, _, second) = t.second_instance().await;
+    let bases = [t.base.clone(), second_base];
+    for i in 0..6 {
+        let (_, _, r) = login_at(&t, &bases[i % 2], "finance@demo.test", "wrong").await;
+        assert_eq!(code(&r), "UNAUTHENTICATED", "attempt {i}: {r}");
+    }
+    for base in &bases {
+        let (status, retry, r) = login_at(&t, base, "finance@demo.test", "demo").await;
+        assert_eq!((status, code(&r)), (429, "RATE_LIMITED"), "{base}: {r}");
+        assert!(retry.is_some());
+    }
+    second.stop().await;
+    t.stop().await;
+}
+
+both!(production_sends_no_suggestions_and_no_graphiql, |engine| async move {
+    let t = spawn_app_with(engine, |c| {
+        c.env = baton_server::config::RunEnv::Production;
+        c.introspection = false;
+        c.graphiql = false;
+    })
+    .await;
+    let sdr = t.login("sdr@demo.test").await;
+    let r = t.gql(Some(&sdr), "{ salesVeiw { leads { totalCount } } }", json!({})).await;
+    let msg = r["errors"][0]["message"].as_str().unwrap();
+    assert!(!msg.contains("Did you mean"), "{msg}");
+    // A browser asking for a page gets no GraphiQL (nothing it accepts), a client a clear 400.
+    let resp = t.http.get(format!("{}/graphql", t.base)).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 406);
+    assert!(!resp.text().await.unwrap().to_lowercase().contains("graphiql"));
+    let resp = t.http.get(format!("{}/graphql", t.base)).header("accept", "application/json").send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+    let body = resp.text().await.unwrap();
+    assert!(!body.to_lowercase().contains("graphiql"), "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(code(&v), "BAD_REQUEST", "{v}");
+    t.stop().await;
+
+    // Development keeps both.
+    let t = spawn_app(engine).await;
+    let sdr = t.login("sdr@demo.test").await;
+    let r = t.gql(Some(&sdr), "{ salesVeiw { leads { totalCount } } }", json!({})).await;
+    assert!(r["errors"][0]["message"].as_str().unwrap().contains("Did you mean"), "{r}");
+    t.stop().await;
+});
+
+both!(malformed_requests_are_bad_request_with_a_plain_reason, |engine| async move {
+    let t = spawn_app(engine).await;
+    let sdr = t.login("sdr@demo.test").await;
+    let (leads, audit) = (t.count("leads").await, t.count("audit_log").await);
+    let cases: Vec<(String, &str)> = vec![
+        ("[]".into(), "empty"),
+        ("{}".into(), "no `query`"),
+        (json!({ "query": 5 }).to_string(), "`query` must be a string"),
+        (json!({ "query": CREATE, "variables": "{\"i\": {}}" }).to_string(), "`variables` must be a JSON object"),
+        ("".into(), "empty"),
+        ("{\"query\": ".into(), "not valid JSON"),
+        (json!([{ "query": ME }, 7]).to_string(), "JSON object"),
+    ];
+    for (body, says) in cases {
+        let (status, text) = post_raw(&t, Some(&sdr), Some("application/graphql-response+json"), body.clone()).await;
+        assert_eq!(status, 400, "{body}: {text}");
+        let v: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("JSON for {body}: {text}"));
+        assert_eq!(code(&v), "BAD_REQUEST", "{body}: {v}");
+        let msg = v["errors"][0]["message"].as_str().unwrap();
+        assert!(msg.contains(says), "{body}: {msg}");
+        assert!(!msg.contains("invalid type:"), "no parser dump: {msg}");
+    }
+    // The body limit is answered in JSON with a code too.
+    let big = json!({ "query": ME, "variables": { "pad": "x".repeat(1024 * 1024) } }).to_string();
+    let (status, text) = post_raw(&t, Some(&sdr), None, big).await;
+    assert_eq!(status, 413);
+    let v: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("JSON: {text}"));
+    assert_eq!(code(&v), "BAD_REQUEST", "{v}");
+    assert!(v["errors"][0]["message"].as_str().unwrap().contains("limit"), "{v}");
+    assert_eq!((t.count("leads").await, t.count("audit_log").await), (leads, audit));
+    t.stop().await;
+});
+
+both!(a_malformed_token_says_what_to_do_without_library_internals, |engine| async move {
+    let t = spawn_app(engine).await;
+    for token in ["abc.def.ghi", "not-a-jwt", "eyJhbGciOiJIUzI1NiJ9.e30.x"] {
+        let r = t.gql(Some(token), ME, json!({})).await;
+        assert_eq!(code(&r), "UNAUTHENTICATED", "{r}");
+        let msg = r["errors"][0]["message"].as_str().unwrap();
+        assert!(msg.contains("log in again"), "{msg}");
+        assert!(!msg.contains("Base64") && !msg.contains("Json"), "{msg}");
+    }
+    t.stop().await;
+});
+
+/// The database going away is UNAVAILABLE with 503 and Retry-After within seconds, never
+/// UNAUTHENTICATED; readiness says so within a second. (A SQLite file cannot go away.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_is_unavailable_and_quick() {
+    use sea_orm::ConnectionTrait;
+    let t = spawn_app(Engine::Postgres).await;
+    let token = t.login("sdr@demo.test").await;
+    let name = t.database_url.rsplit('/').next().unwrap().to_owned();
+    let admin_url = std::env::var("BATON_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let admin = sea_orm::Database::connect(admin_url.as_str()).await.unwrap();
+    admin.execute_unprepared(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false")).await.unwrap();
+    admin
+        .execute_unprepared(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+        ))
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await; // past the principal cache
+
+    let started = std::time::Instant::now();
+    let body = json!({ "query": SALES_LEADS });
+    let resp = t.http.post(format!("{}/graphql", t.base)).bearer_auth(&token).json(&body).send().await.unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(resp.status().as_u16(), 503);
+    assert!(resp.headers().get("retry-after").is_some());
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(code(&v), "UNAVAILABLE", "{v}");
+    assert!(elapsed < std::time::Duration::from_secs(8), "answered after {elapsed:?}");
+    let started = std::time::Instant::now();
+    let ready = t.http.get(format!("{}/readyz", t.base)).send().await.unwrap();
+    assert_eq!(ready.status().as_u16(), 503);
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+
+    admin.execute_unprepared(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true")).await.unwrap();
+    admin.close().await.ok();
+    // Once the database is back, the same session works again.
+    let mut back = false;
+    for _ in 0..20 {
+        let r = t.gql(Some(&token), SALES_LEADS, json!({})).await;
+        if r["errors"].is_null() {
+            back = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    assert!(back, "the session survives the outage");
+    t.stop().await;
+}

@@ -139,3 +139,125 @@ both!(two_schedulers_on_one_database_never_run_a_job_twice, |engine| async move 
     second.stop().await;
     t.stop().await;
 });
+
+/// Reads a socket until the server closes it; returns the close code and reason.
+async fn closed_with(ws: &mut Ws) -> (u16, String) {
+    use futures_util::StreamExt;
+    loop {
+        let msg = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+            .await
+            .expect("the server closes the socket within ten seconds");
+        match msg {
+            Some(Ok(Message::Close(Some(frame)))) => return (u16::from(frame.code), frame.reason.to_string()),
+            Some(Ok(Message::Close(None))) | None => return (0, String::new()),
+            Some(Ok(Message::Text(t))) => {
+                let v: serde_json::Value = serde_json::from_str(t.as_str()).unwrap();
+                assert!(v["type"] == "ping" || v["type"] == "pong", "no event may reach a refused caller: {v}");
+            }
+            Some(Ok(_)) => {}
+            Some(Err(e)) => panic!("socket error before the close frame: {e}"),
+        }
+    }
+}
+
+async fn subscribe_to_queue(ws: &mut Ws) {
+    let sub = json!({ "id": "q", "type": "subscribe", "payload": { "query": "subscription { legalQueueChanged { id status } }" } });
+    ws.send(Message::text(sub.to_string())).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+}
+
+both!(a_subscription_ends_when_its_caller_is_deactivated_demoted_or_revoked, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = quoted(&t).await;
+    let admin = t.login("admin@demo.test").await;
+    let legal_id = t.user_id(&d.legal, "legal@demo.test").await;
+
+    // An API token with the LEGAL role, revoked while subscribed: 4401 at once, no event.
+    let r = ok(
+        &t,
+        &admin,
+        "mutation { createApiToken(name: \"queue\", roles: [LEGAL]) { apiToken { id } secret } }",
+        json!({}),
+    )
+    .await;
+    let (token_id, secret) = (
+        r["createApiToken"]["apiToken"]["id"].as_str().unwrap().to_owned(),
+        r["createApiToken"]["secret"].as_str().unwrap().to_owned(),
+    );
+    let mut by_token = ws_connect(&t, &secret).await;
+    subscribe_to_queue(&mut by_token).await;
+    // Legal as a person, demoted while subscribed: the next event closes the socket with 4403.
+    let mut demoted = ws_connect(&t, &d.legal).await;
+    subscribe_to_queue(&mut demoted).await;
+
+    ok(&t, &admin, "mutation($id: ID!) { revokeApiToken(tokenId: $id) }", json!({ "id": token_id })).await;
+    let (close, reason) = closed_with(&mut by_token).await;
+    assert_eq!(close, 4401, "{reason}");
+    assert!(reason.contains("revoked"), "{reason}");
+
+    ok(&t, &admin, "mutation($u: ID!) { setUserRoles(userId: $u, roles: [FINANCE]) { id } }", json!({ "u": legal_id }))
+        .await;
+    let d = submitted_from(&t, d).await;
+    let (close, reason) = closed_with(&mut demoted).await;
+    assert_eq!(close, 4403, "{reason}");
+
+    // Given the role back and deactivated while subscribed: 4401 without waiting for an event.
+    ok(&t, &admin, "mutation($u: ID!) { setUserRoles(userId: $u, roles: [LEGAL]) { id } }", json!({ "u": legal_id }))
+        .await;
+    let mut deactivated = ws_connect(&t, &d.legal).await;
+    subscribe_to_queue(&mut deactivated).await;
+    ok(&t, &admin, "mutation($u: ID!) { deactivateUser(userId: $u) { id } }", json!({ "u": legal_id })).await;
+    let (close, reason) = closed_with(&mut deactivated).await;
+    assert_eq!(close, 4401, "{reason}");
+    assert!(reason.contains("deactivated"), "{reason}");
+    // And the same credential is refused over HTTP on the next request.
+    let r = t.gql(Some(&d.legal), "{ me { id } }", json!({})).await;
+    assert_eq!(code(&r), "UNAUTHENTICATED", "{r}");
+    t.stop().await;
+});
+
+/// A role change on one instance reaches a socket open on another within seconds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_demotion_on_one_instance_ends_the_subscription_on_another() {
+    let t = spawn_app(Engine::Postgres).await;
+    let d = quoted(&t).await;
+    let admin = t.login("admin@demo.test").await;
+    let legal_id = t.user_id(&d.legal, "legal@demo.test").await;
+    let (_, ws_url, second) = t.second_instance().await;
+    let mut on_second = ws_connect_to(&ws_url, &d.legal).await;
+    subscribe_to_queue(&mut on_second).await;
+
+    ok(&t, &admin, "mutation($u: ID!) { setUserRoles(userId: $u, roles: [FINANCE]) { id } }", json!({ "u": legal_id }))
+        .await;
+    // The second instance heard of the change before the contract reaches its queue.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let _ = submitted_from(&t, d).await;
+    let (close, reason) = closed_with(&mut on_second).await;
+    assert_eq!(close, 4403, "{reason}");
+    second.stop().await;
+    t.stop().await;
+}
+
+both!(subscription_errors_carry_the_http_error_codes, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = people(&t).await;
+    // The SDR may not read the legal queue: the error message says FORBIDDEN, as over HTTP.
+    let mut ws = ws_connect(&t, &d.sdr).await;
+    let sub =
+        json!({ "id": "s", "type": "subscribe", "payload": { "query": "subscription { legalQueueChanged { id } }" } });
+    ws.send(Message::text(sub.to_string())).await.unwrap();
+    let got = ws_next(&mut ws).await;
+    let errors = if got["type"] == "error" { got["payload"].clone() } else { got["payload"]["errors"].clone() };
+    assert_eq!(errors[0]["extensions"]["code"], "FORBIDDEN", "{got}");
+    // A document that does not validate is BAD_USER_INPUT naming the query, as over HTTP.
+    let bad = json!({ "id": "b", "type": "subscribe", "payload": { "query": "subscription { noSuchField }" } });
+    ws.send(Message::text(bad.to_string())).await.unwrap();
+    let mut got = ws_next(&mut ws).await;
+    while got["type"] == "complete" && got["id"] == "s" {
+        got = ws_next(&mut ws).await;
+    }
+    let errors = if got["type"] == "error" { got["payload"].clone() } else { got["payload"]["errors"].clone() };
+    assert_eq!(errors[0]["extensions"]["code"], "BAD_USER_INPUT", "{got}");
+    assert_eq!(errors[0]["extensions"]["field"], "query", "{got}");
+    t.stop().await;
+});

@@ -40,35 +40,52 @@ struct Entry {
 /// Shared by every clone of an [`App`].
 #[derive(Clone, Default)]
 pub struct PrincipalCache {
-    entries: Arc<Mutex<HashMap<Key, Entry>>>,
+    inner: Arc<Mutex<Inner>>,
+}
+
+#[derive(Default)]
+struct Inner {
+    entries: HashMap<Key, Entry>,
+    /// Bumped by every invalidation. A read that started before an invalidation must not
+    /// store what it read: it may have seen the row before the change committed.
+    generation: u64,
 }
 
 impl PrincipalCache {
-    fn get(&self, key: &Key) -> Option<Entry> {
-        let map = self.entries.lock().ok()?;
-        map.get(key).filter(|e| e.loaded.elapsed() < TTL).cloned()
+    fn generation(&self) -> u64 {
+        self.inner.lock().map(|i| i.generation).unwrap_or(u64::MAX)
     }
 
-    fn put(&self, key: Key, entry: Entry) {
-        if let Ok(mut map) = self.entries.lock() {
-            if map.len() >= MAX_ENTRIES {
-                map.clear();
+    fn get(&self, key: &Key) -> Option<Entry> {
+        let inner = self.inner.lock().ok()?;
+        inner.entries.get(key).filter(|e| e.loaded.elapsed() < TTL).cloned()
+    }
+
+    fn put(&self, key: Key, entry: Entry, read_at_generation: u64) {
+        if let Ok(mut inner) = self.inner.lock() {
+            if inner.generation != read_at_generation {
+                return;
             }
-            map.insert(key, entry);
+            if inner.entries.len() >= MAX_ENTRIES {
+                inner.entries.clear();
+            }
+            inner.entries.insert(key, entry);
         }
     }
 
     /// Forgets every principal of an organization.
     pub fn invalidate_org(&self, org: Uuid) {
-        if let Ok(mut map) = self.entries.lock() {
-            map.retain(|_, e| e.actor.org_id != org);
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.generation = inner.generation.wrapping_add(1);
+            inner.entries.retain(|_, e| e.actor.org_id != org);
         }
     }
 
     /// Forgets everything (a missed notification cannot be ruled out).
     pub fn clear(&self) {
-        if let Ok(mut map) = self.entries.lock() {
-            map.clear();
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.generation = inner.generation.wrapping_add(1);
+            inner.entries.clear();
         }
     }
 }
@@ -91,11 +108,12 @@ impl App {
             }
             return Ok(e.actor);
         }
+        let generation = self.principals.generation();
         let (actor, token_expires_at) = match &key {
             Key::Token(hash) => auth::actor_for_token_hash(&self.db, hash).await?,
             Key::User { user, org } => (auth::actor_for_user_id(&self.db, *user, *org).await?, None),
         };
-        self.principals.put(key, Entry { actor: actor.clone(), token_expires_at, loaded: Instant::now() });
+        self.principals.put(key, Entry { actor: actor.clone(), token_expires_at, loaded: Instant::now() }, generation);
         Ok(actor)
     }
 

@@ -502,8 +502,13 @@ fn finish_ws_message(text: String, rid: &str, metrics: &Metrics) -> String {
             }
         }
         Some("next" | "data") => {
-            if let Some(errors) = v.get_mut("payload").and_then(|p| p.get_mut("errors")).and_then(Value::as_array_mut) {
-                fill_errors(errors, false, rid, metrics, &mut verdict);
+            let Some(payload) = v.get_mut("payload") else { return text };
+            // A document that does not validate comes back as a `next` without data whose
+            // errors have no path: a request error, as over HTTP.
+            let no_data = payload.get("data").is_none_or(Value::is_null);
+            if let Some(errors) = payload.get_mut("errors").and_then(Value::as_array_mut) {
+                let request_error = no_data && errors.iter().all(|e| e.get("path").is_none_or(Value::is_null));
+                fill_errors(errors, request_error, rid, metrics, &mut verdict);
             }
         }
         _ => return text,

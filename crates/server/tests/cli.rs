@@ -154,7 +154,9 @@ async fn audit_verify_passes_on_a_clean_log_and_names_an_altered_row_on_postgres
     use baton_store::sea_orm::ConnectionTrait;
     let admin_url = std::env::var("BATON_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let name = format!("baton_cli_{}", uuid::Uuid::new_v4().simple());
+    let run: String =
+        std::env::var("BATON_TEST_RUN").unwrap_or_default().chars().filter(char::is_ascii_alphanumeric).collect();
+    let name = format!("baton_t_{run}_cli_{}", uuid::Uuid::new_v4().simple());
     let admin = baton_store::connect(&admin_url, 1, std::time::Duration::from_secs(10))
         .await
         .expect("PostgreSQL for tests is reachable");
@@ -169,4 +171,18 @@ async fn audit_verify_passes_on_a_clean_log_and_names_an_altered_row_on_postgres
     .await;
     admin.execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)")).await.unwrap();
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn demo_data_is_refused_in_production() {
+    let dir = scratch();
+    let env = [("BATON_ENV", "production"), ("BATON_JWT_SECRET", "a-production-secret-of-at-least-32-bytes")];
+    for args in [&["seed", "--demo"][..], &["serve", "--demo"][..]] {
+        let o = baton(&dir, args, &env);
+        assert!(!o.status.success(), "{args:?} must fail in production");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("--demo is refused"), "{args:?}: {err}");
+    }
+    assert!(!dir.join("baton.db").exists(), "nothing was created");
+    let _ = std::fs::remove_dir_all(&dir);
 }
