@@ -1300,3 +1300,44 @@ async fn a_database_outage_is_unavailable_and_quick() {
     assert!(back, "the session survives the outage");
     t.stop().await;
 }
+
+both!(malformed_amounts_percentages_and_dates_are_bad_user_input_not_internal, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = baton_tests::flow::converted(&t).await;
+    let (audit, opp) = (t.count("audit_log").await, t.count("opportunities").await);
+    let money = "mutation($id: ID!, $a: Decimal!) { updateOpportunity(opportunityId: $id, input: { estimatedValue: { amount: $a, currency: \"USD\" } }) { version } }";
+    let money_json = "mutation($id: ID!, $m: MoneyInput!) { updateOpportunity(opportunityId: $id, input: { estimatedValue: $m }) { version } }";
+    let cases = [
+        (money_json, json!({ "id": d.opportunity, "m": { "amount": 100, "currency": "USD" } }), "amount"),
+        (money, json!({ "id": d.opportunity, "a": "abc" }), "amount"),
+        (money, json!({ "id": d.opportunity, "a": "1e400" }), "amount"),
+        (money, json!({ "id": d.opportunity, "a": "123456789012345678901234567890" }), "amount"),
+        (
+            "mutation($id: ID!) { updateOpportunity(opportunityId: $id, input: { estimatedValue: { amount: 5, currency: \"USD\" } }) { version } }",
+            json!({ "id": d.opportunity }),
+            "amount",
+        ),
+        (
+            "mutation($id: ID!, $p: ID!) { createQuote(opportunityId: $id, input: { lines: [{ productId: $p, quantity: 1 }], discountPercent: 5 }) { id } }",
+            json!({ "id": d.opportunity, "p": d.opportunity }),
+            "discountPercent",
+        ),
+        (
+            "mutation($id: ID!, $c: DateTime) { updateOpportunity(opportunityId: $id, input: { expectedCloseDate: $c }) { version } }",
+            json!({ "id": d.opportunity, "c": "2026-13-45T99:00:00Z" }),
+            "",
+        ),
+    ];
+    for (q, vars, field) in cases {
+        let r = t.gql(Some(&d.ae), q, vars.clone()).await;
+        assert_eq!(code(&r), "BAD_USER_INPUT", "{vars}: {r}");
+        let got = r["errors"][0]["extensions"]["field"].as_str().unwrap_or_default();
+        assert!(!got.is_empty(), "a field is named: {r}");
+        if !field.is_empty() {
+            assert_eq!(got, field, "{vars}: {r}");
+        }
+        assert!(r["errors"][0]["extensions"]["requestId"].is_null(), "not an internal error: {r}");
+    }
+    assert_eq!((t.count("audit_log").await, t.count("opportunities").await), (audit, opp), "nothing changed");
+    t.stop().await;
+});

@@ -10,6 +10,12 @@ pub struct Decimal(pub rust_decimal::Decimal);
 /// An exact decimal number written as a string, such as "1200.50"; never a float.
 #[Scalar(name = "Decimal")]
 impl ScalarType for Decimal {
+    /// Checked during validation, so that a malformed amount (a JSON number, `"abc"`, `"1e400"`,
+    /// more digits than fit) is a request error naming its field, never a resolver fault.
+    fn is_valid(value: &Value) -> bool {
+        matches!(value, Value::String(s) if rust_decimal::Decimal::from_str(s.trim()).is_ok())
+    }
+
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
             Value::String(s) => rust_decimal::Decimal::from_str(s.trim())

@@ -160,7 +160,14 @@ fn fill_errors(errors: &mut [Value], request_error: bool, rid: &str, metrics: &M
         let path = e.get("path").cloned().unwrap_or(Value::Null);
         let ext = e.as_object_mut().map(|o| o.entry("extensions").or_insert_with(|| json!({})));
         if let Some(Value::Object(ext)) = ext {
-            let fallback = if request_error { "BAD_USER_INPUT" } else { "INTERNAL" };
+            // A value the schema could only parse inside a resolver (a DateTime, for one) is
+            // still the client's input, not a fault: it names the field it was given to.
+            let parse_error = message.starts_with("Failed to parse \"");
+            let fallback = if request_error || parse_error { "BAD_USER_INPUT" } else { "INTERNAL" };
+            if parse_error && !ext.contains_key("field") {
+                let last = path.as_array().and_then(|p| p.iter().rev().find_map(Value::as_str)).unwrap_or("query");
+                ext.insert("field".into(), Value::from(last));
+            }
             let code = ext.entry("code").or_insert_with(|| Value::from(fallback)).clone();
             let retry = ext.get("retryAfter").and_then(Value::as_u64).unwrap_or(1);
             match code.as_str() {
