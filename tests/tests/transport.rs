@@ -261,3 +261,36 @@ both!(subscription_errors_carry_the_http_error_codes, |engine| async move {
     assert_eq!(errors[0]["extensions"]["field"], "query", "{got}");
     t.stop().await;
 });
+
+both!(an_unselected_total_count_costs_no_statement_and_a_by_id_lookup_two, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = quoted(&t).await;
+    let with_total =
+        statements_for(&t, &d.ae, "{ salesView { opportunities(first: 5) { totalCount edges { node { id } } } } }")
+            .await;
+    let without =
+        statements_for(&t, &d.ae, "{ salesView { opportunities(first: 5) { edges { node { id } } } } }").await;
+    assert_eq!(with_total, without + 1, "totalCount is one COUNT, and only when selected");
+    let by_id = format!("{{ opportunity(id: \"{}\") {{ name account {{ name }} }} }}", d.opportunity);
+    let n = statements_for(&t, &d.ae, &by_id).await;
+    assert!(n <= 2, "a by-id lookup with its account's name takes at most two statements, took {n}");
+
+    // An already-seen caller is not read again until something about them changes.
+    let counter = Arc::new(AtomicUsize::new(0));
+    let mut db = baton_store::connect(&t.database_url, 2, std::time::Duration::from_secs(10)).await.unwrap();
+    let c = counter.clone();
+    db.set_metric_callback(move |_| {
+        c.fetch_add(1, Ordering::SeqCst);
+    });
+    let app = baton_app::App::new(db, t.app().jwt.clone());
+    let first = app.authenticate(&d.ae).await.unwrap();
+    let reads = counter.load(Ordering::SeqCst);
+    assert!(reads > 0);
+    let again = app.authenticate(&d.ae).await.unwrap();
+    assert_eq!(counter.load(Ordering::SeqCst), reads, "the second request reads no user, role or team");
+    assert_eq!(again.roles, first.roles);
+    app.principals_changed(first.org_id);
+    app.authenticate(&d.ae).await.unwrap();
+    assert!(counter.load(Ordering::SeqCst) > reads, "a principal change makes the next request read again");
+    t.stop().await;
+});

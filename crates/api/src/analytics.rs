@@ -1,12 +1,14 @@
 //! KPIs with their drill-down rows, and win/loss reviews.
 
 use crate::scalars::Decimal;
-use crate::types::id;
+use crate::types::{User, id, load_user};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use baton_app::analytics::{Figure, WinLoss as AppWinLoss};
+use baton_app::entity::win_loss_review;
 use baton_app::parse_id;
 use baton_domain::Scope;
+use chrono::{DateTime, Utc};
 
 /// How wide a KPI looks; never wider than the caller may see.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -98,6 +100,52 @@ pub struct WinLossSummary {
     pub competitors: Vec<ReasonCount>,
     /// Disqualified leads by the furthest stage they reached (NEW, CONTACTED, QUALIFIED).
     pub leads_lost_by_stage: Vec<ReasonCount>,
+    /// The reviews of the deals closed in the period, newest first, with their lessons.
+    pub reviews: Vec<WinLossReview>,
+}
+
+/// Why one closed deal was won or lost, and what to do differently.
+pub struct WinLossReview(pub win_loss_review::Model, pub String);
+
+/// Why one closed deal was won or lost, and what to do differently.
+#[Object]
+impl WinLossReview {
+    /// The review's id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    /// The reviewed opportunity's id.
+    async fn opportunity_id(&self) -> ID {
+        id(self.0.opportunity_id)
+    }
+    /// The reviewed opportunity's name.
+    async fn opportunity_name(&self) -> &str {
+        &self.1
+    }
+    /// WON or LOST.
+    async fn outcome(&self) -> &str {
+        &self.0.outcome
+    }
+    /// The main reason.
+    async fn primary_reason(&self) -> &str {
+        &self.0.primary_reason
+    }
+    /// The competitor, if one was named.
+    async fn competitor(&self) -> Option<&str> {
+        self.0.competitor.as_deref()
+    }
+    /// What to do differently next time.
+    async fn lessons(&self) -> Option<&str> {
+        self.0.lessons.as_deref()
+    }
+    /// Who wrote the review.
+    async fn reviewed_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        load_user(ctx, Some(self.0.reviewed_by)).await
+    }
+    /// When it was written.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
 }
 
 fn counts(v: Vec<(String, i64)>) -> Vec<ReasonCount> {
@@ -111,6 +159,7 @@ impl From<AppWinLoss> for WinLossSummary {
             lost_by_reason: counts(w.lost_by_reason),
             competitors: counts(w.competitors),
             leads_lost_by_stage: counts(w.leads_lost_by_stage),
+            reviews: w.reviews.into_iter().map(|(r, name)| WinLossReview(r, name)).collect(),
         }
     }
 }

@@ -6,7 +6,6 @@ use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, Object, Result};
 use baton_app::audit::AuditFilter;
 use baton_app::entity::{audit_log, audit_payload};
-use baton_app::page::PageRequest;
 use baton_app::parse_id;
 use chrono::{DateTime, Utc};
 
@@ -92,7 +91,7 @@ pub async fn audit_log(
     after: Option<String>,
 ) -> Result<Conn<AuditEntry>> {
     let a = actor(ctx)?;
-    let req = PageRequest::parse(first, after.as_deref()).gql()?;
+    let req = crate::views::page_request(ctx, first, after.as_deref())?;
     let filter = audit_filter(actor_id, entity_id, action, from, to)?;
     let page = app(ctx).audit_entries(a, filter, req).await.gql()?;
     Ok(connection(page, |(r, _)| r.id, |(r, p)| AuditEntry(r, p)))

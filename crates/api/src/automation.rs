@@ -8,7 +8,6 @@ use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use baton_app::entity::{audit_log, commission_entry};
 use baton_app::incentives::Attainment;
-use baton_app::page::PageRequest;
 use baton_app::parse_id;
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -121,7 +120,7 @@ impl QuotaAttainment {
 
 /// The sales view's automation and incentive fields.
 pub async fn lead_pool(ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Conn<Lead>> {
-    let req = PageRequest::parse(first, after.as_deref()).gql()?;
+    let req = crate::views::page_request(ctx, first, after.as_deref())?;
     let page = app(ctx).lead_pool(actor(ctx)?, req).await.gql()?;
     Ok(connection(page, |l| l.id, Lead))
 }

@@ -181,6 +181,10 @@ impl Quote {
     async fn opportunity(&self, ctx: &Context<'_>) -> Result<Option<Opportunity>> {
         Ok(app(ctx).opportunity(actor(ctx)?, self.0.opportunity_id).await.gql()?.map(Opportunity))
     }
+    /// Gifts and hospitality recorded on the quote's deal, so whoever approves its discount sees them.
+    async fn gifts(&self, ctx: &Context<'_>) -> Result<Vec<crate::compliance::Gift>> {
+        deal_gifts(ctx, self.0.organization_id, self.0.opportunity_id).await
+    }
     /// Incremented on every change; pass it as `expectedVersion`.
     async fn version(&self) -> i32 {
         self.0.version
@@ -189,6 +193,10 @@ impl Quote {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+}
+
+async fn deal_gifts(ctx: &Context<'_>, org: uuid::Uuid, deal: uuid::Uuid) -> Result<Vec<crate::compliance::Gift>> {
+    Ok(app(ctx).gifts_of(org, deal).await.gql()?.into_iter().map(crate::compliance::Gift).collect())
 }
 
 /// One priced line of a quote.
@@ -292,6 +300,10 @@ impl Contract {
     /// The opportunity, if the caller may see it.
     async fn opportunity(&self, ctx: &Context<'_>) -> Result<Option<Opportunity>> {
         Ok(app(ctx).opportunity(actor(ctx)?, self.0.opportunity_id).await.gql()?.map(Opportunity))
+    }
+    /// Gifts and hospitality recorded on the contract's deal, so whoever approves the contract sees them.
+    async fn gifts(&self, ctx: &Context<'_>) -> Result<Vec<crate::compliance::Gift>> {
+        deal_gifts(ctx, self.0.organization_id, self.0.opportunity_id).await
     }
     /// The quote the contract prices from, if the caller may see it.
     async fn quote(&self, ctx: &Context<'_>) -> Result<Option<Quote>> {

@@ -140,7 +140,7 @@ impl Campaign {
     async fn customers(&self) -> i64 {
         self.1.customers
     }
-    /// The value of the won deals.
+    /// The value of the contracts signed for the won deals (the figure sales reports as revenue).
     async fn won_revenue(&self) -> Money {
         Money::from_minor(self.1.won_revenue_minor, &self.0.currency)
     }
@@ -191,6 +191,17 @@ pub struct AskingAccount {
     pub name: String,
 }
 
+/// A pain point behind a feature request, in the customer's words.
+#[derive(SimpleObject)]
+pub struct PainPoint {
+    /// The pain point as sales or customer success filed it.
+    pub text: String,
+    /// The account that has it.
+    pub account: AskingAccount,
+    /// When it was filed.
+    pub asked_at: DateTime<Utc>,
+}
+
 /// A feature request with the revenue behind it.
 pub struct FeatureRequest(pub product::RankedRequest, pub String);
 
@@ -220,6 +231,18 @@ impl FeatureRequest {
     /// The accounts asking.
     async fn accounts(&self) -> Vec<AskingAccount> {
         self.0.accounts.iter().map(|(i, n)| AskingAccount { id: id(*i), name: n.clone() }).collect()
+    }
+    /// The pain points filed with the asks (merged duplicates included), oldest first.
+    async fn pain_points(&self) -> Vec<PainPoint> {
+        self.0
+            .pain_points
+            .iter()
+            .map(|p| PainPoint {
+                text: p.text.clone(),
+                account: AskingAccount { id: id(p.account_id), name: p.account_name.clone() },
+                asked_at: p.asked_at,
+            })
+            .collect()
     }
     /// The estimated value of the open deals asking.
     async fn open_pipeline(&self) -> Money {

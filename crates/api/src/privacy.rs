@@ -5,7 +5,6 @@ use crate::views::{Conn, connection};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use baton_app::entity::data_subject_request;
-use baton_app::page::PageRequest;
 use baton_app::parse_id;
 use baton_app::privacy::NewRequest;
 use chrono::{DateTime, Utc};
@@ -249,7 +248,7 @@ impl PrivacyQuery {
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> Result<Conn<crate::compliance::Consent>> {
         let a = actor(ctx)?;
-        let req = PageRequest::parse(first, after.as_deref()).gql()?;
+        let req = crate::views::page_request(ctx, first, after.as_deref())?;
         let subject = subject_id.as_ref().map(|s| parse_id("subjectId", s)).transpose().gql()?;
         let p = purpose.map(crate::compliance::purpose_name);
         let page = app(ctx).consent_register(a, p, subject, req).await.gql()?;
@@ -267,7 +266,7 @@ impl PrivacyQuery {
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> Result<Conn<crate::compliance::Gift>> {
         let a = actor(ctx)?;
-        let req = PageRequest::parse(first, after.as_deref()).gql()?;
+        let req = crate::views::page_request(ctx, first, after.as_deref())?;
         let page = app(ctx).gift_register(a, status.as_deref(), req).await.gql()?;
         Ok(connection(page, |g| g.id, crate::compliance::Gift))
     }

@@ -101,6 +101,22 @@ impl Subscription {
     async fn status(&self) -> &str {
         &self.0.status
     }
+    /// The add-on modules the subscription includes, from the quote its contract was signed from.
+    async fn modules(&self, ctx: &Context<'_>) -> Result<Vec<SubscribedModule>> {
+        let rows = app(ctx).subscription_modules(self.0.organization_id, &self.0).await.gql()?;
+        Ok(rows.into_iter().map(|(p, seats)| SubscribedModule { name: p.name, sku: p.sku, seats }).collect())
+    }
+}
+
+/// An add-on module a subscription includes.
+#[derive(SimpleObject)]
+pub struct SubscribedModule {
+    /// The module's catalog name.
+    pub name: String,
+    /// The module's catalog SKU.
+    pub sku: String,
+    /// Seats licensed for the module.
+    pub seats: i32,
 }
 
 /// A usage snapshot.

@@ -717,7 +717,7 @@ pub struct SourceCount {
     pub converted: i64,
     /// Won deals from the source's leads.
     pub customers: i64,
-    /// The value of those won deals.
+    /// The value of the contracts signed for those won deals (the figure sales reports as revenue).
     pub won_revenue: Money,
     /// The spend of the campaigns on the channel of the same name.
     pub spend: Money,

@@ -60,6 +60,13 @@ pub struct Edge<T: async_graphql::OutputType> {
     pub node: T,
 }
 
+/// The page a list field was asked for; the total is counted only when the query selects
+/// `totalCount`.
+pub fn page_request(ctx: &Context<'_>, first: Option<i32>, after: Option<&str>) -> Result<PageRequest> {
+    let req = PageRequest::parse(first, after).gql()?;
+    Ok(req.counting(ctx.look_ahead().field("totalCount").exists()))
+}
+
 /// Builds a connection from a page of rows, with the id as cursor.
 pub fn connection<M, T>(page: Page<M>, key: impl Fn(&M) -> uuid::Uuid, wrap: impl Fn(M) -> T) -> Conn<T>
 where
@@ -106,7 +113,7 @@ impl SalesView {
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> Result<Conn<Lead>> {
-        let req = PageRequest::parse(first, after.as_deref()).gql()?;
+        let req = page_request(ctx, first, after.as_deref())?;
         let page = app(ctx).leads(actor(ctx)?, self.scope, status.map(Into::into), req).await.gql()?;
         Ok(connection(page, |l| l.id, Lead))
     }
@@ -120,7 +127,7 @@ impl SalesView {
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> Result<Conn<Opportunity>> {
-        let req = PageRequest::parse(first, after.as_deref()).gql()?;
+        let req = page_request(ctx, first, after.as_deref())?;
         let page = app(ctx).opportunities(actor(ctx)?, self.scope, stage.map(|s| s.as_str()), req).await.gql()?;
         crate::loaders::prime_opportunities(ctx, &page.items).await?;
         Ok(connection(page, |o| o.id, Opportunity))
@@ -359,7 +366,7 @@ impl ProductView {
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> Result<Conn<FeatureRequest>> {
-        let req = PageRequest::parse(first, after.as_deref()).gql()?;
+        let req = page_request(ctx, first, after.as_deref())?;
         let a = actor(ctx)?;
         let currency = app(ctx).org_settings(a).await.gql()?.currency;
         let page = app(ctx).ranked_feature_requests(a, req).await.gql()?;
@@ -389,7 +396,7 @@ impl CustomerSuccessView {
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> Result<Conn<HandoffPackage>> {
-        let req = PageRequest::parse(first, after.as_deref()).gql()?;
+        let req = page_request(ctx, first, after.as_deref())?;
         let page = app(ctx).incoming_handoffs(actor(ctx)?, req).await.gql()?;
         Ok(connection(page, |p| p.id, HandoffPackage))
     }
@@ -404,7 +411,7 @@ impl CustomerSuccessView {
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> Result<Conn<Account>> {
-        let req = PageRequest::parse(first, after.as_deref()).gql()?;
+        let req = page_request(ctx, first, after.as_deref())?;
         let page = app(ctx).cs_accounts(actor(ctx)?, vip, req).await.gql()?;
         Ok(connection(page, |a| a.id, Account))
     }
@@ -454,7 +461,7 @@ impl LegalView {
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> Result<Conn<Contract>> {
-        let req = PageRequest::parse(first, after.as_deref()).gql()?;
+        let req = page_request(ctx, first, after.as_deref())?;
         let page = app(ctx).approval_queue(actor(ctx)?, req).await.gql()?;
         Ok(connection(page, |c| c.id, Contract))
     }
@@ -487,7 +494,7 @@ impl FinanceView {
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> Result<Conn<Invoice>> {
-        let req = PageRequest::parse(first, after.as_deref()).gql()?;
+        let req = page_request(ctx, first, after.as_deref())?;
         let status = status.map(|s| match s {
             InvoiceStatus::Scheduled => baton_domain::invoice::InvoiceStatus::Scheduled,
             InvoiceStatus::Issued => baton_domain::invoice::InvoiceStatus::Issued,

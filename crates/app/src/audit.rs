@@ -253,10 +253,10 @@ impl App {
         filter: AuditFilter,
         req: crate::page::PageRequest,
     ) -> Result<crate::page::Page<(audit_log::Model, Option<audit_payload::Model>)>, AppError> {
-        use sea_orm::{PaginatorTrait, QuerySelect};
+        use sea_orm::QuerySelect;
         actor.authorize(baton_domain::Action::ReadAuditLog)?;
         let q = filter.query(actor.org_id);
-        let total = q.clone().count(&self.db).await?;
+        let total = crate::page::total(&q, req, &self.db).await?;
         let mut q = q.order_by_desc(audit_log::Column::Id);
         if let Some(after) = req.after {
             q = q.filter(audit_log::Column::Id.lt(after));

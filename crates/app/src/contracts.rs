@@ -615,11 +615,10 @@ impl App {
         actor: &Actor,
         req: crate::page::PageRequest,
     ) -> Result<crate::page::Page<contract::Model>, AppError> {
-        use sea_orm::PaginatorTrait;
         let base = contract::Entity::find()
             .filter(contract::Column::OrganizationId.eq(actor.org_id))
             .filter(contract::Column::Status.eq(ContractStatus::InLegalReview.as_str()));
-        let total = base.clone().count(&self.db).await?;
+        let total = crate::page::total(&base, req, &self.db).await?;
         let mut q = base.order_by_asc(contract::Column::SubmittedAt).order_by_asc(contract::Column::Id);
         if let Some(after) = req.after {
             let anchor = contract::Entity::find_by_id(after).one(&self.db).await?;

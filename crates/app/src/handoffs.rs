@@ -309,11 +309,10 @@ impl App {
         req: PageRequest,
     ) -> Result<Page<handoff_package::Model>, AppError> {
         actor.authorize(Action::CustomerSuccessView)?;
-        use sea_orm::PaginatorTrait;
         let base = handoff_package::Entity::find()
             .filter(handoff_package::Column::OrganizationId.eq(actor.org_id))
             .filter(handoff_package::Column::Status.eq(HandoffStatus::Submitted.as_str()));
-        let total = base.clone().count(&self.db).await?;
+        let total = crate::page::total(&base, req, &self.db).await?;
         let mut q = base.order_by_asc(handoff_package::Column::Id);
         if let Some(after) = req.after {
             q = q.filter(handoff_package::Column::Id.gt(after));

@@ -12,6 +12,9 @@ pub const MAX_PAGE: u64 = 100;
 pub struct PageRequest {
     pub first: u64,
     pub after: Option<Uuid>,
+    /// Whether the caller asked for the total count. Counting a large scope costs more than
+    /// the page itself, so it runs only when the query selects `totalCount`.
+    pub count: bool,
 }
 
 impl PageRequest {
@@ -26,8 +29,28 @@ impl PageRequest {
         let after = after
             .map(|c| Uuid::parse_str(c).map_err(|_| AppError::bad_input("after", "is not a cursor this API issued")))
             .transpose()?;
-        Ok(PageRequest { first, after })
+        Ok(PageRequest { first, after, count: true })
     }
+
+    /// The same request, counting the total only when `count` is true.
+    pub fn counting(self, count: bool) -> Self {
+        PageRequest { count, ..self }
+    }
+}
+
+/// The total count of a query when the page request asks for it; 0 otherwise (the field was
+/// not selected, so nobody reads it).
+pub(crate) async fn total<E, C>(q: &sea_orm::Select<E>, req: PageRequest, db: &C) -> Result<u64, AppError>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Sync,
+    C: sea_orm::ConnectionTrait,
+{
+    use sea_orm::PaginatorTrait;
+    if !req.count {
+        return Ok(0);
+    }
+    Ok(q.clone().count(db).await?)
 }
 
 /// One page of rows, newest first.
@@ -52,8 +75,8 @@ impl<T> Page<T> {
 }
 
 /// One keyset page of a query, newest first by `id`, with the total count.
-pub(crate) async fn keyset<E, Col>(
-    db: &sea_orm::DatabaseConnection,
+pub(crate) async fn keyset<E, Col, C>(
+    db: &C,
     q: sea_orm::Select<E>,
     id: Col,
     req: PageRequest,
@@ -62,9 +85,10 @@ where
     E: sea_orm::EntityTrait,
     E::Model: Sync,
     Col: sea_orm::ColumnTrait,
+    C: sea_orm::ConnectionTrait,
 {
-    use sea_orm::{PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
-    let total = q.clone().count(db).await?;
+    use sea_orm::{QueryFilter, QueryOrder, QuerySelect};
+    let total = total(&q, req, db).await?;
     let mut q = q.order_by_desc(id);
     if let Some(after) = req.after {
         q = q.filter(id.lt(after));

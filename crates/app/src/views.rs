@@ -8,9 +8,7 @@ use baton_domain::permission::Action;
 use baton_domain::text::is_free_mail_domain;
 use baton_store::entity::{account, contact, lead, opportunity, user};
 use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
-};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -34,13 +32,7 @@ where
     E::Model: Sync,
     C: ConnectionTrait,
 {
-    let total = q.clone().count(db).await?;
-    let mut q = q.order_by_desc(id_col);
-    if let Some(after) = req.after {
-        q = q.filter(id_col.lt(after));
-    }
-    let rows = q.limit(req.first + 1).all(db).await?;
-    Ok(Page::from_fetched(rows, req, total))
+    crate::page::keyset(db, q, id_col, req).await
 }
 
 /// True when `action`'s scope reaches the account: sales reps reach the accounts they are the
@@ -237,6 +229,7 @@ impl App {
             .into_iter()
             .map(|l| (l.id, l.source))
             .collect();
+        let signed = crate::analytics::signed_contracts(&self.db, actor.org_id, None).await?;
         let spend: Vec<baton_store::entity::campaign::Model> = baton_store::entity::campaign::Entity::find()
             .filter(baton_store::entity::campaign::Column::OrganizationId.eq(actor.org_id))
             .all(&self.db)
@@ -254,7 +247,7 @@ impl App {
                     qualified as i64,
                     opps.len() as i64,
                     wins.len() as i64,
-                    wins.iter().map(|o| o.estimated_value_minor).sum(),
+                    wins.iter().map(|o| crate::analytics::won_revenue(&signed, o.id)).sum(),
                     spend.iter().filter(|c| c.channel == s.as_str()).map(|c| c.spend_minor).sum(),
                 );
                 SourceCount { source: *s, count, qualified, converted, metrics }
