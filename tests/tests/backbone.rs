@@ -126,3 +126,48 @@ both!(a_converted_lead_becomes_a_paid_and_handed_over_customer, |engine| async m
     assert_eq!(r["customerSuccessView"]["incomingHandoffs"]["totalCount"], 0);
     t.stop().await;
 });
+
+both!(collections_age_every_open_invoice_into_its_bucket, |engine| async move {
+    let t = spawn_app(engine).await;
+    let (d, _) = signed(&t).await;
+    let today = chrono::Utc::now().date_naive();
+    let day = |n: i64| (today - chrono::Duration::days(n)).format("%Y-%m-%d").to_string();
+    // The quarterly schedule's four invoices, issued and due on either side of each bound.
+    for (seq, due, amount, paid) in
+        [(1, day(-5), 10_000, 0), (2, day(30), 20_000, 5_000), (3, day(31), 30_000, 0), (4, day(91), 40_000, 40_000)]
+    {
+        t.exec(&format!(
+            "UPDATE invoices SET status = '{}', due_on = '{due}', amount_minor = {amount}, paid_minor = {paid} WHERE sequence = {seq}",
+            if paid == amount { "PAID" } else { "ISSUED" }
+        ))
+        .await;
+    }
+    let r = ok(&t, &d.finance, "{ financeView { collections { outstanding { amount } overdue { amount } collectionRate aging { bucket amount { amount } count } } } }", json!({})).await;
+    let c = &r["financeView"]["collections"];
+    assert_eq!(c["outstanding"]["amount"], "550.00", "{c}");
+    assert_eq!(c["overdue"]["amount"], "450.00", "{c}");
+    assert_eq!(c["collectionRate"], "0.45", "{c}");
+    let aging: Vec<(String, String, i64)> = c["aging"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["bucket"].as_str().unwrap().to_owned(),
+                b["amount"]["amount"].as_str().unwrap().to_owned(),
+                b["count"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let want = [
+        ("CURRENT", "100.00", 1),
+        ("DAYS_1_30", "150.00", 1),
+        ("DAYS_31_60", "300.00", 1),
+        ("DAYS_61_90", "0.00", 0),
+        ("DAYS_90_PLUS", "0.00", 0),
+    ];
+    let want: Vec<(String, String, i64)> =
+        want.iter().map(|(b, a, n)| ((*b).to_owned(), (*a).to_owned(), *n)).collect();
+    assert_eq!(aging, want);
+    t.stop().await;
+});

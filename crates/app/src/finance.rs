@@ -384,32 +384,44 @@ impl App {
             .one(&self.db)
             .await?
             .ok_or(AppError::NotFound("organization"))?;
-        let rows = invoice::Entity::find()
-            .filter(invoice::Column::OrganizationId.eq(actor.org_id))
-            .filter(invoice::Column::Status.is_in([
-                InvoiceStatus::Issued.as_str(),
-                InvoiceStatus::PartiallyPaid.as_str(),
-                InvoiceStatus::Paid.as_str(),
-            ]))
-            .all(&self.db)
-            .await?;
+        // One grouped statement: per aging bucket (by due date against today) the invoiced and
+        // paid totals and what is still open. The bucket bounds are the domain's
+        // `aging_bucket`: overdue by 1–30, 31–60, 61–90 and more days.
+        let day = |n: i64| today - chrono::Duration::days(n);
+        let sql = "SELECT \
+                CAST(CASE WHEN due_on >= $1 THEN 0 WHEN due_on >= $2 THEN 1 WHEN due_on >= $3 THEN 2 \
+                     WHEN due_on >= $4 THEN 3 ELSE 4 END AS BIGINT) AS bucket, \
+                CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) AS invoiced, \
+                CAST(COALESCE(SUM(paid_minor), 0) AS BIGINT) AS paid, \
+                CAST(COALESCE(SUM(CASE WHEN amount_minor > paid_minor THEN amount_minor - paid_minor ELSE 0 END), 0) AS BIGINT) AS open, \
+                CAST(COALESCE(SUM(CASE WHEN amount_minor > paid_minor THEN 1 ELSE 0 END), 0) AS BIGINT) AS open_count \
+            FROM invoices WHERE organization_id = $5 AND status IN ($6, $7, $8) GROUP BY 1";
+        let values: Vec<sea_orm::Value> = vec![
+            today.into(),
+            day(30).into(),
+            day(60).into(),
+            day(90).into(),
+            actor.org_id.into(),
+            InvoiceStatus::Issued.as_str().into(),
+            InvoiceStatus::PartiallyPaid.as_str().into(),
+            InvoiceStatus::Paid.as_str().into(),
+        ];
+        let rows = self.db.query_all_raw(crate::sql::statement(&self.db, sql, values)).await?;
         let mut aging: Vec<(&'static str, i64, i64)> = AGING_BUCKETS.iter().map(|b| (*b, 0, 0)).collect();
         let (mut outstanding, mut overdue, mut invoiced, mut paid) = (0i64, 0i64, 0i64, 0i64);
-        for i in &rows {
-            invoiced += i.amount_minor;
-            paid += i.paid_minor;
-            let open = i.amount_minor - i.paid_minor;
-            if open <= 0 {
-                continue;
-            }
-            let days = rules::days_overdue(i.due_on, today);
+        for r in rows {
+            let bucket: i64 = r.try_get("", "bucket")?;
+            let open: i64 = r.try_get("", "open")?;
+            invoiced += r.try_get::<i64>("", "invoiced")?;
+            paid += r.try_get::<i64>("", "paid")?;
             outstanding += open;
-            if days > 0 {
+            if bucket > 0 {
                 overdue += open;
             }
-            let b = &mut aging[rules::aging_bucket(days)];
-            b.1 += open;
-            b.2 += 1;
+            if let Some(b) = usize::try_from(bucket).ok().and_then(|i| aging.get_mut(i)) {
+                b.1 += open;
+                b.2 += r.try_get::<i64>("", "open_count")?;
+            }
         }
         let collection_rate =
             if invoiced == 0 { Decimal::ZERO } else { (Decimal::from(paid) / Decimal::from(invoiced)).round_dp(4) };

@@ -32,6 +32,7 @@ pub mod product;
 pub mod quotes;
 pub mod seed;
 pub mod sla;
+pub mod sql;
 pub mod success;
 pub mod throttle;
 pub mod tx;
