@@ -21,6 +21,7 @@ mod m20261127_000015_contract_policy;
 mod m20261127_000016_audit_append_only;
 mod m20261201_000017_login_throttle;
 mod m20261201_000018_list_indexes;
+mod m20261201_000019_shipped_fixes;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000016_audit_append_only::Migration),
             Box::new(m20261201_000017_login_throttle::Migration),
             Box::new(m20261201_000018_list_indexes::Migration),
+            Box::new(m20261201_000019_shipped_fixes::Migration),
         ]
     }
 }

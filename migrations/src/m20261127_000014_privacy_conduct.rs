@@ -28,16 +28,6 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        // The retention job looks for disqualified leads by age every minute.
-        m.create_index(
-            Index::create()
-                .name("ix_leads_status_disqualified")
-                .table("leads")
-                .col("status")
-                .col("disqualified_at")
-                .to_owned(),
-        )
-        .await?;
         // Leads disqualified before this column existed count from their last change.
         m.get_connection()
             .execute_unprepared("UPDATE leads SET disqualified_at = updated_at WHERE status = 'DISQUALIFIED'")
@@ -64,7 +54,6 @@ impl MigrationTrait for Migration {
                 .col(uuid_null("completed_by"))
                 .col(string_len_null("destination_jurisdiction", 8))
                 .col(text_null("outcome"))
-                .col(timestamp_with_time_zone_null("reminded_at"))
                 .foreign_key(&mut fk("data_subject_requests", "organization_id", "organizations"))
                 .to_owned(),
         )

@@ -1,22 +1,12 @@
 //! The audit log is append-only in the database itself: rows cannot be updated or deleted, and
 //! a payload can only be erased (snapshots set to NULL with `erased_at`), never rewritten or
 //! removed. Whoever can drop these triggers can still tamper; the hash chain catches that.
-//! Snapshots of rows written before the chain existed move to `audit_payloads` first, so they
-//! stay erasable.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-const MOVE_LEGACY_SNAPSHOTS: &[&str] = &[
-    "INSERT INTO audit_payloads (audit_id, organization_id, before, after) \
-     SELECT l.id, l.organization_id, l.before, l.after FROM audit_log l \
-     WHERE (l.before IS NOT NULL OR l.after IS NOT NULL) \
-     AND NOT EXISTS (SELECT 1 FROM audit_payloads p WHERE p.audit_id = l.id)",
-    "UPDATE audit_log SET before = NULL, after = NULL WHERE before IS NOT NULL OR after IS NOT NULL",
-];
 
 const SQLITE_UP: &[&str] = &[
     "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log \
@@ -70,7 +60,6 @@ async fn run(m: &SchemaManager<'_>, sql: &[&str]) -> Result<(), DbErr> {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        run(m, MOVE_LEGACY_SNAPSHOTS).await?;
         match m.get_database_backend() {
             DatabaseBackend::Postgres => run(m, POSTGRES_UP).await,
             _ => run(m, SQLITE_UP).await,

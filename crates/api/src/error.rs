@@ -7,7 +7,7 @@
 //! | `NOT_FOUND` | no such row in the caller's organization and scope | `AppError::NotFound` |
 //! | `BAD_USER_INPUT` | malformed input (`field`) | `AppError::BadInput`, GraphQL validation |
 //! | `CONFLICT` | stale `expectedVersion`, reused idempotency key | `AppError::Conflict` |
-//! | `RULE_VIOLATION` | unmet rules (`rule`, `rules`, `reasons`) | `AppError::Rule` |
+//! | `RULE_VIOLATION` | unmet rules (`rule` the first, `rules` each once, `reasons` every condition, `violations` the pairs) | `AppError::Rule` |
 //! | `UNAVAILABLE` | the database cannot be reached now (HTTP 503, `Retry-After`) | `AppError::Unavailable` |
 //! | `RATE_LIMITED` | too many attempts (HTTP 429, `Retry-After`, `retryAfter`) | `AppError::RateLimited` |
 //! | `INTERNAL` | anything else; details only in the log (`requestId`) | `AppError::Internal` |
@@ -35,14 +35,31 @@ pub fn to_gql(e: AppError) -> Error {
         }),
         AppError::Conflict(msg) => Error::new(msg).extend_with(|_, x| x.set("code", "CONFLICT")),
         AppError::Rule(violations) => {
-            let rules: Vec<String> = violations.iter().map(|v| v.rule.to_owned()).collect();
+            // `rules` names each unmet rule once, in order; `reasons` has every unmet condition,
+            // and `violations` pairs each reason with its rule.
+            let mut rules: Vec<String> = Vec::new();
+            for v in &violations {
+                if !rules.iter().any(|r| r == v.rule) {
+                    rules.push(v.rule.to_owned());
+                }
+            }
             let reasons: Vec<String> = violations.iter().map(|v| v.reason.clone()).collect();
+            let pairs: Vec<async_graphql::Value> = violations
+                .iter()
+                .map(|v| {
+                    let mut m = async_graphql::indexmap::IndexMap::new();
+                    m.insert(async_graphql::Name::new("rule"), async_graphql::Value::from(v.rule));
+                    m.insert(async_graphql::Name::new("reason"), async_graphql::Value::from(v.reason.clone()));
+                    async_graphql::Value::Object(m)
+                })
+                .collect();
             let first = rules.first().cloned().unwrap_or_default();
             Error::new(format!("{first}: {}", reasons.join("; "))).extend_with(|_, x| {
                 x.set("code", "RULE_VIOLATION");
                 x.set("rule", first.clone());
                 x.set("rules", rules.clone());
                 x.set("reasons", reasons.clone());
+                x.set("violations", async_graphql::Value::List(pairs.clone()));
             })
         }
         AppError::Unavailable(msg) => Error::new(msg).extend_with(|_, x| {

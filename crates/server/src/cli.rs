@@ -161,7 +161,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             tracing::info!(addr = %running.addr, database = %baton_store::redact_url(&cfg.database_url), "baton is listening; GraphiQL at http://{}/graphql", running.addr);
             crate::shutdown_signal().await;
+            let db = running.app.db.clone();
             running.stop().await;
+            // Closing the last connection lets SQLite remove the emptied log files.
+            db.close().await.ok();
             Ok(())
         }
     }

@@ -131,12 +131,16 @@ pub struct Running {
 }
 
 impl Running {
-    /// Stops accepting, lets in-flight requests finish, and waits.
+    /// Stops accepting, lets in-flight requests finish, and waits. On SQLite the write-ahead
+    /// log is then folded into the database file, so that the file alone is a complete copy.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         let _ = self.join.await;
+        if let Err(e) = baton_store::checkpoint(&self.app.db).await {
+            tracing::warn!(error = %e, "checkpointing the write-ahead log at shutdown failed");
+        }
     }
 }
 

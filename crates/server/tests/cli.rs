@@ -186,3 +186,43 @@ fn demo_data_is_refused_in_production() {
     assert!(!dir.join("baton.db").exists(), "nothing was created");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn after_a_clean_shutdown_the_sqlite_file_alone_is_a_complete_copy() {
+    let dir = scratch();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .current_dir(&dir)
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .env_remove("DATABASE_URL")
+        .env_remove("BATON_JWT_SECRET")
+        .env_remove("BATON_ENV")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the demo is seeded and the server listens.
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stderr));
+    let mut listening = false;
+    for line in lines.by_ref().take(200) {
+        if line.unwrap().contains("baton is listening") {
+            listening = true;
+            break;
+        }
+    }
+    assert!(listening, "the server started");
+    let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "a clean shutdown exits 0");
+    let wal = dir.join("baton.db-wal");
+    assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0, "nothing is left in the log");
+
+    // The file copied alone holds the demo organization.
+    let copy = scratch();
+    std::fs::copy(dir.join("baton.db"), copy.join("baton.db")).unwrap();
+    std::fs::copy(dir.join("baton.db.jwt-secret"), copy.join("baton.db.jwt-secret")).unwrap();
+    let o = baton(&copy, &["token", "--email", "sdr@demo.test"], &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&copy);
+}

@@ -88,6 +88,15 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.execute_unprepared("SELECT 1").await.map(|_| ())
 }
 
+/// On SQLite, folds the write-ahead log into the database file and empties it, so that the
+/// file alone is a complete copy (a backup is then a file copy). Nothing on PostgreSQL.
+pub async fn checkpoint(db: &DatabaseConnection) -> Result<(), DbErr> {
+    if is_postgres(db) {
+        return Ok(());
+    }
+    db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await.map(|_| ())
+}
+
 /// True when the connection talks to PostgreSQL.
 pub fn is_postgres(db: &DatabaseConnection) -> bool {
     db.get_database_backend() == DbBackend::Postgres
