@@ -50,13 +50,16 @@ impl MigrationTrait for Migration {
                 db.execute_unprepared(CLEAR_LEGACY_SNAPSHOTS).await?;
                 db.execute_unprepared("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only").await?;
             }
+            // One string, so the three run on one connection, as one unit.
             _ => {
-                db.execute_unprepared("DROP TRIGGER IF EXISTS audit_log_no_update").await?;
-                db.execute_unprepared(CLEAR_LEGACY_SNAPSHOTS).await?;
-                db.execute_unprepared(
-                    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log \
-                     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-                )
+                db.execute_unprepared(&format!(
+                    "SAVEPOINT shipped_fixes; \
+                     DROP TRIGGER IF EXISTS audit_log_no_update; \
+                     {CLEAR_LEGACY_SNAPSHOTS}; \
+                     CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log \
+                     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END; \
+                     RELEASE shipped_fixes;"
+                ))
                 .await?;
             }
         }

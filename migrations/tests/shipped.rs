@@ -48,7 +48,9 @@ fn shipped_migrations_never_change() {
 async fn the_moved_changes_apply_once_whichever_versions_ran_before() {
     use migration::{Migrator, MigratorTrait};
     use sea_orm_migration::sea_orm::{ConnectionTrait, Database};
-    let db = Database::connect("sqlite::memory:").await.unwrap();
+    // A file, so that the pool's several connections see one database as in production.
+    let path = std::env::temp_dir().join(format!("baton-migrations-{}.db", std::process::id()));
+    let db = Database::connect(format!("sqlite://{}?mode=rwc", path.display())).await.unwrap();
     Migrator::up(&db, None).await.unwrap();
     // Forget that 19 ran, as on a database whose 14 and 16 were the later versions.
     db.execute_unprepared("DELETE FROM seaql_migrations WHERE version = 'm20261201_000019_shipped_fixes'")
@@ -73,4 +75,8 @@ async fn the_moved_changes_apply_once_whichever_versions_ran_before() {
         .unwrap()
         .unwrap();
     assert_eq!(idx.try_get::<i64>("", "n").unwrap(), 1);
+    db.close().await.ok();
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
 }

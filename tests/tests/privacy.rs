@@ -298,3 +298,42 @@ both!(the_retention_job_purges_disqualified_leads_once_their_time_is_up, |engine
     assert!(matches!(t.app().verify_audit().await.unwrap(), baton_app::audit::Verdict::Intact { .. }));
     t.stop().await;
 });
+
+/// `baton jobs run-once` is its own process beside `serve`: what it raises reaches live
+/// subscriptions through PostgreSQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_raised_by_jobs_run_once_reach_live_subscriptions() {
+    use clap::Parser;
+    use futures_util::SinkExt;
+    let t = spawn_app(Engine::Postgres).await;
+    let privacy = t.login("privacy@demo.test").await;
+    let received = (Utc::now() - Duration::days(40)).to_rfc3339();
+    ok(
+        &t,
+        &privacy,
+        OPEN,
+        json!({ "i": { "kind": "ERASURE", "email": "late@trade.example", "receivedAt": received } }),
+    )
+    .await;
+    let mut ws = ws_connect(&t, &privacy).await;
+    let sub =
+        json!({ "id": "n", "type": "subscribe", "payload": { "query": "subscription { notifications { title } }" } });
+    ws.send(tokio_tungstenite::tungstenite::Message::text(sub.to_string())).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let cli = baton_server::cli::Cli::try_parse_from([
+        "baton",
+        "--database-url",
+        t.database_url.as_str(),
+        "--jwt-secret",
+        SECRET,
+        "jobs",
+        "run-once",
+    ])
+    .unwrap();
+    baton_server::cli::run(cli).await.unwrap();
+
+    let got = ws_next(&mut ws).await;
+    assert_eq!(got["payload"]["data"]["notifications"]["title"], "Data-subject request overdue", "{got}");
+    t.stop().await;
+}

@@ -294,3 +294,20 @@ both!(an_unselected_total_count_costs_no_statement_and_a_by_id_lookup_two, |engi
     assert!(counter.load(Ordering::SeqCst) > reads, "a principal change makes the next request read again");
     t.stop().await;
 });
+
+both!(two_job_runners_racing_for_a_renewal_open_it_once_and_neither_fails, |engine| async move {
+    let t = spawn_app(engine).await;
+    let (_d, _) = signed(&t).await;
+    let soon = (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).format("%Y-%m-%d").to_string();
+    t.exec(&format!("UPDATE subscriptions SET end_on = '{soon}'")).await;
+    let (_, _, second) = t.second_instance().await;
+    let today = chrono::Utc::now().date_naive();
+    for _ in 0..3 {
+        let (a, b) = tokio::join!(t.app().open_due_renewals(today), second.app.open_due_renewals(today));
+        let (a, b) = (a.expect("the first runner does not fail"), b.expect("the losing runner does not fail"));
+        assert!(a + b <= 1, "opened {a} + {b}");
+    }
+    assert_eq!(t.count("opportunities WHERE kind = 'RENEWAL'").await, 1);
+    second.stop().await;
+    t.stop().await;
+});

@@ -29,7 +29,14 @@ pub enum Event {
 #[derive(Clone)]
 pub struct EventBus {
     local: broadcast::Sender<Event>,
-    remote: Option<mpsc::UnboundedSender<Event>>,
+    remote: Option<mpsc::UnboundedSender<Outgoing>>,
+}
+
+/// What the publishing task is asked to do, in order.
+enum Outgoing {
+    Event(Event),
+    /// Answered once everything published before it has been sent.
+    Flush(tokio::sync::oneshot::Sender<()>),
 }
 
 impl Default for EventBus {
@@ -43,7 +50,7 @@ impl EventBus {
         match &self.remote {
             // The listener delivers it back to this instance too.
             Some(tx) => {
-                let _ = tx.send(e);
+                let _ = tx.send(Outgoing::Event(e));
             }
             // Nobody listening is not an error.
             None => {
@@ -56,6 +63,17 @@ impl EventBus {
         self.local.subscribe()
     }
 
+    /// Waits until every event published so far has left this process (on PostgreSQL), so a
+    /// short-lived command such as `baton jobs run-once` can exit without losing any.
+    pub async fn flush(&self) {
+        if let Some(tx) = &self.remote {
+            let (done, wait) = tokio::sync::oneshot::channel();
+            if tx.send(Outgoing::Flush(done)).is_ok() {
+                let _ = wait.await;
+            }
+        }
+    }
+
     /// A bus that carries events through PostgreSQL `LISTEN`/`NOTIFY` on `url`. Two background
     /// tasks: one sends `pg_notify` for each published event, one listens (reconnecting after a
     /// failure) and fans what arrives out to this instance's subscribers.
@@ -63,7 +81,7 @@ impl EventBus {
         use sea_orm::sqlx::postgres::PgListener;
         use sea_orm::{ConnectionTrait, Statement};
         let local = broadcast::channel(1024).0;
-        let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
+        let (tx, mut rx) = mpsc::unbounded_channel::<Outgoing>();
         let mut listener =
             PgListener::connect(url).await.map_err(|e| sea_orm::DbErr::Custom(format!("listening for events: {e}")))?;
         listener.listen(CHANNEL).await.map_err(|e| sea_orm::DbErr::Custom(format!("listening for events: {e}")))?;
@@ -87,7 +105,14 @@ impl EventBus {
             }
         });
         tokio::spawn(async move {
-            while let Some(e) = rx.recv().await {
+            while let Some(msg) = rx.recv().await {
+                let e = match msg {
+                    Outgoing::Event(e) => e,
+                    Outgoing::Flush(done) => {
+                        let _ = done.send(());
+                        continue;
+                    }
+                };
                 let Ok(payload) = serde_json::to_string(&e) else { continue };
                 let stmt = Statement::from_sql_and_values(
                     db.get_database_backend(),

@@ -399,6 +399,9 @@ impl App {
             if opens_on > today {
                 continue;
             }
+            // Racing job runners queue on the subscription's row; the one that comes second
+            // finds the renewal the first opened and moves on.
+            subscription::Entity::find_by_id(s.id).lock_exclusive().one(&txn).await?;
             let exists = opportunity::Entity::find().filter(opportunity::Column::RenewalOf.eq(s.id)).one(&txn).await?;
             let acc = account::Entity::find_by_id(s.account_id).one(&txn).await?.context("account row")?;
             let (Some(owner), None) = (acc.account_executive_id, exists) else { continue };

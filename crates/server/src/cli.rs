@@ -141,8 +141,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Jobs { command: JobsCommand::RunOnce } => {
-            let app = crate::open(&cfg).await?;
-            let (issued, renewals) = crate::jobs::run_once(&app, crate::jobs::sender(&cfg)).await?;
+            let mut app = crate::open(&cfg).await?;
+            // Notifications raised here reach the live subscriptions of every `serve` on the
+            // same PostgreSQL, as they would from the scheduler inside `serve`.
+            if baton_store::is_postgres(&app.db) {
+                app.events = baton_app::events::EventBus::postgres(app.db.clone(), &cfg.database_url)
+                    .await
+                    .context("connecting the event publisher")?;
+            }
+            let ran = crate::jobs::run_once(&app, crate::jobs::sender(&cfg)).await;
+            app.events.flush().await;
+            let (issued, renewals) = ran?;
             eprintln!("issued {issued} scheduled invoice(s), opened {renewals} renewal opportunity(ies)");
             Ok(())
         }

@@ -16,20 +16,31 @@ pub async fn run_once(
 ) -> anyhow::Result<(usize, usize)> {
     let now = chrono::Utc::now();
     let today = now.date_naive();
-    let issued = app.issue_due_invoices(today).await.map_err(|e| anyhow::anyhow!("issuing invoices: {e}"))?;
-    let renewals = app.open_due_renewals(today).await.map_err(|e| anyhow::anyhow!("opening renewals: {e}"))?;
-    let (warned, breached) = app.check_clocks(now).await.map_err(|e| anyhow::anyhow!("checking SLA clocks: {e}"))?;
-    let pooled = app.return_stale_leads(now).await.map_err(|e| anyhow::anyhow!("returning stale leads: {e}"))?;
-    let steps = app.run_cadences(now).await.map_err(|e| anyhow::anyhow!("running cadences: {e}"))?;
-    let purged = app.purge_expired_leads().await.map_err(|e| anyhow::anyhow!("purging expired leads: {e}"))?;
-    let reminded = app
-        .remind_data_subject_requests(now)
-        .await
-        .map_err(|e| anyhow::anyhow!("reminding of data-subject requests: {e}"))?;
-    let (sent, failed) =
-        app.deliver_outbox(sender, now).await.map_err(|e| anyhow::anyhow!("delivering e-mail: {e}"))?;
+    // Each job runs whatever happened to the one before: a failure is logged and reported at
+    // the end, never a reason to skip the rest. (Losing a race to another runner is not a
+    // failure: the jobs re-check under a lock and skip what the other did.)
+    let mut failed_jobs: Vec<&str> = Vec::new();
+    fn count<T: Default>(name: &'static str, r: Result<T, baton_app::AppError>, failed: &mut Vec<&str>) -> T {
+        r.unwrap_or_else(|e| {
+            tracing::error!(job = name, error = %e, "scheduled job failed");
+            failed.push(name);
+            T::default()
+        })
+    }
+    let issued = count("issuing invoices", app.issue_due_invoices(today).await, &mut failed_jobs);
+    let renewals = count("opening renewals", app.open_due_renewals(today).await, &mut failed_jobs);
+    let (warned, breached) = count("checking SLA clocks", app.check_clocks(now).await, &mut failed_jobs);
+    let pooled = count("returning stale leads", app.return_stale_leads(now).await, &mut failed_jobs);
+    let steps = count("running cadences", app.run_cadences(now).await, &mut failed_jobs);
+    let purged = count("purging expired leads", app.purge_expired_leads().await, &mut failed_jobs);
+    let reminded =
+        count("reminding of data-subject requests", app.remind_data_subject_requests(now).await, &mut failed_jobs);
+    let (sent, failed) = count("delivering e-mail", app.deliver_outbox(sender, now).await, &mut failed_jobs);
     if warned + breached + pooled + steps + purged + reminded + sent + failed > 0 {
         tracing::info!(warned, breached, pooled, steps, purged, reminded, sent, failed, "automation ran");
+    }
+    if !failed_jobs.is_empty() {
+        anyhow::bail!("these jobs failed (see the log): {}", failed_jobs.join(", "));
     }
     Ok((issued, renewals))
 }
