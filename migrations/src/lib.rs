@@ -22,6 +22,7 @@ mod m20261127_000016_audit_append_only;
 mod m20261201_000017_login_throttle;
 mod m20261201_000018_list_indexes;
 mod m20261201_000019_shipped_fixes;
+mod m20261201_000020_outbox_purpose;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000017_login_throttle::Migration),
             Box::new(m20261201_000018_list_indexes::Migration),
             Box::new(m20261201_000019_shipped_fixes::Migration),
+            Box::new(m20261201_000020_outbox_purpose::Migration),
         ]
     }
 }

@@ -269,7 +269,22 @@ both!(sales_e_mail_is_refused_without_consent_and_sent_after_it, |engine| async 
     let c = ok(&t, &d.sdr, CONSENT, json!({ "l": lead, "p": "SALES_CONTACT" })).await["recordConsent"]["id"].clone();
     ok(&t, &d.sdr, send, json!({ "l": lead })).await;
     assert_eq!(t.count("outbox_emails").await, outbox + 1);
+    // Withdrawing the consent cancels what is still queued under it: nothing is sent.
     ok(&t, &d.sdr, "mutation($c: ID!) { withdrawConsent(consentId: $c) { withdrawnAt } }", json!({ "c": c })).await;
+    assert_eq!(t.count("outbox_emails WHERE status = 'CANCELLED'").await, 1);
+    let sender = Arc::new(Flaky { fail: AtomicUsize::new(0), sent: AtomicUsize::new(0) });
+    let later = Utc::now() + Duration::minutes(1);
+    assert_eq!(t.app().deliver_outbox(sender.clone(), later).await.unwrap(), (0, 0));
+    assert_eq!(sender.sent.load(Ordering::SeqCst), 0, "a withdrawn consent sends nothing");
+    // And delivery checks consent itself: a mail queued while consent held, whose consent is
+    // gone by the time it leaves, is cancelled rather than sent.
+    let c2 = ok(&t, &d.sdr, CONSENT, json!({ "l": lead, "p": "SALES_CONTACT" })).await["recordConsent"]["id"].clone();
+    ok(&t, &d.sdr, send, json!({ "l": lead })).await;
+    assert!(c2.is_string());
+    t.exec("UPDATE consents SET withdrawn_at = granted_at WHERE withdrawn_at IS NULL").await;
+    assert_eq!(t.app().deliver_outbox(sender.clone(), later).await.unwrap(), (0, 0));
+    assert_eq!(sender.sent.load(Ordering::SeqCst), 0);
+    assert_eq!(t.count("outbox_emails WHERE status = 'CANCELLED'").await, 2);
     assert_eq!(
         t.gql(Some(&d.sdr), send, json!({ "l": lead })).await["errors"][0]["extensions"]["rule"],
         "CONSENT_REQUIRED",

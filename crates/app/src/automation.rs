@@ -57,17 +57,25 @@ fn open(status: &str) -> bool {
     matches!(LeadStatus::parse(status), Some(LeadStatus::New | LeadStatus::Contacted | LeadStatus::Qualified))
 }
 
+/// An e-mail to queue: to whom, what, about which lead, and under which consent purpose.
+pub(crate) struct Mail<'a> {
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub lead: Option<Uuid>,
+    pub purpose: Option<&'a str>,
+}
+
 /// Queues an e-mail in the same transaction as the change that causes it.
-/// `at` is when it may first be sent (the moment the causing job or change ran).
+/// `at` is when it may first be sent (the moment the causing job or change ran). An e-mail
+/// queued under a consent purpose is only sent while that consent holds.
 pub(crate) async fn queue_email<C: ConnectionTrait>(
     db: &C,
     org: Uuid,
-    to: &str,
-    subject: &str,
-    body: &str,
-    lead: Option<Uuid>,
+    mail: Mail<'_>,
     at: DateTime<Utc>,
 ) -> Result<outbox_email::Model, AppError> {
+    let Mail { to, subject, body, lead, purpose } = mail;
     let now = at;
     Ok(outbox_email::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -82,6 +90,7 @@ pub(crate) async fn queue_email<C: ConnectionTrait>(
         last_error: Set(None),
         lead_id: Set(lead),
         created_at: Set(now),
+        purpose: Set(purpose.map(str::to_owned)),
     }
     .insert(db)
     .await?)
@@ -293,7 +302,8 @@ impl App {
                     tracing::debug!(lead = %l.id, "cadence step waits: CONSENT_REQUIRED");
                     continue;
                 }
-                queue_email(&txn, cur.organization_id, to, subject, body, Some(l.id), now).await?;
+                let mail = Mail { to, subject, body, lead: Some(l.id), purpose: Some("MARKETING_EMAIL") };
+                queue_email(&txn, cur.organization_id, mail, now).await?;
             }
             if let Some(owner) = l.owner_id {
                 let due = now + Duration::days(1);
@@ -338,6 +348,17 @@ impl App {
             let txn = self.tx().await?;
             let Some(cur) = outbox_email::Entity::find_by_id(m.id).lock_exclusive().one(&txn).await? else { continue };
             if cur.status != "PENDING" {
+                continue;
+            }
+            // Consent is checked when the e-mail leaves, not only when it was queued.
+            if let (Some(purpose), Some(lead)) = (cur.purpose.as_deref(), cur.lead_id)
+                && !crate::consent::has_consent(&txn, lead, purpose).await?
+            {
+                let mut am = cur.clone().into_active_model();
+                am.status = Set("CANCELLED".into());
+                am.last_error = Set(Some(format!("CONSENT_REQUIRED: no live {purpose} consent at delivery")));
+                am.update(&txn).await?;
+                txn.commit().await?;
                 continue;
             }
             let mut am = cur.clone().into_active_model();

@@ -111,6 +111,30 @@ impl App {
         am.withdrawn_at = Set(Some(Utc::now()));
         let after = am.update(&txn).await?;
         audit::record(&txn, actor.org_id, actor, "withdrawConsent", "consent", id, Some(&before), Some(&after)).await?;
+        // What is still queued for that purpose is not sent.
+        use sea_orm::sea_query::Expr;
+        let cancelled = outbox_email::Entity::update_many()
+            .col_expr(outbox_email::Column::Status, Expr::value("CANCELLED"))
+            .col_expr(outbox_email::Column::LastError, Expr::value("CONSENT_REQUIRED: consent withdrawn"))
+            .filter(outbox_email::Column::OrganizationId.eq(actor.org_id))
+            .filter(outbox_email::Column::LeadId.eq(before.subject_id))
+            .filter(outbox_email::Column::Purpose.eq(before.purpose.as_str()))
+            .filter(outbox_email::Column::Status.eq("PENDING"))
+            .exec(&txn)
+            .await?;
+        if cancelled.rows_affected > 0 {
+            audit::record(
+                &txn,
+                actor.org_id,
+                actor,
+                "withdrawConsent:cancelQueued",
+                "consent",
+                id,
+                None::<&()>,
+                Some(&cancelled.rows_affected),
+            )
+            .await?;
+        }
         txn.commit().await?;
         Ok(after)
     }
@@ -147,8 +171,14 @@ impl App {
                 "the lead has no live consent to be contacted by sales (SALES_CONTACT)",
             ));
         }
-        let m =
-            crate::automation::queue_email(&txn, actor.org_id, &to, &subject, &body, Some(l.id), Utc::now()).await?;
+        let mail = crate::automation::Mail {
+            to: &to,
+            subject: &subject,
+            body: &body,
+            lead: Some(l.id),
+            purpose: Some("SALES_CONTACT"),
+        };
+        let m = crate::automation::queue_email(&txn, actor.org_id, mail, Utc::now()).await?;
         audit::record(&txn, actor.org_id, actor, "sendLeadEmail", "outbox_email", m.id, None::<&()>, Some(&m.subject))
             .await?;
         txn.commit().await?;

@@ -18,6 +18,8 @@ pub struct Model {
     pub last_error: Option<String>,
     pub lead_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
+    /// The consent purpose the e-mail was queued under; `None` for e-mail that needs none.
+    pub purpose: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
