@@ -64,6 +64,14 @@ both!(export_holds_the_person_from_every_table_and_erasure_leaves_no_trace, |eng
     .await;
     let (d, _) = signed_from(&t, approved_from(&t, submitted_from(&t, d).await).await).await;
     let total = invoice_total(&t, &d).await;
+    // The win/loss review names the person in its primary reason.
+    ok(
+        &t,
+        &d.manager,
+        "mutation($o: ID!) { recordWinLossReview(opportunityId: $o, primaryReason: \"Zelda Quintero championed the rollout\", lessons: \"Keep Zelda Quintero close\") }",
+        json!({ "o": d.opportunity }),
+    )
+    .await;
 
     // Export: every table that holds the person shows up in the export.
     let req = open(&t, &privacy, "EXPORT", "Zelda.Q@Acme.example").await;
@@ -337,3 +345,54 @@ async fn notifications_raised_by_jobs_run_once_reach_live_subscriptions() {
     assert_eq!(got["payload"]["data"]["notifications"]["title"], "Data-subject request overdue", "{got}");
     t.stop().await;
 }
+
+/// The text columns of the live schema, as (table, column).
+async fn text_columns(t: &TestApp) -> Vec<(String, String)> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = &t.app().db;
+    let sql = match t.engine {
+        Engine::Postgres => "SELECT table_name AS t, column_name AS c FROM information_schema.columns \
+             WHERE table_schema = 'public' AND data_type IN ('text', 'character varying', 'character') \
+             AND table_name <> 'seaql_migrations' ORDER BY 1, 2"
+            .to_owned(),
+        Engine::Sqlite => "SELECT m.name AS t, p.name AS c FROM sqlite_master m, pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> 'seaql_migrations' \
+             AND (lower(p.type) IN ('text', '') OR lower(p.type) LIKE 'varchar%' OR lower(p.type) LIKE 'char%' \
+                  OR lower(p.type) LIKE 'string%') \
+             ORDER BY 1, 2"
+            .to_owned(),
+    };
+    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.try_get::<String>("", "t").unwrap(), r.try_get::<String>("", "c").unwrap()))
+        .collect()
+}
+
+both!(every_text_column_is_classified_for_erasure, |engine| async move {
+    let t = spawn_app(engine).await;
+    let columns = text_columns(&t).await;
+    assert!(columns.len() > 100, "the schema was read: {columns:?}");
+    let unclassified: Vec<String> = columns
+        .iter()
+        .filter(|(tab, col)| baton_app::privacy::classification(tab, col).is_none())
+        .map(|(tab, col)| format!("{tab}.{col}"))
+        .collect();
+    assert!(
+        unclassified.is_empty(),
+        "classify these text columns as free text, identity or not personal (app::privacy): {unclassified:?}"
+    );
+    // And no class names a column that is gone.
+    for list in [baton_app::privacy::FREE_TEXT, baton_app::privacy::IDENTITY, baton_app::privacy::NOT_PERSONAL] {
+        for (tab, cols) in list {
+            for col in *cols {
+                assert!(
+                    columns.iter().any(|(t2, c2)| t2 == tab && c2 == col),
+                    "{tab}.{col} is classified but does not exist"
+                );
+            }
+        }
+    }
+    t.stop().await;
+});

@@ -61,8 +61,89 @@ pub const FREE_TEXT: &[(&str, &[&str])] = &[
     ("outbox_emails", &["subject", "body", "last_error"]),
     ("payments", &["reference", "reason"]),
     ("tasks", &["title"]),
-    ("win_loss_reviews", &["competitor", "lessons"]),
+    ("win_loss_reviews", &["primary_reason", "competitor", "lessons"]),
 ];
+
+/// The columns that identify a person and are replaced or cleared by name on erasure (the
+/// lead's and the contact's name, address and phone; a request's address once answered).
+pub const IDENTITY: &[(&str, &[&str])] = &[
+    ("contacts", &["name", "email", "phone"]),
+    ("data_subject_requests", &["subject_email"]),
+    ("leads", &["contact_name", "contact_email", "email_domain", "contact_phone"]),
+    ("outbox_emails", &["to_address"]),
+];
+
+/// Text columns that hold no personal data: codes, statuses, currencies, hashes, and names of
+/// things (products, templates, campaigns, teams, companies as organizations). Users are the
+/// organization's staff, not data subjects. Every text column of the schema is in exactly one
+/// of [`FREE_TEXT`], [`IDENTITY`] and this list; a test reads the live schema and fails on a
+/// column that is in none, so a new column cannot escape erasure unclassified.
+pub const NOT_PERSONAL: &[(&str, &[&str])] = &[
+    ("accounts", &["name", "domain", "industry", "tier"]),
+    ("activities", &["kind"]),
+    ("api_tokens", &["name", "token_hash", "roles"]),
+    ("audit_log", &["actor_kind", "action", "entity_type", "request_id", "prev_hash", "hash", "payload_digest"]),
+    ("cadence_definitions", &["name"]),
+    ("cadence_enrollments", &["cadence", "stop_reason"]),
+    ("campaigns", &["name", "channel", "currency"]),
+    ("change_orders", &["currency"]),
+    ("clause_fallbacks", &["template_kind", "clause_key", "text"]),
+    ("commission_entries", &["component", "currency"]),
+    ("conduct_acknowledgements", &["kind"]),
+    ("consents", &["subject_type", "purpose", "lawful_basis", "notice_version"]),
+    ("contacts", &["role", "jurisdiction", "cross_border_basis"]),
+    ("contract_clauses", &["key", "template_text"]),
+    ("contract_templates", &["name", "kind"]),
+    ("contracts", &["kind", "status", "payment_schedule", "currency", "editors", "review_reasons"]),
+    ("data_subject_requests", &["kind", "subject_digest", "status", "destination_jurisdiction", "outcome"]),
+    ("delivery_projects", &["status"]),
+    ("feature_requests", &["status"]),
+    ("gifts", &["direction", "currency", "status"]),
+    ("handoff_packages", &["status"]),
+    ("invoices", &["status", "currency"]),
+    ("leads", &["company_name", "industry", "source", "status", "priority", "jurisdiction", "cross_border_basis"]),
+    ("login_throttles", &["key"]),
+    ("messaging_versions", &["title", "claims"]),
+    ("onboarding_milestones", &["key"]),
+    ("opportunities", &["stage", "currency", "kind"]),
+    (
+        "organizations",
+        &["name", "currency", "time_zone", "work_days", "work_start", "work_end", "holidays", "review_clause_keys"],
+    ),
+    ("outbox_emails", &["status", "purpose"]),
+    ("partners", &["name", "kind"]),
+    ("payments", &["kind", "currency", "idempotency_key", "request_hash"]),
+    ("products", &["name", "sku", "tier", "pricing_model", "currency"]),
+    ("quotas", &["currency"]),
+    ("quotes", &["status", "currency"]),
+    ("referral_rewards", &["currency", "status"]),
+    ("release_notes", &["title", "body"]),
+    ("role_grants", &["role"]),
+    ("sla_clocks", &["kind", "entity_type"]),
+    ("subscriptions", &["tier", "currency", "status"]),
+    ("tasks", &["status", "entity_type"]),
+    ("teams", &["name", "kind"]),
+    ("template_clauses", &["key", "text"]),
+    ("training_programmes", &["name", "level", "topic"]),
+    ("usage_snapshots", &["adoption"]),
+    ("users", &["email", "name", "password_hash"]),
+    ("win_loss_reviews", &["outcome"]),
+];
+
+/// The class of a text column: `Some("free text")`, `Some("identity")`, `Some("not personal")`,
+/// or `None` when it is unclassified (which the schema test refuses).
+pub fn classification(table: &str, column: &str) -> Option<&'static str> {
+    let has = |list: &[(&str, &[&str])]| list.iter().any(|(t, cs)| *t == table && cs.contains(&column));
+    if has(FREE_TEXT) {
+        Some("free text")
+    } else if has(IDENTITY) {
+        Some("identity")
+    } else if has(NOT_PERSONAL) {
+        Some("not personal")
+    } else {
+        None
+    }
+}
 
 /// What identifies a person in free text: the address, names and phone numbers, lower-cased.
 /// They match whole words only ("Tom" is not found in "custom"), whatever the case, in any
