@@ -84,10 +84,35 @@ both!(conversion_and_legal_review_start_the_next_clocks_and_the_work_stops_them,
         r["opportunity"]["slaClocks"].as_array().unwrap().iter().all(|c| c["stoppedAt"].is_string()),
         "needs analysis and demo are done: {r}"
     );
-    // The legal review clock breaches to every lawyer when legal is late.
+    // Legal's review clock gives every lawyer a task about the contract, like any clock.
+    let tasks = ok(&t, &d.legal, "{ legalView { tasks { title dueAt } } }", json!({})).await;
+    assert_eq!(tasks["legalView"]["tasks"].as_array().unwrap().len(), 1, "{tasks}");
+    // It warns legal before it breaches, naming the contract.
+    let clock = {
+        use baton_app::entity::sla_clock;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        sla_clock::Entity::find()
+            .filter(sla_clock::Column::Kind.eq("LEGAL_REVIEW"))
+            .one(&t.app().db)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    assert_eq!(t.app().check_clocks(clock.warn_at).await.unwrap(), (1, 0));
+    let n = ok(&t, &d.legal, "{ notifications { title body } }", json!({})).await;
+    assert_eq!(n["notifications"][0]["title"], "SLA due soon: LEGAL_REVIEW", "{n}");
+    assert!(
+        n["notifications"][0]["body"].as_str().unwrap().contains(&d.contract),
+        "the warning names the contract: {n}"
+    );
+    // The legal review clock breaches to every lawyer when legal is late, naming the contract.
     assert_eq!(t.app().check_clocks(Utc::now() + Duration::days(30)).await.unwrap(), (0, 1));
-    let n = ok(&t, &d.legal, "{ notifications { title } }", json!({})).await;
+    let n = ok(&t, &d.legal, "{ notifications { title body } }", json!({})).await;
     assert_eq!(n["notifications"][0]["title"], "SLA breached: LEGAL_REVIEW");
+    assert!(
+        n["notifications"][0]["body"].as_str().unwrap().contains(&d.contract),
+        "the notice names the contract: {n}"
+    );
     t.stop().await;
 });
 

@@ -108,10 +108,67 @@ pub(crate) async fn start_clock<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
-    if let Some(o) = owner {
+    // A clock without an individual owner belongs to a department (legal's review): every
+    // member gets the task, as an owner would; stopping the clock completes them all.
+    for o in responsible(db, org_id, owner).await? {
         insert_task(db, org_id, o, title, due, Some((entity_type, entity_id)), Some(clock.id), o).await?;
     }
     Ok(clock)
+}
+
+/// Who answers for a clock: its owner, or for a department's clock (no owner) every active
+/// user of the responsible role.
+async fn responsible<C: ConnectionTrait>(db: &C, org: Uuid, owner: Option<Uuid>) -> Result<Vec<Uuid>, AppError> {
+    if let Some(o) = owner {
+        return Ok(vec![o]);
+    }
+    let holders: Vec<Uuid> = role_grant::Entity::find()
+        .filter(role_grant::Column::OrganizationId.eq(org))
+        .filter(role_grant::Column::Role.eq(Role::Legal.as_str()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| g.user_id)
+        .collect();
+    Ok(baton_store::entity::user::Entity::find()
+        .filter(baton_store::entity::user::Column::Id.is_in(holders))
+        .filter(baton_store::entity::user::Column::Active.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| u.id)
+        .collect())
+}
+
+/// What a clock is about, in words a notice can carry: the contract and its deal, the lead's
+/// company, the opportunity's name, the invoice's number.
+async fn subject_of<C: ConnectionTrait>(db: &C, c: &sla_clock::Model) -> Result<String, AppError> {
+    use baton_store::entity::{contract, invoice, lead, opportunity};
+    let label = match c.entity_type.as_str() {
+        "contract" => match contract::Entity::find_by_id(c.entity_id).one(db).await? {
+            Some(k) => {
+                let deal = opportunity::Entity::find_by_id(k.opportunity_id).one(db).await?.map(|o| o.name);
+                format!("contract {} (version {}) for \"{}\"", k.id, k.version, deal.unwrap_or_default())
+            }
+            None => format!("contract {}", c.entity_id),
+        },
+        "lead" => match lead::Entity::find_by_id(c.entity_id).one(db).await? {
+            Some(l) => format!("lead {} ({})", l.id, l.company_name),
+            None => format!("lead {}", c.entity_id),
+        },
+        "opportunity" => match opportunity::Entity::find_by_id(c.entity_id).one(db).await? {
+            Some(o) => format!("opportunity {} (\"{}\")", o.id, o.name),
+            None => format!("opportunity {}", c.entity_id),
+        },
+        "invoice" => match invoice::Entity::find_by_id(c.entity_id).one(db).await? {
+            Some(i) => {
+                format!("invoice {}", i.number.map(|n| format!("INV-{n:06}")).unwrap_or_else(|| i.id.to_string()))
+            }
+            None => format!("invoice {}", c.entity_id),
+        },
+        other => format!("{other} {}", c.entity_id),
+    };
+    Ok(label)
 }
 
 #[allow(clippy::too_many_arguments)] // one argument per column of the task row
@@ -275,6 +332,7 @@ impl App {
             let mut sent = vec![];
             if cur.due_at <= now {
                 am.breached_at = Set(Some(now));
+                let about = subject_of(&txn, &cur).await?;
                 for u in escalation(&txn, &cur).await? {
                     sent.push(
                         notify(
@@ -282,7 +340,7 @@ impl App {
                             cur.organization_id,
                             u,
                             &format!("SLA breached: {}", cur.kind),
-                            &format!("The {} clock on this {} ran out at {}.", cur.kind, cur.entity_type, cur.due_at),
+                            &format!("The {} clock on {about} ran out at {}.", cur.kind, cur.due_at),
                         )
                         .await?,
                     );
@@ -290,14 +348,15 @@ impl App {
                 breached += 1;
             } else if cur.warned_at.is_none() {
                 am.warned_at = Set(Some(now));
-                if let Some(o) = cur.owner_id {
+                let about = subject_of(&txn, &cur).await?;
+                for o in responsible(&txn, cur.organization_id, cur.owner_id).await? {
                     sent.push(
                         notify(
                             &txn,
                             cur.organization_id,
                             o,
                             &format!("SLA due soon: {}", cur.kind),
-                            &format!("Due at {}.", cur.due_at),
+                            &format!("The {} clock on {about} runs out at {}.", cur.kind, cur.due_at),
                         )
                         .await?,
                     );
