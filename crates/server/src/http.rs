@@ -2,12 +2,12 @@
 //! endpoint, health, readiness and metrics.
 
 use crate::metrics::Metrics;
-use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource, WebSocketProtocols, WsMessage};
+use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols, WsMessage};
 use async_graphql::{BatchRequest, Data, Request};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use axum::extract::{ConnectInfo, RawQuery, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Path, RawQuery, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use baton_api::{Auth, BatonSchema, RequestInfo, Socket};
@@ -361,8 +361,7 @@ pub async fn graphql_get(
     let qs = query.unwrap_or_default();
     let has_query = qs.split('&').any(|kv| kv.starts_with("query="));
     if !has_query && st.graphiql {
-        return Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish())
-            .into_response();
+        return Html(GRAPHIQL_PAGE).into_response();
     }
     let media = match accepted(&st, &headers) {
         Ok(m) => m,
@@ -521,6 +520,63 @@ fn finish_ws_message(text: String, rid: &str, metrics: &Metrics) -> String {
         _ => return text,
     }
     v.to_string()
+}
+
+/// GraphiQL, loading its scripts and styles from this server (see [`graphiql_asset`]), so it
+/// works where no CDN can be reached.
+const GRAPHIQL_PAGE: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Baton · GraphiQL</title>
+<link rel="stylesheet" href="/graphiql/graphiql.min.css">
+</head>
+<body style="margin:0">
+<div id="graphiql" style="height:100vh">Loading…</div>
+<script src="/graphiql/react.production.min.js"></script>
+<script src="/graphiql/react-dom.production.min.js"></script>
+<script src="/graphiql/graphql-ws.min.js"></script>
+<script src="/graphiql/graphiql.min.js"></script>
+<script>
+  const ws = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/graphql/ws";
+  const fetcher = GraphiQL.createFetcher({
+    url: "/graphql",
+    wsClient: graphqlWs.createClient({ url: ws, lazy: true }),
+  });
+  ReactDOM.createRoot(document.getElementById("graphiql")).render(React.createElement(GraphiQL, { fetcher }));
+</script>
+</body>
+</html>
+"#;
+
+/// The GraphiQL page's assets, compiled into the binary (gzip-compressed).
+const GRAPHIQL_ASSETS: &[(&str, &str, &[u8])] = &[
+    ("graphiql.min.js", "text/javascript", include_bytes!("../assets/graphiql/graphiql.min.js.gz")),
+    ("graphiql.min.css", "text/css", include_bytes!("../assets/graphiql/graphiql.min.css.gz")),
+    ("react.production.min.js", "text/javascript", include_bytes!("../assets/graphiql/react.production.min.js.gz")),
+    (
+        "react-dom.production.min.js",
+        "text/javascript",
+        include_bytes!("../assets/graphiql/react-dom.production.min.js.gz"),
+    ),
+    ("graphql-ws.min.js", "text/javascript", include_bytes!("../assets/graphiql/graphql-ws.min.js.gz")),
+];
+
+/// `GET /graphiql/{file}`: one of GraphiQL's assets, when GraphiQL is enabled.
+pub async fn graphiql_asset(State(st): State<AppState>, Path(file): Path<String>) -> Response {
+    let found = GRAPHIQL_ASSETS.iter().find(|(name, _, _)| *name == file);
+    match found {
+        Some((_, mime, body)) if st.graphiql => (
+            [
+                (header::CONTENT_TYPE, *mime),
+                (header::CONTENT_ENCODING, "gzip"),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            *body,
+        )
+            .into_response(),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 /// `GET /healthz`: the process is up.

@@ -92,6 +92,7 @@ pub fn router(cfg: &Config, app: App) -> Router {
     Router::new()
         .route("/graphql", get(http::graphql_get).post(http::graphql_post))
         .route("/graphql/ws", get(http::graphql_ws))
+        .route("/graphiql/{file}", get(http::graphiql_asset))
         .route("/healthz", get(http::healthz))
         .route("/readyz", get(http::readyz))
         .route("/metrics", get(http::metrics))
