@@ -51,8 +51,8 @@ pub struct Subscription;
 #[GqlSubscription]
 impl Subscription {
     /// A contract entered or left the legal approval queue (LEGAL, ADMIN); the contract as it is now.
-    /// Each event is authorized against the caller as they are now: a caller who lost the role
-    /// gets the socket closed with 4403, one whose credential no longer holds with 4401.
+    // Each event is authorized against the caller as they are now: a caller who lost the role
+    // gets the socket closed with 4403, one whose credential no longer holds with 4401.
     async fn legal_queue_changed(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Contract>> {
         let first = actor(ctx)?.clone();
         first.authorize(baton_domain::Action::LegalView).map_err(crate::to_gql)?;
