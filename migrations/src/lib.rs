@@ -23,6 +23,7 @@ mod m20261201_000017_login_throttle;
 mod m20261201_000018_list_indexes;
 mod m20261201_000019_shipped_fixes;
 mod m20261201_000020_outbox_purpose;
+mod m20261201_000030_referral_credits;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000018_list_indexes::Migration),
             Box::new(m20261201_000019_shipped_fixes::Migration),
             Box::new(m20261201_000020_outbox_purpose::Migration),
+            Box::new(m20261201_000030_referral_credits::Migration),
         ]
     }
 }

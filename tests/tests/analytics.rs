@@ -136,3 +136,48 @@ both!(kpis_match_a_hand_computed_period_and_show_their_rows, |engine| async move
     );
     t.stop().await;
 });
+
+both!(win_loss_lessons_are_read_back_and_ltv_to_cac_shows_its_rows, |engine| async move {
+    let t = spawn_app(engine).await;
+    let mkt = t.login("marketing@demo.test").await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    let r = ok(&t, &mkt, "mutation($d: NaiveDate!) { createCampaign(input: { name: \"Spring\", channel: SEO, budget: { amount: \"5000\", currency: \"USD\" }, startsOn: $d }) { id } }", json!({ "d": today })).await;
+    let campaign = r["createCampaign"]["id"].as_str().unwrap().to_owned();
+    ok(&t, &mkt, "mutation($c: ID!) { recordCampaignSpend(campaignId: $c, spend: { amount: \"2000\", currency: \"USD\" }) { id } }", json!({ "c": campaign })).await;
+    let (d, _) = signed(&t).await;
+    let review = "mutation($o: ID!, $r: String!, $l: String) { recordWinLossReview(opportunityId: $o, primaryReason: $r, lessons: $l) }";
+    ok(
+        &t,
+        &d.ae,
+        review,
+        json!({ "o": d.opportunity, "r": "fast ROI", "l": "Lead with the stock-out numbers in the first demo" }),
+    )
+    .await;
+
+    let from = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
+    let to = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    let r = ok(&t, &d.manager, "query($f: DateTime!, $t: DateTime!) { salesView { winLoss(from: $f, to: $t) { reviews { opportunityId opportunityName outcome primaryReason competitor lessons reviewedBy { email } } } } }", json!({ "f": from, "t": to })).await;
+    assert_eq!(
+        r["salesView"]["winLoss"]["reviews"],
+        json!([{ "opportunityId": d.opportunity, "opportunityName": "Acme POS", "outcome": "WON", "primaryReason": "fast ROI", "competitor": null, "lessons": "Lead with the stock-out numbers in the first demo", "reviewedBy": { "email": "ae@demo.test" } }])
+    );
+
+    let r = ok(&t, &d.manager, "query($f: DateTime!, $t: DateTime!) { salesView { kpis(from: $f, to: $t) { key value rows { entityType entityId value } } } }", json!({ "f": from, "t": to })).await;
+    let k = &r["salesView"]["kpis"];
+    // LTV 54,036.00 over CAC 2,000.00 (one new customer); the rows are both sides of the ratio.
+    let ratio = fig(k, "ltvToCac");
+    assert_eq!(ratio["value"], "27.02");
+    let rows: Vec<(&str, &str)> = ratio["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["entityType"].as_str().unwrap(), r["value"].as_str().unwrap()))
+        .collect();
+    assert_eq!(rows, [("contract", "18012.00"), ("campaign", "2000.00")]);
+    assert_eq!(ratio["rows"][1]["entityId"], campaign);
+    // Every figure shows its rows, the time in stage too.
+    let demo = fig(k, "timeInStageDays:DEMO");
+    assert_eq!(demo["rows"].as_array().unwrap().len(), 1, "{demo}");
+    assert_eq!(demo["rows"][0]["entityId"], d.opportunity);
+    t.stop().await;
+});

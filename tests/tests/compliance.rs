@@ -119,3 +119,86 @@ both!(an_auditor_sees_who_consented_to_what_and_which_gifts_were_approved, |engi
     assert_eq!(ok(&t, &d.legal, gifts, json!({ "s": "REJECTED" })).await["giftRegister"]["totalCount"], 0);
     t.stop().await;
 });
+
+both!(the_approvers_of_a_deals_discount_and_contract_see_its_pending_gifts, |engine| async move {
+    let t = spawn_app(engine).await;
+    let mut d = converted(&t).await;
+    let r = ok(
+        &t,
+        &d.ae,
+        "mutation($a: ID!) { addContact(accountId: $a, input: { name: \"Eve Exec\", email: \"eve@acme.example\", role: EXECUTIVE, decisionMaker: true }) { id } }",
+        json!({ "a": d.account }),
+    )
+    .await;
+    d.signer = r["addContact"]["id"].as_str().unwrap().to_owned();
+    ok(
+        &t,
+        &d.ae,
+        "mutation($id: ID!) { recordNeedsAnalysis(opportunityId: $id, report: \"Cut stock-outs\") { id } }",
+        json!({ "id": d.opportunity }),
+    )
+    .await;
+    ok(&t, &d.ae, MOVE, json!({ "id": d.opportunity, "s": "NEEDS_ANALYSIS" })).await;
+    ok(&t, &d.ae, MOVE, json!({ "id": d.opportunity, "s": "DEMO" })).await;
+    ok(
+        &t,
+        &d.ae,
+        "mutation($id: ID!) { logActivity(opportunityId: $id, kind: DEMO) { id } }",
+        json!({ "id": d.opportunity }),
+    )
+    .await;
+    ok(&t, &d.ae, MOVE, json!({ "id": d.opportunity, "s": "PROPOSAL" })).await;
+    // A 30 % discount is beyond the sales manager's limit: finance approves it.
+    let pro = product(&t, &d.ae, "PLAN-PRO").await;
+    let r = ok(
+        &t,
+        &d.ae,
+        "mutation($id: ID!, $p: ID!) { createQuote(opportunityId: $id, input: { lines: [{ productId: $p, quantity: 20, termMonths: 12 }], discountPercent: \"30\" }) { id status } }",
+        json!({ "id": d.opportunity, "p": pro }),
+    )
+    .await;
+    assert_eq!(r["createQuote"]["status"], "PENDING_APPROVAL");
+    d.quote = r["createQuote"]["id"].as_str().unwrap().to_owned();
+    let r = ok(
+        &t,
+        &d.finance,
+        "mutation($q: ID!) { approveQuote(quoteId: $q) { status approvedBy { email } } }",
+        json!({ "q": d.quote }),
+    )
+    .await;
+    assert_eq!(r["approveQuote"]["approvedBy"]["email"], "finance@demo.test");
+    let gift = json!({ "i": { "given": true, "description": "Concert tickets", "value": { "amount": "450", "currency": "USD" }, "accountId": d.account, "opportunityId": d.opportunity, "purpose": "Relationship" } });
+    ok(&t, &d.ae, "mutation($i: GiftInput!) { recordGift(input: $i) { status } }", gift).await;
+
+    // Finance does not read the opportunity, but sees the gifts through the quote it approved.
+    let r = ok(
+        &t,
+        &d.finance,
+        "query($q: ID!) { quote(id: $q) { opportunity { id } gifts { description status value { amount } } } }",
+        json!({ "q": d.quote }),
+    )
+    .await;
+    assert!(r["quote"]["opportunity"].is_null(), "finance reads no opportunity");
+    assert_eq!(
+        r["quote"]["gifts"],
+        json!([{ "description": "Concert tickets", "status": "PENDING_APPROVAL", "value": { "amount": "450.00" } }])
+    );
+
+    // Legal sees them with the contract it reviews.
+    ok(&t, &d.ae, MOVE, json!({ "id": d.opportunity, "s": "NEGOTIATION" })).await;
+    ok(&t, &d.ae, "mutation($q: ID!) { acceptQuote(quoteId: $q) { status } }", json!({ "q": d.quote })).await;
+    ok(&t, &d.ae, MOVE, json!({ "id": d.opportunity, "s": "CONTRACTING" })).await;
+    let d = submitted_from(&t, d).await;
+    let r =
+        ok(&t, &d.legal, "query($c: ID!) { contract(id: $c) { gifts { status } } }", json!({ "c": d.contract })).await;
+    assert_eq!(r["contract"]["gifts"], json!([{ "status": "PENDING_APPROVAL" }]));
+    // Someone who reads neither the deal nor its quote sees nothing of it.
+    let mkt = t.login("marketing@demo.test").await;
+    assert_eq!(
+        code(
+            &t.gql(Some(&mkt), "query($q: ID!) { quote(id: $q) { gifts { status } } }", json!({ "q": d.quote })).await
+        ),
+        "NOT_FOUND"
+    );
+    t.stop().await;
+});

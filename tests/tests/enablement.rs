@@ -80,3 +80,49 @@ both!(managers_see_which_programmes_their_team_has_not_completed, |engine| async
     );
     t.stop().await;
 });
+
+both!(account_executives_read_the_partners_with_the_figures_of_their_own_channel_deals, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = people(&t).await;
+    let admin = t.login("admin@demo.test").await;
+    let create = "mutation($n: String!, $r: Decimal!) { createPartner(name: $n, kind: RESELLER, rebatePercent: $r) }";
+    let partner = ok(&t, &d.manager, create, json!({ "n": "Resell Co", "r": "10" })).await["createPartner"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ok(
+        &t,
+        &admin,
+        "mutation { createUser(input: { name: \"Second AE\", email: \"ae2@demo.test\", password: \"password123\", roles: [ACCOUNT_EXECUTIVE] }) { id } }",
+        json!({}),
+    )
+    .await;
+    let ae2 = t.user_id(&admin, "ae2@demo.test").await;
+
+    // One partner deal for the demo AE, one for the second AE.
+    let lead = |company: &str, email: &str| json!({ "companyName": company, "contactName": "Buyer", "contactEmail": email, "source": "PARTNER", "partnerId": partner });
+    converted_with(&t, lead("Acme Retail", "ann@acme.example")).await;
+    let create_lead = "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }";
+    let other = ok(&t, &d.sdr, create_lead, json!({ "i": lead("Beta", "bo@beta.example") })).await["createLead"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ok(&t, &d.sdr, "mutation($id: ID!) { recordLeadContact(leadId: $id) { status } }", json!({ "id": other })).await;
+    ok(&t, &d.sdr, "mutation($id: ID!) { qualifyLead(leadId: $id, input: { budgetConfirmed: true, authorityConfirmed: true, needConfirmed: true, timeline: WITHIN_3_MONTHS }) { priority } }", json!({ "id": other })).await;
+    ok(&t, &d.sdr, "mutation($id: ID!, $ae: ID!) { convertLead(leadId: $id, input: { accountExecutiveId: $ae, opportunityName: \"Beta deal\", estimatedValue: { amount: \"9000\", currency: \"USD\" } }) { lead { status } } }", json!({ "id": other, "ae": ae2 })).await;
+
+    let q = "{ salesView { partners { id name rebatePercent deals } } }";
+    let r = ok(&t, &d.ae, q, json!({})).await;
+    assert_eq!(
+        r["salesView"]["partners"],
+        json!([{ "id": partner, "name": "Resell Co", "rebatePercent": "10.00", "deals": 1 }]),
+        "the AE reads the partner, with its own channel deal only"
+    );
+    let r = ok(&t, &d.manager, q, json!({})).await;
+    assert_eq!(r["salesView"]["partners"][0]["deals"], 2, "sales management sees the whole channel");
+    let r = ok(&t, &d.finance, "{ financeView { partnerRebates { deals } } }", json!({})).await;
+    assert_eq!(r["financeView"]["partnerRebates"][0]["deals"], 2);
+    let mkt = t.login("marketing@demo.test").await;
+    assert_eq!(code(&t.gql(Some(&mkt), q, json!({})).await), "FORBIDDEN");
+    t.stop().await;
+});

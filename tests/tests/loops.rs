@@ -231,3 +231,71 @@ both!(sales_and_cs_acknowledge_release_notes_and_product_sees_who_has_not, |engi
     assert_eq!(pending, ["ae@demo.test", "csmanager@demo.test", "salesmanager@demo.test"]);
     t.stop().await;
 });
+
+both!(marketing_counts_won_revenue_at_the_signed_contract_value_sales_reports, |engine| async move {
+    let t = spawn_app(engine).await;
+    let mkt = t.login("marketing@demo.test").await;
+    let r = ok(&t, &mkt, "mutation { createCampaign(input: { name: \"Search\", channel: SEO, budget: { amount: \"5000\", currency: \"USD\" }, startsOn: \"2026-03-01\" }) { id } }", json!({})).await;
+    let campaign = r["createCampaign"]["id"].as_str().unwrap().to_owned();
+    // Estimated at 24,000.00 when converted; signed at 18,012.00.
+    let lead = json!({ "companyName": "Acme Retail", "contactName": "Ann Buyer", "contactEmail": "ann@acme.example", "source": "SEO", "campaignId": campaign });
+    let d = converted_with(&t, lead).await;
+    signed_from(&t, approved_from(&t, submitted_from(&t, quoted_from(&t, d).await).await).await).await;
+
+    let r = ok(&t, &mkt, "{ marketingView { campaigns { customers wonRevenue { amount } } leadsBySource { source customers wonRevenue { amount } } } }", json!({})).await;
+    let view = &r["marketingView"];
+    assert_eq!(view["campaigns"][0], json!({ "customers": 1, "wonRevenue": { "amount": "18012.00" } }));
+    let seo = view["leadsBySource"].as_array().unwrap().iter().find(|s| s["source"] == "SEO").unwrap();
+    assert_eq!((seo["customers"].as_i64(), seo["wonRevenue"]["amount"].as_str()), (Some(1), Some("18012.00")));
+
+    let manager = t.login("salesmanager@demo.test").await;
+    let from = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
+    let to = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    let r = ok(
+        &t,
+        &manager,
+        "query($f: DateTime!, $t: DateTime!) { salesView { kpis(from: $f, to: $t, scope: TEAM) { key value } } }",
+        json!({ "f": from, "t": to }),
+    )
+    .await;
+    let revenue = r["salesView"]["kpis"].as_array().unwrap().iter().find(|k| k["key"] == "revenue").unwrap().clone();
+    assert_eq!(revenue["value"], "18012.00", "the same figure in both departments");
+    t.stop().await;
+});
+
+both!(product_reads_the_pain_points_filed_with_a_feature_request, |engine| async move {
+    let t = spawn_app(engine).await;
+    let (d, _) = signed(&t).await;
+    let file = "mutation($i: FeatureRequestInput!) { fileFeatureRequest(input: $i) }";
+    let request = ok(&t, &d.ae, file, json!({ "i": { "title": "Offline mode", "accountId": d.account, "painPoint": "stores lose connectivity at peak hours" } })).await["fileFeatureRequest"].clone();
+    // A second ask without a pain point, and a duplicate with one that is merged in.
+    ok(&t, &d.ae, file, json!({ "i": { "requestId": request, "accountId": d.account } })).await;
+    let dup = ok(&t, &d.ae, file, json!({ "i": { "title": "Work offline", "accountId": d.account, "painPoint": "tills stop when the network drops" } })).await["fileFeatureRequest"].clone();
+    let product = t.login("product@demo.test").await;
+    ok(
+        &t,
+        &product,
+        "mutation($d: ID!, $i: ID!) { mergeFeatureRequests(duplicateId: $d, intoId: $i) }",
+        json!({ "d": dup, "i": request }),
+    )
+    .await;
+
+    let r = ok(&t, &product, "{ productView { featureRequests { edges { node { id requestCount painPoints { text account { name } askedAt } } } } } }", json!({})).await;
+    let node = &r["productView"]["featureRequests"]["edges"][0]["node"];
+    assert_eq!(node["id"], request);
+    assert_eq!(node["requestCount"], 3);
+    let points: Vec<(&str, &str)> = node["painPoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["text"].as_str().unwrap(), p["account"]["name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        points,
+        [
+            ("stores lose connectivity at peak hours", "Acme Retail"),
+            ("tills stop when the network drops", "Acme Retail")
+        ]
+    );
+    t.stop().await;
+});

@@ -189,3 +189,184 @@ both!(renewal_lead_time_rewards_and_thresholds_are_organization_settings, |engin
     );
     t.stop().await;
 });
+
+/// Walks a converted deal to an accepted quote for 20 Professional seats with the add-on module
+/// for the same 20 seats, both for 12 months.
+async fn quoted_with_module(t: &TestApp, mut d: Deal) -> Deal {
+    let r = ok(
+        t,
+        &d.ae,
+        "mutation($a: ID!) { addContact(accountId: $a, input: { name: \"Eve Exec\", email: \"eve@acme.example\", role: EXECUTIVE, decisionMaker: true }) { id } }",
+        json!({ "a": d.account }),
+    )
+    .await;
+    d.signer = r["addContact"]["id"].as_str().unwrap().to_owned();
+    ok(
+        t,
+        &d.ae,
+        "mutation($id: ID!) { recordNeedsAnalysis(opportunityId: $id, report: \"Cut stock-outs by half\") { id } }",
+        json!({ "id": d.opportunity }),
+    )
+    .await;
+    ok(t, &d.ae, MOVE, json!({ "id": d.opportunity, "s": "NEEDS_ANALYSIS" })).await;
+    ok(t, &d.ae, MOVE, json!({ "id": d.opportunity, "s": "DEMO" })).await;
+    ok(
+        t,
+        &d.ae,
+        "mutation($id: ID!) { logActivity(opportunityId: $id, kind: DEMO) { id } }",
+        json!({ "id": d.opportunity }),
+    )
+    .await;
+    ok(t, &d.ae, MOVE, json!({ "id": d.opportunity, "s": "PROPOSAL" })).await;
+    let (plan, module) = (product(t, &d.ae, "PLAN-PRO").await, product(t, &d.ae, "ADDON-MODULE").await);
+    let r = ok(
+        t,
+        &d.ae,
+        "mutation($id: ID!, $p: ID!, $m: ID!) { createQuote(opportunityId: $id, input: { lines: [{ productId: $p, quantity: 20, termMonths: 12 }, { productId: $m, quantity: 20, termMonths: 12 }] }) { id status } }",
+        json!({ "id": d.opportunity, "p": plan, "m": module }),
+    )
+    .await;
+    assert_eq!(r["createQuote"]["status"], "APPROVED");
+    d.quote = r["createQuote"]["id"].as_str().unwrap().to_owned();
+    ok(t, &d.ae, MOVE, json!({ "id": d.opportunity, "s": "NEGOTIATION" })).await;
+    ok(t, &d.ae, "mutation($q: ID!) { acceptQuote(quoteId: $q) { status } }", json!({ "q": d.quote })).await;
+    ok(t, &d.ae, MOVE, json!({ "id": d.opportunity, "s": "CONTRACTING" })).await;
+    d
+}
+
+both!(customer_success_sees_the_modules_a_subscription_includes, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = quoted_with_module(&t, converted(&t).await).await;
+    let (d, _) = signed_from(&t, approved_from(&t, submitted_from(&t, d).await).await).await;
+    ok(
+        &t,
+        &d.ae,
+        "mutation($id: ID!) { updateHandoffPackage(packageId: $id, input: { specialRequirements: \"none\", successCriteria: \"go live in Q3\" }) { id } }",
+        json!({ "id": d.handoff }),
+    )
+    .await;
+    ok(&t, &d.ae, "mutation($id: ID!) { submitHandoffPackage(packageId: $id) { status } }", json!({ "id": d.handoff }))
+        .await;
+    ok(&t, &d.cs, "mutation($id: ID!) { acceptHandoff(packageId: $id) { status } }", json!({ "id": d.handoff })).await;
+
+    let r = ok(
+        &t,
+        &d.cs,
+        "query($a: ID!) { account(id: $a) { subscriptions { tier seats modules { name sku seats } } } }",
+        json!({ "a": d.account }),
+    )
+    .await;
+    assert_eq!(
+        r["account"]["subscriptions"],
+        json!([{ "tier": "PROFESSIONAL", "seats": 20, "modules": [{ "name": "Add-on module (per seat per month)", "sku": "ADDON-MODULE", "seats": 20 }] }]),
+        "the plan is the tier and seats; the add-on is a module"
+    );
+    t.stop().await;
+});
+
+both!(a_churned_accounts_open_renewal_is_closed_as_lost_with_the_churn_reason, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = taken_over(&t).await;
+    let end = (chrono::Utc::now() + chrono::Duration::days(60)).date_naive().to_string();
+    t.exec(&format!("UPDATE subscriptions SET end_on = '{end}'")).await;
+    assert_eq!(t.app().open_due_renewals(chrono::Utc::now().date_naive()).await.unwrap(), 1);
+    let r = ok(&t, &d.cs, "{ customerSuccessView { renewalsDue { id } } }", json!({})).await;
+    let renewal = r["customerSuccessView"]["renewalsDue"][0]["id"].as_str().unwrap().to_owned();
+
+    ok(
+        &t,
+        &d.cs,
+        "mutation($a: ID!) { recordChurn(accountId: $a, reason: \"moved to a competitor\") { churnedAt } }",
+        json!({ "a": d.account }),
+    )
+    .await;
+    let r = ok(&t, &d.cs, "{ customerSuccessView { renewalsDue { id } } }", json!({})).await;
+    assert_eq!(r["customerSuccessView"]["renewalsDue"], json!([]), "nothing left to renew");
+    let r = ok(
+        &t,
+        &d.ae,
+        "query($o: ID!) { opportunity(id: $o) { stage lossReason closedAt version } }",
+        json!({ "o": renewal }),
+    )
+    .await;
+    let o = &r["opportunity"];
+    assert_eq!(
+        (o["stage"].as_str(), o["lossReason"].as_str(), o["version"].as_i64()),
+        (Some("CLOSED_LOST"), Some("Customer churned: moved to a competitor"), Some(2))
+    );
+    assert!(!o["closedAt"].is_null());
+    assert_eq!(
+        t.count("audit_log WHERE action = 'recordChurn' AND entity_type = 'opportunity'").await,
+        1,
+        "the closing is audited"
+    );
+    let n = ok(&t, &d.ae, "{ notifications { title } }", json!({})).await;
+    assert!(
+        n["notifications"].as_array().unwrap().iter().any(|x| x["title"] == "Renewal lost: the customer churned"),
+        "{n}"
+    );
+    // The renewal job opens nothing for a churned account.
+    assert_eq!(t.app().open_due_renewals(chrono::Utc::now().date_naive()).await.unwrap(), 0);
+    t.stop().await;
+});
+
+both!(a_referral_reward_is_applied_as_a_credit_on_the_referrers_next_invoice, |engine| async move {
+    let t = spawn_app(engine).await;
+    // Acme pays quarterly: 4 x 4,503.00, the first issued at signing.
+    let first = taken_over(&t).await;
+    let lead = json!({ "companyName": "Gamma Foods", "contactName": "Gus", "contactEmail": "gus@gamma.example", "source": "REFERRAL", "referredByAccountId": first.account });
+    let d = converted_with(&t, lead).await;
+    let (referred, _) =
+        signed_from(&t, approved_from(&t, submitted_from(&t, quoted_from(&t, d).await).await).await).await;
+
+    // The referred deal's own invoice carries no credit: the credit is the referrer's.
+    let inv = "query($i: ID!) { invoice(id: $i) { number status amount { amount } amountPaid { amount } amountDue { amount } amountCredited { amount } payments { kind amount { amount } } } }";
+    let r = ok(&t, &first.finance, inv, json!({ "i": referred.invoices[0] })).await;
+    assert_eq!(r["invoice"]["amountDue"]["amount"], "4503.00");
+
+    // The referrer's next invoice is issued by the scheduler and takes the 500.00 credit.
+    let later = (chrono::Utc::now() + chrono::Duration::days(100)).date_naive();
+    t.app().issue_due_invoices(later).await.unwrap();
+    let r = ok(&t, &first.finance, inv, json!({ "i": first.invoices[1] })).await;
+    let i = &r["invoice"];
+    assert_eq!(
+        (i["status"].as_str(), i["amount"]["amount"].as_str(), i["amountDue"]["amount"].as_str()),
+        (Some("PARTIALLY_PAID"), Some("4503.00"), Some("4003.00")),
+        "{i}"
+    );
+    assert_eq!(
+        (i["amountPaid"]["amount"].as_str(), i["amountCredited"]["amount"].as_str()),
+        (Some("500.00"), Some("500.00"))
+    );
+    assert_eq!(i["payments"], json!([{ "kind": "CREDIT", "amount": { "amount": "500.00" } }]));
+    let number = i["number"].as_str().unwrap().to_owned();
+    let r = ok(&t, &first.finance, inv, json!({ "i": referred.invoices[1] })).await;
+    assert_eq!(r["invoice"]["amountCredited"]["amount"], "0.00", "the referred customer gets no credit");
+
+    // Finance and customer success both see the reward applied; finance sees where.
+    let r = ok(
+        &t,
+        &first.finance,
+        "{ financeView { referralRewards { status appliedAt appliedInvoice { number } } } }",
+        json!({}),
+    )
+    .await;
+    let reward = &r["financeView"]["referralRewards"][0];
+    assert_eq!(
+        (reward["status"].as_str(), reward["appliedInvoice"]["number"].as_str()),
+        (Some("APPLIED"), Some(number.as_str()))
+    );
+    assert!(!reward["appliedAt"].is_null());
+    let r = ok(&t, &first.cs, "{ customerSuccessView { referralRewards { status appliedAt } } }", json!({})).await;
+    assert_eq!(r["customerSuccessView"]["referralRewards"][0]["status"], "APPLIED");
+
+    // Audited, applied once however often the job runs, and the rest is paid exactly.
+    assert_eq!(t.count("audit_log WHERE action = 'applyReferralCredit'").await, 3, "payment, invoice and reward");
+    t.app().issue_due_invoices(later).await.unwrap();
+    assert_eq!(t.count("payments WHERE kind = 'CREDIT'").await, 1);
+    let over = t.gql(Some(&first.finance), PAY, json!({ "i": first.invoices[1], "a": "4503.00", "k": "all" })).await;
+    assert_eq!(over["errors"][0]["extensions"]["field"], "amount", "only 4,003.00 is due: {over}");
+    let r = ok(&t, &first.finance, PAY, json!({ "i": first.invoices[1], "a": "4003.00", "k": "rest" })).await;
+    assert_eq!(r["recordPayment"]["status"], "PAID");
+    t.stop().await;
+});

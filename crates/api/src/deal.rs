@@ -430,9 +430,15 @@ impl Invoice {
     async fn amount(&self) -> Money {
         Money::from_minor(self.0.amount_minor, &self.0.currency)
     }
-    /// Paid so far, net of refunds.
+    /// Settled so far: payments net of refunds, and any referral credit applied (see `amountCredited`).
     async fn amount_paid(&self) -> Money {
         Money::from_minor(self.0.paid_minor, &self.0.currency)
+    }
+    /// Referral credits applied to the invoice: settled without cash, included in `amountPaid`.
+    async fn amount_credited(&self, ctx: &Context<'_>) -> Result<Money> {
+        let rows = loaders(ctx)?.payments_by_invoice.load_one(self.0.id).await?.unwrap_or_default();
+        let credited = rows.iter().filter(|p| p.kind == "CREDIT").map(|p| p.amount_minor).sum();
+        Ok(Money::from_minor(credited, &self.0.currency))
     }
     /// Still to be paid.
     async fn amount_due(&self) -> Money {
@@ -501,7 +507,7 @@ impl Payment {
     async fn id(&self) -> ID {
         id(self.0.id)
     }
-    /// PAYMENT or REFUND.
+    /// PAYMENT, REFUND, or CREDIT (a referral reward applied to the invoice; no cash moved).
     async fn kind(&self) -> &str {
         &self.0.kind
     }

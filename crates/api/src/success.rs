@@ -1,6 +1,7 @@
 //! Customer success types and mutations: health, usage, business reviews, subscriptions,
 //! tiers, churn, expansion and referrals.
 
+use crate::deal::Invoice;
 use crate::mutation::MoneyInput;
 use crate::types::{Account, Money, Opportunity, id};
 use crate::{Gql, actor, app};
@@ -208,13 +209,26 @@ impl ReferralReward {
     async fn amount(&self) -> Money {
         Money::from_minor(self.0.amount_minor, &self.0.currency)
     }
-    /// EARNED or APPLIED.
+    /// EARNED (waiting for the referrer's next invoice) or APPLIED (credited on it).
     async fn status(&self) -> &str {
         &self.0.status
     }
     /// When the referred deal was won.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+    /// When the credit was applied to the referrer's invoice; null while EARNED.
+    async fn applied_at(&self) -> Option<DateTime<Utc>> {
+        self.0.applied_at
+    }
+    /// The invoice the credit was applied to, if the caller may read invoices (finance does).
+    async fn applied_invoice(&self, ctx: &Context<'_>) -> Result<Option<Invoice>> {
+        let Some(i) = self.0.applied_invoice_id else { return Ok(None) };
+        match app(ctx).invoice(actor(ctx)?, i).await {
+            Ok(row) => Ok(Some(Invoice(row))),
+            Err(baton_app::AppError::NotFound(_) | baton_app::AppError::Forbidden(_)) => Ok(None),
+            Err(e) => Err(crate::to_gql(e)),
+        }
     }
 }
 

@@ -254,7 +254,7 @@ impl SalesView {
         release_notes(ctx).await
     }
 
-    /// Channel partners with their leads, deals and rebates.
+    /// Channel partners with their leads, deals and rebates: a rep's figures count its own leads and deals, sales management's the whole channel.
     async fn partners(&self, ctx: &Context<'_>) -> Result<Vec<crate::enablement::Partner>> {
         partners(ctx).await
     }

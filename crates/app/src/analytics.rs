@@ -13,7 +13,7 @@ use baton_store::entity::{
 };
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use uuid::Uuid;
 
@@ -36,13 +36,15 @@ pub struct Figure {
     pub rows: Vec<DrillRow>,
 }
 
-/// Counts per reason, for the review meeting.
+/// Counts per reason, for the review meeting, and the reviews themselves with their lessons.
 #[derive(Debug, Clone, Default)]
 pub struct WinLoss {
     pub won_by_reason: Vec<(String, i64)>,
     pub lost_by_reason: Vec<(String, i64)>,
     pub competitors: Vec<(String, i64)>,
     pub leads_lost_by_stage: Vec<(String, i64)>,
+    /// The reviews of the period's closed deals with the deal's name, newest first.
+    pub reviews: Vec<(win_loss_review::Model, String)>,
 }
 
 fn within(t: Option<DateTime<Utc>>, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
@@ -51,6 +53,29 @@ fn within(t: Option<DateTime<Utc>>, from: DateTime<Utc>, to: DateTime<Utc>) -> b
 
 fn money(minor: i64) -> Decimal {
     crate::leads::from_minor(minor)
+}
+
+/// The contracts signed for the organization's deals; only those signed in `[from, to)` when a
+/// period is given.
+pub(crate) async fn signed_contracts<C: ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    period: Option<(DateTime<Utc>, DateTime<Utc>)>,
+) -> Result<Vec<contract::Model>, AppError> {
+    let mut q = contract::Entity::find()
+        .filter(contract::Column::OrganizationId.eq(org))
+        .filter(contract::Column::SignedAt.is_not_null());
+    if let Some((from, to)) = period {
+        q = q.filter(contract::Column::SignedAt.gte(from)).filter(contract::Column::SignedAt.lt(to));
+    }
+    Ok(q.all(db).await?)
+}
+
+/// What a won deal brought in: the value of the contract signed for it, never the opportunity's
+/// estimate. Sales' revenue figures and marketing's won revenue per campaign and per source all
+/// count this, so the departments report the same number for the same deal.
+pub(crate) fn won_revenue(signed: &[contract::Model], deal: Uuid) -> i64 {
+    signed.iter().filter(|c| c.opportunity_id == deal).map(|c| c.value_minor).sum()
 }
 
 fn counted(map: BTreeMap<String, i64>) -> Vec<(String, i64)> {
@@ -165,16 +190,13 @@ impl App {
 
         // Revenue: contract value signed in the period.
         let opp_ids: HashMap<Uuid, &opportunity::Model> = opps.iter().map(|o| (o.id, o)).collect();
-        let signed: Vec<contract::Model> = contract::Entity::find()
-            .filter(contract::Column::OrganizationId.eq(org))
-            .filter(contract::Column::SignedAt.gte(from))
-            .filter(contract::Column::SignedAt.lt(to))
-            .all(&self.db)
+        let signed: Vec<contract::Model> = signed_contracts(&self.db, org, Some((from, to)))
             .await?
             .into_iter()
             .filter(|c| opp_ids.contains_key(&c.opportunity_id))
             .collect();
-        let revenue: i64 = signed.iter().map(|c| c.value_minor).sum();
+        let deals: BTreeSet<Uuid> = signed.iter().map(|c| c.opportunity_id).collect();
+        let revenue: i64 = deals.iter().map(|d| won_revenue(&signed, *d)).sum();
         let crow = |c: &contract::Model| DrillRow {
             entity_type: "contract".into(),
             entity_id: c.id,
@@ -289,14 +311,14 @@ impl App {
         ));
 
         // CAC: marketing spend of campaigns started in the period per new customer won in it.
-        let spend: i64 = campaign::Entity::find()
+        let campaigns: Vec<campaign::Model> = campaign::Entity::find()
             .filter(campaign::Column::OrganizationId.eq(org))
             .all(&self.db)
             .await?
-            .iter()
+            .into_iter()
             .filter(|c| c.starts_on >= from.date_naive() && c.starts_on < to.date_naive())
-            .map(|c| c.spend_minor)
-            .sum();
+            .collect();
+        let spend: i64 = campaigns.iter().map(|c| c.spend_minor).sum();
         let new_customers: Vec<&&opportunity::Model> =
             won.iter().copied().filter(|o| o.kind == "NEW_BUSINESS").collect();
         let cac = if new_customers.is_empty() {
@@ -314,10 +336,8 @@ impl App {
 
         // LTV: the average value of new customers' contracts, over the expected lifetime in
         // years (1 / (1 − renewal rate), capped at ten years; three years without renewal data).
-        let acv: Vec<i64> = new_customers
-            .iter()
-            .filter_map(|o| signed.iter().find(|c| c.opportunity_id == o.id).map(|c| c.value_minor))
-            .collect();
+        let acv: Vec<i64> =
+            new_customers.iter().filter(|o| deals.contains(&o.id)).map(|o| won_revenue(&signed, o.id)).collect();
         let avg_value = mean(&acv) / Decimal::ONE_HUNDRED;
         let lifetime = if renewals.is_empty() {
             Decimal::from(3)
@@ -335,7 +355,20 @@ impl App {
             new_customers.iter().map(|o| row(o, None)).collect(),
         ));
         let ratio = if cac.is_zero() { Decimal::ZERO } else { (ltv / cac).round_dp(2) };
-        out.push(figure("ltvToCac".into(), ltv, cac, ratio, vec![]));
+        // The ratio's rows are both sides: the new customers' contracts behind LTV and the
+        // campaigns whose spend makes CAC.
+        let ratio_rows = signed
+            .iter()
+            .filter(|c| new_customers.iter().any(|o| o.id == c.opportunity_id))
+            .map(crow)
+            .chain(campaigns.iter().map(|c| DrillRow {
+                entity_type: "campaign".into(),
+                entity_id: c.id,
+                label: c.name.clone(),
+                value: Some(money(c.spend_minor)),
+            }))
+            .collect();
+        out.push(figure("ltvToCac".into(), ltv, cac, ratio, ratio_rows));
 
         // The stage funnel and the time spent in each stage, from the opportunities' history.
         let created: Vec<&opportunity::Model> =
@@ -363,7 +396,7 @@ impl App {
             Stage::Contracting,
         ];
         let mut furthest: HashMap<Uuid, usize> = HashMap::new();
-        let mut in_stage: HashMap<&'static str, Vec<i64>> = HashMap::new();
+        let mut in_stage: HashMap<&'static str, Vec<(&opportunity::Model, i64)>> = HashMap::new();
         for o in &created {
             let mut changes: Vec<(DateTime<Utc>, String)> = history
                 .iter()
@@ -379,7 +412,7 @@ impl App {
             for (at, stage) in changes {
                 if stage != current {
                     if let Some(s) = open_stages.iter().find(|s| s.as_str() == current) {
-                        in_stage.entry(s.as_str()).or_default().push((at - since).num_minutes());
+                        in_stage.entry(s.as_str()).or_default().push((o, (at - since).num_minutes()));
                     }
                     since = at;
                     current = stage;
@@ -406,14 +439,15 @@ impl App {
             ));
         }
         for stage in open_stages {
-            let minutes = in_stage.get(stage.as_str()).cloned().unwrap_or_default();
-            let days = (mean(&minutes) / Decimal::from(24 * 60)).round_dp(2).normalize();
+            let spells = in_stage.get(stage.as_str()).cloned().unwrap_or_default();
+            let minutes: Vec<i64> = spells.iter().map(|(_, m)| *m).collect();
+            let in_days = |m: Decimal| (m / Decimal::from(24 * 60)).round_dp(2).normalize();
             out.push(figure(
                 format!("timeInStageDays:{}", stage.as_str()),
                 Decimal::from(minutes.iter().sum::<i64>()),
                 Decimal::from(minutes.len() as i64),
-                days,
-                vec![],
+                in_days(mean(&minutes)),
+                spells.iter().map(|(o, m)| row(o, Some(in_days(Decimal::from(*m))))).collect(),
             ));
         }
         Ok(out)
@@ -488,12 +522,16 @@ impl App {
             .all(&self.db)
             .await?;
         let (mut won, mut lost, mut rivals) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
-        for r in reviews.iter().filter(|r| opps.contains_key(&r.opportunity_id)) {
+        let mut read_back = Vec::new();
+        for r in reviews.into_iter().filter(|r| opps.contains_key(&r.opportunity_id)) {
             *if r.outcome == "WON" { &mut won } else { &mut lost }.entry(r.primary_reason.clone()).or_insert(0) += 1;
             if let Some(c) = &r.competitor {
                 *rivals.entry(c.clone()).or_insert(0) += 1;
             }
+            let name = opps.get(&r.opportunity_id).map(|o| o.name.clone()).unwrap_or_default();
+            read_back.push((r, name));
         }
+        read_back.sort_by_key(|r| std::cmp::Reverse(r.0.id));
         // A disqualified lead's furthest stage shows in its row: priority set = QUALIFIED,
         // first contact recorded = CONTACTED, else NEW.
         let mut stages = BTreeMap::new();
@@ -521,6 +559,7 @@ impl App {
             lost_by_reason: counted(lost),
             competitors: counted(rivals),
             leads_lost_by_stage: counted(stages),
+            reviews: read_back,
         })
     }
 }

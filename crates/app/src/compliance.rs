@@ -148,8 +148,10 @@ impl App {
             .await?)
     }
 
-    /// The gifts of a deal (shown with the deal to whoever may read it, and so to the approvers
-    /// of its discounts and contract).
+    /// The gifts of a deal, shown with the deal and with its quotes and contracts, so that
+    /// whoever approves its discounts (sales managers, finance) or its contract (legal) sees them
+    /// without reading the opportunity itself. Callers pass a deal whose opportunity, quote or
+    /// contract they already loaded under the caller's scope.
     pub async fn gifts_of(&self, org: Uuid, opportunity_id: Uuid) -> Result<Vec<gift::Model>, AppError> {
         Ok(gift::Entity::find()
             .filter(gift::Column::OrganizationId.eq(org))

@@ -7,7 +7,9 @@ use baton_domain::enablement::{PartnerKind, TrainingLevel, TrainingTopic, rebate
 use baton_domain::opportunity::Stage;
 use baton_domain::permission::Action;
 use baton_domain::text;
-use baton_store::entity::{invoice, lead, opportunity, partner, training_completion, training_programme, user};
+use baton_store::entity::{
+    invoice, lead, opportunity, partner, payment, training_completion, training_programme, user,
+};
 use chrono::Utc;
 use rust_decimal::Decimal;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -68,34 +70,57 @@ impl App {
         Ok(p)
     }
 
-    /// Partners with their leads, deals, collected cash and the rebates owed on it (finance,
-    /// sales management).
+    /// Partners with their leads, deals, collected cash and the rebates owed on it. Finance and
+    /// sales management see every partner's whole standing; a rep works channel deals too, so
+    /// it sees every partner (to name one on a lead) with the figures of its own leads and deals.
     pub async fn partner_standings(&self, actor: &Actor) -> Result<Vec<PartnerStanding>, AppError> {
-        if actor.authorize(Action::FinanceView).is_err() {
-            actor.authorize(Action::ManagePartners)?;
-        }
+        let owners = match (actor.authorize(Action::FinanceView), actor.authorize(Action::ManagePartners)) {
+            (Ok(_), _) | (_, Ok(_)) => crate::Owners::All,
+            _ => actor.owners(actor.authorize(Action::SalesView)?),
+        };
         let partners = partner::Entity::find()
             .filter(partner::Column::OrganizationId.eq(actor.org_id))
             .order_by_asc(partner::Column::Name)
             .all(&self.db)
             .await?;
-        let leads = lead::Entity::find()
+        let leads: Vec<lead::Model> = lead::Entity::find()
             .filter(lead::Column::OrganizationId.eq(actor.org_id))
             .filter(lead::Column::PartnerId.is_not_null())
             .all(&self.db)
-            .await?;
-        let opps = opportunity::Entity::find()
+            .await?
+            .into_iter()
+            .filter(|l| owners.contains(l.owner_id))
+            .collect();
+        let opps: Vec<opportunity::Model> = opportunity::Entity::find()
             .filter(opportunity::Column::OrganizationId.eq(actor.org_id))
             .filter(opportunity::Column::PartnerId.is_not_null())
             .all(&self.db)
-            .await?;
-        let paid: HashMap<Uuid, i64> = invoice::Entity::find()
+            .await?
+            .into_iter()
+            .filter(|o| owners.contains(Some(o.owner_id)))
+            .collect();
+        let invoices: HashMap<Uuid, Uuid> = invoice::Entity::find()
             .filter(invoice::Column::OpportunityId.is_in(opps.iter().map(|o| o.id)))
             .all(&self.db)
             .await?
             .into_iter()
-            .fold(HashMap::new(), |mut m, i| {
-                *m.entry(i.opportunity_id).or_default() += i.paid_minor;
+            .map(|i| (i.id, i.opportunity_id))
+            .collect();
+        // Cash, not what the invoices count as settled: a referral credit is no money collected.
+        let paid: HashMap<Uuid, i64> = payment::Entity::find()
+            .filter(payment::Column::InvoiceId.is_in(invoices.keys().copied()))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .fold(HashMap::new(), |mut m, p| {
+                let cash = match p.kind.as_str() {
+                    "PAYMENT" => p.amount_minor,
+                    "REFUND" => -p.amount_minor,
+                    _ => 0,
+                };
+                if let Some(o) = invoices.get(&p.invoice_id) {
+                    *m.entry(*o).or_default() += cash;
+                }
                 m
             });
         Ok(partners

@@ -307,6 +307,7 @@ impl App {
                 Some(&after),
             )
             .await?;
+            crate::success::apply_referral_credits(&txn, after).await?;
             txn.commit().await?;
             issued += 1;
         }

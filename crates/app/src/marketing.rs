@@ -116,6 +116,7 @@ impl App {
             .filter(opportunity::Column::LeadId.is_in(leads.iter().map(|l| l.id)))
             .all(&self.db)
             .await?;
+        let signed = crate::analytics::signed_contracts(&self.db, actor.org_id, None).await?;
         Ok(campaigns
             .into_iter()
             .map(|c| {
@@ -135,7 +136,7 @@ impl App {
                     qualified,
                     their_opps.len() as i64,
                     won.len() as i64,
-                    won.iter().map(|o| o.estimated_value_minor).sum(),
+                    won.iter().map(|o| crate::analytics::won_revenue(&signed, o.id)).sum(),
                     c.spend_minor,
                 );
                 (c, metrics)

@@ -40,6 +40,17 @@ pub struct RankedRequest {
     pub open_pipeline_minor: i64,
     pub recurring_monthly_minor: i64,
     pub revenue_at_stake_minor: i64,
+    /// The pain points filed with the asks, oldest first.
+    pub pain_points: Vec<PainPoint>,
+}
+
+/// A pain point in the customer's words, filed with one ask of a feature request.
+#[derive(Debug, Clone)]
+pub struct PainPoint {
+    pub account_id: Uuid,
+    pub account_name: String,
+    pub text: String,
+    pub asked_at: chrono::DateTime<Utc>,
 }
 
 /// Writes a notification row and publishes it to the user's live subscription.
@@ -311,7 +322,20 @@ impl App {
                     .map(|o| o.estimated_value_minor)
                     .sum();
                 let recurring: i64 = accounts.iter().map(|a| mrr.get(a).copied().unwrap_or(0)).sum();
+                let mut pain_points: Vec<PainPoint> = mine
+                    .iter()
+                    .filter_map(|a| {
+                        Some(PainPoint {
+                            account_id: a.account_id,
+                            account_name: names.get(&a.account_id).cloned().unwrap_or_default(),
+                            text: a.pain_point.clone()?,
+                            asked_at: a.created_at,
+                        })
+                    })
+                    .collect();
+                pain_points.sort_by_key(|p| p.asked_at);
                 RankedRequest {
+                    pain_points,
                     asks: mine.len() as i64,
                     accounts: accounts.iter().map(|a| (*a, names.get(a).cloned().unwrap_or_default())).collect(),
                     open_pipeline_minor: pipeline,

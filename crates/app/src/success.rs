@@ -7,17 +7,23 @@ use crate::{Actor, App, AppError, audit};
 use anyhow::Context;
 use baton_domain::Role;
 use baton_domain::health::{self, Health, HealthInputs};
-use baton_domain::invoice::{InvoiceStatus, days_overdue};
+use baton_domain::invoice::{InvoiceStatus, days_overdue, status_after_payment};
+use baton_domain::opportunity::{self as opp_rules, Stage};
 use baton_domain::permission::Action;
+use baton_domain::quote::PricingModel;
+use baton_domain::sla::ClockKind;
 use baton_domain::text;
 use baton_store::entity::{
-    account, business_review, invoice, opportunity, organization, referral_reward, subscription, usage_snapshot,
+    account, business_review, contract, invoice, opportunity, organization, payment, product, quote_line,
+    referral_reward, subscription, usage_snapshot,
 };
 use chrono::{Days, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    Set,
 };
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Raw input of `recordUsage`.
@@ -249,6 +255,37 @@ impl App {
             .await?)
     }
 
+    /// The add-on modules a subscription includes: the per-module lines of the quote its
+    /// contract was signed from, in quote order. The plan itself shows as the tier and seats.
+    pub async fn subscription_modules(
+        &self,
+        org: Uuid,
+        s: &subscription::Model,
+    ) -> Result<Vec<(product::Model, i32)>, AppError> {
+        let Some(c) = contract::Entity::find_by_id(s.contract_id)
+            .filter(contract::Column::OrganizationId.eq(org))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(vec![]);
+        };
+        let lines = quote_line::Entity::find()
+            .filter(quote_line::Column::QuoteId.eq(c.quote_id))
+            .order_by_asc(quote_line::Column::Position)
+            .all(&self.db)
+            .await?;
+        let modules: HashMap<Uuid, product::Model> = product::Entity::find()
+            .filter(product::Column::OrganizationId.eq(org))
+            .filter(product::Column::Id.is_in(lines.iter().map(|l| l.product_id)))
+            .filter(product::Column::PricingModel.eq(PricingModel::PerModule.as_str()))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        Ok(lines.into_iter().filter_map(|l| modules.get(&l.product_id).map(|p| (p.clone(), l.quantity))).collect())
+    }
+
     /// `recordChurn`: the customer left; its active subscriptions end.
     pub async fn record_churn(
         &self,
@@ -274,13 +311,42 @@ impl App {
             audit::record(&txn, actor.org_id, actor, "recordChurn", "subscription", s.id, Some(&s), Some(&after))
                 .await?;
         }
+        // A customer that left renews nothing: its open renewal is lost, for the churn's reason,
+        // so it drops out of the renewals due and the pipeline and counts against the renewal rate.
+        let now = Utc::now();
+        let mut sent = Vec::new();
+        for o in opportunity::Entity::find()
+            .filter(opportunity::Column::OrganizationId.eq(actor.org_id))
+            .filter(opportunity::Column::AccountId.eq(account_id))
+            .filter(opportunity::Column::Kind.eq("RENEWAL"))
+            .all(&txn)
+            .await?
+        {
+            let stage = crate::opportunities::stage_of(&o);
+            if opp_rules::close_lost(stage).is_err() {
+                continue;
+            }
+            let mut oam = o.clone().into_active_model();
+            oam.stage = Set(Stage::ClosedLost.as_str().to_owned());
+            oam.loss_reason = Set(Some(format!("Customer churned: {reason}")));
+            oam.closed_at = Set(Some(now));
+            oam.version = Set(o.version + 1);
+            oam.updated_at = Set(now);
+            let lost = oam.update(&txn).await?;
+            audit::record(&txn, actor.org_id, actor, "recordChurn", "opportunity", o.id, Some(&o), Some(&lost)).await?;
+            for kind in [ClockKind::NeedsAnalysis, ClockKind::Demo] {
+                crate::sla::stop_clocks(&txn, o.id, kind).await?;
+            }
+            sent.push(notify(&txn, actor.org_id, o.owner_id, "Renewal lost: the customer churned", &lost.name).await?);
+        }
         let mut am = before.clone().into_active_model();
-        am.churned_at = Set(Some(Utc::now()));
+        am.churned_at = Set(Some(now));
         am.churn_reason = Set(Some(reason));
         let after = save_account(&txn, am, before.version).await?;
         audit::record(&txn, actor.org_id, actor, "recordChurn", "account", account_id, Some(&before), Some(&after))
             .await?;
         txn.commit().await?;
+        self.publish_notifications(sent);
         Ok(after)
     }
 
@@ -496,8 +562,81 @@ pub(crate) async fn reward_referral<C: ConnectionTrait>(
             currency: Set(org.currency.clone()),
             status: Set("EARNED".into()),
             created_at: Set(Utc::now()),
+            applied_invoice_id: Set(None),
+            applied_at: Set(None),
         }
         .insert(db)
         .await?,
     ))
+}
+
+/// Applies the referrer's earned rewards as credits on one of its invoices being issued (called
+/// inside the issuing transaction). A credit is a ledger entry of kind CREDIT on the invoice:
+/// it settles part of it, so the amount due drops by exactly the credit, but it is no cash, so
+/// it earns no commission and no partner rebate. A reward larger than what is still due waits
+/// for a larger invoice. Returns the invoice as it stands afterwards.
+pub(crate) async fn apply_referral_credits<C: ConnectionTrait>(
+    db: &C,
+    issued: invoice::Model,
+) -> Result<invoice::Model, AppError> {
+    let rewards = referral_reward::Entity::find()
+        .filter(referral_reward::Column::OrganizationId.eq(issued.organization_id))
+        .filter(referral_reward::Column::ReferrerAccountId.eq(issued.account_id))
+        .filter(referral_reward::Column::Status.eq("EARNED"))
+        .filter(referral_reward::Column::Currency.eq(issued.currency.clone()))
+        .order_by_asc(referral_reward::Column::Id)
+        .lock_exclusive()
+        .all(db)
+        .await?;
+    let mut current = issued;
+    for r in rewards {
+        if r.amount_minor <= 0 || r.amount_minor > current.amount_minor - current.paid_minor {
+            continue;
+        }
+        let now = Utc::now();
+        let credit = payment::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(current.organization_id),
+            invoice_id: Set(current.id),
+            kind: Set("CREDIT".into()),
+            amount_minor: Set(r.amount_minor),
+            currency: Set(current.currency.clone()),
+            received_at: Set(now),
+            reference: Set(Some("referral reward".into())),
+            reason: Set(None),
+            refund_of: Set(None),
+            idempotency_key: Set(format!("referral-credit:{}", r.id)),
+            request_hash: Set(baton_domain::chain::digest(&format!(
+                "credit:{}:{}:{}",
+                r.id, current.id, r.amount_minor
+            ))),
+            created_by: Set(None),
+            created_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+        let paid = current.paid_minor + r.amount_minor;
+        let mut am = current.clone().into_active_model();
+        am.paid_minor = Set(paid);
+        am.status = Set(status_after_payment(current.amount_minor, paid).as_str().to_owned());
+        am.version = Set(current.version + 1);
+        am.updated_at = Set(now);
+        let after = am.update(db).await?;
+        let mut ram = r.clone().into_active_model();
+        ram.status = Set("APPLIED".into());
+        ram.applied_invoice_id = Set(Some(current.id));
+        ram.applied_at = Set(Some(now));
+        let applied = ram.update(db).await?;
+        let (org, system) = (current.organization_id, audit::AuditActor::SYSTEM);
+        audit::record(db, org, system, "applyReferralCredit", "payment", credit.id, None::<&()>, Some(&credit)).await?;
+        audit::record(db, org, system, "applyReferralCredit", "invoice", current.id, Some(&current), Some(&after))
+            .await?;
+        audit::record(db, org, system, "applyReferralCredit", "referral_reward", r.id, Some(&r), Some(&applied))
+            .await?;
+        if after.status == InvoiceStatus::Paid.as_str() {
+            crate::sla::stop_clocks(db, after.id, ClockKind::FirstPayment).await?;
+        }
+        current = after;
+    }
+    Ok(current)
 }

@@ -14,6 +14,8 @@ pub struct Model {
     pub currency: String,
     pub status: String,
     pub created_at: DateTimeUtc,
+    pub applied_invoice_id: Option<Uuid>,
+    pub applied_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
