@@ -30,6 +30,7 @@ pub mod principals;
 pub mod privacy;
 pub mod product;
 pub mod quotes;
+pub mod scale;
 pub mod seed;
 pub mod sla;
 pub mod sql;

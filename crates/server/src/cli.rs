@@ -28,6 +28,12 @@ pub enum Command {
         /// Seed the demo organization of the API contract.
         #[arg(long)]
         demo: bool,
+        /// With --demo: also fill the demo organization with benchmark data derived from N
+        /// leads (N/10 accounts and deals, their quotes, contracts, invoices, payments,
+        /// hand-offs and the rest) in one transaction, without audit rows. Refused when the
+        /// organization already holds scale data: scale a fresh database.
+        #[arg(long, value_name = "N", requires = "demo")]
+        scale: Option<u64>,
     },
     /// Print a JWT for an existing user on stdout.
     Token {
@@ -93,6 +99,23 @@ fn print_demo_users() {
     }
 }
 
+/// Leads of the living demo: enough for every department's view to show a working pipeline,
+/// contracts waiting for legal, invoices in every aging bucket, customers under CS, feature
+/// requests and campaigns.
+pub const LIVING_DEMO_LEADS: u64 = 400;
+
+/// Fills the demo organization with a living data set once; a second run leaves it as it is.
+async fn seed_living_demo(app: &baton_app::App) -> anyhow::Result<()> {
+    match app.seed_scale(LIVING_DEMO_LEADS).await {
+        Ok(report) => {
+            eprintln!("living demo: {} rows across the departments", report.total());
+            Ok(())
+        }
+        Err(baton_app::AppError::Conflict(_)) => Ok(()),
+        Err(e) => Err(anyhow::anyhow!("seeding the living demo: {e}")),
+    }
+}
+
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Schema = cli.command {
@@ -114,10 +137,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("migrations applied");
             Ok(())
         }
-        Command::Seed { demo } => {
+        Command::Seed { demo, scale } => {
             anyhow::ensure!(demo, "only `baton seed --demo` exists");
             let app = crate::open(&cfg).await?;
             app.seed_demo().await.map_err(|e| anyhow::anyhow!("seeding: {e}"))?;
+            if scale.is_none() {
+                seed_living_demo(&app).await?;
+            }
+            if let Some(n) = scale {
+                let started = std::time::Instant::now();
+                let report = app.seed_scale(n).await.map_err(|e| anyhow::anyhow!("scaling: {e:#}"))?;
+                let secs = started.elapsed().as_secs_f64();
+                for (table, rows) in &report.tables {
+                    eprintln!("  {table:<26} {rows:>10}");
+                }
+                eprintln!("scale data: {} rows from {n} leads in {secs:.1} s", report.total());
+            }
             print_demo_users();
             Ok(())
         }
@@ -166,6 +201,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let running = crate::start(&cfg).await?;
             if demo {
                 running.app.seed_demo().await.map_err(|e| anyhow::anyhow!("seeding: {e}"))?;
+                seed_living_demo(&running.app).await?;
                 print_demo_users();
             }
             tracing::info!(addr = %running.addr, database = %baton_store::redact_url(&cfg.database_url), "baton is listening; GraphiQL at http://{}/graphql", running.addr);

@@ -226,3 +226,53 @@ fn after_a_clean_shutdown_the_sqlite_file_alone_is_a_complete_copy() {
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&copy);
 }
+
+/// `seed --demo` leaves a living organization: every department's view has something to show.
+#[tokio::test]
+async fn the_demo_organization_is_alive_in_every_department() {
+    use baton_store::sea_orm::{ConnectionTrait, Statement};
+    let dir = scratch();
+    let o = baton(&dir, &["seed", "--demo"], &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let url = format!("sqlite://{}?mode=rwc", dir.join("baton.db").display());
+    let db = baton_store::connect(&url, 1, std::time::Duration::from_secs(10)).await.unwrap();
+    let count = |sql: &'static str| {
+        let db = db.clone();
+        async move {
+            let row = db
+                .query_one_raw(Statement::from_string(
+                    db.get_database_backend(),
+                    format!("SELECT COUNT(*) AS n FROM {sql}"),
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get::<i64>("", "n").unwrap()
+        }
+    };
+    for (what, sql) in [
+        ("leads in the pipeline", "leads WHERE status IN ('NEW', 'CONTACTED', 'QUALIFIED')"),
+        ("opportunities in several stages", "(SELECT DISTINCT stage FROM opportunities)"),
+        ("contracts waiting for or through legal", "contracts WHERE status <> 'DRAFT'"),
+        ("open invoices", "invoices WHERE status IN ('ISSUED', 'PARTIALLY_PAID')"),
+        ("accounts under customer success", "accounts WHERE cs_owner_id IS NOT NULL"),
+        ("feature requests", "feature_requests"),
+        ("campaigns", "campaigns"),
+    ] {
+        assert!(count(sql).await > 1, "the demo has {what}");
+    }
+    // Seeding again adds nothing.
+    let before = count("leads").await;
+    db.close().await.ok();
+    let again = baton(&dir, &["seed", "--demo"], &[]);
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    let db = baton_store::connect(&url, 1, std::time::Duration::from_secs(10)).await.unwrap();
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), "SELECT COUNT(*) AS n FROM leads".to_owned()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<i64>("", "n").unwrap(), before);
+    db.close().await.ok();
+    std::fs::remove_dir_all(&dir).ok();
+}
