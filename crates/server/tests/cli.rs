@@ -276,3 +276,57 @@ async fn the_demo_organization_is_alive_in_every_department() {
     db.close().await.ok();
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// At the default level every request leaves one line: method, path, operation, status,
+/// latency and request id, so an error's `requestId` can be found in the log.
+#[test]
+fn every_request_is_one_log_line_with_its_operation_status_and_request_id() {
+    use std::io::{BufRead, Read, Write};
+    let dir = scratch();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .current_dir(&dir)
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .env_remove("DATABASE_URL")
+        .env_remove("BATON_JWT_SECRET")
+        .env_remove("BATON_ENV")
+        .env_remove("BATON_LOG")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = lines
+        .by_ref()
+        .take(200)
+        .map_while(Result::ok)
+        .find(|l| l.contains("baton is listening"))
+        .and_then(|l| {
+            let v: serde_json::Value = serde_json::from_str(&l).ok()?;
+            v["fields"]["addr"].as_str().map(str::to_owned)
+        })
+        .expect("the server says where it listens");
+    let body = r#"{"query":"query Probe { __typename }","operationName":"Probe"}"#;
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        s,
+        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nx-request-id: rid-log-line-test\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let line = lines
+        .take(50)
+        .map_while(Result::ok)
+        .find(|l| l.contains("rid-log-line-test"))
+        .expect("a log line for the request");
+    let _ = child.kill();
+    let _ = child.wait();
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["level"], "INFO", "{line}");
+    assert_eq!(v["span"]["operation"], "Probe", "{line}");
+    assert_eq!(v["span"]["method"], "POST", "{line}");
+    assert_eq!(v["fields"]["status"], 200, "{line}");
+    assert!(v["fields"]["latency"].is_string() || v["fields"]["latency"].is_number(), "{line}");
+    std::fs::remove_dir_all(&dir).ok();
+}
