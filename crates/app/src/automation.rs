@@ -133,57 +133,93 @@ impl App {
     /// Returns to the pool every open lead whose owner did nothing on it for the organization's
     /// follow-up days. Returns how many went back.
     pub async fn return_stale_leads(&self, now: DateTime<Utc>) -> Result<usize, AppError> {
-        let owned = lead::Entity::find().filter(lead::Column::OwnerId.is_not_null()).all(&self.db).await?;
+        // Only candidates are read, a page at a time: an open, owned lead untouched since the
+        // organization's cut-off (its last change bounds its last activity from below). The
+        // rest of the check runs per lead, under its lock.
+        const PAGE: u64 = 500;
         let mut returned = 0;
-        for l in owned.into_iter().filter(|l| open(&l.status)) {
-            let txn = self.tx().await?;
-            let org =
-                organization::Entity::find_by_id(l.organization_id).one(&txn).await?.context("organization row")?;
-            let last_activity = activity::Entity::find()
-                .filter(activity::Column::LeadId.eq(l.id))
-                .order_by_desc(activity::Column::OccurredAt)
-                .one(&txn)
-                .await?
-                .map(|a| a.occurred_at);
-            let last = last_activity.unwrap_or(l.created_at).max(l.updated_at);
-            if now - last < Duration::days(i64::from(org.pool_follow_up_days)) {
-                continue;
+        for org in organization::Entity::find().all(&self.db).await? {
+            let cutoff = now - Duration::days(i64::from(org.pool_follow_up_days));
+            let mut after: Option<Uuid> = None;
+            loop {
+                let mut q = lead::Entity::find()
+                    .filter(lead::Column::OrganizationId.eq(org.id))
+                    .filter(lead::Column::OwnerId.is_not_null())
+                    .filter(lead::Column::Status.is_in([
+                        LeadStatus::New.as_str(),
+                        LeadStatus::Contacted.as_str(),
+                        LeadStatus::Qualified.as_str(),
+                    ]))
+                    .filter(lead::Column::UpdatedAt.lt(cutoff))
+                    .order_by_asc(lead::Column::Id)
+                    .limit(PAGE);
+                if let Some(a) = after {
+                    q = q.filter(lead::Column::Id.gt(a));
+                }
+                let page = q.all(&self.db).await?;
+                after = page.last().map(|l| l.id);
+                let full = page.len() as u64 == PAGE;
+                for l in page {
+                    if self.return_if_stale(l, now).await? {
+                        returned += 1;
+                    }
+                }
+                if !full {
+                    break;
+                }
             }
-            let Some(cur) = lead::Entity::find_by_id(l.id).lock_exclusive().one(&txn).await? else { continue };
-            if cur.owner_id.is_none() || cur.version != l.version {
-                continue;
-            }
-            let mut am = cur.clone().into_active_model();
-            am.owner_id = Set(None);
-            am.pooled_at = Set(Some(now));
-            am.version = Set(cur.version + 1);
-            am.updated_at = Set(now);
-            let after = am.update(&txn).await?;
-            audit::record(
-                &txn,
-                cur.organization_id,
-                audit::AuditActor::SYSTEM,
-                "returnToPool",
-                "lead",
-                cur.id,
-                Some(&cur),
-                Some(&after),
-            )
-            .await?;
-            if let Some(owner) = cur.owner_id {
-                notify(
-                    &txn,
-                    cur.organization_id,
-                    owner,
-                    "A lead went back to the pool",
-                    &format!("{} had no follow-up for {} days.", cur.company_name, org.pool_follow_up_days),
-                )
-                .await?;
-            }
-            txn.commit().await?;
-            returned += 1;
         }
         Ok(returned)
+    }
+
+    /// Returns one owned lead to the pool when it had no follow-up within the organization's
+    /// days; re-checked under the lead's lock.
+    async fn return_if_stale(&self, l: lead::Model, now: DateTime<Utc>) -> Result<bool, AppError> {
+        let txn = self.tx().await?;
+        let org = organization::Entity::find_by_id(l.organization_id).one(&txn).await?.context("organization row")?;
+        let last_activity = activity::Entity::find()
+            .filter(activity::Column::LeadId.eq(l.id))
+            .order_by_desc(activity::Column::OccurredAt)
+            .one(&txn)
+            .await?
+            .map(|a| a.occurred_at);
+        let last = last_activity.unwrap_or(l.created_at).max(l.updated_at);
+        if now - last < Duration::days(i64::from(org.pool_follow_up_days)) {
+            return Ok(false);
+        }
+        let Some(cur) = lead::Entity::find_by_id(l.id).lock_exclusive().one(&txn).await? else { return Ok(false) };
+        if cur.owner_id.is_none() || cur.version != l.version {
+            return Ok(false);
+        }
+        let mut am = cur.clone().into_active_model();
+        am.owner_id = Set(None);
+        am.pooled_at = Set(Some(now));
+        am.version = Set(cur.version + 1);
+        am.updated_at = Set(now);
+        let after = am.update(&txn).await?;
+        audit::record(
+            &txn,
+            cur.organization_id,
+            audit::AuditActor::SYSTEM,
+            "returnToPool",
+            "lead",
+            cur.id,
+            Some(&cur),
+            Some(&after),
+        )
+        .await?;
+        if let Some(owner) = cur.owner_id {
+            notify(
+                &txn,
+                cur.organization_id,
+                owner,
+                "A lead went back to the pool",
+                &format!("{} had no follow-up for {} days.", cur.company_name, org.pool_follow_up_days),
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(true)
     }
 
     /// The shared pool: open leads without an owner, oldest first.
