@@ -113,7 +113,17 @@ impl App {
             .await?;
         let opps = opportunity::Entity::find()
             .filter(opportunity::Column::OrganizationId.eq(actor.org_id))
-            .filter(opportunity::Column::LeadId.is_in(leads.iter().map(|l| l.id)))
+            // A subquery rather than a list of ids, which would pass the bound-parameter limit.
+            .filter(
+                opportunity::Column::LeadId.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(lead::Column::Id)
+                        .from(lead::Entity)
+                        .and_where(lead::Column::OrganizationId.eq(actor.org_id))
+                        .and_where(lead::Column::CampaignId.is_not_null())
+                        .to_owned(),
+                ),
+            )
             .all(&self.db)
             .await?;
         let signed = crate::analytics::signed_contracts(&self.db, actor.org_id, None).await?;

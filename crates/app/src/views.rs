@@ -222,12 +222,24 @@ impl App {
             .filter(opportunity::Column::LeadId.is_not_null())
             .all(&self.db)
             .await?;
+        // A subquery, not a list of ids: a list grows with the deals and would pass the
+        // database's limit of bound parameters.
+        let converted = sea_orm::sea_query::Query::select()
+            .column(opportunity::Column::LeadId)
+            .from(opportunity::Entity)
+            .and_where(opportunity::Column::OrganizationId.eq(actor.org_id))
+            .and_where(opportunity::Column::LeadId.is_not_null())
+            .to_owned();
         let sources: HashMap<Uuid, String> = lead::Entity::find()
-            .filter(lead::Column::Id.is_in(won.iter().filter_map(|o| o.lead_id)))
+            .select_only()
+            .column(lead::Column::Id)
+            .column(lead::Column::Source)
+            .filter(lead::Column::OrganizationId.eq(actor.org_id))
+            .filter(lead::Column::Id.in_subquery(converted))
+            .into_tuple::<(Uuid, String)>()
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|l| (l.id, l.source))
             .collect();
         let signed = crate::analytics::signed_contracts(&self.db, actor.org_id, None).await?;
         let spend: Vec<baton_store::entity::campaign::Model> = baton_store::entity::campaign::Entity::find()
