@@ -5,7 +5,7 @@ use crate::gate::{self, Access};
 use crate::leads::to_minor;
 use crate::page::{Page, PageRequest};
 use crate::tx::{Counter, next_counter};
-use crate::views::{owned_by, page};
+use crate::views::owned_by;
 use crate::{Actor, App, AppError, audit};
 use baton_domain::invoice::{self as rules, AGING_BUCKETS, InvoiceStatus};
 use baton_domain::money::Currency;
@@ -339,7 +339,7 @@ impl App {
         if let Some(s) = status {
             q = q.filter(invoice::Column::Status.eq(s.as_str()));
         }
-        page(&self.db, q, invoice::Column::Id, req).await
+        crate::page::keyset(&self.db, q, invoice::Column::Id, req).await
     }
 
     /// `invoice(id)` under the caller's scope.

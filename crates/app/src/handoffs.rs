@@ -3,7 +3,6 @@
 
 use crate::gate::{self, Access};
 use crate::page::{Page, PageRequest};
-use crate::views::page;
 use crate::{Actor, App, AppError, audit};
 use anyhow::Context;
 use baton_domain::Role;
@@ -337,7 +336,7 @@ impl App {
         if scope == baton_domain::Scope::Own {
             q = q.filter(account::Column::CsOwnerId.eq(actor.user_id().unwrap_or_default()));
         }
-        page(&self.db, q, account::Column::Id, req).await
+        crate::page::keyset(&self.db, q, account::Column::Id, req).await
     }
 
     /// Hand-off packages of opportunities, for the API's batch loader.

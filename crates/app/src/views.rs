@@ -20,21 +20,6 @@ pub(crate) fn owned_by<E: EntityTrait>(q: Select<E>, col: impl ColumnTrait, owne
     }
 }
 
-/// Fetches one keyset page (newest first) of a filtered select.
-pub(crate) async fn page<E, C>(
-    db: &C,
-    q: Select<E>,
-    id_col: E::Column,
-    req: PageRequest,
-) -> Result<Page<E::Model>, AppError>
-where
-    E: EntityTrait,
-    E::Model: Sync,
-    C: ConnectionTrait,
-{
-    crate::page::keyset(db, q, id_col, req).await
-}
-
 /// True when `action`'s scope reaches the account: sales reps reach the accounts they are the
 /// account executive of, or own an opportunity or a converted lead of; customer success the
 /// accounts it took over (the department: every account with a CS owner).
@@ -106,7 +91,7 @@ impl App {
         if let Some(s) = status {
             q = q.filter(lead::Column::Status.eq(s.as_str()));
         }
-        page(&self.db, q, lead::Column::Id, req).await
+        crate::page::keyset(&self.db, q, lead::Column::Id, req).await
     }
 
     /// Opportunities under the caller's scope, newest first (`salesView.opportunities`).
@@ -122,7 +107,7 @@ impl App {
         if let Some(s) = stage {
             q = q.filter(opportunity::Column::Stage.eq(s));
         }
-        page(&self.db, q, opportunity::Column::Id, req).await
+        crate::page::keyset(&self.db, q, opportunity::Column::Id, req).await
     }
 
     /// `opportunity(id)`: an opportunity the caller may read.

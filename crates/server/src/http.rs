@@ -80,13 +80,17 @@ fn request_id(headers: &HeaderMap) -> String {
     headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
 }
 
+/// The credential of an `Authorization: Bearer <token>` value.
+fn bearer_token(value: &str) -> Option<&str> {
+    value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).map(str::trim)
+}
+
 /// Resolves the bearer credential of a request into its [`Auth`].
 pub async fn authenticate(app: &App, authorization: Option<&str>) -> Auth {
     let Some(value) = authorization else {
         return Auth::Anonymous;
     };
-    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).map(str::trim);
-    match token {
+    match bearer_token(value) {
         Some(t) if !t.is_empty() => match app.authenticate(t).await {
             Ok(actor) => Auth::Actor(actor),
             Err(AppError::Unauthenticated(reason)) => Auth::Invalid(reason),
@@ -444,8 +448,7 @@ async fn serve_socket(st: AppState, protocol: WebSocketProtocols, socket: WebSoc
                     "connection_init must carry a valid `Authorization: Bearer <token>`",
                 ));
             };
-            let credential = token.as_deref().and_then(|t| t.strip_prefix("Bearer ").or(t.strip_prefix("bearer ")));
-            let credential = credential.unwrap_or_default().trim().to_owned();
+            let credential = token.as_deref().and_then(bearer_token).unwrap_or_default().to_owned();
             let _ = slot.set((credential.clone(), actor.org_id));
             let mut data = Data::default();
             data.insert(auth.clone());
