@@ -1,0 +1,20 @@
+//! The end-to-end suite: the real server over HTTP and WebSocket, every test on SQLite and on
+//! PostgreSQL. One binary (one link of the whole server) with a module per area.
+
+mod analytics;
+mod audit;
+mod automation;
+mod backbone;
+mod backbone_rules;
+mod compliance;
+mod custom_software;
+mod enablement;
+mod governance;
+mod leads;
+mod loops;
+mod privacy;
+mod security;
+mod sla;
+mod smoke;
+mod success;
+mod transport;
