@@ -328,3 +328,49 @@ both!(an_organization_defines_its_own_cadence_and_enrolls_leads, |engine| async 
     assert_eq!(t.app().run_cadences(now + Duration::days(30)).await.unwrap(), 0, "the cadence is complete");
     t.stop().await;
 });
+
+/// A mail server that holds each e-mail until it is let go.
+struct Held {
+    entered: std::sync::atomic::AtomicBool,
+    release: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+}
+
+impl baton_app::automation::Sender for Held {
+    fn send(&self, _: &str, _: &str, _: &str) -> Result<(), String> {
+        self.entered.store(true, Ordering::SeqCst);
+        let rx = self.release.lock().map_err(|e| e.to_string())?;
+        rx.recv_timeout(std::time::Duration::from_secs(30)).map_err(|e| e.to_string())
+    }
+}
+
+both!(a_slow_mail_server_does_not_hold_up_writers, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = people(&t).await;
+    let lead = ok(&t, &d.sdr, "mutation { createLead(input: { companyName: \"Slow Mail Co\", contactName: \"S\", contactEmail: \"s@slow.example\", source: SELF_SIGNUP }) { id } }", json!({})).await["createLead"]["id"].as_str().unwrap().to_owned();
+    ok(&t, &d.sdr, CONSENT, json!({ "l": lead, "p": "MARKETING_EMAIL" })).await;
+    let day1 = Utc::now() + Duration::days(1) + Duration::minutes(1);
+    assert_eq!(t.app().run_cadences(day1).await.unwrap(), 1);
+    let (let_go, release) = std::sync::mpsc::channel();
+    let held = Arc::new(Held { entered: false.into(), release: std::sync::Mutex::new(release) });
+    let app = t.app().clone();
+    let sending = tokio::spawn({
+        let held = held.clone();
+        async move { app.deliver_outbox(held, day1).await }
+    });
+    while !held.entered.load(Ordering::SeqCst) {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    // While the e-mail is with the mail server, another write goes through at once.
+    let write = t.gql(
+        Some(&d.sdr),
+        "mutation { createLead(input: { companyName: \"Meanwhile Co\", contactName: \"M\", source: SEO }) { id } }",
+        json!({}),
+    );
+    let r = tokio::time::timeout(std::time::Duration::from_secs(5), write).await.expect("a writer waited on the mail server");
+    assert!(r["errors"].is_null(), "{r}");
+    // Another runner does not take the e-mail while it is being sent.
+    assert_eq!(t.app().deliver_outbox(Arc::new(Flaky { fail: 0.into(), sent: 0.into() }), day1).await.unwrap(), (0, 0));
+    let_go.send(()).unwrap();
+    assert_eq!(sending.await.unwrap().unwrap(), (1, 0));
+    t.stop().await;
+});

@@ -53,6 +53,9 @@ impl Sender for LogSender {
 /// How many attempts before an e-mail is given up as FAILED.
 pub const MAX_ATTEMPTS: i32 = 5;
 
+/// How long a claimed e-mail is left to its sender before another runner may try it again.
+const SEND_LEASE: Duration = Duration::minutes(5);
+
 fn open(status: &str) -> bool {
     matches!(LeadStatus::parse(status), Some(LeadStatus::New | LeadStatus::Contacted | LeadStatus::Qualified))
 }
@@ -381,30 +384,15 @@ impl App {
             .await?;
         let (mut sent, mut failed) = (0, 0);
         for m in due {
-            let txn = self.tx().await?;
-            let Some(cur) = outbox_email::Entity::find_by_id(m.id).lock_exclusive().one(&txn).await? else { continue };
-            if cur.status != "PENDING" {
-                continue;
-            }
-            // Consent is checked when the e-mail leaves, not only when it was queued.
-            if let (Some(purpose), Some(lead)) = (cur.purpose.as_deref(), cur.lead_id)
-                && !crate::consent::has_consent(&txn, lead, purpose).await?
-            {
-                let mut am = cur.clone().into_active_model();
-                am.status = Set("CANCELLED".into());
-                am.last_error = Set(Some(format!("CONSENT_REQUIRED: no live {purpose} consent at delivery")));
-                am.update(&txn).await?;
-                txn.commit().await?;
-                continue;
-            }
-            let mut am = cur.clone().into_active_model();
-            am.attempts = Set(cur.attempts + 1);
-            // Senders do blocking network I/O: keep it off the async workers.
+            let Some(cur) = self.claim_email(m.id, now).await? else { continue };
+            // Senders do blocking network I/O: keep it off the async workers, and hold no
+            // transaction (on SQLite, the write lock) while the mail server takes its time.
             let (s, to, subject, body) =
                 (sender.clone(), cur.to_address.clone(), cur.subject.clone(), cur.body.clone());
             let outcome = tokio::task::spawn_blocking(move || s.send(&to, &subject, &body))
                 .await
                 .unwrap_or_else(|e| Err(format!("sender panicked: {e}")));
+            let mut am = cur.clone().into_active_model();
             match outcome {
                 Ok(()) => {
                     am.status = Set("SENT".into());
@@ -412,20 +400,52 @@ impl App {
                     sent += 1;
                 }
                 Err(e) => {
-                    let attempts = cur.attempts + 1;
                     am.last_error = Set(Some(e));
-                    if attempts >= MAX_ATTEMPTS {
+                    if cur.attempts >= MAX_ATTEMPTS {
                         am.status = Set("FAILED".into());
                     } else {
-                        am.next_attempt_at = Set(now + Duration::minutes(1 << (attempts - 1)));
+                        am.next_attempt_at = Set(now + Duration::minutes(1 << (cur.attempts - 1)));
                     }
                     failed += 1;
                 }
             }
-            am.update(&txn).await?;
-            txn.commit().await?;
+            am.update(&self.db).await?;
         }
         Ok((sent, failed))
+    }
+
+    /// Claims one due e-mail for sending, in a short transaction of its own: re-read under a
+    /// lock, still PENDING, consent still live (else it is cancelled), then the attempt is
+    /// counted and the e-mail leased for [`SEND_LEASE`] so no other runner takes it meanwhile.
+    /// A runner that dies while sending leaves the lease to run out and the e-mail is tried
+    /// again: delivery is at least once.
+    async fn claim_email(&self, id: Uuid, now: DateTime<Utc>) -> Result<Option<outbox_email::Model>, AppError> {
+        let txn = self.tx().await?;
+        let Some(cur) = outbox_email::Entity::find_by_id(id).lock_exclusive().one(&txn).await? else {
+            return Ok(None);
+        };
+        if cur.status != "PENDING" || cur.next_attempt_at > now {
+            return Ok(None);
+        }
+        // Consent is checked when the e-mail leaves, not only when it was queued.
+        if let (Some(purpose), Some(lead)) = (cur.purpose.as_deref(), cur.lead_id)
+            && !crate::consent::has_consent(&txn, lead, purpose).await?
+        {
+            let reason = format!("CONSENT_REQUIRED: no live {purpose} consent at delivery");
+            let mut am = cur.clone().into_active_model();
+            am.status = Set("CANCELLED".into());
+            am.last_error = Set(Some(reason));
+            am.update(&txn).await?;
+            txn.commit().await?;
+            return Ok(None);
+        }
+        let attempts = cur.attempts + 1;
+        let mut am = cur.into_active_model();
+        am.attempts = Set(attempts);
+        am.next_attempt_at = Set(now + SEND_LEASE);
+        let claimed = am.update(&txn).await?;
+        txn.commit().await?;
+        Ok(Some(claimed))
     }
 
     /// The steps of a cadence: the built-in trial cadence, or an organization's definition.
