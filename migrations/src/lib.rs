@@ -24,6 +24,7 @@ mod m20261201_000018_list_indexes;
 mod m20261201_000019_shipped_fixes;
 mod m20261201_000020_outbox_purpose;
 mod m20261201_000030_referral_credits;
+mod m20261201_000031_audit_sealing;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000019_shipped_fixes::Migration),
             Box::new(m20261201_000020_outbox_purpose::Migration),
             Box::new(m20261201_000030_referral_credits::Migration),
+            Box::new(m20261201_000031_audit_sealing::Migration),
         ]
     }
 }

@@ -106,3 +106,58 @@ both!(removing_the_first_or_the_newest_audit_rows_is_caught, |engine| async move
     assert!(reason.contains("before it are missing"), "{reason}");
     t.stop().await;
 });
+
+both!(concurrent_writers_on_two_instances_are_chained_without_gaps, |engine| async move {
+    let t = spawn_app(engine).await;
+    let sdr = t.login("sdr@demo.test").await;
+    let (second_base, _, second) = t.second_instance().await;
+    let bases = [t.base.clone(), second_base];
+    let writes = (0..24).map(|i| {
+        let (http, base, sdr) = (t.http.clone(), bases[i % 2].clone(), sdr.clone());
+        async move {
+            let q = "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }";
+            let i = json!({ "companyName": format!("Writer {i}"), "contactName": "Pat", "source": "SEO" });
+            let r: serde_json::Value = http
+                .post(format!("{base}/graphql"))
+                .bearer_auth(&sdr)
+                .json(&json!({ "query": q, "variables": { "i": i } }))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert!(r["errors"].is_null(), "{r}");
+        }
+    });
+    futures_util::future::join_all(writes).await;
+    // Both instances' sealers have been at work; what is left is sealed by the verification.
+    match t.app().verify_audit().await.unwrap() {
+        Verdict::Intact { rows, .. } => assert!(rows >= 24, "{rows}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(t.count("audit_log WHERE seq IS NULL").await, 0);
+    let n = t.count("audit_log WHERE seq IS NOT NULL").await;
+    assert_eq!(t.count(&format!("audit_log WHERE seq BETWEEN 1 AND {n}")).await, n, "one place each, no gaps");
+    second.stop().await;
+    t.stop().await;
+});
+
+both!(sealing_sets_the_chain_columns_once_and_nothing_else, |engine| async move {
+    let t = spawn_app(engine).await;
+    converted(&t).await;
+    t.app().seal_audit().await.unwrap();
+    // A sealed row cannot be sealed again, nor can sealing carry another change.
+    let refused = t.try_exec("UPDATE audit_log SET seq = seq + 1000, hash = 'x', prev_hash = 'y' WHERE seq = 2").await;
+    assert!(refused.unwrap_err().contains("append-only"));
+    // A row from before the chain existed (no digest, so the sealer leaves it be).
+    t.exec(
+        "INSERT INTO audit_log (id, organization_id, actor_kind, action, entity_type, entity_id, created_at) \
+         SELECT '0190a000-0000-7000-8000-000000000001', organization_id, actor_kind, action, entity_type, entity_id, created_at \
+         FROM audit_log WHERE seq = 1",
+    )
+    .await;
+    let forged = "UPDATE audit_log SET seq = 9999, hash = 'h', prev_hash = 'p', action = 'forged' WHERE seq IS NULL";
+    assert!(t.try_exec(forged).await.unwrap_err().contains("append-only"));
+    t.stop().await;
+});

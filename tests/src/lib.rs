@@ -190,6 +190,8 @@ impl TestApp {
     /// the database could, to show that the hash chain still catches tampering.
     pub async fn drop_audit_guards(&self) {
         use sea_orm::DatabaseBackend;
+        // The tampering happens on a chained log: whatever is still pending is sealed first.
+        self.app().seal_audit().await.expect("sealing");
         let sql: &[&str] = match self.app().db.get_database_backend() {
             DatabaseBackend::Postgres => &[
                 "DROP TRIGGER audit_log_append_only ON audit_log",

@@ -4,7 +4,6 @@
 
 use crate::Actor;
 use crate::actor::Principal;
-use crate::tx::{Counter, next_counter};
 use crate::{App, AppError};
 use baton_domain::chain::{self, Link};
 use baton_store::entity::{audit_log, audit_payload};
@@ -65,7 +64,12 @@ fn link<'a>(row: &'a audit_log::Model, org: &'a str, actor: &'a str, entity: &'a
     }
 }
 
-/// Writes one audit row: who did what to which entity, with before/after snapshots.
+/// Wakes the sealer: a transaction has written rows that wait for their place in the chain.
+static PENDING: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+/// Writes one audit row: who did what to which entity, with before/after snapshots. The row is
+/// written unsealed, in the caller's transaction and without taking any lock; [`App::seal_audit`]
+/// gives it its place in the organization's chain once it has committed.
 #[allow(clippy::too_many_arguments)] // each argument is one column of the row; a struct would only rename them
 pub async fn record<C: ConnectionTrait, B: Serialize, A: Serialize>(
     conn: &C,
@@ -78,18 +82,8 @@ pub async fn record<C: ConnectionTrait, B: Serialize, A: Serialize>(
     after: Option<&A>,
 ) -> Result<(), DbErr> {
     let actor = actor.into();
-    let seq = next_counter(conn, org_id, Counter::Audit).await.map_err(|e| DbErr::Custom(e.to_string()))?;
-    let prev = audit_log::Entity::find()
-        .filter(audit_log::Column::OrganizationId.eq(org_id))
-        .filter(audit_log::Column::Seq.eq(seq - 1))
-        .one(conn)
-        .await?
-        .and_then(|r| r.hash)
-        .unwrap_or_default();
     let (b, a) = (snapshot(before), snapshot(after));
-    let digest = chain::digest(&canonical(&b, &a));
-    let now = Utc::now().trunc_subsecs(6);
-    let mut row = audit_log::Model {
+    let row = audit_log::Model {
         id: Uuid::now_v7(),
         organization_id: org_id,
         actor_id: actor.id,
@@ -100,15 +94,12 @@ pub async fn record<C: ConnectionTrait, B: Serialize, A: Serialize>(
         before: None,
         after: None,
         request_id: None,
-        created_at: now,
-        seq: Some(seq),
-        prev_hash: Some(prev.clone()),
+        created_at: Utc::now().trunc_subsecs(6),
+        seq: None,
+        prev_hash: None,
         hash: None,
-        payload_digest: Some(digest),
+        payload_digest: Some(chain::digest(&canonical(&b, &a))),
     };
-    let (org, who, entity, at) =
-        (org_id.to_string(), actor_text(actor.kind, actor.id), entity_id.to_string(), stamp(now));
-    row.hash = Some(chain::hash(&prev, &link(&row, &org, &who, &entity, &at)));
     let id = row.id;
     audit_log::ActiveModel::from(row).reset_all().insert(conn).await?;
     audit_payload::ActiveModel {
@@ -120,7 +111,140 @@ pub async fn record<C: ConnectionTrait, B: Serialize, A: Serialize>(
     }
     .insert(conn)
     .await?;
+    PENDING.notify_one();
     Ok(())
+}
+
+/// Rows one sealing transaction chains at most.
+const SEAL_BATCH: u64 = 500;
+
+/// How long the sealer waits after being woken, so the transaction that woke it has committed
+/// and its neighbours are sealed in the same batch.
+const SEAL_GATHER: std::time::Duration = std::time::Duration::from_millis(5);
+
+/// How often the sealer looks for pending rows without being woken (rows written by another
+/// instance or by a command-line run).
+const SEAL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(500);
+
+impl App {
+    /// Chains every committed, unsealed audit row (rows from before the chain existed have no
+    /// payload digest and stay outside it): per organization, oldest first, each gets the
+    /// next `seq`, the previous row's hash and its own hash, and the organization's counter
+    /// moves to the last. Sealers serialize on the organization row, so two instances never give
+    /// out one place twice. Returns how many rows were sealed.
+    pub async fn seal_audit(&self) -> Result<usize, DbErr> {
+        use sea_orm::QuerySelect;
+        let orgs: Vec<Uuid> = audit_log::Entity::find()
+            .select_only()
+            .column(audit_log::Column::OrganizationId)
+            .filter(audit_log::Column::Seq.is_null())
+            .filter(audit_log::Column::PayloadDigest.is_not_null())
+            .distinct()
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut sealed = 0;
+        for org in orgs {
+            loop {
+                let n = self.seal_batch(org).await?;
+                sealed += n;
+                if n < SEAL_BATCH as usize {
+                    break;
+                }
+            }
+        }
+        Ok(sealed)
+    }
+
+    /// Seals up to [`SEAL_BATCH`] of one organization's pending rows in one transaction.
+    async fn seal_batch(&self, org_id: Uuid) -> Result<usize, DbErr> {
+        use baton_store::entity::organization;
+        use sea_orm::QuerySelect;
+        use sea_orm::sea_query::Expr;
+        let txn = self.tx().await?;
+        // The first write: it holds the organization row until commit, so sealers queue here.
+        organization::Entity::update_many()
+            .col_expr(organization::Column::AuditSeq, Expr::col(organization::Column::AuditSeq))
+            .filter(organization::Column::Id.eq(org_id))
+            .exec(&txn)
+            .await?;
+        let Some(org) = organization::Entity::find_by_id(org_id).one(&txn).await? else {
+            return Ok(0);
+        };
+        let pending = audit_log::Entity::find()
+            .filter(audit_log::Column::OrganizationId.eq(org_id))
+            .filter(audit_log::Column::Seq.is_null())
+            .filter(audit_log::Column::PayloadDigest.is_not_null())
+            .order_by_asc(audit_log::Column::Id)
+            .limit(SEAL_BATCH)
+            .all(&txn)
+            .await?;
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        let mut prev = match org.audit_seq {
+            0 => String::new(),
+            head => audit_log::Entity::find()
+                .filter(audit_log::Column::OrganizationId.eq(org_id))
+                .filter(audit_log::Column::Seq.eq(head))
+                .one(&txn)
+                .await?
+                .and_then(|r| r.hash)
+                .unwrap_or_default(),
+        };
+        let mut seq = org.audit_seq;
+        let org_text = org_id.to_string();
+        for mut row in pending.iter().cloned() {
+            seq += 1;
+            row.seq = Some(seq);
+            let (who, entity, at) =
+                (actor_text(&row.actor_kind, row.actor_id), row.entity_id.to_string(), stamp(row.created_at));
+            let hash = chain::hash(&prev, &link(&row, &org_text, &who, &entity, &at));
+            audit_log::Entity::update_many()
+                .col_expr(audit_log::Column::Seq, Expr::value(seq))
+                .col_expr(audit_log::Column::PrevHash, Expr::value(prev.clone()))
+                .col_expr(audit_log::Column::Hash, Expr::value(hash.clone()))
+                .filter(audit_log::Column::Id.eq(row.id))
+                .filter(audit_log::Column::Seq.is_null())
+                .exec(&txn)
+                .await?;
+            prev = hash;
+        }
+        organization::Entity::update_many()
+            .col_expr(organization::Column::AuditSeq, Expr::value(seq))
+            .filter(organization::Column::Id.eq(org_id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(pending.len())
+    }
+
+    /// Starts the sealer: woken by every audited write (and every [`SEAL_INTERVAL`] for rows
+    /// written elsewhere), it chains what has committed. A failed round is retried on the next.
+    pub fn spawn_sealer(&self) -> tokio::task::JoinHandle<()> {
+        let app = self.clone();
+        tokio::spawn(async move {
+            let mut failures = 0_u32;
+            loop {
+                tokio::select! {
+                    _ = PENDING.notified() => {}
+                    _ = tokio::time::sleep(SEAL_INTERVAL) => {}
+                }
+                tokio::time::sleep(SEAL_GATHER).await;
+                match app.seal_audit().await {
+                    Ok(_) => failures = 0,
+                    Err(e) => {
+                        failures += 1;
+                        if failures == 1 {
+                            tracing::warn!(error = %e, "sealing audit rows failed; retrying with backoff");
+                        }
+                        // While the database is away, try less and less often (up to 30 s).
+                        tokio::time::sleep(SEAL_INTERVAL * 2_u32.pow(failures.min(6))).await;
+                    }
+                }
+            }
+        })
+    }
 }
 
 /// The payloads of some audit rows, by row id.
@@ -149,7 +273,7 @@ pub enum Verdict {
 impl App {
     /// Checks every organization's chain: each row's link to its predecessor, its own hash, and
     /// (unless erased) its payload's digest; a chain starts at seq 1 and ends at the
-    /// organization's counter. Names the first broken row.
+    /// organization's counter. Pending rows are sealed first. Names the first broken row.
     pub async fn verify_audit(&self) -> Result<Verdict, AppError> {
         self.verify_chains(None).await
     }
@@ -164,6 +288,8 @@ impl App {
     async fn verify_chains(&self, only: Option<Uuid>) -> Result<Verdict, AppError> {
         use baton_store::entity::organization;
         use sea_orm::QuerySelect;
+        // What has committed but not yet been chained is chained first, so it is verified too.
+        self.seal_audit().await?;
         let mut orgs = organization::Entity::find().order_by_asc(organization::Column::Id);
         if let Some(o) = only {
             orgs = orgs.filter(organization::Column::Id.eq(o));
@@ -255,6 +381,7 @@ impl App {
     ) -> Result<crate::page::Page<(audit_log::Model, Option<audit_payload::Model>)>, AppError> {
         use sea_orm::QuerySelect;
         actor.authorize(baton_domain::Action::ReadAuditLog)?;
+        self.seal_audit().await?;
         let q = filter.query(actor.org_id);
         let total = crate::page::total(&q, req, &self.db).await?;
         let mut q = q.order_by_desc(audit_log::Column::Id);
@@ -284,6 +411,7 @@ impl App {
     pub async fn export_audit(&self, actor: &Actor, filter: AuditFilter) -> Result<serde_json::Value, AppError> {
         use sea_orm::QuerySelect;
         actor.authorize(baton_domain::Action::ReadAuditLog)?;
+        self.seal_audit().await?;
         let q = filter.query(actor.org_id);
         let txn = self.tx().await?;
         let rows = q.order_by_asc(audit_log::Column::Id).limit(EXPORT_LIMIT).all(&txn).await?;

@@ -153,6 +153,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 eprintln!("scale data: {} rows from {n} leads in {secs:.1} s", report.total());
             }
+            app.seal_audit().await.context("sealing the audit rows")?;
             print_demo_users();
             Ok(())
         }
@@ -186,6 +187,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let ran = crate::jobs::run_once(&app, crate::jobs::sender(&cfg)).await;
             app.events.flush().await;
+            app.seal_audit().await.context("sealing the audit rows")?;
             let (issued, renewals) = ran?;
             eprintln!("issued {issued} scheduled invoice(s), opened {renewals} renewal opportunity(ies)");
             Ok(())
@@ -193,6 +195,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Org { command: OrgCommand::Create { name, admin_email, admin_password } } => {
             let app = crate::open(&cfg).await?;
             let (org, admin) = app.create_org(&name, &admin_email, &admin_password).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            app.seal_audit().await.context("sealing the audit rows")?;
             eprintln!("created organization {} ({}) with administrator {}", org.name, org.id, admin.email);
             println!("{}", org.id);
             Ok(())

@@ -139,6 +139,10 @@ impl Running {
             let _ = tx.send(());
         }
         let _ = self.join.await;
+        // What the last requests wrote is chained before the process goes.
+        if let Err(e) = self.app.seal_audit().await {
+            tracing::warn!(error = %e, "sealing the last audit rows at shutdown failed");
+        }
         if let Err(e) = baton_store::checkpoint(&self.app.db).await {
             tracing::warn!(error = %e, "checkpointing the write-ahead log at shutdown failed");
         }
@@ -155,6 +159,7 @@ pub async fn start(cfg: &Config) -> anyhow::Result<Running> {
             .context("connecting the event listener")?;
     }
     let principal_watch = app.spawn_principal_watch();
+    let sealer = app.spawn_sealer();
     let listener =
         tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("binding {}", cfg.listen))?;
     let addr = listener.local_addr()?;
@@ -169,6 +174,7 @@ pub async fn start(cfg: &Config) -> anyhow::Result<Running> {
             .await;
         scheduler.abort();
         principal_watch.abort();
+        sealer.abort();
         if let Err(e) = served {
             tracing::error!(error = %e, "server stopped with an error");
         }
