@@ -84,6 +84,15 @@ ensure_wrk() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >&2
 }
 
+ensure_hey() {
+  command -v hey >/dev/null 2>&1 && return 0
+  log "installing hey"
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq hey >&2 ||
+    { $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq hey >&2; }
+}
+
 ensure_tools() {
   local t
   for t in psql curl jq; do command -v "$t" >/dev/null 2>&1 || die "$t is required"; done
@@ -300,6 +309,24 @@ wrk_template() {
   out="$(BENCH_TOKEN="$2" BENCH_TEMPLATE="$3" BENCH_IDS="$4" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --timeout "$TIMEOUT" --latency \
     -s "$WORK/bench.lua" "http://127.0.0.1:$1/graphql")"
   _wrk_result "$out"
+}
+
+# fixed_rate PORT TOKEN BODY_FILE RATE: RATE req/s for DURATION from 10 paced workers (hey -q is
+# per worker), so the latency is measured at a load the server keeps up with rather than at
+# saturation; sets P99 (ms) and fails unless every answer was a 200.
+fixed_rate() {
+  local out workers=10 auth=()
+  [ -n "$2" ] && auth=(-H "Authorization: Bearer $2")
+  out="$(hey -z "$DURATION" -c "$workers" -q "$(($4 / workers))" -m POST -T application/json \
+    -A application/json "${auth[@]}" -D "$3" "http://127.0.0.1:$1/graphql")"
+  local codes
+  codes="$(grep -Eo '^\s+\[[0-9]{3}\]' <<<"$out" | grep -Eo '[0-9]{3}' | sort -u | tr '\n' ' ')"
+  [ "$codes" = "200 " ] || {
+    echo "$out" >&2
+    die "a fixed-rate run had answers other than 200"
+  }
+  P99="$(awk '/ 99% in / { printf "%.2f", $3 * 1000 }' <<<"$out")"
+  [ -n "$P99" ] || die "hey printed no p99"
 }
 
 _wrk_result() {
