@@ -25,6 +25,7 @@ mod m20261201_000019_shipped_fixes;
 mod m20261201_000020_outbox_purpose;
 mod m20261201_000030_referral_credits;
 mod m20261201_000031_audit_sealing;
+mod m20261201_000032_figure_indexes;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000020_outbox_purpose::Migration),
             Box::new(m20261201_000030_referral_credits::Migration),
             Box::new(m20261201_000031_audit_sealing::Migration),
+            Box::new(m20261201_000032_figure_indexes::Migration),
         ]
     }
 }
@@ -66,4 +68,31 @@ pub(crate) fn fk(table: &'static str, column: &'static str, target: &'static str
         .to(target, "id")
         .on_delete(ForeignKeyAction::Restrict)
         .to_owned()
+}
+
+/// Creates plain indexes given as (name, table, columns).
+pub(crate) async fn create_indexes(
+    m: &SchemaManager<'_>,
+    indexes: &[(&'static str, &'static str, &'static [&'static str])],
+) -> Result<(), DbErr> {
+    for (name, table, cols) in indexes {
+        let mut i = Index::create();
+        i.name(*name).table(*table);
+        for c in *cols {
+            i.col(*c);
+        }
+        m.create_index(i.to_owned()).await?;
+    }
+    Ok(())
+}
+
+/// Drops indexes given as (name, table, columns).
+pub(crate) async fn drop_indexes(
+    m: &SchemaManager<'_>,
+    indexes: &[(&'static str, &'static str, &'static [&'static str])],
+) -> Result<(), DbErr> {
+    for (name, table, _) in indexes {
+        m.drop_index(Index::drop().name(*name).table(*table).to_owned()).await?;
+    }
+    Ok(())
 }

@@ -13,7 +13,11 @@ use baton_store::entity::{
 };
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::{Query, SelectStatement};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use uuid::Uuid;
 
@@ -84,6 +88,140 @@ fn counted(map: BTreeMap<String, i64>) -> Vec<(String, i64)> {
     v
 }
 
+/// The rows of `column` a scope reaches: every row for the whole organization, else those
+/// whose owner is one of the scope's users (never an unowned row).
+fn owned_by(column: impl ColumnTrait, owners: &Owners) -> Condition {
+    match owners {
+        Owners::All => Condition::all(),
+        Owners::Only(ids) => Condition::all().add(column.is_in(ids.iter().copied())),
+    }
+}
+
+/// The rows whose `column` falls in `[from, to)`.
+fn in_period<T: Into<sea_orm::Value> + Copy>(column: impl ColumnTrait, from: T, to: T) -> Condition {
+    Condition::all().add(column.gte(from)).add(column.lt(to))
+}
+
+/// The ids of the organization's opportunities a scope reaches, as a subquery.
+fn scoped_opportunity_ids(org: Uuid, owners: &Owners) -> SelectStatement {
+    Query::select()
+        .column(opportunity::Column::Id)
+        .from(opportunity::Entity)
+        .cond_where(
+            Condition::all()
+                .add(opportunity::Column::OrganizationId.eq(org))
+                .add(owned_by(opportunity::Column::OwnerId, owners)),
+        )
+        .to_owned()
+}
+
+/// The leads created in the period in the scope, per source: how many, grouped by the database.
+async fn leads_per_source<C: ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    owners: &Owners,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+) -> Result<BTreeMap<String, i64>, AppError> {
+    Ok(lead::Entity::find()
+        .select_only()
+        .column(lead::Column::Source)
+        .column_as(lead::Column::Id.count(), "leads")
+        .filter(lead::Column::OrganizationId.eq(org))
+        .filter(in_period(lead::Column::CreatedAt, from, to))
+        .filter(owned_by(lead::Column::OwnerId, owners))
+        .group_by(lead::Column::Source)
+        .into_tuple::<(String, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// The converted leads among those created in the period in the scope: (id, company, source).
+async fn converted_leads<C: ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    owners: &Owners,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+) -> Result<Vec<(Uuid, String, String)>, AppError> {
+    Ok(lead::Entity::find()
+        .select_only()
+        .column(lead::Column::Id)
+        .column(lead::Column::CompanyName)
+        .column(lead::Column::Source)
+        .filter(lead::Column::OrganizationId.eq(org))
+        .filter(in_period(lead::Column::CreatedAt, from, to))
+        .filter(owned_by(lead::Column::OwnerId, owners))
+        .filter(lead::Column::Status.eq(LeadStatus::Converted.as_str()))
+        .order_by_asc(lead::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// The scope's opportunities the period's figures read: those closed or created in the period
+/// and those with a contract signed in it.
+async fn period_opportunities<C: ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    owners: &Owners,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+) -> Result<Vec<opportunity::Model>, AppError> {
+    let signed = Query::select()
+        .column(contract::Column::OpportunityId)
+        .from(contract::Entity)
+        .cond_where(Condition::all().add(contract::Column::OrganizationId.eq(org)).add(in_period(
+            contract::Column::SignedAt,
+            from,
+            to,
+        )))
+        .to_owned();
+    Ok(opportunity::Entity::find()
+        .filter(opportunity::Column::OrganizationId.eq(org))
+        .filter(owned_by(opportunity::Column::OwnerId, owners))
+        .filter(
+            Condition::any()
+                .add(in_period(opportunity::Column::ClosedAt, from, to))
+                .add(in_period(opportunity::Column::CreatedAt, from, to))
+                .add(opportunity::Column::Id.in_subquery(signed)),
+        )
+        .order_by_asc(opportunity::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// The contracts signed in the period for the scope's opportunities.
+async fn scoped_signed_contracts<C: ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    owners: &Owners,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+) -> Result<Vec<contract::Model>, AppError> {
+    Ok(contract::Entity::find()
+        .filter(contract::Column::OrganizationId.eq(org))
+        .filter(in_period(contract::Column::SignedAt, from, to))
+        .filter(contract::Column::OpportunityId.in_subquery(scoped_opportunity_ids(org, owners)))
+        .order_by_asc(contract::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// How many SLA clocks started in the period in the scope, counted by the database.
+async fn sla_clock_count<C: ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    owners: &Owners,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+) -> Result<i64, AppError> {
+    let n = sla_clock::Entity::find()
+        .filter(sla_clock::Column::OrganizationId.eq(org))
+        .filter(in_period(sla_clock::Column::StartedAt, from, to))
+        .filter(owned_by(sla_clock::Column::OwnerId, owners))
+        .count(db)
+        .await?;
+    Ok(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
 impl App {
     /// The scope a caller asked for, never wider than its permission.
     fn kpi_owners(&self, actor: &Actor, requested: Option<Scope>) -> Result<Owners, AppError> {
@@ -114,47 +252,35 @@ impl App {
         };
         let mut out = Vec::new();
 
-        // Lead conversion, overall and per source, for leads created in the period.
-        let leads: Vec<lead::Model> = lead::Entity::find()
-            .filter(lead::Column::OrganizationId.eq(org))
-            .filter(lead::Column::CreatedAt.gte(from))
-            .filter(lead::Column::CreatedAt.lt(to))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .filter(|l| owners.contains(l.owner_id))
-            .collect();
-        let conv = |ls: &[&lead::Model]| -> (i64, i64, Vec<DrillRow>) {
-            let converted: Vec<DrillRow> = ls
+        let period = (from, to);
+
+        // Lead conversion, overall and per source, for leads created in the period: the
+        // database counts the leads per source; only the converted ones (the rows) are read.
+        let per_source = leads_per_source(&self.db, org, &owners, period).await?;
+        let converted = converted_leads(&self.db, org, &owners, period).await?;
+        let conv = |source: Option<&str>| -> (i64, Vec<DrillRow>) {
+            let rows: Vec<DrillRow> = converted
                 .iter()
-                .filter(|l| l.status == LeadStatus::Converted.as_str())
-                .map(|l| DrillRow {
+                .filter(|(_, _, s)| source.is_none_or(|source| s == source))
+                .map(|(id, company, _)| DrillRow {
                     entity_type: "lead".into(),
-                    entity_id: l.id,
-                    label: l.company_name.clone(),
+                    entity_id: *id,
+                    label: company.clone(),
                     value: None,
                 })
                 .collect();
-            (converted.len() as i64, ls.len() as i64, converted)
+            (rows.len() as i64, rows)
         };
-        let all: Vec<&lead::Model> = leads.iter().collect();
-        let (n, d, rows) = conv(&all);
+        let (n, rows) = conv(None);
+        let d: i64 = per_source.values().sum();
         out.push(figure("leadConversionRate".into(), n.into(), d.into(), rate(n, d), rows));
-        let sources: BTreeSet<&str> = leads.iter().map(|l| l.source.as_str()).collect();
-        for s in sources {
-            let of: Vec<&lead::Model> = leads.iter().filter(|l| l.source == s).collect();
-            let (n, d, rows) = conv(&of);
-            out.push(figure(format!("leadConversionRate:{s}"), n.into(), d.into(), rate(n, d), rows));
+        for (s, d) in &per_source {
+            let (n, rows) = conv(Some(s));
+            out.push(figure(format!("leadConversionRate:{s}"), n.into(), (*d).into(), rate(n, *d), rows));
         }
 
         // Deals closed in the period.
-        let opps: Vec<opportunity::Model> = opportunity::Entity::find()
-            .filter(opportunity::Column::OrganizationId.eq(org))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .filter(|o| owners.contains(Some(o.owner_id)))
-            .collect();
+        let opps = period_opportunities(&self.db, org, &owners, period).await?;
         let closed: Vec<&opportunity::Model> = opps.iter().filter(|o| within(o.closed_at, from, to)).collect();
         let won: Vec<&&opportunity::Model> = closed.iter().filter(|o| o.stage == Stage::ClosedWon.as_str()).collect();
         let row = |o: &opportunity::Model, v: Option<Decimal>| DrillRow {
@@ -190,7 +316,7 @@ impl App {
 
         // Revenue: contract value signed in the period.
         let opp_ids: HashMap<Uuid, &opportunity::Model> = opps.iter().map(|o| (o.id, o)).collect();
-        let signed: Vec<contract::Model> = signed_contracts(&self.db, org, Some((from, to)))
+        let signed: Vec<contract::Model> = scoped_signed_contracts(&self.db, org, &owners, period)
             .await?
             .into_iter()
             .filter(|c| opp_ids.contains_key(&c.opportunity_id))
@@ -228,14 +354,12 @@ impl App {
         // Collection: paid over invoiced, for invoices issued in the period.
         let invoices: Vec<invoice::Model> = invoice::Entity::find()
             .filter(invoice::Column::OrganizationId.eq(org))
-            .filter(invoice::Column::IssuedAt.gte(from))
-            .filter(invoice::Column::IssuedAt.lt(to))
+            .filter(in_period(invoice::Column::IssuedAt, from, to))
             .filter(invoice::Column::Status.ne("VOID"))
+            .filter(invoice::Column::OpportunityId.in_subquery(scoped_opportunity_ids(org, &owners)))
+            .order_by_asc(invoice::Column::Id)
             .all(&self.db)
-            .await?
-            .into_iter()
-            .filter(|i| opp_ids.contains_key(&i.opportunity_id))
-            .collect();
+            .await?;
         let (paid, billed): (i64, i64) =
             invoices.iter().fold((0, 0), |(p, b), i| (p + i.paid_minor, b + i.amount_minor));
         out.push(figure(
@@ -255,16 +379,17 @@ impl App {
         ));
 
         // Activities by kind (visits and calls are the process measures).
+        const KINDS: [&str; 5] = ["CALL", "VISIT", "MEETING", "DEMO", "EMAIL"];
         let acts: Vec<activity::Model> = activity::Entity::find()
             .filter(activity::Column::OrganizationId.eq(org))
-            .filter(activity::Column::OccurredAt.gte(from))
-            .filter(activity::Column::OccurredAt.lt(to))
+            .filter(in_period(activity::Column::OccurredAt, from, to))
+            .filter(owned_by(activity::Column::ActorId, &owners))
+            .filter(activity::Column::Kind.is_in(KINDS))
+            .order_by_asc(activity::Column::OccurredAt)
+            .order_by_asc(activity::Column::Id)
             .all(&self.db)
-            .await?
-            .into_iter()
-            .filter(|a| owners.contains(a.actor_id))
-            .collect();
-        for kind in ["CALL", "VISIT", "MEETING", "DEMO", "EMAIL"] {
+            .await?;
+        for kind in KINDS {
             let of: Vec<&activity::Model> = acts.iter().filter(|a| a.kind == kind).collect();
             let n = Decimal::from(of.len() as i64);
             out.push(figure(
@@ -283,22 +408,22 @@ impl App {
             ));
         }
 
-        // SLA breach rate of the clocks started in the period.
-        let clocks: Vec<sla_clock::Model> = sla_clock::Entity::find()
+        // SLA breach rate of the clocks started in the period: the database counts the clocks;
+        // only the breached ones (the rows) are read.
+        let clocks = sla_clock_count(&self.db, org, &owners, period).await?;
+        let breached: Vec<sla_clock::Model> = sla_clock::Entity::find()
             .filter(sla_clock::Column::OrganizationId.eq(org))
-            .filter(sla_clock::Column::StartedAt.gte(from))
-            .filter(sla_clock::Column::StartedAt.lt(to))
+            .filter(in_period(sla_clock::Column::StartedAt, from, to))
+            .filter(owned_by(sla_clock::Column::OwnerId, &owners))
+            .filter(sla_clock::Column::BreachedAt.is_not_null())
+            .order_by_asc(sla_clock::Column::Id)
             .all(&self.db)
-            .await?
-            .into_iter()
-            .filter(|c| owners.contains(c.owner_id) || (owners == Owners::All && c.owner_id.is_none()))
-            .collect();
-        let breached: Vec<&sla_clock::Model> = clocks.iter().filter(|c| c.breached_at.is_some()).collect();
+            .await?;
         out.push(figure(
             "slaBreachRate".into(),
             Decimal::from(breached.len() as i64),
-            Decimal::from(clocks.len() as i64),
-            rate(breached.len() as i64, clocks.len() as i64),
+            Decimal::from(clocks),
+            rate(breached.len() as i64, clocks),
             breached
                 .iter()
                 .map(|c| DrillRow {
@@ -313,11 +438,10 @@ impl App {
         // CAC: marketing spend of campaigns started in the period per new customer won in it.
         let campaigns: Vec<campaign::Model> = campaign::Entity::find()
             .filter(campaign::Column::OrganizationId.eq(org))
+            .filter(in_period(campaign::Column::StartsOn, from.date_naive(), to.date_naive()))
+            .order_by_asc(campaign::Column::Id)
             .all(&self.db)
-            .await?
-            .into_iter()
-            .filter(|c| c.starts_on >= from.date_naive() && c.starts_on < to.date_naive())
-            .collect();
+            .await?;
         let spend: i64 = campaigns.iter().map(|c| c.spend_minor).sum();
         let new_customers: Vec<&&opportunity::Model> =
             won.iter().copied().filter(|o| o.kind == "NEW_BUSINESS").collect();

@@ -9,10 +9,13 @@ use baton_domain::lead::LeadStatus;
 use baton_domain::opportunity::Stage;
 use baton_domain::permission::Action;
 use baton_domain::text;
-use baton_store::entity::{campaign, lead, messaging_version, opportunity, organization};
+use baton_store::entity::{campaign, messaging_version, organization};
 use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Raw input of `createCampaign`.
@@ -32,6 +35,66 @@ fn money_field(field: &str, amount: Decimal, currency: &str, org: &organization:
         return Err(AppError::bad_input(field, format!("must be in {}", org.currency)));
     }
     crate::leads::to_minor(m.amount)
+}
+
+/// What one campaign's leads produced, as the database counted it.
+#[derive(Debug, Clone, Copy, Default)]
+struct CampaignFigures {
+    leads: i64,
+    qualified: i64,
+    opportunities: i64,
+    customers: i64,
+    won_minor: i64,
+}
+
+/// Per campaign of the organization: its leads; of those, the qualified ones (QUALIFIED or
+/// CONVERTED); the organization's opportunities those leads became; the won ones (CLOSED_WON);
+/// and their won revenue, the value of their signed contracts (as `analytics::won_revenue`
+/// counts it). `$1` organization, `$2`/`$3` the qualified statuses, `$4` the won stage.
+const CAMPAIGN_FIGURES_SQL: &str = "\
+WITH leads_of AS ( \
+    SELECT campaign_id, COUNT(*) AS leads, SUM(CASE WHEN status IN ($2, $3) THEN 1 ELSE 0 END) AS qualified \
+    FROM leads WHERE organization_id = $1 AND campaign_id IS NOT NULL GROUP BY campaign_id \
+), deals AS ( \
+    SELECT l.campaign_id, o.id, o.stage FROM opportunities o JOIN leads l ON l.id = o.lead_id \
+    WHERE o.organization_id = $1 AND l.organization_id = $1 AND l.campaign_id IS NOT NULL \
+), deals_of AS ( \
+    SELECT campaign_id, COUNT(*) AS opportunities, SUM(CASE WHEN stage = $4 THEN 1 ELSE 0 END) AS customers \
+    FROM deals GROUP BY campaign_id \
+), revenue_of AS ( \
+    SELECT d.campaign_id, SUM(c.value_minor) AS won FROM deals d JOIN contracts c ON c.opportunity_id = d.id \
+    WHERE d.stage = $4 AND c.organization_id = $1 AND c.signed_at IS NOT NULL GROUP BY d.campaign_id \
+) \
+SELECT c.id, CAST(COALESCE(l.leads, 0) AS BIGINT) AS leads, CAST(COALESCE(l.qualified, 0) AS BIGINT) AS qualified, \
+    CAST(COALESCE(d.opportunities, 0) AS BIGINT) AS opportunities, \
+    CAST(COALESCE(d.customers, 0) AS BIGINT) AS customers, CAST(COALESCE(r.won, 0) AS BIGINT) AS won \
+FROM campaigns c \
+LEFT JOIN leads_of l ON l.campaign_id = c.id \
+LEFT JOIN deals_of d ON d.campaign_id = c.id \
+LEFT JOIN revenue_of r ON r.campaign_id = c.id \
+WHERE c.organization_id = $1";
+
+/// The figures of every campaign of the organization, by campaign id, in one statement.
+async fn campaign_figures<C: ConnectionTrait>(db: &C, org: Uuid) -> Result<HashMap<Uuid, CampaignFigures>, AppError> {
+    let values: Vec<sea_orm::Value> = vec![
+        org.into(),
+        LeadStatus::Qualified.as_str().into(),
+        LeadStatus::Converted.as_str().into(),
+        Stage::ClosedWon.as_str().into(),
+    ];
+    let rows = db.query_all_raw(crate::sql::statement(db, CAMPAIGN_FIGURES_SQL, values)).await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for r in rows {
+        let figures = CampaignFigures {
+            leads: r.try_get("", "leads")?,
+            qualified: r.try_get("", "qualified")?,
+            opportunities: r.try_get("", "opportunities")?,
+            customers: r.try_get("", "customers")?,
+            won_minor: r.try_get("", "won")?,
+        };
+        out.insert(r.try_get("", "id")?, figures);
+    }
+    Ok(out)
 }
 
 impl App {
@@ -98,7 +161,8 @@ impl App {
         Ok(after)
     }
 
-    /// The organization's campaigns with what each produced, newest first.
+    /// The organization's campaigns with what each produced, newest first. The figures are
+    /// grouped by the database (see [`CAMPAIGN_FIGURES_SQL`]), one row per campaign.
     pub async fn campaigns(&self, actor: &Actor) -> Result<Vec<(campaign::Model, CampaignMetrics)>, AppError> {
         actor.authorize(Action::MarketingView)?;
         let campaigns = campaign::Entity::find()
@@ -106,47 +170,17 @@ impl App {
             .order_by_desc(campaign::Column::Id)
             .all(&self.db)
             .await?;
-        let leads = lead::Entity::find()
-            .filter(lead::Column::OrganizationId.eq(actor.org_id))
-            .filter(lead::Column::CampaignId.is_not_null())
-            .all(&self.db)
-            .await?;
-        let opps = opportunity::Entity::find()
-            .filter(opportunity::Column::OrganizationId.eq(actor.org_id))
-            // A subquery rather than a list of ids, which would pass the bound-parameter limit.
-            .filter(
-                opportunity::Column::LeadId.in_subquery(
-                    sea_orm::sea_query::Query::select()
-                        .column(lead::Column::Id)
-                        .from(lead::Entity)
-                        .and_where(lead::Column::OrganizationId.eq(actor.org_id))
-                        .and_where(lead::Column::CampaignId.is_not_null())
-                        .to_owned(),
-                ),
-            )
-            .all(&self.db)
-            .await?;
-        let signed = crate::analytics::signed_contracts(&self.db, actor.org_id, None).await?;
+        let mut figures = campaign_figures(&self.db, actor.org_id).await?;
         Ok(campaigns
             .into_iter()
             .map(|c| {
-                let mine: Vec<&lead::Model> = leads.iter().filter(|l| l.campaign_id == Some(c.id)).collect();
-                let qualified = mine
-                    .iter()
-                    .filter(|l| {
-                        l.status == LeadStatus::Qualified.as_str() || l.status == LeadStatus::Converted.as_str()
-                    })
-                    .count() as i64;
-                let their_opps: Vec<&opportunity::Model> =
-                    opps.iter().filter(|o| mine.iter().any(|l| Some(l.id) == o.lead_id)).collect();
-                let won: Vec<&&opportunity::Model> =
-                    their_opps.iter().filter(|o| o.stage == Stage::ClosedWon.as_str()).collect();
+                let f = figures.remove(&c.id).unwrap_or_default();
                 let metrics = CampaignMetrics::compute(
-                    mine.len() as i64,
-                    qualified,
-                    their_opps.len() as i64,
-                    won.len() as i64,
-                    won.iter().map(|o| crate::analytics::won_revenue(&signed, o.id)).sum(),
+                    f.leads,
+                    f.qualified,
+                    f.opportunities,
+                    f.customers,
+                    f.won_minor,
                     c.spend_minor,
                 );
                 (c, metrics)

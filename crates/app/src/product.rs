@@ -10,11 +10,11 @@ use baton_domain::insight::{FeatureStatus, revenue_at_stake};
 use baton_domain::opportunity::Stage;
 use baton_domain::permission::Action;
 use baton_domain::text;
-use baton_store::entity::{account, feature_ask, feature_request, notification, opportunity, subscription};
+use baton_store::entity::{account, feature_ask, feature_request, notification, opportunity};
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect, Set, Value,
 };
 use std::collections::{BTreeSet, HashMap};
 use uuid::Uuid;
@@ -108,6 +108,183 @@ async fn canonical<C: ConnectionTrait>(db: &C, org: Uuid, id: Uuid) -> Result<fe
         }
     }
     Ok(r)
+}
+
+/// The figures one feature request is ranked by, as the database computed them.
+#[derive(Debug, Clone, Copy)]
+struct RankFigures {
+    id: Uuid,
+    asks: i64,
+    open_pipeline_minor: i64,
+    recurring_monthly_minor: i64,
+}
+
+/// One page of the ranking of the organization's live (unmerged) feature requests. Per
+/// request: the asks; the open pipeline, the estimates of the distinct deals asking that are in
+/// an open stage; the monthly recurring revenue of the distinct accounts asking, their ACTIVE
+/// subscriptions; and the revenue at stake, `revenue_at_stake` (pipeline + 12 × monthly, each
+/// step saturating at the i64 bounds). Ordered by stake, then asks (both descending), then id.
+/// The page starts after the cursor's request in that order; a cursor that is not a live
+/// request of the organization starts it from the top.
+///
+/// `$1` organization, `$2` cursor (or NULL), `$3` row limit, `$4`/`$5` the i64 bounds, `$6`
+/// the ACTIVE status, `{open}` the open stages' placeholders, and `{least}`/`{greatest}` the
+/// engine's scalar minimum and maximum.
+const RANKED_PAGE_SQL: &str = "\
+WITH ask_counts AS ( \
+    SELECT request_id, COUNT(*) AS asks FROM feature_asks WHERE organization_id = $1 GROUP BY request_id \
+), deals AS ( \
+    SELECT DISTINCT request_id, opportunity_id FROM feature_asks \
+    WHERE organization_id = $1 AND opportunity_id IS NOT NULL \
+), pipeline AS ( \
+    SELECT d.request_id, SUM(o.estimated_value_minor) AS minor FROM deals d \
+    JOIN opportunities o ON o.id = d.opportunity_id WHERE o.stage IN ({open}) GROUP BY d.request_id \
+), asking AS ( \
+    SELECT DISTINCT request_id, account_id FROM feature_asks WHERE organization_id = $1 \
+), recurring AS ( \
+    SELECT a.request_id, SUM(s.mrr_minor) AS minor FROM asking a \
+    JOIN subscriptions s ON s.account_id = a.account_id WHERE s.status = $6 GROUP BY a.request_id \
+), figures AS ( \
+    SELECT r.id, CAST(COALESCE(k.asks, 0) AS BIGINT) AS asks, \
+        CAST(COALESCE(p.minor, 0) AS BIGINT) AS pipeline, CAST(COALESCE(m.minor, 0) AS BIGINT) AS recurring \
+    FROM feature_requests r \
+    LEFT JOIN ask_counts k ON k.request_id = r.id \
+    LEFT JOIN pipeline p ON p.request_id = r.id \
+    LEFT JOIN recurring m ON m.request_id = r.id \
+    WHERE r.organization_id = $1 AND r.merged_into IS NULL \
+), ranked AS ( \
+    SELECT id, asks, pipeline, recurring, CAST({least}({greatest}(CAST(pipeline AS NUMERIC) + \
+        {least}({greatest}(CAST(recurring AS NUMERIC) * 12, $4), $5), $4), $5) AS BIGINT) AS stake \
+    FROM figures \
+), resume AS ( \
+    SELECT id, asks, stake FROM ranked WHERE id = $2 \
+) \
+SELECT r.id, r.asks, r.pipeline, r.recurring FROM ranked r LEFT JOIN resume c ON 1 = 1 \
+WHERE c.id IS NULL OR r.stake < c.stake \
+    OR (r.stake = c.stake AND (r.asks < c.asks OR (r.asks = c.asks AND r.id > c.id))) \
+ORDER BY r.stake DESC, r.asks DESC, r.id ASC LIMIT $3";
+
+/// The ranking's statement for this engine with its bound values.
+fn ranked_page_statement<C: ConnectionTrait>(db: &C, org: Uuid, req: PageRequest) -> sea_orm::Statement {
+    let open: Vec<&str> = Stage::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect();
+    let (least, greatest) = match db.get_database_backend() {
+        DbBackend::Sqlite => ("MIN", "MAX"),
+        _ => ("LEAST", "GREATEST"),
+    };
+    let placeholders: Vec<String> = (0..open.len()).map(|i| format!("${}", i + 7)).collect();
+    let sql = RANKED_PAGE_SQL
+        .replace("{open}", &placeholders.join(", "))
+        .replace("{least}", least)
+        .replace("{greatest}", greatest);
+    let mut values: Vec<Value> = vec![
+        org.into(),
+        req.after.into(),
+        // `first` is at most `MAX_PAGE`; one more row tells whether a next page exists.
+        i64::try_from(req.first + 1).unwrap_or(i64::MAX).into(),
+        i64::MIN.into(),
+        i64::MAX.into(),
+        "ACTIVE".into(),
+    ];
+    values.extend(open.into_iter().map(Value::from));
+    crate::sql::statement(db, &sql, values)
+}
+
+/// The figures of the requested page of the ranking (one row more than the page, to tell
+/// whether a next page exists), best first.
+async fn ranked_page<C: ConnectionTrait>(db: &C, org: Uuid, req: PageRequest) -> Result<Vec<RankFigures>, AppError> {
+    let rows = db.query_all_raw(ranked_page_statement(db, org, req)).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(RankFigures {
+            id: r.try_get("", "id")?,
+            asks: r.try_get("", "asks")?,
+            open_pipeline_minor: r.try_get("", "pipeline")?,
+            recurring_monthly_minor: r.try_get("", "recurring")?,
+        });
+    }
+    Ok(out)
+}
+
+/// What a page of ranked requests shows besides its figures: the requests, their asks (oldest
+/// first) and the names of the accounts asking.
+struct PageDetails {
+    requests: HashMap<Uuid, feature_request::Model>,
+    asks: HashMap<Uuid, Vec<feature_ask::Model>>,
+    names: HashMap<Uuid, String>,
+}
+
+/// The details of the page's requests, loaded for just those requests.
+async fn page_details<C: ConnectionTrait>(db: &C, org: Uuid, ids: &[Uuid]) -> Result<PageDetails, AppError> {
+    if ids.is_empty() {
+        return Ok(PageDetails { requests: HashMap::new(), asks: HashMap::new(), names: HashMap::new() });
+    }
+    let requests = feature_request::Entity::find()
+        .filter(feature_request::Column::OrganizationId.eq(org))
+        .filter(feature_request::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    let mut asks: HashMap<Uuid, Vec<feature_ask::Model>> = HashMap::new();
+    for a in feature_ask::Entity::find()
+        .filter(feature_ask::Column::OrganizationId.eq(org))
+        .filter(feature_ask::Column::RequestId.is_in(ids.iter().copied()))
+        .order_by_asc(feature_ask::Column::CreatedAt)
+        .order_by_asc(feature_ask::Column::Id)
+        .all(db)
+        .await?
+    {
+        asks.entry(a.request_id).or_default().push(a);
+    }
+    let accounts: BTreeSet<Uuid> = asks.values().flatten().map(|a| a.account_id).collect();
+    let names = account::Entity::find()
+        .select_only()
+        .column(account::Column::Id)
+        .column(account::Column::Name)
+        .filter(account::Column::Id.is_in(accounts))
+        .into_tuple::<(Uuid, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(PageDetails { requests, asks, names })
+}
+
+impl PageDetails {
+    /// The account's name, empty when the account is gone.
+    fn name(&self, account: Uuid) -> String {
+        self.names.get(&account).cloned().unwrap_or_default()
+    }
+
+    /// The ranked request of one row of the ranking; `None` when the request is no longer
+    /// there (merged or removed since it was ranked).
+    fn ranked(&mut self, f: RankFigures) -> Option<RankedRequest> {
+        let request = self.requests.remove(&f.id)?;
+        let mine = self.asks.remove(&f.id).unwrap_or_default();
+        let accounts: BTreeSet<Uuid> = mine.iter().map(|a| a.account_id).collect();
+        let mut pain_points: Vec<PainPoint> = mine
+            .iter()
+            .filter_map(|a| {
+                Some(PainPoint {
+                    account_id: a.account_id,
+                    account_name: self.name(a.account_id),
+                    text: a.pain_point.clone()?,
+                    asked_at: a.created_at,
+                })
+            })
+            .collect();
+        pain_points.sort_by_key(|p| p.asked_at);
+        Some(RankedRequest {
+            pain_points,
+            asks: f.asks,
+            accounts: accounts.iter().map(|a| (*a, self.name(*a))).collect(),
+            open_pipeline_minor: f.open_pipeline_minor,
+            recurring_monthly_minor: f.recurring_monthly_minor,
+            revenue_at_stake_minor: revenue_at_stake(f.open_pipeline_minor, f.recurring_monthly_minor),
+            request,
+        })
+    }
 }
 
 impl App {
@@ -270,94 +447,24 @@ impl App {
     }
 
     /// Open feature requests ranked by revenue at stake, then by how many asked.
+    ///
+    /// The database ranks (see [`RANKED_PAGE_SQL`]) and returns only the page; the page's
+    /// requests, asks and account names are then loaded for just those rows.
     pub async fn ranked_feature_requests(
         &self,
         actor: &Actor,
         req: PageRequest,
     ) -> Result<Page<RankedRequest>, AppError> {
         actor.authorize(Action::ProductView)?;
-        let requests = feature_request::Entity::find()
-            .filter(feature_request::Column::OrganizationId.eq(actor.org_id))
-            .filter(feature_request::Column::MergedInto.is_null())
-            .all(&self.db)
-            .await?;
-        let asks = feature_ask::Entity::find()
-            .filter(feature_ask::Column::OrganizationId.eq(actor.org_id))
-            .all(&self.db)
-            .await?;
-        let opps: HashMap<Uuid, opportunity::Model> = opportunity::Entity::find()
-            .filter(opportunity::Column::Id.is_in(asks.iter().filter_map(|a| a.opportunity_id)))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|o| (o.id, o))
-            .collect();
-        let account_ids: BTreeSet<Uuid> = asks.iter().map(|a| a.account_id).collect();
-        let names: HashMap<Uuid, String> = account::Entity::find()
-            .filter(account::Column::Id.is_in(account_ids.iter().copied()))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|a| (a.id, a.name))
-            .collect();
-        let mut mrr: HashMap<Uuid, i64> = HashMap::new();
-        for s in subscription::Entity::find()
-            .filter(subscription::Column::AccountId.is_in(account_ids.iter().copied()))
-            .filter(subscription::Column::Status.eq("ACTIVE"))
-            .all(&self.db)
-            .await?
-        {
-            *mrr.entry(s.account_id).or_default() += s.mrr_minor;
-        }
-        let mut ranked: Vec<RankedRequest> = requests
-            .into_iter()
-            .map(|r| {
-                let mine: Vec<&feature_ask::Model> = asks.iter().filter(|a| a.request_id == r.id).collect();
-                let accounts: BTreeSet<Uuid> = mine.iter().map(|a| a.account_id).collect();
-                let deals: BTreeSet<Uuid> = mine.iter().filter_map(|a| a.opportunity_id).collect();
-                let pipeline = deals
-                    .iter()
-                    .filter_map(|d| opps.get(d))
-                    .filter(|o| Stage::parse(&o.stage).is_some_and(Stage::is_open))
-                    .map(|o| o.estimated_value_minor)
-                    .sum();
-                let recurring: i64 = accounts.iter().map(|a| mrr.get(a).copied().unwrap_or(0)).sum();
-                let mut pain_points: Vec<PainPoint> = mine
-                    .iter()
-                    .filter_map(|a| {
-                        Some(PainPoint {
-                            account_id: a.account_id,
-                            account_name: names.get(&a.account_id).cloned().unwrap_or_default(),
-                            text: a.pain_point.clone()?,
-                            asked_at: a.created_at,
-                        })
-                    })
-                    .collect();
-                pain_points.sort_by_key(|p| p.asked_at);
-                RankedRequest {
-                    pain_points,
-                    asks: mine.len() as i64,
-                    accounts: accounts.iter().map(|a| (*a, names.get(a).cloned().unwrap_or_default())).collect(),
-                    open_pipeline_minor: pipeline,
-                    recurring_monthly_minor: recurring,
-                    revenue_at_stake_minor: revenue_at_stake(pipeline, recurring),
-                    request: r,
-                }
-            })
-            .collect();
-        ranked.sort_by(|a, b| {
-            b.revenue_at_stake_minor
-                .cmp(&a.revenue_at_stake_minor)
-                .then(b.asks.cmp(&a.asks))
-                .then(a.request.id.cmp(&b.request.id))
-        });
-        let total = ranked.len() as u64;
-        // The cursor is the id of the last request seen; the ranking is recomputed per page.
-        let start = match req.after {
-            Some(after) => ranked.iter().position(|r| r.request.id == after).map(|p| p + 1).unwrap_or(0),
-            None => 0,
-        };
-        let rows: Vec<RankedRequest> = ranked.into_iter().skip(start).take(req.first as usize + 1).collect();
+        let org = actor.org_id;
+        let live = feature_request::Entity::find()
+            .filter(feature_request::Column::OrganizationId.eq(org))
+            .filter(feature_request::Column::MergedInto.is_null());
+        let total = crate::page::total(&live, req, &self.db).await?;
+        let figures = ranked_page(&self.db, org, req).await?;
+        let ids: Vec<Uuid> = figures.iter().map(|f| f.id).collect();
+        let mut details = page_details(&self.db, org, &ids).await?;
+        let rows = figures.into_iter().filter_map(|f| details.ranked(f)).collect();
         Ok(Page::from_fetched(rows, req, total))
     }
 

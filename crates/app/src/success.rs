@@ -19,9 +19,10 @@ use baton_store::entity::{
 };
 use chrono::{Days, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -451,17 +452,17 @@ impl App {
     /// Opens a renewal opportunity for every active subscription ending within the
     /// organization's renewal lead time, owned by the account executive with customer success
     /// attached. Idempotent: one renewal per subscription (a unique index backs it).
+    ///
+    /// Only the candidates the database selects ([`due_renewal_candidates`]) are read, each
+    /// in its own transaction.
     pub async fn open_due_renewals(&self, today: NaiveDate) -> Result<usize, AppError> {
-        let subs = subscription::Entity::find().filter(subscription::Column::Status.eq("ACTIVE")).all(&self.db).await?;
+        let subs = due_renewal_candidates(&self.db, today).await?;
         let mut opened = 0;
         for s in subs {
             let txn = self.tx().await?;
             let org =
                 organization::Entity::find_by_id(s.organization_id).one(&txn).await?.context("organization row")?;
-            let opens_on = s
-                .end_on
-                .checked_sub_days(Days::new(u64::try_from(org.renewal_lead_days).unwrap_or(90)))
-                .unwrap_or(s.end_on);
+            let opens_on = s.end_on.checked_sub_days(renewal_lead(org.renewal_lead_days)).unwrap_or(s.end_on);
             if opens_on > today {
                 continue;
             }
@@ -537,6 +538,74 @@ impl App {
             .all(&self.db)
             .await?)
     }
+}
+
+/// The renewal lead time an organization's `renewal_lead_days` stands for (90 days when it is
+/// negative).
+fn renewal_lead(days: i32) -> Days {
+    Days::new(u64::try_from(days).unwrap_or(90))
+}
+
+/// The latest end date of a subscription that is due for renewal on `today` with this lead
+/// time: due when `end_on - lead <= today`, that is `end_on <= today + lead`. `None` when that
+/// date is past the calendar's end (every end date is then due).
+fn renewal_cutoff(today: NaiveDate, lead_days: i32) -> Option<NaiveDate> {
+    today.checked_add_days(renewal_lead(lead_days))
+}
+
+/// The active subscriptions the renewal job looks at on `today`: inside their organization's
+/// renewal window, without a renewal yet, on an account with an account executive to own one.
+/// Each is checked again under its row lock before a renewal is opened.
+async fn due_renewal_candidates<C: ConnectionTrait>(
+    db: &C,
+    today: NaiveDate,
+) -> Result<Vec<subscription::Model>, AppError> {
+    use sea_orm::sea_query::ExprTrait;
+    // Organizations share a handful of lead times; each is one cutoff on the end date.
+    let lead_days: Vec<i32> = organization::Entity::find()
+        .select_only()
+        .column(organization::Column::RenewalLeadDays)
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    if lead_days.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut window = Condition::any();
+    for days in lead_days {
+        let orgs = Query::select()
+            .column(organization::Column::Id)
+            .from(organization::Entity)
+            .and_where(organization::Column::RenewalLeadDays.eq(days))
+            .to_owned();
+        let mut due = Condition::all().add(subscription::Column::OrganizationId.in_subquery(orgs));
+        if let Some(cutoff) = renewal_cutoff(today, days) {
+            due = due.add(subscription::Column::EndOn.lte(cutoff));
+        }
+        window = window.add(due);
+    }
+    let renewal = Query::select()
+        .expr(Expr::val(1))
+        .from(opportunity::Entity)
+        .and_where(
+            Expr::col((opportunity::Entity, opportunity::Column::RenewalOf))
+                .equals((subscription::Entity, subscription::Column::Id)),
+        )
+        .to_owned();
+    let staffed = Query::select()
+        .column(account::Column::Id)
+        .from(account::Entity)
+        .and_where(account::Column::AccountExecutiveId.is_not_null())
+        .to_owned();
+    Ok(subscription::Entity::find()
+        .filter(subscription::Column::Status.eq("ACTIVE"))
+        .filter(window)
+        .filter(Expr::not_exists(renewal))
+        .filter(subscription::Column::AccountId.in_subquery(staffed))
+        .order_by_asc(subscription::Column::Id)
+        .all(db)
+        .await?)
 }
 
 /// Records the referrer's reward when a referred deal is won (called inside signing).
