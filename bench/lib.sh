@@ -114,12 +114,14 @@ ensure_baton() {
   [ -x "$BATON" ] || die "no baton binary at $BATON"
 }
 
-# new_pg_db TAG: creates a fresh database (dropped at exit); sets DB_NAME and DB_URL.
+# new_pg_db TAG: creates a fresh database (dropped at exit); sets DB_NAME and DB_URL. Baton
+# talks to it over loopback without TLS, as PostGraphile (node-postgres) does by default; the
+# server's own default (`sslmode=prefer`) would encrypt every packet to 127.0.0.1.
 new_pg_db() {
   DB_NAME="baton_bench_${1}_$$_${RANDOM}"
   psql_admin -c "CREATE DATABASE \"$DB_NAME\""
   _DBS+=("$DB_NAME")
-  DB_URL="$PG_BASE/$DB_NAME"
+  DB_URL="$PG_BASE/$DB_NAME?sslmode=disable"
 }
 
 # new_sqlite_db TAG: a fresh SQLite file in the work folder; sets DB_URL.
