@@ -115,6 +115,9 @@ pub async fn record<C: ConnectionTrait, B: Serialize, A: Serialize>(
     Ok(())
 }
 
+/// A row's place in the chain: its id, seq, previous hash and hash.
+type Sealed = (Uuid, i64, String, String);
+
 /// Rows one sealing transaction chains at most.
 const SEAL_BATCH: u64 = 500;
 
@@ -194,22 +197,31 @@ impl App {
         };
         let mut seq = org.audit_seq;
         let org_text = org_id.to_string();
+        let mut links = Vec::with_capacity(pending.len());
         for mut row in pending.iter().cloned() {
             seq += 1;
             row.seq = Some(seq);
             let (who, entity, at) =
                 (actor_text(&row.actor_kind, row.actor_id), row.entity_id.to_string(), stamp(row.created_at));
             let hash = chain::hash(&prev, &link(&row, &org_text, &who, &entity, &at));
-            audit_log::Entity::update_many()
-                .col_expr(audit_log::Column::Seq, Expr::value(seq))
-                .col_expr(audit_log::Column::PrevHash, Expr::value(prev.clone()))
-                .col_expr(audit_log::Column::Hash, Expr::value(hash.clone()))
-                .filter(audit_log::Column::Id.eq(row.id))
-                .filter(audit_log::Column::Seq.is_null())
-                .exec(&txn)
-                .await?;
-            prev = hash;
+            links.push((row.id, seq, std::mem::replace(&mut prev, hash.clone()), hash));
         }
+        // One statement for the batch: each column is a CASE over the rows' ids.
+        let case = |value: &dyn Fn(&Sealed) -> sea_orm::Value| {
+            let mut c = sea_orm::sea_query::CaseStatement::new();
+            for l in &links {
+                c = c.case(audit_log::Column::Id.eq(l.0), Expr::val(value(l)));
+            }
+            c
+        };
+        audit_log::Entity::update_many()
+            .col_expr(audit_log::Column::Seq, case(&|l| l.1.into()).into())
+            .col_expr(audit_log::Column::PrevHash, case(&|l| l.2.clone().into()).into())
+            .col_expr(audit_log::Column::Hash, case(&|l| l.3.clone().into()).into())
+            .filter(audit_log::Column::Id.is_in(links.iter().map(|l| l.0)))
+            .filter(audit_log::Column::Seq.is_null())
+            .exec(&txn)
+            .await?;
         organization::Entity::update_many()
             .col_expr(organization::Column::AuditSeq, Expr::value(seq))
             .filter(organization::Column::Id.eq(org_id))
