@@ -366,7 +366,9 @@ both!(a_slow_mail_server_does_not_hold_up_writers, |engine| async move {
         "mutation { createLead(input: { companyName: \"Meanwhile Co\", contactName: \"M\", source: SEO }) { id } }",
         json!({}),
     );
-    let r = tokio::time::timeout(std::time::Duration::from_secs(5), write).await.expect("a writer waited on the mail server");
+    let r = tokio::time::timeout(std::time::Duration::from_secs(5), write)
+        .await
+        .expect("a writer waited on the mail server");
     assert!(r["errors"].is_null(), "{r}");
     // Another runner does not take the e-mail while it is being sent.
     assert_eq!(t.app().deliver_outbox(Arc::new(Flaky { fail: 0.into(), sent: 0.into() }), day1).await.unwrap(), (0, 0));
