@@ -76,6 +76,8 @@ pub struct Loaders {
     pub lines_by_quote: DataLoader<LinesByQuote, HashMapCache>,
     pub clauses_by_contract: DataLoader<ClausesByContract, HashMapCache>,
     pub payments_by_invoice: DataLoader<PaymentsByInvoice, HashMapCache>,
+    /// Whether the loaders keep what they loaded (HTTP) or not (WebSocket).
+    cached: bool,
 }
 
 impl Loaders {
@@ -109,6 +111,7 @@ impl Loaders {
             lines_by_quote: l!(LinesByQuote),
             clauses_by_contract: l!(ClausesByContract),
             payments_by_invoice: l!(PaymentsByInvoice),
+            cached: cache,
         }
     }
 }
@@ -124,35 +127,63 @@ pub fn loaders<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Loaders> {
         .ok_or_else(|| crate::to_gql(AppError::Internal(anyhow::anyhow!("request loaders are missing"))).extend())
 }
 
-/// Loads, in one batch per table, what the selected fields of an opportunity page will ask for,
-/// so the number of statements does not depend on the page size or on how the resolvers of
-/// the rows happen to interleave.
+/// Loads `keys` through `dl`'s loader at once and feeds the rows to the request's cache, where
+/// the fields that follow find them. Unlike `load_many`, it does not wait out the loader's
+/// batching delay, so several primes run side by side. A WebSocket's loaders keep no cache:
+/// there it is an ordinary batched load.
+pub async fn prime<T>(
+    l: &Loaders,
+    dl: &DataLoader<T, HashMapCache>,
+    keys: impl IntoIterator<Item = Uuid>,
+) -> async_graphql::Result<()>
+where
+    T: Loader<Uuid, Error = async_graphql::Error>,
+{
+    let mut keys: Vec<Uuid> = keys.into_iter().collect();
+    keys.sort_unstable();
+    keys.dedup();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    if l.cached {
+        dl.feed_many(dl.loader().load(&keys).await?).await;
+    } else {
+        dl.load_many(keys).await?;
+    }
+    Ok(())
+}
+
+/// Runs `f` when the field it loads for is selected.
+async fn when(
+    selected: bool,
+    f: impl std::future::Future<Output = async_graphql::Result<()>>,
+) -> async_graphql::Result<()> {
+    if selected { f.await } else { Ok(()) }
+}
+
+/// Loads, in one statement per table and side by side, what the selected fields of an
+/// opportunity page will ask for, so the number of statements does not depend on the page size
+/// or on how the resolvers of the rows happen to interleave.
 pub async fn prime_opportunities(ctx: &Context<'_>, rows: &[opportunity::Model]) -> async_graphql::Result<()> {
     let l = loaders(ctx)?;
     let node = ctx.look_ahead().field("edges").field("node");
-    let ids: Vec<Uuid> = rows.iter().map(|o| o.id).collect();
-    let accounts: Vec<Uuid> = rows.iter().map(|o| o.account_id).collect();
-    if node.field("account").exists() {
-        l.accounts.load_many(accounts.iter().copied()).await?;
-    }
-    if node.field("owner").exists() {
-        l.users.load_many(rows.iter().map(|o| o.owner_id)).await?;
-    }
-    if node.field("contacts").exists() {
-        l.contacts_by_account.load_many(accounts.iter().copied()).await?;
-    }
-    if node.field("contracts").exists() {
-        l.contracts_by_opportunity.load_many(ids.iter().copied()).await?;
-    }
-    if node.field("invoices").exists() || node.field("firstPaymentStatus").exists() {
-        l.invoices_by_opportunity.load_many(ids.iter().copied()).await?;
-    }
+    let ids = || rows.iter().map(|o| o.id);
+    let accounts = || rows.iter().map(|o| o.account_id);
     let quotes = node.field("quotes");
-    if quotes.exists() {
-        let by_opp = l.quotes_by_opportunity.load_many(ids.iter().copied()).await?;
-        if quotes.field("lines").exists() {
-            l.lines_by_quote.load_many(by_opp.values().flatten().map(|q| q.id)).await?;
-        }
+    futures_util::future::try_join5(
+        when(node.field("account").exists(), prime(l, &l.accounts, accounts())),
+        when(node.field("owner").exists(), prime(l, &l.users, rows.iter().map(|o| o.owner_id))),
+        when(node.field("contacts").exists(), prime(l, &l.contacts_by_account, accounts())),
+        when(node.field("contracts").exists(), prime(l, &l.contracts_by_opportunity, ids())),
+        when(quotes.exists(), prime(l, &l.quotes_by_opportunity, ids())),
+    )
+    .await?;
+    if node.field("invoices").exists() || node.field("firstPaymentStatus").exists() {
+        prime(l, &l.invoices_by_opportunity, ids()).await?;
+    }
+    if quotes.field("lines").exists() {
+        let by_opp = l.quotes_by_opportunity.load_many(ids()).await?;
+        prime(l, &l.lines_by_quote, by_opp.values().flatten().map(|q| q.id)).await?;
     }
     Ok(())
 }

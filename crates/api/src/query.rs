@@ -194,8 +194,13 @@ impl CoreQuery {
         #[graphql(desc = "The opportunity's id.")] id: ID,
     ) -> Result<Option<Opportunity>> {
         let a = actor(ctx)?;
-        Ok(Some(Opportunity(
-            app(ctx).opportunity(a, id_arg("id", &id)?).await.gql()?.ok_or(AppError::NotFound("opportunity")).gql()?,
-        )))
+        let o =
+            app(ctx).opportunity(a, id_arg("id", &id)?).await.gql()?.ok_or(AppError::NotFound("opportunity")).gql()?;
+        // The account it will be asked for, without waiting out the loader's batching delay.
+        if ctx.look_ahead().field("account").exists() {
+            let l = crate::loaders::loaders(ctx)?;
+            crate::loaders::prime(l, &l.accounts, [o.account_id]).await?;
+        }
+        Ok(Some(Opportunity(o)))
     }
 }
