@@ -29,7 +29,6 @@ impl App {
 pub enum Counter {
     RoundRobin,
     Invoice,
-    Audit,
 }
 
 /// Increments a counter of the organization and returns its new value. The increment is the
@@ -39,7 +38,6 @@ pub async fn next_counter<C: ConnectionTrait>(txn: &C, org_id: Uuid, counter: Co
     let col = match counter {
         Counter::RoundRobin => organization::Column::RoundRobinCursor,
         Counter::Invoice => organization::Column::InvoiceCounter,
-        Counter::Audit => organization::Column::AuditSeq,
     };
     organization::Entity::update_many()
         .col_expr(col, Expr::col(col).add(1))
@@ -50,6 +48,5 @@ pub async fn next_counter<C: ConnectionTrait>(txn: &C, org_id: Uuid, counter: Co
     Ok(match counter {
         Counter::RoundRobin => org.round_robin_cursor,
         Counter::Invoice => org.invoice_counter,
-        Counter::Audit => org.audit_seq,
     })
 }
