@@ -8,6 +8,7 @@ mod backbone;
 mod backbone_rules;
 mod compliance;
 mod custom_software;
+mod discovery;
 mod enablement;
 mod governance;
 mod leads;

@@ -123,7 +123,7 @@ pub struct Quote(pub quote::Model);
 #[Object]
 impl Quote {
     /// The quote's id.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         id(self.0.id)
     }
     /// Where the quote stands.
@@ -234,7 +234,7 @@ pub struct Contract(pub contract::Model);
 #[Object]
 impl Contract {
     /// The contract's id.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         id(self.0.id)
     }
     /// Where the contract stands.
@@ -411,7 +411,7 @@ pub struct Invoice(pub invoice::Model);
 #[Object]
 impl Invoice {
     /// The invoice's id.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         id(self.0.id)
     }
     /// The invoice number, sequential per organization without gaps; given when the invoice is issued (null while SCHEDULED).
@@ -536,7 +536,7 @@ pub struct HandoffPackage(pub handoff_package::Model);
 #[Object]
 impl HandoffPackage {
     /// The package's id.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         id(self.0.id)
     }
     /// Where the package stands.

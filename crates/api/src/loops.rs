@@ -209,7 +209,7 @@ pub struct FeatureRequest(pub product::RankedRequest, pub String);
 #[Object]
 impl FeatureRequest {
     /// The request's id.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         id(self.0.request.id)
     }
     /// What is asked for.

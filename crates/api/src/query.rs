@@ -9,7 +9,13 @@ use baton_domain::permission::Action;
 
 /// Every read of Baton.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Query(CoreQuery, crate::privacy::PrivacyQuery, crate::governance::GovernanceQuery);
+pub struct Query(
+    CoreQuery,
+    crate::privacy::PrivacyQuery,
+    crate::governance::GovernanceQuery,
+    crate::node::NodeQuery,
+    crate::search::SearchQuery,
+);
 
 /// The caller, the directory, the department views and the getters.
 #[derive(Default)]

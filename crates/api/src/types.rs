@@ -42,7 +42,7 @@ pub struct User(pub user::Model);
 #[Object]
 impl User {
     /// The user's id.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         id(self.0.id)
     }
     /// The display name.
@@ -82,7 +82,7 @@ pub struct Team(pub team::Model);
 #[Object]
 impl Team {
     /// The team's id.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         id(self.0.id)
     }
     /// The team's name.
@@ -309,7 +309,7 @@ pub struct Lead(pub lead::Model);
 #[Object]
 impl Lead {
     /// The lead's id.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         id(self.0.id)
     }
     /// Where the lead stands.
@@ -455,7 +455,7 @@ pub struct Account(pub account::Model);
 #[Object]
 impl Account {
     /// The account's id.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         id(self.0.id)
     }
     /// The company's name.
@@ -532,7 +532,7 @@ pub struct Contact(pub contact::Model);
 #[Object]
 impl Contact {
     /// The contact's id.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         id(self.0.id)
     }
     /// The contact's name.
@@ -590,7 +590,7 @@ pub struct Opportunity(pub opportunity::Model);
 #[Object]
 impl Opportunity {
     /// The opportunity's id.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         id(self.0.id)
     }
     /// The opportunity's name.

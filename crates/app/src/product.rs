@@ -128,8 +128,8 @@ struct RankFigures {
 /// request of the organization starts it from the top.
 ///
 /// `$1` organization, `$2` cursor (or NULL), `$3` row limit, `$4`/`$5` the i64 bounds, `$6`
-/// the ACTIVE status, `{open}` the open stages' placeholders, and `{least}`/`{greatest}` the
-/// engine's scalar minimum and maximum.
+/// the ACTIVE status, `{open}` the open stages' placeholders, `{only}` empty or the condition
+/// that keeps one request, and `{least}`/`{greatest}` the engine's scalar minimum and maximum.
 const RANKED_PAGE_SQL: &str = "\
 WITH ask_counts AS ( \
     SELECT request_id, COUNT(*) AS asks FROM feature_asks WHERE organization_id = $1 GROUP BY request_id \
@@ -151,7 +151,7 @@ WITH ask_counts AS ( \
     LEFT JOIN ask_counts k ON k.request_id = r.id \
     LEFT JOIN pipeline p ON p.request_id = r.id \
     LEFT JOIN recurring m ON m.request_id = r.id \
-    WHERE r.organization_id = $1 AND r.merged_into IS NULL \
+    WHERE r.organization_id = $1 AND r.merged_into IS NULL{only} \
 ), ranked AS ( \
     SELECT id, asks, pipeline, recurring, CAST({least}({greatest}(CAST(pipeline AS NUMERIC) + \
         {least}({greatest}(CAST(recurring AS NUMERIC) * 12, $4), $5), $4), $5) AS BIGINT) AS stake \
@@ -165,15 +165,26 @@ WHERE c.id IS NULL OR r.stake < c.stake \
 ORDER BY r.stake DESC, r.asks DESC, r.id ASC LIMIT $3";
 
 /// The ranking's statement for this engine with its bound values.
-fn ranked_page_statement<C: ConnectionTrait>(db: &C, org: Uuid, req: PageRequest) -> sea_orm::Statement {
+/// `only` narrows the ranking to one request (its figures, for `node(id)`).
+fn ranked_page_statement<C: ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    req: PageRequest,
+    only: Option<Uuid>,
+) -> sea_orm::Statement {
     let open: Vec<&str> = Stage::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect();
     let (least, greatest) = match db.get_database_backend() {
         DbBackend::Sqlite => ("MIN", "MAX"),
         _ => ("LEAST", "GREATEST"),
     };
     let placeholders: Vec<String> = (0..open.len()).map(|i| format!("${}", i + 7)).collect();
+    let only_sql = match only {
+        Some(_) => format!(" AND r.id = ${}", open.len() + 7),
+        None => String::new(),
+    };
     let sql = RANKED_PAGE_SQL
         .replace("{open}", &placeholders.join(", "))
+        .replace("{only}", &only_sql)
         .replace("{least}", least)
         .replace("{greatest}", greatest);
     let mut values: Vec<Value> = vec![
@@ -186,13 +197,19 @@ fn ranked_page_statement<C: ConnectionTrait>(db: &C, org: Uuid, req: PageRequest
         "ACTIVE".into(),
     ];
     values.extend(open.into_iter().map(Value::from));
+    values.extend(only.map(Value::from));
     crate::sql::statement(db, &sql, values)
 }
 
 /// The figures of the requested page of the ranking (one row more than the page, to tell
 /// whether a next page exists), best first.
-async fn ranked_page<C: ConnectionTrait>(db: &C, org: Uuid, req: PageRequest) -> Result<Vec<RankFigures>, AppError> {
-    let rows = db.query_all_raw(ranked_page_statement(db, org, req)).await?;
+async fn ranked_page<C: ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    req: PageRequest,
+    only: Option<Uuid>,
+) -> Result<Vec<RankFigures>, AppError> {
+    let rows = db.query_all_raw(ranked_page_statement(db, org, req, only)).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         out.push(RankFigures {
@@ -461,11 +478,21 @@ impl App {
             .filter(feature_request::Column::OrganizationId.eq(org))
             .filter(feature_request::Column::MergedInto.is_null());
         let total = crate::page::total(&live, req, &self.db).await?;
-        let figures = ranked_page(&self.db, org, req).await?;
+        let figures = ranked_page(&self.db, org, req, None).await?;
         let ids: Vec<Uuid> = figures.iter().map(|f| f.id).collect();
         let mut details = page_details(&self.db, org, &ids).await?;
         let rows = figures.into_iter().filter_map(|f| details.ranked(f)).collect();
         Ok(Page::from_fetched(rows, req, total))
+    }
+
+    /// `node(id)` for a feature request: the same figures as in the ranking, for one live
+    /// request; NOT_FOUND for a merged one (its asks live on in the request it was merged into).
+    pub async fn feature_request(&self, actor: &Actor, id: Uuid) -> Result<RankedRequest, AppError> {
+        actor.authorize(Action::ProductView)?;
+        let req = PageRequest::parse(Some(1), None)?;
+        let figures = ranked_page(&self.db, actor.org_id, req, Some(id)).await?;
+        let mut details = page_details(&self.db, actor.org_id, &[id]).await?;
+        figures.into_iter().find_map(|f| details.ranked(f)).ok_or(AppError::NotFound("feature request"))
     }
 
     /// The caller's notifications, newest first.

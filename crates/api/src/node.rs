@@ -1,0 +1,63 @@
+//! Relay's object identification: the `Node` interface and `node(id)`.
+
+use crate::deal::{Contract, HandoffPackage, Invoice, Quote};
+use crate::loops::FeatureRequest;
+use crate::types::{Account, Contact, Lead, Opportunity, Team, User};
+use crate::{Gql, actor, app};
+use async_graphql::{Context, ID, Interface, Object, Result};
+use baton_app::node::Object;
+use baton_app::{Actor, parse_id};
+
+/// An object with an identity: `node(id)` refetches it.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "The object's id, unique across all kinds of object."))]
+pub enum Node {
+    User(User),
+    Team(Team),
+    Lead(Lead),
+    Account(Account),
+    Contact(Contact),
+    Opportunity(Opportunity),
+    Quote(Quote),
+    Contract(Contract),
+    Invoice(Invoice),
+    HandoffPackage(HandoffPackage),
+    FeatureRequest(FeatureRequest),
+}
+
+/// The GraphQL object of an object `app` read for the caller.
+pub async fn wrap(ctx: &Context<'_>, a: &Actor, object: Object) -> Result<Node> {
+    Ok(match object {
+        Object::User(m) => Node::User(User(m)),
+        Object::Team(m) => Node::Team(Team(m)),
+        Object::Lead(m) => Node::Lead(Lead(m)),
+        Object::Account(m) => Node::Account(Account(m)),
+        Object::Contact(m) => Node::Contact(Contact(m)),
+        Object::Opportunity(m) => Node::Opportunity(Opportunity(m)),
+        Object::Quote(m) => Node::Quote(Quote(m)),
+        Object::Contract(m) => Node::Contract(Contract(m)),
+        Object::Invoice(m) => Node::Invoice(Invoice(m)),
+        Object::HandoffPackage(m) => Node::HandoffPackage(HandoffPackage(m)),
+        Object::FeatureRequest(r) => {
+            let currency = app(ctx).org_settings(a).await.gql()?.currency;
+            Node::FeatureRequest(FeatureRequest(*r, currency))
+        }
+    })
+}
+
+/// `node(id)`.
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Any object the caller may read, by its id (Relay's refetch); NOT_FOUND when it does not
+    /// exist, belongs to another organization or lies outside the caller's read scope, the same
+    /// answer the kind's own getter gives.
+    async fn node(&self, ctx: &Context<'_>, #[graphql(desc = "The object's id.")] id: ID) -> Result<Option<Node>> {
+        let a = actor(ctx)?;
+        let id = parse_id("id", &id).gql()?;
+        let object = app(ctx).node(a, id).await.gql()?;
+        Ok(Some(wrap(ctx, a, object).await?))
+    }
+}
