@@ -14,6 +14,7 @@ mod governance;
 mod leads;
 mod loops;
 mod privacy;
+mod roles;
 mod security;
 mod sla;
 mod smoke;

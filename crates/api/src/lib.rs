@@ -20,6 +20,7 @@ pub mod mutation;
 pub mod node;
 pub mod privacy;
 pub mod query;
+pub mod roles;
 pub mod scalars;
 pub mod search;
 pub mod subscription;
@@ -136,7 +137,8 @@ pub fn build_schema(app: App, limits: Limits) -> BatonSchema {
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .limit_recursive_depth(32)
-        .limit_directives(16);
+        .limit_directives(16)
+        .extension(roles::FieldRules);
     if !limits.introspection {
         b = b.disable_introspection();
     }

@@ -51,9 +51,7 @@ pub struct NodeQuery;
 
 #[Object]
 impl NodeQuery {
-    /// Any object the caller may read, by its id (Relay's refetch); NOT_FOUND when it does not
-    /// exist, belongs to another organization or lies outside the caller's read scope, the same
-    /// answer the kind's own getter gives.
+    /// Any object the caller may read, by its id (Relay's refetch); NOT_FOUND when it does not exist, belongs to another organization or lies outside the caller's read scope, the same answer the kind's own getter gives.
     async fn node(&self, ctx: &Context<'_>, #[graphql(desc = "The object's id.")] id: ID) -> Result<Option<Node>> {
         let a = actor(ctx)?;
         let id = parse_id("id", &id).gql()?;

@@ -74,10 +74,7 @@ pub struct SearchQuery;
 
 #[Object]
 impl SearchQuery {
-    /// Finds leads, accounts, contacts, opportunities, contracts, invoices and feature requests
-    /// by name, e-mail address, domain, number or title: ranked, matching a word typed halfway
-    /// and tolerating small typos. Only objects the caller may read are hits (one outside the
-    /// caller's row scope does not exist), each showing what its getter shows.
+    /// Finds leads, accounts, contacts, opportunities, contracts, invoices and feature requests by name, e-mail address, domain, number or title: ranked, matching a word typed halfway and tolerating small typos. Only objects the caller may read are hits (one outside the caller's row scope does not exist), each showing what its getter shows.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
     async fn search(
         &self,

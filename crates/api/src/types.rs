@@ -57,6 +57,11 @@ impl User {
     async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<Role>> {
         Ok(app(ctx).roles(self.0.id).await.gql()?.into_iter().map(Role::from).collect())
     }
+    /// The organization's custom roles the user holds (not retired).
+    async fn custom_roles(&self, ctx: &Context<'_>) -> Result<Vec<crate::roles::CustomRole>> {
+        let rows = app(ctx).custom_roles_of(self.0.organization_id, self.0.id).await.gql()?;
+        Ok(rows.into_iter().filter(|r| r.retired_at.is_none()).map(crate::roles::CustomRole).collect())
+    }
     /// False once an administrator deactivated the user; its tokens no longer work.
     async fn active(&self) -> bool {
         self.0.active

@@ -4,6 +4,7 @@
 use crate::AppError;
 use baton_domain::Role;
 use baton_domain::permission::{self, Action, Scope};
+use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
 /// The authenticated principal.
@@ -19,8 +20,23 @@ pub struct Actor {
     pub principal: Principal,
     pub org_id: Uuid,
     pub roles: Vec<Role>,
+    /// The organization's custom roles the caller holds (not retired).
+    pub custom_roles: Vec<HeldRole>,
+    /// Their grants, flattened, for the permission check.
+    pub grants: Vec<(Action, Scope)>,
     /// The caller and the members of every team the caller manages or belongs to.
     pub team_user_ids: Vec<Uuid>,
+}
+
+/// A custom role as its holder is authorized by it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldRole {
+    pub id: Uuid,
+    pub name: String,
+    pub grants: Vec<(Action, Scope)>,
+    /// Per object type (the GraphQL type's name), the fields the role may read; a type not
+    /// named is read in full.
+    pub readable_fields: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// The owners whose rows a scope reaches.
@@ -58,9 +74,37 @@ impl Actor {
         self.roles.contains(&role)
     }
 
+    /// The caller's built-in roles and custom grants with the custom roles held.
+    pub fn with_custom_roles(mut self, held: Vec<HeldRole>) -> Self {
+        self.grants = held.iter().flat_map(|r| r.grants.iter().copied()).collect();
+        self.custom_roles = held;
+        self
+    }
+
+    /// The permission table's answer for this caller (built-in roles and custom grants).
+    pub fn permission(&self, action: Action) -> Result<Scope, permission::Denied> {
+        permission::authorize_with(&self.roles, &self.grants, action)
+    }
+
     /// The permission table's answer for this caller, as an application error.
     pub fn authorize(&self, action: Action) -> Result<Scope, AppError> {
-        permission::authorize(&self.roles, action).map_err(|d| AppError::Forbidden(d.reasons))
+        self.permission(action).map_err(|mut d| {
+            if !self.custom_roles.is_empty() {
+                let names: Vec<&str> = self.custom_roles.iter().map(|r| r.name.as_str()).collect();
+                d.reasons.push(format!("none of your custom roles ({}) grants it", names.join(", ")));
+            }
+            AppError::Forbidden(d.reasons)
+        })
+    }
+
+    /// True when the caller may read `field` of objects of GraphQL type `type_name`: always
+    /// with a built-in role (or no custom role); otherwise when one of the custom roles lists
+    /// the field for that type or does not restrict the type.
+    pub fn may_read_field(&self, type_name: &str, field: &str) -> bool {
+        if self.custom_roles.is_empty() || !self.roles.is_empty() {
+            return true;
+        }
+        self.custom_roles.iter().any(|r| r.readable_fields.get(type_name).is_none_or(|f| f.contains(field)))
     }
 
     /// The owners a scope reaches for this caller.
@@ -74,7 +118,7 @@ impl Actor {
 
     /// The owners whose rows the caller may read with `action`; nobody when it may not.
     pub fn readable(&self, action: Action) -> Owners {
-        match permission::authorize(&self.roles, action) {
+        match self.permission(action) {
             Ok(scope) => self.owners(scope),
             Err(_) => Owners::Only(vec![]),
         }

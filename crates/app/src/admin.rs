@@ -106,7 +106,7 @@ async fn grant_roles(txn: &DatabaseTransaction, org: Uuid, user_id: Uuid, roles:
     Ok(())
 }
 
-async fn find_user<C: ConnectionTrait>(db: &C, org: Uuid, id: Uuid) -> Result<user::Model, AppError> {
+pub(crate) async fn find_user<C: ConnectionTrait>(db: &C, org: Uuid, id: Uuid) -> Result<user::Model, AppError> {
     user::Entity::find_by_id(id)
         .filter(user::Column::OrganizationId.eq(org))
         .one(db)
@@ -123,7 +123,7 @@ async fn find_team<C: ConnectionTrait>(db: &C, org: Uuid, id: Uuid) -> Result<te
 }
 
 /// Refuses a change that would leave the organization without an active administrator.
-async fn keep_an_admin(txn: &DatabaseTransaction, org: Uuid, losing: Uuid) -> Result<(), AppError> {
+pub(crate) async fn keep_an_admin(txn: &DatabaseTransaction, org: Uuid, losing: Uuid) -> Result<(), AppError> {
     let admins: Vec<Uuid> = role_grant::Entity::find()
         .filter(role_grant::Column::OrganizationId.eq(org))
         .filter(role_grant::Column::Role.eq(Role::Admin.as_str()))

@@ -226,8 +226,11 @@ pub async fn actor_for_user<C: ConnectionTrait>(db: &C, u: &user::Model) -> Resu
         principal: Principal::User(u.id),
         org_id: u.organization_id,
         roles: roles_of(db, u.id).await?,
+        custom_roles: vec![],
+        grants: vec![],
         team_user_ids: team_user_ids(db, u.id).await?,
-    })
+    }
+    .with_custom_roles(crate::roles::held_by(db, u.organization_id, u.id).await?))
 }
 
 /// The actor behind an API token's hash, with the token's expiry; refused when unknown,
@@ -251,6 +254,8 @@ pub async fn actor_for_token_hash<C: ConnectionTrait>(
         principal: Principal::ApiToken(token.id),
         org_id: token.organization_id,
         roles: parse_roles(&token.roles),
+        custom_roles: vec![],
+        grants: vec![],
         team_user_ids: vec![],
     };
     Ok((actor, token.expires_at))

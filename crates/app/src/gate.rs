@@ -7,7 +7,7 @@
 
 use crate::{Actor, AppError};
 use baton_domain::Scope;
-use baton_domain::permission::{self, Action};
+use baton_domain::permission::Action;
 use uuid::Uuid;
 
 /// How a row relates to row scopes: its owner, and whether it belongs to the caller's
@@ -26,7 +26,7 @@ impl Access {
 
 /// True when `action`'s scope for this caller reaches the row.
 pub fn reaches(actor: &Actor, action: Action, access: Access) -> bool {
-    match permission::authorize(&actor.roles, action) {
+    match actor.permission(action) {
         Err(_) => false,
         Ok(Scope::Org) => true,
         Ok(Scope::Department) => access.department,

@@ -31,6 +31,7 @@ pub mod principals;
 pub mod privacy;
 pub mod product;
 pub mod quotes;
+pub mod roles;
 pub mod scale;
 pub mod search;
 pub mod seed;
@@ -41,7 +42,7 @@ pub mod throttle;
 pub mod tx;
 pub mod views;
 
-pub use actor::{Actor, Owners, Principal};
+pub use actor::{Actor, HeldRole, Owners, Principal};
 pub use baton_domain as domain;
 pub use baton_store::entity;
 pub use error::AppError;

@@ -19,6 +19,23 @@ pub enum Scope {
     Org,
 }
 
+impl Scope {
+    pub const ALL: [Scope; 4] = [Scope::Own, Scope::Team, Scope::Department, Scope::Org];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Own => "OWN",
+            Scope::Team => "TEAM",
+            Scope::Department => "DEPARTMENT",
+            Scope::Org => "ORG",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
 /// Everything a caller can ask Baton to do. The names are the GraphQL operation names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -125,6 +142,13 @@ pub enum Action {
     UpdateOrgSettings,
     CreateApiToken,
     RevokeApiToken,
+    // Custom roles.
+    CreateRole,
+    UpdateRole,
+    RetireRole,
+    GrantRole,
+    RevokeRole,
+    ExplainAccess,
 }
 
 impl Action {
@@ -216,6 +240,12 @@ impl Action {
         Action::UpdateOrgSettings,
         Action::CreateApiToken,
         Action::RevokeApiToken,
+        Action::CreateRole,
+        Action::UpdateRole,
+        Action::RetireRole,
+        Action::GrantRole,
+        Action::RevokeRole,
+        Action::ExplainAccess,
     ];
 
     /// The operation name the API exposes (`convertLead`, `salesView`).
@@ -308,6 +338,12 @@ impl Action {
             Action::UpdateOrgSettings => "updateOrgSettings",
             Action::CreateApiToken => "createApiToken",
             Action::RevokeApiToken => "revokeApiToken",
+            Action::CreateRole => "createRole",
+            Action::UpdateRole => "updateRole",
+            Action::RetireRole => "retireRole",
+            Action::GrantRole => "grantRole",
+            Action::RevokeRole => "revokeRole",
+            Action::ExplainAccess => "explainAccess",
         }
     }
 
@@ -549,7 +585,46 @@ pub const TABLE: &[(Role, Action, Scope)] = &[
     (R::Admin, A::UpdateOrgSettings, S::Org),
     (R::Admin, A::CreateApiToken, S::Org),
     (R::Admin, A::RevokeApiToken, S::Org),
+    (R::Admin, A::CreateRole, S::Org),
+    (R::Admin, A::UpdateRole, S::Org),
+    (R::Admin, A::RetireRole, S::Org),
+    (R::Admin, A::GrantRole, S::Org),
+    (R::Admin, A::RevokeRole, S::Org),
+    (R::Admin, A::ExplainAccess, S::Org),
 ];
+
+/// Actions no custom role may grant: who may do what, and who holds which role, stays with
+/// the built-in ADMIN (a custom role that could grant roles could grant itself anything).
+pub const ADMIN_ONLY: &[Action] = &[
+    Action::CreateUser,
+    Action::SetUserRoles,
+    Action::DeactivateUser,
+    Action::CreateApiToken,
+    Action::RevokeApiToken,
+    Action::CreateRole,
+    Action::UpdateRole,
+    Action::RetireRole,
+    Action::GrantRole,
+    Action::RevokeRole,
+];
+
+/// True when a custom role may grant `action` at `scope`: an action and scope the table already
+/// pairs for some built-in role, and not an [`ADMIN_ONLY`] action.
+pub fn grantable(action: Action, scope: Scope) -> bool {
+    !ADMIN_ONLY.contains(&action) && TABLE.iter().any(|(_, a, s)| *a == action && *s == scope)
+}
+
+/// Authorizes an action for a caller holding built-in `roles` and the `grants` of custom roles:
+/// the widest scope any of them gives.
+pub fn authorize_with(roles: &[Role], grants: &[(Action, Scope)], action: Action) -> Result<Scope, Denied> {
+    let custom = grants.iter().filter(|(a, _)| *a == action).map(|(_, s)| *s).max();
+    match (authorize(roles, action), custom) {
+        (Ok(s), Some(c)) => Ok(s.max(c)),
+        (Ok(s), None) => Ok(s),
+        (Err(_), Some(c)) => Ok(c),
+        (Err(d), None) => Err(d),
+    }
+}
 
 /// The scope one role has for one action, if any.
 pub fn scope_of(role: Role, action: Action) -> Option<Scope> {
@@ -587,6 +662,30 @@ pub fn authorize(roles: &[Role], action: Action) -> Result<Scope, Denied> {
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    /// Every pair the table knows is grantable to a custom role unless it administers
+    /// principals; nothing else is; and a grant widens, never narrows, a built-in scope.
+    #[test]
+    fn custom_grants_are_the_tables_own_pairs() {
+        for a in Action::ALL {
+            for s in Scope::ALL {
+                let known = TABLE.iter().any(|(_, ta, ts)| ta == a && *ts == s);
+                assert_eq!(grantable(*a, s), known && !ADMIN_ONLY.contains(a), "{a:?} {s:?}");
+                if grantable(*a, s) {
+                    assert_eq!(authorize_with(&[], &[(*a, s)], *a), Ok(s));
+                    for r in Role::ALL {
+                        let with = authorize_with(&[r], &[(*a, s)], *a).unwrap();
+                        assert!(with >= s);
+                        if let Some(b) = scope_of(r, *a) {
+                            assert!(with >= b);
+                        }
+                    }
+                }
+            }
+            assert!(authorize_with(&[], &[], *a).is_err());
+        }
+        assert!(!grantable(Action::GrantRole, Scope::Org), "role administration is never grantable");
+    }
 
     #[test]
     fn the_table_has_one_row_per_role_and_action() {
@@ -697,6 +796,12 @@ mod tests {
             (A::UpdateOrgSettings, &[(R::Admin, S::Org)]),
             (A::CreateApiToken, &[(R::Admin, S::Org)]),
             (A::RevokeApiToken, &[(R::Admin, S::Org)]),
+            (A::CreateRole, &[(R::Admin, S::Org)]),
+            (A::UpdateRole, &[(R::Admin, S::Org)]),
+            (A::RetireRole, &[(R::Admin, S::Org)]),
+            (A::GrantRole, &[(R::Admin, S::Org)]),
+            (A::RevokeRole, &[(R::Admin, S::Org)]),
+            (A::ExplainAccess, &[(R::Admin, S::Org)]),
         ];
         for (action, allowed) in expect {
             for role in Role::ALL {

@@ -18,6 +18,8 @@ pub mod contact;
 pub mod contract;
 pub mod contract_clause;
 pub mod contract_template;
+pub mod custom_role;
+pub mod custom_role_grant;
 pub mod data_subject_request;
 pub mod delivery_project;
 pub mod feature_ask;

@@ -1,0 +1,212 @@
+//! Roles as data: custom roles, grants, field rules and `explainAccess`, over real HTTP.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use baton_tests::*;
+use serde_json::{Value, json};
+
+const CREATE_ROLE: &str = "mutation($i: RoleInput!) { createRole(input: $i) { id name builtIn version grants { action scope } readableFields { type fields } } }";
+const UPDATE_ROLE: &str = "mutation($r: ID!, $i: RoleInput!, $v: Int!) { updateRole(roleId: $r, input: $i, expectedVersion: $v) { version grants { action } } }";
+const GRANT: &str =
+    "mutation($u: ID!, $r: ID!) { grantRole(userId: $u, roleId: $r) { email roles customRoles { name } } }";
+const REVOKE: &str =
+    "mutation($u: ID!, $r: ID!) { revokeRole(userId: $u, roleId: $r) { email roles customRoles { name } } }";
+const EXPLAIN: &str = "query($u: ID, $a: String!, $e: ID) { explainAccess(userId: $u, action: $a, entityId: $e) {
+    action allowed scope roles { name builtIn scope } reasons entityReadable blockers } }";
+const LEADS: &str = "{ salesView { leads(first: 5) { edges { node { id companyName contactEmail contactPhone } } } } }";
+
+fn channel_manager() -> Value {
+    json!({
+        "name": "Channel manager",
+        "description": "Partners, their leads and deals; no invoices; no contact phone numbers.",
+        "grants": [
+            { "action": "salesView", "scope": "ORG" },
+            { "action": "lead", "scope": "ORG" },
+            { "action": "opportunity", "scope": "ORG" },
+            { "action": "account", "scope": "ORG" },
+            { "action": "createPartner", "scope": "ORG" }
+        ],
+        "readableFields": [{ "type": "Lead", "fields": ["companyName", "contactName", "contactEmail", "status"] }]
+    })
+}
+
+/// An ADMIN creates the role and a user holding only it; returns (admin, user token, user id, role id).
+async fn setup(t: &TestApp) -> (String, String, String, String) {
+    let admin = t.login("admin@demo.test").await;
+    let r = t.gql(Some(&admin), CREATE_ROLE, json!({ "i": channel_manager() })).await;
+    let role = &r["data"]["createRole"];
+    assert_eq!(role["builtIn"], false, "{r}");
+    assert_eq!(role["version"], 1);
+    assert_eq!(role["grants"].as_array().unwrap().len(), 5, "{r}");
+    let role_id = role["id"].as_str().unwrap().to_owned();
+    let r = t
+        .gql(
+            Some(&admin),
+            "mutation($i: CreateUserInput!) { createUser(input: $i) { id } }",
+            json!({ "i": { "email": "channel@demo.test", "name": "Cam Channel", "password": "channel-pass", "roles": [] } }),
+        )
+        .await;
+    let user_id = r["data"]["createUser"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
+    let r = t.gql(Some(&admin), GRANT, json!({ "u": user_id, "r": role_id })).await;
+    assert_eq!(r["data"]["grantRole"]["customRoles"], json!([{ "name": "Channel manager" }]), "{r}");
+    let user = t.login_with("channel@demo.test", "channel-pass").await.unwrap();
+    (admin, user, user_id, role_id)
+}
+
+both!(a_custom_role_is_followed_by_views_getters_fields_and_explain, |engine| async move {
+    let t = spawn_app(engine).await;
+    let sdr = t.login("sdr@demo.test").await;
+    let i = json!({ "companyName": "Pangolin Parts", "contactName": "Ann Buyer", "contactEmail": "ann@pangolin.example", "contactPhone": "+1 555 0100", "source": "SEO" });
+    let r =
+        t.gql(Some(&sdr), "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }", json!({ "i": i })).await;
+    let lead = r["data"]["createLead"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
+    let (admin, user, user_id, role_id) = setup(&t).await;
+
+    // The org-wide lead scope reaches the SDR's lead; the phone is not among the readable fields.
+    let r = t.gql(Some(&user), LEADS, json!({})).await;
+    let node = &r["data"]["salesView"]["leads"]["edges"][0]["node"];
+    assert_eq!(node["id"], json!(lead), "{r}");
+    assert_eq!(node["companyName"], "Pangolin Parts");
+    assert_eq!(node["contactEmail"], "ann@pangolin.example");
+    assert_eq!(node["contactPhone"], Value::Null, "{r}");
+    let e = &r["errors"][0];
+    assert_eq!(e["extensions"]["code"], "FORBIDDEN", "{r}");
+    assert_eq!(e["extensions"]["field"], "contactPhone", "{r}");
+    assert_eq!(e["path"], json!(["salesView", "leads", "edges", 0, "node", "contactPhone"]), "{r}");
+    assert!(!r.to_string().contains("555 0100"), "the value never appears: {r}");
+    // Built-in roles read every field, as before.
+    let r = t.gql(Some(&sdr), LEADS, json!({})).await;
+    assert!(r["errors"].is_null(), "{r}");
+    assert_eq!(r["data"]["salesView"]["leads"]["edges"][0]["node"]["contactPhone"], "+1 555 0100");
+
+    // The same gate for getters, node and search; no invoices, no finance view.
+    let q = "query($id: ID!) { lead(id: $id) { companyName } node(id: $id) { id } }";
+    let r = t.gql(Some(&user), q, json!({ "id": lead })).await;
+    assert_eq!(r["data"]["lead"]["companyName"], "Pangolin Parts", "{r}");
+    assert_eq!(r["data"]["node"]["id"], json!(lead), "{r}");
+    let r = t.gql(Some(&user), "{ search(text: \"pangolin\") { edges { node { node { id } } } } }", json!({})).await;
+    assert_eq!(r["data"]["search"]["edges"][0]["node"]["node"]["id"], json!(lead), "{r}");
+    let r = t.gql(Some(&user), "{ financeView { collections { collectionRate } } }", json!({})).await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    let r = t
+        .gql(Some(&user), "query($e: ID!) { blockers(entityId: $e, action: \"recordPayment\") }", json!({ "e": lead }))
+        .await;
+    assert!(r["data"]["blockers"][0].as_str().unwrap().contains("FINANCE"), "blockers follow the role: {r}");
+
+    // explainAccess: the ADMIN about the user, and the user about itself.
+    let r = t.gql(Some(&admin), EXPLAIN, json!({ "u": user_id, "a": "salesView" })).await;
+    let x = &r["data"]["explainAccess"];
+    assert_eq!(x["allowed"], true, "{r}");
+    assert_eq!(x["scope"], "ORG");
+    assert_eq!(x["roles"], json!([{ "name": "Channel manager", "builtIn": false, "scope": "ORG" }]));
+    let r = t.gql(Some(&user), EXPLAIN, json!({ "a": "recordPayment" })).await;
+    let x = &r["data"]["explainAccess"];
+    assert_eq!(x["allowed"], false, "{r}");
+    assert!(x["reasons"][0].as_str().unwrap().contains("recordPayment"), "{r}");
+    let r = t.gql(Some(&user), EXPLAIN, json!({ "a": "convertLead", "e": lead })).await;
+    let x = &r["data"]["explainAccess"];
+    assert_eq!(x["allowed"], false, "{r}");
+    assert_eq!(x["entityReadable"], true, "{r}");
+    let r =
+        t.gql(Some(&user), EXPLAIN, json!({ "u": t.user_id(&admin, "sdr@demo.test").await, "a": "salesView" })).await;
+    assert_eq!(code(&r), "FORBIDDEN", "only an ADMIN explains another user: {r}");
+    let r = t.gql(Some(&admin), EXPLAIN, json!({ "a": "flyToTheMoon" })).await;
+    assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
+
+    // A change takes effect on the next request: without readLead the list is empty.
+    let mut changed = channel_manager();
+    changed["grants"] = json!([{ "action": "salesView", "scope": "ORG" }]);
+    let r = t.gql(Some(&admin), UPDATE_ROLE, json!({ "r": role_id, "i": changed, "v": 7 })).await;
+    assert_eq!(code(&r), "CONFLICT", "{r}");
+    let r = t.gql(Some(&admin), UPDATE_ROLE, json!({ "r": role_id, "i": changed, "v": 1 })).await;
+    assert_eq!(r["data"]["updateRole"]["version"], 2, "{r}");
+    let r = t.gql(Some(&user), "query($id: ID!) { lead(id: $id) { id } }", json!({ "id": lead })).await;
+    assert_eq!(code(&r), "NOT_FOUND", "{r}");
+
+    // Retired: the grants are gone; revoked: the user holds nothing.
+    let r = t
+        .gql(Some(&admin), "mutation($r: ID!) { retireRole(roleId: $r) { retiredAt } }", json!({ "r": role_id }))
+        .await;
+    assert!(r["data"]["retireRole"]["retiredAt"].is_string(), "{r}");
+    let r = t.gql(Some(&user), "{ salesView { leads { totalCount } } }", json!({})).await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    let r = t.gql(Some(&admin), REVOKE, json!({ "u": user_id, "r": role_id })).await;
+    assert_eq!(r["data"]["revokeRole"]["customRoles"], json!([]), "{r}");
+
+    // Every change is an audit row.
+    let r = t
+        .gql(
+            Some(&admin),
+            "query($e: ID) { auditLog(entityId: $e) { edges { node { action } } } }",
+            json!({ "e": role_id }),
+        )
+        .await;
+    let actions: Vec<&str> = r["data"]["auditLog"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, vec!["retireRole", "updateRole", "createRole"], "{r}");
+});
+
+both!(a_role_that_cannot_be_saved_changes_nothing, |engine| async move {
+    let t = spawn_app(engine).await;
+    let admin = t.login("admin@demo.test").await;
+    let (audit, roles) = (t.count("audit_log").await, t.count("custom_roles").await);
+    let cases: Vec<(Value, &str)> = vec![
+        (json!([{ "action": "flyToTheMoon", "scope": "ORG" }]), "grants"),
+        (json!([{ "action": "grantRole", "scope": "ORG" }]), "grants"),
+        (json!([{ "action": "createLead", "scope": "DEPARTMENT" }]), "grants"),
+        (json!([]), "grants"),
+    ];
+    for (grants, field) in cases {
+        let mut i = channel_manager();
+        i["grants"] = grants.clone();
+        let r = t.gql(Some(&admin), CREATE_ROLE, json!({ "i": i })).await;
+        assert_eq!(code(&r), "BAD_USER_INPUT", "{grants}: {r}");
+        assert_eq!(r["errors"][0]["extensions"]["field"], field, "{r}");
+    }
+    let mut i = channel_manager();
+    i["readableFields"] = json!([{ "type": "Lead", "fields": ["shoeSize"] }]);
+    let r = t.gql(Some(&admin), CREATE_ROLE, json!({ "i": i })).await;
+    assert_eq!(r["errors"][0]["extensions"]["field"], "readableFields", "{r}");
+    let mut i = channel_manager();
+    i["readableFields"] = json!([{ "type": "Team", "fields": ["name"] }]);
+    let r = t.gql(Some(&admin), CREATE_ROLE, json!({ "i": i })).await;
+    assert_eq!(r["errors"][0]["extensions"]["field"], "readableFields", "{r}");
+    let mut i = channel_manager();
+    i["name"] = json!("sdr");
+    let r = t.gql(Some(&admin), CREATE_ROLE, json!({ "i": i })).await;
+    assert_eq!(r["errors"][0]["extensions"]["field"], "name", "{r}");
+    // Not an ADMIN.
+    let mgr = t.login("salesmanager@demo.test").await;
+    let r = t.gql(Some(&mgr), CREATE_ROLE, json!({ "i": channel_manager() })).await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    assert_eq!(t.count("audit_log").await, audit);
+    assert_eq!(t.count("custom_roles").await, roles);
+
+    // The same name twice; the built-in roles are read-only; the last ADMIN stays.
+    let r = t.gql(Some(&admin), CREATE_ROLE, json!({ "i": channel_manager() })).await;
+    assert!(r["errors"].is_null(), "{r}");
+    let r = t.gql(Some(&admin), CREATE_ROLE, json!({ "i": channel_manager() })).await;
+    assert_eq!(r["errors"][0]["extensions"]["field"], "name", "{r}");
+    let r = t.gql(Some(&admin), "{ roles { id name builtIn } }", json!({})).await;
+    let all = r["data"]["roles"].as_array().unwrap();
+    assert_eq!(all.iter().filter(|x| x["builtIn"] == true).count(), 11, "{r}");
+    let admin_role = all.iter().find(|x| x["name"] == "ADMIN").unwrap()["id"].as_str().unwrap().to_owned();
+    let r = t.gql(Some(&admin), UPDATE_ROLE, json!({ "r": admin_role, "i": channel_manager(), "v": 1 })).await;
+    assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
+    let admin_id = t.user_id(&admin, "admin@demo.test").await;
+    let grants = t.count("role_grants").await;
+    let r = t.gql(Some(&admin), REVOKE, json!({ "u": admin_id, "r": admin_role })).await;
+    assert_eq!(r["errors"][0]["extensions"]["rule"], "LAST_ADMIN", "{r}");
+    assert_eq!(t.count("role_grants").await, grants);
+    // A built-in role granted through its id works like setUserRoles.
+    let sdr_role = all.iter().find(|x| x["name"] == "SDR").unwrap()["id"].as_str().unwrap().to_owned();
+    let mgr_id = t.user_id(&admin, "salesmanager@demo.test").await;
+    let r = t.gql(Some(&admin), GRANT, json!({ "u": mgr_id, "r": sdr_role })).await;
+    let held: Vec<&str> =
+        r["data"]["grantRole"]["roles"].as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
+    assert!(held.contains(&"SDR") && held.contains(&"SALES_MANAGER"), "{r}");
+});
