@@ -28,6 +28,7 @@ mod m20261201_000031_audit_sealing;
 mod m20261201_000032_figure_indexes;
 mod m20261202_000033_search;
 mod m20261202_000034_custom_roles;
+mod m20261202_000035_webhooks;
 
 pub struct Migrator;
 
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000032_figure_indexes::Migration),
             Box::new(m20261202_000033_search::Migration),
             Box::new(m20261202_000034_custom_roles::Migration),
+            Box::new(m20261202_000035_webhooks::Migration),
         ]
     }
 }

@@ -20,3 +20,4 @@ mod sla;
 mod smoke;
 mod success;
 mod transport;
+mod webhooks;

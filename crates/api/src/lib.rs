@@ -27,6 +27,7 @@ pub mod subscription;
 pub mod success;
 pub mod types;
 pub mod views;
+pub mod webhooks;
 pub mod work;
 
 use async_graphql::{Context, SDLExportOptions, Schema};

@@ -29,6 +29,7 @@ pub struct Mutation(
     crate::privacy::PrivacyMutation,
     crate::governance::GovernanceMutation,
     crate::roles::RoleMutation,
+    crate::webhooks::WebhookMutation,
 );
 
 /// Login, passwords and administration.

@@ -16,6 +16,7 @@ pub struct Query(
     crate::node::NodeQuery,
     crate::search::SearchQuery,
     crate::roles::RoleQuery,
+    crate::webhooks::WebhookQuery,
 );
 
 /// The caller, the directory, the department views and the getters.

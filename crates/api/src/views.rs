@@ -25,7 +25,8 @@ use chrono::{DateTime, Utc};
     concrete(name = "FeatureRequestConnection", params(FeatureRequest)),
     concrete(name = "AuditEntryConnection", params(crate::audit::AuditEntry)),
     concrete(name = "ConsentConnection", params(crate::compliance::Consent)),
-    concrete(name = "GiftConnection", params(crate::compliance::Gift))
+    concrete(name = "GiftConnection", params(crate::compliance::Gift)),
+    concrete(name = "WebhookDeliveryConnection", params(crate::webhooks::WebhookDelivery))
 )]
 pub struct Conn<T: async_graphql::OutputType>
 where
@@ -51,7 +52,8 @@ where
     concrete(name = "FeatureRequestEdge", params(FeatureRequest)),
     concrete(name = "AuditEntryEdge", params(crate::audit::AuditEntry)),
     concrete(name = "ConsentEdge", params(crate::compliance::Consent)),
-    concrete(name = "GiftEdge", params(crate::compliance::Gift))
+    concrete(name = "GiftEdge", params(crate::compliance::Gift)),
+    concrete(name = "WebhookDeliveryEdge", params(crate::webhooks::WebhookDelivery))
 )]
 pub struct Edge<T: async_graphql::OutputType> {
     /// The cursor to pass as `after` to continue after this item.

@@ -222,6 +222,8 @@ impl App {
             .filter(audit_log::Column::Seq.is_null())
             .exec(&txn)
             .await?;
+        let sealed: Vec<(audit_log::Model, i64)> = pending.iter().cloned().zip(links.iter().map(|l| l.1)).collect();
+        crate::webhooks::fan_out(&txn, org_id, &sealed).await?;
         organization::Entity::update_many()
             .col_expr(organization::Column::AuditSeq, Expr::value(seq))
             .filter(organization::Column::Id.eq(org_id))

@@ -41,6 +41,7 @@ pub mod success;
 pub mod throttle;
 pub mod tx;
 pub mod views;
+pub mod webhooks;
 
 pub use actor::{Actor, HeldRole, Owners, Principal};
 pub use baton_domain as domain;

@@ -62,6 +62,7 @@ pub const FREE_TEXT: &[(&str, &[&str])] = &[
     ("payments", &["reference", "reason"]),
     ("tasks", &["title"]),
     ("win_loss_reviews", &["primary_reason", "competitor", "lessons"]),
+    ("webhook_deliveries", &["payload"]),
 ];
 
 /// The columns that identify a person and are replaced or cleared by name on erasure (the
@@ -128,13 +129,24 @@ pub const NOT_PERSONAL: &[(&str, &[&str])] = &[
     ("usage_snapshots", &["adoption"]),
     ("users", &["email", "name", "password_hash"]),
     ("win_loss_reviews", &["outcome"]),
+    ("custom_roles", &["name", "description", "grants", "readable_fields"]),
+    ("search_documents", &["kind"]),
+    ("webhooks", &["url", "events", "description", "secret", "previous_secret", "status"]),
+    ("webhook_deliveries", &["event", "status", "last_error", "history"]),
 ];
 
+/// Columns the database derives, by trigger, from classified columns: the search index. Erasure
+/// rewrites their sources and the triggers rewrite them in the same transaction, so they never
+/// hold what their sources no longer hold.
+pub const DERIVED: &[(&str, &[&str])] = &[("search_documents", &["title", "body"])];
+
 /// The class of a text column: `Some("free text")`, `Some("identity")`, `Some("not personal")`,
-/// or `None` when it is unclassified (which the schema test refuses).
+/// `Some("derived")`, or `None` when it is unclassified (which the schema test refuses).
 pub fn classification(table: &str, column: &str) -> Option<&'static str> {
     let has = |list: &[(&str, &[&str])]| list.iter().any(|(t, cs)| *t == table && cs.contains(&column));
-    if has(FREE_TEXT) {
+    if has(DERIVED) {
+        Some("derived")
+    } else if has(FREE_TEXT) {
         Some("free text")
     } else if has(IDENTITY) {
         Some("identity")
@@ -143,6 +155,12 @@ pub fn classification(table: &str, column: &str) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// [`classification`] of a `table.column` name.
+pub fn classification_of(qualified: &str) -> Option<&'static str> {
+    let (t, c) = qualified.split_once('.')?;
+    classification(t, c)
 }
 
 /// What identifies a person in free text: the address, names and phone numbers, lower-cased.

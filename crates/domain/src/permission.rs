@@ -149,6 +149,10 @@ pub enum Action {
     GrantRole,
     RevokeRole,
     ExplainAccess,
+    // Webhooks.
+    CreateWebhook,
+    RedeliverWebhook,
+    ReadWebhooks,
 }
 
 impl Action {
@@ -246,6 +250,9 @@ impl Action {
         Action::GrantRole,
         Action::RevokeRole,
         Action::ExplainAccess,
+        Action::CreateWebhook,
+        Action::RedeliverWebhook,
+        Action::ReadWebhooks,
     ];
 
     /// The operation name the API exposes (`convertLead`, `salesView`).
@@ -344,6 +351,9 @@ impl Action {
             Action::GrantRole => "grantRole",
             Action::RevokeRole => "revokeRole",
             Action::ExplainAccess => "explainAccess",
+            Action::CreateWebhook => "createWebhook",
+            Action::RedeliverWebhook => "redeliverWebhook",
+            Action::ReadWebhooks => "webhookDeliveries",
         }
     }
 
@@ -591,6 +601,9 @@ pub const TABLE: &[(Role, Action, Scope)] = &[
     (R::Admin, A::GrantRole, S::Org),
     (R::Admin, A::RevokeRole, S::Org),
     (R::Admin, A::ExplainAccess, S::Org),
+    (R::Admin, A::CreateWebhook, S::Org),
+    (R::Admin, A::RedeliverWebhook, S::Org),
+    (R::Admin, A::ReadWebhooks, S::Org),
 ];
 
 /// Actions no custom role may grant: who may do what, and who holds which role, stays with
@@ -606,6 +619,7 @@ pub const ADMIN_ONLY: &[Action] = &[
     Action::RetireRole,
     Action::GrantRole,
     Action::RevokeRole,
+    Action::CreateWebhook,
 ];
 
 /// True when a custom role may grant `action` at `scope`: an action and scope the table already
@@ -802,6 +816,9 @@ mod tests {
             (A::GrantRole, &[(R::Admin, S::Org)]),
             (A::RevokeRole, &[(R::Admin, S::Org)]),
             (A::ExplainAccess, &[(R::Admin, S::Org)]),
+            (A::CreateWebhook, &[(R::Admin, S::Org)]),
+            (A::RedeliverWebhook, &[(R::Admin, S::Org)]),
+            (A::ReadWebhooks, &[(R::Admin, S::Org)]),
         ];
         for (action, allowed) in expect {
             for role in Role::ALL {

@@ -96,6 +96,10 @@ pub struct Settings {
     /// The sender address of outgoing e-mail (default `baton@localhost`).
     #[arg(long, env = "BATON_SMTP_FROM", global = true)]
     pub smtp_from: Option<String>,
+    /// The first retry delay of a failed webhook delivery, in milliseconds; it doubles per
+    /// attempt, with jitter, up to an hour (default 30000).
+    #[arg(long, env = "BATON_WEBHOOK_RETRY_BASE_MS", global = true)]
+    pub webhook_retry_base_ms: Option<u64>,
     /// Configuration file (default `baton.toml` when it exists).
     #[arg(long, env = "BATON_CONFIG", global = true)]
     #[serde(skip)]
@@ -127,6 +131,7 @@ pub struct Config {
     pub login_free_attempts: u32,
     pub smtp_addr: Option<String>,
     pub smtp_from: String,
+    pub webhook_retry_base_ms: u64,
 }
 
 impl std::fmt::Debug for Config {
@@ -191,6 +196,7 @@ impl Settings {
             login_free_attempts: s.login_free_attempts.unwrap_or(5),
             smtp_addr: s.smtp_addr.filter(|a| !a.is_empty()),
             smtp_from: s.smtp_from.unwrap_or_else(|| "baton@localhost".to_owned()),
+            webhook_retry_base_ms: s.webhook_retry_base_ms.unwrap_or(30_000).max(1),
         };
         if cfg.token_ttl_minutes < 1 {
             bail!("BATON_TOKEN_TTL_MINUTES must be at least 1");
@@ -232,6 +238,7 @@ impl Settings {
             login_free_attempts: self.login_free_attempts.or(file.login_free_attempts),
             smtp_addr: self.smtp_addr.or(file.smtp_addr),
             smtp_from: self.smtp_from.or(file.smtp_from),
+            webhook_retry_base_ms: self.webhook_retry_base_ms.or(file.webhook_retry_base_ms),
             config: self.config,
         }
     }

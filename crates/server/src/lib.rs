@@ -2,11 +2,15 @@
 //! `main.rs` holds the command line; this library lets end-to-end tests start the real server
 //! on port 0.
 
+// The merged root objects nest one level per member; their futures need a deeper limit.
+#![recursion_limit = "256"]
+
 pub mod cli;
 pub mod config;
 pub mod http;
 pub mod jobs;
 pub mod metrics;
+pub mod webhooks;
 
 use anyhow::Context;
 use axum::Router;
@@ -160,6 +164,8 @@ pub async fn start(cfg: &Config) -> anyhow::Result<Running> {
     }
     let principal_watch = app.spawn_principal_watch();
     let sealer = app.spawn_sealer();
+    let deliverer =
+        app.spawn_webhook_deliverer(std::sync::Arc::new(webhooks::HttpTransport), cfg.webhook_retry_base_ms);
     let listener =
         tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("binding {}", cfg.listen))?;
     let addr = listener.local_addr()?;
@@ -175,6 +181,7 @@ pub async fn start(cfg: &Config) -> anyhow::Result<Running> {
         scheduler.abort();
         principal_watch.abort();
         sealer.abort();
+        deliverer.abort();
         if let Err(e) = served {
             tracing::error!(error = %e, "server stopped with an error");
         }

@@ -55,4 +55,6 @@ pub mod training_completion;
 pub mod training_programme;
 pub mod usage_snapshot;
 pub mod user;
+pub mod webhook;
+pub mod webhook_delivery;
 pub mod win_loss_review;
