@@ -109,8 +109,7 @@ impl Webhook {
     async fn status(&self) -> WebhookStatus {
         if self.0.status == "ACTIVE" { WebhookStatus::Active } else { WebhookStatus::Paused }
     }
-    /// The API token whose reads decide what the payloads carry; without one a payload carries
-    /// only the event and the changed object's id.
+    /// The API token whose reads decide what the payloads carry; without one a payload carries only the event and the changed object's id.
     async fn api_token_id(&self) -> Option<ID> {
         self.0.api_token_id.map(id)
     }
@@ -137,8 +136,7 @@ impl Webhook {
 pub struct WebhookPayload {
     /// The webhook.
     pub webhook: Webhook,
-    /// The signing secret (`whsec_` and base64, as Standard Webhooks has it); keep it, it is
-    /// not shown again.
+    /// The signing secret (`whsec_` and base64, as Standard Webhooks has it); keep it, it is not shown again.
     pub secret: String,
 }
 
