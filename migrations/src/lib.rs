@@ -26,6 +26,7 @@ mod m20261201_000020_outbox_purpose;
 mod m20261201_000030_referral_credits;
 mod m20261201_000031_audit_sealing;
 mod m20261201_000032_figure_indexes;
+mod m20261202_000040_collections_index;
 
 pub struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000030_referral_credits::Migration),
             Box::new(m20261201_000031_audit_sealing::Migration),
             Box::new(m20261201_000032_figure_indexes::Migration),
+            Box::new(m20261202_000040_collections_index::Migration),
         ]
     }
 }
