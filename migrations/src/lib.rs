@@ -29,6 +29,7 @@ mod m20261201_000032_figure_indexes;
 mod m20261202_000033_search;
 mod m20261202_000034_custom_roles;
 mod m20261202_000035_webhooks;
+mod m20261202_000040_collections_index;
 
 pub struct Migrator;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000033_search::Migration),
             Box::new(m20261202_000034_custom_roles::Migration),
             Box::new(m20261202_000035_webhooks::Migration),
+            Box::new(m20261202_000040_collections_index::Migration),
         ]
     }
 }

@@ -55,7 +55,7 @@ pub struct KpiFigure {
     pub numerator: Decimal,
     /// The denominator.
     pub denominator: Decimal,
-    /// The rows the figure was computed from.
+    /// The rows the figure was computed from: the first 100 of each kind, in id order (activities in the order they happened); the figure counts them all.
     pub rows: Vec<KpiRow>,
 }
 

@@ -3,22 +3,18 @@
 
 use crate::opportunities::gate_opportunity;
 use crate::{Actor, App, AppError, Owners, audit};
-use baton_domain::kpi::{mean, rate};
+use baton_domain::kpi::{mean, mean_of, rate};
 use baton_domain::lead::LeadStatus;
 use baton_domain::opportunity::Stage;
 use baton_domain::permission::Action;
 use baton_domain::{Scope, text};
-use baton_store::entity::{
-    activity, audit_log, audit_payload, campaign, contract, invoice, lead, opportunity, sla_clock, win_loss_review,
-};
+use baton_store::entity::{contract, lead, opportunity, win_loss_review};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryResult, Set, Value,
 };
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 /// One row behind a figure.
@@ -88,138 +84,667 @@ fn counted(map: BTreeMap<String, i64>) -> Vec<(String, i64)> {
     v
 }
 
-/// The rows of `column` a scope reaches: every row for the whole organization, else those
-/// whose owner is one of the scope's users (never an unowned row).
-fn owned_by(column: impl ColumnTrait, owners: &Owners) -> Condition {
-    match owners {
-        Owners::All => Condition::all(),
-        Owners::Only(ids) => Condition::all().add(column.is_in(ids.iter().copied())),
+/// Every KPI returns at most this many drill-down rows of each kind: the first in id order
+/// (activities in the order they happened). The figure itself counts every row.
+pub const KPI_ROWS: usize = 100;
+
+/// The open stages in order; a won deal went through all of them.
+const OPEN_STAGES: [Stage; 6] =
+    [Stage::Discovery, Stage::NeedsAnalysis, Stage::Demo, Stage::Proposal, Stage::Negotiation, Stage::Contracting];
+
+/// A statement being written: `$n` placeholders and the values they bind, in order.
+#[derive(Default)]
+struct Sql {
+    values: Vec<Value>,
+}
+
+impl Sql {
+    /// The placeholder of one more value.
+    fn bind(&mut self, value: impl Into<Value>) -> String {
+        self.values.push(value.into());
+        format!("${}", self.values.len())
+    }
+
+    /// ` AND column IN (…)` for the rows a scope reaches: every row for the whole organization,
+    /// else those whose owner is one of the scope's users (never an unowned row).
+    fn owned_by(&mut self, column: &str, owners: &Owners) -> String {
+        match owners {
+            Owners::All => String::new(),
+            Owners::Only(ids) if ids.is_empty() => " AND 1 = 0".to_owned(),
+            Owners::Only(ids) => {
+                let list: Vec<String> = ids.iter().map(|id| self.bind(*id)).collect();
+                format!(" AND {column} IN ({})", list.join(", "))
+            }
+        }
+    }
+
+    async fn all<C: ConnectionTrait>(self, db: &C, sql: &str) -> Result<Vec<QueryResult>, AppError> {
+        Ok(db.query_all_raw(crate::sql::statement(db, sql, self.values)).await?)
+    }
+
+    /// The one row of an aggregate without GROUP BY.
+    async fn one<C: ConnectionTrait>(self, db: &C, sql: &str) -> Result<Option<QueryResult>, AppError> {
+        Ok(self.all(db, sql).await?.into_iter().next())
     }
 }
 
-/// The rows whose `column` falls in `[from, to)`.
-fn in_period<T: Into<sea_orm::Value> + Copy>(column: impl ColumnTrait, from: T, to: T) -> Condition {
-    Condition::all().add(column.gte(from)).add(column.lt(to))
+/// A BIGINT column of an aggregate row; zero when there is no row.
+fn int(row: Option<&QueryResult>, column: &str) -> Result<i64, AppError> {
+    Ok(match row {
+        Some(r) => r.try_get::<Option<i64>>("", column)?.unwrap_or(0),
+        None => 0,
+    })
 }
 
-/// The ids of the organization's opportunities a scope reaches, as a subquery.
-fn scoped_opportunity_ids(org: Uuid, owners: &Owners) -> SelectStatement {
-    Query::select()
-        .column(opportunity::Column::Id)
-        .from(opportunity::Entity)
-        .cond_where(
-            Condition::all()
-                .add(opportunity::Column::OrganizationId.eq(org))
-                .add(owned_by(opportunity::Column::OwnerId, owners)),
-        )
-        .to_owned()
+/// `count` rows where `condition` holds, as a BIGINT.
+fn count_where(condition: &str) -> String {
+    format!("CAST(COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0) AS BIGINT)")
 }
 
-/// The leads created in the period in the scope, per source: how many, grouped by the database.
-async fn leads_per_source<C: ConnectionTrait>(
-    db: &C,
+/// `n` bounded selections, each `SELECT * FROM (… ORDER BY … LIMIT KPI_ROWS)`, as one statement
+/// whose rows come part by part (`part` is the selection's index), each part in `order`.
+fn bounded_parts(selections: &[String], order: &str) -> String {
+    let parts: Vec<String> = selections
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("SELECT * FROM (SELECT CAST({i} AS BIGINT) AS part, {s} LIMIT {KPI_ROWS}) p{i}"))
+        .collect();
+    format!("{} ORDER BY part, {order}", parts.join(" UNION ALL "))
+}
+
+/// Whole days from `start` to `end` (chrono's `num_days`: truncated toward zero). SQLite keeps
+/// the instants to the millisecond.
+fn whole_days(backend: DbBackend, start: &str, end: &str) -> String {
+    match backend {
+        DbBackend::Sqlite => {
+            format!("(CAST(ROUND((julianday({end}) - julianday({start})) * 86400000) AS INTEGER) / 86400000)")
+        }
+        _ => format!("(CAST(TRUNC(EXTRACT(EPOCH FROM ({end} - {start}))) AS BIGINT) / 86400)"),
+    }
+}
+
+/// The stage an audit payload's `after` snapshot records, and the condition that it records one
+/// (a string).
+fn snapshot_stage(backend: DbBackend, q: &mut Sql) -> (String, String) {
+    match backend {
+        DbBackend::Sqlite => {
+            let path = q.bind("$.stage");
+            (format!("json_extract(p.after, {path})"), format!("json_type(p.after, {path}) = 'text'"))
+        }
+        _ => ("p.after ->> 'stage'".to_owned(), "json_typeof(p.after -> 'stage') = 'string'".to_owned()),
+    }
+}
+
+/// A stage change an audit snapshot records: when, and to which stage.
+type StageChange = (DateTime<Utc>, String);
+
+/// A deal's spells in the open stages it left: (stage, minutes).
+type Spells = Vec<(&'static str, i64)>;
+
+/// What a KPI request reads: the organization's rows in its scope, in the period `[from, to)`.
+struct Reach<'a> {
     org: Uuid,
-    owners: &Owners,
-    (from, to): (DateTime<Utc>, DateTime<Utc>),
-) -> Result<BTreeMap<String, i64>, AppError> {
-    Ok(lead::Entity::find()
-        .select_only()
-        .column(lead::Column::Source)
-        .column_as(lead::Column::Id.count(), "leads")
-        .filter(lead::Column::OrganizationId.eq(org))
-        .filter(in_period(lead::Column::CreatedAt, from, to))
-        .filter(owned_by(lead::Column::OwnerId, owners))
-        .group_by(lead::Column::Source)
-        .into_tuple::<(String, i64)>()
-        .all(db)
-        .await?
-        .into_iter()
+    owners: &'a Owners,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+}
+
+impl Reach<'_> {
+    /// A statement whose first values are the organization ($1) and the period's start ($2)
+    /// and end ($3).
+    fn sql(&self) -> Sql {
+        let mut q = Sql::default();
+        q.bind(self.org);
+        q.bind(self.from);
+        q.bind(self.to);
+        q
+    }
+}
+
+fn figure(
+    key: impl Into<String>,
+    value: Decimal,
+    numerator: Decimal,
+    denominator: Decimal,
+    rows: Vec<DrillRow>,
+) -> Figure {
+    Figure { key: key.into(), value, numerator, denominator, rows }
+}
+
+/// An opportunity as the deal figures show it.
+struct Deal {
+    id: Uuid,
+    name: String,
+    stage: String,
+    created_at: DateTime<Utc>,
+    closed_at: Option<DateTime<Utc>>,
+}
+
+impl Deal {
+    fn read(r: &QueryResult) -> Result<Deal, AppError> {
+        Ok(Deal {
+            id: r.try_get("", "id")?,
+            name: r.try_get("", "name")?,
+            stage: r.try_get("", "stage")?,
+            created_at: r.try_get("", "created_at")?,
+            closed_at: r.try_get("", "closed_at")?,
+        })
+    }
+
+    fn row(&self, value: Option<Decimal>) -> DrillRow {
+        DrillRow {
+            entity_type: "opportunity".into(),
+            entity_id: self.id,
+            label: format!("{} ({})", self.name, self.stage),
+            value,
+        }
+    }
+
+    fn cycle_days(&self) -> Option<i64> {
+        self.closed_at.map(|c| (c - self.created_at).num_days())
+    }
+}
+
+/// Lead conversion, overall and per source, for the leads created in the period: counted per
+/// source by the database; the rows are the first converted leads of each source.
+async fn lead_conversion<C: ConnectionTrait>(db: &C, r: &Reach<'_>) -> Result<Vec<Figure>, AppError> {
+    let reads = || {
+        let mut q = r.sql();
+        let converted = q.bind(LeadStatus::Converted.as_str());
+        let scope = q.owned_by("owner_id", r.owners);
+        let within = format!("organization_id = $1 AND created_at >= $2 AND created_at < $3{scope}");
+        (q, converted, within)
+    };
+    let (q, converted, within) = reads();
+    let sql = format!(
+        "SELECT source, CAST(COUNT(*) AS BIGINT) AS leads, {} AS converted FROM leads WHERE {within} GROUP BY source",
+        count_where(&format!("status = {converted}"))
+    );
+    let mut per_source: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for row in q.all(db, &sql).await? {
+        per_source.insert(row.try_get("", "source")?, (int(Some(&row), "leads")?, int(Some(&row), "converted")?));
+    }
+    // The first converted leads of each source (the first of all are among them).
+    let (mut q, converted, within) = reads();
+    let selections: Vec<String> = per_source
+        .iter()
+        .filter(|(_, (_, converted))| *converted > 0)
+        .map(|(s, _)| {
+            let source = q.bind(s.as_str());
+            format!(
+                "id, company_name, source FROM leads \
+                 WHERE {within} AND status = {converted} AND source = {source} ORDER BY id"
+            )
+        })
+        .collect();
+    let mut leads: Vec<(String, DrillRow)> = Vec::new();
+    if !selections.is_empty() {
+        for row in q.all(db, &bounded_parts(&selections, "id")).await? {
+            let lead = DrillRow {
+                entity_type: "lead".into(),
+                entity_id: row.try_get("", "id")?,
+                label: row.try_get("", "company_name")?,
+                value: None,
+            };
+            leads.push((row.try_get("", "source")?, lead));
+        }
+    }
+    leads.sort_by_key(|(_, l)| l.entity_id);
+    let rows = |source: Option<&str>| -> Vec<DrillRow> {
+        leads
+            .iter()
+            .filter(|(s, _)| source.is_none_or(|source| s == source))
+            .map(|(_, l)| l.clone())
+            .take(KPI_ROWS)
+            .collect()
+    };
+    let n: i64 = per_source.values().map(|(_, c)| c).sum();
+    let d: i64 = per_source.values().map(|(l, _)| l).sum();
+    let mut out = vec![figure("leadConversionRate", rate(n, d), n.into(), d.into(), rows(None))];
+    for (s, (d, n)) in &per_source {
+        out.push(figure(format!("leadConversionRate:{s}"), rate(*n, *d), (*n).into(), (*d).into(), rows(Some(s))));
+    }
+    Ok(out)
+}
+
+/// The scope's deals closed or created in the period, counted by the database, with the first
+/// rows of each kind.
+#[derive(Default)]
+struct Deals {
+    closed: i64,
+    won: i64,
+    /// The won deals' sales cycles, in whole days, added up.
+    cycle_days: i64,
+    renewals: i64,
+    renewed: i64,
+    /// Won new business: the new customers.
+    new_customers: i64,
+    created: i64,
+    closed_rows: Vec<Deal>,
+    won_rows: Vec<Deal>,
+    renewal_rows: Vec<Deal>,
+    new_customer_rows: Vec<Deal>,
+    created_rows: Vec<Deal>,
+}
+
+async fn deals<C: ConnectionTrait>(db: &C, r: &Reach<'_>) -> Result<Deals, AppError> {
+    let reads = || {
+        let mut q = r.sql();
+        let won = q.bind(Stage::ClosedWon.as_str());
+        let renewal = q.bind("RENEWAL");
+        let new_business = q.bind("NEW_BUSINESS");
+        let scope = q.owned_by("owner_id", r.owners);
+        let closed = "closed_at >= $2 AND closed_at < $3".to_owned();
+        let conditions = [
+            closed.clone(),
+            format!("{closed} AND stage = {won}"),
+            format!("{closed} AND kind = {renewal}"),
+            format!("{closed} AND kind = {renewal} AND stage = {won}"),
+            format!("{closed} AND stage = {won} AND kind = {new_business}"),
+            "created_at >= $2 AND created_at < $3".to_owned(),
+        ];
+        (q, scope, conditions)
+    };
+    let (q, scope, [closed, won, renewal, renewed, new_customer, created]) = reads();
+    let days = whole_days(db.get_database_backend(), "created_at", "closed_at");
+    let sql = format!(
+        "SELECT {} AS closed, {} AS won, CAST(COALESCE(SUM(CASE WHEN {won} THEN {days} ELSE 0 END), 0) AS BIGINT) \
+         AS cycle_days, {} AS renewals, {} AS renewed, {} AS new_customers, {} AS created FROM opportunities \
+         WHERE organization_id = $1{scope} AND (({closed}) OR ({created}))",
+        count_where(&closed),
+        count_where(&won),
+        count_where(&renewal),
+        count_where(&renewed),
+        count_where(&new_customer),
+        count_where(&created),
+    );
+    let totals = q.one(db, &sql).await?;
+    let t = totals.as_ref();
+    let mut d = Deals {
+        closed: int(t, "closed")?,
+        won: int(t, "won")?,
+        cycle_days: int(t, "cycle_days")?,
+        renewals: int(t, "renewals")?,
+        renewed: int(t, "renewed")?,
+        new_customers: int(t, "new_customers")?,
+        created: int(t, "created")?,
+        ..Deals::default()
+    };
+    let (q, scope, [closed, won, renewal, _, new_customer, created]) = reads();
+    let selections: Vec<String> = [closed, won, renewal, new_customer, created]
+        .iter()
+        .map(|c| {
+            format!(
+                "id, name, stage, created_at, closed_at FROM opportunities \
+                 WHERE organization_id = $1{scope} AND {c} ORDER BY id"
+            )
+        })
+        .collect();
+    for row in q.all(db, &bounded_parts(&selections, "id")).await? {
+        let deal = Deal::read(&row)?;
+        match row.try_get::<i64>("", "part")? {
+            0 => d.closed_rows.push(deal),
+            1 => d.won_rows.push(deal),
+            2 => d.renewal_rows.push(deal),
+            3 => d.new_customer_rows.push(deal),
+            _ => d.created_rows.push(deal),
+        }
+    }
+    Ok(d)
+}
+
+/// Win rate, sales cycle and renewal rate of the deals closed in the period.
+fn deal_figures(d: &Deals) -> Vec<Figure> {
+    let rows = |deals: &[Deal]| deals.iter().map(|o| o.row(None)).collect();
+    vec![
+        figure("winRate", rate(d.won, d.closed), d.won.into(), d.closed.into(), rows(&d.closed_rows)),
+        figure(
+            "averageSalesCycleDays",
+            mean_of(d.cycle_days, d.won),
+            d.cycle_days.into(),
+            d.won.into(),
+            d.won_rows.iter().map(|o| o.row(o.cycle_days().map(Decimal::from))).collect(),
+        ),
+        figure("renewalRate", rate(d.renewed, d.renewals), d.renewed.into(), d.renewals.into(), rows(&d.renewal_rows)),
+    ]
+}
+
+/// Contract value signed in the period for the scope's deals: what sales and marketing count as
+/// won revenue (`won_revenue`), summed by the database.
+#[derive(Default)]
+struct Revenue {
+    minor: i64,
+    /// The owners of the deals signed.
+    reps: i64,
+    /// The new customers (won new business closed in the period) with a contract signed.
+    new_customers: i64,
+    new_customer_minor: i64,
+    /// The first contracts, and the first of new customers: (id, deal's name, value).
+    contracts: Vec<(Uuid, String, i64)>,
+    new_customer_contracts: Vec<(Uuid, String, i64)>,
+}
+
+impl Revenue {
+    fn rows(contracts: &[(Uuid, String, i64)]) -> impl Iterator<Item = DrillRow> + '_ {
+        contracts.iter().map(|(id, name, value)| DrillRow {
+            entity_type: "contract".into(),
+            entity_id: *id,
+            label: name.clone(),
+            value: Some(money(*value)),
+        })
+    }
+}
+
+async fn revenue<C: ConnectionTrait>(db: &C, r: &Reach<'_>) -> Result<Revenue, AppError> {
+    let reads = || {
+        let mut q = r.sql();
+        let won = q.bind(Stage::ClosedWon.as_str());
+        let new_business = q.bind("NEW_BUSINESS");
+        let scope = q.owned_by("o.owner_id", r.owners);
+        let signed = format!(
+            "FROM contracts c JOIN opportunities o ON o.id = c.opportunity_id WHERE c.organization_id = $1 \
+             AND c.signed_at >= $2 AND c.signed_at < $3 AND o.organization_id = $1{scope}"
+        );
+        let new_customer =
+            format!("o.closed_at >= $2 AND o.closed_at < $3 AND o.stage = {won} AND o.kind = {new_business}");
+        (q, signed, new_customer)
+    };
+    let (q, signed, new_customer) = reads();
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM(c.value_minor), 0) AS BIGINT) AS revenue, \
+         CAST(COUNT(DISTINCT o.owner_id) AS BIGINT) AS reps, \
+         CAST(COUNT(DISTINCT CASE WHEN {new_customer} THEN c.opportunity_id END) AS BIGINT) AS new_customers, \
+         CAST(COALESCE(SUM(CASE WHEN {new_customer} THEN c.value_minor ELSE 0 END), 0) AS BIGINT) AS new_customer_value \
+         {signed}"
+    );
+    let totals = q.one(db, &sql).await?;
+    let t = totals.as_ref();
+    let mut rev = Revenue {
+        minor: int(t, "revenue")?,
+        reps: int(t, "reps")?,
+        new_customers: int(t, "new_customers")?,
+        new_customer_minor: int(t, "new_customer_value")?,
+        ..Revenue::default()
+    };
+    let (q, signed, new_customer) = reads();
+    let columns = "c.id AS id, o.name AS name, c.value_minor AS value_minor";
+    let selections =
+        [format!("{columns} {signed} ORDER BY c.id"), format!("{columns} {signed} AND {new_customer} ORDER BY c.id")];
+    for row in q.all(db, &bounded_parts(&selections, "id")).await? {
+        let contract = (row.try_get("", "id")?, row.try_get("", "name")?, row.try_get("", "value_minor")?);
+        match row.try_get::<i64>("", "part")? {
+            0 => rev.contracts.push(contract),
+            _ => rev.new_customer_contracts.push(contract),
+        }
+    }
+    Ok(rev)
+}
+
+fn revenue_figures(rev: &Revenue) -> Vec<Figure> {
+    let total = money(rev.minor);
+    let per_rep = if rev.reps == 0 { Decimal::ZERO } else { (total / Decimal::from(rev.reps)).round_dp(2) };
+    let rows = || Revenue::rows(&rev.contracts).collect();
+    vec![
+        figure("revenue", total, total, Decimal::ONE, rows()),
+        figure("revenuePerRep", per_rep, total, rev.reps.into(), rows()),
+    ]
+}
+
+/// Collection: paid over invoiced, for the invoices issued in the period (void ones aside):
+/// summed by the database; the rows are the first invoices.
+async fn collection_rate<C: ConnectionTrait>(db: &C, r: &Reach<'_>) -> Result<Figure, AppError> {
+    let reads = || {
+        let mut q = r.sql();
+        let void = q.bind("VOID");
+        let scope = q.owned_by("owner_id", r.owners);
+        let issued = format!(
+            "FROM invoices WHERE organization_id = $1 AND issued_at >= $2 AND issued_at < $3 AND status <> {void} \
+             AND opportunity_id IN (SELECT id FROM opportunities WHERE organization_id = $1{scope})"
+        );
+        (q, issued)
+    };
+    let (q, issued) = reads();
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM(paid_minor), 0) AS BIGINT) AS paid, \
+         CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) AS billed {issued}"
+    );
+    let totals = q.one(db, &sql).await?;
+    let (paid, billed) = (int(totals.as_ref(), "paid")?, int(totals.as_ref(), "billed")?);
+    let (q, issued) = reads();
+    let sql = format!("SELECT id, number, paid_minor {issued} ORDER BY id LIMIT {KPI_ROWS}");
+    let mut rows = Vec::new();
+    for row in q.all(db, &sql).await? {
+        let number: Option<i64> = row.try_get("", "number")?;
+        rows.push(DrillRow {
+            entity_type: "invoice".into(),
+            entity_id: row.try_get("", "id")?,
+            label: number.map(|n| format!("INV-{n:06}")).unwrap_or_default(),
+            value: Some(money(row.try_get("", "paid_minor")?)),
+        });
+    }
+    Ok(figure("collectionRate", rate(paid, billed), money(paid), money(billed), rows))
+}
+
+/// Activities by kind (visits and calls are the process measures), counted by the database,
+/// with the first of each kind.
+async fn activity_figures<C: ConnectionTrait>(db: &C, r: &Reach<'_>) -> Result<Vec<Figure>, AppError> {
+    const KINDS: [&str; 5] = ["CALL", "VISIT", "MEETING", "DEMO", "EMAIL"];
+    let reads = || {
+        let mut q = r.sql();
+        let kinds: Vec<String> = KINDS.iter().map(|k| q.bind(*k)).collect();
+        let scope = q.owned_by("actor_id", r.owners);
+        let within = format!("organization_id = $1 AND occurred_at >= $2 AND occurred_at < $3{scope}");
+        (q, kinds, within)
+    };
+    let (q, kinds, within) = reads();
+    let sql = format!(
+        "SELECT kind, CAST(COUNT(*) AS BIGINT) AS n FROM activities WHERE {within} AND kind IN ({}) GROUP BY kind",
+        kinds.join(", ")
+    );
+    let mut counts: HashMap<String, i64> = HashMap::new();
+    for row in q.all(db, &sql).await? {
+        counts.insert(row.try_get("", "kind")?, int(Some(&row), "n")?);
+    }
+    let (q, kinds, within) = reads();
+    let selections: Vec<String> = kinds
+        .iter()
+        .map(|k| {
+            format!("id, notes, occurred_at FROM activities WHERE {within} AND kind = {k} ORDER BY occurred_at, id")
+        })
+        .collect();
+    let mut rows: Vec<Vec<DrillRow>> = KINDS.iter().map(|_| Vec::new()).collect();
+    for row in q.all(db, &bounded_parts(&selections, "occurred_at, id")).await? {
+        let part = usize::try_from(row.try_get::<i64>("", "part")?).unwrap_or(0);
+        let notes: Option<String> = row.try_get("", "notes")?;
+        if let Some(of_kind) = rows.get_mut(part) {
+            of_kind.push(DrillRow {
+                entity_type: "activity".into(),
+                entity_id: row.try_get("", "id")?,
+                label: notes.unwrap_or_default(),
+                value: None,
+            });
+        }
+    }
+    Ok(KINDS
+        .iter()
+        .zip(rows)
+        .map(|(kind, rows)| {
+            let n = Decimal::from(counts.get(*kind).copied().unwrap_or(0));
+            figure(format!("activities:{kind}"), n, n, Decimal::ONE, rows)
+        })
         .collect())
 }
 
-/// The converted leads among those created in the period in the scope: (id, company, source).
-async fn converted_leads<C: ConnectionTrait>(
-    db: &C,
-    org: Uuid,
-    owners: &Owners,
-    (from, to): (DateTime<Utc>, DateTime<Utc>),
-) -> Result<Vec<(Uuid, String, String)>, AppError> {
-    Ok(lead::Entity::find()
-        .select_only()
-        .column(lead::Column::Id)
-        .column(lead::Column::CompanyName)
-        .column(lead::Column::Source)
-        .filter(lead::Column::OrganizationId.eq(org))
-        .filter(in_period(lead::Column::CreatedAt, from, to))
-        .filter(owned_by(lead::Column::OwnerId, owners))
-        .filter(lead::Column::Status.eq(LeadStatus::Converted.as_str()))
-        .order_by_asc(lead::Column::Id)
-        .into_tuple()
-        .all(db)
-        .await?)
+/// SLA breach rate of the clocks started in the period: counted by the database; the rows are
+/// the first breached clocks.
+async fn sla_breach_rate<C: ConnectionTrait>(db: &C, r: &Reach<'_>) -> Result<Figure, AppError> {
+    let reads = || {
+        let mut q = r.sql();
+        let scope = q.owned_by("owner_id", r.owners);
+        (q, format!("FROM sla_clocks WHERE organization_id = $1 AND started_at >= $2 AND started_at < $3{scope}"))
+    };
+    let (q, clocks) = reads();
+    let sql = format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS clocks, {} AS breached {clocks}",
+        count_where("breached_at IS NOT NULL")
+    );
+    let totals = q.one(db, &sql).await?;
+    let (n, breached) = (int(totals.as_ref(), "clocks")?, int(totals.as_ref(), "breached")?);
+    let (q, clocks) = reads();
+    let sql = format!(
+        "SELECT entity_type, entity_id, kind {clocks} AND breached_at IS NOT NULL ORDER BY id LIMIT {KPI_ROWS}"
+    );
+    let mut rows = Vec::new();
+    for row in q.all(db, &sql).await? {
+        rows.push(DrillRow {
+            entity_type: row.try_get("", "entity_type")?,
+            entity_id: row.try_get("", "entity_id")?,
+            label: row.try_get("", "kind")?,
+            value: None,
+        });
+    }
+    Ok(figure("slaBreachRate", rate(breached, n), breached.into(), n.into(), rows))
 }
 
-/// The scope's opportunities the period's figures read: those closed or created in the period
-/// and those with a contract signed in it.
-async fn period_opportunities<C: ConnectionTrait>(
-    db: &C,
-    org: Uuid,
-    owners: &Owners,
-    (from, to): (DateTime<Utc>, DateTime<Utc>),
-) -> Result<Vec<opportunity::Model>, AppError> {
-    let signed = Query::select()
-        .column(contract::Column::OpportunityId)
-        .from(contract::Entity)
-        .cond_where(Condition::all().add(contract::Column::OrganizationId.eq(org)).add(in_period(
-            contract::Column::SignedAt,
-            from,
-            to,
-        )))
-        .to_owned();
-    Ok(opportunity::Entity::find()
-        .filter(opportunity::Column::OrganizationId.eq(org))
-        .filter(owned_by(opportunity::Column::OwnerId, owners))
-        .filter(
-            Condition::any()
-                .add(in_period(opportunity::Column::ClosedAt, from, to))
-                .add(in_period(opportunity::Column::CreatedAt, from, to))
-                .add(opportunity::Column::Id.in_subquery(signed)),
-        )
-        .order_by_asc(opportunity::Column::Id)
-        .all(db)
-        .await?)
+/// The marketing spend of the campaigns started in the period, summed by the database beside
+/// the first campaigns.
+async fn campaign_spend<C: ConnectionTrait>(db: &C, r: &Reach<'_>) -> Result<(i64, Vec<DrillRow>), AppError> {
+    let mut q = Sql::default();
+    q.bind(r.org);
+    q.bind(r.from.date_naive());
+    q.bind(r.to.date_naive());
+    let sql = format!(
+        "SELECT id, name, spend_minor, CAST(SUM(spend_minor) OVER () AS BIGINT) AS spend FROM campaigns \
+         WHERE organization_id = $1 AND starts_on >= $2 AND starts_on < $3 ORDER BY id LIMIT {KPI_ROWS}"
+    );
+    let found = q.all(db, &sql).await?;
+    let mut rows = Vec::with_capacity(found.len());
+    for row in &found {
+        rows.push(DrillRow {
+            entity_type: "campaign".into(),
+            entity_id: row.try_get("", "id")?,
+            label: row.try_get("", "name")?,
+            value: Some(money(row.try_get("", "spend_minor")?)),
+        });
+    }
+    Ok((int(found.first(), "spend")?, rows))
 }
 
-/// The contracts signed in the period for the scope's opportunities.
-async fn scoped_signed_contracts<C: ConnectionTrait>(
-    db: &C,
-    org: Uuid,
-    owners: &Owners,
-    (from, to): (DateTime<Utc>, DateTime<Utc>),
-) -> Result<Vec<contract::Model>, AppError> {
-    Ok(contract::Entity::find()
-        .filter(contract::Column::OrganizationId.eq(org))
-        .filter(in_period(contract::Column::SignedAt, from, to))
-        .filter(contract::Column::OpportunityId.in_subquery(scoped_opportunity_ids(org, owners)))
-        .order_by_asc(contract::Column::Id)
-        .all(db)
-        .await?)
+/// CAC (marketing spend per new customer won in the period), LTV (the new customers' average
+/// contract value over the expected lifetime in years: 1 / (1 − renewal rate), capped at ten
+/// years; three years without renewal data) and their ratio.
+fn acquisition_figures(d: &Deals, rev: &Revenue, (spend, campaigns): &(i64, Vec<DrillRow>)) -> Vec<Figure> {
+    let cac =
+        if d.new_customers == 0 { Decimal::ZERO } else { (money(*spend) / Decimal::from(d.new_customers)).round_dp(2) };
+    let avg_value = mean_of(rev.new_customer_minor, rev.new_customers) / Decimal::ONE_HUNDRED;
+    let lifetime = if d.renewals == 0 {
+        Decimal::from(3)
+    } else {
+        let churn = Decimal::ONE - rate(d.renewed, d.renewals);
+        if churn <= Decimal::new(1, 1) { Decimal::from(10) } else { (Decimal::ONE / churn).round_dp(2) }
+    };
+    let mut ltv = (avg_value * lifetime).round_dp(2);
+    ltv.rescale(2);
+    let ratio = if cac.is_zero() { Decimal::ZERO } else { (ltv / cac).round_dp(2) };
+    let new_customers = || d.new_customer_rows.iter().map(|o| o.row(None)).collect();
+    // The ratio's rows are both sides: the new customers' contracts behind LTV and the
+    // campaigns whose spend makes CAC.
+    let ratio_rows = Revenue::rows(&rev.new_customer_contracts).chain(campaigns.iter().cloned()).collect();
+    vec![
+        figure("customerAcquisitionCost", cac, money(*spend), d.new_customers.into(), new_customers()),
+        figure("lifetimeValue", ltv, avg_value, lifetime, new_customers()),
+        figure("ltvToCac", ratio, ltv, cac, ratio_rows),
+    ]
 }
 
-/// How many SLA clocks started in the period in the scope, counted by the database.
-async fn sla_clock_count<C: ConnectionTrait>(
-    db: &C,
-    org: Uuid,
-    owners: &Owners,
-    (from, to): (DateTime<Utc>, DateTime<Utc>),
-) -> Result<i64, AppError> {
-    let n = sla_clock::Entity::find()
-        .filter(sla_clock::Column::OrganizationId.eq(org))
-        .filter(in_period(sla_clock::Column::StartedAt, from, to))
-        .filter(owned_by(sla_clock::Column::OwnerId, owners))
-        .count(db)
-        .await?;
-    Ok(i64::try_from(n).unwrap_or(i64::MAX))
+/// The deals created in the period that have a stage history, in id order, each with the
+/// stages its audit snapshots moved it to: (when, stage). The snapshots live in the erasable
+/// payloads (an erased one simply drops out).
+async fn stage_history<C: ConnectionTrait>(db: &C, r: &Reach<'_>) -> Result<Vec<(Deal, Vec<StageChange>)>, AppError> {
+    let mut q = r.sql();
+    let entity = q.bind("opportunity");
+    let (stage, records_stage) = snapshot_stage(db.get_database_backend(), &mut q);
+    let scope = q.owned_by("o.owner_id", r.owners);
+    let sql = format!(
+        "SELECT o.id AS id, o.name AS name, o.stage AS stage, o.created_at AS created_at, o.closed_at AS closed_at, \
+         a.created_at AS moved_at, {stage} AS moved_to FROM audit_log a \
+         JOIN audit_payloads p ON p.audit_id = a.id JOIN opportunities o ON o.id = a.entity_id \
+         WHERE a.organization_id = $1 AND a.entity_type = {entity} AND {records_stage} \
+         AND o.organization_id = $1 AND o.created_at >= $2 AND o.created_at < $3{scope} ORDER BY o.id"
+    );
+    let mut out: Vec<(Deal, Vec<StageChange>)> = Vec::new();
+    for row in q.all(db, &sql).await? {
+        let change = (row.try_get("", "moved_at")?, row.try_get("", "moved_to")?);
+        let id: Uuid = row.try_get("", "id")?;
+        match out.last_mut() {
+            Some((deal, changes)) if deal.id == id => changes.push(change),
+            _ => out.push((Deal::read(&row)?, vec![change])),
+        }
+    }
+    Ok(out)
+}
+
+/// How far a deal got (the index of its furthest stage, the open stages then won) and its
+/// spells in the open stages it left, in minutes, from its stage changes.
+fn walk(opened: DateTime<Utc>, mut changes: Vec<StageChange>) -> (usize, Spells) {
+    changes.sort();
+    let (mut reached, mut spells) = (0, Vec::new());
+    let (mut since, mut current) = (opened, Stage::Discovery.as_str().to_owned());
+    for (at, stage) in changes {
+        if stage != current {
+            if let Some(s) = OPEN_STAGES.iter().find(|s| s.as_str() == current) {
+                spells.push((s.as_str(), (at - since).num_minutes()));
+            }
+            since = at;
+            current = stage;
+        }
+        let pos = match Stage::parse(&current) {
+            Some(Stage::ClosedWon) => OPEN_STAGES.len(),
+            Some(s) => s.position().unwrap_or(0),
+            None => 0,
+        };
+        reached = reached.max(pos);
+    }
+    (reached, spells)
+}
+
+/// The stage funnel (deals created in the period that reached each stage) and the time spent
+/// in each open stage, from the deals' history; a deal without history is in discovery.
+fn stage_figures(d: &Deals, history: Vec<(Deal, Vec<StageChange>)>) -> Vec<Figure> {
+    let walked: Vec<(Deal, usize, Spells)> = history
+        .into_iter()
+        .map(|(deal, changes)| {
+            let (reached, spells) = walk(deal.created_at, changes);
+            (deal, reached, spells)
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (i, stage) in OPEN_STAGES.iter().chain([Stage::ClosedWon].iter()).enumerate() {
+        let (n, rows) = if i == 0 {
+            (d.created, d.created_rows.iter().map(|o| o.row(None)).collect())
+        } else {
+            let at: Vec<&Deal> = walked.iter().filter(|(_, reached, _)| *reached >= i).map(|(o, _, _)| o).collect();
+            (at.len() as i64, at.iter().take(KPI_ROWS).map(|o| o.row(None)).collect())
+        };
+        let n = Decimal::from(n);
+        out.push(figure(format!("funnel:{}", stage.as_str()), n, n, Decimal::from(d.created), rows));
+    }
+    let in_days = |m: Decimal| (m / Decimal::from(24 * 60)).round_dp(2).normalize();
+    for stage in OPEN_STAGES {
+        let spells: Vec<(&Deal, i64)> = walked
+            .iter()
+            .flat_map(|(o, _, spells)| spells.iter().filter(|(s, _)| *s == stage.as_str()).map(move |(_, m)| (o, *m)))
+            .collect();
+        let minutes: Vec<i64> = spells.iter().map(|(_, m)| *m).collect();
+        out.push(figure(
+            format!("timeInStageDays:{}", stage.as_str()),
+            in_days(mean(&minutes)),
+            Decimal::from(minutes.iter().sum::<i64>()),
+            Decimal::from(minutes.len() as i64),
+            spells.iter().take(KPI_ROWS).map(|(o, m)| o.row(Some(in_days(Decimal::from(*m))))).collect(),
+        ));
+    }
+    out
 }
 
 impl App {
@@ -230,7 +755,9 @@ impl App {
         Ok(actor.owners(scope))
     }
 
-    /// The KPIs of the period `[from, to)` for the requested scope.
+    /// The KPIs of the period `[from, to)` for the requested scope. Each figure is counted or
+    /// summed by the database, with its first rows (`KPI_ROWS` of each kind); the reads are
+    /// independent and run side by side.
     pub async fn kpis(
         &self,
         actor: &Actor,
@@ -242,338 +769,26 @@ impl App {
             return Err(AppError::bad_input("to", "must be after from"));
         }
         let owners = self.kpi_owners(actor, requested)?;
-        let org = actor.org_id;
-        let figure = |key: String, num: Decimal, den: Decimal, value: Decimal, rows: Vec<DrillRow>| Figure {
-            key,
-            value,
-            numerator: num,
-            denominator: den,
-            rows,
-        };
-        let mut out = Vec::new();
-
-        let period = (from, to);
-
-        // Lead conversion, overall and per source, for leads created in the period: the
-        // database counts the leads per source; only the converted ones (the rows) are read.
-        let per_source = leads_per_source(&self.db, org, &owners, period).await?;
-        let converted = converted_leads(&self.db, org, &owners, period).await?;
-        let conv = |source: Option<&str>| -> (i64, Vec<DrillRow>) {
-            let rows: Vec<DrillRow> = converted
-                .iter()
-                .filter(|(_, _, s)| source.is_none_or(|source| s == source))
-                .map(|(id, company, _)| DrillRow {
-                    entity_type: "lead".into(),
-                    entity_id: *id,
-                    label: company.clone(),
-                    value: None,
-                })
-                .collect();
-            (rows.len() as i64, rows)
-        };
-        let (n, rows) = conv(None);
-        let d: i64 = per_source.values().sum();
-        out.push(figure("leadConversionRate".into(), n.into(), d.into(), rate(n, d), rows));
-        for (s, d) in &per_source {
-            let (n, rows) = conv(Some(s));
-            out.push(figure(format!("leadConversionRate:{s}"), n.into(), (*d).into(), rate(n, *d), rows));
-        }
-
-        // Deals closed in the period.
-        let opps = period_opportunities(&self.db, org, &owners, period).await?;
-        let closed: Vec<&opportunity::Model> = opps.iter().filter(|o| within(o.closed_at, from, to)).collect();
-        let won: Vec<&&opportunity::Model> = closed.iter().filter(|o| o.stage == Stage::ClosedWon.as_str()).collect();
-        let row = |o: &opportunity::Model, v: Option<Decimal>| DrillRow {
-            entity_type: "opportunity".into(),
-            entity_id: o.id,
-            label: format!("{} ({})", o.name, o.stage),
-            value: v,
-        };
-        out.push(figure(
-            "winRate".into(),
-            Decimal::from(won.len() as i64),
-            Decimal::from(closed.len() as i64),
-            rate(won.len() as i64, closed.len() as i64),
-            closed.iter().map(|o| row(o, None)).collect(),
-        ));
-        let cycles: Vec<i64> = won.iter().filter_map(|o| o.closed_at.map(|c| (c - o.created_at).num_days())).collect();
-        out.push(figure(
-            "averageSalesCycleDays".into(),
-            Decimal::from(cycles.iter().sum::<i64>()),
-            Decimal::from(cycles.len() as i64),
-            mean(&cycles),
-            won.iter().map(|o| row(o, o.closed_at.map(|c| Decimal::from((c - o.created_at).num_days())))).collect(),
-        ));
-        let renewals: Vec<&&opportunity::Model> = closed.iter().filter(|o| o.kind == "RENEWAL").collect();
-        let renewed = renewals.iter().filter(|o| o.stage == Stage::ClosedWon.as_str()).count() as i64;
-        out.push(figure(
-            "renewalRate".into(),
-            renewed.into(),
-            Decimal::from(renewals.len() as i64),
-            rate(renewed, renewals.len() as i64),
-            renewals.iter().map(|o| row(o, None)).collect(),
-        ));
-
-        // Revenue: contract value signed in the period.
-        let opp_ids: HashMap<Uuid, &opportunity::Model> = opps.iter().map(|o| (o.id, o)).collect();
-        let signed: Vec<contract::Model> = scoped_signed_contracts(&self.db, org, &owners, period)
-            .await?
-            .into_iter()
-            .filter(|c| opp_ids.contains_key(&c.opportunity_id))
-            .collect();
-        let deals: BTreeSet<Uuid> = signed.iter().map(|c| c.opportunity_id).collect();
-        let revenue: i64 = deals.iter().map(|d| won_revenue(&signed, *d)).sum();
-        let crow = |c: &contract::Model| DrillRow {
-            entity_type: "contract".into(),
-            entity_id: c.id,
-            label: opp_ids.get(&c.opportunity_id).map(|o| o.name.clone()).unwrap_or_default(),
-            value: Some(money(c.value_minor)),
-        };
-        out.push(figure(
-            "revenue".into(),
-            money(revenue),
-            Decimal::ONE,
-            money(revenue),
-            signed.iter().map(crow).collect(),
-        ));
-        let reps: BTreeSet<Uuid> =
-            signed.iter().filter_map(|c| opp_ids.get(&c.opportunity_id).map(|o| o.owner_id)).collect();
-        let per_rep = if reps.is_empty() {
-            Decimal::ZERO
-        } else {
-            (money(revenue) / Decimal::from(reps.len() as i64)).round_dp(2)
-        };
-        out.push(figure(
-            "revenuePerRep".into(),
-            money(revenue),
-            Decimal::from(reps.len() as i64),
-            per_rep,
-            signed.iter().map(crow).collect(),
-        ));
-
-        // Collection: paid over invoiced, for invoices issued in the period.
-        let invoices: Vec<invoice::Model> = invoice::Entity::find()
-            .filter(invoice::Column::OrganizationId.eq(org))
-            .filter(in_period(invoice::Column::IssuedAt, from, to))
-            .filter(invoice::Column::Status.ne("VOID"))
-            .filter(invoice::Column::OpportunityId.in_subquery(scoped_opportunity_ids(org, &owners)))
-            .order_by_asc(invoice::Column::Id)
-            .all(&self.db)
-            .await?;
-        let (paid, billed): (i64, i64) =
-            invoices.iter().fold((0, 0), |(p, b), i| (p + i.paid_minor, b + i.amount_minor));
-        out.push(figure(
-            "collectionRate".into(),
-            money(paid),
-            money(billed),
-            rate(paid, billed),
-            invoices
-                .iter()
-                .map(|i| DrillRow {
-                    entity_type: "invoice".into(),
-                    entity_id: i.id,
-                    label: i.number.map(|n| format!("INV-{n:06}")).unwrap_or_default(),
-                    value: Some(money(i.paid_minor)),
-                })
-                .collect(),
-        ));
-
-        // Activities by kind (visits and calls are the process measures).
-        const KINDS: [&str; 5] = ["CALL", "VISIT", "MEETING", "DEMO", "EMAIL"];
-        let acts: Vec<activity::Model> = activity::Entity::find()
-            .filter(activity::Column::OrganizationId.eq(org))
-            .filter(in_period(activity::Column::OccurredAt, from, to))
-            .filter(owned_by(activity::Column::ActorId, &owners))
-            .filter(activity::Column::Kind.is_in(KINDS))
-            .order_by_asc(activity::Column::OccurredAt)
-            .order_by_asc(activity::Column::Id)
-            .all(&self.db)
-            .await?;
-        for kind in KINDS {
-            let of: Vec<&activity::Model> = acts.iter().filter(|a| a.kind == kind).collect();
-            let n = Decimal::from(of.len() as i64);
-            out.push(figure(
-                format!("activities:{kind}"),
-                n,
-                Decimal::ONE,
-                n,
-                of.iter()
-                    .map(|a| DrillRow {
-                        entity_type: "activity".into(),
-                        entity_id: a.id,
-                        label: a.notes.clone().unwrap_or_default(),
-                        value: None,
-                    })
-                    .collect(),
-            ));
-        }
-
-        // SLA breach rate of the clocks started in the period: the database counts the clocks;
-        // only the breached ones (the rows) are read.
-        let clocks = sla_clock_count(&self.db, org, &owners, period).await?;
-        let breached: Vec<sla_clock::Model> = sla_clock::Entity::find()
-            .filter(sla_clock::Column::OrganizationId.eq(org))
-            .filter(in_period(sla_clock::Column::StartedAt, from, to))
-            .filter(owned_by(sla_clock::Column::OwnerId, &owners))
-            .filter(sla_clock::Column::BreachedAt.is_not_null())
-            .order_by_asc(sla_clock::Column::Id)
-            .all(&self.db)
-            .await?;
-        out.push(figure(
-            "slaBreachRate".into(),
-            Decimal::from(breached.len() as i64),
-            Decimal::from(clocks),
-            rate(breached.len() as i64, clocks),
-            breached
-                .iter()
-                .map(|c| DrillRow {
-                    entity_type: c.entity_type.clone(),
-                    entity_id: c.entity_id,
-                    label: c.kind.clone(),
-                    value: None,
-                })
-                .collect(),
-        ));
-
-        // CAC: marketing spend of campaigns started in the period per new customer won in it.
-        let campaigns: Vec<campaign::Model> = campaign::Entity::find()
-            .filter(campaign::Column::OrganizationId.eq(org))
-            .filter(in_period(campaign::Column::StartsOn, from.date_naive(), to.date_naive()))
-            .order_by_asc(campaign::Column::Id)
-            .all(&self.db)
-            .await?;
-        let spend: i64 = campaigns.iter().map(|c| c.spend_minor).sum();
-        let new_customers: Vec<&&opportunity::Model> =
-            won.iter().copied().filter(|o| o.kind == "NEW_BUSINESS").collect();
-        let cac = if new_customers.is_empty() {
-            Decimal::ZERO
-        } else {
-            (money(spend) / Decimal::from(new_customers.len() as i64)).round_dp(2)
-        };
-        out.push(figure(
-            "customerAcquisitionCost".into(),
-            money(spend),
-            Decimal::from(new_customers.len() as i64),
-            cac,
-            new_customers.iter().map(|o| row(o, None)).collect(),
-        ));
-
-        // LTV: the average value of new customers' contracts, over the expected lifetime in
-        // years (1 / (1 − renewal rate), capped at ten years; three years without renewal data).
-        let acv: Vec<i64> =
-            new_customers.iter().filter(|o| deals.contains(&o.id)).map(|o| won_revenue(&signed, o.id)).collect();
-        let avg_value = mean(&acv) / Decimal::ONE_HUNDRED;
-        let lifetime = if renewals.is_empty() {
-            Decimal::from(3)
-        } else {
-            let churn = Decimal::ONE - rate(renewed, renewals.len() as i64);
-            if churn <= Decimal::new(1, 1) { Decimal::from(10) } else { (Decimal::ONE / churn).round_dp(2) }
-        };
-        let mut ltv = (avg_value * lifetime).round_dp(2);
-        ltv.rescale(2);
-        out.push(figure(
-            "lifetimeValue".into(),
-            avg_value,
-            lifetime,
-            ltv,
-            new_customers.iter().map(|o| row(o, None)).collect(),
-        ));
-        let ratio = if cac.is_zero() { Decimal::ZERO } else { (ltv / cac).round_dp(2) };
-        // The ratio's rows are both sides: the new customers' contracts behind LTV and the
-        // campaigns whose spend makes CAC.
-        let ratio_rows = signed
-            .iter()
-            .filter(|c| new_customers.iter().any(|o| o.id == c.opportunity_id))
-            .map(crow)
-            .chain(campaigns.iter().map(|c| DrillRow {
-                entity_type: "campaign".into(),
-                entity_id: c.id,
-                label: c.name.clone(),
-                value: Some(money(c.spend_minor)),
-            }))
-            .collect();
-        out.push(figure("ltvToCac".into(), ltv, cac, ratio, ratio_rows));
-
-        // The stage funnel and the time spent in each stage, from the opportunities' history.
-        let created: Vec<&opportunity::Model> =
-            opps.iter().filter(|o| o.created_at >= from && o.created_at < to).collect();
-        let history = audit_log::Entity::find()
-            .filter(audit_log::Column::OrganizationId.eq(org))
-            .filter(audit_log::Column::EntityId.is_in(created.iter().map(|o| o.id)))
-            .filter(audit_log::Column::EntityType.eq("opportunity"))
-            .all(&self.db)
-            .await?;
-        // The snapshots live in the erasable payloads (an erased one simply drops out).
-        let after_of: HashMap<Uuid, serde_json::Value> = audit_payload::Entity::find()
-            .filter(audit_payload::Column::AuditId.is_in(history.iter().map(|h| h.id)))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .filter_map(|p| p.after.map(|a| (p.audit_id, a)))
-            .collect();
-        let open_stages = [
-            Stage::Discovery,
-            Stage::NeedsAnalysis,
-            Stage::Demo,
-            Stage::Proposal,
-            Stage::Negotiation,
-            Stage::Contracting,
-        ];
-        let mut furthest: HashMap<Uuid, usize> = HashMap::new();
-        let mut in_stage: HashMap<&'static str, Vec<(&opportunity::Model, i64)>> = HashMap::new();
-        for o in &created {
-            let mut changes: Vec<(DateTime<Utc>, String)> = history
-                .iter()
-                .filter(|h| h.entity_id == o.id)
-                .filter_map(|h| {
-                    let stage = after_of.get(&h.id).and_then(|a| a.get("stage")).and_then(|s| s.as_str())?;
-                    Some((h.created_at, stage.to_owned()))
-                })
-                .collect();
-            changes.sort();
-            let mut reached = 0;
-            let (mut since, mut current) = (o.created_at, Stage::Discovery.as_str().to_owned());
-            for (at, stage) in changes {
-                if stage != current {
-                    if let Some(s) = open_stages.iter().find(|s| s.as_str() == current) {
-                        in_stage.entry(s.as_str()).or_default().push((o, (at - since).num_minutes()));
-                    }
-                    since = at;
-                    current = stage;
-                }
-                let pos = match Stage::parse(&current) {
-                    Some(Stage::ClosedWon) => open_stages.len(),
-                    Some(s) => s.position().unwrap_or(0),
-                    None => 0,
-                };
-                reached = reached.max(pos);
-            }
-            furthest.insert(o.id, reached);
-        }
-        for (i, stage) in open_stages.iter().chain([Stage::ClosedWon].iter()).enumerate() {
-            let at: Vec<&&opportunity::Model> =
-                created.iter().filter(|o| furthest.get(&o.id).copied().unwrap_or(0) >= i).collect();
-            let n = Decimal::from(at.len() as i64);
-            out.push(figure(
-                format!("funnel:{}", stage.as_str()),
-                n,
-                Decimal::from(created.len() as i64),
-                n,
-                at.iter().map(|o| row(o, None)).collect(),
-            ));
-        }
-        for stage in open_stages {
-            let spells = in_stage.get(stage.as_str()).cloned().unwrap_or_default();
-            let minutes: Vec<i64> = spells.iter().map(|(_, m)| *m).collect();
-            let in_days = |m: Decimal| (m / Decimal::from(24 * 60)).round_dp(2).normalize();
-            out.push(figure(
-                format!("timeInStageDays:{}", stage.as_str()),
-                Decimal::from(minutes.iter().sum::<i64>()),
-                Decimal::from(minutes.len() as i64),
-                in_days(mean(&minutes)),
-                spells.iter().map(|(o, m)| row(o, Some(in_days(Decimal::from(*m))))).collect(),
-            ));
-        }
+        let r = Reach { org: actor.org_id, owners: &owners, from, to };
+        let db = &self.db;
+        let (leads, deals, revenue, collection, activities, sla, campaigns, history) = tokio::try_join!(
+            lead_conversion(db, &r),
+            deals(db, &r),
+            revenue(db, &r),
+            collection_rate(db, &r),
+            activity_figures(db, &r),
+            sla_breach_rate(db, &r),
+            campaign_spend(db, &r),
+            stage_history(db, &r),
+        )?;
+        let mut out = leads;
+        out.extend(deal_figures(&deals));
+        out.extend(revenue_figures(&revenue));
+        out.push(collection);
+        out.extend(activities);
+        out.push(sla);
+        out.extend(acquisition_figures(&deals, &revenue, &campaigns));
+        out.extend(stage_figures(&deals, history));
         Ok(out)
     }
 

@@ -14,11 +14,12 @@ pub fn rate(numerator: i64, denominator: i64) -> Decimal {
 
 /// The mean of whole values rounded to two places; zero for none.
 pub fn mean(values: &[i64]) -> Decimal {
-    if values.is_empty() {
-        Decimal::ZERO
-    } else {
-        (Decimal::from(values.iter().sum::<i64>()) / Decimal::from(values.len() as i64)).round_dp(2).normalize()
-    }
+    mean_of(values.iter().sum(), values.len() as i64)
+}
+
+/// The mean of `count` whole values adding up to `sum`, rounded to two places; zero for none.
+pub fn mean_of(sum: i64, count: i64) -> Decimal {
+    if count <= 0 { Decimal::ZERO } else { (Decimal::from(sum) / Decimal::from(count)).round_dp(2).normalize() }
 }
 
 #[cfg(test)]
@@ -34,5 +35,7 @@ mod tests {
         assert_eq!(rate(5, 0), Decimal::ZERO);
         assert_eq!(mean(&[10, 20, 40]), Decimal::from_str("23.33").unwrap_or_default());
         assert_eq!(mean(&[]), Decimal::ZERO);
+        assert_eq!(mean_of(70, 3), mean(&[10, 20, 40]));
+        assert_eq!(mean_of(5, 0), Decimal::ZERO);
     }
 }
