@@ -27,6 +27,7 @@ mod m20261201_000030_referral_credits;
 mod m20261201_000031_audit_sealing;
 mod m20261201_000032_figure_indexes;
 mod m20261202_000033_search;
+mod m20261202_000050_import_jobs;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000031_audit_sealing::Migration),
             Box::new(m20261201_000032_figure_indexes::Migration),
             Box::new(m20261202_000033_search::Migration),
+            Box::new(m20261202_000050_import_jobs::Migration),
         ]
     }
 }

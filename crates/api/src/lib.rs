@@ -14,6 +14,7 @@ pub mod enablement;
 pub mod enums;
 pub mod error;
 pub mod governance;
+pub mod imports;
 pub mod loaders;
 pub mod loops;
 pub mod mutation;

@@ -28,6 +28,7 @@ pub struct Mutation(
     crate::compliance::ConsentMutation,
     crate::privacy::PrivacyMutation,
     crate::governance::GovernanceMutation,
+    crate::imports::ImportMutation,
 );
 
 /// Login, passwords and administration.

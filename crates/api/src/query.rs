@@ -15,6 +15,7 @@ pub struct Query(
     crate::governance::GovernanceQuery,
     crate::node::NodeQuery,
     crate::search::SearchQuery,
+    crate::imports::ImportQuery,
 );
 
 /// The caller, the directory, the department views and the getters.

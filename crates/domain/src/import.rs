@@ -112,24 +112,26 @@ pub struct Row {
     pub cells: Vec<String>,
 }
 
-/// The file as a table: its header and its records.
+/// The file as a table: its header, its records, and the records that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Table {
     pub headers: Vec<String>,
     pub rows: Vec<Row>,
+    pub errors: Vec<RowError>,
 }
 
 /// Reads CSV as Excel writes it: fields in double quotes may hold the delimiter, line breaks
 /// and doubled quotes; lines end in CRLF or LF; blank lines are skipped. A record with fewer
 /// cells than the header has the missing ones empty; one with more is an error of that row.
-pub fn read(text: &str, delimiter: u8) -> Result<Table, Vec<RowError>> {
+/// Only a file without a readable header is an error as a whole.
+pub fn read(text: &str, delimiter: u8) -> Result<Table, RowError> {
     let mut reader =
         csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut record = csv::StringRecord::new();
     let headers: Vec<String> = match reader.read_record(&mut record) {
         Ok(true) => record.iter().map(|c| c.trim().to_owned()).collect(),
-        Ok(false) => return Err(vec![RowError::new(0, "csv", "is empty: the first row must name the columns")]),
-        Err(e) => return Err(vec![RowError::new(1, "csv", format!("cannot be read: {}", csv_reason(&e)))]),
+        Ok(false) => return Err(RowError::new(0, "csv", "is empty: the first row must name the columns")),
+        Err(e) => return Err(RowError::new(1, "csv", format!("cannot be read: {}", csv_reason(&e)))),
     };
     let mut errors = Vec::new();
     let mut rows = Vec::new();
@@ -166,7 +168,7 @@ pub fn read(text: &str, delimiter: u8) -> Result<Table, Vec<RowError>> {
             }
         }
     }
-    if errors.is_empty() { Ok(Table { headers, rows }) } else { Err(errors) }
+    Ok(Table { headers, rows, errors })
 }
 
 fn csv_reason(e: &csv::Error) -> String {
@@ -275,9 +277,10 @@ mod tests {
     fn rows_are_numbered_as_a_spreadsheet_numbers_them_and_blank_lines_are_skipped() {
         let t = table("A,B\r\n1,2\r\n\r\n3,4\r\n\"x\r\ny\",2\r\n5,6");
         assert_eq!(t.rows.iter().map(|r| r.number).collect::<Vec<_>>(), vec![2, 4, 5, 6]);
-        let e = read("A,B\n1,2,3\n", b',').err().unwrap_or_default();
-        assert_eq!(e, vec![RowError::new(2, "csv", "has 3 cells but the header names 2 columns")]);
-        assert_eq!(read("", b',').err().unwrap_or_default()[0].row, 0);
+        let t = table("A,B\n1,2,3\n4,5\n");
+        assert_eq!(t.errors, vec![RowError::new(2, "csv", "has 3 cells but the header names 2 columns")]);
+        assert_eq!(t.rows.iter().map(|r| r.number).collect::<Vec<_>>(), vec![3]);
+        assert_eq!(read("", b',').err().map(|e| e.row), Some(0));
     }
 
     #[test]
