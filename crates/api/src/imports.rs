@@ -14,13 +14,11 @@ use chrono::{DateTime, Utc};
 pub enum CsvEncoding {
     /// The string is the file's text: UTF-8, with or without a byte-order mark.
     Utf8,
-    /// The string is the base64 of the file's bytes in GBK (read as GB 18030, its superset), as
-    /// Chinese spreadsheets save CSV.
+    /// The string is the base64 of the file's bytes in GBK (read as GB 18030, its superset), as Chinese spreadsheets save CSV.
     Gbk,
 }
 
-/// What to do with a row whose record already exists among those the caller may read (a lead or
-/// contact with the same e-mail address, an account with the same domain).
+/// What to do with a row whose record already exists among those the caller may read (a lead or contact with the same e-mail address, an account with the same domain).
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum DuplicatePolicy {
     /// Leave the existing record as it is and count the row as skipped.
@@ -67,10 +65,7 @@ pub enum ImportKind {
 pub struct ImportColumnInput {
     /// The column's header in the file (case and surrounding spaces do not matter).
     pub column: String,
-    /// The field it feeds, spelled as in the single-row input. Leads: companyName, contactName,
-    /// contactEmail, contactPhone, industry, companySize, source, painPoints, jurisdiction,
-    /// consent. Contacts: accountId, accountDomain, name, email, phone, role, decisionMaker,
-    /// jurisdiction. Accounts: name, domain, industry, companySize, accountExecutiveEmail.
+    /// The field it feeds, spelled as in the single-row input. Leads: companyName, contactName, contactEmail, contactPhone, industry, companySize, source, painPoints, jurisdiction, consent. Contacts: accountId, accountDomain, name, email, phone, role, decisionMaker, jurisdiction. Accounts: name, domain, industry, companySize, accountExecutiveEmail.
     pub field: String,
 }
 
@@ -124,6 +119,7 @@ pub struct ImportError {
 /// A CSV import and its progress.
 pub struct ImportJob(pub import_job::Model);
 
+/// A CSV import and its progress.
 #[Object]
 impl ImportJob {
     /// The job's id, for `importJob(id)`.
@@ -240,10 +236,7 @@ pub struct ImportMutation;
 
 #[Object]
 impl ImportMutation {
-    /// Imports leads from CSV (the roles that may `createLead`). Every row goes through
-    /// `createLead`: owned by the importing SDR or routed by round-robin (else pooled), audited,
-    /// its first-contact clock started; a `consent` column records consent as the file says.
-    /// Small files finish before the answer; follow larger ones with `importJob`.
+    /// Imports leads from CSV (the roles that may `createLead`). Every row goes through `createLead`: owned by the importing SDR or routed by round-robin (else pooled), audited, its first-contact clock started; a `consent` column records consent as the file says. Small files finish before the answer; follow larger ones with `importJob`.
     async fn import_leads(
         &self,
         ctx: &Context<'_>,
@@ -256,8 +249,7 @@ impl ImportMutation {
         Ok(ImportJob(app(ctx).start_import(actor(ctx)?, req).await.gql()?))
     }
 
-    /// Imports contacts of accounts from CSV (the roles that may `addContact`, on the accounts
-    /// they may add contacts to). Every row goes through `addContact`.
+    /// Imports contacts of accounts from CSV (the roles that may `addContact`, on the accounts they may add contacts to). Every row goes through `addContact`.
     async fn import_contacts(
         &self,
         ctx: &Context<'_>,
@@ -271,8 +263,7 @@ impl ImportMutation {
         Ok(ImportJob(app(ctx).start_import(actor(ctx)?, req).await.gql()?))
     }
 
-    /// Imports accounts from CSV (ACCOUNT_EXECUTIVE for accounts they will work, SALES_MANAGER
-    /// for their team's); each is audited as `createAccount`.
+    /// Imports accounts from CSV (ACCOUNT_EXECUTIVE for accounts they will work, SALES_MANAGER for their team's); each is audited as `createAccount`.
     async fn import_accounts(
         &self,
         ctx: &Context<'_>,
