@@ -88,7 +88,7 @@ struct Plan {
 /// One row, parsed for its use case.
 #[derive(Debug, Clone)]
 enum Item {
-    Lead { draft: LeadDraft, patch: ParsedPatch, consent: bool },
+    Lead { draft: Box<LeadDraft>, patch: Box<ParsedPatch>, consent: bool },
     Contact { account: Option<Uuid>, account_ref: Option<(&'static str, String)>, draft: ContactDraft },
     Account(accounts::AccountDraft),
 }
@@ -234,7 +234,7 @@ fn prepare(plan: &Plan, row: &Row) -> Result<Item, AppError> {
                 pain_points: input.pain_points.clone(),
             });
             let draft = crate::leads::parse_new_lead(input)?;
-            Ok(Item::Lead { draft, patch: patch?, consent })
+            Ok(Item::Lead { draft: Box::new(draft), patch: Box::new(patch?), consent })
         }
         ImportKind::Contacts => {
             let role = match m.get(row, "role") {
@@ -479,7 +479,7 @@ async fn apply(
     for (number, step) in steps {
         match step {
             Step::Skip => tally.skipped += 1,
-            Step::Create(Item::Lead { draft, consent, .. }) => leads.push((draft, consent)),
+            Step::Create(Item::Lead { draft, consent, .. }) => leads.push((*draft, consent)),
             Step::Create(Item::Contact { account: Some(a), draft, .. }) => contacts.push((a, draft)),
             Step::Create(Item::Contact { account: None, .. }) => {
                 tally.fail(RowError::new(number, "accountId", "names no account you may read"))
@@ -491,7 +491,7 @@ async fn apply(
             Step::Update(id, item) => {
                 let done = match item {
                     Item::Lead { patch, .. } => {
-                        crate::leads::update_lead_in(txn, actor, id, patch, None).await.map(|_| ())
+                        crate::leads::update_lead_in(txn, actor, id, *patch, None).await.map(|_| ())
                     }
                     Item::Contact { draft, .. } => {
                         crate::opportunities::update_contact_in(txn, actor, id, draft).await.map(|_| ())
