@@ -30,6 +30,7 @@ mod m20261202_000033_search;
 mod m20261202_000034_custom_roles;
 mod m20261202_000035_webhooks;
 mod m20261202_000040_collections_index;
+mod m20261202_000050_import_jobs;
 
 pub struct Migrator;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000034_custom_roles::Migration),
             Box::new(m20261202_000035_webhooks::Migration),
             Box::new(m20261202_000040_collections_index::Migration),
+            Box::new(m20261202_000050_import_jobs::Migration),
         ]
     }
 }

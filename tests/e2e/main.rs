@@ -11,6 +11,7 @@ mod custom_software;
 mod discovery;
 mod enablement;
 mod governance;
+mod imports;
 mod leads;
 mod loops;
 mod privacy;

@@ -4,6 +4,9 @@
 //! Resolvers hold no business rule: they authenticate, parse ids, call a use case in `app`,
 //! and map the result.
 
+// The merged root objects nest one level per member; their futures need a deeper limit.
+#![recursion_limit = "256"]
+
 pub mod analytics;
 pub mod audit;
 pub mod automation;
@@ -14,6 +17,7 @@ pub mod enablement;
 pub mod enums;
 pub mod error;
 pub mod governance;
+pub mod imports;
 pub mod loaders;
 pub mod loops;
 pub mod mutation;

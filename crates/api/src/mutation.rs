@@ -30,6 +30,7 @@ pub struct Mutation(
     crate::governance::GovernanceMutation,
     crate::roles::RoleMutation,
     crate::webhooks::WebhookMutation,
+    crate::imports::ImportMutation,
 );
 
 /// Login, passwords and administration.

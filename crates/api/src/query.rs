@@ -17,6 +17,7 @@ pub struct Query(
     crate::search::SearchQuery,
     crate::roles::RoleQuery,
     crate::webhooks::WebhookQuery,
+    crate::imports::ImportQuery,
 );
 
 /// The caller, the directory, the department views and the getters.

@@ -67,6 +67,28 @@ fn link<'a>(row: &'a audit_log::Model, org: &'a str, actor: &'a str, entity: &'a
 /// Wakes the sealer: a transaction has written rows that wait for their place in the chain.
 static PENDING: tokio::sync::Notify = tokio::sync::Notify::const_new();
 
+/// One change to audit: what was done to which entity, with its before/after snapshots.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub action: String,
+    pub entity_type: &'static str,
+    pub entity_id: Uuid,
+    pub before: serde_json::Value,
+    pub after: serde_json::Value,
+}
+
+impl Entry {
+    pub fn new<B: Serialize, A: Serialize>(
+        action: &str,
+        entity_type: &'static str,
+        entity_id: Uuid,
+        before: Option<&B>,
+        after: Option<&A>,
+    ) -> Self {
+        Entry { action: action.to_owned(), entity_type, entity_id, before: snapshot(before), after: snapshot(after) }
+    }
+}
+
 /// Writes one audit row: who did what to which entity, with before/after snapshots. The row is
 /// written unsealed, in the caller's transaction and without taking any lock; [`App::seal_audit`]
 /// gives it its place in the organization's chain once it has committed.
@@ -81,9 +103,55 @@ pub async fn record<C: ConnectionTrait, B: Serialize, A: Serialize>(
     before: Option<&B>,
     after: Option<&A>,
 ) -> Result<(), DbErr> {
-    let actor = actor.into();
     let (b, a) = (snapshot(before), snapshot(after));
-    let row = audit_log::Model {
+    let row = unsealed(org_id, actor.into(), action, entity_type, entity_id, &b, &a);
+    let id = row.id;
+    audit_log::ActiveModel::from(row).reset_all().insert(conn).await?;
+    payload(org_id, id, b, a).insert(conn).await?;
+    PENDING.notify_one();
+    Ok(())
+}
+
+/// Audit rows written by one statement each (for the log and the payloads) at most: within
+/// both engines' limits on bound parameters.
+const RECORD_BATCH: usize = 500;
+
+/// Writes the audit rows of many changes by one actor, as [`record`] writes each, with a few
+/// multi-row statements instead of two per change (imports).
+pub async fn record_all<C: ConnectionTrait>(
+    conn: &C,
+    org_id: Uuid,
+    actor: impl Into<AuditActor>,
+    entries: Vec<Entry>,
+) -> Result<(), DbErr> {
+    let actor = actor.into();
+    let mut entries = entries.into_iter().peekable();
+    while entries.peek().is_some() {
+        let mut logs = Vec::with_capacity(RECORD_BATCH);
+        let mut payloads = Vec::with_capacity(RECORD_BATCH);
+        for e in entries.by_ref().take(RECORD_BATCH) {
+            let row = unsealed(org_id, actor, &e.action, e.entity_type, e.entity_id, &e.before, &e.after);
+            payloads.push(payload(org_id, row.id, e.before, e.after));
+            logs.push(audit_log::ActiveModel::from(row).reset_all());
+        }
+        audit_log::Entity::insert_many(logs).exec(conn).await?;
+        audit_payload::Entity::insert_many(payloads).exec(conn).await?;
+    }
+    PENDING.notify_one();
+    Ok(())
+}
+
+/// An audit row as a use case writes it: without its place in the chain, with its payload's digest.
+fn unsealed(
+    org_id: Uuid,
+    actor: AuditActor,
+    action: &str,
+    entity_type: &str,
+    entity_id: Uuid,
+    before: &serde_json::Value,
+    after: &serde_json::Value,
+) -> audit_log::Model {
+    audit_log::Model {
         id: Uuid::now_v7(),
         organization_id: org_id,
         actor_id: actor.id,
@@ -98,21 +166,23 @@ pub async fn record<C: ConnectionTrait, B: Serialize, A: Serialize>(
         seq: None,
         prev_hash: None,
         hash: None,
-        payload_digest: Some(chain::digest(&canonical(&b, &a))),
-    };
-    let id = row.id;
-    audit_log::ActiveModel::from(row).reset_all().insert(conn).await?;
+        payload_digest: Some(chain::digest(&canonical(before, after))),
+    }
+}
+
+fn payload(
+    org_id: Uuid,
+    audit_id: Uuid,
+    before: serde_json::Value,
+    after: serde_json::Value,
+) -> audit_payload::ActiveModel {
     audit_payload::ActiveModel {
-        audit_id: Set(id),
+        audit_id: Set(audit_id),
         organization_id: Set(org_id),
-        before: Set(Some(b)),
-        after: Set(Some(a)),
+        before: Set(Some(before)),
+        after: Set(Some(after)),
         erased_at: Set(None),
     }
-    .insert(conn)
-    .await?;
-    PENDING.notify_one();
-    Ok(())
 }
 
 /// A row's place in the chain: its id, seq, previous hash and hash.

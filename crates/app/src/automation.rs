@@ -99,20 +99,21 @@ pub(crate) async fn queue_email<C: ConnectionTrait>(
     .await?)
 }
 
-/// Enrolls a lead in the trial cadence (self sign-ups are enrolled when captured).
-pub(crate) async fn enroll_trial<C: ConnectionTrait>(db: &C, org: Uuid, lead_id: Uuid) -> Result<(), AppError> {
-    cadence_enrollment::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(org),
-        lead_id: Set(lead_id),
-        cadence: Set("TRIAL".into()),
-        next_step: Set(0),
-        started_at: Set(Utc::now()),
-        stopped_at: Set(None),
-        stop_reason: Set(None),
+/// Enrolls many self sign-ups in the trial cadence at once (an import).
+pub(crate) async fn enroll_trials<C: ConnectionTrait>(db: &C, org: Uuid, leads: &[Uuid]) -> Result<(), AppError> {
+    for chunk in leads.chunks(500) {
+        let rows = chunk.iter().map(|l| cadence_enrollment::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(org),
+            lead_id: Set(*l),
+            cadence: Set("TRIAL".into()),
+            next_step: Set(0),
+            started_at: Set(Utc::now()),
+            stopped_at: Set(None),
+            stop_reason: Set(None),
+        });
+        cadence_enrollment::Entity::insert_many(rows).exec(db).await?;
     }
-    .insert(db)
-    .await?;
     Ok(())
 }
 

@@ -45,6 +45,72 @@ pub(crate) async fn has_consent<C: ConnectionTrait>(db: &C, subject: Uuid, purpo
         .is_some())
 }
 
+/// The terms of a consent, parsed: purpose, lawful basis, source and notice version.
+#[derive(Debug, Clone)]
+pub struct ConsentTerms {
+    purpose: String,
+    basis: String,
+    source: String,
+    notice: String,
+}
+
+impl ConsentTerms {
+    /// Parses `recordConsent`'s terms; the error names the field.
+    pub fn parse(purpose: &str, basis: &str, source: &str, notice: &str) -> Result<ConsentTerms, AppError> {
+        if !PURPOSES.contains(&purpose) {
+            return Err(AppError::bad_input("purpose", "must be SALES_CONTACT, MARKETING_EMAIL or PRODUCT_RESEARCH"));
+        }
+        if !BASES.contains(&basis) {
+            return Err(AppError::bad_input("lawfulBasis", "must be CONSENT, CONTRACT or LEGITIMATE_INTEREST"));
+        }
+        Ok(ConsentTerms {
+            purpose: purpose.to_owned(),
+            basis: basis.to_owned(),
+            source: text::required_short(source).map_err(AppError::text("source"))?,
+            notice: text::required_short(notice).map_err(AppError::text("noticeVersion"))?,
+        })
+    }
+}
+
+/// Records the same consent for many new leads at once, in the caller's transaction, each
+/// audited as `recordConsent` (an import whose file says who consented). The caller must
+/// be a person allowed to record consent; the leads were just created by them.
+pub(crate) async fn grant_all<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    leads: &[Uuid],
+    terms: &ConsentTerms,
+) -> Result<(), AppError> {
+    actor.authorize(Action::ManageConsent)?;
+    let me = actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["consent is recorded by people".into()]))?;
+    let now = Utc::now();
+    for chunk in leads.chunks(500) {
+        let rows: Vec<consent::Model> = chunk
+            .iter()
+            .map(|l| consent::Model {
+                id: Uuid::now_v7(),
+                organization_id: actor.org_id,
+                subject_type: "lead".into(),
+                subject_id: *l,
+                purpose: terms.purpose.clone(),
+                lawful_basis: terms.basis.clone(),
+                source: terms.source.clone(),
+                notice_version: terms.notice.clone(),
+                granted_at: now,
+                withdrawn_at: None,
+                recorded_by: me,
+            })
+            .collect();
+        consent::Entity::insert_many(rows.iter().cloned().map(|c| consent::ActiveModel::from(c).reset_all()))
+            .exec(db)
+            .await?;
+        let entries =
+            rows.iter().map(|c| audit::Entry::new("recordConsent", "consent", c.id, None::<&()>, Some(c))).collect();
+        audit::record_all(db, actor.org_id, actor, entries).await?;
+    }
+    Ok(())
+}
+
 impl App {
     /// `recordConsent` / `recordContactConsent`: a lead's or contact's consent for a purpose.
     pub async fn record_consent(
@@ -56,14 +122,7 @@ impl App {
         source: &str,
         notice: &str,
     ) -> Result<consent::Model, AppError> {
-        if !PURPOSES.contains(&purpose) {
-            return Err(AppError::bad_input("purpose", "must be SALES_CONTACT, MARKETING_EMAIL or PRODUCT_RESEARCH"));
-        }
-        if !BASES.contains(&basis) {
-            return Err(AppError::bad_input("lawfulBasis", "must be CONSENT, CONTRACT or LEGITIMATE_INTEREST"));
-        }
-        let source = text::required_short(source).map_err(AppError::text("source"))?;
-        let notice = text::required_short(notice).map_err(AppError::text("noticeVersion"))?;
+        let ConsentTerms { purpose, basis, source, notice } = ConsentTerms::parse(purpose, basis, source, notice)?;
         let me = actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["consent is recorded by people".into()]))?;
         let txn = self.tx().await?;
         let (kind, subject_id) = gate_subject(&txn, actor, subject).await?;
@@ -72,8 +131,8 @@ impl App {
             organization_id: Set(actor.org_id),
             subject_type: Set(kind.into()),
             subject_id: Set(subject_id),
-            purpose: Set(purpose.to_owned()),
-            lawful_basis: Set(basis.to_owned()),
+            purpose: Set(purpose),
+            lawful_basis: Set(basis),
             source: Set(source),
             notice_version: Set(notice),
             granted_at: Set(Utc::now()),

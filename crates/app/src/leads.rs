@@ -13,8 +13,8 @@ use baton_store::entity::{account, activity, contact, lead, opportunity, organiz
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -131,7 +131,9 @@ async fn user_in_org<C: ConnectionTrait>(db: &C, org: Uuid, id: Uuid) -> Result<
         .ok_or(AppError::NotFound("user"))
 }
 
-async fn sdr_round_robin(txn: &DatabaseTransaction, org_id: Uuid) -> Result<Option<Uuid>, AppError> {
+/// The owners of `n` new leads in turn from the organization's round-robin over its active SDRs
+/// (none when it has no active SDR), as `n` single picks would be: the cursor moves by `n`.
+async fn sdr_round_robin(txn: &DatabaseTransaction, org_id: Uuid, n: usize) -> Result<Vec<Option<Uuid>>, AppError> {
     let sdr_ids: Vec<Uuid> = role_grant::Entity::find()
         .filter(role_grant::Column::OrganizationId.eq(org_id))
         .filter(role_grant::Column::Role.eq(Role::Sdr.as_str()))
@@ -140,7 +142,7 @@ async fn sdr_round_robin(txn: &DatabaseTransaction, org_id: Uuid) -> Result<Opti
         .into_iter()
         .map(|g| g.user_id)
         .collect();
-    let mut active: Vec<Uuid> = user::Entity::find()
+    let active: Vec<Uuid> = user::Entity::find()
         .filter(user::Column::Id.is_in(sdr_ids))
         .filter(user::Column::Active.eq(true))
         .order_by_asc(user::Column::Id)
@@ -149,126 +151,183 @@ async fn sdr_round_robin(txn: &DatabaseTransaction, org_id: Uuid) -> Result<Opti
         .into_iter()
         .map(|u| u.id)
         .collect();
-    if active.is_empty() {
-        return Ok(None);
+    if active.is_empty() || n == 0 {
+        return Ok(vec![None; n]);
     }
-    let cursor = crate::tx::next_counter(txn, org_id, crate::tx::Counter::RoundRobin).await? - 1;
-    let pick = active.swap_remove((cursor.rem_euclid(active.len() as i64)) as usize);
-    Ok(Some(pick))
+    let last = crate::tx::advance_counter(txn, org_id, crate::tx::Counter::RoundRobin, n as i64).await?;
+    let first = last - n as i64;
+    Ok((0..n as i64).map(|i| Some(active[(first + i).rem_euclid(active.len() as i64) as usize])).collect())
+}
+
+/// A lead that passed `createLead`'s parsing: every value checked, references not yet.
+#[derive(Debug, Clone)]
+pub(crate) struct LeadDraft {
+    company_name: String,
+    contact_name: String,
+    pub(crate) email: Option<Email>,
+    phone: Option<String>,
+    industry: Option<String>,
+    company_size: Option<i32>,
+    source: LeadSource,
+    pain_points: Option<String>,
+    campaign_id: Option<Uuid>,
+    referred_by_account_id: Option<Uuid>,
+    partner_id: Option<Uuid>,
+    jurisdiction: Option<String>,
+}
+
+/// Parses `createLead`'s input; the error names the field.
+pub(crate) fn parse_new_lead(input: NewLead) -> Result<LeadDraft, AppError> {
+    Ok(LeadDraft {
+        company_name: text::required_short(&input.company_name).map_err(AppError::text("companyName"))?,
+        contact_name: text::required_short(&input.contact_name).map_err(AppError::text("contactName"))?,
+        email: email_field("contactEmail", input.contact_email.as_deref())?,
+        phone: phone_field(input.contact_phone.as_deref())?,
+        industry: text::optional(input.industry.as_deref(), SHORT_TEXT_MAX).map_err(AppError::text("industry"))?,
+        company_size: company_size_field(input.company_size)?,
+        source: input.source,
+        pain_points: text::optional(input.pain_points.as_deref(), LONG_TEXT_MAX)
+            .map_err(AppError::text("painPoints"))?,
+        campaign_id: input.campaign_id,
+        referred_by_account_id: input.referred_by_account_id,
+        partner_id: input.partner_id,
+        jurisdiction: input
+            .jurisdiction
+            .as_deref()
+            .map(text::jurisdiction)
+            .transpose()
+            .map_err(AppError::text("jurisdiction"))?,
+    })
+}
+
+/// Checks that each referenced row (campaign, referring account, partner) is the organization's.
+async fn check_references(txn: &DatabaseTransaction, org: Uuid, drafts: &[LeadDraft]) -> Result<(), AppError> {
+    use baton_store::entity::{campaign, partner};
+    let distinct = |f: fn(&LeadDraft) -> Option<Uuid>| {
+        let mut ids: Vec<Uuid> = drafts.iter().filter_map(f).collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    };
+    let campaigns = distinct(|d| d.campaign_id);
+    if !campaigns.is_empty() {
+        let found = campaign::Entity::find()
+            .filter(campaign::Column::OrganizationId.eq(org))
+            .filter(campaign::Column::Id.is_in(campaigns.clone()))
+            .count(txn)
+            .await?;
+        if found != campaigns.len() as u64 {
+            return Err(AppError::NotFound("campaign"));
+        }
+    }
+    let referrers = distinct(|d| d.referred_by_account_id);
+    if !referrers.is_empty() {
+        let found = account::Entity::find()
+            .filter(account::Column::OrganizationId.eq(org))
+            .filter(account::Column::Id.is_in(referrers.clone()))
+            .count(txn)
+            .await?;
+        if found != referrers.len() as u64 {
+            return Err(AppError::NotFound("account"));
+        }
+    }
+    let partners = distinct(|d| d.partner_id);
+    if !partners.is_empty() {
+        let found = partner::Entity::find()
+            .filter(partner::Column::OrganizationId.eq(org))
+            .filter(partner::Column::Id.is_in(partners.clone()))
+            .count(txn)
+            .await?;
+        if found != partners.len() as u64 {
+            return Err(AppError::NotFound("partner"));
+        }
+    }
+    Ok(())
+}
+
+/// Leads written by one statement at most (35 columns each, within both engines' limits).
+const LEAD_BATCH: usize = 500;
+
+/// Creates leads in the caller's transaction, as `createLead` does for one: the creating SDR
+/// owns each, otherwise the round-robin assigns them in turn (an unowned lead waits in the
+/// pool); each is audited as `createLead`, gets its first-contact clock, and a self sign-up is
+/// enrolled in the trial cadence. Imports write their good rows through here.
+pub(crate) async fn insert_leads(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    drafts: Vec<LeadDraft>,
+) -> Result<Vec<lead::Model>, AppError> {
+    actor.authorize(Action::CreateLead)?;
+    check_references(txn, actor.org_id, &drafts).await?;
+    let owners = match actor.user_id() {
+        Some(me) if actor.has(Role::Sdr) => vec![Some(me); drafts.len()],
+        _ => sdr_round_robin(txn, actor.org_id, drafts.len()).await?,
+    };
+    let now = Utc::now();
+    let rows: Vec<lead::Model> = drafts
+        .into_iter()
+        .zip(owners)
+        .map(|(d, owner)| lead::Model {
+            id: Uuid::now_v7(),
+            organization_id: actor.org_id,
+            owner_id: owner,
+            company_name: d.company_name,
+            contact_name: d.contact_name,
+            email_domain: d.email.as_ref().map(|e| e.domain().to_owned()),
+            contact_email: d.email.map(|e| e.as_str().to_owned()),
+            contact_phone: d.phone,
+            industry: d.industry,
+            company_size: d.company_size,
+            campaign_id: d.campaign_id,
+            referred_by_account_id: d.referred_by_account_id,
+            pooled_at: if owner.is_none() { Some(now) } else { None },
+            jurisdiction: d.jurisdiction,
+            cross_border_basis: None,
+            erased_at: None,
+            disqualified_at: None,
+            partner_id: d.partner_id,
+            source: d.source.as_str().to_owned(),
+            pain_points: d.pain_points,
+            status: LeadStatus::New.as_str().to_owned(),
+            priority: None,
+            budget_confirmed: None,
+            authority_confirmed: None,
+            need_confirmed: None,
+            timeline: None,
+            qualification_notes: None,
+            disqualification_reason: None,
+            first_contacted_at: None,
+            converted_at: None,
+            converted_account_id: None,
+            converted_opportunity_id: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        })
+        .collect();
+    for chunk in rows.chunks(LEAD_BATCH) {
+        lead::Entity::insert_many(chunk.iter().cloned().map(|l| lead::ActiveModel::from(l).reset_all()))
+            .exec(txn)
+            .await?;
+    }
+    let entries = rows.iter().map(|r| audit::Entry::new("createLead", "lead", r.id, None::<&()>, Some(r))).collect();
+    audit::record_all(txn, actor.org_id, actor, entries).await?;
+    let clocks = rows.iter().map(|r| (r.id, r.owner_id, format!("Contact {}", r.company_name))).collect();
+    crate::sla::start_clocks(txn, actor.org_id, ClockKind::FirstContact, "lead", clocks).await?;
+    let sign_ups: Vec<Uuid> =
+        rows.iter().filter(|r| r.source == LeadSource::SelfSignup.as_str()).map(|r| r.id).collect();
+    crate::automation::enroll_trials(txn, actor.org_id, &sign_ups).await?;
+    Ok(rows)
 }
 
 impl App {
     /// `createLead`: the creating SDR owns the lead, else the org's round-robin over SDRs.
     #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn create_lead(&self, actor: &Actor, input: NewLead) -> Result<lead::Model, AppError> {
-        let company_name = text::required_short(&input.company_name).map_err(AppError::text("companyName"))?;
-        let contact_name = text::required_short(&input.contact_name).map_err(AppError::text("contactName"))?;
-        let email = email_field("contactEmail", input.contact_email.as_deref())?;
-        let phone = phone_field(input.contact_phone.as_deref())?;
-        let industry = text::optional(input.industry.as_deref(), SHORT_TEXT_MAX).map_err(AppError::text("industry"))?;
-        let company_size = company_size_field(input.company_size)?;
-        let pain_points =
-            text::optional(input.pain_points.as_deref(), LONG_TEXT_MAX).map_err(AppError::text("painPoints"))?;
-        let jurisdiction = input
-            .jurisdiction
-            .as_deref()
-            .map(text::jurisdiction)
-            .transpose()
-            .map_err(AppError::text("jurisdiction"))?;
+        let draft = parse_new_lead(input)?;
         actor.authorize(Action::CreateLead)?;
-
         let txn = self.tx().await?;
-        let campaign_id = match input.campaign_id {
-            Some(c) => Some(
-                baton_store::entity::campaign::Entity::find_by_id(c)
-                    .filter(baton_store::entity::campaign::Column::OrganizationId.eq(actor.org_id))
-                    .one(&txn)
-                    .await?
-                    .ok_or(AppError::NotFound("campaign"))?
-                    .id,
-            ),
-            None => None,
-        };
-        let referrer = match input.referred_by_account_id {
-            Some(a) => Some(
-                account::Entity::find_by_id(a)
-                    .filter(account::Column::OrganizationId.eq(actor.org_id))
-                    .one(&txn)
-                    .await?
-                    .ok_or(AppError::NotFound("account"))?
-                    .id,
-            ),
-            None => None,
-        };
-        let partner = match input.partner_id {
-            Some(p) => Some(
-                baton_store::entity::partner::Entity::find_by_id(p)
-                    .filter(baton_store::entity::partner::Column::OrganizationId.eq(actor.org_id))
-                    .one(&txn)
-                    .await?
-                    .ok_or(AppError::NotFound("partner"))?
-                    .id,
-            ),
-            None => None,
-        };
-        let owner = match actor.user_id() {
-            Some(me) if actor.has(Role::Sdr) => Some(me),
-            _ => sdr_round_robin(&txn, actor.org_id).await?,
-        };
-        let now = Utc::now();
-        let row = lead::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            organization_id: Set(actor.org_id),
-            owner_id: Set(owner),
-            company_name: Set(company_name),
-            contact_name: Set(contact_name),
-            email_domain: Set(email.as_ref().map(|e| e.domain().to_owned())),
-            contact_email: Set(email.map(|e| e.as_str().to_owned())),
-            contact_phone: Set(phone),
-            industry: Set(industry),
-            company_size: Set(company_size),
-            campaign_id: Set(campaign_id),
-            referred_by_account_id: Set(referrer),
-            pooled_at: Set(if owner.is_none() { Some(now) } else { None }),
-            jurisdiction: Set(jurisdiction),
-            cross_border_basis: Set(None),
-            erased_at: Set(None),
-            disqualified_at: Set(None),
-            partner_id: Set(partner),
-            source: Set(input.source.as_str().to_owned()),
-            pain_points: Set(pain_points),
-            status: Set(LeadStatus::New.as_str().to_owned()),
-            priority: Set(None),
-            budget_confirmed: Set(None),
-            authority_confirmed: Set(None),
-            need_confirmed: Set(None),
-            timeline: Set(None),
-            qualification_notes: Set(None),
-            disqualification_reason: Set(None),
-            first_contacted_at: Set(None),
-            converted_at: Set(None),
-            converted_account_id: Set(None),
-            converted_opportunity_id: Set(None),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
-        audit::record(&txn, actor.org_id, actor, "createLead", "lead", row.id, None::<&()>, Some(&row)).await?;
-        crate::sla::start_clock(
-            &txn,
-            actor.org_id,
-            ClockKind::FirstContact,
-            "lead",
-            row.id,
-            owner,
-            &format!("Contact {}", row.company_name),
-        )
-        .await?;
-        if input.source == LeadSource::SelfSignup {
-            crate::automation::enroll_trial(&txn, actor.org_id, row.id).await?;
-        }
+        let row = insert_leads(&txn, actor, vec![draft]).await?.into_iter().next().context("the created lead")?;
         txn.commit().await?;
         Ok(row)
     }
@@ -282,57 +341,9 @@ impl App {
         patch: LeadPatch,
         expected_version: Option<i32>,
     ) -> Result<lead::Model, AppError> {
-        let company_name = patch
-            .company_name
-            .as_deref()
-            .map(text::required_short)
-            .transpose()
-            .map_err(AppError::text("companyName"))?;
-        let contact_name = patch
-            .contact_name
-            .as_deref()
-            .map(text::required_short)
-            .transpose()
-            .map_err(AppError::text("contactName"))?;
-        let email = email_field("contactEmail", patch.contact_email.as_deref())?;
-        let phone = phone_field(patch.contact_phone.as_deref())?;
-        let industry = text::optional(patch.industry.as_deref(), SHORT_TEXT_MAX).map_err(AppError::text("industry"))?;
-        let company_size = company_size_field(patch.company_size)?;
-        let pain_points =
-            text::optional(patch.pain_points.as_deref(), LONG_TEXT_MAX).map_err(AppError::text("painPoints"))?;
-
+        let patch = parse_lead_patch(patch)?;
         let txn = self.tx().await?;
-        let before = gate_lead(&txn, actor, id, Action::UpdateLead).await?;
-        check_version(expected_version, before.version)?;
-        rules_lead::edit(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New)).map_err(rule_err)?;
-        let mut am = before.clone().into_active_model();
-        if let Some(v) = company_name {
-            am.company_name = Set(v)
-        }
-        if let Some(v) = contact_name {
-            am.contact_name = Set(v)
-        }
-        if let Some(e) = email {
-            am.email_domain = Set(Some(e.domain().to_owned()));
-            am.contact_email = Set(Some(e.as_str().to_owned()));
-        }
-        if phone.is_some() {
-            am.contact_phone = Set(phone)
-        }
-        if industry.is_some() {
-            am.industry = Set(industry)
-        }
-        if company_size.is_some() {
-            am.company_size = Set(company_size)
-        }
-        if let Some(s) = patch.source {
-            am.source = Set(s.as_str().to_owned())
-        }
-        if pain_points.is_some() {
-            am.pain_points = Set(pain_points)
-        }
-        let after = save(&txn, am, before.version).await?;
-        audit::record(&txn, actor.org_id, actor, "updateLead", "lead", id, Some(&before), Some(&after)).await?;
+        let after = update_lead_in(&txn, actor, id, patch, expected_version).await?;
         txn.commit().await?;
         Ok(after)
     }
@@ -606,6 +617,87 @@ impl App {
         txn.commit().await?;
         Ok(Converted { lead: after, account, opportunity: opp })
     }
+}
+
+/// A patch that passed `updateLead`'s parsing.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ParsedPatch {
+    company_name: Option<String>,
+    contact_name: Option<String>,
+    email: Option<Email>,
+    phone: Option<String>,
+    industry: Option<String>,
+    company_size: Option<i32>,
+    source: Option<LeadSource>,
+    pain_points: Option<String>,
+}
+
+/// Parses `updateLead`'s input; the error names the field.
+pub(crate) fn parse_lead_patch(patch: LeadPatch) -> Result<ParsedPatch, AppError> {
+    Ok(ParsedPatch {
+        company_name: patch
+            .company_name
+            .as_deref()
+            .map(text::required_short)
+            .transpose()
+            .map_err(AppError::text("companyName"))?,
+        contact_name: patch
+            .contact_name
+            .as_deref()
+            .map(text::required_short)
+            .transpose()
+            .map_err(AppError::text("contactName"))?,
+        email: email_field("contactEmail", patch.contact_email.as_deref())?,
+        phone: phone_field(patch.contact_phone.as_deref())?,
+        industry: text::optional(patch.industry.as_deref(), SHORT_TEXT_MAX).map_err(AppError::text("industry"))?,
+        company_size: company_size_field(patch.company_size)?,
+        source: patch.source,
+        pain_points: text::optional(patch.pain_points.as_deref(), LONG_TEXT_MAX)
+            .map_err(AppError::text("painPoints"))?,
+    })
+}
+
+/// `updateLead` in the caller's transaction: through the lead's gate, an open lead only,
+/// version bumped, audited. An import's UPDATE policy goes through here.
+pub(crate) async fn update_lead_in(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    id: Uuid,
+    patch: ParsedPatch,
+    expected_version: Option<i32>,
+) -> Result<lead::Model, AppError> {
+    let before = gate_lead(txn, actor, id, Action::UpdateLead).await?;
+    check_version(expected_version, before.version)?;
+    rules_lead::edit(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New)).map_err(rule_err)?;
+    let mut am = before.clone().into_active_model();
+    if let Some(v) = patch.company_name {
+        am.company_name = Set(v)
+    }
+    if let Some(v) = patch.contact_name {
+        am.contact_name = Set(v)
+    }
+    if let Some(e) = patch.email {
+        am.email_domain = Set(Some(e.domain().to_owned()));
+        am.contact_email = Set(Some(e.as_str().to_owned()));
+    }
+    if patch.phone.is_some() {
+        am.contact_phone = Set(patch.phone)
+    }
+    if patch.industry.is_some() {
+        am.industry = Set(patch.industry)
+    }
+    if patch.company_size.is_some() {
+        am.company_size = Set(patch.company_size)
+    }
+    if let Some(s) = patch.source {
+        am.source = Set(s.as_str().to_owned())
+    }
+    if patch.pain_points.is_some() {
+        am.pain_points = Set(patch.pain_points)
+    }
+    let after = save(txn, am, before.version).await?;
+    audit::record(txn, actor.org_id, actor, "updateLead", "lead", id, Some(&before), Some(&after)).await?;
+    Ok(after)
 }
 
 /// Saves a lead with its version bumped and `updated_at` set.

@@ -4,6 +4,7 @@
 //! Callers pass raw input; parsing into domain values happens here so that every path (GraphQL,
 //! CLI, seeding) is held to the same rules.
 
+pub mod accounts;
 pub mod actor;
 pub mod admin;
 pub mod analytics;
@@ -21,6 +22,7 @@ pub mod finance;
 pub mod gate;
 pub mod governance;
 pub mod handoffs;
+pub mod imports;
 pub mod incentives;
 pub mod leads;
 pub mod marketing;

@@ -121,6 +121,87 @@ fn parse_contact(input: &ContactInput) -> Result<ParsedContact, AppError> {
     Ok((name, email, phone, jurisdiction))
 }
 
+/// A contact that passed `addContact`'s parsing.
+#[derive(Debug, Clone)]
+pub(crate) struct ContactDraft {
+    name: String,
+    pub(crate) email: Option<String>,
+    phone: Option<String>,
+    jurisdiction: Option<String>,
+    role: ContactRole,
+    decision_maker: bool,
+}
+
+/// Parses `addContact`'s input; the error names the field.
+pub(crate) fn parse_contact_draft(input: &ContactInput) -> Result<ContactDraft, AppError> {
+    let (name, email, phone, jurisdiction) = parse_contact(input)?;
+    Ok(ContactDraft { name, email, phone, jurisdiction, role: input.role, decision_maker: input.decision_maker })
+}
+
+/// Contacts written by one statement at most.
+const CONTACT_BATCH: usize = 500;
+
+/// Adds contacts to accounts that passed `addContact`'s gate, in the caller's transaction, each
+/// audited as `addContact`. Imports write their good rows through here.
+pub(crate) async fn insert_contacts<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    drafts: Vec<(Uuid, ContactDraft)>,
+) -> Result<Vec<contact::Model>, AppError> {
+    let now = Utc::now();
+    let rows: Vec<contact::Model> = drafts
+        .into_iter()
+        .map(|(account_id, d)| contact::Model {
+            id: Uuid::now_v7(),
+            organization_id: actor.org_id,
+            account_id,
+            name: d.name,
+            email: d.email,
+            phone: d.phone,
+            role: d.role.as_str().to_owned(),
+            decision_maker: d.decision_maker,
+            jurisdiction: d.jurisdiction,
+            cross_border_basis: None,
+            erased_at: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        })
+        .collect();
+    for chunk in rows.chunks(CONTACT_BATCH) {
+        contact::Entity::insert_many(chunk.iter().cloned().map(|c| contact::ActiveModel::from(c).reset_all()))
+            .exec(db)
+            .await?;
+    }
+    let entries = rows.iter().map(|c| audit::Entry::new("addContact", "contact", c.id, None::<&()>, Some(c))).collect();
+    audit::record_all(db, actor.org_id, actor, entries).await?;
+    Ok(rows)
+}
+
+/// `updateContact` in the caller's transaction: through the contact's gate, version bumped, audited.
+pub(crate) async fn update_contact_in<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    contact_id: Uuid,
+    d: ContactDraft,
+) -> Result<contact::Model, AppError> {
+    let before = gate_contact(db, actor, contact_id, Action::UpdateContact).await?;
+    let mut am = before.clone().into_active_model();
+    am.name = Set(d.name);
+    am.email = Set(d.email);
+    am.phone = Set(d.phone);
+    if d.jurisdiction.is_some() {
+        am.jurisdiction = Set(d.jurisdiction);
+    }
+    am.role = Set(d.role.as_str().to_owned());
+    am.decision_maker = Set(d.decision_maker);
+    am.version = Set(before.version + 1);
+    am.updated_at = Set(Utc::now());
+    let after = am.update(db).await?;
+    audit::record(db, actor.org_id, actor, "updateContact", "contact", after.id, Some(&before), Some(&after)).await?;
+    Ok(after)
+}
+
 fn rule_err(v: Vec<baton_domain::Violation>) -> AppError {
     AppError::Rule(v)
 }
@@ -143,29 +224,11 @@ impl App {
         account_id: Uuid,
         input: ContactInput,
     ) -> Result<contact::Model, AppError> {
-        let (name, email, phone, jurisdiction) = parse_contact(&input)?;
+        let draft = parse_contact_draft(&input)?;
         let txn = self.tx().await?;
         let a = gate_account(&txn, actor, account_id, Action::AddContact).await?;
-        let now = Utc::now();
-        let c = contact::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            organization_id: Set(actor.org_id),
-            account_id: Set(a.id),
-            name: Set(name),
-            email: Set(email),
-            phone: Set(phone),
-            role: Set(input.role.as_str().to_owned()),
-            decision_maker: Set(input.decision_maker),
-            jurisdiction: Set(jurisdiction),
-            cross_border_basis: Set(None),
-            erased_at: Set(None),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
-        audit::record(&txn, actor.org_id, actor, "addContact", "contact", c.id, None::<&()>, Some(&c)).await?;
+        let c =
+            insert_contacts(&txn, actor, vec![(a.id, draft)]).await?.into_iter().next().context("the new contact")?;
         txn.commit().await?;
         Ok(c)
     }
@@ -177,23 +240,9 @@ impl App {
         contact_id: Uuid,
         input: ContactInput,
     ) -> Result<contact::Model, AppError> {
-        let (name, email, phone, jurisdiction) = parse_contact(&input)?;
+        let draft = parse_contact_draft(&input)?;
         let txn = self.tx().await?;
-        let before = gate_contact(&txn, actor, contact_id, Action::UpdateContact).await?;
-        let mut am = before.clone().into_active_model();
-        am.name = Set(name);
-        am.email = Set(email);
-        am.phone = Set(phone);
-        if jurisdiction.is_some() {
-            am.jurisdiction = Set(jurisdiction);
-        }
-        am.role = Set(input.role.as_str().to_owned());
-        am.decision_maker = Set(input.decision_maker);
-        am.version = Set(before.version + 1);
-        am.updated_at = Set(Utc::now());
-        let after = am.update(&txn).await?;
-        audit::record(&txn, actor.org_id, actor, "updateContact", "contact", after.id, Some(&before), Some(&after))
-            .await?;
+        let after = update_contact_in(&txn, actor, contact_id, draft).await?;
         txn.commit().await?;
         Ok(after)
     }

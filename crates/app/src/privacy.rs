@@ -101,6 +101,7 @@ pub const NOT_PERSONAL: &[(&str, &[&str])] = &[
     ("feature_requests", &["status"]),
     ("gifts", &["direction", "currency", "status"]),
     ("handoff_packages", &["status"]),
+    ("import_jobs", &["kind", "status", "commit_mode", "duplicates"]),
     ("invoices", &["status", "currency"]),
     ("leads", &["company_name", "industry", "source", "status", "priority", "jurisdiction", "cross_border_basis"]),
     ("login_throttles", &["key"]),

@@ -89,31 +89,68 @@ pub(crate) async fn start_clock<C: ConnectionTrait>(
     owner: Option<Uuid>,
     title: &str,
 ) -> Result<sla_clock::Model, AppError> {
+    let clocks = start_clocks(db, org_id, kind, entity_type, vec![(entity_id, owner, title.to_owned())]).await?;
+    clocks.into_iter().next().context("the started clock").map_err(AppError::from)
+}
+
+/// Clocks and tasks written by one statement each at most.
+const CLOCK_BATCH: usize = 500;
+
+/// Starts one clock of a kind on each of many entities (entity, owner, task title), as
+/// [`start_clock`] does for one, with a few multi-row statements.
+pub(crate) async fn start_clocks<C: ConnectionTrait>(
+    db: &C,
+    org_id: Uuid,
+    kind: ClockKind,
+    entity_type: &str,
+    entities: Vec<(Uuid, Option<Uuid>, String)>,
+) -> Result<Vec<sla_clock::Model>, AppError> {
     let org = organization::Entity::find_by_id(org_id).one(db).await?.context("organization row")?;
     let now = Utc::now();
     let (warn, due) = deadlines(&calendar_of(&org), now, Duration::hours(hours_for(&org, kind)));
-    let clock = sla_clock::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(org_id),
-        kind: Set(kind.as_str().to_owned()),
-        entity_type: Set(entity_type.to_owned()),
-        entity_id: Set(entity_id),
-        owner_id: Set(owner),
-        started_at: Set(now),
-        warn_at: Set(warn),
-        due_at: Set(due),
-        warned_at: Set(None),
-        breached_at: Set(None),
-        stopped_at: Set(None),
-    }
-    .insert(db)
-    .await?;
     // A clock without an individual owner belongs to a department (legal's review): every
     // member gets the task, as an owner would; stopping the clock completes them all.
-    for o in responsible(db, org_id, owner).await? {
-        insert_task(db, org_id, o, title, due, Some((entity_type, entity_id)), Some(clock.id), o).await?;
+    let department =
+        if entities.iter().any(|(_, o, _)| o.is_none()) { responsible(db, org_id, None).await? } else { vec![] };
+    let mut started = Vec::with_capacity(entities.len());
+    for chunk in entities.chunks(CLOCK_BATCH) {
+        let mut clocks = Vec::with_capacity(chunk.len());
+        let mut tasks = Vec::with_capacity(chunk.len());
+        for (entity_id, owner, title) in chunk {
+            let clock = sla_clock::Model {
+                id: Uuid::now_v7(),
+                organization_id: org_id,
+                kind: kind.as_str().to_owned(),
+                entity_type: entity_type.to_owned(),
+                entity_id: *entity_id,
+                owner_id: *owner,
+                started_at: now,
+                warn_at: warn,
+                due_at: due,
+                warned_at: None,
+                breached_at: None,
+                stopped_at: None,
+            };
+            let holders = match owner {
+                Some(o) => std::slice::from_ref(o),
+                None => department.as_slice(),
+            };
+            for o in holders {
+                tasks.push(task_row(org_id, *o, title, due, Some((entity_type, *entity_id)), Some(clock.id), *o));
+            }
+            clocks.push(clock);
+        }
+        sla_clock::Entity::insert_many(clocks.iter().cloned().map(|c| sla_clock::ActiveModel::from(c).reset_all()))
+            .exec(db)
+            .await?;
+        for t in tasks.chunks(CLOCK_BATCH) {
+            task::Entity::insert_many(t.iter().cloned().map(|t| task::ActiveModel::from(t).reset_all()))
+                .exec(db)
+                .await?;
+        }
+        started.extend(clocks);
     }
-    Ok(clock)
+    Ok(started)
 }
 
 /// Who answers for a clock: its owner, or for a department's clock (no owner) every active
@@ -182,25 +219,39 @@ async fn insert_task<C: ConnectionTrait>(
     clock: Option<Uuid>,
     created_by: Uuid,
 ) -> Result<task::Model, AppError> {
-    Ok(task::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(org),
-        owner_id: Set(owner),
+    Ok(task::ActiveModel::from(task_row(org, owner, title, due, entity, clock, created_by))
+        .reset_all()
+        .insert(db)
+        .await?)
+}
+
+/// A new open task.
+fn task_row(
+    org: Uuid,
+    owner: Uuid,
+    title: &str,
+    due: DateTime<Utc>,
+    entity: Option<(&str, Uuid)>,
+    clock: Option<Uuid>,
+    created_by: Uuid,
+) -> task::Model {
+    task::Model {
+        id: Uuid::now_v7(),
+        organization_id: org,
+        owner_id: owner,
         // Titles are composed from names; keep them within a name's length.
-        title: Set(title.chars().take(baton_domain::text::SHORT_TEXT_MAX).collect()),
-        due_at: Set(due),
-        status: Set("OPEN".into()),
-        snoozed_until: Set(None),
-        entity_type: Set(entity.map(|e| e.0.to_owned())),
-        entity_id: Set(entity.map(|e| e.1)),
-        clock_id: Set(clock),
-        created_by: Set(created_by),
-        version: Set(1),
-        created_at: Set(Utc::now()),
-        completed_at: Set(None),
+        title: title.chars().take(baton_domain::text::SHORT_TEXT_MAX).collect(),
+        due_at: due,
+        status: "OPEN".into(),
+        snoozed_until: None,
+        entity_type: entity.map(|e| e.0.to_owned()),
+        entity_id: entity.map(|e| e.1),
+        clock_id: clock,
+        created_by,
+        version: 1,
+        created_at: Utc::now(),
+        completed_at: None,
     }
-    .insert(db)
-    .await?)
 }
 
 /// A task for an owner about an entity, outside any clock (cadence steps).

@@ -35,12 +35,23 @@ pub enum Counter {
 /// first write, so it holds the organization row's lock until the transaction ends: two
 /// transactions never get the same value and a rolled-back one leaves no gap.
 pub async fn next_counter<C: ConnectionTrait>(txn: &C, org_id: Uuid, counter: Counter) -> Result<i64, AppError> {
+    advance_counter(txn, org_id, counter, 1).await
+}
+
+/// Moves a counter by `by` at once and returns its new value: the values after the old one up
+/// to it are the caller's, as if it had called [`next_counter`] `by` times.
+pub async fn advance_counter<C: ConnectionTrait>(
+    txn: &C,
+    org_id: Uuid,
+    counter: Counter,
+    by: i64,
+) -> Result<i64, AppError> {
     let col = match counter {
         Counter::RoundRobin => organization::Column::RoundRobinCursor,
         Counter::Invoice => organization::Column::InvoiceCounter,
     };
     organization::Entity::update_many()
-        .col_expr(col, Expr::col(col).add(1))
+        .col_expr(col, Expr::col(col).add(by))
         .filter(organization::Column::Id.eq(org_id))
         .exec(txn)
         .await?;

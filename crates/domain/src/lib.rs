@@ -11,6 +11,7 @@ pub mod contract;
 pub mod enablement;
 pub mod handoff;
 pub mod health;
+pub mod import;
 pub mod insight;
 pub mod invoice;
 pub mod kpi;

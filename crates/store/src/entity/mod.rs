@@ -26,6 +26,7 @@ pub mod feature_ask;
 pub mod feature_request;
 pub mod gift;
 pub mod handoff_package;
+pub mod import_job;
 pub mod invoice;
 pub mod lead;
 pub mod login_throttle;
