@@ -31,6 +31,7 @@ mod m20261202_000034_custom_roles;
 mod m20261202_000035_webhooks;
 mod m20261202_000040_collections_index;
 mod m20261202_000050_import_jobs;
+mod m20261202_000070_persisted_queries;
 
 pub struct Migrator;
 
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000035_webhooks::Migration),
             Box::new(m20261202_000040_collections_index::Migration),
             Box::new(m20261202_000050_import_jobs::Migration),
+            Box::new(m20261202_000070_persisted_queries::Migration),
         ]
     }
 }

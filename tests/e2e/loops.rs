@@ -161,7 +161,7 @@ both!(feature_requests_rank_by_revenue_at_stake_merge_duplicates_and_notify_the_
             json!({}),
         )
         .await;
-    assert_eq!(code(&r), "BAD_USER_INPUT", "the asking accounts expose no contacts: {r}");
+    assert_eq!(code(&r), "GRAPHQL_VALIDATION_FAILED", "the asking accounts expose no contacts: {r}");
     let r = t
         .gql(
             Some(&product),

@@ -9,6 +9,7 @@ mod backbone_rules;
 mod compliance;
 mod custom_software;
 mod discovery;
+mod documents;
 mod enablement;
 mod governance;
 mod imports;

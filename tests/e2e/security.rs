@@ -728,9 +728,11 @@ both!(an_over_deep_query_is_refused_without_data, |engine| async move {
 
     for depth in [16, 25] {
         let r = t.gql(Some(&sdr), &query_of_depth(depth), json!({})).await;
-        assert_eq!(code(&r), "BAD_USER_INPUT", "depth {depth}: {r}");
+        assert_eq!(code(&r), "GRAPHQL_VALIDATION_FAILED", "depth {depth}: {r}");
         assert!(r.get("data").is_none_or(Value::is_null), "no data for a refused query: {r}");
         assert!(r["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("deep"), "{r}");
+        assert_eq!(r["errors"][0]["extensions"]["depth"], depth, "{r}");
+        assert_eq!(r["errors"][0]["extensions"]["limit"], 15, "{r}");
     }
 
     // Fragments do not hide depth: 16 levels (me, 14 team/members, id) spread over named fragments.
@@ -740,7 +742,7 @@ both!(an_over_deep_query_is_refused_without_data, |engine| async move {
         fragment U3 on User { team { ...T3 } } fragment T3 on Team { members { ...U4 } }
         fragment U4 on User { team { members { team { members { team { members { team { members { id } } } } } } } } }";
     let r = t.gql(Some(&sdr), frags, json!({})).await;
-    assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
+    assert_eq!(code(&r), "GRAPHQL_VALIDATION_FAILED", "{r}");
     assert!(r.get("data").is_none_or(Value::is_null), "{r}");
 
     // With the GraphQL-over-HTTP media type a request error is a 400.
@@ -756,7 +758,7 @@ both!(an_over_deep_mutation_is_refused_before_it_runs, |engine| async move {
     let (leads, audit) = (t.count("leads").await, t.count("audit_log").await);
     for depth in [16, 30] {
         let r = t.gql(Some(&sdr), &create_lead_of_depth(depth), json!({ "i": lead_input("Deep Co") })).await;
-        assert_eq!(code(&r), "BAD_USER_INPUT", "depth {depth}: {r}");
+        assert_eq!(code(&r), "GRAPHQL_VALIDATION_FAILED", "depth {depth}: {r}");
         assert!(r.get("data").is_none_or(Value::is_null), "{r}");
     }
     assert_eq!(t.count("leads").await, leads, "the mutation never ran");
@@ -769,37 +771,141 @@ both!(an_over_deep_mutation_is_refused_before_it_runs, |engine| async move {
     t.stop().await;
 });
 
-both!(an_over_complex_query_is_refused_and_a_smaller_page_passes, |engine| async move {
-    let t = spawn_app(engine).await;
-    let admin = t.login("admin@demo.test").await;
-    // Each connection costs first × (edges 1 + node 1 + owner 1 + team 1 + members 1 + id 1) = first × 6,
-    // so the query costs 1 + 12 × first: 1201 at 100, 1009 at 84 (refused), 997 at 83 (passes).
-    let q = |first: u32| {
-        format!(
-            "{{ salesView {{ leads(first: {first}) {{ edges {{ node {{ owner {{ team {{ members {{ id }} }} }} }} }} }}
-                opportunities(first: {first}) {{ edges {{ node {{ owner {{ team {{ members {{ id }} }} }} }} }} }} }} }}"
-        )
+/// Every list of every department view as a frontend would ask for it at its largest page:
+/// each leaf field of the row and each linked object's leaf fields, built from introspection so
+/// that a field added later is covered too.
+async fn every_view_list_at_its_largest_page(t: &TestApp, token: &str) -> Vec<(String, String)> {
+    let q = "{ __schema { types { name kind fields { name args { type { kind } } type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }";
+    let r = t.gql(Some(token), q, json!({})).await;
+    let types = r["data"]["__schema"]["types"].as_array().unwrap().clone();
+    let by_name = |n: &str| types.iter().find(|t| t["name"] == n).cloned().unwrap_or(Value::Null);
+    let base = |ty: &Value| {
+        let mut at = ty.clone();
+        while at["ofType"].is_object() {
+            at = at["ofType"].clone();
+        }
+        (at["kind"].as_str().unwrap_or("").to_owned(), at["name"].as_str().unwrap_or("").to_owned())
     };
-    for first in [100, 84] {
-        let r = t.gql(Some(&admin), &q(first), json!({})).await;
-        assert_eq!(code(&r), "BAD_USER_INPUT", "first {first}: {r}");
-        assert!(r.get("data").is_none_or(Value::is_null), "{r}");
-        assert!(r["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("complex"), "{r}");
+    // Fields that need no argument.
+    let plain = |t: &Value| -> Vec<Value> {
+        t["fields"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|f| f["args"].as_array().unwrap().iter().all(|a| a["type"]["kind"] != "NON_NULL"))
+            .collect()
+    };
+    let leaves = |t: &Value| -> Vec<String> {
+        plain(t)
+            .iter()
+            .filter(|f| matches!(base(&f["type"]).0.as_str(), "SCALAR" | "ENUM"))
+            .map(|f| f["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let mut out = Vec::new();
+    for view in types.iter().filter(|t| t["name"].as_str().is_some_and(|n| n.ends_with("View"))) {
+        let view_name = view["name"].as_str().unwrap();
+        let root = format!("{}{}", view_name[..1].to_lowercase(), &view_name[1..]);
+        for list in plain(view).iter().filter(|f| base(&f["type"]).1.ends_with("Connection")) {
+            let node = by_name(&base(&f_type(&by_name(&base(&list["type"]).1), "edges")).1);
+            let node = by_name(&base(&f_type(&node, "node")).1);
+            let mut sel = leaves(&node);
+            for link in plain(&node).iter().filter(|f| base(&f["type"]).0 == "OBJECT") {
+                let linked = by_name(&base(&link["type"]).1);
+                let inner = leaves(&linked);
+                if !inner.is_empty() && !base(&link["type"]).1.ends_with("Connection") {
+                    sel.push(format!("{} {{ {} }}", link["name"].as_str().unwrap(), inner.join(" ")));
+                }
+            }
+            let name = format!("{root}.{}", list["name"].as_str().unwrap());
+            let query = format!(
+                "{{ {root} {{ {}(first: 100) {{ totalCount pageInfo {{ hasNextPage endCursor }} edges {{ cursor node {{ {} }} }} }} }} }}",
+                list["name"].as_str().unwrap(),
+                sel.join(" ")
+            );
+            out.push((name, query));
+        }
     }
+    out
+}
 
-    let r = t.gql(Some(&admin), &q(83), json!({})).await;
-    assert!(r["errors"].is_null(), "{r}");
-    assert!(r["data"]["salesView"]["leads"]["edges"].is_array(), "{r}");
+fn f_type(t: &Value, field: &str) -> Value {
+    t["fields"].as_array().unwrap().iter().find(|f| f["name"] == field).unwrap()["type"].clone()
+}
 
-    // A page above 100 is refused by name even when its cost is within the limit.
-    let r = t.gql(Some(&admin), "{ salesView { leads(first: 101) { totalCount } } }", json!({})).await;
-    assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
-    assert_eq!(r["errors"][0]["extensions"]["field"], "first", "{r}");
+both!(
+    every_view_at_its_largest_page_is_within_the_cost_limit_and_a_costlier_query_is_told_its_cost,
+    |engine| async move {
+        let t = spawn_app(engine).await;
+        let admin = t.login("admin@demo.test").await;
+        let lists = every_view_list_at_its_largest_page(&t, &admin).await;
+        assert!(lists.len() >= 8, "the views' lists were found: {lists:?}");
+        for (name, query) in &lists {
+            let r = t.gql(Some(&admin), query, json!({})).await;
+            let refused = r["errors"].as_array().into_iter().flatten().find(|e| {
+                matches!(e["extensions"]["code"].as_str(), Some("GRAPHQL_VALIDATION_FAILED" | "GRAPHQL_PARSE_FAILED"))
+            });
+            assert!(refused.is_none(), "{name} at 100 rows with its links is admitted: {r}");
+        }
 
-    // Aliases do not dodge the limit: eleven cheap-looking copies of a 100-row page.
-    let copies: String = (0..11).map(|i| format!("a{i}: leads(first: 100) {{ edges {{ node {{ id }} }} }} ")).collect();
-    let r = t.gql(Some(&admin), &format!("{{ salesView {{ {copies} }} }}"), json!({})).await;
-    assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
+        // Aliases do not dodge the limit: copies of a 100-row page add up. Each costs
+        // 1 + 100 × (edges 1 + node 1 + id 1) = 301, so 66 copies (19,866 plus the view) pass
+        // and 67 (20,167) are refused.
+        let copies = |n: usize| -> String {
+            let c: String =
+                (0..n).map(|i| format!("a{i}: leads(first: 100) {{ edges {{ node {{ id }} }} }} ")).collect();
+            format!("{{ salesView {{ {c} }} }}")
+        };
+        let r = t.gql(Some(&admin), &copies(66), json!({})).await;
+        assert!(r["errors"].is_null(), "{r}");
+        let r = t.gql(Some(&admin), &copies(67), json!({})).await;
+        assert_eq!(code(&r), "GRAPHQL_VALIDATION_FAILED", "{r}");
+        assert!(r.get("data").is_none_or(Value::is_null), "{r}");
+        let e = &r["errors"][0];
+        assert_eq!(e["extensions"]["limit"], 20_000, "{r}");
+        let cost = e["extensions"]["cost"].as_u64().unwrap();
+        assert!(cost > 20_000, "{r}");
+        let message = e["message"].as_str().unwrap();
+        assert!(
+            message.contains(&cost.to_string()) && message.contains("20000"),
+            "the refusal states cost and limit: {r}"
+        );
+
+        // A page above 100 is refused by name even when its cost is within the limit: a value.
+        let r = t.gql(Some(&admin), "{ salesView { leads(first: 101) { totalCount } } }", json!({})).await;
+        assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
+        assert_eq!(r["errors"][0]["extensions"]["field"], "first", "{r}");
+        t.stop().await;
+    }
+);
+
+both!(parse_and_validation_errors_have_their_own_codes_and_bad_values_stay_bad_user_input, |engine| async move {
+    let t = spawn_app(engine).await;
+    let sdr = t.login("sdr@demo.test").await;
+    let leads = t.count("leads").await;
+    for (query, want) in [
+        ("{ me { id ", "GRAPHQL_PARSE_FAILED"),
+        ("mutation { createLead(input: { companyName: }) { id } }", "GRAPHQL_PARSE_FAILED"),
+        ("{ me { noSuchField } }", "GRAPHQL_VALIDATION_FAILED"),
+        ("{ me }", "GRAPHQL_VALIDATION_FAILED"),
+        ("query($x: Int) { me { id } }", "GRAPHQL_VALIDATION_FAILED"),
+        ("{ lead(id: 5, id: 6) { id } }", "GRAPHQL_VALIDATION_FAILED"),
+        ("{ salesView { leads(first: \"ten\") { totalCount } } }", "BAD_USER_INPUT"),
+        ("mutation { createLead(input: { companyName: \"X\", source: CARRIER_PIGEON }) { id } }", "BAD_USER_INPUT"),
+    ] {
+        let r = t.gql(Some(&sdr), query, json!({})).await;
+        assert_eq!(code(&r), want, "{query}: {r}");
+        assert!(r.get("data").is_none_or(Value::is_null), "{query}: {r}");
+        // The GraphQL-over-HTTP media type answers every one of them with 400.
+        let body = json!({ "query": query }).to_string();
+        let (status, text) = post_raw(&t, Some(&sdr), Some("application/graphql-response+json"), body).await;
+        assert_eq!(status, 400, "{query}: {text}");
+    }
+    // Two operations without a name to pick one: the document, not a value.
+    let r = t.gql(Some(&sdr), "query A { me { id } } query B { me { id } }", json!({})).await;
+    assert_eq!(code(&r), "GRAPHQL_VALIDATION_FAILED", "{r}");
+    assert_eq!(t.count("leads").await, leads, "nothing ran");
     t.stop().await;
 });
 

@@ -13,9 +13,11 @@ pub mod automation;
 pub mod compliance;
 pub mod deal;
 pub mod deal_mutation;
+pub mod document;
 pub mod enablement;
 pub mod enums;
 pub mod error;
+pub mod fields;
 pub mod governance;
 pub mod imports;
 pub mod loaders;
@@ -116,7 +118,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { depth: 15, complexity: 1000, introspection: true, suggestions: true }
+        Limits { depth: 15, complexity: 20_000, introspection: true, suggestions: true }
     }
 }
 
@@ -139,11 +141,10 @@ pub fn app<'a>(ctx: &'a Context<'_>) -> &'a App {
 pub fn build_schema(app: App, limits: Limits) -> BatonSchema {
     let mut b = Schema::build(query::Query::default(), mutation::Mutation::default(), subscription::Subscription)
         .data(app)
-        .limit_depth(limits.depth)
-        .limit_complexity(limits.complexity)
         .limit_recursive_depth(32)
         .limit_directives(16)
-        .extension(roles::FieldRules);
+        .extension(document::DocumentChecks { depth: limits.depth, complexity: limits.complexity })
+        .extension(fields::Fields);
     if !limits.introspection {
         b = b.disable_introspection();
     }

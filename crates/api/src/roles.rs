@@ -1,16 +1,13 @@
 //! Roles as data: listing roles, custom roles and who holds them, `explainAccess`, and the
-//! field rules custom roles set (enforced for every field by [`FieldRules`]).
+//! field rules custom roles set (enforced for every field by [`field_refusal`]).
 
 use crate::types::{User, id};
 use crate::{Gql, actor, app};
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo};
-use async_graphql::{
-    Context, Enum, ErrorExtensions, ID, InputObject, Object, Result, ServerError, ServerResult, SimpleObject, Value,
-};
+use async_graphql::extensions::{ExtensionContext, ResolveInfo};
+use async_graphql::{Context, Enum, ErrorExtensions, ID, InputObject, Object, Result, ServerError, SimpleObject};
 use baton_app::roles::{self, Explanation, RoleView};
 use baton_app::{AppError, parse_id};
 use baton_domain::permission::Scope as DScope;
-use std::sync::Arc;
 
 /// Which rows an allowed action reaches.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -317,86 +314,28 @@ impl RoleMutation {
 }
 
 /// Field-level rules: a field of a restricted type that none of the caller's roles may read
-/// resolves to null with a FORBIDDEN error whose path names the field (never its value); a
-/// non-null field's null propagates to the nearest nullable parent, as the GraphQL spec has it.
-/// One check for every field of every such type, wherever the object appears (getters, views,
-/// search, node, subscriptions). Created per request, so it can collect the errors of the
-/// nullable fields it answered and append them to the response.
-pub struct FieldRules;
-
-impl ExtensionFactory for FieldRules {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(FieldRulesRun::default())
+/// is refused with a FORBIDDEN error whose path names the field (never its value). One check
+/// for every field of every such type, wherever the object appears (getters, views, search,
+/// node, subscriptions), run by [`crate::fields::Fields`] before the field resolves, which then
+/// nulls it as the GraphQL spec has it.
+pub fn field_refusal(ctx: &ExtensionContext<'_>, info: &ResolveInfo<'_>) -> Option<ServerError> {
+    if !roles::FIELD_TYPES.contains(&info.parent_type) || info.name == "id" || info.name == "__typename" {
+        return None;
     }
-}
-
-#[derive(Default)]
-struct FieldRulesRun {
-    errors: std::sync::Mutex<Vec<ServerError>>,
-}
-
-/// The response path of the field being resolved.
-fn path_of(node: &async_graphql::QueryPathNode<'_>) -> Vec<async_graphql::PathSegment> {
-    let mut path = Vec::new();
-    let mut at = Some(node);
-    while let Some(n) = at {
-        path.push(match n.segment {
-            async_graphql::QueryPathSegment::Name(name) => async_graphql::PathSegment::Field(name.to_owned()),
-            async_graphql::QueryPathSegment::Index(i) => async_graphql::PathSegment::Index(i),
-        });
-        at = n.parent;
+    let Some(crate::Auth::Actor(a)) = ctx.data_opt::<crate::Auth>() else { return None };
+    if a.may_read_field(info.parent_type, info.name) {
+        return None;
     }
-    path.reverse();
-    path
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for FieldRulesRun {
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: async_graphql::extensions::NextExecute<'_>,
-    ) -> async_graphql::Response {
-        let mut resp = next.run(ctx, operation_name).await;
-        if let Ok(mut errors) = self.errors.lock() {
-            resp.errors.append(&mut errors);
-        }
-        resp
-    }
-
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        if roles::FIELD_TYPES.contains(&info.parent_type)
-            && info.name != "id"
-            && info.name != "__typename"
-            && let Some(crate::Auth::Actor(a)) = ctx.data_opt::<crate::Auth>()
-            && !a.may_read_field(info.parent_type, info.name)
-        {
-            let e = crate::to_gql(AppError::Forbidden(vec![format!(
-                "your roles do not read `{}.{}`",
-                info.parent_type, info.name
-            )]))
-            .extend_with(|_, x| x.set("field", info.name));
-            let error = ServerError {
-                message: e.message,
-                source: None,
-                locations: vec![],
-                path: path_of(info.path_node),
-                extensions: e.extensions,
-            };
-            if info.return_type.ends_with('!') {
-                return Err(error);
-            }
-            if let Ok(mut errors) = self.errors.lock() {
-                errors.push(error);
-            }
-            return Ok(Some(Value::Null));
-        }
-        next.run(ctx, info).await
-    }
+    let e = crate::to_gql(AppError::Forbidden(vec![format!(
+        "your roles do not read `{}.{}`",
+        info.parent_type, info.name
+    )]))
+    .extend_with(|_, x| x.set("field", info.name));
+    Some(ServerError {
+        message: e.message,
+        source: None,
+        locations: vec![],
+        path: crate::fields::path_of(info.path_node),
+        extensions: e.extensions,
+    })
 }

@@ -29,6 +29,7 @@ pub mod marketing;
 pub mod node;
 pub mod opportunities;
 pub mod page;
+pub mod persisted;
 pub mod principals;
 pub mod privacy;
 pub mod product;

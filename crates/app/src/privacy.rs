@@ -115,6 +115,7 @@ pub const NOT_PERSONAL: &[(&str, &[&str])] = &[
     ("outbox_emails", &["status", "purpose"]),
     ("partners", &["name", "kind"]),
     ("payments", &["kind", "currency", "idempotency_key", "request_hash"]),
+    ("persisted_queries", &["hash", "name", "document"]),
     ("products", &["name", "sku", "tier", "pricing_model", "currency"]),
     ("quotas", &["currency"]),
     ("quotes", &["status", "currency"]),

@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `seed`, `token`, `schema`, `org create`.
+//! The command line: `serve`, `migrate`, `seed`, `token`, `schema`, `audit`, `jobs`,
+//! `persisted-queries`, `org create`.
 
 use crate::config::Settings;
 use anyhow::Context;
@@ -52,6 +53,13 @@ pub enum Command {
     Jobs {
         #[command(subcommand)]
         command: JobsCommand,
+    },
+    /// Register the operations of a client's manifest (Apollo's persisted-query manifest, or
+    /// the hash-to-document map of graphql-codegen or the Relay compiler) for persisted queries
+    /// and the allow-list mode. Every document must parse and every id be its SHA-256.
+    PersistedQueries {
+        /// The manifest file (JSON).
+        manifest: std::path::PathBuf,
     },
     /// Manage organizations.
     Org {
@@ -190,6 +198,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             app.seal_audit().await.context("sealing the audit rows")?;
             let (issued, renewals) = ran?;
             eprintln!("issued {issued} scheduled invoice(s), opened {renewals} renewal opportunity(ies)");
+            Ok(())
+        }
+        Command::PersistedQueries { manifest } => {
+            let text =
+                std::fs::read_to_string(&manifest).with_context(|| format!("reading {}", manifest.display()))?;
+            let ops = baton_app::persisted::parse_manifest(&text).map_err(|e| anyhow::anyhow!("the manifest {e}"))?;
+            for op in &ops {
+                async_graphql::parser::parse_query(&op.document)
+                    .map_err(|e| anyhow::anyhow!("the document of {} does not parse: {e}", op.hash))?;
+            }
+            let app = crate::open(&cfg).await?;
+            let n = app.register_persisted(&ops).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            eprintln!("registered {n} operation(s)");
             Ok(())
         }
         Command::Org { command: OrgCommand::Create { name, admin_email, admin_password } } => {

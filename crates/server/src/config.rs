@@ -23,6 +23,16 @@ pub enum LogFormat {
     Json,
 }
 
+/// Which documents `/graphql` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum PersistedQueries {
+    /// Any document; Apollo's automatic persisted queries let a client send a hash instead.
+    Apq,
+    /// Only the registered operations (`baton persisted-queries`), by hash or by text.
+    AllowList,
+}
+
 /// Flags, each also readable from its environment variable. Absent values fall back to
 /// `baton.toml`, then to the defaults.
 #[derive(Debug, Clone, Default, Args, Deserialize)]
@@ -65,7 +75,7 @@ pub struct Settings {
     /// Maximum query depth (default 15).
     #[arg(long, env = "BATON_MAX_DEPTH", global = true)]
     pub max_depth: Option<usize>,
-    /// Maximum query complexity; a list field costs its page size (default 1000).
+    /// Maximum query cost; a connection costs `first` times the fields under it (default 20,000).
     #[arg(long, env = "BATON_MAX_COMPLEXITY", global = true)]
     pub max_complexity: Option<usize>,
     /// Maximum operations in one batch (default 10).
@@ -100,6 +110,10 @@ pub struct Settings {
     /// attempt, with jitter, up to an hour (default 30000).
     #[arg(long, env = "BATON_WEBHOOK_RETRY_BASE_MS", global = true)]
     pub webhook_retry_base_ms: Option<u64>,
+    /// `apq` (default: any document, or a hash of one) or `allow-list` (only the operations
+    /// registered with `baton persisted-queries`).
+    #[arg(long, env = "BATON_PERSISTED_QUERIES", global = true, value_enum)]
+    pub persisted_queries: Option<PersistedQueries>,
     /// Configuration file (default `baton.toml` when it exists).
     #[arg(long, env = "BATON_CONFIG", global = true)]
     #[serde(skip)]
@@ -132,6 +146,7 @@ pub struct Config {
     pub smtp_addr: Option<String>,
     pub smtp_from: String,
     pub webhook_retry_base_ms: u64,
+    pub persisted_queries: PersistedQueries,
 }
 
 impl std::fmt::Debug for Config {
@@ -186,7 +201,7 @@ impl Settings {
             log: s.log.unwrap_or_else(|| "info".to_owned()),
             log_format: s.log_format.unwrap_or(LogFormat::Pretty),
             max_depth: s.max_depth.unwrap_or(15),
-            max_complexity: s.max_complexity.unwrap_or(1000),
+            max_complexity: s.max_complexity.unwrap_or(20_000),
             max_batch: s.max_batch.unwrap_or(10),
             max_body_bytes: s.max_body_bytes.unwrap_or(1024 * 1024),
             request_timeout_secs: s.request_timeout_secs.unwrap_or(30),
@@ -197,6 +212,7 @@ impl Settings {
             smtp_addr: s.smtp_addr.filter(|a| !a.is_empty()),
             smtp_from: s.smtp_from.unwrap_or_else(|| "baton@localhost".to_owned()),
             webhook_retry_base_ms: s.webhook_retry_base_ms.unwrap_or(30_000).max(1),
+            persisted_queries: s.persisted_queries.unwrap_or(PersistedQueries::Apq),
         };
         if cfg.token_ttl_minutes < 1 {
             bail!("BATON_TOKEN_TTL_MINUTES must be at least 1");
@@ -239,6 +255,7 @@ impl Settings {
             smtp_addr: self.smtp_addr.or(file.smtp_addr),
             smtp_from: self.smtp_from.or(file.smtp_from),
             webhook_retry_base_ms: self.webhook_retry_base_ms.or(file.webhook_retry_base_ms),
+            persisted_queries: self.persisted_queries.or(file.persisted_queries),
             config: self.config,
         }
     }

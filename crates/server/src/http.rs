@@ -27,6 +27,7 @@ pub struct AppState {
     pub max_body_bytes: usize,
     pub graphiql: bool,
     pub metrics: Arc<Metrics>,
+    pub documents: Arc<crate::persisted::Documents>,
 }
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -119,16 +120,18 @@ async fn execute(st: &AppState, auth: Auth, client: IpAddr, batch: BatchRequest)
             None => r,
         }
     };
-    match batch {
-        BatchRequest::Single(r) => vec![st.schema.execute(prepare(r)).await],
-        BatchRequest::Batch(rs) => {
-            let mut out = Vec::with_capacity(rs.len());
-            for r in rs {
-                out.push(st.schema.execute(prepare(r)).await);
-            }
-            out
-        }
+    let rs = match batch {
+        BatchRequest::Single(r) => vec![r],
+        BatchRequest::Batch(rs) => rs,
+    };
+    let mut out = Vec::with_capacity(rs.len());
+    for mut r in rs {
+        out.push(match st.documents.resolve(&st.app, &mut r).await {
+            Ok(()) => st.schema.execute(prepare(r)).await,
+            Err(e) => async_graphql::Response::from_errors(vec![e]),
+        });
     }
+    out
 }
 
 /// The argument or variable a GraphQL validation message names (`argument "input.source"` ->
@@ -154,9 +157,9 @@ struct Verdict {
     rate_limited: Option<u64>,
 }
 
-/// Gives every error a code (request errors BAD_USER_INPUT, others INTERNAL), adds the request
-/// id to internal errors (and logs them under it), and notes what the status must say. HTTP
-/// responses and subscription messages both go through here.
+/// Gives every error a code (uncoded request errors GRAPHQL_VALIDATION_FAILED, others
+/// INTERNAL), adds the request id to internal errors (and logs them under it), and notes what
+/// the status must say. HTTP responses and subscription messages both go through here.
 fn fill_errors(errors: &mut [Value], request_error: bool, rid: &str, metrics: &Metrics, v: &mut Verdict) {
     for e in errors {
         let message = e.get("message").and_then(Value::as_str).unwrap_or("").to_owned();
@@ -167,7 +170,15 @@ fn fill_errors(errors: &mut [Value], request_error: bool, rid: &str, metrics: &M
             // A value the schema could only parse inside a resolver (a DateTime, for one) is
             // still the client's input, not a fault: it names the field it was given to.
             let parse_error = message.starts_with("Failed to parse \"");
-            let fallback = if request_error || parse_error { "BAD_USER_INPUT" } else { "INTERNAL" };
+            // A request error the schema's checks did not code (an unknown operation name, for
+            // one) is about the document; a value error from a resolver is the client's input.
+            let fallback = if parse_error {
+                "BAD_USER_INPUT"
+            } else if request_error {
+                baton_api::document::VALIDATION_FAILED
+            } else {
+                "INTERNAL"
+            };
             if parse_error && !ext.contains_key("field") {
                 let last = path.as_array().and_then(|p| p.iter().rev().find_map(Value::as_str)).unwrap_or("query");
                 ext.insert("field".into(), Value::from(last));
@@ -363,7 +374,8 @@ pub async fn graphql_get(
     RawQuery(query): RawQuery,
 ) -> Response {
     let qs = query.unwrap_or_default();
-    let has_query = qs.split('&').any(|kv| kv.starts_with("query="));
+    // A persisted query comes as a hash in `extensions`, without the document.
+    let has_query = qs.split('&').any(|kv| kv.starts_with("query=") || kv.starts_with("extensions="));
     if !has_query && st.graphiql {
         return Html(GRAPHIQL_PAGE).into_response();
     }
@@ -385,6 +397,9 @@ pub async fn graphql_get(
             );
         }
     };
+    if let Err(e) = st.documents.resolve(&st.app, &mut req).await {
+        return respond(&st, media, &request_id(&headers), true, vec![async_graphql::Response::from_errors(vec![e])]);
+    }
     let name = req.operation_name.clone();
     let is_mutation = match req.parsed_query() {
         Ok(doc) => doc.operations.iter().any(|(n, op)| {
@@ -414,8 +429,11 @@ pub async fn graphql_ws(State(st): State<AppState>, headers: HeaderMap, upgrade:
     upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| serve_socket(st, protocol, socket))
 }
 
-/// Close codes of `graphql-transport-ws`.
+/// Close codes of `graphql-transport-ws`: no valid credential (at `connection_init` or later).
+/// 4403, a credential that holds without the role, is sent by the subscriptions themselves.
 const CLOSE_UNAUTHORIZED: u16 = 4401;
+/// The credential could not be checked now (WebSocket's "try again later").
+const CLOSE_TRY_AGAIN_LATER: u16 = 1013;
 
 /// Serves one socket. Beside the protocol itself this loop keeps the caller's credential
 /// honest: it re-checks it when the caller's organization announces a principal change and at
@@ -434,7 +452,9 @@ async fn serve_socket(st: AppState, protocol: WebSocketProtocols, socket: WebSoc
             _ => None,
         })
     });
-    let (app, slot, closer) = (st.app.clone(), bearer.clone(), close_tx.clone());
+    // async-graphql closes a refused `connection_init` with 1002; the protocol's codes say why.
+    let refused: Arc<OnceLock<u16>> = Arc::new(OnceLock::new());
+    let (app, slot, closer, refusal) = (st.app.clone(), bearer.clone(), close_tx.clone(), refused.clone());
     let ws = async_graphql::http::WebSocket::new(st.schema.clone(), input, protocol).on_connection_init(
         move |payload| async move {
             let token = payload
@@ -443,10 +463,22 @@ async fn serve_socket(st: AppState, protocol: WebSocketProtocols, socket: WebSoc
                 .and_then(Value::as_str)
                 .map(str::to_owned);
             let auth = authenticate(&app, token.as_deref()).await;
-            let Auth::Actor(actor) = &auth else {
-                return Err(async_graphql::Error::new(
-                    "connection_init must carry a valid `Authorization: Bearer <token>`",
-                ));
+            let actor = match &auth {
+                Auth::Actor(actor) => actor,
+                Auth::Unavailable(reason) => {
+                    let _ = refusal.set(CLOSE_TRY_AGAIN_LATER);
+                    return Err(async_graphql::Error::new(reason.clone()));
+                }
+                Auth::Invalid(reason) => {
+                    let _ = refusal.set(CLOSE_UNAUTHORIZED);
+                    return Err(async_graphql::Error::new(format!("connection_init was refused: {reason}")));
+                }
+                Auth::Anonymous => {
+                    let _ = refusal.set(CLOSE_UNAUTHORIZED);
+                    return Err(async_graphql::Error::new(
+                        "connection_init must carry a valid `Authorization: Bearer <token>`",
+                    ));
+                }
             };
             let credential = token.as_deref().and_then(bearer_token).unwrap_or_default().to_owned();
             let _ = slot.set((credential.clone(), actor.org_id));
@@ -469,6 +501,7 @@ async fn serve_socket(st: AppState, protocol: WebSocketProtocols, socket: WebSoc
                 let out = match msg {
                     Some(WsMessage::Text(text)) => Message::Text(finish_ws_message(text, &rid, &st.metrics).into()),
                     Some(WsMessage::Close(code, reason)) => {
+                        let code = refused.get().copied().unwrap_or(code);
                         let _ = sink.send(close(code, reason)).await;
                         return;
                     }

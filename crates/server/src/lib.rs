@@ -10,6 +10,7 @@ pub mod config;
 pub mod http;
 pub mod jobs;
 pub mod metrics;
+pub mod persisted;
 pub mod webhooks;
 
 use anyhow::Context;
@@ -83,6 +84,7 @@ pub fn router(cfg: &Config, app: App) -> Router {
         max_body_bytes: cfg.max_body_bytes,
         graphiql: cfg.graphiql,
         metrics: Arc::new(metrics::Metrics::default()),
+        documents: Arc::new(persisted::Documents::new(cfg.persisted_queries)),
     };
     let cors = if cfg.cors_origins.is_empty() && cfg.env == RunEnv::Development {
         CorsLayer::new().allow_origin(AllowOrigin::any())
@@ -91,7 +93,18 @@ pub fn router(cfg: &Config, app: App) -> Router {
         CorsLayer::new().allow_origin(origins)
     }
     .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
-    .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT]);
+    // What Apollo Client and urql send besides the usual three, and the request id a client
+    // quotes when it reports a fault.
+    .allow_headers([
+        header::AUTHORIZATION,
+        header::CONTENT_TYPE,
+        header::ACCEPT,
+        HeaderName::from_static("apollographql-client-name"),
+        HeaderName::from_static("apollographql-client-version"),
+        HeaderName::from_static("apollo-require-preflight"),
+        HeaderName::from_static("x-request-id"),
+    ])
+    .expose_headers([HeaderName::from_static("x-request-id"), header::RETRY_AFTER]);
     let x_request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .route("/graphql", get(http::graphql_get).post(http::graphql_post))
