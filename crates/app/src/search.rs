@@ -39,6 +39,8 @@ pub const MAX_CANDIDATES: usize = 500;
 /// whose default of 0.6 refuses most one-letter typos in short names).
 const FUZZY_THRESHOLD: &str = "0.4";
 const FUZZY_THRESHOLD_VALUE: f64 = 0.4;
+/// How many exact and how many fuzzy matches PostgreSQL ranks for one page (at least).
+const PG_POOL: usize = 1000;
 /// How many trigram matches SQLite scores for one page.
 const SQLITE_POOL: usize = 1000;
 
@@ -208,11 +210,24 @@ impl App {
         if self.db.get_database_backend() == DbBackend::Sqlite {
             return self.sqlite_candidates(text, &filter, values, exact, offset, limit).await;
         }
+        // Exact substrings rank above every fuzzy match (score at least 0.5 against at most 0.5),
+        // so each set is gathered on its own, bounded, and the fuzzy one only when the exact
+        // matches do not fill the page. Ranking a bounded set keeps a broad text (a company
+        // name fifty thousand leads share) as quick as a rare one; among more than `pool`
+        // exact matches, which all contain the text, the page is ranked among the first found.
         let fz = values.len() + 1;
+        let need = offset + limit;
+        let pool = need.max(PG_POOL);
         let sql = format!(
-            "SELECT d.entity_id, d.kind, d.title, ({exact} + word_similarity(${fz}, d.body)) / 2.0 AS score \
-             FROM search_documents d WHERE (d.body LIKE $2 ESCAPE '\\' OR ${fz} <% d.body) AND {filter} \
-             ORDER BY score DESC, d.entity_id LIMIT {limit} OFFSET {offset}"
+            "WITH exact AS MATERIALIZED (SELECT d.entity_id, d.kind, d.title, d.body FROM search_documents d \
+               WHERE d.body LIKE $2 ESCAPE '\\' AND {filter} LIMIT {pool}), \
+             fuzzy AS MATERIALIZED (SELECT d.entity_id, d.kind, d.title, d.body FROM search_documents d \
+               WHERE ${fz} <% d.body AND NOT (d.body LIKE $2 ESCAPE '\\') AND {filter} \
+               AND (SELECT count(*) FROM exact) < {need} LIMIT {pool}) \
+             SELECT entity_id, kind, title, (1.0 + word_similarity(${fz}, body)) / 2.0 AS score FROM exact \
+             UNION ALL \
+             SELECT entity_id, kind, title, word_similarity(${fz}, body) / 2.0 AS score FROM fuzzy \
+             ORDER BY score DESC, entity_id LIMIT {limit} OFFSET {offset}"
         );
         values.push(text.into());
         let txn = self.db.begin().await?;
