@@ -159,6 +159,7 @@ impl DealMutation {
         #[graphql(desc = "The contact.")] input: ContactInput,
     ) -> Result<Contact> {
         let a = actor(ctx)?;
+        crate::roles::refuse_hidden_writes(ctx, a, "Contact")?;
         let id = id_arg("accountId", &account_id)?;
         Ok(Contact(app(ctx).add_contact(a, id, contact_input(input)).await.gql()?))
     }
@@ -171,6 +172,7 @@ impl DealMutation {
         #[graphql(desc = "The contact's new details.")] input: ContactInput,
     ) -> Result<Contact> {
         let a = actor(ctx)?;
+        crate::roles::refuse_hidden_writes(ctx, a, "Contact")?;
         let id = id_arg("contactId", &contact_id)?;
         Ok(Contact(app(ctx).update_contact(a, id, contact_input(input)).await.gql()?))
     }
@@ -186,6 +188,7 @@ impl DealMutation {
         >,
     ) -> Result<Opportunity> {
         let a = actor(ctx)?;
+        crate::roles::refuse_hidden_writes(ctx, a, "Opportunity")?;
         let id = id_arg("opportunityId", &opportunity_id)?;
         let p = opportunities::OpportunityPatch {
             name: input.name,
@@ -261,6 +264,7 @@ impl DealMutation {
         #[graphql(desc = "Lines and discount.")] input: QuoteInput,
     ) -> Result<Quote> {
         let a = actor(ctx)?;
+        crate::roles::refuse_hidden_writes(ctx, a, "Quote")?;
         let id = id_arg("opportunityId", &opportunity_id)?;
         let input = quote_input(input)?;
         Ok(Quote(app(ctx).create_quote(a, id, input).await.gql()?.quote))
@@ -275,6 +279,7 @@ impl DealMutation {
         #[graphql(desc = "The version the change is based on; a stale one is a CONFLICT.")] expected_version: i32,
     ) -> Result<Quote> {
         let a = actor(ctx)?;
+        crate::roles::refuse_hidden_writes(ctx, a, "Quote")?;
         let id = id_arg("quoteId", &quote_id)?;
         let input = quote_input(input)?;
         Ok(Quote(app(ctx).update_quote(a, id, input, expected_version).await.gql()?.quote))
@@ -477,6 +482,7 @@ impl DealMutation {
         #[graphql(desc = "The payment.")] input: PaymentInput,
     ) -> Result<Invoice> {
         let a = actor(ctx)?;
+        crate::roles::refuse_hidden_writes(ctx, a, "Payment")?;
         let id = id_arg("invoiceId", &invoice_id)?;
         let p = finance::PaymentInput {
             amount: input.amount.amount.0,

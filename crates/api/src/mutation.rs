@@ -386,6 +386,7 @@ impl LeadMutation {
         #[graphql(desc = "The new lead.")] input: CreateLeadInput,
     ) -> Result<Lead> {
         let a = actor(ctx)?;
+        crate::roles::refuse_hidden_writes(ctx, a, "Lead")?;
         let new = leads::NewLead {
             company_name: input.company_name,
             contact_name: input.contact_name,
@@ -418,6 +419,7 @@ impl LeadMutation {
         >,
     ) -> Result<Lead> {
         let a = actor(ctx)?;
+        crate::roles::refuse_hidden_writes(ctx, a, "Lead")?;
         let id = id_arg("leadId", &lead_id)?;
         let patch = leads::LeadPatch {
             company_name: input.company_name,

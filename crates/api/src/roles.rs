@@ -4,7 +4,9 @@
 use crate::types::{User, id};
 use crate::{Gql, actor, app};
 use async_graphql::extensions::{ExtensionContext, ResolveInfo};
-use async_graphql::{Context, Enum, ErrorExtensions, ID, InputObject, Object, Result, ServerError, SimpleObject};
+use async_graphql::{
+    Context, Enum, ErrorExtensions, ID, InputObject, Object, Result, ServerError, SimpleObject, Value,
+};
 use baton_app::roles::{self, Explanation, RoleView};
 use baton_app::{AppError, parse_id};
 use baton_domain::permission::Scope as DScope;
@@ -137,6 +139,33 @@ pub struct RoleInput {
     pub grants: Vec<RoleGrantInput>,
     /// Per type, the only fields it reads; types not listed are read in full.
     pub readable_fields: Option<Vec<FieldAllowListInput>>,
+}
+
+/// Refuses a write that sets a field of `type_name` the caller's roles do not read: a role
+/// that may not see a contact's phone may not set it either (FORBIDDEN, `extensions.field`
+/// naming the first such field, never its value). The fields are the input object arguments'
+/// members that are fields of the type; nothing is written when any is refused.
+pub fn refuse_hidden_writes(ctx: &Context<'_>, a: &baton_app::Actor, type_name: &str) -> Result<()> {
+    if a.reads_every_field() {
+        return Ok(());
+    }
+    let Some(async_graphql::registry::MetaType::Object { fields, .. }) = ctx.schema_env.registry.types.get(type_name)
+    else {
+        return Ok(());
+    };
+    let mut hidden = Vec::new();
+    for (_, value) in ctx.field().arguments()? {
+        let Value::Object(members) = value else { continue };
+        for (name, v) in members {
+            if v != Value::Null && fields.contains_key(name.as_str()) && !a.may_read_field(type_name, name.as_str()) {
+                hidden.push(name.to_string());
+            }
+        }
+    }
+    let Some(first) = hidden.first().cloned() else { return Ok(()) };
+    let reasons =
+        hidden.iter().map(|f| format!("your roles do not read `{type_name}.{f}`, so they do not write it")).collect();
+    Err(crate::to_gql(AppError::Forbidden(reasons)).extend_with(move |_, x| x.set("field", first.clone())))
 }
 
 /// Checks that every listed field is a field of its type in this schema.

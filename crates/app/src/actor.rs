@@ -101,10 +101,15 @@ impl Actor {
     /// with a built-in role (or no custom role); otherwise when one of the custom roles lists
     /// the field for that type or does not restrict the type.
     pub fn may_read_field(&self, type_name: &str, field: &str) -> bool {
-        if self.custom_roles.is_empty() || !self.roles.is_empty() {
+        if self.reads_every_field() {
             return true;
         }
         self.custom_roles.iter().any(|r| r.readable_fields.get(type_name).is_none_or(|f| f.contains(field)))
+    }
+
+    /// True when no field rule narrows the caller: a built-in role, or no custom role.
+    pub fn reads_every_field(&self) -> bool {
+        self.custom_roles.is_empty() || !self.roles.is_empty()
     }
 
     /// The owners a scope reaches for this caller.
