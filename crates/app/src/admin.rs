@@ -4,6 +4,7 @@ use crate::audit::AuditActor;
 use crate::error::check_version;
 use crate::{Actor, App, AppError, audit, auth};
 use anyhow::Context;
+use baton_domain::Rule;
 use baton_domain::permission::Action;
 use baton_domain::text::{self, Email};
 use baton_domain::{Currency, Role};
@@ -139,7 +140,7 @@ pub(crate) async fn keep_an_admin(txn: &DatabaseTransaction, org: Uuid, losing: 
         .one(txn)
         .await?;
     if active.is_none() {
-        return Err(AppError::rule("LAST_ADMIN", "the organization must keep at least one active ADMIN"));
+        return Err(AppError::rule(Rule::LastAdmin, "the organization must keep at least one active ADMIN"));
     }
     Ok(())
 }

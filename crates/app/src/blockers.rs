@@ -16,7 +16,7 @@ use baton_domain::lead::{self as lead_rules, ConversionFacts, LeadStatus, Priori
 use baton_domain::opportunity::{self as opp_rules, Stage};
 use baton_domain::permission::Action;
 use baton_domain::quote::{self as quote_rules, QuoteStatus};
-use baton_domain::{Role, Violation};
+use baton_domain::{Role, Rule, Violation};
 use baton_store::entity::{contact, organization};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -157,10 +157,9 @@ impl App {
                         match handoff_rules::edit(status) {
                             Err(v) => Err(v),
                             Ok(()) if reasons.is_empty() => Ok(()),
-                            Ok(()) => Err(reasons
-                                .into_iter()
-                                .map(|r| Violation::new(handoff_rules::HANDOFF_INCOMPLETE, r))
-                                .collect()),
+                            Ok(()) => {
+                                Err(reasons.into_iter().map(|r| Violation::new(Rule::HandoffIncomplete, r)).collect())
+                            }
                         }
                     }
                     Action::AcceptHandoff => {

@@ -5,6 +5,8 @@
 use crate::opportunities::gate_account;
 use crate::{Actor, App, AppError, audit};
 use anyhow::Context;
+use baton_domain::Rule;
+use baton_domain::Violation;
 use baton_domain::permission::Action;
 use baton_domain::{Money, text};
 use baton_store::entity::{gift, opportunity, organization};
@@ -90,13 +92,13 @@ impl App {
             .ok_or(AppError::NotFound("gift"))?;
         let mut v = vec![];
         if before.status != "PENDING_APPROVAL" {
-            v.push(baton_domain::Violation::new(
-                "INVALID_TRANSITION",
+            v.push(Violation::new(
+                Rule::InvalidTransition,
                 format!("the gift is {}, not waiting for approval", before.status),
             ));
         }
         if actor.user_id() == Some(before.recorded_by) {
-            v.push(baton_domain::Violation::new("SELF_APPROVAL", "nobody approves a gift they recorded"));
+            v.push(Violation::new(Rule::SelfApproval, "nobody approves a gift they recorded"));
         }
         if !v.is_empty() {
             return Err(AppError::Rule(v));

@@ -4,6 +4,8 @@
 use crate::error::check_version;
 use crate::{Actor, App, AppError, audit};
 use anyhow::Context;
+use baton_domain::Rule;
+use baton_domain::Violation;
 use baton_domain::lead::{self as rules_lead, Bant, ConversionFacts, LeadSource, LeadStatus, PurchaseTimeline};
 use baton_domain::permission::Action;
 use baton_domain::sla::ClockKind;
@@ -358,8 +360,8 @@ impl App {
             rules_lead::edit(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New)).err().unwrap_or_default();
         let roles = crate::auth::roles_of(&txn, owner.id).await?;
         if !owner.active || !(roles.contains(&Role::Sdr) || roles.contains(&Role::AccountExecutive)) {
-            violations.push(baton_domain::Violation::new(
-                "ASSIGNEE_NOT_SALES",
+            violations.push(Violation::new(
+                Rule::AssigneeNotSales,
                 "a lead can only be assigned to an active SDR or account executive",
             ));
         }

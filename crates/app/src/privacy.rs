@@ -15,6 +15,8 @@
 use crate::audit::{self, AuditActor};
 use crate::{Actor, App, AppError};
 use anyhow::Context;
+use baton_domain::Rule;
+use baton_domain::Violation;
 use baton_domain::permission::Action;
 use baton_domain::text::{self, Email, PIPL_JURISDICTIONS};
 use baton_store::entity::{
@@ -641,10 +643,10 @@ async fn open_request<C: ConnectionTrait>(
         .await?
         .ok_or(AppError::NotFound("data-subject request"))?;
     if r.status != "OPEN" {
-        return Err(AppError::rule("INVALID_TRANSITION", format!("the request is {}, not OPEN", r.status)));
+        return Err(AppError::rule(Rule::InvalidTransition, format!("the request is {}, not OPEN", r.status)));
     }
     if r.kind != kind {
-        return Err(AppError::rule("INVALID_TRANSITION", format!("this is an {} request, not {kind}", r.kind)));
+        return Err(AppError::rule(Rule::InvalidTransition, format!("this is an {} request, not {kind}", r.kind)));
     }
     Ok(r)
 }
@@ -728,8 +730,8 @@ impl App {
             if let Some(j) = j.as_deref().filter(|j| PIPL_JURISDICTIONS.contains(j) && *j != destination)
                 && basis.is_none()
             {
-                blocked.push(baton_domain::Violation::new(
-                    "CROSS_BORDER_BASIS_REQUIRED",
+                blocked.push(Violation::new(
+                    Rule::CrossBorderBasisRequired,
                     format!("{kind} {id} resides in {j} (PIPL); record a cross-border basis before exporting to {destination}"),
                 ));
             }

@@ -7,6 +7,7 @@ use crate::product::notify;
 use crate::{Actor, App, AppError, Owners, audit};
 use anyhow::Context;
 use baton_domain::Role;
+use baton_domain::Rule;
 use baton_domain::permission::Action;
 use baton_domain::sla::{Calendar, ClockKind, deadlines, parse_work_days};
 use baton_domain::text;
@@ -497,7 +498,7 @@ impl App {
         let txn = self.tx().await?;
         let before = self.own_task(&txn, actor, id).await?;
         if before.status != "OPEN" {
-            return Err(AppError::rule("INVALID_TRANSITION", "the task is already done"));
+            return Err(AppError::rule(Rule::InvalidTransition, "the task is already done"));
         }
         let mut am = before.clone().into_active_model();
         let action = match change {

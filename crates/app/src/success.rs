@@ -6,6 +6,7 @@ use crate::product::notify;
 use crate::{Actor, App, AppError, audit};
 use anyhow::Context;
 use baton_domain::Role;
+use baton_domain::Rule;
 use baton_domain::health::{self, Health, HealthInputs};
 use baton_domain::invoice::{InvoiceStatus, days_overdue, status_after_payment};
 use baton_domain::opportunity::{self as opp_rules, Stage};
@@ -298,7 +299,7 @@ impl App {
         let txn = self.tx().await?;
         let before = gate_account(&txn, actor, account_id, Action::RecordChurn).await?;
         if before.churned_at.is_some() {
-            return Err(AppError::rule("ALREADY_CHURNED", "the account's churn is already recorded"));
+            return Err(AppError::rule(Rule::AlreadyChurned, "the account's churn is already recorded"));
         }
         for s in subscription::Entity::find()
             .filter(subscription::Column::AccountId.eq(account_id))
@@ -377,7 +378,7 @@ impl App {
             return Err(AppError::bad_input("estimatedValue", format!("must be in {}", org.currency)));
         }
         let owner = acc.account_executive_id.ok_or_else(|| {
-            AppError::rule("NO_ACCOUNT_EXECUTIVE", "the account has no account executive to hand the upsell to")
+            AppError::rule(Rule::NoAccountExecutive, "the account has no account executive to hand the upsell to")
         })?;
         let now = Utc::now();
         let o = opportunity::ActiveModel {
@@ -434,7 +435,7 @@ impl App {
                 .ok_or(AppError::NotFound("user"))?;
             if !u.active || !(roles.contains(&Role::CustomerSuccess) || roles.contains(&Role::CsManager)) {
                 return Err(AppError::rule(
-                    "CS_OWNER_NOT_CS",
+                    Rule::CsOwnerNotCs,
                     "the account manager must be an active customer success user",
                 ));
             }
