@@ -11,7 +11,7 @@ use baton_domain::permission::Action;
 use baton_domain::sla::ClockKind;
 use baton_domain::text::{self, Email, LONG_TEXT_MAX, SHORT_TEXT_MAX};
 use baton_domain::{Money, Role};
-use baton_store::entity::{account, activity, contact, lead, opportunity, organization, role_grant, user};
+use baton_store::entity::{account, activity, contact, lead, opportunity, organization, user};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
@@ -136,16 +136,7 @@ async fn user_in_org<C: ConnectionTrait>(db: &C, org: Uuid, id: Uuid) -> Result<
 /// The owners of `n` new leads in turn from the organization's round-robin over its active SDRs
 /// (none when it has no active SDR), as `n` single picks would be: the cursor moves by `n`.
 async fn sdr_round_robin(txn: &DatabaseTransaction, org_id: Uuid, n: usize) -> Result<Vec<Option<Uuid>>, AppError> {
-    let sdr_ids: Vec<Uuid> = role_grant::Entity::find()
-        .filter(role_grant::Column::OrganizationId.eq(org_id))
-        .filter(role_grant::Column::Role.eq(Role::Sdr.as_str()))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|g| g.user_id)
-        .collect();
-    let active: Vec<Uuid> = user::Entity::find()
-        .filter(user::Column::Id.is_in(sdr_ids))
+    let active: Vec<Uuid> = crate::auth::holders_of(org_id, &[Role::Sdr])
         .filter(user::Column::Active.eq(true))
         .order_by_asc(user::Column::Id)
         .all(txn)

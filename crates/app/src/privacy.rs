@@ -940,11 +940,8 @@ impl App {
             if cur.status != "OPEN" || cur.reminded_at.is_some_and(|t| t > now - Duration::days(1)) {
                 continue;
             }
-            let officers = baton_store::entity::role_grant::Entity::find()
-                .filter(baton_store::entity::role_grant::Column::OrganizationId.eq(cur.organization_id))
-                .filter(baton_store::entity::role_grant::Column::Role.eq(baton_domain::Role::PrivacyOfficer.as_str()))
-                .all(&txn)
-                .await?;
+            let officers =
+                crate::auth::holders_of(cur.organization_id, &[baton_domain::Role::PrivacyOfficer]).all(&txn).await?;
             let title = if cur.due_at < now { "Data-subject request overdue" } else { "Data-subject request due soon" };
             let body = format!(
                 "The {} request received {} is due {}.",
@@ -954,7 +951,7 @@ impl App {
             );
             let mut sent = vec![];
             for o in officers {
-                sent.push(crate::product::notify(&txn, cur.organization_id, o.user_id, title, &body).await?);
+                sent.push(crate::product::notify(&txn, cur.organization_id, o.id, title, &body).await?);
             }
             let mut am = cur.into_active_model();
             am.reminded_at = Set(Some(now));

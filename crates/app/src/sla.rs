@@ -11,7 +11,7 @@ use baton_domain::Rule;
 use baton_domain::permission::Action;
 use baton_domain::sla::{Calendar, ClockKind, deadlines, parse_work_days};
 use baton_domain::text;
-use baton_store::entity::{organization, role_grant, sla_clock, task, team, team_member, user};
+use baton_store::entity::{organization, sla_clock, task, team, team_member, user};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
@@ -160,16 +160,7 @@ async fn responsible<C: ConnectionTrait>(db: &C, org: Uuid, owner: Option<Uuid>)
     if let Some(o) = owner {
         return Ok(vec![o]);
     }
-    let holders: Vec<Uuid> = role_grant::Entity::find()
-        .filter(role_grant::Column::OrganizationId.eq(org))
-        .filter(role_grant::Column::Role.eq(Role::Legal.as_str()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|g| g.user_id)
-        .collect();
-    Ok(baton_store::entity::user::Entity::find()
-        .filter(baton_store::entity::user::Column::Id.is_in(holders))
+    Ok(crate::auth::holders_of(org, &[Role::Legal])
         .filter(baton_store::entity::user::Column::Active.eq(true))
         .all(db)
         .await?
@@ -349,13 +340,7 @@ async fn escalation<C: ConnectionTrait>(db: &C, c: &sla_clock::Model) -> Result<
         }
         None => {
             to.extend(
-                role_grant::Entity::find()
-                    .filter(role_grant::Column::OrganizationId.eq(c.organization_id))
-                    .filter(role_grant::Column::Role.eq(Role::Legal.as_str()))
-                    .all(db)
-                    .await?
-                    .into_iter()
-                    .map(|g| g.user_id),
+                crate::auth::holders_of(c.organization_id, &[Role::Legal]).all(db).await?.into_iter().map(|u| u.id),
             );
         }
     }
