@@ -1,14 +1,15 @@
 //! Roles as data: listing roles, custom roles and who holds them, `explainAccess`, and the
 //! field rules custom roles set (enforced for every field by [`FieldRules`]).
 
+use crate::id_arg;
 use crate::types::{User, id};
 use crate::{Gql, actor, app};
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo};
 use async_graphql::{
     Context, Enum, ErrorExtensions, ID, InputObject, Object, Result, ServerError, ServerResult, SimpleObject, Value,
 };
+use baton_app::AppError;
 use baton_app::roles::{self, Explanation, RoleView};
-use baton_app::{AppError, parse_id};
 use baton_domain::permission::Scope as DScope;
 use std::sync::Arc;
 
@@ -221,10 +222,6 @@ impl From<Explanation> for AccessExplanation {
             blockers: e.blockers,
         }
     }
-}
-
-fn id_arg(field: &str, v: &ID) -> Result<uuid::Uuid> {
-    parse_id(field, v).gql()
 }
 
 /// `roles` and `explainAccess`.
