@@ -291,7 +291,7 @@ impl App {
 
     /// Returns and claims of the pool, newest first, for the manager's view.
     pub async fn pool_activity(&self, actor: &Actor) -> Result<Vec<audit_log::Model>, AppError> {
-        actor.authorize(Action::AssignLead)?;
+        actor.authorize(Action::ReadPoolActivity)?;
         Ok(audit_log::Entity::find()
             .filter(audit_log::Column::OrganizationId.eq(actor.org_id))
             .filter(audit_log::Column::Action.is_in(["returnToPool", "claimLead"]))
@@ -304,7 +304,7 @@ impl App {
     /// `optOutOfCadence`: the lead asked not to be contacted by the cadence.
     pub async fn opt_out_of_cadence(&self, actor: &Actor, lead_id: Uuid) -> Result<(), AppError> {
         let txn = self.tx().await?;
-        let l = crate::leads::gate_lead(&txn, actor, lead_id, Action::ManageCadence).await?;
+        let l = crate::leads::gate_lead(&txn, actor, lead_id, Action::OptOutOfCadence).await?;
         stop_cadences(&txn, l.id, "OPTED_OUT").await?;
         audit::record(&txn, actor.org_id, actor, "optOutOfCadence", "lead", l.id, None::<&()>, Some(&"OPTED_OUT"))
             .await?;
@@ -524,7 +524,7 @@ impl App {
     /// `enrollInCadence`: puts a lead on one of the organization's cadences.
     pub async fn enroll_in_cadence(&self, actor: &Actor, lead_id: Uuid, cadence_id: Uuid) -> Result<(), AppError> {
         let txn = self.tx().await?;
-        let l = crate::leads::gate_lead(&txn, actor, lead_id, Action::ManageCadence).await?;
+        let l = crate::leads::gate_lead(&txn, actor, lead_id, Action::EnrollInCadence).await?;
         let def = cadence_definition::Entity::find_by_id(cadence_id)
             .filter(cadence_definition::Column::OrganizationId.eq(actor.org_id))
             .one(&txn)

@@ -82,7 +82,7 @@ impl App {
         note: Option<String>,
     ) -> Result<gift::Model, AppError> {
         let note = text::optional(note.as_deref(), text::LONG_TEXT_MAX).map_err(AppError::text("note"))?;
-        actor.authorize(Action::DecideGift)?;
+        actor.authorize(if approve { Action::ApproveGift } else { Action::RejectGift })?;
         let txn = self.tx().await?;
         let before = gift::Entity::find_by_id(id)
             .filter(gift::Column::OrganizationId.eq(actor.org_id))
