@@ -3,12 +3,11 @@
 
 use crate::opportunities::gate_opportunity;
 use crate::{Actor, App, AppError, Owners, audit};
-use baton_domain::Rule;
 use baton_domain::kpi::{mean, mean_of, rate};
 use baton_domain::lead::LeadStatus;
 use baton_domain::opportunity::Stage;
 use baton_domain::permission::Action;
-use baton_domain::{Scope, text};
+use baton_domain::{Rule, Scope, text};
 use baton_store::entity::{contract, lead, opportunity, win_loss_review};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;

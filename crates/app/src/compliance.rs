@@ -5,10 +5,8 @@
 use crate::opportunities::gate_account;
 use crate::{Actor, App, AppError, audit};
 use anyhow::Context;
-use baton_domain::Rule;
-use baton_domain::Violation;
 use baton_domain::permission::Action;
-use baton_domain::{Money, text};
+use baton_domain::{Money, Rule, Violation, text};
 use baton_store::entity::{gift, opportunity, organization};
 use chrono::Utc;
 use rust_decimal::Decimal;

@@ -5,14 +5,12 @@ use crate::gate::{self, Access};
 use crate::page::{Page, PageRequest};
 use crate::{Actor, App, AppError, audit};
 use anyhow::Context;
-use baton_domain::Role;
-use baton_domain::Rule;
-use baton_domain::Violation;
 use baton_domain::contract::TemplateKind;
 use baton_domain::handoff::{self as rules, HandoffStatus, PackageFacts};
 use baton_domain::invoice::InvoiceStatus;
 use baton_domain::permission::Action;
 use baton_domain::text;
+use baton_domain::{Role, Rule, Violation};
 use baton_store::entity::{
     account, contact, contract, handoff_package, invoice, onboarding_milestone, opportunity, organization, user,
 };

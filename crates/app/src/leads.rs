@@ -4,13 +4,11 @@
 use crate::error::check_version;
 use crate::{Actor, App, AppError, audit};
 use anyhow::Context;
-use baton_domain::Rule;
-use baton_domain::Violation;
 use baton_domain::lead::{self as rules_lead, Bant, ConversionFacts, LeadSource, LeadStatus, PurchaseTimeline};
 use baton_domain::permission::Action;
 use baton_domain::sla::ClockKind;
 use baton_domain::text::{self, Email, LONG_TEXT_MAX, SHORT_TEXT_MAX};
-use baton_domain::{Money, Role};
+use baton_domain::{Money, Role, Rule, Violation};
 use baton_store::entity::{account, activity, contact, lead, opportunity, organization, user};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;

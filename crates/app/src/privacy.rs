@@ -15,10 +15,9 @@
 use crate::audit::{self, AuditActor};
 use crate::{Actor, App, AppError};
 use anyhow::Context;
-use baton_domain::Rule;
-use baton_domain::Violation;
 use baton_domain::permission::Action;
 use baton_domain::text::{self, Email, PIPL_JURISDICTIONS};
+use baton_domain::{Rule, Violation};
 use baton_store::entity::{
     activity, audit_log, audit_payload, cadence_enrollment, consent, contact, data_subject_request, lead, organization,
     outbox_email, task,

@@ -6,11 +6,10 @@
 use crate::product::notify;
 use crate::{Actor, App, AppError, Owners, audit};
 use anyhow::Context;
-use baton_domain::Role;
-use baton_domain::Rule;
 use baton_domain::permission::Action;
 use baton_domain::sla::{Calendar, ClockKind, deadlines, parse_work_days};
 use baton_domain::text;
+use baton_domain::{Role, Rule};
 use baton_store::entity::{organization, sla_clock, task, team, team_member, user};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use sea_orm::{

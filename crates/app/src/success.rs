@@ -5,8 +5,6 @@ use crate::opportunities::gate_account;
 use crate::product::notify;
 use crate::{Actor, App, AppError, audit};
 use anyhow::Context;
-use baton_domain::Role;
-use baton_domain::Rule;
 use baton_domain::health::{self, Health, HealthInputs};
 use baton_domain::invoice::{InvoiceStatus, days_overdue, status_after_payment};
 use baton_domain::opportunity::{self as opp_rules, Stage};
@@ -14,6 +12,7 @@ use baton_domain::permission::Action;
 use baton_domain::quote::PricingModel;
 use baton_domain::sla::ClockKind;
 use baton_domain::text;
+use baton_domain::{Role, Rule};
 use baton_store::entity::{
     account, business_review, contract, invoice, opportunity, organization, payment, product, quote_line,
     referral_reward, subscription, usage_snapshot,
