@@ -1,12 +1,12 @@
 //! KPIs with their drill-down rows, and win/loss reviews.
 
+use crate::id_arg;
 use crate::scalars::Decimal;
 use crate::types::{User, id, load_user};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use baton_app::analytics::{Figure, WinLoss as AppWinLoss};
 use baton_app::entity::win_loss_review;
-use baton_app::parse_id;
 use baton_domain::Scope;
 use chrono::{DateTime, Utc};
 
@@ -180,7 +180,7 @@ impl ReviewMutation {
         #[graphql(desc = "What to do differently.")] lessons: Option<String>,
     ) -> Result<ID> {
         let a = actor(ctx)?;
-        let o = parse_id("opportunityId", &opportunity_id).gql()?;
+        let o = id_arg("opportunityId", &opportunity_id)?;
         Ok(id(app(ctx).record_win_loss(a, o, &primary_reason, competitor, lessons).await.gql()?.id))
     }
 }

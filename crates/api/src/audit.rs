@@ -1,12 +1,12 @@
 //! The `auditLog` query.
 
+use crate::id_arg;
 use crate::types::id;
 use crate::views::{Conn, connection};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, Object, Result};
 use baton_app::audit::AuditFilter;
 use baton_app::entity::{audit_log, audit_payload};
-use baton_app::parse_id;
 use chrono::{DateTime, Utc};
 
 /// One audit row: who did what to which object, when, with the snapshots before and after.
@@ -70,8 +70,8 @@ pub fn audit_filter(
     to: Option<DateTime<Utc>>,
 ) -> Result<AuditFilter> {
     Ok(AuditFilter {
-        actor_id: actor_id.as_ref().map(|x| parse_id("actorId", x)).transpose().gql()?,
-        entity_id: entity_id.as_ref().map(|x| parse_id("entityId", x)).transpose().gql()?,
+        actor_id: actor_id.as_ref().map(|x| id_arg("actorId", x)).transpose()?,
+        entity_id: entity_id.as_ref().map(|x| id_arg("entityId", x)).transpose()?,
         action,
         from,
         to,

@@ -1,5 +1,6 @@
 //! The lead pool, cadences, commission statements and quotas.
 
+use crate::id_arg;
 use crate::mutation::MoneyInput;
 use crate::scalars::Decimal;
 use crate::types::{Lead, Money, User, id};
@@ -8,12 +9,7 @@ use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use baton_app::entity::{audit_log, commission_entry};
 use baton_app::incentives::Attainment;
-use baton_app::parse_id;
 use chrono::{DateTime, NaiveDate, Utc};
-
-fn id_arg(field: &str, id: &ID) -> Result<uuid::Uuid> {
-    parse_id(field, id).gql()
-}
 
 /// A lead returned to the pool or claimed from it.
 #[derive(SimpleObject)]

@@ -1,5 +1,6 @@
 //! The gifts and hospitality register.
 
+use crate::id_arg;
 use crate::mutation::MoneyInput;
 use crate::types::{Money, User, id, load_user};
 use crate::{Gql, actor, app};
@@ -7,12 +8,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use baton_app::compliance::GiftInput;
 use baton_app::consent::Subject;
 use baton_app::entity::gift;
-use baton_app::parse_id;
 use chrono::{DateTime, Utc};
-
-fn id_arg(field: &str, id: &ID) -> Result<uuid::Uuid> {
-    parse_id(field, id).gql()
-}
 
 /// A gift or hospitality given or received.
 pub struct Gift(pub gift::Model);

@@ -2,19 +2,16 @@
 
 use crate::deal::{Activity, ChangeOrder, Contract, HandoffPackage, Invoice, Quote};
 use crate::enums::*;
+use crate::id_arg;
 use crate::mutation::MoneyInput;
 use crate::scalars::Decimal;
 use crate::types::{Contact, Opportunity};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use baton_app::{contracts, finance, handoffs, opportunities, parse_id, quotes};
+use baton_app::{contracts, finance, handoffs, opportunities, quotes};
 use baton_domain::invoice::PaymentSchedule as DSchedule;
 use baton_domain::opportunity::{ActivityKind as DActivity, ContactRole as DRole, Stage};
 use chrono::{DateTime, Utc};
-
-fn id_arg(field: &str, id: &ID) -> Result<uuid::Uuid> {
-    parse_id(field, id).gql()
-}
 
 /// The deal-to-handoff backbone.
 #[derive(Default)]

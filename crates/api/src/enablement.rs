@@ -1,17 +1,13 @@
 //! Channel partners and training: types and mutations.
 
+use crate::id_arg;
 use crate::scalars::Decimal;
 use crate::types::{Money, User, id};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, Object, Result};
 use baton_app::enablement::{PartnerStanding, TrainingGap};
 use baton_app::entity::training_programme;
-use baton_app::parse_id;
 use baton_domain::enablement as d;
-
-fn id_arg(field: &str, id: &ID) -> Result<uuid::Uuid> {
-    parse_id(field, id).gql()
-}
 
 /// A kind of channel partner.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]

@@ -39,8 +39,8 @@ pub fn to_gql(e: AppError) -> Error {
             // and `violations` pairs each reason with its rule.
             let mut rules: Vec<String> = Vec::new();
             for v in &violations {
-                if !rules.iter().any(|r| r == v.rule) {
-                    rules.push(v.rule.to_owned());
+                if !rules.iter().any(|r| r == v.rule.code()) {
+                    rules.push(v.rule.code().to_owned());
                 }
             }
             let reasons: Vec<String> = violations.iter().map(|v| v.reason.clone()).collect();
@@ -48,7 +48,7 @@ pub fn to_gql(e: AppError) -> Error {
                 .iter()
                 .map(|v| {
                     let mut m = async_graphql::indexmap::IndexMap::new();
-                    m.insert(async_graphql::Name::new("rule"), async_graphql::Value::from(v.rule));
+                    m.insert(async_graphql::Name::new("rule"), async_graphql::Value::from(v.rule.code()));
                     m.insert(async_graphql::Name::new("reason"), async_graphql::Value::from(v.reason.clone()));
                     async_graphql::Value::Object(m)
                 })

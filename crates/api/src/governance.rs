@@ -2,13 +2,13 @@
 //! the audit export.
 
 use crate::deal::Contract;
+use crate::id_arg;
 use crate::scalars::Decimal;
 use crate::types::{Money, User, id};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use baton_app::entity::{clause_fallback, organization};
 use baton_app::governance::PolicyPatch;
-use baton_app::parse_id;
 use chrono::{DateTime, Datelike, Utc};
 
 /// What a user acknowledges once a year.
@@ -212,7 +212,7 @@ impl GovernanceMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The fallback.")] fallback_id: ID,
     ) -> Result<ClauseFallback> {
-        let fid = parse_id("fallbackId", &fallback_id).gql()?;
+        let fid = id_arg("fallbackId", &fallback_id)?;
         Ok(ClauseFallback(app(ctx).retire_clause_fallback(actor(ctx)?, fid).await.gql()?))
     }
 
@@ -224,8 +224,8 @@ impl GovernanceMutation {
         #[graphql(desc = "The fallback.")] fallback_id: ID,
         #[graphql(desc = "The contract version the caller saw.")] expected_version: i32,
     ) -> Result<Contract> {
-        let cid = parse_id("contractId", &contract_id).gql()?;
-        let fid = parse_id("fallbackId", &fallback_id).gql()?;
+        let cid = id_arg("contractId", &contract_id)?;
+        let fid = id_arg("fallbackId", &fallback_id)?;
         Ok(Contract(app(ctx).use_clause_fallback(actor(ctx)?, cid, fid, expected_version).await.gql()?))
     }
 

@@ -1,11 +1,11 @@
 //! CSV imports: `importLeads`, `importContacts`, `importAccounts` and `importJob`.
 
 use crate::enums::LeadSource;
+use crate::id_arg;
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use baton_app::entity::import_job;
 use baton_app::imports::{ConsentColumn, ImportRequest};
-use baton_app::parse_id;
 use baton_domain::import as d;
 use chrono::{DateTime, Utc};
 
@@ -198,7 +198,7 @@ fn request(
     dry_run: bool,
     duplicates: DuplicatePolicy,
 ) -> Result<ImportRequest> {
-    let id = |field: &str, v: &Option<ID>| v.as_ref().map(|v| parse_id(field, v)).transpose().gql();
+    let id = |field: &str, v: &Option<ID>| v.as_ref().map(|v| id_arg(field, v)).transpose();
     Ok(ImportRequest {
         kind,
         csv,
@@ -286,7 +286,7 @@ impl ImportQuery {
     /// An import job and its progress: readable by whoever started it and by ADMIN; NOT_FOUND otherwise.
     async fn import_job(&self, ctx: &Context<'_>, #[graphql(desc = "The job's id.")] id: ID) -> Result<ImportJob> {
         let a = actor(ctx)?;
-        let id = parse_id("id", &id).gql()?;
+        let id = id_arg("id", &id)?;
         Ok(ImportJob(app(ctx).import_job(a, id).await.gql()?))
     }
 }

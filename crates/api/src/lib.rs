@@ -132,6 +132,11 @@ pub fn actor<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Actor> {
     }
 }
 
+/// An `ID` argument as a UUID, or `BAD_USER_INPUT` naming `field`.
+pub(crate) fn id_arg(field: &str, id: &async_graphql::ID) -> async_graphql::Result<uuid::Uuid> {
+    baton_app::parse_id(field, id).gql()
+}
+
 /// The application handle.
 pub fn app<'a>(ctx: &'a Context<'_>) -> &'a App {
     ctx.data_unchecked::<App>()

@@ -1,18 +1,15 @@
 //! Types and mutations of the cross-department loops: marketing campaigns and messaging,
 //! product feature requests, and notifications.
 
+use crate::id_arg;
 use crate::mutation::MoneyInput;
 use crate::types::{Money, User, id, load_user};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use baton_app::entity::{campaign, messaging_version, notification};
-use baton_app::{marketing, parse_id, product};
+use baton_app::{marketing, product};
 use baton_domain::insight::{CampaignMetrics, Channel as DChannel, FeatureStatus as DStatus};
 use chrono::{DateTime, NaiveDate, Utc};
-
-fn id_arg(field: &str, id: &ID) -> Result<uuid::Uuid> {
-    parse_id(field, id).gql()
-}
 
 /// A marketing channel.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]

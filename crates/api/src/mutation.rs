@@ -1,16 +1,13 @@
 //! Mutations. Each resolver authenticates, parses ids, calls one use case and maps the result.
 
 use crate::enums::*;
+use crate::id_arg;
 use crate::scalars::Decimal;
 use crate::types::{Account, ApiTokenPayload, AuthPayload, Lead, Opportunity, OrgSettings, Team, User};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, InputObject, MergedObject, Object, Result, SimpleObject};
-use baton_app::{admin, leads, parse_id};
+use baton_app::{admin, leads};
 use chrono::{DateTime, Utc};
-
-fn id_arg(field: &str, id: &ID) -> Result<uuid::Uuid> {
-    parse_id(field, id).gql()
-}
 
 /// Every change Baton accepts.
 #[derive(MergedObject, Default)]

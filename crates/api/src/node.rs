@@ -1,12 +1,13 @@
 //! Relay's object identification: the `Node` interface and `node(id)`.
 
 use crate::deal::{Contract, HandoffPackage, Invoice, Quote};
+use crate::id_arg;
 use crate::loops::FeatureRequest;
 use crate::types::{Account, Contact, Lead, Opportunity, Team, User};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, Interface, Object, Result};
+use baton_app::Actor;
 use baton_app::node::Object;
-use baton_app::{Actor, parse_id};
 
 /// An object with an identity: `node(id)` refetches it.
 #[derive(Interface)]
@@ -54,7 +55,7 @@ impl NodeQuery {
     /// Any object the caller may read, by its id (Relay's refetch); NOT_FOUND when it does not exist, belongs to another organization or lies outside the caller's read scope, the same answer the kind's own getter gives.
     async fn node(&self, ctx: &Context<'_>, #[graphql(desc = "The object's id.")] id: ID) -> Result<Option<Node>> {
         let a = actor(ctx)?;
-        let id = parse_id("id", &id).gql()?;
+        let id = id_arg("id", &id)?;
         let object = app(ctx).node(a, id).await.gql()?;
         Ok(Some(wrap(ctx, a, object).await?))
     }

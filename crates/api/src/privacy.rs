@@ -1,11 +1,11 @@
 //! Data-subject requests (export, erasure) and data residency, for the privacy officer.
 
+use crate::id_arg;
 use crate::types::id;
 use crate::views::{Conn, connection};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use baton_app::entity::data_subject_request;
-use baton_app::parse_id;
 use baton_app::privacy::NewRequest;
 use chrono::{DateTime, Utc};
 
@@ -175,7 +175,7 @@ impl PrivacyMutation {
         #[graphql(desc = "Where the data goes (ISO 3166-1 alpha-2).")] destination_jurisdiction: String,
     ) -> Result<PersonalDataExport> {
         let a = actor(ctx)?;
-        let id = parse_id("requestId", &request_id).gql()?;
+        let id = id_arg("requestId", &request_id)?;
         let e = app(ctx).export_personal_data(a, id, &destination_jurisdiction).await.gql()?;
         Ok(PersonalDataExport { request: DataSubjectRequest(e.request), data: async_graphql::Json(e.data) })
     }
@@ -187,7 +187,7 @@ impl PrivacyMutation {
         #[graphql(desc = "The erasure request.")] request_id: ID,
     ) -> Result<PersonalDataErasure> {
         let a = actor(ctx)?;
-        let id = parse_id("requestId", &request_id).gql()?;
+        let id = id_arg("requestId", &request_id)?;
         let (r, n) = app(ctx).erase_personal_data(a, id).await.gql()?;
         Ok(PersonalDataErasure {
             request: DataSubjectRequest(r),
@@ -211,7 +211,7 @@ impl PrivacyMutation {
         >,
     ) -> Result<DataResidency> {
         let a = actor(ctx)?;
-        let sid = parse_id("subjectId", &subject_id).gql()?;
+        let sid = id_arg("subjectId", &subject_id)?;
         let (j, b) = app(ctx)
             .set_data_residency(a, sid, jurisdiction.as_deref(), cross_border_basis.map(basis_name))
             .await
@@ -249,7 +249,7 @@ impl PrivacyQuery {
     ) -> Result<Conn<crate::compliance::Consent>> {
         let a = actor(ctx)?;
         let req = crate::views::page_request(ctx, first, after.as_deref())?;
-        let subject = subject_id.as_ref().map(|s| parse_id("subjectId", s)).transpose().gql()?;
+        let subject = subject_id.as_ref().map(|s| id_arg("subjectId", s)).transpose()?;
         let p = purpose.map(crate::compliance::purpose_name);
         let page = app(ctx).consent_register(a, p, subject, req).await.gql()?;
         Ok(connection(page, |c| c.id, crate::compliance::Consent))

@@ -1,10 +1,11 @@
 //! The root query: the caller, the directory, the department views and the getters.
 
+use crate::id_arg;
 use crate::types::{Account, ApiToken, Lead, Opportunity, OrgSettings, Team, User};
 use crate::views::{CustomerSuccessView, FinanceView, LegalView, MarketingView, ProductView, SalesView};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, Object, Result};
-use baton_app::{AppError, parse_id};
+use baton_app::AppError;
 use baton_domain::permission::Action;
 
 /// Every read of Baton.
@@ -23,10 +24,6 @@ pub struct Query(
 /// The caller, the directory, the department views and the getters.
 #[derive(Default)]
 pub struct CoreQuery;
-
-fn id_arg(field: &str, id: &ID) -> Result<uuid::Uuid> {
-    parse_id(field, id).gql()
-}
 
 /// Every read of Baton.
 #[Object]

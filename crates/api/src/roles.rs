@@ -1,14 +1,15 @@
 //! Roles as data: listing roles, custom roles and who holds them, `explainAccess`, and the
 //! field rules custom roles set (enforced for every field by [`field_refusal`]).
 
+use crate::id_arg;
 use crate::types::{User, id};
 use crate::{Gql, actor, app};
 use async_graphql::extensions::{ExtensionContext, ResolveInfo};
 use async_graphql::{
     Context, Enum, ErrorExtensions, ID, InputObject, Object, Result, ServerError, SimpleObject, Value,
 };
+use baton_app::AppError;
 use baton_app::roles::{self, Explanation, RoleView};
-use baton_app::{AppError, parse_id};
 use baton_domain::permission::Scope as DScope;
 
 /// Which rows an allowed action reaches.
@@ -247,10 +248,6 @@ impl From<Explanation> for AccessExplanation {
             blockers: e.blockers,
         }
     }
-}
-
-fn id_arg(field: &str, v: &ID) -> Result<uuid::Uuid> {
-    parse_id(field, v).gql()
 }
 
 /// `roles` and `explainAccess`.

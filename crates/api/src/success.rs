@@ -2,17 +2,14 @@
 //! tiers, churn, expansion and referrals.
 
 use crate::deal::Invoice;
+use crate::id_arg;
 use crate::mutation::MoneyInput;
 use crate::types::{Account, Money, Opportunity, id};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use baton_app::entity::{business_review, referral_reward, subscription, usage_snapshot};
-use baton_app::{parse_id, success};
+use baton_app::success;
 use chrono::{DateTime, NaiveDate, Utc};
-
-fn id_arg(field: &str, id: &ID) -> Result<uuid::Uuid> {
-    parse_id(field, id).gql()
-}
 
 /// One factor of the health score.
 #[derive(SimpleObject)]

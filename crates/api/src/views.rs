@@ -3,6 +3,7 @@
 
 use crate::deal::{Contract, ContractTemplate, HandoffPackage, Invoice, Product};
 use crate::enums::*;
+use crate::id_arg;
 use crate::loops::{Campaign, FeatureRequest, Messaging};
 use crate::scalars::Decimal;
 use crate::types::{Account, Lead, Money, Opportunity, SourceCount};
@@ -196,7 +197,7 @@ impl SalesView {
         #[graphql(desc = "The rep (default: the caller).")] user_id: Option<async_graphql::ID>,
     ) -> Result<crate::automation::CommissionStatement> {
         let a = actor(ctx)?;
-        let u = user_id.as_ref().map(|u| baton_app::parse_id("userId", u)).transpose().gql()?;
+        let u = user_id.as_ref().map(|u| id_arg("userId", u)).transpose()?;
         let (who, rows) = app(ctx).commission_statement(a, u, from, to).await.gql()?;
         let currency = app(ctx).org_settings(a).await.gql()?.currency;
         Ok(crate::automation::CommissionStatement(who, rows, currency))

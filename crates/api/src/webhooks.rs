@@ -1,11 +1,12 @@
 //! Webhooks: subscriptions, deliveries and redelivery (ADMIN).
 
+use crate::id_arg;
 use crate::types::id;
 use crate::views::{Conn, connection, page_request};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use baton_app::entity::{webhook, webhook_delivery};
-use baton_app::{parse_id, webhooks};
+use baton_app::webhooks;
 use chrono::{DateTime, Utc};
 
 /// An event a webhook can subscribe to; the payload's `type` is its wire name (`lead.created`).
@@ -204,10 +205,6 @@ impl WebhookDelivery {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
-}
-
-fn id_arg(field: &str, v: &ID) -> Result<uuid::Uuid> {
-    parse_id(field, v).gql()
 }
 
 /// `webhooks` and `webhookDeliveries`.

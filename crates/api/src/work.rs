@@ -1,16 +1,12 @@
 //! Tasks and SLA clocks.
 
+use crate::id_arg;
 use crate::types::{User, id, load_user};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, Object, Result};
 use baton_app::entity::{sla_clock, task};
-use baton_app::parse_id;
 use baton_app::sla::TaskChange;
 use chrono::{DateTime, Utc};
-
-fn id_arg(field: &str, id: &ID) -> Result<uuid::Uuid> {
-    parse_id(field, id).gql()
-}
 
 /// Something to do by a time: from an SLA clock, or created by a person.
 pub struct Task(pub task::Model);

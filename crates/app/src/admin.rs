@@ -6,7 +6,7 @@ use crate::{Actor, App, AppError, audit, auth};
 use anyhow::Context;
 use baton_domain::permission::Action;
 use baton_domain::text::{self, Email};
-use baton_domain::{Currency, Role};
+use baton_domain::{Currency, Role, Rule};
 use baton_store::entity::{api_token, organization, role_grant, team, team_member, user};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -124,22 +124,13 @@ async fn find_team<C: ConnectionTrait>(db: &C, org: Uuid, id: Uuid) -> Result<te
 
 /// Refuses a change that would leave the organization without an active administrator.
 pub(crate) async fn keep_an_admin(txn: &DatabaseTransaction, org: Uuid, losing: Uuid) -> Result<(), AppError> {
-    let admins: Vec<Uuid> = role_grant::Entity::find()
-        .filter(role_grant::Column::OrganizationId.eq(org))
-        .filter(role_grant::Column::Role.eq(Role::Admin.as_str()))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|g| g.user_id)
-        .filter(|id| *id != losing)
-        .collect();
-    let active = user::Entity::find()
-        .filter(user::Column::Id.is_in(admins))
+    let active = crate::auth::holders_of(org, &[Role::Admin])
+        .filter(user::Column::Id.ne(losing))
         .filter(user::Column::Active.eq(true))
         .one(txn)
         .await?;
     if active.is_none() {
-        return Err(AppError::rule("LAST_ADMIN", "the organization must keep at least one active ADMIN"));
+        return Err(AppError::rule(Rule::LastAdmin, "the organization must keep at least one active ADMIN"));
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use baton_domain::kpi::{mean, mean_of, rate};
 use baton_domain::lead::LeadStatus;
 use baton_domain::opportunity::Stage;
 use baton_domain::permission::Action;
-use baton_domain::{Scope, text};
+use baton_domain::{Rule, Scope, text};
 use baton_store::entity::{contract, lead, opportunity, win_loss_review};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -810,7 +810,7 @@ impl App {
         let o = gate_opportunity(&txn, actor, opportunity_id, Action::RecordWinLossReview).await?;
         let stage = Stage::parse(&o.stage).unwrap_or(Stage::Discovery);
         if stage.is_open() {
-            return Err(AppError::rule("OPPORTUNITY_NOT_CLOSED", "only a won or lost deal is reviewed"));
+            return Err(AppError::rule(Rule::OpportunityNotClosed, "only a won or lost deal is reviewed"));
         }
         if win_loss_review::Entity::find()
             .filter(win_loss_review::Column::OpportunityId.eq(o.id))
@@ -818,7 +818,7 @@ impl App {
             .await?
             .is_some()
         {
-            return Err(AppError::rule("ALREADY_REVIEWED", "the deal already has its win/loss review"));
+            return Err(AppError::rule(Rule::AlreadyReviewed, "the deal already has its win/loss review"));
         }
         let r = win_loss_review::ActiveModel {
             id: Set(Uuid::now_v7()),

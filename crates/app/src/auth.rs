@@ -9,7 +9,7 @@ use baton_domain::Role;
 use baton_store::entity::{api_token, role_grant, team, team_member, user};
 use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -187,6 +187,24 @@ pub async fn roles_of<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<Vec<R
     let mut roles: Vec<Role> = grants.iter().filter_map(|g| g.role.parse().ok()).collect();
     roles.sort();
     Ok(roles)
+}
+
+/// The users of `org` who hold any of the built-in `roles`, as a query the caller narrows
+/// (active users only, one user left out) or orders before running it; one statement.
+///
+/// Custom-role holders are not counted, by design: a custom role is a set of grants, not one of
+/// these roles, and every caller asks for the people a role names (the ADMINs an organization
+/// must keep and that hear of a paused webhook, the lawyers who answer a review clock, the
+/// privacy officers, the SDRs of the round-robin, the learners of a release note, a
+/// department's members). `ADMIN` cannot be granted through a custom role at all.
+pub fn holders_of(org: Uuid, roles: &[Role]) -> Select<user::Entity> {
+    let granted = role_grant::Entity::find()
+        .select_only()
+        .column(role_grant::Column::UserId)
+        .filter(role_grant::Column::OrganizationId.eq(org))
+        .filter(role_grant::Column::Role.is_in(roles.iter().map(|r| r.as_str())))
+        .into_query();
+    user::Entity::find().filter(user::Column::OrganizationId.eq(org)).filter(user::Column::Id.in_subquery(granted))
 }
 
 /// The caller plus the members of every team the caller manages or belongs to.

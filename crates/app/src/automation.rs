@@ -5,6 +5,7 @@ use crate::page::{Page, PageRequest};
 use crate::product::notify;
 use crate::{Actor, App, AppError, audit};
 use anyhow::Context;
+use baton_domain::Rule;
 use baton_domain::lead::LeadStatus;
 use baton_domain::permission::Action;
 use baton_store::entity::{
@@ -257,7 +258,7 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("lead"))?;
         if before.owner_id.is_some() || !open(&before.status) {
-            return Err(AppError::rule("LEAD_NOT_IN_POOL", "the lead is not in the shared pool"));
+            return Err(AppError::rule(Rule::LeadNotInPool, "the lead is not in the shared pool"));
         }
         let org = organization::Entity::find_by_id(actor.org_id).one(&txn).await?.context("organization row")?;
         let claimed_today = audit_log::Entity::find()
@@ -269,7 +270,7 @@ impl App {
             .await?;
         if claimed_today >= u64::try_from(org.pool_claim_limit).unwrap_or(0) {
             return Err(AppError::rule(
-                "CLAIM_LIMIT_REACHED",
+                Rule::ClaimLimitReached,
                 format!(
                     "you claimed {claimed_today} leads in the last 24 hours; the limit is {}",
                     org.pool_claim_limit
@@ -290,7 +291,7 @@ impl App {
 
     /// Returns and claims of the pool, newest first, for the manager's view.
     pub async fn pool_activity(&self, actor: &Actor) -> Result<Vec<audit_log::Model>, AppError> {
-        actor.authorize(Action::AssignLead)?;
+        actor.authorize(Action::ReadPoolActivity)?;
         Ok(audit_log::Entity::find()
             .filter(audit_log::Column::OrganizationId.eq(actor.org_id))
             .filter(audit_log::Column::Action.is_in(["returnToPool", "claimLead"]))
@@ -303,7 +304,7 @@ impl App {
     /// `optOutOfCadence`: the lead asked not to be contacted by the cadence.
     pub async fn opt_out_of_cadence(&self, actor: &Actor, lead_id: Uuid) -> Result<(), AppError> {
         let txn = self.tx().await?;
-        let l = crate::leads::gate_lead(&txn, actor, lead_id, Action::ManageCadence).await?;
+        let l = crate::leads::gate_lead(&txn, actor, lead_id, Action::OptOutOfCadence).await?;
         stop_cadences(&txn, l.id, "OPTED_OUT").await?;
         audit::record(&txn, actor.org_id, actor, "optOutOfCadence", "lead", l.id, None::<&()>, Some(&"OPTED_OUT"))
             .await?;
@@ -432,7 +433,7 @@ impl App {
         if let (Some(purpose), Some(lead)) = (cur.purpose.as_deref(), cur.lead_id)
             && !crate::consent::has_consent(&txn, lead, purpose).await?
         {
-            let reason = format!("CONSENT_REQUIRED: no live {purpose} consent at delivery");
+            let reason = format!("{}: no live {purpose} consent at delivery", Rule::ConsentRequired);
             let mut am = cur.clone().into_active_model();
             am.status = Set("CANCELLED".into());
             am.last_error = Set(Some(reason));
@@ -523,14 +524,14 @@ impl App {
     /// `enrollInCadence`: puts a lead on one of the organization's cadences.
     pub async fn enroll_in_cadence(&self, actor: &Actor, lead_id: Uuid, cadence_id: Uuid) -> Result<(), AppError> {
         let txn = self.tx().await?;
-        let l = crate::leads::gate_lead(&txn, actor, lead_id, Action::ManageCadence).await?;
+        let l = crate::leads::gate_lead(&txn, actor, lead_id, Action::EnrollInCadence).await?;
         let def = cadence_definition::Entity::find_by_id(cadence_id)
             .filter(cadence_definition::Column::OrganizationId.eq(actor.org_id))
             .one(&txn)
             .await?
             .ok_or(AppError::NotFound("cadence"))?;
         if !open(&l.status) {
-            return Err(AppError::rule("INVALID_TRANSITION", "only an open lead is enrolled in a cadence"));
+            return Err(AppError::rule(Rule::InvalidTransition, "only an open lead is enrolled in a cadence"));
         }
         cadence_enrollment::ActiveModel {
             id: Set(Uuid::now_v7()),

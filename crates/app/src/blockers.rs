@@ -16,7 +16,7 @@ use baton_domain::lead::{self as lead_rules, ConversionFacts, LeadStatus, Priori
 use baton_domain::opportunity::{self as opp_rules, Stage};
 use baton_domain::permission::Action;
 use baton_domain::quote::{self as quote_rules, QuoteStatus};
-use baton_domain::{Role, Violation};
+use baton_domain::{Role, Rule, Violation};
 use baton_store::entity::{contact, organization};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -27,13 +27,19 @@ fn unit<T>(r: Result<T, Vec<Violation>>) -> Verdict {
     r.map(|_| ())
 }
 
+/// An action as `blockers` and `explainAccess` take it: a mutation's name, then optionally its
+/// target after a colon (`moveOpportunity:NEGOTIATION`).
+pub fn split_action(action: &str) -> (&str, Option<&str>) {
+    match action.split_once(':') {
+        Some((name, target)) => (name, Some(target)),
+        None => (action, None),
+    }
+}
+
 impl App {
     /// Every reason the caller cannot do `action` to the entity now; empty when it can.
     pub async fn blockers(&self, actor: &Actor, entity_id: Uuid, action: &str) -> Result<Vec<String>, AppError> {
-        let (name, target) = match action.split_once(':') {
-            Some((n, t)) => (n, Some(t)),
-            None => (action, None),
-        };
+        let (name, target) = split_action(action);
         let unknown = || AppError::bad_input("action", format!("`{action}` is not an action blockers can check"));
         let act = Action::from_name(name).ok_or_else(unknown)?;
         let verdict = match self.verdict(actor, entity_id, act, target).await {
@@ -157,10 +163,9 @@ impl App {
                         match handoff_rules::edit(status) {
                             Err(v) => Err(v),
                             Ok(()) if reasons.is_empty() => Ok(()),
-                            Ok(()) => Err(reasons
-                                .into_iter()
-                                .map(|r| Violation::new(handoff_rules::HANDOFF_INCOMPLETE, r))
-                                .collect()),
+                            Ok(()) => {
+                                Err(reasons.into_iter().map(|r| Violation::new(Rule::HandoffIncomplete, r)).collect())
+                            }
                         }
                     }
                     Action::AcceptHandoff => {
@@ -180,5 +185,17 @@ impl App {
             }
             _ => return Ok(None),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_action;
+
+    #[test]
+    fn an_action_splits_into_its_name_and_optional_target() {
+        assert_eq!(split_action("moveOpportunity:DEMO"), ("moveOpportunity", Some("DEMO")));
+        assert_eq!(split_action("convertLead"), ("convertLead", None));
+        assert_eq!(split_action("a:b:c"), ("a", Some("b:c")));
     }
 }

@@ -6,7 +6,7 @@ use crate::opportunities::gate_account;
 use crate::{Actor, App, AppError, audit};
 use anyhow::Context;
 use baton_domain::permission::Action;
-use baton_domain::{Money, text};
+use baton_domain::{Money, Rule, Violation, text};
 use baton_store::entity::{gift, opportunity, organization};
 use chrono::Utc;
 use rust_decimal::Decimal;
@@ -80,7 +80,7 @@ impl App {
         note: Option<String>,
     ) -> Result<gift::Model, AppError> {
         let note = text::optional(note.as_deref(), text::LONG_TEXT_MAX).map_err(AppError::text("note"))?;
-        actor.authorize(Action::DecideGift)?;
+        actor.authorize(if approve { Action::ApproveGift } else { Action::RejectGift })?;
         let txn = self.tx().await?;
         let before = gift::Entity::find_by_id(id)
             .filter(gift::Column::OrganizationId.eq(actor.org_id))
@@ -90,13 +90,13 @@ impl App {
             .ok_or(AppError::NotFound("gift"))?;
         let mut v = vec![];
         if before.status != "PENDING_APPROVAL" {
-            v.push(baton_domain::Violation::new(
-                "INVALID_TRANSITION",
+            v.push(Violation::new(
+                Rule::InvalidTransition,
                 format!("the gift is {}, not waiting for approval", before.status),
             ));
         }
         if actor.user_id() == Some(before.recorded_by) {
-            v.push(baton_domain::Violation::new("SELF_APPROVAL", "nobody approves a gift they recorded"));
+            v.push(Violation::new(Rule::SelfApproval, "nobody approves a gift they recorded"));
         }
         if !v.is_empty() {
             return Err(AppError::Rule(v));

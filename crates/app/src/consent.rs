@@ -5,6 +5,7 @@
 use crate::leads::gate_lead;
 use crate::opportunities::gate_contact;
 use crate::{Actor, App, AppError, audit};
+use baton_domain::Rule;
 use baton_domain::permission::Action;
 use baton_domain::text;
 use baton_store::entity::{consent, outbox_email};
@@ -174,7 +175,10 @@ impl App {
         use sea_orm::sea_query::Expr;
         let cancelled = outbox_email::Entity::update_many()
             .col_expr(outbox_email::Column::Status, Expr::value("CANCELLED"))
-            .col_expr(outbox_email::Column::LastError, Expr::value("CONSENT_REQUIRED: consent withdrawn"))
+            .col_expr(
+                outbox_email::Column::LastError,
+                Expr::value(format!("{}: consent withdrawn", Rule::ConsentRequired)),
+            )
             .filter(outbox_email::Column::OrganizationId.eq(actor.org_id))
             .filter(outbox_email::Column::LeadId.eq(before.subject_id))
             .filter(outbox_email::Column::Purpose.eq(before.purpose.as_str()))
@@ -222,11 +226,11 @@ impl App {
         let txn = self.tx().await?;
         let l = gate_lead(&txn, actor, lead_id, Action::EmailLead).await?;
         let Some(to) = l.contact_email.clone() else {
-            return Err(AppError::rule("NO_EMAIL_ADDRESS", "the lead has no e-mail address"));
+            return Err(AppError::rule(Rule::NoEmailAddress, "the lead has no e-mail address"));
         };
         if !has_consent(&txn, l.id, "SALES_CONTACT").await? {
             return Err(AppError::rule(
-                "CONSENT_REQUIRED",
+                Rule::ConsentRequired,
                 "the lead has no live consent to be contacted by sales (SALES_CONTACT)",
             ));
         }

@@ -1,8 +1,8 @@
 //! The one error type of the application layer. The API maps each variant to one stable
 //! `extensions.code`.
 
-use baton_domain::Violation;
 use baton_domain::text::TextError;
+use baton_domain::{Rule, Violation};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -45,7 +45,7 @@ impl AppError {
         move |e| AppError::bad_input(field, e.to_string())
     }
 
-    pub fn rule(rule: &'static str, reason: impl Into<String>) -> Self {
+    pub fn rule(rule: Rule, reason: impl Into<String>) -> Self {
         AppError::Rule(vec![Violation::new(rule, reason)])
     }
 

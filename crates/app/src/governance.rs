@@ -8,7 +8,7 @@ use baton_domain::contract::{ClauseFacts, ReviewPolicy, TemplateKind, review_rea
 use baton_domain::permission::Action;
 use baton_domain::{Role, Scope, text};
 use baton_store::entity::{
-    clause_fallback, conduct_acknowledgement, contract, contract_clause, contract_template, organization, role_grant,
+    clause_fallback, conduct_acknowledgement, contract, contract_clause, contract_template, organization,
     template_clause, user,
 };
 use chrono::{Datelike, Duration, TimeZone, Utc};
@@ -153,10 +153,7 @@ impl App {
             return Err(AppError::bad_input("year", "must be between 2000 and 2100"));
         }
         let org = organization::Entity::find_by_id(actor.org_id).one(&self.db).await?.context("organization row")?;
-        let mut q = user::Entity::find()
-            .filter(user::Column::OrganizationId.eq(actor.org_id))
-            .filter(user::Column::Active.eq(true));
-        match scope {
+        let people = match scope {
             Scope::Department => {
                 // Only the departments of the roles that grant the department scope.
                 let dept = actor
@@ -167,24 +164,18 @@ impl App {
                     })
                     .map(|r| r.department())
                     .collect::<Vec<_>>();
-                let roles: Vec<&str> =
-                    Role::ALL.into_iter().filter(|r| dept.contains(&r.department())).map(Role::as_str).collect();
-                let ids: Vec<Uuid> = role_grant::Entity::find()
-                    .filter(role_grant::Column::OrganizationId.eq(actor.org_id))
-                    .filter(role_grant::Column::Role.is_in(roles))
-                    .all(&self.db)
-                    .await?
-                    .into_iter()
-                    .map(|g| g.user_id)
-                    .collect();
-                q = q.filter(user::Column::Id.is_in(ids));
+                let roles: Vec<Role> = Role::ALL.into_iter().filter(|r| dept.contains(&r.department())).collect();
+                crate::auth::holders_of(actor.org_id, &roles)
             }
             _ => {
-                if let Owners::Only(ids) = actor.owners(scope) {
-                    q = q.filter(user::Column::Id.is_in(ids));
+                let q = user::Entity::find().filter(user::Column::OrganizationId.eq(actor.org_id));
+                match actor.owners(scope) {
+                    Owners::Only(ids) => q.filter(user::Column::Id.is_in(ids)),
+                    Owners::All => q,
                 }
             }
-        }
+        };
+        let q = people.filter(user::Column::Active.eq(true));
         let users = q.order_by_asc(user::Column::Email).all(&self.db).await?;
         let acks = conduct_acknowledgement::Entity::find()
             .filter(conduct_acknowledgement::Column::OrganizationId.eq(actor.org_id))

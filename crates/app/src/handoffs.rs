@@ -5,12 +5,12 @@ use crate::gate::{self, Access};
 use crate::page::{Page, PageRequest};
 use crate::{Actor, App, AppError, audit};
 use anyhow::Context;
-use baton_domain::Role;
 use baton_domain::contract::TemplateKind;
 use baton_domain::handoff::{self as rules, HandoffStatus, PackageFacts};
 use baton_domain::invoice::InvoiceStatus;
 use baton_domain::permission::Action;
 use baton_domain::text;
+use baton_domain::{Role, Rule, Violation};
 use baton_store::entity::{
     account, contact, contract, handoff_package, invoice, onboarding_milestone, opportunity, organization, user,
 };
@@ -214,8 +214,8 @@ impl App {
         let mut violations = rules::accept(status_of(&before), required, first_paid).err().unwrap_or_default();
         let owner_roles = crate::auth::roles_of(&txn, owner.id).await?;
         if !owner.active || !(owner_roles.contains(&Role::CustomerSuccess) || owner_roles.contains(&Role::CsManager)) {
-            violations.push(baton_domain::Violation::new(
-                "CS_OWNER_NOT_CS",
+            violations.push(Violation::new(
+                Rule::CsOwnerNotCs,
                 "the customer success owner must be an active CUSTOMER_SUCCESS or CS_MANAGER user",
             ));
         }

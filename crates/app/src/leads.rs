@@ -8,8 +8,8 @@ use baton_domain::lead::{self as rules_lead, Bant, ConversionFacts, LeadSource, 
 use baton_domain::permission::Action;
 use baton_domain::sla::ClockKind;
 use baton_domain::text::{self, Email, LONG_TEXT_MAX, SHORT_TEXT_MAX};
-use baton_domain::{Money, Role};
-use baton_store::entity::{account, activity, contact, lead, opportunity, organization, role_grant, user};
+use baton_domain::{Money, Role, Rule, Violation};
+use baton_store::entity::{account, activity, contact, lead, opportunity, organization, user};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
@@ -134,16 +134,7 @@ async fn user_in_org<C: ConnectionTrait>(db: &C, org: Uuid, id: Uuid) -> Result<
 /// The owners of `n` new leads in turn from the organization's round-robin over its active SDRs
 /// (none when it has no active SDR), as `n` single picks would be: the cursor moves by `n`.
 async fn sdr_round_robin(txn: &DatabaseTransaction, org_id: Uuid, n: usize) -> Result<Vec<Option<Uuid>>, AppError> {
-    let sdr_ids: Vec<Uuid> = role_grant::Entity::find()
-        .filter(role_grant::Column::OrganizationId.eq(org_id))
-        .filter(role_grant::Column::Role.eq(Role::Sdr.as_str()))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|g| g.user_id)
-        .collect();
-    let active: Vec<Uuid> = user::Entity::find()
-        .filter(user::Column::Id.is_in(sdr_ids))
+    let active: Vec<Uuid> = crate::auth::holders_of(org_id, &[Role::Sdr])
         .filter(user::Column::Active.eq(true))
         .order_by_asc(user::Column::Id)
         .all(txn)
@@ -358,8 +349,8 @@ impl App {
             rules_lead::edit(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New)).err().unwrap_or_default();
         let roles = crate::auth::roles_of(&txn, owner.id).await?;
         if !owner.active || !(roles.contains(&Role::Sdr) || roles.contains(&Role::AccountExecutive)) {
-            violations.push(baton_domain::Violation::new(
-                "ASSIGNEE_NOT_SALES",
+            violations.push(Violation::new(
+                Rule::AssigneeNotSales,
                 "a lead can only be assigned to an active SDR or account executive",
             ));
         }

@@ -17,6 +17,7 @@ use crate::{Actor, App, AppError};
 use anyhow::Context;
 use baton_domain::permission::Action;
 use baton_domain::text::{self, Email, PIPL_JURISDICTIONS};
+use baton_domain::{Rule, Violation};
 use baton_store::entity::{
     activity, audit_log, audit_payload, cadence_enrollment, consent, contact, data_subject_request, lead, organization,
     outbox_email, task,
@@ -642,10 +643,10 @@ async fn open_request<C: ConnectionTrait>(
         .await?
         .ok_or(AppError::NotFound("data-subject request"))?;
     if r.status != "OPEN" {
-        return Err(AppError::rule("INVALID_TRANSITION", format!("the request is {}, not OPEN", r.status)));
+        return Err(AppError::rule(Rule::InvalidTransition, format!("the request is {}, not OPEN", r.status)));
     }
     if r.kind != kind {
-        return Err(AppError::rule("INVALID_TRANSITION", format!("this is an {} request, not {kind}", r.kind)));
+        return Err(AppError::rule(Rule::InvalidTransition, format!("this is an {} request, not {kind}", r.kind)));
     }
     Ok(r)
 }
@@ -729,8 +730,8 @@ impl App {
             if let Some(j) = j.as_deref().filter(|j| PIPL_JURISDICTIONS.contains(j) && *j != destination)
                 && basis.is_none()
             {
-                blocked.push(baton_domain::Violation::new(
-                    "CROSS_BORDER_BASIS_REQUIRED",
+                blocked.push(Violation::new(
+                    Rule::CrossBorderBasisRequired,
                     format!("{kind} {id} resides in {j} (PIPL); record a cross-border basis before exporting to {destination}"),
                 ));
             }
@@ -939,11 +940,8 @@ impl App {
             if cur.status != "OPEN" || cur.reminded_at.is_some_and(|t| t > now - Duration::days(1)) {
                 continue;
             }
-            let officers = baton_store::entity::role_grant::Entity::find()
-                .filter(baton_store::entity::role_grant::Column::OrganizationId.eq(cur.organization_id))
-                .filter(baton_store::entity::role_grant::Column::Role.eq(baton_domain::Role::PrivacyOfficer.as_str()))
-                .all(&txn)
-                .await?;
+            let officers =
+                crate::auth::holders_of(cur.organization_id, &[baton_domain::Role::PrivacyOfficer]).all(&txn).await?;
             let title = if cur.due_at < now { "Data-subject request overdue" } else { "Data-subject request due soon" };
             let body = format!(
                 "The {} request received {} is due {}.",
@@ -953,7 +951,7 @@ impl App {
             );
             let mut sent = vec![];
             for o in officers {
-                sent.push(crate::product::notify(&txn, cur.organization_id, o.user_id, title, &body).await?);
+                sent.push(crate::product::notify(&txn, cur.organization_id, o.id, title, &body).await?);
             }
             let mut am = cur.into_active_model();
             am.reminded_at = Set(Some(now));

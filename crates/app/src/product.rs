@@ -601,17 +601,8 @@ impl App {
         db: &C,
         org: Uuid,
     ) -> Result<Vec<baton_store::entity::user::Model>, AppError> {
-        use baton_store::entity::{role_grant, user};
-        let ids: BTreeSet<Uuid> = role_grant::Entity::find()
-            .filter(role_grant::Column::OrganizationId.eq(org))
-            .filter(role_grant::Column::Role.is_in(LEARNERS.iter().map(|r| r.as_str())))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|g| g.user_id)
-            .collect();
-        Ok(user::Entity::find()
-            .filter(user::Column::Id.is_in(ids))
+        use baton_store::entity::user;
+        Ok(crate::auth::holders_of(org, &LEARNERS)
             .filter(user::Column::Active.eq(true))
             .order_by_asc(user::Column::Name)
             .all(db)

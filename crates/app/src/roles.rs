@@ -473,7 +473,7 @@ impl App {
         if !about_self {
             actor.authorize(Action::ExplainAccess)?;
         }
-        let verb = action.split_once(':').map_or(action, |(n, _)| n);
+        let (verb, _) = crate::blockers::split_action(action);
         let parsed = Action::from_name(verb)
             .ok_or_else(|| AppError::bad_input("action", format!("`{verb}` is not an action")))?;
         let target = match user_id {

@@ -6,11 +6,11 @@
 use crate::product::notify;
 use crate::{Actor, App, AppError, Owners, audit};
 use anyhow::Context;
-use baton_domain::Role;
 use baton_domain::permission::Action;
 use baton_domain::sla::{Calendar, ClockKind, deadlines, parse_work_days};
 use baton_domain::text;
-use baton_store::entity::{organization, role_grant, sla_clock, task, team, team_member, user};
+use baton_domain::{Role, Rule};
+use baton_store::entity::{organization, sla_clock, task, team, team_member, user};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
@@ -159,16 +159,7 @@ async fn responsible<C: ConnectionTrait>(db: &C, org: Uuid, owner: Option<Uuid>)
     if let Some(o) = owner {
         return Ok(vec![o]);
     }
-    let holders: Vec<Uuid> = role_grant::Entity::find()
-        .filter(role_grant::Column::OrganizationId.eq(org))
-        .filter(role_grant::Column::Role.eq(Role::Legal.as_str()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|g| g.user_id)
-        .collect();
-    Ok(baton_store::entity::user::Entity::find()
-        .filter(baton_store::entity::user::Column::Id.is_in(holders))
+    Ok(crate::auth::holders_of(org, &[Role::Legal])
         .filter(baton_store::entity::user::Column::Active.eq(true))
         .all(db)
         .await?
@@ -348,13 +339,7 @@ async fn escalation<C: ConnectionTrait>(db: &C, c: &sla_clock::Model) -> Result<
         }
         None => {
             to.extend(
-                role_grant::Entity::find()
-                    .filter(role_grant::Column::OrganizationId.eq(c.organization_id))
-                    .filter(role_grant::Column::Role.eq(Role::Legal.as_str()))
-                    .all(db)
-                    .await?
-                    .into_iter()
-                    .map(|g| g.user_id),
+                crate::auth::holders_of(c.organization_id, &[Role::Legal]).all(db).await?.into_iter().map(|u| u.id),
             );
         }
     }
@@ -497,7 +482,7 @@ impl App {
         let txn = self.tx().await?;
         let before = self.own_task(&txn, actor, id).await?;
         if before.status != "OPEN" {
-            return Err(AppError::rule("INVALID_TRANSITION", "the task is already done"));
+            return Err(AppError::rule(Rule::InvalidTransition, "the task is already done"));
         }
         let mut am = before.clone().into_active_model();
         let action = match change {

@@ -5,7 +5,6 @@ use crate::opportunities::gate_account;
 use crate::product::notify;
 use crate::{Actor, App, AppError, audit};
 use anyhow::Context;
-use baton_domain::Role;
 use baton_domain::health::{self, Health, HealthInputs};
 use baton_domain::invoice::{InvoiceStatus, days_overdue, status_after_payment};
 use baton_domain::opportunity::{self as opp_rules, Stage};
@@ -13,6 +12,7 @@ use baton_domain::permission::Action;
 use baton_domain::quote::PricingModel;
 use baton_domain::sla::ClockKind;
 use baton_domain::text;
+use baton_domain::{Role, Rule};
 use baton_store::entity::{
     account, business_review, contract, invoice, opportunity, organization, payment, product, quote_line,
     referral_reward, subscription, usage_snapshot,
@@ -298,7 +298,7 @@ impl App {
         let txn = self.tx().await?;
         let before = gate_account(&txn, actor, account_id, Action::RecordChurn).await?;
         if before.churned_at.is_some() {
-            return Err(AppError::rule("ALREADY_CHURNED", "the account's churn is already recorded"));
+            return Err(AppError::rule(Rule::AlreadyChurned, "the account's churn is already recorded"));
         }
         for s in subscription::Entity::find()
             .filter(subscription::Column::AccountId.eq(account_id))
@@ -377,7 +377,7 @@ impl App {
             return Err(AppError::bad_input("estimatedValue", format!("must be in {}", org.currency)));
         }
         let owner = acc.account_executive_id.ok_or_else(|| {
-            AppError::rule("NO_ACCOUNT_EXECUTIVE", "the account has no account executive to hand the upsell to")
+            AppError::rule(Rule::NoAccountExecutive, "the account has no account executive to hand the upsell to")
         })?;
         let now = Utc::now();
         let o = opportunity::ActiveModel {
@@ -434,7 +434,7 @@ impl App {
                 .ok_or(AppError::NotFound("user"))?;
             if !u.active || !(roles.contains(&Role::CustomerSuccess) || roles.contains(&Role::CsManager)) {
                 return Err(AppError::rule(
-                    "CS_OWNER_NOT_CS",
+                    Rule::CsOwnerNotCs,
                     "the account manager must be an active customer success user",
                 ));
             }

@@ -18,7 +18,7 @@ use crate::{Actor, App, AppError, audit};
 use base64::Engine;
 use baton_domain::permission::{Action, Scope};
 use baton_domain::text;
-use baton_store::entity::{api_token, audit_log, audit_payload, role_grant, webhook, webhook_delivery};
+use baton_store::entity::{api_token, audit_log, audit_payload, webhook, webhook_delivery};
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
 use sea_orm::{
@@ -663,12 +663,5 @@ async fn find_webhook<C: ConnectionTrait>(db: &C, org: Uuid, id: Uuid) -> Result
 }
 
 async fn admins<C: ConnectionTrait>(db: &C, org: Uuid) -> Result<Vec<Uuid>, AppError> {
-    Ok(role_grant::Entity::find()
-        .filter(role_grant::Column::OrganizationId.eq(org))
-        .filter(role_grant::Column::Role.eq(baton_domain::Role::Admin.as_str()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|g| g.user_id)
-        .collect())
+    Ok(crate::auth::holders_of(org, &[baton_domain::Role::Admin]).all(db).await?.into_iter().map(|u| u.id).collect())
 }

@@ -3,14 +3,8 @@
 //! returns the contract to DRAFT.
 
 use crate::lead::string_enum;
+use crate::rule::Rule;
 use crate::violation::{Violation, check};
-
-pub const LEGAL_REVIEW_REQUIRED: &str = "LEGAL_REVIEW_REQUIRED";
-pub const QUOTE_NOT_ACCEPTED: &str = "QUOTE_NOT_ACCEPTED";
-pub const SIGNATORY_NOT_DECISION_MAKER: &str = "SIGNATORY_NOT_DECISION_MAKER";
-pub const REVIEWER_IS_AUTHOR: &str = "REVIEWER_IS_AUTHOR";
-pub const GIFT_APPROVAL_PENDING: &str = "GIFT_APPROVAL_PENDING";
-pub const INVALID_TRANSITION: &str = "INVALID_TRANSITION";
 
 string_enum!(
     /// The status of a contract.
@@ -32,7 +26,7 @@ string_enum!(
 use ContractStatus::*;
 
 fn invalid(what: &str, s: ContractStatus) -> Vec<Violation> {
-    vec![Violation::new(INVALID_TRANSITION, format!("a {} contract cannot be {what}", s.as_str()))]
+    vec![Violation::new(Rule::InvalidTransition, format!("a {} contract cannot be {what}", s.as_str()))]
 }
 
 /// Editing a clause: allowed until signed or voided; always a new version back in DRAFT.
@@ -55,7 +49,7 @@ pub fn submit(s: ContractStatus) -> Result<ContractStatus, Vec<Violation>> {
 pub fn approve(s: ContractStatus, reviewer_is_author_or_editor: bool) -> Result<ContractStatus, Vec<Violation>> {
     let mut v = if s == InLegalReview { vec![] } else { invalid("approved", s) };
     if reviewer_is_author_or_editor {
-        v.push(Violation::new(REVIEWER_IS_AUTHOR, "nobody approves a contract version they drafted or edited"));
+        v.push(Violation::new(Rule::ReviewerIsAuthor, "nobody approves a contract version they drafted or edited"));
     }
     check(v).map(|()| Approved)
 }
@@ -86,19 +80,19 @@ pub fn sign(f: SigningFacts) -> Result<ContractStatus, Vec<Violation>> {
     let mut v = Vec::new();
     if f.status != Approved || f.approved_version != Some(f.version) {
         v.push(Violation::new(
-            LEGAL_REVIEW_REQUIRED,
+            Rule::LegalReviewRequired,
             format!("legal has not approved the current version ({}) of the contract", f.version),
         ));
     }
     if !f.quote_accepted {
-        v.push(Violation::new(QUOTE_NOT_ACCEPTED, "the contract's quote has not been accepted by the customer"));
+        v.push(Violation::new(Rule::QuoteNotAccepted, "the contract's quote has not been accepted by the customer"));
     }
     if !f.signatory_is_decision_maker {
-        v.push(Violation::new(SIGNATORY_NOT_DECISION_MAKER, "the signatory is not a decision maker of the account"));
+        v.push(Violation::new(Rule::SignatoryNotDecisionMaker, "the signatory is not a decision maker of the account"));
     }
     if f.pending_gifts > 0 {
         v.push(Violation::new(
-            GIFT_APPROVAL_PENDING,
+            Rule::GiftApprovalPending,
             format!("{} gift(s) on this deal await compliance approval", f.pending_gifts),
         ));
     }
@@ -109,8 +103,6 @@ pub fn sign(f: SigningFacts) -> Result<ContractStatus, Vec<Violation>> {
 pub fn void(s: ContractStatus) -> Result<ContractStatus, Vec<Violation>> {
     if s == Voided { Err(invalid("voided", s)) } else { Ok(Voided) }
 }
-
-pub const CHANGE_ORDER_NOT_ALLOWED: &str = "CHANGE_ORDER_NOT_ALLOWED";
 
 /// The organization's contract review policy: which contracts legal must review.
 #[derive(Debug, Clone, Default)]
@@ -174,13 +166,13 @@ pub fn change_order(s: ContractStatus, kind: TemplateKind) -> Result<(), Vec<Vio
     let mut v = Vec::new();
     if s != Signed {
         v.push(Violation::new(
-            CHANGE_ORDER_NOT_ALLOWED,
+            Rule::ChangeOrderNotAllowed,
             format!("change orders extend a SIGNED contract; this one is {}", s.as_str()),
         ));
     }
     if kind != TemplateKind::CustomDevelopment {
         v.push(Violation::new(
-            CHANGE_ORDER_NOT_ALLOWED,
+            Rule::ChangeOrderNotAllowed,
             "change orders apply to custom-development contracts; SaaS changes are a new quote",
         ));
     }
@@ -191,7 +183,7 @@ pub fn change_order(s: ContractStatus, kind: TemplateKind) -> Result<(), Vec<Vio
 mod tests {
     use super::*;
 
-    fn rules(r: Result<ContractStatus, Vec<Violation>>) -> Vec<&'static str> {
+    fn rules(r: Result<ContractStatus, Vec<Violation>>) -> Vec<Rule> {
         r.err().unwrap_or_default().iter().map(|v| v.rule).collect()
     }
 
@@ -201,8 +193,8 @@ mod tests {
         assert_eq!(submit(ChangesRequested), Ok(InLegalReview));
         assert!(submit(Approved).is_err());
         assert_eq!(approve(InLegalReview, false), Ok(Approved));
-        assert_eq!(rules(approve(InLegalReview, true)), [REVIEWER_IS_AUTHOR]);
-        assert_eq!(rules(approve(Draft, false)), [INVALID_TRANSITION]);
+        assert_eq!(rules(approve(InLegalReview, true)), [Rule::ReviewerIsAuthor]);
+        assert_eq!(rules(approve(Draft, false)), [Rule::InvalidTransition]);
         assert_eq!(request_changes(InLegalReview), Ok(ChangesRequested));
         assert_eq!(edit(Approved), Ok(Draft), "an edit after approval returns the contract to DRAFT");
         assert_eq!(edit(InLegalReview), Ok(Draft));
@@ -255,17 +247,17 @@ mod tests {
             pending_gifts: 0,
         };
         assert_eq!(sign(ok), Ok(Signed));
-        assert_eq!(rules(sign(SigningFacts { pending_gifts: 1, ..ok })), [GIFT_APPROVAL_PENDING]);
+        assert_eq!(rules(sign(SigningFacts { pending_gifts: 1, ..ok })), [Rule::GiftApprovalPending]);
         assert_eq!(
             rules(sign(SigningFacts { approved_version: Some(2), ..ok })),
-            [LEGAL_REVIEW_REQUIRED],
+            [Rule::LegalReviewRequired],
             "approval of an older version"
         );
-        assert_eq!(rules(sign(SigningFacts { status: Draft, ..ok })), [LEGAL_REVIEW_REQUIRED]);
-        assert_eq!(rules(sign(SigningFacts { quote_accepted: false, ..ok })), [QUOTE_NOT_ACCEPTED]);
+        assert_eq!(rules(sign(SigningFacts { status: Draft, ..ok })), [Rule::LegalReviewRequired]);
+        assert_eq!(rules(sign(SigningFacts { quote_accepted: false, ..ok })), [Rule::QuoteNotAccepted]);
         assert_eq!(
             rules(sign(SigningFacts { signatory_is_decision_maker: false, ..ok })),
-            [SIGNATORY_NOT_DECISION_MAKER]
+            [Rule::SignatoryNotDecisionMaker]
         );
         assert_eq!(
             rules(sign(SigningFacts {
@@ -275,8 +267,8 @@ mod tests {
                 signatory_is_decision_maker: false,
                 ..ok
             })),
-            [LEGAL_REVIEW_REQUIRED, QUOTE_NOT_ACCEPTED, SIGNATORY_NOT_DECISION_MAKER]
+            [Rule::LegalReviewRequired, Rule::QuoteNotAccepted, Rule::SignatoryNotDecisionMaker]
         );
-        assert_eq!(rules(sign(SigningFacts { status: Signed, ..ok })), [INVALID_TRANSITION]);
+        assert_eq!(rules(sign(SigningFacts { status: Signed, ..ok })), [Rule::InvalidTransition]);
     }
 }

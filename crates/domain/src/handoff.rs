@@ -2,11 +2,8 @@
 //! DRAFT -> SUBMITTED -> ACCEPTED | RETURNED (edited and resubmitted like a DRAFT).
 
 use crate::lead::string_enum;
+use crate::rule::Rule;
 use crate::violation::{Violation, check};
-
-pub const HANDOFF_INCOMPLETE: &str = "HANDOFF_INCOMPLETE";
-pub const FIRST_PAYMENT_PENDING: &str = "FIRST_PAYMENT_PENDING";
-pub const INVALID_TRANSITION: &str = "INVALID_TRANSITION";
 
 string_enum!(
     /// The status of a hand-off package.
@@ -51,16 +48,17 @@ pub fn missing_items(f: &PackageFacts) -> Vec<String> {
 pub fn edit(s: HandoffStatus) -> Result<(), Vec<Violation>> {
     match s {
         Draft | Returned => Ok(()),
-        _ => Err(vec![Violation::new(INVALID_TRANSITION, format!("a {} package cannot be edited", s.as_str()))]),
+        _ => Err(vec![Violation::new(Rule::InvalidTransition, format!("a {} package cannot be edited", s.as_str()))]),
     }
 }
 
 /// Submitting checks completeness: `HANDOFF_INCOMPLETE`, one reason per missing item.
 pub fn submit(s: HandoffStatus, f: &PackageFacts) -> Result<HandoffStatus, Vec<Violation>> {
     edit(s).map_err(|_| {
-        vec![Violation::new(INVALID_TRANSITION, format!("a {} package cannot be submitted", s.as_str()))]
+        vec![Violation::new(Rule::InvalidTransition, format!("a {} package cannot be submitted", s.as_str()))]
     })?;
-    check(missing_items(f).into_iter().map(|r| Violation::new(HANDOFF_INCOMPLETE, r)).collect()).map(|()| Submitted)
+    check(missing_items(f).into_iter().map(|r| Violation::new(Rule::HandoffIncomplete, r)).collect())
+        .map(|()| Submitted)
 }
 
 /// Customer success accepts a submitted package; the org may require the first payment first.
@@ -72,11 +70,11 @@ pub fn accept(
     let mut v = if s == Submitted {
         vec![]
     } else {
-        vec![Violation::new(INVALID_TRANSITION, format!("a {} package cannot be accepted", s.as_str()))]
+        vec![Violation::new(Rule::InvalidTransition, format!("a {} package cannot be accepted", s.as_str()))]
     };
     if requires_first_payment && !first_invoice_paid {
         v.push(Violation::new(
-            FIRST_PAYMENT_PENDING,
+            Rule::FirstPaymentPending,
             "onboarding starts once the first invoice is paid (organization policy)",
         ));
     }
@@ -88,7 +86,7 @@ pub fn give_back(s: HandoffStatus) -> Result<HandoffStatus, Vec<Violation>> {
     if s == Submitted {
         Ok(Returned)
     } else {
-        Err(vec![Violation::new(INVALID_TRANSITION, format!("a {} package cannot be returned", s.as_str()))])
+        Err(vec![Violation::new(Rule::InvalidTransition, format!("a {} package cannot be returned", s.as_str()))])
     }
 }
 
@@ -118,7 +116,7 @@ mod tests {
         for f in cases {
             let v = submit(Draft, &f).err().unwrap_or_default();
             assert_eq!(v.len(), 1, "{f:?}");
-            assert_eq!(v[0].rule, HANDOFF_INCOMPLETE);
+            assert_eq!(v[0].rule, Rule::HandoffIncomplete);
         }
         assert_eq!(submit(Draft, &PackageFacts::default()).err().unwrap_or_default().len(), 5);
         assert!(submit(Submitted, &COMPLETE).is_err());
@@ -129,7 +127,7 @@ mod tests {
         assert_eq!(accept(Submitted, false, false), Ok(Accepted));
         assert_eq!(accept(Submitted, true, true), Ok(Accepted));
         let v = accept(Submitted, true, false).err().unwrap_or_default();
-        assert_eq!(v[0].rule, FIRST_PAYMENT_PENDING);
+        assert_eq!(v[0].rule, Rule::FirstPaymentPending);
         assert!(accept(Draft, false, false).is_err());
         assert_eq!(give_back(Submitted), Ok(Returned));
         assert!(give_back(Accepted).is_err());

@@ -3,11 +3,10 @@
 
 use crate::lead::string_enum;
 use crate::money::{split_even, split_weighted};
+use crate::rule::Rule;
 use crate::violation::Violation;
 use chrono::{Days, Months, NaiveDate};
 
-pub const INVOICE_NOT_PAYABLE: &str = "INVOICE_NOT_PAYABLE";
-pub const INVALID_TRANSITION: &str = "INVALID_TRANSITION";
 /// Payment terms: an invoice is due this many days after it is issued.
 pub const NET_DAYS: u64 = 30;
 
@@ -84,16 +83,16 @@ pub fn status_after_payment(amount_minor: i64, paid_minor: i64) -> InvoiceStatus
 pub fn pay(status: InvoiceStatus) -> Result<(), Vec<Violation>> {
     match status {
         InvoiceStatus::Issued | InvoiceStatus::PartiallyPaid => Ok(()),
-        s => Err(vec![Violation::new(INVOICE_NOT_PAYABLE, format!("a {} invoice takes no payment", s.as_str()))]),
+        s => Err(vec![Violation::new(Rule::InvoiceNotPayable, format!("a {} invoice takes no payment", s.as_str()))]),
     }
 }
 
 /// An invoice is voided only while nothing has been paid on it.
 pub fn void(status: InvoiceStatus, paid_minor: i64) -> Result<(), Vec<Violation>> {
     match status {
-        InvoiceStatus::Void => Err(vec![Violation::new(INVALID_TRANSITION, "the invoice is already void")]),
+        InvoiceStatus::Void => Err(vec![Violation::new(Rule::InvalidTransition, "the invoice is already void")]),
         _ if paid_minor > 0 => Err(vec![Violation::new(
-            INVALID_TRANSITION,
+            Rule::InvalidTransition,
             "an invoice with payments cannot be voided; refund the payments first",
         )]),
         _ => Ok(()),

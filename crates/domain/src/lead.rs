@@ -4,14 +4,8 @@
 //! `LEAD_NOT_QUALIFIED` and then `ASSIGNEE_NOT_AE`, in that order.
 
 use crate::role::Role;
+use crate::rule::Rule;
 use crate::violation::Violation;
-
-/// Rule codes of the lead machine, in the order they are checked.
-pub mod rules {
-    pub const LEAD_NOT_QUALIFIED: &str = "LEAD_NOT_QUALIFIED";
-    pub const ASSIGNEE_NOT_AE: &str = "ASSIGNEE_NOT_AE";
-    pub const INVALID_TRANSITION: &str = "INVALID_TRANSITION";
-}
 
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
@@ -116,7 +110,7 @@ impl Bant {
 fn wrong_status(action: &str, status: LeadStatus, allowed: &[LeadStatus]) -> Violation {
     let allowed: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
     Violation::new(
-        rules::INVALID_TRANSITION,
+        Rule::InvalidTransition,
         format!("a lead in status {} cannot be {action}; it must be {}", status.as_str(), allowed.join(" or ")),
     )
 }
@@ -188,7 +182,7 @@ pub fn convert(facts: &ConversionFacts<'_>) -> Result<Conversion, Vec<Violation>
         (LeadStatus::Qualified, Some(Priority::High)) => {}
         (LeadStatus::Qualified, Some(Priority::Medium)) if is_manager => manager_override = true,
         (LeadStatus::Qualified, Some(p)) => violations.push(Violation::new(
-            rules::LEAD_NOT_QUALIFIED,
+            Rule::LeadNotQualified,
             format!(
                 "the lead's priority is {}; only HIGH-priority leads convert{}",
                 p.as_str(),
@@ -196,13 +190,13 @@ pub fn convert(facts: &ConversionFacts<'_>) -> Result<Conversion, Vec<Violation>
             ),
         )),
         (status, _) => violations.push(Violation::new(
-            rules::LEAD_NOT_QUALIFIED,
+            Rule::LeadNotQualified,
             format!("the lead is {}; it must be QUALIFIED before it converts", status.as_str()),
         )),
     }
     if !facts.assignee_roles.contains(&Role::AccountExecutive) {
         violations.push(Violation::new(
-            rules::ASSIGNEE_NOT_AE,
+            Rule::AssigneeNotAe,
             "the new owner of the opportunity does not hold the ACCOUNT_EXECUTIVE role",
         ));
     }
@@ -246,19 +240,19 @@ mod tests {
         let sdr = [Role::Sdr];
         let mgr = [Role::SalesManager];
         // (status, priority, caller, assignee, expected rules or Ok(override))
-        type Row<'a> = (LeadStatus, Option<Priority>, &'a [Role], &'a [Role], Result<bool, Vec<&'a str>>);
+        type Row<'a> = (LeadStatus, Option<Priority>, &'a [Role], &'a [Role], Result<bool, Vec<Rule>>);
         let table: Vec<Row> = vec![
             (Qualified, Some(High), &sdr, &ae, Ok(false)),
             (Qualified, Some(High), &mgr, &ae, Ok(false)),
             (Qualified, Some(Medium), &mgr, &ae, Ok(true)),
-            (Qualified, Some(Medium), &sdr, &ae, Err(vec![rules::LEAD_NOT_QUALIFIED])),
-            (Qualified, Some(Low), &mgr, &ae, Err(vec![rules::LEAD_NOT_QUALIFIED])),
-            (New, None, &sdr, &ae, Err(vec![rules::LEAD_NOT_QUALIFIED])),
-            (Contacted, None, &sdr, &ae, Err(vec![rules::LEAD_NOT_QUALIFIED])),
-            (Disqualified, Some(High), &sdr, &ae, Err(vec![rules::LEAD_NOT_QUALIFIED])),
-            (Converted, Some(High), &sdr, &ae, Err(vec![rules::LEAD_NOT_QUALIFIED])),
-            (Qualified, Some(High), &sdr, &sdr, Err(vec![rules::ASSIGNEE_NOT_AE])),
-            (New, None, &sdr, &[], Err(vec![rules::LEAD_NOT_QUALIFIED, rules::ASSIGNEE_NOT_AE])),
+            (Qualified, Some(Medium), &sdr, &ae, Err(vec![Rule::LeadNotQualified])),
+            (Qualified, Some(Low), &mgr, &ae, Err(vec![Rule::LeadNotQualified])),
+            (New, None, &sdr, &ae, Err(vec![Rule::LeadNotQualified])),
+            (Contacted, None, &sdr, &ae, Err(vec![Rule::LeadNotQualified])),
+            (Disqualified, Some(High), &sdr, &ae, Err(vec![Rule::LeadNotQualified])),
+            (Converted, Some(High), &sdr, &ae, Err(vec![Rule::LeadNotQualified])),
+            (Qualified, Some(High), &sdr, &sdr, Err(vec![Rule::AssigneeNotAe])),
+            (New, None, &sdr, &[], Err(vec![Rule::LeadNotQualified, Rule::AssigneeNotAe])),
         ];
         for (status, priority, caller, assignee, expected) in table {
             let got = convert(&ConversionFacts { status, priority, caller_roles: caller, assignee_roles: assignee })
@@ -286,6 +280,6 @@ mod tests {
         assert!(edit(Converted).is_err());
         assert!(edit(Contacted).is_ok());
         let err = qualify(New).err().unwrap_or_default();
-        assert_eq!(err[0].rule, rules::INVALID_TRANSITION);
+        assert_eq!(err[0].rule, Rule::InvalidTransition);
     }
 }

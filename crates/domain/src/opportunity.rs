@@ -2,9 +2,8 @@
 //! CONTRACTING -> CLOSED_WON (only by signing), or CLOSED_LOST (with a reason) from any open stage.
 
 use crate::lead::string_enum;
+use crate::rule::Rule;
 use crate::violation::{Violation, check};
-
-pub const STAGE_GATE: &str = "STAGE_GATE";
 
 string_enum!(
     /// A sales stage.
@@ -60,7 +59,7 @@ pub struct StageFacts {
 /// The gates of a stage move. Backward moves between open stages are allowed (a deal can slip
 /// back); forward moves go one stage at a time and need the target stage's conditions.
 pub fn move_to(from: Stage, to: Stage, f: &StageFacts) -> Result<(), Vec<Violation>> {
-    let gate = |reason: &str| Violation::new(STAGE_GATE, reason);
+    let gate = |reason: &str| Violation::new(Rule::StageGate, reason);
     let mut v = Vec::new();
     let (Some(a), Some(b)) = (from.position(), to.position()) else {
         v.push(match (from.is_open(), to) {
@@ -123,7 +122,7 @@ pub fn close_lost(from: Stage) -> Result<(), Vec<Violation>> {
     if from.is_open() {
         Ok(())
     } else {
-        Err(vec![Violation::new(STAGE_GATE, format!("the opportunity is already closed ({})", from.as_str()))])
+        Err(vec![Violation::new(Rule::StageGate, format!("the opportunity is already closed ({})", from.as_str()))])
     }
 }
 
@@ -206,7 +205,7 @@ mod tests {
         assert!(close_lost(Negotiation).is_ok());
         assert!(close_lost(ClosedWon).is_err());
         let all = move_to(Discovery, Proposal, &StageFacts::default()).err().unwrap_or_default();
-        assert!(all.iter().all(|v| v.rule == STAGE_GATE));
+        assert!(all.iter().all(|v| v.rule == Rule::StageGate));
         assert_eq!(all.len(), 3, "skip + needs analysis + demo: {all:?}");
     }
 }

@@ -117,11 +117,14 @@ pub enum Action {
     RecordWinLossReview,
     // Automation and incentives.
     ClaimLead,
+    ReadPoolActivity,
     SetQuota,
-    ManageCadence,
+    OptOutOfCadence,
+    EnrollInCadence,
     // Compliance.
     RecordGift,
-    DecideGift,
+    ApproveGift,
+    RejectGift,
     // Data protection.
     ManageConsent,
     EmailLead,
@@ -226,10 +229,13 @@ impl Action {
         Action::AcknowledgeReleaseNote,
         Action::RecordWinLossReview,
         Action::ClaimLead,
+        Action::ReadPoolActivity,
         Action::SetQuota,
-        Action::ManageCadence,
+        Action::OptOutOfCadence,
+        Action::EnrollInCadence,
         Action::RecordGift,
-        Action::DecideGift,
+        Action::ApproveGift,
+        Action::RejectGift,
         Action::ManageConsent,
         Action::EmailLead,
         Action::HandleDataSubjectRequest,
@@ -328,10 +334,13 @@ impl Action {
             Action::AcknowledgeReleaseNote => "acknowledgeReleaseNote",
             Action::RecordWinLossReview => "recordWinLossReview",
             Action::ClaimLead => "claimLead",
+            Action::ReadPoolActivity => "poolActivity",
             Action::SetQuota => "setQuota",
-            Action::ManageCadence => "optOutOfCadence",
+            Action::OptOutOfCadence => "optOutOfCadence",
+            Action::EnrollInCadence => "enrollInCadence",
             Action::RecordGift => "recordGift",
-            Action::DecideGift => "approveGift",
+            Action::ApproveGift => "approveGift",
+            Action::RejectGift => "rejectGift",
             Action::ManageConsent => "recordConsent",
             Action::EmailLead => "sendLeadEmail",
             Action::HandleDataSubjectRequest => "openDataSubjectRequest",
@@ -400,6 +409,7 @@ pub const TABLE: &[(Role, Action, Scope)] = &[
     (R::SalesManager, A::CreateLead, S::Team),
     (R::SalesManager, A::UpdateLead, S::Team),
     (R::SalesManager, A::AssignLead, S::Team),
+    (R::SalesManager, A::ReadPoolActivity, S::Team),
     (R::SalesManager, A::RecordLeadContact, S::Team),
     (R::SalesManager, A::QualifyLead, S::Team),
     (R::SalesManager, A::DisqualifyLead, S::Team),
@@ -527,22 +537,26 @@ pub const TABLE: &[(Role, Action, Scope)] = &[
     // Closed deals are reviewed by their owner or the manager.
     (R::AccountExecutive, A::RecordWinLossReview, S::Own),
     (R::SalesManager, A::RecordWinLossReview, S::Team),
-    // SDRs claim leads from the shared pool; managers set quotas; cadences are stopped by
-    // whoever works the lead.
+    // SDRs claim leads from the shared pool; managers set quotas; leads are put on cadences and
+    // taken off them by whoever works the lead.
     (R::Sdr, A::ClaimLead, S::Own),
     (R::SalesManager, A::ClaimLead, S::Team),
     (R::SalesManager, A::SetQuota, S::Team),
     (R::Admin, A::SetQuota, S::Org),
-    (R::Sdr, A::ManageCadence, S::Own),
-    (R::SalesManager, A::ManageCadence, S::Team),
-    (R::Marketing, A::ManageCadence, S::Org),
+    (R::Sdr, A::OptOutOfCadence, S::Own),
+    (R::SalesManager, A::OptOutOfCadence, S::Team),
+    (R::Marketing, A::OptOutOfCadence, S::Org),
+    (R::Sdr, A::EnrollInCadence, S::Own),
+    (R::SalesManager, A::EnrollInCadence, S::Team),
+    (R::Marketing, A::EnrollInCadence, S::Org),
     // Gifts are recorded by whoever gives or receives them; legal (compliance) decides above the threshold.
     (R::Sdr, A::RecordGift, S::Own),
     (R::AccountExecutive, A::RecordGift, S::Own),
     (R::SalesManager, A::RecordGift, S::Team),
     (R::CustomerSuccess, A::RecordGift, S::Own),
     (R::CsManager, A::RecordGift, S::Department),
-    (R::Legal, A::DecideGift, S::Org),
+    (R::Legal, A::ApproveGift, S::Org),
+    (R::Legal, A::RejectGift, S::Org),
     // Consent is recorded by whoever works the lead; e-mail to a lead needs its consent.
     (R::Sdr, A::ManageConsent, S::Own),
     (R::AccountExecutive, A::ManageConsent, S::Own),
@@ -751,6 +765,7 @@ mod tests {
             (A::CreateLead, &[(R::Sdr, S::Own), (R::SalesManager, S::Team), (R::Marketing, S::Org)]),
             (A::UpdateLead, &[(R::Sdr, S::Own), (R::AccountExecutive, S::Own), (R::SalesManager, S::Team)]),
             (A::AssignLead, &[(R::SalesManager, S::Team)]),
+            (A::ReadPoolActivity, &[(R::SalesManager, S::Team)]),
             (A::RecordLeadContact, &[(R::Sdr, S::Own), (R::AccountExecutive, S::Own), (R::SalesManager, S::Team)]),
             (A::QualifyLead, &[(R::Sdr, S::Own), (R::AccountExecutive, S::Own), (R::SalesManager, S::Team)]),
             (A::DisqualifyLead, &[(R::Sdr, S::Own), (R::AccountExecutive, S::Own), (R::SalesManager, S::Team)]),
@@ -803,6 +818,10 @@ mod tests {
                     (R::CsManager, S::Own),
                 ],
             ),
+            (A::OptOutOfCadence, &[(R::Sdr, S::Own), (R::SalesManager, S::Team), (R::Marketing, S::Org)]),
+            (A::EnrollInCadence, &[(R::Sdr, S::Own), (R::SalesManager, S::Team), (R::Marketing, S::Org)]),
+            (A::ApproveGift, &[(R::Legal, S::Org)]),
+            (A::RejectGift, &[(R::Legal, S::Org)]),
             (A::HandleDataSubjectRequest, &[(R::PrivacyOfficer, S::Org)]),
             (A::SetDataResidency, &[(R::PrivacyOfficer, S::Org)]),
             (A::ManageContractPolicy, &[(R::Legal, S::Org)]),
@@ -844,5 +863,20 @@ mod tests {
         assert_eq!(denied.reasons.len(), 1);
         assert!(denied.reasons[0].contains("SALES_MANAGER"), "{:?}", denied.reasons);
         assert!(authorize(&[], A::SalesView).is_err());
+    }
+
+    /// Operations that used to share another operation's action are refused in their own name.
+    #[test]
+    fn a_refusal_names_the_operation_asked() {
+        for (action, name) in [
+            (A::EnrollInCadence, "enrollInCadence"),
+            (A::OptOutOfCadence, "optOutOfCadence"),
+            (A::ApproveGift, "approveGift"),
+            (A::RejectGift, "rejectGift"),
+            (A::ReadPoolActivity, "poolActivity"),
+        ] {
+            let denied = authorize(&[R::Product], action).err().unwrap_or(Denied { reasons: vec![] });
+            assert!(denied.reasons.iter().any(|r| r.starts_with(&format!("`{name}` needs"))), "{:?}", denied.reasons);
+        }
     }
 }

@@ -9,11 +9,8 @@
 use crate::lead::string_enum;
 use crate::money::split_round;
 use crate::role::Role;
+use crate::rule::Rule;
 use crate::violation::{Violation, check};
-
-pub const DISCOUNT_APPROVAL_REQUIRED: &str = "DISCOUNT_APPROVAL_REQUIRED";
-pub const SELF_APPROVAL: &str = "SELF_APPROVAL";
-pub const INVALID_TRANSITION: &str = "INVALID_TRANSITION";
 
 string_enum!(
     /// The status of a quote.
@@ -104,18 +101,18 @@ pub fn approve(
     let mut v = Vec::new();
     if status != QuoteStatus::PendingApproval {
         v.push(Violation::new(
-            INVALID_TRANSITION,
+            Rule::InvalidTransition,
             format!("only a PENDING_APPROVAL quote can be approved; this one is {}", status.as_str()),
         ));
     }
     if approver_is_creator {
-        v.push(Violation::new(SELF_APPROVAL, "nobody approves their own quote"));
+        v.push(Violation::new(Rule::SelfApproval, "nobody approves their own quote"));
     }
     let can = approver_roles.contains(&Role::Finance)
         || (approver_roles.contains(&Role::SalesManager) && discount_bp <= limits.manager_bp);
     if !can {
         v.push(Violation::new(
-            DISCOUNT_APPROVAL_REQUIRED,
+            Rule::DiscountApprovalRequired,
             format!(
                 "a discount of {} needs {}",
                 percent(discount_bp),
@@ -135,10 +132,10 @@ pub fn accept(status: QuoteStatus) -> Result<(), Vec<Violation>> {
     match status {
         QuoteStatus::Approved => Ok(()),
         QuoteStatus::PendingApproval => Err(vec![Violation::new(
-            DISCOUNT_APPROVAL_REQUIRED,
+            Rule::DiscountApprovalRequired,
             "the quote's discount is not approved yet; it cannot be accepted",
         )]),
-        s => Err(vec![Violation::new(INVALID_TRANSITION, format!("a {} quote cannot be accepted", s.as_str()))]),
+        s => Err(vec![Violation::new(Rule::InvalidTransition, format!("a {} quote cannot be accepted", s.as_str()))]),
     }
 }
 
@@ -146,7 +143,7 @@ pub fn accept(status: QuoteStatus) -> Result<(), Vec<Violation>> {
 pub fn edit(status: QuoteStatus) -> Result<(), Vec<Violation>> {
     match status {
         QuoteStatus::PendingApproval | QuoteStatus::Approved => Ok(()),
-        s => Err(vec![Violation::new(INVALID_TRANSITION, format!("a {} quote cannot be edited", s.as_str()))]),
+        s => Err(vec![Violation::new(Rule::InvalidTransition, format!("a {} quote cannot be edited", s.as_str()))]),
     }
 }
 
@@ -196,22 +193,22 @@ mod tests {
         use QuoteStatus::*;
         let codes =
             |r: Result<(), Vec<Violation>>| r.err().unwrap_or_default().iter().map(|v| v.rule).collect::<Vec<_>>();
-        assert_eq!(codes(approve(PendingApproval, &[Role::SalesManager], false, 2000, L)), Vec::<&str>::new());
+        assert_eq!(codes(approve(PendingApproval, &[Role::SalesManager], false, 2000, L)), Vec::<Rule>::new());
         assert_eq!(
             codes(approve(PendingApproval, &[Role::SalesManager], false, 3000, L)),
-            [DISCOUNT_APPROVAL_REQUIRED]
+            [Rule::DiscountApprovalRequired]
         );
-        assert_eq!(codes(approve(PendingApproval, &[Role::Finance], false, 9000, L)), Vec::<&str>::new());
-        assert_eq!(codes(approve(PendingApproval, &[Role::Finance], true, 9000, L)), [SELF_APPROVAL]);
+        assert_eq!(codes(approve(PendingApproval, &[Role::Finance], false, 9000, L)), Vec::<Rule>::new());
+        assert_eq!(codes(approve(PendingApproval, &[Role::Finance], true, 9000, L)), [Rule::SelfApproval]);
         assert_eq!(
             codes(approve(PendingApproval, &[Role::AccountExecutive], false, 1500, L)),
-            [DISCOUNT_APPROVAL_REQUIRED]
+            [Rule::DiscountApprovalRequired]
         );
-        assert_eq!(codes(approve(Approved, &[Role::Finance], false, 1500, L)), [INVALID_TRANSITION]);
+        assert_eq!(codes(approve(Approved, &[Role::Finance], false, 1500, L)), [Rule::InvalidTransition]);
         let r = approve(PendingApproval, &[Role::SalesManager], false, 3000, L).err().unwrap_or_default();
         assert!(r[0].reason.contains("FINANCE"), "the reason names who can approve: {r:?}");
         assert!(accept(Approved).is_ok());
-        assert_eq!(codes(accept(PendingApproval)), [DISCOUNT_APPROVAL_REQUIRED]);
+        assert_eq!(codes(accept(PendingApproval)), [Rule::DiscountApprovalRequired]);
         assert!(edit(Accepted).is_err());
     }
 }

@@ -1,15 +1,17 @@
 //! A broken business rule: a stable code plus a sentence a person can act on.
 
-/// One unmet rule. `rule` is a stable upper-case code (shown as `extensions.rule`); `reason`
-/// is the plain-words explanation (shown in `extensions.reasons`).
+use crate::rule::Rule;
+
+/// One unmet rule. `rule` names it in the registry (its code is shown as `extensions.rule`);
+/// `reason` is the plain-words explanation (shown in `extensions.reasons`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
-    pub rule: &'static str,
+    pub rule: Rule,
     pub reason: String,
 }
 
 impl Violation {
-    pub fn new(rule: &'static str, reason: impl Into<String>) -> Self {
+    pub fn new(rule: Rule, reason: impl Into<String>) -> Self {
         Self { rule, reason: reason.into() }
     }
 }
