@@ -171,3 +171,24 @@ both!(collections_age_every_open_invoice_into_its_bucket, |engine| async move {
     assert_eq!(aging, want);
     t.stop().await;
 });
+
+both!(legal_reads_the_deal_and_quote_behind_a_contract_but_not_the_pipeline, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = submitted(&t).await;
+    let q = "{ legalView { approvalQueue(first: 5) { edges { node { id opportunity { id name stage estimatedValue { amount } account { name } } quote { id } } } } } }";
+    let r = ok(&t, &d.legal, q, json!({})).await;
+    let node = &r["legalView"]["approvalQueue"]["edges"][0]["node"];
+    assert_eq!(node["id"], json!(d.contract), "{r}");
+    assert_eq!(node["opportunity"]["id"], json!(d.opportunity), "the deal behind the contract: {r}");
+    assert!(node["opportunity"]["stage"].is_string(), "{r}");
+    assert!(node["opportunity"]["estimatedValue"]["amount"].is_string(), "{r}");
+    assert!(node["opportunity"]["account"]["name"].is_string(), "the customer: {r}");
+    assert_eq!(node["quote"]["id"], json!(d.quote), "{r}");
+    // The rest of the pipeline stays closed: the getter and the sales view refuse legal.
+    let r =
+        t.gql(Some(&d.legal), "query($id: ID!) { opportunity(id: $id) { id } }", json!({ "id": d.opportunity })).await;
+    assert_eq!(code(&r), "NOT_FOUND", "{r}");
+    let r = t.gql(Some(&d.legal), "{ salesView { opportunities(first: 5) { totalCount } } }", json!({})).await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    t.stop().await;
+});

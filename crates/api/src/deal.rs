@@ -297,17 +297,26 @@ impl Contract {
     async fn term_months(&self) -> i32 {
         self.0.term_months
     }
-    /// The opportunity, if the caller may see it.
+    /// The deal the contract closes: for its own readers, and for whoever may read the contract (legal).
     async fn opportunity(&self, ctx: &Context<'_>) -> Result<Option<Opportunity>> {
-        Ok(app(ctx).opportunity(actor(ctx)?, self.0.opportunity_id).await.gql()?.map(Opportunity))
+        let a = actor(ctx)?;
+        if let Some(o) = app(ctx).opportunity(a, self.0.opportunity_id).await.gql()? {
+            return Ok(Some(Opportunity(o)));
+        }
+        // A reader of the contract (legal) reads the deal through it.
+        Ok(app(ctx).contract_deal(a, self.0.id).await.ok().map(|(o, _)| Opportunity(o)))
     }
     /// Gifts and hospitality recorded on the contract's deal, so whoever approves the contract sees them.
     async fn gifts(&self, ctx: &Context<'_>) -> Result<Vec<crate::compliance::Gift>> {
         deal_gifts(ctx, self.0.organization_id, self.0.opportunity_id).await
     }
-    /// The quote the contract prices from, if the caller may see it.
+    /// The quote the contract prices from: for its own readers, and for whoever may read the contract (legal).
     async fn quote(&self, ctx: &Context<'_>) -> Result<Option<Quote>> {
-        Ok(app(ctx).quote(actor(ctx)?, self.0.quote_id).await.ok().map(Quote))
+        let a = actor(ctx)?;
+        if let Ok(q) = app(ctx).quote(a, self.0.quote_id).await {
+            return Ok(Some(Quote(q)));
+        }
+        Ok(app(ctx).contract_deal(a, self.0.id).await.ok().and_then(|(_, q)| q).map(Quote))
     }
     /// The account executive who drafted it.
     async fn created_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {

@@ -589,6 +589,28 @@ impl App {
         }
     }
 
+    /// The deal and the quote behind a contract, for whoever may read the contract: legal
+    /// reviews a contract with its customer, the deal's value and stage, and the quote it prices
+    /// from in view, without reading the rest of the pipeline (the `opportunity` and `quote`
+    /// getters still answer NOT_FOUND to it).
+    pub async fn contract_deal(
+        &self,
+        actor: &Actor,
+        contract_id: Uuid,
+    ) -> Result<(opportunity::Model, Option<quote::Model>), AppError> {
+        let c = self.contract(actor, contract_id).await?;
+        let o = opportunity::Entity::find_by_id(c.opportunity_id)
+            .filter(opportunity::Column::OrganizationId.eq(actor.org_id))
+            .one(&self.db)
+            .await?
+            .ok_or(AppError::NotFound("opportunity"))?;
+        let q = quote::Entity::find_by_id(c.quote_id)
+            .filter(quote::Column::OrganizationId.eq(actor.org_id))
+            .one(&self.db)
+            .await?;
+        Ok((o, q))
+    }
+
     /// The clauses of contracts, for the API's batch loader.
     pub async fn clauses_of(&self, org: Uuid, contract_ids: &[Uuid]) -> Result<Vec<contract_clause::Model>, AppError> {
         Ok(contract_clause::Entity::find()
