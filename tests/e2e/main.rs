@@ -10,6 +10,7 @@ mod compliance;
 mod custom_software;
 mod discovery;
 mod enablement;
+mod exports;
 mod governance;
 mod imports;
 mod leads;
