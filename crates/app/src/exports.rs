@@ -313,6 +313,7 @@ fn label_fields(object: &crate::node::Object) -> (&'static str, &'static str, &'
         O::Team(_) => ("TEAM", "Team", &[]),
         O::Quote(_) => ("QUOTE", "Quote", &[]),
         O::HandoffPackage(_) => ("HANDOFF_PACKAGE", "HandoffPackage", &[]),
+        O::ImportJob(_) => ("IMPORT_JOB", "ImportJob", &[]),
     }
 }
 
@@ -330,6 +331,7 @@ fn object_id(object: &crate::node::Object) -> Uuid {
         O::Team(x) => x.id,
         O::Quote(x) => x.id,
         O::HandoffPackage(x) => x.id,
+        O::ImportJob(x) => x.id,
     }
 }
 
