@@ -346,3 +346,92 @@ both!(accounts_and_contacts_are_imported_with_duplicates_found_by_domain_and_add
     assert_eq!(code(&r), "FORBIDDEN", "{r}");
     t.stop().await;
 });
+
+/// The `importJobChanged` states a socket receives until the subscription completes.
+async fn job_states(ws: &mut Ws, id: &str) -> Vec<Value> {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let q = "subscription($id: ID!) { importJobChanged(id: $id) { id status processed total created } }";
+    let sub = json!({ "id": "j", "type": "subscribe", "payload": { "query": q, "variables": { "id": id } } });
+    ws.send(Message::text(sub.to_string())).await.unwrap();
+    let mut states = Vec::new();
+    for _ in 0..10_000 {
+        let got = ws_next(ws).await;
+        match got["type"].as_str() {
+            Some("next") => {
+                assert!(got["payload"]["errors"].is_null(), "{got}");
+                states.push(got["payload"]["data"]["importJobChanged"].clone());
+            }
+            Some("complete") => return states,
+            _ => panic!("unexpected message {got}"),
+        }
+    }
+    panic!("the subscription did not complete");
+}
+
+both!(an_import_job_subscription_follows_a_background_job_to_its_end, |engine| async move {
+    let t = spawn_app(engine).await;
+    let sdr = t.login("sdr@demo.test").await;
+    let admin = t.login("admin@demo.test").await;
+    let mut csv = String::from("Company,Contact,E-mail,Employees\n");
+    for i in 0..4000 {
+        csv.push_str(&format!("Firm {i},Person {i},p{i}@f{i}.example,{}\n", i + 1));
+    }
+    // The creator's socket is open before the file is sent; the ADMIN subscribes once the id is
+    // known, on PostgreSQL through another instance (events cross instances there).
+    let mut mine = ws_connect(&t, &sdr).await;
+    let job = import(&t, &sdr, &csv, leads_mapping("PER_ROW"), false, "SKIP").await;
+    let id = job["id"].as_str().unwrap().to_owned();
+    let second = if engine == Engine::Postgres { Some(t.second_instance().await) } else { None };
+    let admin_ws = second.as_ref().map(|(_, ws, _)| ws.clone()).unwrap_or_else(|| t.ws.clone());
+    let mut theirs = ws_connect_to(&admin_ws, &admin).await;
+    let (states, admin_states) = tokio::join!(job_states(&mut mine, &id), job_states(&mut theirs, &id));
+
+    for s in [&states, &admin_states] {
+        // Progress only advances, and the last state is the end, with every row processed.
+        let processed: Vec<i64> = s.iter().map(|x| x["processed"].as_i64().unwrap()).collect();
+        assert!(processed.windows(2).all(|w| w[0] <= w[1]), "{processed:?}");
+        let last = s.last().unwrap();
+        assert_eq!((last["status"].as_str(), last["processed"].as_i64()), (Some("COMPLETED"), Some(4000)), "{s:?}");
+        assert_eq!(last["created"], 4000);
+        assert!(s[..s.len() - 1].iter().all(|x| x["status"] == "RUNNING"), "{s:?}");
+    }
+    // The job is a Node: `node(id)` answers it to its creator, NOT_FOUND to others.
+    let q = "query($id: ID!) { node(id: $id) { id ... on ImportJob { status total } } }";
+    let r = t.gql(Some(&sdr), q, json!({ "id": id })).await;
+    assert_eq!(r["data"]["node"], json!({ "id": id, "status": "COMPLETED", "total": 4000 }), "{r}");
+    let ae = t.login("ae@demo.test").await;
+    assert_eq!(code(&t.gql(Some(&ae), q, json!({ "id": id })).await), "NOT_FOUND");
+    if let Some((_, _, running)) = second {
+        running.stop().await;
+    }
+    t.stop().await;
+});
+
+both!(an_import_job_subscription_is_refused_to_others_and_for_a_bad_id, |engine| async move {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let t = spawn_app(engine).await;
+    let sdr = t.login("sdr@demo.test").await;
+    let job = import(&t, &sdr, MIXED, leads_mapping("PER_ROW"), true, "SKIP").await;
+    let q = "subscription($id: ID!) { importJobChanged(id: $id) { id status } }";
+    // A finished job: its creator gets its final state and the subscription completes.
+    let mut ws = ws_connect(&t, &sdr).await;
+    let states = job_states(&mut ws, job["id"].as_str().unwrap()).await;
+    assert_eq!(states.len(), 1, "{states:?}");
+    assert_eq!((states[0]["status"].as_str(), states[0]["processed"].as_i64()), (Some("COMPLETED"), Some(4)));
+    // Someone else: NOT_FOUND, as `importJob` answers; a malformed id: BAD_USER_INPUT.
+    let ae = t.login("ae@demo.test").await;
+    let mut other = ws_connect(&t, &ae).await;
+    for (n, id, want) in [("a", job["id"].as_str().unwrap(), "NOT_FOUND"), ("b", "not-an-id", "BAD_USER_INPUT")] {
+        let sub = json!({ "id": n, "type": "subscribe", "payload": { "query": q, "variables": { "id": id } } });
+        other.send(Message::text(sub.to_string())).await.unwrap();
+        let mut got = ws_next(&mut other).await;
+        while got["type"] == "complete" {
+            got = ws_next(&mut other).await;
+        }
+        let errors = if got["type"] == "error" { got["payload"].clone() } else { got["payload"]["errors"].clone() };
+        assert_eq!(errors[0]["extensions"]["code"], want, "{got}");
+    }
+    t.stop().await;
+});

@@ -11,6 +11,7 @@ mod custom_software;
 mod discovery;
 mod documents;
 mod enablement;
+mod exports;
 mod governance;
 mod imports;
 mod leads;

@@ -1,5 +1,6 @@
 //! Webhooks end to end: a receiver on loopback gets signed deliveries, exactly once across two
-//! instances; a failing receiver is retried, then the webhook is paused and the ADMIN told.
+//! instances and a restart mid-delivery; a failing receiver is retried, then the webhook is
+//! paused and the ADMIN told.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -8,7 +9,7 @@ use baton_tests::flow;
 use baton_tests::*;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -27,17 +28,20 @@ struct Receiver {
     url: String,
     got: Arc<Mutex<Vec<Received>>>,
     status: Arc<AtomicU16>,
+    /// When set, the next request is taken in and never answered (a minute's wait).
+    hold_next: Arc<AtomicBool>,
 }
 
 async fn receiver() -> Receiver {
     use axum::http::{HeaderMap, StatusCode};
     let got: Arc<Mutex<Vec<Received>>> = Arc::default();
     let status = Arc::new(AtomicU16::new(200));
-    let (g, s) = (got.clone(), status.clone());
+    let hold_next = Arc::new(AtomicBool::new(false));
+    let (g, s, hold) = (got.clone(), status.clone(), hold_next.clone());
     let app = axum::Router::new().route(
         "/hook",
         axum::routing::post(move |headers: HeaderMap, body: String| {
-            let (g, s) = (g.clone(), s.clone());
+            let (g, s, hold) = (g.clone(), s.clone(), hold.clone());
             async move {
                 let h = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
                 g.lock().unwrap().push(Received {
@@ -47,6 +51,9 @@ async fn receiver() -> Receiver {
                     body: serde_json::from_str(&body).unwrap_or(Value::Null),
                     raw: body,
                 });
+                if hold.swap(false, Ordering::SeqCst) {
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                }
                 StatusCode::from_u16(s.load(Ordering::SeqCst)).unwrap()
             }
         }),
@@ -54,7 +61,7 @@ async fn receiver() -> Receiver {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.ok() });
-    Receiver { url: format!("http://{addr}/hook"), got, status }
+    Receiver { url: format!("http://{addr}/hook"), got, status, hold_next }
 }
 
 impl Receiver {
@@ -118,6 +125,54 @@ both!(a_signed_contract_is_announced_once_signed_across_two_instances, |engine| 
     assert_eq!(edges[0]["node"]["event"], "CONTRACT_SIGNED");
     assert_eq!(edges[0]["node"]["attempts"], json!([{ "statusCode": 200, "error": null }]));
     second.stop().await;
+});
+
+both!(a_delivery_cut_off_by_a_restart_is_sent_once_by_another_instance_after_its_lease, |engine| async move {
+    use baton_store::entity::webhook_delivery;
+    use sea_orm::{EntityTrait, sea_query::Expr};
+    let mut t = spawn_app(engine).await;
+    let rx = receiver().await;
+    rx.hold_next.store(true, Ordering::SeqCst);
+    let admin = t.login("admin@demo.test").await;
+    let r = t.gql(Some(&admin), CREATE, json!({ "u": rx.url, "e": ["LEAD_CREATED"], "p": true })).await;
+    let hook = r["data"]["createWebhook"]["webhook"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
+    let sdr = t.login("sdr@demo.test").await;
+    let i = json!({ "companyName": "Quokka Quarries", "contactName": "Ann Buyer", "source": "SEO" });
+    flow::ok(&t, &sdr, "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }", json!({ "i": i })).await;
+
+    // The first instance claimed the delivery and is sending it: the receiver has the request
+    // and holds its answer. Another instance starts, and the first one goes down mid-send.
+    let first = rx.wait_for("lead.created", 1).await;
+    assert_eq!(first.len(), 1);
+    let (_b, _w, second) = t.second_instance().await;
+    t.restart().await;
+    // While the dead instance's lease runs, neither the restarted instance nor the other sends it.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(rx.of_type("lead.created").len(), 1, "not sent while leased");
+    let r = t.gql(Some(&admin), DELIVERIES, json!({ "w": hook, "s": "PENDING" })).await;
+    let node = &r["data"]["webhookDeliveries"]["edges"][0]["node"];
+    assert_eq!(node["attempts"], json!([]), "the cut-off attempt has no outcome: {r}");
+
+    // The lease runs out (the clock moved on): one instance sends it, once.
+    webhook_delivery::Entity::update_many()
+        .col_expr(
+            webhook_delivery::Column::NextAttemptAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)),
+        )
+        .exec(&t.app().db)
+        .await
+        .unwrap();
+    let got = rx.wait_for("lead.created", 2).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let got_now = rx.of_type("lead.created");
+    assert_eq!(got_now.len(), 2, "sent again once: {got_now:?}");
+    assert_eq!(got[1].id, first[0].id, "the same webhook-id, so the receiver can drop the repeat");
+    let r = t.gql(Some(&admin), DELIVERIES, json!({ "w": hook, "s": "DELIVERED" })).await;
+    let edges = r["data"]["webhookDeliveries"]["edges"].as_array().unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(edges.len(), 1, "{r}");
+    assert_eq!(edges[0]["node"]["attempts"], json!([{ "statusCode": 200, "error": null }]));
+    second.stop().await;
+    t.stop().await;
 });
 
 both!(a_failing_receiver_is_retried_then_paused_and_redelivered, |engine| async move {

@@ -224,6 +224,21 @@ impl TestApp {
         (format!("http://{addr}"), format!("ws://{addr}/graphql/ws"), running)
     }
 
+    /// Stops the server and starts a new one on the same database, on another port. What the
+    /// old one's background tasks were doing (a webhook being sent, a job) is cut off where it
+    /// stood, as a crash would leave it; nothing of it is finished on the way out.
+    pub async fn restart(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await;
+        }
+        let cfg = Config::for_tests(&self.database_url, SECRET).unwrap();
+        let running = baton_server::start(&cfg).await.expect("server restarts");
+        let addr = running.addr;
+        self.base = format!("http://{addr}");
+        self.ws = format!("ws://{addr}/graphql/ws");
+        self.running = Some(running);
+    }
+
     /// Stops the server and drops its database.
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {

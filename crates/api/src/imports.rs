@@ -122,8 +122,8 @@ pub struct ImportJob(pub import_job::Model);
 /// A CSV import and its progress.
 #[Object]
 impl ImportJob {
-    /// The job's id, for `importJob(id)`.
-    async fn id(&self) -> ID {
+    /// The job's id, for `importJob(id)` and `node(id)`.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
     /// What the import creates.

@@ -24,6 +24,7 @@ pub enum Node {
     Invoice(Invoice),
     HandoffPackage(HandoffPackage),
     FeatureRequest(FeatureRequest),
+    ImportJob(crate::imports::ImportJob),
 }
 
 /// The GraphQL object of an object `app` read for the caller.
@@ -39,6 +40,7 @@ pub async fn wrap(ctx: &Context<'_>, a: &Actor, object: Object) -> Result<Node> 
         Object::Contract(m) => Node::Contract(Contract(m)),
         Object::Invoice(m) => Node::Invoice(Invoice(m)),
         Object::HandoffPackage(m) => Node::HandoffPackage(HandoffPackage(m)),
+        Object::ImportJob(m) => Node::ImportJob(crate::imports::ImportJob(m)),
         Object::FeatureRequest(r) => {
             let currency = app(ctx).org_settings(a).await.gql()?.currency;
             Node::FeatureRequest(FeatureRequest(*r, currency))

@@ -1,9 +1,11 @@
 //! Subscriptions over `graphql-transport-ws`, fed by the application's event bus.
 
 use crate::deal::Contract;
+use crate::imports::ImportJob;
 use crate::{Socket, actor, app};
 use async_graphql::{Context, ID, Result, SimpleObject, Subscription as GqlSubscription};
 use baton_app::Actor;
+use baton_app::entity::import_job;
 use baton_app::events::Event;
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
@@ -76,6 +78,59 @@ impl Subscription {
                 app.contract(&now, contract_id).await.ok().map(Contract)
             }
         }))
+    }
+
+    /// An import job as its progress is written and when it finishes (its creator and ADMIN; NOT_FOUND to others): the job as it is now first, then after every chunk, ending with its final state.
+    async fn import_job_changed(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The job's id.")] id: ID,
+    ) -> Result<impl Stream<Item = ImportJob>> {
+        let first = actor(ctx)?.clone();
+        let id = baton_app::parse_id("id", &id).map_err(crate::to_gql)?;
+        let socket = ctx.data_opt::<Socket>().cloned();
+        let app = app(ctx).clone();
+        // Listening before reading, so no progress written in between is missed.
+        let rx = app.events.subscribe();
+        let now = app.import_job(&first, id).await.map_err(crate::to_gql)?;
+        let updates = events(rx).filter_map(move |e| {
+            let (app, first, socket) = (app.clone(), first.clone(), socket.clone());
+            async move {
+                match e {
+                    Event::ImportJobChanged { org, job_id } if org == first.org_id && job_id == id => {}
+                    Event::Resync => {}
+                    _ => return None,
+                }
+                let now = caller_now(&app, socket.as_ref(), &first).await?;
+                match app.import_job(&now, id).await {
+                    Ok(job) => Some(job),
+                    Err(_) => {
+                        if let Some(s) = &socket {
+                            s.close_with(4403, "forbidden: the caller may no longer read the import job".into());
+                        }
+                        None
+                    }
+                }
+            }
+        });
+        // Each state once, in order; the stream completes right after the job's final state
+        // (an end marker follows it, so completing does not wait for another event).
+        Ok(futures_util::stream::once(async move { now })
+            .chain(updates)
+            .scan(None, |last, job: import_job::Model| {
+                let key = (job.status.clone(), job.processed, job.updated_at);
+                let items = if last.as_ref() == Some(&key) {
+                    vec![]
+                } else {
+                    let ended = job.finished_at.is_some();
+                    *last = Some(key);
+                    if ended { vec![Some(ImportJob(job)), None] } else { vec![Some(ImportJob(job))] }
+                };
+                futures_util::future::ready(Some(futures_util::stream::iter(items)))
+            })
+            .flatten()
+            .take_while(|item| futures_util::future::ready(item.is_some()))
+            .filter_map(futures_util::future::ready))
     }
 
     /// The caller's own notifications, while the caller's credential holds.

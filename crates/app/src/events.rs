@@ -18,6 +18,8 @@ pub enum Event {
     LegalQueueChanged { org: Uuid, contract_id: Uuid },
     /// A notification for one user.
     Notification { org: Uuid, user: Uuid, id: Uuid, title: String, body: String },
+    /// An import job's progress was written (rows processed, or its end).
+    ImportJobChanged { org: Uuid, job_id: Uuid },
     /// Who a user or API token of the organization is changed (roles, deactivation, teams,
     /// revocation): cached principals are read again and open subscriptions re-checked.
     PrincipalsChanged { org: Uuid },

@@ -684,7 +684,8 @@ impl App {
             am.status = Set(s.as_str().to_owned());
             am.finished_at = Set(Some(now));
         }
-        am.update(&self.db).await?;
+        let saved = am.update(&self.db).await?;
+        self.events.publish(crate::events::Event::ImportJobChanged { org: saved.organization_id, job_id: job });
         Ok(())
     }
 

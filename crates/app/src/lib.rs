@@ -18,6 +18,7 @@ pub mod contracts;
 pub mod enablement;
 pub mod error;
 pub mod events;
+pub mod exports;
 pub mod finance;
 pub mod gate;
 pub mod governance;

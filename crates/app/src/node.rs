@@ -3,7 +3,9 @@
 
 use crate::product::RankedRequest;
 use crate::{Actor, App, AppError};
-use baton_store::entity::{account, contact, contract, handoff_package, invoice, lead, opportunity, quote, team, user};
+use baton_store::entity::{
+    account, contact, contract, handoff_package, import_job, invoice, lead, opportunity, quote, team, user,
+};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -21,11 +23,12 @@ pub enum NodeKind {
     Invoice,
     HandoffPackage,
     FeatureRequest,
+    ImportJob,
 }
 
 impl NodeKind {
     /// Every kind with its table, in the order of the lookup statement.
-    pub const ALL: [(NodeKind, &'static str); 11] = [
+    pub const ALL: [(NodeKind, &'static str); 12] = [
         (NodeKind::User, "users"),
         (NodeKind::Team, "teams"),
         (NodeKind::Lead, "leads"),
@@ -37,6 +40,7 @@ impl NodeKind {
         (NodeKind::Invoice, "invoices"),
         (NodeKind::HandoffPackage, "handoff_packages"),
         (NodeKind::FeatureRequest, "feature_requests"),
+        (NodeKind::ImportJob, "import_jobs"),
     ];
 }
 
@@ -54,6 +58,7 @@ pub enum Object {
     Invoice(invoice::Model),
     HandoffPackage(handoff_package::Model),
     FeatureRequest(Box<RankedRequest>),
+    ImportJob(import_job::Model),
 }
 
 impl App {
@@ -86,6 +91,7 @@ impl App {
             NodeKind::Invoice => Object::Invoice(self.invoice(actor, id).await?),
             NodeKind::HandoffPackage => Object::HandoffPackage(self.handoff(actor, id).await?),
             NodeKind::FeatureRequest => Object::FeatureRequest(Box::new(self.feature_request(actor, id).await?)),
+            NodeKind::ImportJob => Object::ImportJob(self.import_job(actor, id).await?),
         })
     }
 

@@ -9,6 +9,7 @@ pub mod chain;
 pub mod commission;
 pub mod contract;
 pub mod enablement;
+pub mod export;
 pub mod handoff;
 pub mod health;
 pub mod import;

@@ -158,6 +158,8 @@ pub enum Action {
     CreateWebhook,
     RedeliverWebhook,
     ReadWebhooks,
+    // Exports.
+    ExportCsv,
 }
 
 impl Action {
@@ -262,6 +264,7 @@ impl Action {
         Action::CreateWebhook,
         Action::RedeliverWebhook,
         Action::ReadWebhooks,
+        Action::ExportCsv,
     ];
 
     /// The operation name the API exposes (`convertLead`, `salesView`).
@@ -367,6 +370,7 @@ impl Action {
             Action::CreateWebhook => "createWebhook",
             Action::RedeliverWebhook => "redeliverWebhook",
             Action::ReadWebhooks => "webhookDeliveries",
+            Action::ExportCsv => "exportCsv",
         }
     }
 
@@ -625,6 +629,15 @@ pub const TABLE: &[(Role, Action, Scope)] = &[
     (R::Admin, A::CreateWebhook, S::Org),
     (R::Admin, A::RedeliverWebhook, S::Org),
     (R::Admin, A::ReadWebhooks, S::Org),
+    // Exporting a list as CSV, for the roles whose lists are worked in spreadsheets. The rows are
+    // those the list itself shows the caller; this grant only decides whether it may leave as a file.
+    (R::Sdr, A::ExportCsv, S::Own),
+    (R::AccountExecutive, A::ExportCsv, S::Own),
+    (R::SalesManager, A::ExportCsv, S::Team),
+    (R::CustomerSuccess, A::ExportCsv, S::Own),
+    (R::CsManager, A::ExportCsv, S::Department),
+    (R::Finance, A::ExportCsv, S::Org),
+    (R::Admin, A::ExportCsv, S::Org),
 ];
 
 /// Actions no custom role may grant: who may do what, and who holds which role, stays with
@@ -846,6 +859,18 @@ mod tests {
             (A::CreateWebhook, &[(R::Admin, S::Org)]),
             (A::RedeliverWebhook, &[(R::Admin, S::Org)]),
             (A::ReadWebhooks, &[(R::Admin, S::Org)]),
+            (
+                A::ExportCsv,
+                &[
+                    (R::Sdr, S::Own),
+                    (R::AccountExecutive, S::Own),
+                    (R::SalesManager, S::Team),
+                    (R::CustomerSuccess, S::Own),
+                    (R::CsManager, S::Department),
+                    (R::Finance, S::Org),
+                    (R::Admin, S::Org),
+                ],
+            ),
         ];
         for (action, allowed) in expect {
             for role in Role::ALL {

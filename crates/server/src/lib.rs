@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod exports;
 pub mod http;
 pub mod jobs;
 pub mod metrics;
@@ -110,6 +111,7 @@ pub fn router(cfg: &Config, app: App) -> Router {
         .route("/graphql", get(http::graphql_get).post(http::graphql_post))
         .route("/graphql/ws", get(http::graphql_ws))
         .route("/graphiql/{file}", get(http::graphiql_asset))
+        .route("/export/{file}", get(exports::export_csv))
         .route("/healthz", get(http::healthz))
         .route("/readyz", get(http::readyz))
         .route("/metrics", get(http::metrics))
