@@ -105,7 +105,11 @@ pub fn router(cfg: &Config, app: App) -> Router {
         HeaderName::from_static("apollo-require-preflight"),
         HeaderName::from_static("x-request-id"),
     ])
-    .expose_headers([HeaderName::from_static("x-request-id"), header::RETRY_AFTER]);
+    .expose_headers([
+        HeaderName::from_static("x-request-id"),
+        HeaderName::from_static("x-export-id"),
+        header::RETRY_AFTER,
+    ]);
     let x_request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .route("/graphql", get(http::graphql_get).post(http::graphql_post))
