@@ -264,3 +264,67 @@ both!(a_field_a_role_does_not_read_cannot_be_written_either, |engine| async move
     assert!(r["data"]["createLead"]["id"].is_string(), "{r}");
     t.stop().await;
 });
+
+/// Posts a query as `token` with `x-baton-view-as: role`.
+async fn viewing_as(t: &TestApp, token: &str, role: &str, query: &str) -> Value {
+    let r = t
+        .http
+        .post(format!("{}/graphql", t.base))
+        .bearer_auth(token)
+        .header("x-baton-view-as", role)
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .unwrap();
+    r.json().await.unwrap()
+}
+
+both!(an_admin_views_as_a_role_read_only_and_audited, |engine| async move {
+    let t = spawn_app(engine).await;
+    let sdr = t.login("sdr@demo.test").await;
+    let i = json!({ "companyName": "Wombat Works", "contactName": "Ann Buyer", "contactEmail": "ann@wombat.example", "contactPhone": "+1 555 0142", "source": "SEO" });
+    t.gql(Some(&sdr), "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }", json!({ "i": i })).await;
+    let (admin, _user, _user_id, role_id) = setup(&t).await;
+    let audit = t.count("audit_log").await;
+
+    // As the channel manager: its lead scope and its field rules, not the ADMIN's.
+    let r = viewing_as(&t, &admin, &role_id, LEADS).await;
+    let node = &r["data"]["salesView"]["leads"]["edges"][0]["node"];
+    assert_eq!(node["companyName"], "Wombat Works", "{r}");
+    assert!(node["contactPhone"].is_null(), "{r}");
+    assert_eq!(r["errors"][0]["extensions"]["field"], "contactPhone", "{r}");
+    let r = viewing_as(&t, &admin, &role_id, "{ financeView { invoices(first: 1) { totalCount } } }").await;
+    assert_eq!(code(&r), "FORBIDDEN", "no invoices for the channel manager: {r}");
+    // The same ADMIN without the header reads everything.
+    let r = t.gql(Some(&admin), "{ financeView { invoices(first: 1) { totalCount } } }", json!({})).await;
+    assert!(r["errors"].is_null(), "{r}");
+
+    // A built-in role works the same way.
+    let roles = t.gql(Some(&admin), "{ roles { id name } }", json!({})).await;
+    let legal = roles["data"]["roles"].as_array().unwrap().iter().find(|r| r["name"] == "LEGAL").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = viewing_as(&t, &admin, &legal, "{ legalView { approvalQueue(first: 1) { totalCount } } }").await;
+    assert!(r["errors"].is_null(), "{r}");
+    let r = viewing_as(&t, &admin, &legal, "{ salesView { leads(first: 1) { totalCount } } }").await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    let views = t.count("audit_log").await - audit;
+    assert_eq!(views, 4, "each of the four requests viewing as a role is an audit row");
+
+    // Read-only: a mutation is refused and changes nothing.
+    let leads = t.count("leads").await;
+    let create = "mutation { createLead(input: { companyName: \"Viewed Co\", contactName: \"Ann\", contactEmail: \"ann@viewed.example\", source: SEO }) { id } }";
+    let r = viewing_as(&t, &admin, &legal, create).await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    assert_eq!(t.count("leads").await, leads);
+
+    // Only an ADMIN may, with a role of its organization.
+    let r = viewing_as(&t, &sdr, &legal, "{ me { email } }").await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    let r = viewing_as(&t, &admin, "not-a-role", "{ me { email } }").await;
+    assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
+    let r = viewing_as(&t, &admin, &uuid::Uuid::new_v4().to_string(), "{ me { email } }").await;
+    assert_eq!(code(&r), "NOT_FOUND", "{r}");
+    t.stop().await;
+});

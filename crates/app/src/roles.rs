@@ -235,6 +235,42 @@ pub struct Explanation {
     pub blockers: Vec<String>,
 }
 
+impl App {
+    /// "View as": the ADMIN as the holder of one role and nothing else, to see what that role
+    /// sees (its scopes from the ADMIN's own place: own rows are the ADMIN's, team rows the
+    /// ADMIN's teams'; its field rules). Each use is an audit row; the HTTP layer lets such a
+    /// request read only.
+    pub async fn view_as(&self, admin: &Actor, role_id: Uuid) -> Result<(Actor, String), AppError> {
+        admin.authorize(Action::ViewAs)?;
+        let mut as_role = admin.clone();
+        let name = match builtin_of(role_id) {
+            Some(role) => {
+                as_role.roles = vec![role];
+                as_role = as_role.with_custom_roles(vec![]);
+                role.as_str().to_owned()
+            }
+            None => {
+                let m = find_role(&self.db, admin.org_id, role_id).await?;
+                if m.retired_at.is_some() {
+                    return Err(AppError::bad_input("x-baton-view-as", "names a retired role"));
+                }
+                let v = RoleView::custom(&m)?;
+                as_role.roles = vec![];
+                let held =
+                    HeldRole { id: v.id, name: v.name.clone(), grants: v.grants, readable_fields: v.readable_fields };
+                as_role = as_role.with_custom_roles(vec![held]);
+                v.name
+            }
+        };
+        let txn = self.tx().await?;
+        let after = serde_json::json!({ "role": name });
+        audit::record(&txn, admin.org_id, admin, "viewAs", "role", role_id, None::<&serde_json::Value>, Some(&after))
+            .await?;
+        txn.commit().await?;
+        Ok((as_role, name))
+    }
+}
+
 async fn find_role<C: ConnectionTrait>(db: &C, org: Uuid, id: Uuid) -> Result<custom_role::Model, AppError> {
     if builtin_of(id).is_some() {
         return Err(AppError::bad_input("roleId", "built-in roles are read-only"));

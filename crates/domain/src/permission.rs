@@ -154,6 +154,7 @@ pub enum Action {
     GrantRole,
     RevokeRole,
     ExplainAccess,
+    ViewAs,
     // Webhooks.
     CreateWebhook,
     RedeliverWebhook,
@@ -261,6 +262,7 @@ impl Action {
         Action::GrantRole,
         Action::RevokeRole,
         Action::ExplainAccess,
+        Action::ViewAs,
         Action::CreateWebhook,
         Action::RedeliverWebhook,
         Action::ReadWebhooks,
@@ -367,6 +369,7 @@ impl Action {
             Action::GrantRole => "grantRole",
             Action::RevokeRole => "revokeRole",
             Action::ExplainAccess => "explainAccess",
+            Action::ViewAs => "viewAs",
             Action::CreateWebhook => "createWebhook",
             Action::RedeliverWebhook => "redeliverWebhook",
             Action::ReadWebhooks => "webhookDeliveries",
@@ -626,6 +629,7 @@ pub const TABLE: &[(Role, Action, Scope)] = &[
     (R::Admin, A::GrantRole, S::Org),
     (R::Admin, A::RevokeRole, S::Org),
     (R::Admin, A::ExplainAccess, S::Org),
+    (R::Admin, A::ViewAs, S::Org),
     (R::Admin, A::CreateWebhook, S::Org),
     (R::Admin, A::RedeliverWebhook, S::Org),
     (R::Admin, A::ReadWebhooks, S::Org),
@@ -653,6 +657,7 @@ pub const ADMIN_ONLY: &[Action] = &[
     Action::RetireRole,
     Action::GrantRole,
     Action::RevokeRole,
+    Action::ViewAs,
     Action::CreateWebhook,
 ];
 
@@ -856,6 +861,7 @@ mod tests {
             (A::GrantRole, &[(R::Admin, S::Org)]),
             (A::RevokeRole, &[(R::Admin, S::Org)]),
             (A::ExplainAccess, &[(R::Admin, S::Org)]),
+            (A::ViewAs, &[(R::Admin, S::Org)]),
             (A::CreateWebhook, &[(R::Admin, S::Org)]),
             (A::RedeliverWebhook, &[(R::Admin, S::Org)]),
             (A::ReadWebhooks, &[(R::Admin, S::Org)]),

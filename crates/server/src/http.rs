@@ -107,7 +107,13 @@ pub async fn authenticate(app: &App, authorization: Option<&str>) -> Auth {
 
 /// Executes one or a batch of requests for a caller. The operations of a batch share one
 /// [`RequestInfo`], so a batch gets one login like a single request.
-async fn execute(st: &AppState, auth: Auth, client: IpAddr, batch: BatchRequest) -> Vec<async_graphql::Response> {
+async fn execute(
+    st: &AppState,
+    auth: Auth,
+    read_only: bool,
+    client: IpAddr,
+    batch: BatchRequest,
+) -> Vec<async_graphql::Response> {
     let org = match &auth {
         Auth::Actor(a) => Some(a.org_id),
         _ => None,
@@ -127,11 +133,55 @@ async fn execute(st: &AppState, auth: Auth, client: IpAddr, batch: BatchRequest)
     let mut out = Vec::with_capacity(rs.len());
     for mut r in rs {
         out.push(match st.documents.resolve(&st.app, &mut r).await {
+            Ok(()) if read_only && is_mutation(&mut r) => async_graphql::Response::from_errors(vec![coded(
+                "a request viewing as another role only reads: send mutations without `x-baton-view-as`",
+                "FORBIDDEN",
+            )]),
             Ok(()) => st.schema.execute(prepare(r)).await,
             Err(e) => async_graphql::Response::from_errors(vec![e]),
         });
     }
     out
+}
+
+/// An error with a code, about the request rather than a field.
+fn coded(message: &str, code: &str) -> async_graphql::ServerError {
+    let mut e = async_graphql::ServerError::new(message, None);
+    e.extensions.get_or_insert_with(Default::default).set("code", code);
+    e
+}
+
+/// True when the operation a request runs is a mutation (a document that does not parse is
+/// left for the schema to refuse).
+fn is_mutation(req: &mut Request) -> bool {
+    let name = req.operation_name.clone();
+    match req.parsed_query() {
+        Ok(doc) => doc.operations.iter().any(|(n, op)| {
+            op.node.ty == async_graphql::parser::types::OperationType::Mutation
+                && (name.is_none() || n.map(|n| n.as_str()) == name.as_deref())
+        }),
+        Err(_) => false,
+    }
+}
+
+/// `x-baton-view-as: <role id>`: an ADMIN's request runs as the holder of that role alone,
+/// read-only and audited. Callers who are not ADMIN are refused; an unauthenticated request
+/// stays unauthenticated.
+async fn view_as(app: &App, auth: Auth, role: &str) -> Result<Auth, async_graphql::ServerError> {
+    let Auth::Actor(admin) = auth else { return Ok(auth) };
+    let Ok(id) = uuid::Uuid::parse_str(role.trim()) else {
+        let mut e = coded("`x-baton-view-as` must be a role id (see `roles`)", "BAD_USER_INPUT");
+        e.extensions.get_or_insert_with(Default::default).set("field", "x-baton-view-as");
+        return Err(e);
+    };
+    match app.view_as(&admin, id).await {
+        Ok((actor, _)) => Ok(Auth::Actor(actor)),
+        Err(e) => {
+            let mut e = baton_api::to_gql(e).into_server_error(async_graphql::Pos::default());
+            e.locations.clear();
+            Err(e)
+        }
+    }
 }
 
 /// The argument or variable a GraphQL validation message names (`argument "input.source"` ->
@@ -272,8 +322,22 @@ async fn run(
         BatchRequest::Batch(rs) => rs.iter().map(|r| r.operation_name.as_deref().unwrap_or("-")).collect(),
     };
     tracing::Span::current().record("operation", names.join(",").as_str());
-    let auth = authenticate(&st.app, headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())).await;
-    let responses = execute(st, auth, client, batch).await;
+    let mut auth = authenticate(&st.app, headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())).await;
+    let role = headers.get("x-baton-view-as").and_then(|v| v.to_str().ok());
+    if let Some(role) = role {
+        match view_as(&st.app, auth, role).await {
+            Ok(a) => auth = a,
+            Err(e) => {
+                let n = match &batch {
+                    BatchRequest::Single(_) => 1,
+                    BatchRequest::Batch(rs) => rs.len(),
+                };
+                let refused = (0..n).map(|_| async_graphql::Response::from_errors(vec![e.clone()])).collect();
+                return respond(st, media, &request_id(headers), single, refused);
+            }
+        }
+    }
+    let responses = execute(st, auth, role.is_some(), client, batch).await;
     respond(st, media, &request_id(headers), single, responses)
 }
 
@@ -400,15 +464,7 @@ pub async fn graphql_get(
     if let Err(e) = st.documents.resolve(&st.app, &mut req).await {
         return respond(&st, media, &request_id(&headers), true, vec![async_graphql::Response::from_errors(vec![e])]);
     }
-    let name = req.operation_name.clone();
-    let is_mutation = match req.parsed_query() {
-        Ok(doc) => doc.operations.iter().any(|(n, op)| {
-            op.node.ty == async_graphql::parser::types::OperationType::Mutation
-                && (name.is_none() || n.map(|n| n.as_str()) == name.as_deref())
-        }),
-        Err(_) => false,
-    };
-    if is_mutation {
+    if is_mutation(&mut req) {
         let mut r =
             error_body(media, StatusCode::METHOD_NOT_ALLOWED, "mutations must be sent with POST", "BAD_REQUEST");
         r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));

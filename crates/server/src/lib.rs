@@ -104,6 +104,7 @@ pub fn router(cfg: &Config, app: App) -> Router {
         HeaderName::from_static("apollographql-client-version"),
         HeaderName::from_static("apollo-require-preflight"),
         HeaderName::from_static("x-request-id"),
+        HeaderName::from_static("x-baton-view-as"),
     ])
     .expose_headers([
         HeaderName::from_static("x-request-id"),
