@@ -328,3 +328,40 @@ both!(an_admin_views_as_a_role_read_only_and_audited, |engine| async move {
     assert_eq!(code(&r), "NOT_FOUND", "{r}");
     t.stop().await;
 });
+
+both!(an_api_token_acts_with_the_custom_roles_it_is_given, |engine| async move {
+    let t = spawn_app(engine).await;
+    let sdr = t.login("sdr@demo.test").await;
+    let i = json!({ "companyName": "Numbat Nets", "contactName": "Ann Buyer", "contactEmail": "ann@numbat.example", "contactPhone": "+1 555 0177", "source": "SEO" });
+    t.gql(Some(&sdr), "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }", json!({ "i": i })).await;
+    let (admin, _user, _user_id, role_id) = setup(&t).await;
+    let create =
+        "mutation($r: [ID!]) { createApiToken(name: \"partner portal\", roles: [], customRoleIds: $r) { secret } }";
+
+    // A role that is not the organization's, or no role at all: refused, no token.
+    let tokens = t.count("api_tokens").await;
+    let r = t.gql(Some(&admin), create, json!({ "r": [uuid::Uuid::new_v4().to_string()] })).await;
+    assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
+    assert_eq!(r["errors"][0]["extensions"]["field"], "customRoleIds", "{r}");
+    let r = t.gql(Some(&admin), create, json!({ "r": [] })).await;
+    assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
+    assert_eq!(t.count("api_tokens").await, tokens, "nothing was created");
+
+    let r = t.gql(Some(&admin), create, json!({ "r": [role_id] })).await;
+    let secret = r["data"]["createApiToken"]["secret"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
+    // The token reads what the role reads: leads org-wide, without the phone; no invoices.
+    let r = t.gql(Some(&secret), LEADS, json!({})).await;
+    let node = &r["data"]["salesView"]["leads"]["edges"][0]["node"];
+    assert_eq!(node["companyName"], "Numbat Nets", "{r}");
+    assert!(node["contactPhone"].is_null(), "{r}");
+    assert_eq!(r["errors"][0]["extensions"]["field"], "contactPhone", "{r}");
+    let r = t.gql(Some(&secret), "{ financeView { invoices(first: 1) { totalCount } } }", json!({})).await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+
+    // Retiring the role takes it from the token on the next request.
+    let r = t.gql(Some(&admin), "mutation($r: ID!) { retireRole(roleId: $r) { id } }", json!({ "r": role_id })).await;
+    assert!(r["errors"].is_null(), "{r}");
+    let r = t.gql(Some(&secret), LEADS, json!({})).await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    t.stop().await;
+});

@@ -250,10 +250,13 @@ impl IdentityMutation {
         #[graphql(desc = "What the token is for.")] name: String,
         #[graphql(desc = "The roles the token acts with.")] roles: Vec<Role>,
         #[graphql(desc = "When the token stops working; never when absent.")] expires_at: Option<DateTime<Utc>>,
+        #[graphql(desc = "Custom roles (see `roles`) the token acts with as well.")] custom_role_ids: Option<Vec<ID>>,
     ) -> Result<ApiTokenPayload> {
         let a = actor(ctx)?;
-        let (token, secret) =
-            app(ctx).create_api_token(a, &name, roles.into_iter().map(Into::into).collect(), expires_at).await.gql()?;
+        let custom: Vec<uuid::Uuid> =
+            custom_role_ids.unwrap_or_default().iter().map(|r| id_arg("customRoleIds", r)).collect::<Result<_>>()?;
+        let roles = roles.into_iter().map(Into::into).collect();
+        let (token, secret) = app(ctx).create_api_token(a, &name, roles, custom, expires_at).await.gql()?;
         Ok(ApiTokenPayload { token, secret })
     }
 

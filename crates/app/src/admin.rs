@@ -604,12 +604,16 @@ impl App {
         actor: &Actor,
         name: &str,
         roles: Vec<Role>,
+        custom_roles: Vec<Uuid>,
         expires_at: Option<DateTime<Utc>>,
     ) -> Result<(api_token::Model, String), AppError> {
         let name = text::required_short(name).map_err(AppError::text("name"))?;
-        if roles.is_empty() {
-            return Err(AppError::bad_input("roles", "must name at least one role"));
+        if roles.is_empty() && custom_roles.is_empty() {
+            return Err(AppError::bad_input("roles", "must name at least one role or custom role"));
         }
+        let mut custom_roles = custom_roles;
+        custom_roles.sort();
+        custom_roles.dedup();
         if expires_at.is_some_and(|e| e <= Utc::now()) {
             return Err(AppError::bad_input("expiresAt", "must be in the future"));
         }
@@ -634,7 +638,11 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(&txn, actor.org_id, actor, "createApiToken", "api_token", t.id, None::<&()>, Some(&t)).await?;
+        crate::roles::give_token_roles(&txn, actor.org_id, t.id, &custom_roles).await?;
+        let mut snapshot = serde_json::to_value(&t).map_err(anyhow::Error::from)?;
+        snapshot["custom_role_ids"] = serde_json::json!(custom_roles);
+        audit::record(&txn, actor.org_id, actor, "createApiToken", "api_token", t.id, None::<&()>, Some(&snapshot))
+            .await?;
         txn.commit().await?;
         Ok((t, secret))
     }

@@ -275,7 +275,8 @@ pub async fn actor_for_token_hash<C: ConnectionTrait>(
         custom_roles: vec![],
         grants: vec![],
         team_user_ids: vec![],
-    };
+    }
+    .with_custom_roles(crate::roles::held_by_token(db, token.organization_id, token.id).await?);
     Ok((actor, token.expires_at))
 }
 

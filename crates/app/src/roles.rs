@@ -193,6 +193,39 @@ pub async fn held_by<C: ConnectionTrait>(db: &C, org: Uuid, user_id: Uuid) -> Re
         .into_iter()
         .map(|g| g.role_id)
         .collect();
+    held_roles(db, ids).await
+}
+
+/// The custom roles (not retired) an API token holds.
+pub async fn held_by_token<C: ConnectionTrait>(db: &C, org: Uuid, token_id: Uuid) -> Result<Vec<HeldRole>, AppError> {
+    let sql = "SELECT role_id FROM api_token_custom_roles WHERE token_id = $1 AND organization_id = $2";
+    let rows = db.query_all_raw(crate::sql::statement(db, sql, vec![token_id.into(), org.into()])).await?;
+    let ids = rows.iter().map(|r| r.try_get::<Uuid>("", "role_id")).collect::<Result<Vec<_>, _>>()?;
+    held_roles(db, ids).await
+}
+
+/// Gives API token `token_id` the custom roles `ids` (each an active role of the organization).
+pub(crate) async fn give_token_roles<C: ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    token_id: Uuid,
+    ids: &[Uuid],
+) -> Result<(), AppError> {
+    for id in ids {
+        let m = find_role(db, org, *id).await.map_err(|e| match e {
+            AppError::NotFound(_) => AppError::bad_input("customRoleIds", format!("no role {id} in this organization")),
+            e => e,
+        })?;
+        if m.retired_at.is_some() {
+            return Err(AppError::bad_input("customRoleIds", format!("the role `{}` is retired", m.name)));
+        }
+        let sql = "INSERT INTO api_token_custom_roles (token_id, role_id, organization_id) VALUES ($1, $2, $3)";
+        db.execute_raw(crate::sql::statement(db, sql, vec![token_id.into(), (*id).into(), org.into()])).await?;
+    }
+    Ok(())
+}
+
+async fn held_roles<C: ConnectionTrait>(db: &C, ids: Vec<Uuid>) -> Result<Vec<HeldRole>, AppError> {
     if ids.is_empty() {
         return Ok(vec![]);
     }
