@@ -39,18 +39,31 @@ async fn setup(t: &TestApp) -> (String, String, String, String) {
     assert_eq!(role["version"], 1);
     assert_eq!(role["grants"].as_array().unwrap().len(), 5, "{r}");
     let role_id = role["id"].as_str().unwrap().to_owned();
+    let (user, user_id) =
+        user_holding(t, &admin, (&role_id, "Channel manager"), "channel@demo.test", "channel-pass").await;
+    (admin, user, user_id, role_id)
+}
+
+/// The ADMIN creates a user with no built-in role, grants it the custom role and logs it in; returns
+/// (token, user id).
+async fn user_holding(
+    t: &TestApp,
+    admin: &str,
+    (role_id, role): (&str, &str),
+    email: &str,
+    password: &str,
+) -> (String, String) {
     let r = t
         .gql(
-            Some(&admin),
+            Some(admin),
             "mutation($i: CreateUserInput!) { createUser(input: $i) { id } }",
-            json!({ "i": { "email": "channel@demo.test", "name": "Cam Channel", "password": "channel-pass", "roles": [] } }),
+            json!({ "i": { "email": email, "name": "Role Holder", "password": password, "roles": [] } }),
         )
         .await;
     let user_id = r["data"]["createUser"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
-    let r = t.gql(Some(&admin), GRANT, json!({ "u": user_id, "r": role_id })).await;
-    assert_eq!(r["data"]["grantRole"]["customRoles"], json!([{ "name": "Channel manager" }]), "{r}");
-    let user = t.login_with("channel@demo.test", "channel-pass").await.unwrap();
-    (admin, user, user_id, role_id)
+    let r = t.gql(Some(admin), GRANT, json!({ "u": user_id, "r": role_id })).await;
+    assert_eq!(r["data"]["grantRole"]["customRoles"], json!([{ "name": role }]), "{r}");
+    (t.login_with(email, password).await.unwrap(), user_id)
 }
 
 both!(a_custom_role_is_followed_by_views_getters_fields_and_explain, |engine| async move {
@@ -226,16 +239,7 @@ both!(a_field_a_role_does_not_read_cannot_be_written_either, |engine| async move
     });
     let r = t.gql(Some(&admin), CREATE_ROLE, json!({ "i": role })).await;
     let role_id = r["data"]["createRole"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
-    let r = t
-        .gql(
-            Some(&admin),
-            "mutation($i: CreateUserInput!) { createUser(input: $i) { id } }",
-            json!({ "i": { "email": "desk@demo.test", "name": "Dee Desk", "password": "desk-pass-1", "roles": [] } }),
-        )
-        .await;
-    let user_id = r["data"]["createUser"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
-    t.gql(Some(&admin), GRANT, json!({ "u": user_id, "r": role_id })).await;
-    let desk = t.login_with("desk@demo.test", "desk-pass-1").await.unwrap();
+    let (desk, _) = user_holding(&t, &admin, (&role_id, "Lead desk"), "desk@demo.test", "desk-pass-1").await;
 
     let create = "mutation($i: CreateLeadInput!) { createLead(input: $i) { id companyName } }";
     let (leads, audit) = (t.count("leads").await, t.count("audit_log").await);

@@ -575,6 +575,15 @@ impl App {
 
     /// `contract(id)` under the caller's scope.
     pub async fn contract(&self, actor: &Actor, id: Uuid) -> Result<contract::Model, AppError> {
+        Ok(self.readable_contract(actor, id).await?.0)
+    }
+
+    /// A contract the caller may read, with the deal its reach was judged by.
+    async fn readable_contract(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<(contract::Model, opportunity::Model), AppError> {
         let c = contract::Entity::find_by_id(id)
             .filter(contract::Column::OrganizationId.eq(actor.org_id))
             .one(&self.db)
@@ -584,7 +593,9 @@ impl App {
             None => None,
         };
         match c.zip(opp) {
-            Some((c, o)) if gate::reaches(actor, Action::ReadContract, Access::owned_by(Some(o.owner_id))) => Ok(c),
+            Some((c, o)) if gate::reaches(actor, Action::ReadContract, Access::owned_by(Some(o.owner_id))) => {
+                Ok((c, o))
+            }
             _ => Err(AppError::NotFound("contract")),
         }
     }
@@ -598,12 +609,7 @@ impl App {
         actor: &Actor,
         contract_id: Uuid,
     ) -> Result<(opportunity::Model, Option<quote::Model>), AppError> {
-        let c = self.contract(actor, contract_id).await?;
-        let o = opportunity::Entity::find_by_id(c.opportunity_id)
-            .filter(opportunity::Column::OrganizationId.eq(actor.org_id))
-            .one(&self.db)
-            .await?
-            .ok_or(AppError::NotFound("opportunity"))?;
+        let (c, o) = self.readable_contract(actor, contract_id).await?;
         let q = quote::Entity::find_by_id(c.quote_id)
             .filter(quote::Column::OrganizationId.eq(actor.org_id))
             .one(&self.db)

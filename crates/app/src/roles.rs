@@ -83,6 +83,11 @@ fn stored(grants: &[(Action, Scope)]) -> Vec<StoredGrant> {
 }
 
 impl RoleView {
+    /// The role as its holder is authorized by it.
+    fn held(self) -> HeldRole {
+        HeldRole { id: self.id, name: self.name, grants: self.grants, readable_fields: self.readable_fields }
+    }
+
     fn builtin(role: Role) -> Self {
         RoleView {
             id: builtin_id(role),
@@ -235,12 +240,7 @@ async fn held_roles<C: ConnectionTrait>(db: &C, ids: Vec<Uuid>) -> Result<Vec<He
         .order_by_asc(custom_role::Column::Name)
         .all(db)
         .await?;
-    rows.iter()
-        .map(|m| {
-            let v = RoleView::custom(m)?;
-            Ok(HeldRole { id: v.id, name: v.name, grants: v.grants, readable_fields: v.readable_fields })
-        })
-        .collect()
+    rows.iter().map(|m| Ok(RoleView::custom(m)?.held())).collect()
 }
 
 /// Who answered an `explainAccess` question, role by role.
@@ -287,12 +287,11 @@ impl App {
                 if m.retired_at.is_some() {
                     return Err(AppError::bad_input("x-baton-view-as", "names a retired role"));
                 }
-                let v = RoleView::custom(&m)?;
+                let held = RoleView::custom(&m)?.held();
+                let name = held.name.clone();
                 as_role.roles = vec![];
-                let held =
-                    HeldRole { id: v.id, name: v.name.clone(), grants: v.grants, readable_fields: v.readable_fields };
                 as_role = as_role.with_custom_roles(vec![held]);
-                v.name
+                name
             }
         };
         let txn = self.tx().await?;

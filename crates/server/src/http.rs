@@ -145,7 +145,7 @@ async fn execute(
 }
 
 /// An error with a code, about the request rather than a field.
-fn coded(message: &str, code: &str) -> async_graphql::ServerError {
+pub(crate) fn coded(message: &str, code: &str) -> async_graphql::ServerError {
     let mut e = async_graphql::ServerError::new(message, None);
     e.extensions.get_or_insert_with(Default::default).set("code", code);
     e

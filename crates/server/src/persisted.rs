@@ -6,6 +6,7 @@
 //! instance. In the allow-list mode only registered operations run, sent by hash or in full.
 
 use crate::config::PersistedQueries;
+use crate::http::coded as refusal;
 use async_graphql::{Request, ServerError};
 use baton_app::App;
 use baton_app::persisted::{hash_of, is_sha256};
@@ -20,12 +21,6 @@ const CACHE_MAX: usize = 10_000;
 pub struct Documents {
     mode: PersistedQueries,
     cache: Mutex<HashMap<String, Arc<str>>>,
-}
-
-fn refusal(message: &str, code: &str) -> ServerError {
-    let mut e = ServerError::new(message, None);
-    e.extensions.get_or_insert_with(Default::default).set("code", code);
-    e
 }
 
 fn not_found() -> ServerError {
@@ -72,6 +67,15 @@ impl Documents {
         }
     }
 
+    /// The allow-list mode's check: the document with this hash was registered (in the
+    /// allow-list mode only registered documents enter the cache).
+    async fn must_be_registered(&self, app: &App, hash: &str) -> Result<(), ServerError> {
+        if self.cached(hash).is_some() || self.registered(app, hash).await?.is_some() {
+            return Ok(());
+        }
+        Err(not_in_list())
+    }
+
     /// Puts the document a request stands for into its `query`, or says why it cannot run.
     pub async fn resolve(&self, app: &App, req: &mut Request) -> Result<(), ServerError> {
         let ext = req.extensions.0.remove("persistedQuery").map(|v| v.into_json().unwrap_or_default());
@@ -81,14 +85,7 @@ impl Documents {
                 return Ok(());
             }
             // In the allow-list mode a document sent in full runs when it is registered.
-            let hash = hash_of(&req.query);
-            return match self.cached(&hash) {
-                Some(_) => Ok(()),
-                None => match self.registered(app, &hash).await? {
-                    Some(_) => Ok(()),
-                    None => Err(not_in_list()),
-                },
-            };
+            return self.must_be_registered(app, &hash_of(&req.query)).await;
         };
         if ext.get("version").and_then(serde_json::Value::as_i64) != Some(1) {
             return Err(bad("`extensions.persistedQuery.version` must be 1"));
@@ -102,12 +99,9 @@ impl Documents {
                 return Err(bad("`extensions.persistedQuery.sha256Hash` is not the SHA-256 of `query`"));
             }
             if allow_list {
-                if self.cached(&hash).is_none() && self.registered(app, &hash).await?.is_none() {
-                    return Err(not_in_list());
-                }
-            } else {
-                self.keep(hash, req.query.as_str().into());
+                return self.must_be_registered(app, &hash).await;
             }
+            self.keep(hash, req.query.as_str().into());
             return Ok(());
         }
         let doc = match self.cached(&hash) {
