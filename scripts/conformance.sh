@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Conformance: graphql-schema-linter's default rules on the committed SDL, and graphql-http's
-# server audit (every MUST and SHOULD item) against a freshly started server.
+# Conformance: graphql-schema-linter's default rules on the committed SDL; no breaking change
+# against the released SDL (graphql-inspector); a typed client generated from the SDL with
+# the frontends' operations (graphql-codegen's client preset) that type-checks; and
+# graphql-http's server audit (every MUST and SHOULD item) against a freshly started server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -8,6 +10,13 @@ root="$PWD"
 (cd scripts/conformance && npm ci --no-audit --no-fund --loglevel=error)
 echo "-- graphql-schema-linter"
 (cd scripts/conformance && npx --no-install graphql-schema-linter "$root/schema/schema.graphql")
+
+echo "-- breaking changes against the released SDL (graphql-inspector)"
+(cd scripts/conformance && npx --no-install graphql-inspector diff "$root/schema/released.graphql" "$root/schema/schema.graphql")
+
+echo "-- a typed client from the SDL (graphql-codegen, tsc)"
+(cd scripts/conformance && rm -rf client/gql && npx --no-install graphql-codegen --config codegen.ts --silent \
+  && npx --no-install tsc -p client)
 
 echo "-- graphql-http server audit"
 cargo build -p baton-server --locked --quiet

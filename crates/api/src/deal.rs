@@ -120,7 +120,7 @@ pub struct TemplateClause {
 pub struct Quote(pub quote::Model);
 
 /// A priced offer on an opportunity.
-#[Object]
+#[Object(guard = "crate::roles::FieldRule(\"Quote\")")]
 impl Quote {
     /// The quote's id.
     pub(crate) async fn id(&self) -> ID {
@@ -231,7 +231,7 @@ impl QuoteLine {
 pub struct Contract(pub contract::Model);
 
 /// A contract drafted from a template, reviewed by legal and signed by the customer.
-#[Object]
+#[Object(guard = "crate::roles::FieldRule(\"Contract\")")]
 impl Contract {
     /// The contract's id.
     pub(crate) async fn id(&self) -> ID {
@@ -417,7 +417,7 @@ pub struct ContractClause {
 pub struct Invoice(pub invoice::Model);
 
 /// An invoice of a signed contract's payment schedule.
-#[Object]
+#[Object(guard = "crate::roles::FieldRule(\"Invoice\")")]
 impl Invoice {
     /// The invoice's id.
     pub(crate) async fn id(&self) -> ID {
@@ -510,7 +510,7 @@ impl Invoice {
 pub struct Payment(pub payment::Model);
 
 /// Money received on an invoice, or refunded.
-#[Object]
+#[Object(guard = "crate::roles::FieldRule(\"Payment\")")]
 impl Payment {
     /// The payment's id (refunds name it).
     async fn id(&self) -> ID {

@@ -11,13 +11,13 @@ pub mod analytics;
 pub mod audit;
 pub mod automation;
 pub mod compliance;
+pub mod conform;
 pub mod deal;
 pub mod deal_mutation;
 pub mod document;
 pub mod enablement;
 pub mod enums;
 pub mod error;
-pub mod fields;
 pub mod governance;
 pub mod imports;
 pub mod loaders;
@@ -148,8 +148,8 @@ pub fn build_schema(app: App, limits: Limits) -> BatonSchema {
         .data(app)
         .limit_recursive_depth(32)
         .limit_directives(16)
-        .extension(document::DocumentChecks { depth: limits.depth, complexity: limits.complexity })
-        .extension(fields::Fields);
+        .limit_depth(limits.depth)
+        .limit_complexity(limits.complexity);
     if !limits.introspection {
         b = b.disable_introspection();
     }

@@ -1,13 +1,10 @@
 //! Roles as data: listing roles, custom roles and who holds them, `explainAccess`, and the
-//! field rules custom roles set (enforced for every field by [`field_refusal`]).
+//! field rules custom roles set (enforced for every field by [`FieldRule`]).
 
 use crate::id_arg;
 use crate::types::{User, id};
 use crate::{Gql, actor, app};
-use async_graphql::extensions::{ExtensionContext, ResolveInfo};
-use async_graphql::{
-    Context, Enum, ErrorExtensions, ID, InputObject, Object, Result, ServerError, SimpleObject, Value,
-};
+use async_graphql::{Context, Enum, ErrorExtensions, ID, InputObject, Object, Result, SimpleObject, Value};
 use baton_app::AppError;
 use baton_app::roles::{self, Explanation, RoleView};
 use baton_domain::permission::Scope as DScope;
@@ -342,26 +339,23 @@ impl RoleMutation {
 /// Field-level rules: a field of a restricted type that none of the caller's roles may read
 /// is refused with a FORBIDDEN error whose path names the field (never its value). One check
 /// for every field of every such type, wherever the object appears (getters, views, search,
-/// node, subscriptions), run by [`crate::fields::Fields`] before the field resolves, which then
-/// nulls it as the GraphQL spec has it.
-pub fn field_refusal(ctx: &ExtensionContext<'_>, info: &ResolveInfo<'_>) -> Option<ServerError> {
-    if !roles::FIELD_TYPES.contains(&info.parent_type) || info.name == "id" || info.name == "__typename" {
-        return None;
+/// node, subscriptions): it is the object-level guard of the eight types of
+/// [`roles::FIELD_TYPES`] (`#[Object(guard = "FieldRule(\"Lead\")")]`), so it runs before
+/// the field resolves and costs nothing on any other type. The refused field is then `null`
+/// as the GraphQL spec has it (see [`crate::conform`]).
+pub struct FieldRule(pub &'static str);
+
+impl async_graphql::Guard for FieldRule {
+    async fn check(&self, ctx: &Context<'_>) -> Result<()> {
+        let field = ctx.item.node.name.node.as_str();
+        if field == "id" || field == "__typename" {
+            return Ok(());
+        }
+        let Some(crate::Auth::Actor(a)) = ctx.data_opt::<crate::Auth>() else { return Ok(()) };
+        if a.may_read_field(self.0, field) {
+            return Ok(());
+        }
+        Err(crate::to_gql(AppError::Forbidden(vec![format!("your roles do not read `{}.{field}`", self.0)]))
+            .extend_with(|_, x| x.set("field", field)))
     }
-    let Some(crate::Auth::Actor(a)) = ctx.data_opt::<crate::Auth>() else { return None };
-    if a.may_read_field(info.parent_type, info.name) {
-        return None;
-    }
-    let e = crate::to_gql(AppError::Forbidden(vec![format!(
-        "your roles do not read `{}.{}`",
-        info.parent_type, info.name
-    )]))
-    .extend_with(|_, x| x.set("field", info.name));
-    Some(ServerError {
-        message: e.message,
-        source: None,
-        locations: vec![],
-        path: crate::fields::path_of(info.path_node),
-        extensions: e.extensions,
-    })
 }

@@ -311,7 +311,7 @@ impl ApiTokenPayload {
 pub struct Lead(pub lead::Model);
 
 /// A prospective customer, from capture to conversion.
-#[Object]
+#[Object(guard = "crate::roles::FieldRule(\"Lead\")")]
 impl Lead {
     /// The lead's id.
     pub(crate) async fn id(&self) -> ID {
@@ -457,7 +457,7 @@ impl Lead {
 pub struct Account(pub account::Model);
 
 /// A customer company.
-#[Object]
+#[Object(guard = "crate::roles::FieldRule(\"Account\")")]
 impl Account {
     /// The account's id.
     pub(crate) async fn id(&self) -> ID {
@@ -534,7 +534,7 @@ impl Account {
 pub struct Contact(pub contact::Model);
 
 /// A person at a customer company.
-#[Object]
+#[Object(guard = "crate::roles::FieldRule(\"Contact\")")]
 impl Contact {
     /// The contact's id.
     pub(crate) async fn id(&self) -> ID {
@@ -592,7 +592,7 @@ impl Contact {
 pub struct Opportunity(pub opportunity::Model);
 
 /// A deal an account executive works towards a signed contract.
-#[Object]
+#[Object(guard = "crate::roles::FieldRule(\"Opportunity\")")]
 impl Opportunity {
     /// The opportunity's id.
     pub(crate) async fn id(&self) -> ID {

@@ -10,11 +10,13 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use axum::extract::{ConnectInfo, Path, RawQuery, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use baton_api::conform::Asked;
 use baton_api::{Auth, BatonSchema, RequestInfo, Socket};
 use baton_app::events::Event;
 use baton_app::{App, AppError};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, OnceLock};
 
@@ -28,6 +30,8 @@ pub struct AppState {
     pub graphiql: bool,
     pub metrics: Arc<Metrics>,
     pub documents: Arc<crate::persisted::Documents>,
+    /// Null propagation and request-error codes, once per response.
+    pub conform: Arc<baton_api::conform::Conformance>,
 }
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -137,7 +141,12 @@ async fn execute(
                 "a request viewing as another role only reads: send mutations without `x-baton-view-as`",
                 "FORBIDDEN",
             )]),
-            Ok(()) => st.schema.execute(prepare(r)).await,
+            Ok(()) => {
+                let asked = Asked::of(&r);
+                let mut resp = st.schema.execute(prepare(r)).await;
+                st.conform.finish(&asked, &mut resp).await;
+                resp
+            }
             Err(e) => async_graphql::Response::from_errors(vec![e]),
         });
     }
@@ -225,7 +234,7 @@ fn fill_errors(errors: &mut [Value], request_error: bool, rid: &str, metrics: &M
             let fallback = if parse_error {
                 "BAD_USER_INPUT"
             } else if request_error {
-                baton_api::document::VALIDATION_FAILED
+                baton_api::document::request_error_code(&message)
             } else {
                 "INTERNAL"
             };
@@ -254,7 +263,12 @@ fn fill_errors(errors: &mut [Value], request_error: bool, rid: &str, metrics: &M
 
 /// Fills the errors of a response and drops `data` from request errors (parse, validation,
 /// limits) as the GraphQL-over-HTTP spec asks.
-fn finish_response(resp: async_graphql::Response, rid: &str, metrics: &Metrics, verdict: &mut Verdict) -> Value {
+fn finish_response(resp: async_graphql::Response, rid: &str, metrics: &Metrics, verdict: &mut Verdict) -> String {
+    const FAILED: &str = r#"{"errors":[{"message":"internal error"}]}"#;
+    if resp.errors.is_empty() {
+        // Written straight from the response's own (ordered) maps.
+        return serde_json::to_string(&resp).unwrap_or_else(|_| FAILED.to_owned());
+    }
     let request_error = resp.data == async_graphql::Value::Null
         && !resp.errors.is_empty()
         && resp.errors.iter().all(|e| e.path.is_empty());
@@ -266,16 +280,17 @@ fn finish_response(resp: async_graphql::Response, rid: &str, metrics: &Metrics, 
     if request_error && let Some(o) = v.as_object_mut() {
         o.remove("data");
     }
-    v
+    v.to_string()
 }
 
 fn respond(st: &AppState, media: Media, rid: &str, single: bool, responses: Vec<async_graphql::Response>) -> Response {
     let mut verdict = Verdict::default();
-    let mut bodies: Vec<Value> = Vec::with_capacity(responses.len());
+    let mut bodies: Vec<String> = Vec::with_capacity(responses.len());
     for r in responses {
         bodies.push(finish_response(r, rid, &st.metrics, &mut verdict));
     }
-    let body = if single { bodies.pop().unwrap_or(Value::Null) } else { Value::Array(bodies) };
+    let body =
+        if single { bodies.pop().unwrap_or_else(|| "null".to_owned()) } else { format!("[{}]", bodies.join(",")) };
     // An outage or a throttle is told by the status under either media type, so that plain
     // HTTP clients and proxies back off; the body still says which field it concerned.
     let (status, retry_after) = match (verdict.unavailable, verdict.rate_limited) {
@@ -284,7 +299,7 @@ fn respond(st: &AppState, media: Media, rid: &str, single: bool, responses: Vec<
         _ if media == Media::GraphqlResponse && verdict.request_error => (StatusCode::BAD_REQUEST, None),
         _ => (StatusCode::OK, None),
     };
-    let mut r = (status, [(header::CONTENT_TYPE, media.content_type())], body.to_string()).into_response();
+    let mut r = (status, [(header::CONTENT_TYPE, media.content_type())], body).into_response();
     if let Some(s) = retry_after
         && let Ok(v) = HeaderValue::from_str(&s.to_string())
     {
@@ -501,12 +516,19 @@ async fn serve_socket(st: AppState, protocol: WebSocketProtocols, socket: WebSoc
     let (mut sink, stream) = socket.split();
     let (close_tx, mut close_rx) = tokio::sync::mpsc::unbounded_channel::<(u16, String)>();
     let bearer: Arc<OnceLock<(String, uuid::Uuid)>> = Arc::new(OnceLock::new());
-    let input = stream.take_while(|m| futures_util::future::ready(m.is_ok())).filter_map(|m| {
-        futures_util::future::ready(match m {
+    // What each subscription asked, by id, so that its responses can be finished.
+    let asked: Arc<std::sync::Mutex<HashMap<String, Asked>>> = Arc::default();
+    let seen = asked.clone();
+    let input = stream.take_while(|m| futures_util::future::ready(m.is_ok())).filter_map(move |m| {
+        let bytes = match m {
             Ok(Message::Text(t)) => Some(Bytes::from(t)),
             Ok(Message::Binary(b)) => Some(b),
             _ => None,
-        })
+        };
+        if let Some(b) = &bytes {
+            note_subscribe(&seen, b);
+        }
+        futures_util::future::ready(bytes)
     });
     // async-graphql closes a refused `connection_init` with 1002; the protocol's codes say why.
     let refused: Arc<OnceLock<u16>> = Arc::new(OnceLock::new());
@@ -555,7 +577,9 @@ async fn serve_socket(st: AppState, protocol: WebSocketProtocols, socket: WebSoc
         let recheck = tokio::select! {
             msg = ws.next() => {
                 let out = match msg {
-                    Some(WsMessage::Text(text)) => Message::Text(finish_ws_message(text, &rid, &st.metrics).into()),
+                    Some(WsMessage::Text(text)) => {
+                        Message::Text(finish_ws_message(&st, text, &rid, &asked).await.into())
+                    }
                     Some(WsMessage::Close(code, reason)) => {
                         let code = refused.get().copied().unwrap_or(code);
                         let _ = sink.send(close(code, reason)).await;
@@ -589,17 +613,79 @@ async fn serve_socket(st: AppState, protocol: WebSocketProtocols, socket: WebSoc
     }
 }
 
-/// Gives the errors of a `next` or `error` message the codes an HTTP response would carry.
-fn finish_ws_message(text: String, rid: &str, metrics: &Metrics) -> String {
+/// Records what a `subscribe` message asks (and forgets it on `complete`).
+fn note_subscribe(asked: &std::sync::Mutex<HashMap<String, Asked>>, bytes: &[u8]) {
+    let Ok(v) = serde_json::from_slice::<Value>(bytes) else { return };
+    let Some(id) = v.get("id").and_then(Value::as_str) else { return };
+    let Ok(mut map) = asked.lock() else { return };
+    match v.get("type").and_then(Value::as_str) {
+        Some("subscribe") => {
+            let p = v.get("payload");
+            let text = |k: &str| p.and_then(|p| p.get(k)).and_then(Value::as_str).map(str::to_owned);
+            let variables = p.and_then(|p| p.get("variables")).cloned().unwrap_or(Value::Null);
+            map.insert(
+                id.to_owned(),
+                Asked {
+                    query: text("query").unwrap_or_default(),
+                    variables: async_graphql::Variables::from_json(variables),
+                    operation: text("operationName"),
+                },
+            );
+        }
+        Some("complete") => {
+            map.remove(id);
+        }
+        _ => {}
+    }
+}
+
+/// What the subscription `id` of a message asked.
+fn asked_by(asked: &std::sync::Mutex<HashMap<String, Asked>>, v: &Value) -> Asked {
+    let id = v.get("id").and_then(Value::as_str).unwrap_or_default();
+    asked.lock().ok().and_then(|m| m.get(id).cloned()).unwrap_or_default()
+}
+
+/// Gives a `next` or `error` message what an HTTP response would carry: its nulls where its
+/// field errors are, and the errors' codes.
+async fn finish_ws_message(
+    st: &AppState,
+    text: String,
+    rid: &str,
+    asked: &std::sync::Mutex<HashMap<String, Asked>>,
+) -> String {
+    let metrics = &st.metrics;
     let Ok(mut v) = serde_json::from_str::<Value>(&text) else { return text };
     let mut verdict = Verdict::default();
     match v.get("type").and_then(Value::as_str) {
         Some("error") => {
+            let errors = v.get("payload").cloned().and_then(|p| serde_json::from_value(p).ok());
+            if let Some(errors) = errors {
+                let errors = st.conform.finish_errors(&asked_by(asked, &v), errors).await;
+                if let Ok(p) = serde_json::to_value(errors) {
+                    v["payload"] = p;
+                }
+            }
             if let Some(errors) = v.get_mut("payload").and_then(Value::as_array_mut) {
                 fill_errors(errors, true, rid, metrics, &mut verdict);
             }
         }
+        Some("complete") => {
+            if let (Some(id), Ok(mut m)) = (v.get("id").and_then(Value::as_str), asked.lock()) {
+                m.remove(id);
+            }
+            return text;
+        }
         Some("next" | "data") => {
+            let has_errors = v.pointer("/payload/errors").and_then(Value::as_array).is_some_and(|e| !e.is_empty());
+            if has_errors
+                && let Some(Ok(mut resp)) =
+                    v.get("payload").cloned().map(serde_json::from_value::<async_graphql::Response>)
+            {
+                st.conform.finish(&asked_by(asked, &v), &mut resp).await;
+                if let Ok(p) = serde_json::to_value(&resp) {
+                    v["payload"] = p;
+                }
+            }
             let Some(payload) = v.get_mut("payload") else { return text };
             // A document that does not validate comes back as a `next` without data whose
             // errors have no path: a request error, as over HTTP.

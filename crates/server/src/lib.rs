@@ -78,9 +78,11 @@ pub fn router(cfg: &Config, app: App) -> Router {
         suggestions: cfg.env == RunEnv::Development,
     };
     let schema = baton_api::build_schema(app.clone(), limits);
+    let conform = Arc::new(baton_api::conform::Conformance::new(&schema, limits));
     let state = http::AppState {
         app,
         schema,
+        conform,
         max_batch: cfg.max_batch,
         max_body_bytes: cfg.max_body_bytes,
         graphiql: cfg.graphiql,
