@@ -33,6 +33,7 @@ mod m20261202_000040_collections_index;
 mod m20261202_000050_import_jobs;
 mod m20261202_000070_persisted_queries;
 mod m20261202_000071_api_token_custom_roles;
+mod m20261202_000080_list_orders;
 
 pub struct Migrator;
 
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000050_import_jobs::Migration),
             Box::new(m20261202_000070_persisted_queries::Migration),
             Box::new(m20261202_000071_api_token_custom_roles::Migration),
+            Box::new(m20261202_000080_list_orders::Migration),
         ]
     }
 }

@@ -15,6 +15,7 @@ mod exports;
 mod governance;
 mod imports;
 mod leads;
+mod lists;
 mod loops;
 mod privacy;
 mod roles;

@@ -70,17 +70,40 @@ pub fn page_request(ctx: &Context<'_>, first: Option<i32>, after: Option<&str>) 
     Ok(req.counting(ctx.look_ahead().field("totalCount").exists()))
 }
 
-/// Builds a connection from a page of rows, with the id as cursor.
+/// The page of a list that pages both ways and sorts: the total is counted only when the
+/// query selects `totalCount`, and the far side of a cursor probed only when it selects
+/// `hasPreviousPage` (or `hasNextPage`, paging backward).
+pub fn ordered_page_request(
+    ctx: &Context<'_>,
+    first: Option<i32>,
+    after: Option<&str>,
+    last: Option<i32>,
+    before: Option<&str>,
+    order: baton_app::page::Order,
+) -> Result<PageRequest> {
+    let req = PageRequest::parse_ordered(first, after, last, before, order).gql()?;
+    let look = ctx.look_ahead();
+    let info = look.field("pageInfo");
+    let probe = if req.backward { info.field("hasNextPage").exists() } else { info.field("hasPreviousPage").exists() };
+    Ok(req.counting(look.field("totalCount").exists()).probing(probe))
+}
+
+/// Builds a connection from a page of rows, with the id as cursor (or the page's own
+/// cursors, for a list in another order).
 pub fn connection<M, T>(page: Page<M>, key: impl Fn(&M) -> uuid::Uuid, wrap: impl Fn(M) -> T) -> Conn<T>
 where
     T: async_graphql::OutputType,
     Edge<T>: async_graphql::OutputType,
 {
-    let edges: Vec<Edge<T>> =
-        page.items.into_iter().map(|m| Edge { cursor: key(&m).to_string(), node: wrap(m) }).collect();
+    let mut cursors = page.cursors.into_iter();
+    let edges: Vec<Edge<T>> = page
+        .items
+        .into_iter()
+        .map(|m| Edge { cursor: cursors.next().unwrap_or_else(|| key(&m).to_string()), node: wrap(m) })
+        .collect();
     Conn {
         page_info: PageInfo {
-            has_previous_page: false,
+            has_previous_page: page.has_previous_page,
             has_next_page: page.has_next_page,
             start_cursor: edges.first().map(|e| e.cursor.clone()),
             end_cursor: edges.last().map(|e| e.cursor.clone()),
@@ -107,31 +130,46 @@ pub struct SalesView {
 /// The sales department's view: leads, pipeline, tasks, catalog and templates.
 #[Object]
 impl SalesView {
-    /// Leads under the caller's scope (own for reps, the team's for managers), newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    /// Leads under the caller's scope (own for reps, the team's for managers), newest first unless `orderBy` says otherwise.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
     async fn leads(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only leads in this status; all statuses when absent.")] status: Option<LeadStatus>,
+        #[graphql(desc = "Only leads matching every condition given.")] filter: Option<LeadFilter>,
+        #[graphql(desc = "The order: default newest first.")] order_by: Option<LeadOrder>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
+        #[graphql(desc = "Page size counted back from `before` (or from the end): at most 100.")] last: Option<i32>,
+        #[graphql(desc = "The cursor before which the page ends.")] before: Option<String>,
     ) -> Result<Conn<Lead>> {
-        let req = page_request(ctx, first, after.as_deref())?;
-        let page = app(ctx).leads(actor(ctx)?, self.scope, status.map(Into::into), req).await.gql()?;
+        let order = order_by.map(LeadOrder::order).unwrap_or_default();
+        let req = ordered_page_request(ctx, first, after.as_deref(), last, before.as_deref(), order)?;
+        let filter = filter.map(LeadFilter::into_app).transpose()?.unwrap_or_default();
+        let page = app(ctx).leads(actor(ctx)?, self.scope, status.map(Into::into), &filter, req).await.gql()?;
         Ok(connection(page, |l| l.id, Lead))
     }
 
-    /// Opportunities under the caller's scope, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    /// Opportunities under the caller's scope, newest first unless `orderBy` says otherwise.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
     async fn opportunities(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only opportunities in this stage; all stages when absent.")] stage: Option<OpportunityStage>,
+        #[graphql(desc = "Only opportunities matching every condition given.")] filter: Option<OpportunityFilter>,
+        #[graphql(desc = "The order: default newest first.")] order_by: Option<OpportunityOrder>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
+        #[graphql(desc = "Page size counted back from `before` (or from the end): at most 100.")] last: Option<i32>,
+        #[graphql(desc = "The cursor before which the page ends.")] before: Option<String>,
     ) -> Result<Conn<Opportunity>> {
-        let req = page_request(ctx, first, after.as_deref())?;
-        let page = app(ctx).opportunities(actor(ctx)?, self.scope, stage.map(|s| s.as_str()), req).await.gql()?;
+        let order = order_by.map(OpportunityOrder::order).unwrap_or_default();
+        let req = ordered_page_request(ctx, first, after.as_deref(), last, before.as_deref(), order)?;
+        let filter = filter.map(OpportunityFilter::into_app).transpose()?.unwrap_or_default();
+        let page =
+            app(ctx).opportunities(actor(ctx)?, self.scope, stage.map(|s| s.as_str()), &filter, req).await.gql()?;
         crate::loaders::prime_opportunities(ctx, &page.items).await?;
         Ok(connection(page, |o| o.id, Opportunity))
     }
@@ -588,4 +626,212 @@ async fn release_notes(ctx: &Context<'_>) -> Result<Vec<crate::loops::ReleaseNot
 
 async fn my_tasks(ctx: &Context<'_>, due_before: Option<DateTime<Utc>>) -> Result<Vec<crate::work::Task>> {
     Ok(app(ctx).tasks(actor(ctx)?, due_before).await.gql()?.into_iter().map(crate::work::Task).collect())
+}
+
+/// Which way a list runs.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum OrderDirection {
+    /// Smallest, earliest or A first.
+    Asc,
+    /// Largest, latest or Z first.
+    Desc,
+}
+
+/// What leads can be sorted by.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum LeadOrderField {
+    /// When the lead was captured.
+    CreatedAt,
+    /// When the lead last changed.
+    UpdatedAt,
+    /// The company's name.
+    CompanyName,
+}
+
+/// An order of `salesView.leads`; ties are broken by creation, so cursors stay exact.
+#[derive(async_graphql::InputObject, Clone, Copy, Debug)]
+pub struct LeadOrder {
+    /// The field to sort by.
+    pub field: LeadOrderField,
+    /// The direction (default descending).
+    #[graphql(default_with = "OrderDirection::Desc")]
+    pub direction: OrderDirection,
+}
+
+impl LeadOrder {
+    fn order(self) -> baton_app::page::Order {
+        use baton_app::page::SortKey;
+        let key = match self.field {
+            LeadOrderField::CreatedAt => SortKey::Created,
+            LeadOrderField::UpdatedAt => SortKey::Updated,
+            LeadOrderField::CompanyName => SortKey::Name,
+        };
+        baton_app::page::Order { key, descending: self.direction == OrderDirection::Desc }
+    }
+}
+
+/// What opportunities can be sorted by.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum OpportunityOrderField {
+    /// When the opportunity was created.
+    CreatedAt,
+    /// When it last changed.
+    UpdatedAt,
+    /// The estimated value (in minor units of its currency).
+    Value,
+    /// The expected close date; opportunities without one come after every dated one.
+    CloseDate,
+    /// The opportunity's name.
+    Name,
+}
+
+/// An order of `salesView.opportunities`; ties are broken by creation, so cursors stay exact.
+#[derive(async_graphql::InputObject, Clone, Copy, Debug)]
+pub struct OpportunityOrder {
+    /// The field to sort by.
+    pub field: OpportunityOrderField,
+    /// The direction (default descending).
+    #[graphql(default_with = "OrderDirection::Desc")]
+    pub direction: OrderDirection,
+}
+
+impl OpportunityOrder {
+    fn order(self) -> baton_app::page::Order {
+        use baton_app::page::SortKey;
+        let key = match self.field {
+            OpportunityOrderField::CreatedAt => SortKey::Created,
+            OpportunityOrderField::UpdatedAt => SortKey::Updated,
+            OpportunityOrderField::Value => SortKey::Value,
+            OpportunityOrderField::CloseDate => SortKey::CloseDate,
+            OpportunityOrderField::Name => SortKey::Name,
+        };
+        baton_app::page::Order { key, descending: self.direction == OrderDirection::Desc }
+    }
+}
+
+/// Conditions on `salesView.leads`; a lead is listed when it meets every one given.
+#[derive(async_graphql::InputObject, Clone, Debug, Default)]
+pub struct LeadFilter {
+    /// Owned by this user.
+    pub owner_id: Option<async_graphql::ID>,
+    /// Owned by a member of this team.
+    pub team_id: Option<async_graphql::ID>,
+    /// In one of these statuses.
+    pub statuses: Option<Vec<LeadStatus>>,
+    /// From one of these sources.
+    pub sources: Option<Vec<LeadSource>>,
+    /// Captured at or after this time.
+    pub created_after: Option<DateTime<Utc>>,
+    /// Captured before this time.
+    pub created_before: Option<DateTime<Utc>>,
+    /// Changed at or after this time.
+    pub updated_after: Option<DateTime<Utc>>,
+    /// Changed before this time.
+    pub updated_before: Option<DateTime<Utc>>,
+    /// Contained in the company's or the contact's name (any case).
+    pub text: Option<String>,
+}
+
+impl LeadFilter {
+    fn into_app(self) -> Result<baton_app::views::LeadFilter> {
+        let common = list_filter(
+            self.owner_id,
+            self.team_id,
+            [self.created_after, self.created_before, self.updated_after, self.updated_before],
+            self.text,
+        )?;
+        Ok(baton_app::views::LeadFilter {
+            common,
+            statuses: self.statuses.unwrap_or_default().into_iter().map(Into::into).collect(),
+            sources: self.sources.unwrap_or_default().into_iter().map(Into::into).collect(),
+        })
+    }
+}
+
+/// Conditions on `salesView.opportunities`; an opportunity is listed when it meets every one given.
+#[derive(async_graphql::InputObject, Clone, Debug, Default)]
+pub struct OpportunityFilter {
+    /// Owned by this user.
+    pub owner_id: Option<async_graphql::ID>,
+    /// Owned by a member of this team.
+    pub team_id: Option<async_graphql::ID>,
+    /// In one of these stages.
+    pub stages: Option<Vec<OpportunityStage>>,
+    /// An estimated value of at least this amount (in the opportunity's currency).
+    pub value_at_least: Option<Decimal>,
+    /// An estimated value of at most this amount (in the opportunity's currency).
+    pub value_at_most: Option<Decimal>,
+    /// Expected to close at or after this time.
+    pub closes_after: Option<DateTime<Utc>>,
+    /// Expected to close before this time.
+    pub closes_before: Option<DateTime<Utc>>,
+    /// Created at or after this time.
+    pub created_after: Option<DateTime<Utc>>,
+    /// Created before this time.
+    pub created_before: Option<DateTime<Utc>>,
+    /// Changed at or after this time.
+    pub updated_after: Option<DateTime<Utc>>,
+    /// Changed before this time.
+    pub updated_before: Option<DateTime<Utc>>,
+    /// Contained in the opportunity's name (any case).
+    pub text: Option<String>,
+}
+
+impl OpportunityFilter {
+    fn into_app(self) -> Result<baton_app::views::OpportunityFilter> {
+        let common = list_filter(
+            self.owner_id,
+            self.team_id,
+            [self.created_after, self.created_before, self.updated_after, self.updated_before],
+            self.text,
+        )?;
+        let minor = |field: &str, v: Option<Decimal>| {
+            v.map(|d| {
+                baton_app::leads::to_minor(d.0).map_err(|_| baton_app::AppError::bad_input(field, "is too large"))
+            })
+            .transpose()
+            .gql()
+        };
+        Ok(baton_app::views::OpportunityFilter {
+            common,
+            stages: self.stages.unwrap_or_default().into_iter().map(|s| s.as_str().to_owned()).collect(),
+            value_at_least: minor("filter.valueAtLeast", self.value_at_least)?,
+            value_at_most: minor("filter.valueAtMost", self.value_at_most)?,
+            closes_after: self.closes_after,
+            closes_before: self.closes_before,
+        })
+    }
+}
+
+/// The conditions every list's filter shares, checked: ids are ids, a range is not empty
+/// the wrong way round, a text is at most 200 characters.
+fn list_filter(
+    owner_id: Option<async_graphql::ID>,
+    team_id: Option<async_graphql::ID>,
+    [created_after, created_before, updated_after, updated_before]: [Option<DateTime<Utc>>; 4],
+    text: Option<String>,
+) -> Result<baton_app::views::ListFilter> {
+    let bad = |field: &str, why: &str| crate::to_gql(baton_app::AppError::bad_input(field, why));
+    for (field, from, to) in [
+        ("filter.createdBefore", created_after, created_before),
+        ("filter.updatedBefore", updated_after, updated_before),
+    ] {
+        if let (Some(a), Some(b)) = (from, to)
+            && b < a
+        {
+            return Err(bad(field, "is earlier than the range's start"));
+        }
+    }
+    if text.as_ref().is_some_and(|t| t.chars().count() > 200) {
+        return Err(bad("filter.text", "must be at most 200 characters"));
+    }
+    Ok(baton_app::views::ListFilter {
+        owner_id: owner_id.as_ref().map(|i| id_arg("filter.ownerId", i)).transpose()?,
+        team_id: team_id.as_ref().map(|i| id_arg("filter.teamId", i)).transpose()?,
+        created_after,
+        created_before,
+        updated_after,
+        updated_before,
+        text,
+    })
 }

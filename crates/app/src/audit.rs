@@ -467,7 +467,7 @@ impl App {
         actor.authorize(baton_domain::Action::ReadAuditLog)?;
         self.seal_audit().await?;
         let q = filter.query(actor.org_id);
-        let total = crate::page::total(&q, req, &self.db).await?;
+        let total = crate::page::total(&q, &req, &self.db).await?;
         let mut q = q.order_by_desc(audit_log::Column::Id);
         if let Some(after) = req.after {
             q = q.filter(audit_log::Column::Id.lt(after));

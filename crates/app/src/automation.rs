@@ -238,7 +238,7 @@ impl App {
                 LeadStatus::Contacted.as_str(),
                 LeadStatus::Qualified.as_str(),
             ]));
-        let total = crate::page::total(&base, req, &self.db).await?;
+        let total = crate::page::total(&base, &req, &self.db).await?;
         let mut q = base.order_by_asc(lead::Column::Id);
         if let Some(after) = req.after {
             q = q.filter(lead::Column::Id.gt(after));

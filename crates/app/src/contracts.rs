@@ -646,7 +646,7 @@ impl App {
         let base = contract::Entity::find()
             .filter(contract::Column::OrganizationId.eq(actor.org_id))
             .filter(contract::Column::Status.eq(ContractStatus::InLegalReview.as_str()));
-        let total = crate::page::total(&base, req, &self.db).await?;
+        let total = crate::page::total(&base, &req, &self.db).await?;
         let mut q = base.order_by_asc(contract::Column::SubmittedAt).order_by_asc(contract::Column::Id);
         if let Some(after) = req.after {
             let anchor = contract::Entity::find_by_id(after).one(&self.db).await?;

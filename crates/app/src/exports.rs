@@ -482,7 +482,7 @@ impl Export {
 
     /// Reads the next page through the view's own list function.
     async fn page(&mut self, count: bool) -> Result<(Rows, u64), AppError> {
-        let req = PageRequest { first: EXPORT_PAGE, after: self.after, count };
+        let req = PageRequest::forward(EXPORT_PAGE, self.after, count);
         let (app, actor) = (&self.app, &self.actor);
         fn step<M>(p: Page<M>, id: impl Fn(&M) -> Uuid, after: &mut Option<Uuid>, done: &mut bool) -> (Vec<M>, u64) {
             *after = p.items.last().map(&id);
@@ -492,11 +492,12 @@ impl Export {
         let (after, done) = (&mut self.after, &mut self.done);
         Ok(match &self.source {
             Source::Leads { scope, status } => {
-                let (r, t) = step(app.leads(actor, *scope, *status, req).await?, |l| l.id, after, done);
+                let (r, t) =
+                    step(app.leads(actor, *scope, *status, &Default::default(), req).await?, |l| l.id, after, done);
                 (Rows::Leads(r), t)
             }
             Source::Opportunities { scope, stage } => {
-                let p = app.opportunities(actor, *scope, stage.map(|s| s.as_str()), req).await?;
+                let p = app.opportunities(actor, *scope, stage.map(|s| s.as_str()), &Default::default(), req).await?;
                 let (r, t) = step(p, |o| o.id, after, done);
                 (Rows::Opportunities(r), t)
             }

@@ -311,7 +311,7 @@ impl App {
         let base = handoff_package::Entity::find()
             .filter(handoff_package::Column::OrganizationId.eq(actor.org_id))
             .filter(handoff_package::Column::Status.eq(HandoffStatus::Submitted.as_str()));
-        let total = crate::page::total(&base, req, &self.db).await?;
+        let total = crate::page::total(&base, &req, &self.db).await?;
         let mut q = base.order_by_asc(handoff_package::Column::Id);
         if let Some(after) = req.after {
             q = q.filter(handoff_package::Column::Id.gt(after));

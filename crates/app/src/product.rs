@@ -477,8 +477,8 @@ impl App {
         let live = feature_request::Entity::find()
             .filter(feature_request::Column::OrganizationId.eq(org))
             .filter(feature_request::Column::MergedInto.is_null());
-        let total = crate::page::total(&live, req, &self.db).await?;
-        let figures = ranked_page(&self.db, org, req, None).await?;
+        let total = crate::page::total(&live, &req, &self.db).await?;
+        let figures = ranked_page(&self.db, org, req.clone(), None).await?;
         let ids: Vec<Uuid> = figures.iter().map(|f| f.id).collect();
         let mut details = page_details(&self.db, org, &ids).await?;
         let rows = figures.into_iter().filter_map(|f| details.ranked(f)).collect();

@@ -1,13 +1,14 @@
 //! Reads under the caller's row scope: getters, department-view lists and counts.
 
-use crate::page::{Page, PageRequest};
+use crate::page::{KeyValue, Page, PageRequest, Sort, SortKey};
 use crate::{Actor, App, AppError, Owners};
 use baton_domain::Scope;
 use baton_domain::lead::{LeadSource, LeadStatus};
 use baton_domain::permission::Action;
 use baton_domain::text::is_free_mail_domain;
-use baton_store::entity::{account, contact, lead, opportunity, user};
-use sea_orm::sea_query::{Expr, Func};
+use baton_store::entity::{account, contact, lead, opportunity, team_member, user};
+use chrono::{DateTime, TimeZone, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -57,6 +58,50 @@ pub async fn account_reaches<C: ConnectionTrait>(
     })
 }
 
+/// The filters every list shares (`filter` of the views' lists).
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub owner_id: Option<Uuid>,
+    /// Rows owned by a member of this team (of the caller's organization).
+    pub team_id: Option<Uuid>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+    pub updated_after: Option<DateTime<Utc>>,
+    pub updated_before: Option<DateTime<Utc>>,
+    /// Text contained in the row's name (case-insensitive).
+    pub text: Option<String>,
+}
+
+/// `salesView.leads(filter:)`.
+#[derive(Debug, Clone, Default)]
+pub struct LeadFilter {
+    pub common: ListFilter,
+    pub statuses: Vec<LeadStatus>,
+    pub sources: Vec<LeadSource>,
+}
+
+/// `salesView.opportunities(filter:)`.
+#[derive(Debug, Clone, Default)]
+pub struct OpportunityFilter {
+    pub common: ListFilter,
+    pub stages: Vec<String>,
+    /// The estimated value's bounds, in minor units of its currency.
+    pub value_at_least: Option<i64>,
+    pub value_at_most: Option<i64>,
+    pub closes_after: Option<DateTime<Utc>>,
+    pub closes_before: Option<DateTime<Utc>>,
+}
+
+/// Where opportunities without an expected close date sort: after every dated one.
+fn no_close_date() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(9999, 12, 31, 0, 0, 0).single().unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// `text` with LIKE's wildcards escaped (by a backslash).
+fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
 /// How many leads came from one source.
 #[derive(Debug, Clone)]
 pub struct SourceCount {
@@ -78,36 +123,157 @@ impl App {
             .filter(|l| owners.contains(l.owner_id)))
     }
 
-    /// Leads under the caller's scope, newest first (`salesView.leads`).
+    /// Leads under the caller's scope (`salesView.leads`), filtered and in the request's
+    /// order (newest first by default).
     pub async fn leads(
         &self,
         actor: &Actor,
         scope: Scope,
         status: Option<LeadStatus>,
+        filter: &LeadFilter,
         req: PageRequest,
     ) -> Result<Page<lead::Model>, AppError> {
-        let mut q = lead::Entity::find().filter(lead::Column::OrganizationId.eq(actor.org_id));
-        q = owned_by(q, lead::Column::OwnerId, &actor.owners(scope));
+        use lead::Column as L;
+        let mut q = lead::Entity::find().filter(L::OrganizationId.eq(actor.org_id));
+        q = owned_by(q, L::OwnerId, &actor.owners(scope));
         if let Some(s) = status {
-            q = q.filter(lead::Column::Status.eq(s.as_str()));
+            q = q.filter(L::Status.eq(s.as_str()));
         }
-        crate::page::keyset(&self.db, q, lead::Column::Id, req).await
+        if !filter.statuses.is_empty() {
+            q = q.filter(L::Status.is_in(filter.statuses.iter().map(|s| s.as_str())));
+        }
+        if !filter.sources.is_empty() {
+            q = q.filter(L::Source.is_in(filter.sources.iter().map(|s| s.as_str())));
+        }
+        let q = self
+            .narrowed(
+                q,
+                actor.org_id,
+                &filter.common,
+                [L::OwnerId, L::CreatedAt, L::UpdatedAt],
+                &[L::CompanyName, L::ContactName],
+            )
+            .await?;
+        let sorts = [
+            Sort {
+                key: SortKey::Updated,
+                expr: || Expr::col(L::UpdatedAt),
+                value: |l: &lead::Model| KeyValue::Time(l.updated_at),
+            },
+            Sort {
+                key: SortKey::Name,
+                expr: || Expr::col(L::CompanyName),
+                value: |l: &lead::Model| KeyValue::Text(l.company_name.clone()),
+            },
+        ];
+        crate::page::sorted(&self.db, q, L::Id, &sorts, req).await
     }
 
-    /// Opportunities under the caller's scope, newest first (`salesView.opportunities`).
+    /// Opportunities under the caller's scope (`salesView.opportunities`), filtered and in
+    /// the request's order (newest first by default).
     pub async fn opportunities(
         &self,
         actor: &Actor,
         scope: Scope,
         stage: Option<&str>,
+        filter: &OpportunityFilter,
         req: PageRequest,
     ) -> Result<Page<opportunity::Model>, AppError> {
-        let mut q = opportunity::Entity::find().filter(opportunity::Column::OrganizationId.eq(actor.org_id));
-        q = owned_by(q, opportunity::Column::OwnerId, &actor.owners(scope));
+        use opportunity::Column as O;
+        let mut q = opportunity::Entity::find().filter(O::OrganizationId.eq(actor.org_id));
+        q = owned_by(q, O::OwnerId, &actor.owners(scope));
         if let Some(s) = stage {
-            q = q.filter(opportunity::Column::Stage.eq(s));
+            q = q.filter(O::Stage.eq(s));
         }
-        crate::page::keyset(&self.db, q, opportunity::Column::Id, req).await
+        if !filter.stages.is_empty() {
+            q = q.filter(O::Stage.is_in(filter.stages.iter().map(String::as_str)));
+        }
+        if let Some(v) = filter.value_at_least {
+            q = q.filter(O::EstimatedValueMinor.gte(v));
+        }
+        if let Some(v) = filter.value_at_most {
+            q = q.filter(O::EstimatedValueMinor.lte(v));
+        }
+        if let Some(t) = filter.closes_after {
+            q = q.filter(O::ExpectedCloseDate.gte(t));
+        }
+        if let Some(t) = filter.closes_before {
+            q = q.filter(O::ExpectedCloseDate.lt(t));
+        }
+        let q = self
+            .narrowed(q, actor.org_id, &filter.common, [O::OwnerId, O::CreatedAt, O::UpdatedAt], &[O::Name])
+            .await?;
+        let sorts = [
+            Sort {
+                key: SortKey::Updated,
+                expr: || Expr::col(O::UpdatedAt),
+                value: |o: &opportunity::Model| KeyValue::Time(o.updated_at),
+            },
+            Sort {
+                key: SortKey::Value,
+                expr: || Expr::col(O::EstimatedValueMinor),
+                value: |o: &opportunity::Model| KeyValue::Int(o.estimated_value_minor),
+            },
+            Sort {
+                key: SortKey::Name,
+                expr: || Expr::col(O::Name),
+                value: |o: &opportunity::Model| KeyValue::Text(o.name.clone()),
+            },
+            Sort {
+                key: SortKey::CloseDate,
+                expr: || Func::coalesce([Expr::col(O::ExpectedCloseDate), Expr::val(no_close_date())]).into(),
+                value: |o: &opportunity::Model| KeyValue::Time(o.expected_close_date.unwrap_or_else(no_close_date)),
+            },
+        ];
+        crate::page::sorted(&self.db, q, O::Id, &sorts, req).await
+    }
+
+    /// Applies the filters every list shares: owner, team (its members' rows), created and
+    /// updated ranges, and a text contained (case-insensitively) in one of `text_cols`.
+    async fn narrowed<E: EntityTrait>(
+        &self,
+        mut q: Select<E>,
+        org: Uuid,
+        f: &ListFilter,
+        [owner, created, updated]: [E::Column; 3],
+        text_cols: &[E::Column],
+    ) -> Result<Select<E>, AppError> {
+        if let Some(o) = f.owner_id {
+            q = q.filter(owner.eq(o));
+        }
+        if let Some(t) = f.team_id {
+            let members: Vec<Uuid> = team_member::Entity::find()
+                .filter(team_member::Column::TeamId.eq(t))
+                .filter(team_member::Column::OrganizationId.eq(org))
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|m| m.user_id)
+                .collect();
+            q = q.filter(owner.is_in(members));
+        }
+        for (col, bound, after) in [
+            (created, f.created_after, true),
+            (created, f.created_before, false),
+            (updated, f.updated_after, true),
+            (updated, f.updated_before, false),
+        ] {
+            if let Some(t) = bound {
+                q = q.filter(if after { col.gte(t) } else { col.lt(t) });
+            }
+        }
+        if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let pattern = format!("%{}%", like_escape(&text.to_lowercase()));
+            let mut any = Condition::any();
+            for c in text_cols {
+                any = any.add(
+                    Expr::expr(Func::lower(Expr::col(*c)))
+                        .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\')),
+                );
+            }
+            q = q.filter(any);
+        }
+        Ok(q)
     }
 
     /// `opportunity(id)`: an opportunity the caller may read.

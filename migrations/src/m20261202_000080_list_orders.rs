@@ -1,0 +1,32 @@
+//! Indexes that match the orders `salesView.leads` and `salesView.opportunities` offer beside
+//! creation: the caller's scope (organization, owner), then the sort key, then the id that
+//! breaks ties, so a keyset page in any order reads one index range.
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+/// (index, table, columns)
+const INDEXES: &[(&str, &str, &[&str])] = &[
+    ("ix_leads_org_owner_updated", "leads", &["organization_id", "owner_id", "updated_at", "id"]),
+    ("ix_leads_org_owner_company", "leads", &["organization_id", "owner_id", "company_name", "id"]),
+    ("ix_opportunities_org_owner_updated", "opportunities", &["organization_id", "owner_id", "updated_at", "id"]),
+    (
+        "ix_opportunities_org_owner_value",
+        "opportunities",
+        &["organization_id", "owner_id", "estimated_value_minor", "id"],
+    ),
+    ("ix_opportunities_org_owner_name", "opportunities", &["organization_id", "owner_id", "name", "id"]),
+];
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        crate::create_indexes(m, INDEXES).await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        crate::drop_indexes(m, INDEXES).await
+    }
+}

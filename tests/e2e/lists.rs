@@ -1,0 +1,240 @@
+//! The views' lists as a frontend pages them: filters, orders, `last`/`before`, and a
+//! `hasPreviousPage` that tells the truth.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use baton_tests::*;
+use serde_json::{Value, json};
+
+const CREATE: &str = "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }";
+const LEADS: &str = "query($f: LeadFilter, $o: LeadOrder, $first: Int, $after: String, $last: Int, $before: String) {
+    salesView { leads(filter: $f, orderBy: $o, first: $first, after: $after, last: $last, before: $before) {
+        totalCount
+        edges { cursor node { id companyName source } }
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }";
+const OPPS: &str = "query($f: OpportunityFilter, $o: OpportunityOrder, $first: Int, $after: String) {
+    salesView { opportunities(filter: $f, orderBy: $o, first: $first, after: $after) {
+        edges { node { id name estimatedValue { amount } expectedCloseDate } }
+        pageInfo { hasNextPage hasPreviousPage endCursor } } } }";
+
+fn names(r: &Value) -> Vec<String> {
+    r["data"]["salesView"]["leads"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{r}"))
+        .iter()
+        .map(|e| e["node"]["companyName"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn info(r: &Value) -> &Value {
+    &r["data"]["salesView"]["leads"]["pageInfo"]
+}
+
+/// Five leads whose names sort differently from their creation order.
+async fn five_leads(t: &TestApp, sdr: &str) -> Vec<&'static str> {
+    let made = ["Pagetest Delta", "Pagetest Alpha", "Pagetest Echo", "Pagetest Charlie", "Pagetest Bravo"];
+    for (i, name) in made.iter().enumerate() {
+        let source = if i % 2 == 0 { "SEO" } else { "EVENT" };
+        let input = json!({ "companyName": name, "contactName": "Ann Buyer", "source": source });
+        let r = t.gql(Some(sdr), CREATE, json!({ "i": input })).await;
+        assert!(r["data"]["createLead"]["id"].is_string(), "{r}");
+    }
+    made.to_vec()
+}
+
+both!(leads_filter_by_text_and_source_and_sort_by_name_both_ways, |engine| async move {
+    let t = spawn_app(engine).await;
+    let sdr = t.login("sdr@demo.test").await;
+    let made = five_leads(&t, &sdr).await;
+
+    // Newest first by default; the text filter is case-insensitive and finds only these.
+    let r = t.gql(Some(&sdr), LEADS, json!({ "f": { "text": "PAGETEST" }, "first": 10 })).await;
+    let newest: Vec<String> = made.iter().rev().map(|s| s.to_string()).collect();
+    assert_eq!(names(&r), newest, "{r}");
+    assert_eq!(r["data"]["salesView"]["leads"]["totalCount"], 5);
+    assert_eq!(info(&r)["hasPreviousPage"], false);
+
+    // Filters add up: text and source.
+    let r = t.gql(Some(&sdr), LEADS, json!({ "f": { "text": "pagetest", "sources": ["EVENT"] } })).await;
+    assert_eq!(names(&r), ["Pagetest Charlie", "Pagetest Alpha"], "{r}");
+
+    // By name, ascending, two at a time: the pages join up into the sorted list.
+    let order = json!({ "field": "COMPANY_NAME", "direction": "ASC" });
+    let f = json!({ "text": "pagetest" });
+    let p1 = t.gql(Some(&sdr), LEADS, json!({ "f": f, "o": order, "first": 2 })).await;
+    assert_eq!(names(&p1), ["Pagetest Alpha", "Pagetest Bravo"], "{p1}");
+    assert_eq!(info(&p1)["hasNextPage"], true);
+    assert_eq!(info(&p1)["hasPreviousPage"], false);
+    let after = info(&p1)["endCursor"].clone();
+    let p2 = t.gql(Some(&sdr), LEADS, json!({ "f": f, "o": order, "first": 2, "after": after })).await;
+    assert_eq!(names(&p2), ["Pagetest Charlie", "Pagetest Delta"], "{p2}");
+    assert_eq!(info(&p2)["hasPreviousPage"], true, "rows lie before the cursor");
+    assert_eq!(info(&p2)["hasNextPage"], true);
+    let p3 = t.gql(Some(&sdr), LEADS, json!({ "f": f, "o": order, "first": 2, "after": info(&p2)["endCursor"] })).await;
+    assert_eq!(names(&p3), ["Pagetest Echo"], "{p3}");
+    assert_eq!(info(&p3)["hasNextPage"], false);
+
+    // Backward: the last two, then the two before them, in the list's own order.
+    let b1 = t.gql(Some(&sdr), LEADS, json!({ "f": f, "o": order, "last": 2 })).await;
+    assert_eq!(names(&b1), ["Pagetest Delta", "Pagetest Echo"], "{b1}");
+    assert_eq!(info(&b1)["hasPreviousPage"], true);
+    assert_eq!(info(&b1)["hasNextPage"], false);
+    let b2 =
+        t.gql(Some(&sdr), LEADS, json!({ "f": f, "o": order, "last": 2, "before": info(&b1)["startCursor"] })).await;
+    assert_eq!(names(&b2), ["Pagetest Bravo", "Pagetest Charlie"], "{b2}");
+    assert_eq!(info(&b2)["hasNextPage"], true, "rows lie after the cursor");
+    assert_eq!(info(&b2)["hasPreviousPage"], true);
+
+    // The default order pages backward too, with the id cursors it always had.
+    let d = t.gql(Some(&sdr), LEADS, json!({ "f": f, "last": 2 })).await;
+    assert_eq!(names(&d), ["Pagetest Alpha", "Pagetest Delta"], "{d}");
+    let d2 = t.gql(Some(&sdr), LEADS, json!({ "f": f, "last": 2, "before": info(&d)["startCursor"] })).await;
+    assert_eq!(names(&d2), ["Pagetest Charlie", "Pagetest Echo"], "{d2}");
+});
+
+both!(leads_filter_stays_inside_the_callers_scope, |engine| async move {
+    let t = spawn_app(engine).await;
+    let sdr = t.login("sdr@demo.test").await;
+    five_leads(&t, &sdr).await;
+    let sdr_id = t.user_id(&sdr, "sdr@demo.test").await;
+    // Another rep asking for the SDR's leads by owner sees none: a filter narrows the scope,
+    // it never widens it.
+    let ae = t.login("ae@demo.test").await;
+    let r = t.gql(Some(&ae), LEADS, json!({ "f": { "ownerId": sdr_id, "text": "pagetest" } })).await;
+    assert_eq!(names(&r), Vec::<String>::new(), "{r}");
+    let r = t.gql(Some(&sdr), LEADS, json!({ "f": { "ownerId": sdr_id, "text": "pagetest" } })).await;
+    assert_eq!(names(&r).len(), 5, "{r}");
+});
+
+/// Converts a qualified lead into a deal of the demo AE.
+async fn deal(t: &TestApp, sdr: &str, ae_id: &str, name: &str, amount: &str, close: Option<&str>) {
+    let input = json!({ "companyName": name, "contactName": "Ann Buyer", "contactEmail": format!("ann@{}.example", name.len()), "source": "SEO" });
+    let r = t
+        .gql(Some(sdr), "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }", json!({ "i": input }))
+        .await;
+    let id = r["data"]["createLead"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
+    t.gql(
+        Some(sdr),
+        "mutation($id: ID!) { recordLeadContact(leadId: $id, notes: \"called\") { status } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let bant = json!({ "budgetConfirmed": true, "authorityConfirmed": true, "needConfirmed": true, "timeline": "WITHIN_3_MONTHS" });
+    let r = t
+        .gql(
+            Some(sdr),
+            "mutation($id: ID!, $q: QualifyLeadInput!) { qualifyLead(leadId: $id, input: $q) { status } }",
+            json!({ "id": id, "q": bant }),
+        )
+        .await;
+    assert_eq!(r["data"]["qualifyLead"]["status"], "QUALIFIED", "{r}");
+    let c = json!({ "accountExecutiveId": ae_id, "opportunityName": name,
+                    "estimatedValue": { "amount": amount, "currency": "USD" }, "expectedCloseDate": close });
+    let r = t
+        .gql(
+            Some(sdr),
+            "mutation($id: ID!, $c: ConvertLeadInput!) { convertLead(leadId: $id, input: $c) { opportunity { id } } }",
+            json!({ "id": id, "c": c }),
+        )
+        .await;
+    assert!(r["data"]["convertLead"]["opportunity"]["id"].is_string(), "{r}");
+}
+
+both!(opportunities_sort_by_value_and_close_date_across_pages, |engine| async move {
+    let t = spawn_app(engine).await;
+    let sdr = t.login("sdr@demo.test").await;
+    let ae_id = t.user_id(&sdr, "ae@demo.test").await;
+    for (name, amount, close) in [
+        ("Sortdeal North", "5000.00", Some("2027-03-01T00:00:00Z")),
+        ("Sortdeal East", "12000.00", None),
+        ("Sortdeal South", "5000.00", Some("2027-01-15T00:00:00Z")),
+        ("Sortdeal West", "800.50", Some("2027-06-30T00:00:00Z")),
+    ] {
+        deal(&t, &sdr, &ae_id, name, amount, close).await;
+    }
+    let ae = t.login("ae@demo.test").await;
+    let all = t.gql(Some(&ae), OPPS, json!({ "first": 100 })).await;
+    let all = all["data"]["salesView"]["opportunities"]["edges"].as_array().unwrap_or_else(|| panic!("{all}")).clone();
+    assert!(all.len() >= 2, "the demo AE has opportunities");
+    let value = |e: &Value| e["node"]["estimatedValue"]["amount"].as_str().unwrap().parse::<f64>().unwrap();
+
+    for (field, direction) in [("VALUE", "DESC"), ("VALUE", "ASC"), ("CLOSE_DATE", "ASC"), ("NAME", "ASC")] {
+        let order = json!({ "field": field, "direction": direction });
+        let mut seen: Vec<Value> = Vec::new();
+        let mut after = Value::Null;
+        loop {
+            let r = t.gql(Some(&ae), OPPS, json!({ "o": order, "first": 1, "after": after })).await;
+            let c = &r["data"]["salesView"]["opportunities"];
+            seen.extend(c["edges"].as_array().unwrap_or_else(|| panic!("{r}")).iter().cloned());
+            if c["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = c["pageInfo"]["endCursor"].clone();
+        }
+        assert_eq!(seen.len(), all.len(), "{field} {direction}: one page per row, none twice");
+        let ids: std::collections::HashSet<&str> = seen.iter().map(|e| e["node"]["id"].as_str().unwrap()).collect();
+        assert_eq!(ids.len(), all.len(), "{field} {direction}: every row once");
+        for w in seen.windows(2) {
+            match field {
+                "VALUE" if direction == "DESC" => assert!(value(&w[0]) >= value(&w[1])),
+                "VALUE" => assert!(value(&w[0]) <= value(&w[1])),
+                "CLOSE_DATE" => {
+                    let (a, b) = (&w[0]["node"]["expectedCloseDate"], &w[1]["node"]["expectedCloseDate"]);
+                    assert!(!a.is_null() || b.is_null(), "undated deals come last");
+                    if let (Some(a), Some(b)) = (a.as_str(), b.as_str()) {
+                        assert!(a <= b, "{a} <= {b}");
+                    }
+                }
+                // Names follow the database's collation; that every row comes once is checked above.
+                _ => {}
+            }
+        }
+    }
+
+    // A value range keeps only the deals inside it.
+    let mut values: Vec<f64> = all.iter().map(value).collect();
+    values.sort_by(f64::total_cmp);
+    let floor = values[values.len() / 2];
+    let r = t.gql(Some(&ae), OPPS, json!({ "f": { "valueAtLeast": format!("{floor:.2}") }, "first": 100 })).await;
+    let kept = r["data"]["salesView"]["opportunities"]["edges"].as_array().unwrap_or_else(|| panic!("{r}")).clone();
+    assert_eq!(kept.len(), values.iter().filter(|v| **v >= floor).count(), "{r}");
+    assert!(kept.iter().all(|e| value(e) >= floor));
+});
+
+both!(bad_paging_and_filters_are_refused_by_name, |engine| async move {
+    let t = spawn_app(engine).await;
+    let sdr = t.login("sdr@demo.test").await;
+    five_leads(&t, &sdr).await;
+    let field = |r: &Value| r["errors"][0]["extensions"]["field"].as_str().unwrap_or("<none>").to_owned();
+
+    let r = t.gql(Some(&sdr), LEADS, json!({ "first": 2, "last": 2 })).await;
+    assert_eq!((code(&r), field(&r).as_str()), ("BAD_USER_INPUT", "last"), "{r}");
+    let r = t.gql(Some(&sdr), LEADS, json!({ "last": 101 })).await;
+    assert_eq!((code(&r), field(&r).as_str()), ("BAD_USER_INPUT", "last"), "{r}");
+
+    // A cursor of one order is not a position in another.
+    let by_name = json!({ "field": "COMPANY_NAME", "direction": "ASC" });
+    let p = t.gql(Some(&sdr), LEADS, json!({ "o": by_name, "first": 1 })).await;
+    let cursor = p["data"]["salesView"]["leads"]["pageInfo"]["endCursor"].clone();
+    assert!(cursor.as_str().unwrap().starts_with("o1."), "{p}");
+    let r = t.gql(Some(&sdr), LEADS, json!({ "first": 1, "after": cursor })).await;
+    assert_eq!((code(&r), field(&r).as_str()), ("BAD_USER_INPUT", "after"), "{r}");
+    let r = t.gql(Some(&sdr), LEADS, json!({ "o": by_name, "after": "o1.bm90LWEtY3Vyc29y" })).await;
+    assert_eq!((code(&r), field(&r).as_str()), ("BAD_USER_INPUT", "after"), "{r}");
+
+    let r = t
+        .gql(
+            Some(&sdr),
+            LEADS,
+            json!({ "f": { "createdAfter": "2026-02-01T00:00:00Z", "createdBefore": "2026-01-01T00:00:00Z" } }),
+        )
+        .await;
+    assert_eq!((code(&r), field(&r).as_str()), ("BAD_USER_INPUT", "filter.createdBefore"), "{r}");
+    let r = t.gql(Some(&sdr), LEADS, json!({ "f": { "ownerId": "nope" } })).await;
+    assert_eq!((code(&r), field(&r).as_str()), ("BAD_USER_INPUT", "filter.ownerId"), "{r}");
+    let r = t.gql(Some(&sdr), LEADS, json!({ "f": { "text": "x".repeat(201) } })).await;
+    assert_eq!((code(&r), field(&r).as_str()), ("BAD_USER_INPUT", "filter.text"), "{r}");
+    // Wildcards in the text are text.
+    let r = t.gql(Some(&sdr), LEADS, json!({ "f": { "text": "%" } })).await;
+    assert_eq!(names(&r), Vec::<String>::new(), "{r}");
+});
