@@ -1,5 +1,5 @@
-//! Indexes that match the orders `salesView.leads` and `salesView.opportunities` offer beside
-//! creation: the caller's scope (organization, owner), then the sort key, then the id that
+//! Indexes that match the orders `salesView.leads`, `salesView.opportunities`,
+//! `financeView.invoices` and `customerSuccessView.accounts` offer beside creation: the caller's scope (organization, owner), then the sort key, then the id that
 //! breaks ties, so a keyset page in any order reads one index range.
 
 use sea_orm_migration::prelude::*;
@@ -18,6 +18,11 @@ const INDEXES: &[(&str, &str, &[&str])] = &[
         &["organization_id", "owner_id", "estimated_value_minor", "id"],
     ),
     ("ix_opportunities_org_owner_name", "opportunities", &["organization_id", "owner_id", "name", "id"]),
+    ("ix_invoices_org_due", "invoices", &["organization_id", "due_on", "id"]),
+    ("ix_invoices_org_amount", "invoices", &["organization_id", "amount_minor", "id"]),
+    ("ix_invoices_org_updated", "invoices", &["organization_id", "updated_at", "id"]),
+    ("ix_accounts_org_name", "accounts", &["organization_id", "name", "id"]),
+    ("ix_accounts_org_updated", "accounts", &["organization_id", "updated_at", "id"]),
 ];
 
 #[async_trait::async_trait]

@@ -238,3 +238,72 @@ both!(bad_paging_and_filters_are_refused_by_name, |engine| async move {
     let r = t.gql(Some(&sdr), LEADS, json!({ "f": { "text": "%" } })).await;
     assert_eq!(names(&r), Vec::<String>::new(), "{r}");
 });
+
+const INVOICES: &str =
+    "query($f: InvoiceFilter, $o: InvoiceOrder, $first: Int, $after: String, $last: Int, $before: String) {
+    financeView { invoices(filter: $f, orderBy: $o, first: $first, after: $after, last: $last, before: $before) {
+        totalCount
+        edges { node { id dueAt amount { amount } } }
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }";
+
+both!(invoices_and_accounts_filter_sort_and_page_both_ways, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = flow::taken_over(&t).await;
+    let all = t.gql(Some(&d.finance), INVOICES, json!({ "first": 100 })).await;
+    let all = all["data"]["financeView"]["invoices"]["edges"].as_array().unwrap_or_else(|| panic!("{all}")).clone();
+    assert!(!all.is_empty(), "the signed deal scheduled invoices");
+    let due = |e: &Value| e["node"]["dueAt"].as_str().unwrap().to_owned();
+
+    // By due date, one per page, forward: every invoice once, in order, with true page info.
+    let order = json!({ "field": "DUE_AT", "direction": "ASC" });
+    let (mut seen, mut after) = (Vec::new(), Value::Null);
+    loop {
+        let r = t.gql(Some(&d.finance), INVOICES, json!({ "o": order, "first": 1, "after": after })).await;
+        let c = r["data"]["financeView"]["invoices"].clone();
+        assert_eq!(c["pageInfo"]["hasPreviousPage"], !seen.is_empty(), "{r}");
+        seen.extend(c["edges"].as_array().unwrap_or_else(|| panic!("{r}")).iter().cloned());
+        if c["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = c["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(seen.len(), all.len());
+    assert!(seen.windows(2).all(|w| due(&w[0]) <= due(&w[1])), "{seen:?}");
+    // Backward from the end: the latest due invoice.
+    let r = t.gql(Some(&d.finance), INVOICES, json!({ "o": order, "last": 1 })).await;
+    assert_eq!(
+        r["data"]["financeView"]["invoices"]["edges"][0]["node"]["id"],
+        seen[seen.len() - 1]["node"]["id"],
+        "{r}"
+    );
+    assert_eq!(r["data"]["financeView"]["invoices"]["pageInfo"]["hasPreviousPage"], seen.len() > 1);
+
+    // A due range keeps the invoices inside it.
+    let first_due = due(&seen[0]);
+    let r = t.gql(Some(&d.finance), INVOICES, json!({ "f": { "dueBefore": first_due } })).await;
+    assert_eq!(r["data"]["financeView"]["invoices"]["totalCount"], 0, "before the earliest: none {r}");
+    let r = t.gql(Some(&d.finance), INVOICES, json!({ "f": { "dueAfter": first_due } })).await;
+    assert_eq!(r["data"]["financeView"]["invoices"]["totalCount"], all.len(), "{r}");
+    let r = t
+        .gql(Some(&d.finance), INVOICES, json!({ "f": { "dueAfter": "2030-01-02", "dueBefore": "2030-01-01" } }))
+        .await;
+    assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
+    assert_eq!(r["errors"][0]["extensions"]["field"], "filter.dueBefore");
+
+    // Customer success finds its account by a piece of its name, sorted by name.
+    let accounts = "query($f: AccountFilter, $o: AccountOrder) { customerSuccessView {
+        accounts(filter: $f, orderBy: $o) { totalCount edges { node { id name } } } } }";
+    let r = t.gql(Some(&d.cs), accounts, json!({ "f": {}, "o": { "field": "NAME", "direction": "ASC" } })).await;
+    let edges =
+        r["data"]["customerSuccessView"]["accounts"]["edges"].as_array().unwrap_or_else(|| panic!("{r}")).clone();
+    let mine = edges.iter().find(|e| e["node"]["id"] == d.account.as_str()).expect("the taken-over account is listed");
+    let name = mine["node"]["name"].as_str().unwrap().to_owned();
+    let piece: String = name.chars().skip(1).take(4).collect::<String>().to_uppercase();
+    let r = t.gql(Some(&d.cs), accounts, json!({ "f": { "text": piece } })).await;
+    let found =
+        r["data"]["customerSuccessView"]["accounts"]["edges"].as_array().unwrap_or_else(|| panic!("{r}")).clone();
+    assert!(found.iter().any(|e| e["node"]["id"] == d.account.as_str()), "{r}");
+    assert!(found.iter().all(|e| e["node"]["name"].as_str().unwrap().to_uppercase().contains(&piece)), "{r}");
+    let r = t.gql(Some(&d.cs), accounts, json!({ "f": { "text": "no account is called this" } })).await;
+    assert_eq!(r["data"]["customerSuccessView"]["accounts"]["totalCount"], 0, "{r}");
+});

@@ -441,19 +441,26 @@ impl CustomerSuccessView {
         let page = app(ctx).incoming_handoffs(actor(ctx)?, req).await.gql()?;
         Ok(connection(page, |p| p.id, HandoffPackage))
     }
-    /// Accounts customer success has taken over.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    /// Accounts customer success has taken over, newest first unless `orderBy` says otherwise.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
     async fn accounts(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only VIP accounts (true) or only those served by automated programmes (false).")] vip: Option<
             bool,
         >,
+        #[graphql(desc = "Only accounts matching every condition given.")] filter: Option<AccountFilter>,
+        #[graphql(desc = "The order: default newest first.")] order_by: Option<AccountOrder>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
+        #[graphql(desc = "Page size counted back from `before` (or from the end): at most 100.")] last: Option<i32>,
+        #[graphql(desc = "The cursor before which the page ends.")] before: Option<String>,
     ) -> Result<Conn<Account>> {
-        let req = page_request(ctx, first, after.as_deref())?;
-        let page = app(ctx).cs_accounts(actor(ctx)?, vip, req).await.gql()?;
+        let order = order_by.map(AccountOrder::order).unwrap_or_default();
+        let req = ordered_page_request(ctx, first, after.as_deref(), last, before.as_deref(), order)?;
+        let filter = filter.map(AccountFilter::into_app).transpose()?.unwrap_or_default();
+        let page = app(ctx).cs_accounts(actor(ctx)?, vip, &filter, req).await.gql()?;
         Ok(connection(page, |a| a.id, Account))
     }
     /// Release notes to learn, newest first.
@@ -526,24 +533,25 @@ impl FinanceView {
     ) -> Result<Vec<crate::work::Task>> {
         my_tasks(ctx, due_before).await
     }
-    /// Invoices, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    /// Invoices, newest first unless `orderBy` says otherwise.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
     async fn invoices(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only invoices in this status.")] status: Option<InvoiceStatus>,
+        #[graphql(desc = "Only invoices matching every condition given.")] filter: Option<InvoiceFilter>,
+        #[graphql(desc = "The order: default newest first.")] order_by: Option<InvoiceOrder>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
+        #[graphql(desc = "Page size counted back from `before` (or from the end): at most 100.")] last: Option<i32>,
+        #[graphql(desc = "The cursor before which the page ends.")] before: Option<String>,
     ) -> Result<Conn<Invoice>> {
-        let req = page_request(ctx, first, after.as_deref())?;
-        let status = status.map(|s| match s {
-            InvoiceStatus::Scheduled => baton_domain::invoice::InvoiceStatus::Scheduled,
-            InvoiceStatus::Issued => baton_domain::invoice::InvoiceStatus::Issued,
-            InvoiceStatus::PartiallyPaid => baton_domain::invoice::InvoiceStatus::PartiallyPaid,
-            InvoiceStatus::Paid => baton_domain::invoice::InvoiceStatus::Paid,
-            InvoiceStatus::Void => baton_domain::invoice::InvoiceStatus::Void,
-        });
-        let page = app(ctx).invoices(actor(ctx)?, status, req).await.gql()?;
+        let order = order_by.map(InvoiceOrder::order).unwrap_or_default();
+        let req = ordered_page_request(ctx, first, after.as_deref(), last, before.as_deref(), order)?;
+        let filter = filter.map(InvoiceFilter::into_app).transpose()?.unwrap_or_default();
+        let status = status.map(invoice_status);
+        let page = app(ctx).invoices(actor(ctx)?, status, &filter, req).await.gql()?;
         Ok(connection(page, |i| i.id, Invoice))
     }
     /// Receivables: outstanding, overdue, collection rate and the five aging buckets (zeros included).
@@ -834,4 +842,177 @@ fn list_filter(
         updated_before,
         text,
     })
+}
+
+/// What customer success's accounts can be sorted by.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum AccountOrderField {
+    /// When the account was created.
+    CreatedAt,
+    /// When it last changed.
+    UpdatedAt,
+    /// The account's name.
+    Name,
+}
+
+/// An order of `customerSuccessView.accounts`; ties are broken by creation.
+#[derive(async_graphql::InputObject, Clone, Copy, Debug)]
+pub struct AccountOrder {
+    /// The field to sort by.
+    pub field: AccountOrderField,
+    /// The direction (default descending).
+    #[graphql(default_with = "OrderDirection::Desc")]
+    pub direction: OrderDirection,
+}
+
+impl AccountOrder {
+    fn order(self) -> baton_app::page::Order {
+        use baton_app::page::SortKey;
+        let key = match self.field {
+            AccountOrderField::CreatedAt => SortKey::Created,
+            AccountOrderField::UpdatedAt => SortKey::Updated,
+            AccountOrderField::Name => SortKey::Name,
+        };
+        baton_app::page::Order { key, descending: self.direction == OrderDirection::Desc }
+    }
+}
+
+/// Conditions on `customerSuccessView.accounts`; an account is listed when it meets every one given.
+#[derive(async_graphql::InputObject, Clone, Debug, Default)]
+pub struct AccountFilter {
+    /// Served by this customer success manager.
+    pub cs_owner_id: Option<async_graphql::ID>,
+    /// Served by a member of this team.
+    pub team_id: Option<async_graphql::ID>,
+    /// Created at or after this time.
+    pub created_after: Option<DateTime<Utc>>,
+    /// Created before this time.
+    pub created_before: Option<DateTime<Utc>>,
+    /// Changed at or after this time.
+    pub updated_after: Option<DateTime<Utc>>,
+    /// Changed before this time.
+    pub updated_before: Option<DateTime<Utc>>,
+    /// Contained in the account's name or domain (any case).
+    pub text: Option<String>,
+}
+
+impl AccountFilter {
+    fn into_app(self) -> Result<baton_app::views::ListFilter> {
+        list_filter(
+            self.cs_owner_id,
+            self.team_id,
+            [self.created_after, self.created_before, self.updated_after, self.updated_before],
+            self.text,
+        )
+    }
+}
+
+/// What invoices can be sorted by.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum InvoiceOrderField {
+    /// When the invoice was created (scheduled).
+    CreatedAt,
+    /// When it last changed.
+    UpdatedAt,
+    /// Its due date.
+    DueAt,
+    /// Its amount (in minor units of its currency).
+    Amount,
+}
+
+/// An order of `financeView.invoices`; ties are broken by creation.
+#[derive(async_graphql::InputObject, Clone, Copy, Debug)]
+pub struct InvoiceOrder {
+    /// The field to sort by.
+    pub field: InvoiceOrderField,
+    /// The direction (default descending).
+    #[graphql(default_with = "OrderDirection::Desc")]
+    pub direction: OrderDirection,
+}
+
+impl InvoiceOrder {
+    fn order(self) -> baton_app::page::Order {
+        use baton_app::page::SortKey;
+        let key = match self.field {
+            InvoiceOrderField::CreatedAt => SortKey::Created,
+            InvoiceOrderField::UpdatedAt => SortKey::Updated,
+            InvoiceOrderField::DueAt => SortKey::DueDate,
+            InvoiceOrderField::Amount => SortKey::Value,
+        };
+        baton_app::page::Order { key, descending: self.direction == OrderDirection::Desc }
+    }
+}
+
+/// Conditions on `financeView.invoices`; an invoice is listed when it meets every one given.
+#[derive(async_graphql::InputObject, Clone, Debug, Default)]
+pub struct InvoiceFilter {
+    /// In one of these statuses.
+    pub statuses: Option<Vec<InvoiceStatus>>,
+    /// Due on or after this day.
+    pub due_after: Option<chrono::NaiveDate>,
+    /// Due before this day.
+    pub due_before: Option<chrono::NaiveDate>,
+    /// An amount of at least this (in the invoice's currency).
+    pub amount_at_least: Option<Decimal>,
+    /// An amount of at most this (in the invoice's currency).
+    pub amount_at_most: Option<Decimal>,
+    /// Created at or after this time.
+    pub created_after: Option<DateTime<Utc>>,
+    /// Created before this time.
+    pub created_before: Option<DateTime<Utc>>,
+    /// Changed at or after this time.
+    pub updated_after: Option<DateTime<Utc>>,
+    /// Changed before this time.
+    pub updated_before: Option<DateTime<Utc>>,
+}
+
+impl InvoiceFilter {
+    fn into_app(self) -> Result<baton_app::views::InvoiceFilter> {
+        let common = list_filter(
+            None,
+            None,
+            [self.created_after, self.created_before, self.updated_after, self.updated_before],
+            None,
+        )?;
+        if let (Some(a), Some(b)) = (self.due_after, self.due_before)
+            && b < a
+        {
+            return Err(crate::to_gql(baton_app::AppError::bad_input(
+                "filter.dueBefore",
+                "is earlier than the range's start",
+            )));
+        }
+        Ok(baton_app::views::InvoiceFilter {
+            common,
+            statuses: self
+                .statuses
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| invoice_status(s).as_str().to_owned())
+                .collect(),
+            due_after: self.due_after,
+            due_before: self.due_before,
+            amount_at_least: minor("filter.amountAtLeast", self.amount_at_least)?,
+            amount_at_most: minor("filter.amountAtMost", self.amount_at_most)?,
+        })
+    }
+}
+
+/// An amount in minor units, or `BAD_USER_INPUT` naming `field`.
+fn minor(field: &str, v: Option<Decimal>) -> Result<Option<i64>> {
+    v.map(|d| baton_app::leads::to_minor(d.0).map_err(|_| baton_app::AppError::bad_input(field, "is too large")))
+        .transpose()
+        .gql()
+}
+
+/// The domain's invoice status of the API's.
+fn invoice_status(s: InvoiceStatus) -> baton_domain::invoice::InvoiceStatus {
+    use baton_domain::invoice::InvoiceStatus as D;
+    match s {
+        InvoiceStatus::Scheduled => D::Scheduled,
+        InvoiceStatus::Issued => D::Issued,
+        InvoiceStatus::PartiallyPaid => D::PartiallyPaid,
+        InvoiceStatus::Paid => D::Paid,
+        InvoiceStatus::Void => D::Void,
+    }
 }

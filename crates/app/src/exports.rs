@@ -502,11 +502,11 @@ impl Export {
                 (Rows::Opportunities(r), t)
             }
             Source::Accounts { vip } => {
-                let (r, t) = step(app.cs_accounts(actor, *vip, req).await?, |a| a.id, after, done);
+                let (r, t) = step(app.cs_accounts(actor, *vip, &Default::default(), req).await?, |a| a.id, after, done);
                 (Rows::Accounts(r), t)
             }
             Source::Invoices { status } => {
-                let (r, t) = step(app.invoices(actor, *status, req).await?, |i| i.id, after, done);
+                let (r, t) = step(app.invoices(actor, *status, &Default::default(), req).await?, |i| i.id, after, done);
                 (Rows::Invoices(r), t)
             }
             Source::Search => {

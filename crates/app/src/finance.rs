@@ -319,8 +319,12 @@ impl App {
         &self,
         actor: &Actor,
         status: Option<InvoiceStatus>,
+        filter: &crate::views::InvoiceFilter,
         req: PageRequest,
     ) -> Result<Page<invoice::Model>, AppError> {
+        use crate::page::{KeyValue, Sort, SortKey};
+        use invoice::Column as I;
+        use sea_orm::sea_query::Expr;
         let scope = actor.authorize(Action::ReadInvoice)?;
         let mut q = invoice::Entity::find().filter(invoice::Column::OrganizationId.eq(actor.org_id));
         if scope != Scope::Org {
@@ -339,7 +343,40 @@ impl App {
         if let Some(s) = status {
             q = q.filter(invoice::Column::Status.eq(s.as_str()));
         }
-        crate::page::keyset(&self.db, q, invoice::Column::Id, req).await
+        if !filter.statuses.is_empty() {
+            q = q.filter(I::Status.is_in(filter.statuses.iter().map(String::as_str)));
+        }
+        if let Some(d) = filter.due_after {
+            q = q.filter(I::DueOn.gte(d));
+        }
+        if let Some(d) = filter.due_before {
+            q = q.filter(I::DueOn.lt(d));
+        }
+        if let Some(v) = filter.amount_at_least {
+            q = q.filter(I::AmountMinor.gte(v));
+        }
+        if let Some(v) = filter.amount_at_most {
+            q = q.filter(I::AmountMinor.lte(v));
+        }
+        let q = self.narrowed(q, actor.org_id, &filter.common, (None, I::CreatedAt, I::UpdatedAt), &[]).await?;
+        let sorts = [
+            Sort {
+                key: SortKey::Updated,
+                expr: || Expr::col(I::UpdatedAt),
+                value: |i: &invoice::Model| KeyValue::Time(i.updated_at),
+            },
+            Sort {
+                key: SortKey::DueDate,
+                expr: || Expr::col(I::DueOn),
+                value: |i: &invoice::Model| KeyValue::Date(i.due_on),
+            },
+            Sort {
+                key: SortKey::Value,
+                expr: || Expr::col(I::AmountMinor),
+                value: |i: &invoice::Model| KeyValue::Int(i.amount_minor),
+            },
+        ];
+        crate::page::sorted(&self.db, q, I::Id, &sorts, req).await
     }
 
     /// `invoice(id)` under the caller's scope.

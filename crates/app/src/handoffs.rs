@@ -324,8 +324,12 @@ impl App {
         &self,
         actor: &Actor,
         vip: Option<bool>,
+        filter: &crate::views::ListFilter,
         req: PageRequest,
     ) -> Result<Page<account::Model>, AppError> {
+        use crate::page::{KeyValue, Sort, SortKey};
+        use account::Column as A;
+        use sea_orm::sea_query::Expr;
         let scope = actor.authorize(Action::CustomerSuccessView)?;
         let mut q = account::Entity::find()
             .filter(account::Column::OrganizationId.eq(actor.org_id))
@@ -336,7 +340,22 @@ impl App {
         if scope == baton_domain::Scope::Own {
             q = q.filter(account::Column::CsOwnerId.eq(actor.user_id().unwrap_or_default()));
         }
-        crate::page::keyset(&self.db, q, account::Column::Id, req).await
+        let q = self
+            .narrowed(q, actor.org_id, filter, (Some(A::CsOwnerId), A::CreatedAt, A::UpdatedAt), &[A::Name, A::Domain])
+            .await?;
+        let sorts = [
+            Sort {
+                key: SortKey::Updated,
+                expr: || Expr::col(A::UpdatedAt),
+                value: |a: &account::Model| KeyValue::Time(a.updated_at),
+            },
+            Sort {
+                key: SortKey::Name,
+                expr: || Expr::col(A::Name),
+                value: |a: &account::Model| KeyValue::Text(a.name.clone()),
+            },
+        ];
+        crate::page::sorted(&self.db, q, A::Id, &sorts, req).await
     }
 
     /// Hand-off packages of opportunities, for the API's batch loader.

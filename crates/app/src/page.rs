@@ -28,8 +28,10 @@ pub enum SortKey {
     /// Creation time: the id order.
     Created,
     Updated,
-    /// A money amount (an opportunity's estimated value).
+    /// A money amount (an opportunity's estimated value, an invoice's amount).
     Value,
+    /// A due date (an invoice's).
+    DueDate,
     /// A close date; rows without one sort after every dated row.
     CloseDate,
     Name,
@@ -42,6 +44,7 @@ impl SortKey {
             SortKey::Updated => "u",
             SortKey::Value => "v",
             SortKey::CloseDate => "d",
+            SortKey::DueDate => "due",
             SortKey::Name => "n",
         }
     }
@@ -51,6 +54,7 @@ impl SortKey {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum KeyValue {
     Time(chrono::DateTime<chrono::Utc>),
+    Date(chrono::NaiveDate),
     Int(i64),
     Text(String),
 }
@@ -59,6 +63,7 @@ impl From<KeyValue> for sea_orm::Value {
     fn from(v: KeyValue) -> Self {
         match v {
             KeyValue::Time(t) => t.into(),
+            KeyValue::Date(d) => d.into(),
             KeyValue::Int(i) => i.into(),
             KeyValue::Text(s) => s.into(),
         }

@@ -92,6 +92,19 @@ pub struct OpportunityFilter {
     pub closes_before: Option<DateTime<Utc>>,
 }
 
+/// `financeView.invoices(filter:)`.
+#[derive(Debug, Clone, Default)]
+pub struct InvoiceFilter {
+    /// Created and updated ranges (owner, team and text do not apply to invoices).
+    pub common: ListFilter,
+    pub statuses: Vec<String>,
+    pub due_after: Option<chrono::NaiveDate>,
+    pub due_before: Option<chrono::NaiveDate>,
+    /// The amount's bounds, in minor units of its currency.
+    pub amount_at_least: Option<i64>,
+    pub amount_at_most: Option<i64>,
+}
+
 /// Where opportunities without an expected close date sort: after every dated one.
 fn no_close_date() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(9999, 12, 31, 0, 0, 0).single().unwrap_or(DateTime::<Utc>::MAX_UTC)
@@ -150,7 +163,7 @@ impl App {
                 q,
                 actor.org_id,
                 &filter.common,
-                [L::OwnerId, L::CreatedAt, L::UpdatedAt],
+                (Some(L::OwnerId), L::CreatedAt, L::UpdatedAt),
                 &[L::CompanyName, L::ContactName],
             )
             .await?;
@@ -201,7 +214,7 @@ impl App {
             q = q.filter(O::ExpectedCloseDate.lt(t));
         }
         let q = self
-            .narrowed(q, actor.org_id, &filter.common, [O::OwnerId, O::CreatedAt, O::UpdatedAt], &[O::Name])
+            .narrowed(q, actor.org_id, &filter.common, (Some(O::OwnerId), O::CreatedAt, O::UpdatedAt), &[O::Name])
             .await?;
         let sorts = [
             Sort {
@@ -230,18 +243,18 @@ impl App {
 
     /// Applies the filters every list shares: owner, team (its members' rows), created and
     /// updated ranges, and a text contained (case-insensitively) in one of `text_cols`.
-    async fn narrowed<E: EntityTrait>(
+    pub(crate) async fn narrowed<E: EntityTrait>(
         &self,
         mut q: Select<E>,
         org: Uuid,
         f: &ListFilter,
-        [owner, created, updated]: [E::Column; 3],
+        (owner, created, updated): (Option<E::Column>, E::Column, E::Column),
         text_cols: &[E::Column],
     ) -> Result<Select<E>, AppError> {
-        if let Some(o) = f.owner_id {
+        if let (Some(o), Some(owner)) = (f.owner_id, owner) {
             q = q.filter(owner.eq(o));
         }
-        if let Some(t) = f.team_id {
+        if let (Some(t), Some(owner)) = (f.team_id, owner) {
             let members: Vec<Uuid> = team_member::Entity::find()
                 .filter(team_member::Column::TeamId.eq(t))
                 .filter(team_member::Column::OrganizationId.eq(org))
