@@ -1,6 +1,7 @@
 //! Indexes that match the orders `salesView.leads`, `salesView.opportunities`,
-//! `financeView.invoices` and `customerSuccessView.accounts` offer beside creation: the caller's scope (organization, owner), then the sort key, then the id that
-//! breaks ties, so a keyset page in any order reads one index range.
+//! `financeView.invoices` and `customerSuccessView.accounts` offer beside creation: the
+//! caller's scope (organization, owner), then the sort key, then the id that breaks ties, so
+//! a keyset page in any order reads one index range; and the erasure times `tombstones` reads.
 
 use sea_orm_migration::prelude::*;
 
@@ -23,6 +24,9 @@ const INDEXES: &[(&str, &str, &[&str])] = &[
     ("ix_invoices_org_updated", "invoices", &["organization_id", "updated_at", "id"]),
     ("ix_accounts_org_name", "accounts", &["organization_id", "name", "id"]),
     ("ix_accounts_org_updated", "accounts", &["organization_id", "updated_at", "id"]),
+    // `tombstones(since)`: the erased leads and contacts since a time.
+    ("ix_leads_org_erased", "leads", &["organization_id", "erased_at", "id"]),
+    ("ix_contacts_org_erased", "contacts", &["organization_id", "erased_at", "id"]),
 ];
 
 #[async_trait::async_trait]

@@ -307,3 +307,51 @@ both!(invoices_and_accounts_filter_sort_and_page_both_ways, |engine| async move 
     let r = t.gql(Some(&d.cs), accounts, json!({ "f": { "text": "no account is called this" } })).await;
     assert_eq!(r["data"]["customerSuccessView"]["accounts"]["totalCount"], 0, "{r}");
 });
+
+both!(delta_sync_lists_what_changed_and_tombstones_what_was_erased, |engine| async move {
+    let t = spawn_app(engine).await;
+    let sdr = t.login("sdr@demo.test").await;
+    five_leads(&t, &sdr).await;
+    let mark = chrono::Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    // Only what changed after the mark comes back: one new lead.
+    let input = json!({ "companyName": "Pagetest Foxtrot", "contactName": "Fay Fox", "contactEmail": "fay@fox.example", "source": "SEO" });
+    let r = t.gql(Some(&sdr), CREATE, json!({ "i": input })).await;
+    let fox = r["data"]["createLead"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
+    let q = "query($s: DateTime) { salesView { leads(updatedSince: $s, filter: { text: \"pagetest\" },
+        orderBy: { field: UPDATED_AT, direction: ASC }) { edges { node { id updatedAt } } } } }";
+    let r = t.gql(Some(&sdr), q, json!({ "s": mark.to_rfc3339() })).await;
+    let ids: Vec<&str> = r["data"]["salesView"]["leads"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [fox.as_str()], "{r}");
+
+    // Erasing the lead leaves a tombstone for those who read it, and for nobody else.
+    let tomb = "query($s: DateTime!) { tombstones(since: $s) { id kind removedAt } }";
+    let none = t.gql(Some(&sdr), tomb, json!({ "s": mark.to_rfc3339() })).await;
+    assert_eq!(none["data"]["tombstones"], json!([]), "{none}");
+    let privacy = t.login("privacy@demo.test").await;
+    let open = "mutation($i: OpenDataSubjectRequestInput!) { openDataSubjectRequest(input: $i) { id } }";
+    let r = t.gql(Some(&privacy), open, json!({ "i": { "kind": "ERASURE", "email": "fay@fox.example" } })).await;
+    let req = r["data"]["openDataSubjectRequest"]["id"].clone();
+    let r = t
+        .gql(Some(&privacy), "mutation($r: ID!) { erasePersonalData(requestId: $r) { leads } }", json!({ "r": req }))
+        .await;
+    assert_eq!(r["data"]["erasePersonalData"]["leads"], 1, "{r}");
+    let r = t.gql(Some(&sdr), tomb, json!({ "s": mark.to_rfc3339() })).await;
+    assert_eq!(r["data"]["tombstones"].as_array().map(Vec::len), Some(1), "{r}");
+    assert_eq!(r["data"]["tombstones"][0]["id"], fox.as_str());
+    assert_eq!(r["data"]["tombstones"][0]["kind"], "LEAD");
+    let ae = t.login("ae@demo.test").await;
+    let r = t.gql(Some(&ae), tomb, json!({ "s": mark.to_rfc3339() })).await;
+    assert_eq!(r["data"]["tombstones"], json!([]), "another rep's lead is not theirs to drop: {r}");
+    // A later sync point has nothing.
+    let r =
+        t.gql(Some(&sdr), tomb, json!({ "s": (chrono::Utc::now() + chrono::Duration::seconds(1)).to_rfc3339() })).await;
+    assert_eq!(r["data"]["tombstones"], json!([]), "{r}");
+    let r = t.gql(Some(&sdr), tomb, json!({ "s": "yesterday" })).await;
+    assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
+});

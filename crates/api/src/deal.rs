@@ -122,6 +122,10 @@ pub struct Quote(pub quote::Model);
 /// A priced offer on an opportunity.
 #[Object(guard = "crate::roles::FieldRule(\"Quote\")")]
 impl Quote {
+    /// When the quote last changed (for delta sync: lists take `updatedSince`).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
     /// The quote's id.
     pub(crate) async fn id(&self) -> ID {
         id(self.0.id)
@@ -233,6 +237,14 @@ pub struct Contract(pub contract::Model);
 /// A contract drafted from a template, reviewed by legal and signed by the customer.
 #[Object(guard = "crate::roles::FieldRule(\"Contract\")")]
 impl Contract {
+    /// When the contract was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the contract last changed (for delta sync: lists take `updatedSince`).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
     /// The contract's id.
     pub(crate) async fn id(&self) -> ID {
         id(self.0.id)
@@ -419,6 +431,14 @@ pub struct Invoice(pub invoice::Model);
 /// An invoice of a signed contract's payment schedule.
 #[Object(guard = "crate::roles::FieldRule(\"Invoice\")")]
 impl Invoice {
+    /// When the invoice was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the invoice last changed (for delta sync: lists take `updatedSince`).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
     /// The invoice's id.
     pub(crate) async fn id(&self) -> ID {
         id(self.0.id)
@@ -544,6 +564,14 @@ pub struct HandoffPackage(pub handoff_package::Model);
 /// The takeover package from the account executive to customer success.
 #[Object]
 impl HandoffPackage {
+    /// When the package was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the package last changed (for delta sync: lists take `updatedSince`).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
     /// The package's id.
     pub(crate) async fn id(&self) -> ID {
         id(self.0.id)

@@ -50,6 +50,16 @@ impl CoreQuery {
         Ok(OrgSettings(app(ctx).org_settings(actor(ctx)?).await.gql()?))
     }
 
+    /// Leads and contacts the caller reads that were erased at or after `since`, oldest first (at most 500; continue from the last `removedAt`): drop them from a local copy.
+    async fn tombstones(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The time of the client's last sync.")] since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<crate::views::Tombstone>> {
+        let rows = app(ctx).tombstones(actor(ctx)?, since).await.gql()?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
     /// The organization's API tokens (ADMIN).
     async fn api_tokens(&self, ctx: &Context<'_>) -> Result<Vec<ApiToken>> {
         Ok(app(ctx).api_tokens(actor(ctx)?).await.gql()?.into_iter().map(ApiToken).collect())

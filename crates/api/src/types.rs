@@ -41,6 +41,10 @@ pub struct User(pub user::Model);
 /// A person who works in the organization.
 #[Object]
 impl User {
+    /// When the user last changed (for delta sync: lists take `updatedSince`).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
     /// The user's id.
     pub(crate) async fn id(&self) -> ID {
         id(self.0.id)
@@ -459,6 +463,10 @@ pub struct Account(pub account::Model);
 /// A customer company.
 #[Object(guard = "crate::roles::FieldRule(\"Account\")")]
 impl Account {
+    /// When the account last changed (for delta sync: lists take `updatedSince`).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
     /// The account's id.
     pub(crate) async fn id(&self) -> ID {
         id(self.0.id)
@@ -536,6 +544,14 @@ pub struct Contact(pub contact::Model);
 /// A person at a customer company.
 #[Object(guard = "crate::roles::FieldRule(\"Contact\")")]
 impl Contact {
+    /// When the contact was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the contact last changed (for delta sync: lists take `updatedSince`).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
     /// The contact's id.
     pub(crate) async fn id(&self) -> ID {
         id(self.0.id)

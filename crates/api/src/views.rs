@@ -139,6 +139,8 @@ impl SalesView {
         #[graphql(desc = "Only leads in this status; all statuses when absent.")] status: Option<LeadStatus>,
         #[graphql(desc = "Only leads matching every condition given.")] filter: Option<LeadFilter>,
         #[graphql(desc = "The order: default newest first.")] order_by: Option<LeadOrder>,
+        #[graphql(desc = "Only rows changed at or after this time: delta sync (see `tombstones` for erased rows).")]
+        updated_since: Option<DateTime<Utc>>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
         #[graphql(desc = "Page size counted back from `before` (or from the end): at most 100.")] last: Option<i32>,
@@ -146,7 +148,8 @@ impl SalesView {
     ) -> Result<Conn<Lead>> {
         let order = order_by.map(LeadOrder::order).unwrap_or_default();
         let req = ordered_page_request(ctx, first, after.as_deref(), last, before.as_deref(), order)?;
-        let filter = filter.map(LeadFilter::into_app).transpose()?.unwrap_or_default();
+        let mut filter = filter.map(LeadFilter::into_app).transpose()?.unwrap_or_default();
+        since(&mut filter.common, updated_since);
         let page = app(ctx).leads(actor(ctx)?, self.scope, status.map(Into::into), &filter, req).await.gql()?;
         Ok(connection(page, |l| l.id, Lead))
     }
@@ -160,6 +163,8 @@ impl SalesView {
         #[graphql(desc = "Only opportunities in this stage; all stages when absent.")] stage: Option<OpportunityStage>,
         #[graphql(desc = "Only opportunities matching every condition given.")] filter: Option<OpportunityFilter>,
         #[graphql(desc = "The order: default newest first.")] order_by: Option<OpportunityOrder>,
+        #[graphql(desc = "Only rows changed at or after this time: delta sync (see `tombstones` for erased rows).")]
+        updated_since: Option<DateTime<Utc>>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
         #[graphql(desc = "Page size counted back from `before` (or from the end): at most 100.")] last: Option<i32>,
@@ -167,7 +172,8 @@ impl SalesView {
     ) -> Result<Conn<Opportunity>> {
         let order = order_by.map(OpportunityOrder::order).unwrap_or_default();
         let req = ordered_page_request(ctx, first, after.as_deref(), last, before.as_deref(), order)?;
-        let filter = filter.map(OpportunityFilter::into_app).transpose()?.unwrap_or_default();
+        let mut filter = filter.map(OpportunityFilter::into_app).transpose()?.unwrap_or_default();
+        since(&mut filter.common, updated_since);
         let page =
             app(ctx).opportunities(actor(ctx)?, self.scope, stage.map(|s| s.as_str()), &filter, req).await.gql()?;
         crate::loaders::prime_opportunities(ctx, &page.items).await?;
@@ -452,6 +458,8 @@ impl CustomerSuccessView {
         >,
         #[graphql(desc = "Only accounts matching every condition given.")] filter: Option<AccountFilter>,
         #[graphql(desc = "The order: default newest first.")] order_by: Option<AccountOrder>,
+        #[graphql(desc = "Only rows changed at or after this time: delta sync (see `tombstones` for erased rows).")]
+        updated_since: Option<DateTime<Utc>>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
         #[graphql(desc = "Page size counted back from `before` (or from the end): at most 100.")] last: Option<i32>,
@@ -459,7 +467,8 @@ impl CustomerSuccessView {
     ) -> Result<Conn<Account>> {
         let order = order_by.map(AccountOrder::order).unwrap_or_default();
         let req = ordered_page_request(ctx, first, after.as_deref(), last, before.as_deref(), order)?;
-        let filter = filter.map(AccountFilter::into_app).transpose()?.unwrap_or_default();
+        let mut filter = filter.map(AccountFilter::into_app).transpose()?.unwrap_or_default();
+        since(&mut filter, updated_since);
         let page = app(ctx).cs_accounts(actor(ctx)?, vip, &filter, req).await.gql()?;
         Ok(connection(page, |a| a.id, Account))
     }
@@ -542,6 +551,8 @@ impl FinanceView {
         #[graphql(desc = "Only invoices in this status.")] status: Option<InvoiceStatus>,
         #[graphql(desc = "Only invoices matching every condition given.")] filter: Option<InvoiceFilter>,
         #[graphql(desc = "The order: default newest first.")] order_by: Option<InvoiceOrder>,
+        #[graphql(desc = "Only rows changed at or after this time: delta sync (see `tombstones` for erased rows).")]
+        updated_since: Option<DateTime<Utc>>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
         #[graphql(desc = "Page size counted back from `before` (or from the end): at most 100.")] last: Option<i32>,
@@ -549,7 +560,8 @@ impl FinanceView {
     ) -> Result<Conn<Invoice>> {
         let order = order_by.map(InvoiceOrder::order).unwrap_or_default();
         let req = ordered_page_request(ctx, first, after.as_deref(), last, before.as_deref(), order)?;
-        let filter = filter.map(InvoiceFilter::into_app).transpose()?.unwrap_or_default();
+        let mut filter = filter.map(InvoiceFilter::into_app).transpose()?.unwrap_or_default();
+        since(&mut filter.common, updated_since);
         let status = status.map(invoice_status);
         let page = app(ctx).invoices(actor(ctx)?, status, &filter, req).await.gql()?;
         Ok(connection(page, |i| i.id, Invoice))
@@ -1014,5 +1026,40 @@ fn invoice_status(s: InvoiceStatus) -> baton_domain::invoice::InvoiceStatus {
         InvoiceStatus::PartiallyPaid => D::PartiallyPaid,
         InvoiceStatus::Paid => D::Paid,
         InvoiceStatus::Void => D::Void,
+    }
+}
+
+/// `updatedSince` narrows a list as `filter.updatedAfter` does (the later of the two holds).
+fn since(f: &mut baton_app::views::ListFilter, updated_since: Option<DateTime<Utc>>) {
+    f.updated_after = f.updated_after.max(updated_since);
+}
+
+/// What kind of object a tombstone stands for.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum TombstoneKind {
+    /// A `Lead`.
+    Lead,
+    /// A `Contact`.
+    Contact,
+}
+
+/// An object that was erased: a client drops its copy (the object answers no more personal data).
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Tombstone {
+    /// The erased object's id (as `node(id)` takes it).
+    pub id: async_graphql::ID,
+    /// The erased object's type.
+    pub kind: TombstoneKind,
+    /// When it was erased.
+    pub removed_at: DateTime<Utc>,
+}
+
+impl From<baton_app::views::Tombstone> for Tombstone {
+    fn from(t: baton_app::views::Tombstone) -> Self {
+        let kind = match t.kind {
+            baton_app::views::ErasedKind::Lead => TombstoneKind::Lead,
+            baton_app::views::ErasedKind::Contact => TombstoneKind::Contact,
+        };
+        Tombstone { id: t.id.into(), kind, removed_at: t.removed_at }
     }
 }

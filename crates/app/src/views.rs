@@ -105,6 +105,24 @@ pub struct InvoiceFilter {
     pub amount_at_most: Option<i64>,
 }
 
+/// An object the caller may have a copy of that was erased: its copy must go (delta sync).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tombstone {
+    pub id: Uuid,
+    pub kind: ErasedKind,
+    pub removed_at: DateTime<Utc>,
+}
+
+/// The kinds of object erasure removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErasedKind {
+    Lead,
+    Contact,
+}
+
+/// At most this many tombstones answer one call; the caller continues from the last one's time.
+pub const TOMBSTONE_PAGE: u64 = 500;
+
 /// Where opportunities without an expected close date sort: after every dated one.
 fn no_close_date() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(9999, 12, 31, 0, 0, 0).single().unwrap_or(DateTime::<Utc>::MAX_UTC)
@@ -287,6 +305,62 @@ impl App {
             q = q.filter(any);
         }
         Ok(q)
+    }
+
+    /// `tombstones(since)`: leads and contacts erased at or after `since` that the caller
+    /// reads (a lead under its read scope, a contact of an account it reaches), oldest first,
+    /// at most [`TOMBSTONE_PAGE`]. Objects are never deleted; erasure is what removes them
+    /// from a client's copy.
+    pub async fn tombstones(&self, actor: &Actor, since: DateTime<Utc>) -> Result<Vec<Tombstone>, AppError> {
+        let mut out = Vec::new();
+        let leads = owned_by(
+            lead::Entity::find()
+                .filter(lead::Column::OrganizationId.eq(actor.org_id))
+                .filter(lead::Column::ErasedAt.gte(since)),
+            lead::Column::OwnerId,
+            &actor.readable(Action::ReadLead),
+        )
+        .order_by_asc(lead::Column::ErasedAt)
+        .order_by_asc(lead::Column::Id)
+        .limit(TOMBSTONE_PAGE)
+        .all(&self.db)
+        .await?;
+        out.extend(
+            leads
+                .into_iter()
+                .filter_map(|l| Some(Tombstone { id: l.id, kind: ErasedKind::Lead, removed_at: l.erased_at? })),
+        );
+        if actor.permission(Action::ReadAccount).is_ok() {
+            let contacts = contact::Entity::find()
+                .filter(contact::Column::OrganizationId.eq(actor.org_id))
+                .filter(contact::Column::ErasedAt.gte(since))
+                .order_by_asc(contact::Column::ErasedAt)
+                .order_by_asc(contact::Column::Id)
+                .limit(TOMBSTONE_PAGE)
+                .all(&self.db)
+                .await?;
+            let mut reach: HashMap<Uuid, bool> = HashMap::new();
+            for c in contacts {
+                let reaches = match reach.get(&c.account_id) {
+                    Some(r) => *r,
+                    None => {
+                        let a = account::Entity::find_by_id(c.account_id).one(&self.db).await?;
+                        let r = match a {
+                            Some(a) => account_reaches(&self.db, actor, Action::ReadAccount, &a).await?,
+                            None => false,
+                        };
+                        reach.insert(c.account_id, r);
+                        r
+                    }
+                };
+                if reaches && let Some(at) = c.erased_at {
+                    out.push(Tombstone { id: c.id, kind: ErasedKind::Contact, removed_at: at });
+                }
+            }
+        }
+        out.sort_by_key(|t| (t.removed_at, t.id));
+        out.truncate(TOMBSTONE_PAGE as usize);
+        Ok(out)
     }
 
     /// `opportunity(id)`: an opportunity the caller may read.
