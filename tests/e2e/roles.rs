@@ -369,3 +369,40 @@ both!(an_api_token_acts_with_the_custom_roles_it_is_given, |engine| async move {
     assert_eq!(code(&r), "FORBIDDEN", "{r}");
     t.stop().await;
 });
+
+both!(an_api_token_shows_the_custom_roles_it_holds, |engine| async move {
+    let t = spawn_app(engine).await;
+    let (admin, _user, _user_id, role_id) = setup(&t).await;
+    let create = "mutation($n: String!, $r: [ID!]) { createApiToken(name: $n, roles: [SDR], customRoleIds: $r) {
+        apiToken { id customRoles { id name } } } }";
+    let r = t.gql(Some(&admin), create, json!({ "n": "partner portal", "r": [role_id] })).await;
+    let made = &r["data"]["createApiToken"]["apiToken"];
+    assert_eq!(made["customRoles"], json!([{ "id": role_id, "name": "Channel manager" }]), "{r}");
+    let with = made["id"].as_str().unwrap().to_owned();
+    let r = t.gql(Some(&admin), create, json!({ "n": "plain", "r": null })).await;
+    let plain = r["data"]["createApiToken"]["apiToken"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
+
+    // Read back through `apiTokens`: each token with its own custom roles, beside its built-in ones.
+    let list = "{ apiTokens { id name roles customRoles { id name builtIn grants { action scope } } } }";
+    let r = t.gql(Some(&admin), list, json!({})).await;
+    let tokens = r["data"]["apiTokens"].as_array().unwrap_or_else(|| panic!("{r}"));
+    let of = |id: &str| tokens.iter().find(|x| x["id"] == id).unwrap_or_else(|| panic!("{id} in {r}")).clone();
+    let x = of(&with);
+    assert_eq!(x["roles"], json!(["SDR"]), "{r}");
+    assert_eq!(x["customRoles"][0]["id"], json!(role_id), "{r}");
+    assert_eq!(x["customRoles"][0]["builtIn"], false, "{r}");
+    assert_eq!(x["customRoles"][0]["grants"].as_array().unwrap().len(), 5, "{r}");
+    assert_eq!(x["customRoles"].as_array().unwrap().len(), 1, "{r}");
+    assert_eq!(of(&plain)["customRoles"], json!([]), "{r}");
+
+    // A retired role no longer counts for the token, and is no longer shown as held.
+    let r = t.gql(Some(&admin), "mutation($r: ID!) { retireRole(roleId: $r) { id } }", json!({ "r": role_id })).await;
+    assert!(r["errors"].is_null(), "{r}");
+    let r = t.gql(Some(&admin), list, json!({})).await;
+    let tokens = r["data"]["apiTokens"].as_array().unwrap_or_else(|| panic!("{r}"));
+    assert!(tokens.iter().all(|x| x["customRoles"] == json!([])), "{r}");
+    // Only an ADMIN lists tokens.
+    let r = t.gql(Some(&t.login("salesmanager@demo.test").await), list, json!({})).await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    t.stop().await;
+});
