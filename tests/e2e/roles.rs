@@ -369,3 +369,292 @@ both!(an_api_token_acts_with_the_custom_roles_it_is_given, |engine| async move {
     assert_eq!(code(&r), "FORBIDDEN", "{r}");
     t.stop().await;
 });
+
+both!(an_api_token_shows_the_custom_roles_it_holds, |engine| async move {
+    let t = spawn_app(engine).await;
+    let (admin, _user, _user_id, role_id) = setup(&t).await;
+    let create = "mutation($n: String!, $r: [ID!]) { createApiToken(name: $n, roles: [SDR], customRoleIds: $r) {
+        apiToken { id customRoles { id name } } } }";
+    let r = t.gql(Some(&admin), create, json!({ "n": "partner portal", "r": [role_id] })).await;
+    let made = &r["data"]["createApiToken"]["apiToken"];
+    assert_eq!(made["customRoles"], json!([{ "id": role_id, "name": "Channel manager" }]), "{r}");
+    let with = made["id"].as_str().unwrap().to_owned();
+    let r = t.gql(Some(&admin), create, json!({ "n": "plain", "r": null })).await;
+    let plain = r["data"]["createApiToken"]["apiToken"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
+
+    // Read back through `apiTokens`: each token with its own custom roles, beside its built-in ones.
+    let list = "{ apiTokens { id name roles customRoles { id name builtIn grants { action scope } } } }";
+    let r = t.gql(Some(&admin), list, json!({})).await;
+    let tokens = r["data"]["apiTokens"].as_array().unwrap_or_else(|| panic!("{r}"));
+    let of = |id: &str| tokens.iter().find(|x| x["id"] == id).unwrap_or_else(|| panic!("{id} in {r}")).clone();
+    let x = of(&with);
+    assert_eq!(x["roles"], json!(["SDR"]), "{r}");
+    assert_eq!(x["customRoles"][0]["id"], json!(role_id), "{r}");
+    assert_eq!(x["customRoles"][0]["builtIn"], false, "{r}");
+    assert_eq!(x["customRoles"][0]["grants"].as_array().unwrap().len(), 5, "{r}");
+    assert_eq!(x["customRoles"].as_array().unwrap().len(), 1, "{r}");
+    assert_eq!(of(&plain)["customRoles"], json!([]), "{r}");
+
+    // A retired role no longer counts for the token, and is no longer shown as held.
+    let r = t.gql(Some(&admin), "mutation($r: ID!) { retireRole(roleId: $r) { id } }", json!({ "r": role_id })).await;
+    assert!(r["errors"].is_null(), "{r}");
+    let r = t.gql(Some(&admin), list, json!({})).await;
+    let tokens = r["data"]["apiTokens"].as_array().unwrap_or_else(|| panic!("{r}"));
+    assert!(tokens.iter().all(|x| x["customRoles"] == json!([])), "{r}");
+    // Only an ADMIN lists tokens.
+    let r = t.gql(Some(&t.login("salesmanager@demo.test").await), list, json!({})).await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    t.stop().await;
+});
+
+/// The fields of each type a role can restrict, from the schema the code serves: (type, field,
+/// nullable scalar or enum without arguments).
+fn restrictable_fields() -> Vec<(String, String, bool)> {
+    use async_graphql::parser::types::{BaseType, TypeKind, TypeSystemDefinition};
+    let doc = async_graphql::parser::parse_schema(baton_api::sdl_of_code()).expect("the SDL parses");
+    let kinds: std::collections::HashMap<String, bool> = doc
+        .definitions
+        .iter()
+        .filter_map(|d| match d {
+            TypeSystemDefinition::Type(t) => {
+                Some((t.node.name.node.to_string(), matches!(t.node.kind, TypeKind::Scalar | TypeKind::Enum(_))))
+            }
+            _ => None,
+        })
+        .collect();
+    let leaf =
+        |name: &str| matches!(name, "String" | "Int" | "Float" | "Boolean" | "ID") || kinds.get(name) == Some(&true);
+    let mut out = vec![];
+    for t in baton_app::roles::FIELD_TYPES {
+        let fields = doc.definitions.iter().find_map(|d| match d {
+            TypeSystemDefinition::Type(x) if x.node.name.node == *t => match &x.node.kind {
+                TypeKind::Object(o) => Some(&o.fields),
+                _ => None,
+            },
+            _ => None,
+        });
+        let fields = fields.unwrap_or_else(|| panic!("`{t}` is a type a role restricts but not an object type"));
+        for f in fields {
+            let ty = &f.node.ty.node;
+            let scalar = matches!(&ty.base, BaseType::Named(n) if leaf(n.as_str()));
+            out.push((
+                t.to_string(),
+                f.node.name.node.to_string(),
+                ty.nullable && scalar && f.node.arguments.is_empty(),
+            ));
+        }
+    }
+    out
+}
+
+/// A caller acting as the owner of the rows under test (so an own or team scope reaches them),
+/// with built-in `roles` and custom roles `held`.
+fn caller(
+    org: uuid::Uuid,
+    owner: uuid::Uuid,
+    roles: Vec<baton_domain::Role>,
+    held: Vec<baton_app::HeldRole>,
+) -> baton_app::Actor {
+    baton_app::Actor {
+        principal: baton_app::Principal::User(owner),
+        org_id: org,
+        roles,
+        custom_roles: vec![],
+        grants: vec![],
+        team_user_ids: vec![owner],
+    }
+    .with_custom_roles(held)
+}
+
+both!(the_gate_blockers_and_field_rules_agree_on_every_grant_the_table_allows, |engine| async move {
+    use baton_app::{AppError, HeldRole};
+    use baton_domain::permission::{self, Action, Scope};
+    use baton_domain::{Role, Rule};
+    use baton_store::entity::{lead, opportunity};
+    use sea_orm::EntityTrait;
+    use std::collections::{BTreeMap, BTreeSet};
+    let t = spawn_app(engine).await;
+    let db = &t.app().db;
+    let uid = |s: &str| uuid::Uuid::parse_str(s).unwrap();
+    // One object of every kind `blockers` looks at: a deal with an approved (unsigned) contract,
+    // and a signed one whose hand-off package was submitted to customer success.
+    let open = flow::approved(&t).await;
+    let other = json!({ "companyName": "Dingo Docks", "contactName": "Ann Buyer", "contactEmail": "ann@dingo.example", "source": "SEO" });
+    let (signed, _) = flow::signed_from(
+        &t,
+        flow::approved_from(
+            &t,
+            flow::submitted_from(&t, flow::quoted_from(&t, flow::converted_with(&t, other).await).await).await,
+        )
+        .await,
+    )
+    .await;
+    flow::ok(&t, &signed.ae, "mutation($id: ID!) { updateHandoffPackage(packageId: $id, input: { specialRequirements: \"none\", successCriteria: \"go live\" }) { id } }", json!({ "id": signed.handoff })).await;
+    flow::ok(
+        &t,
+        &signed.ae,
+        "mutation($id: ID!) { submitHandoffPackage(packageId: $id) { status } }",
+        json!({ "id": signed.handoff }),
+    )
+    .await;
+    let l = lead::Entity::find_by_id(uid(&open.lead)).one(db).await.unwrap().unwrap();
+    let org = l.organization_id;
+    let owner_of = |o: opportunity::Model| o.owner_id;
+    let deal_owner = owner_of(opportunity::Entity::find_by_id(uid(&open.opportunity)).one(db).await.unwrap().unwrap());
+    let signed_owner =
+        owner_of(opportunity::Entity::find_by_id(uid(&signed.opportunity)).one(db).await.unwrap().unwrap());
+    let samples = [
+        ("lead", uid(&open.lead), l.owner_id.unwrap()),
+        ("opportunity", uid(&open.opportunity), deal_owner),
+        ("quote", uid(&open.quote), deal_owner),
+        ("contract", uid(&open.contract), deal_owner),
+        ("invoice", uid(&signed.invoices[0]), signed_owner),
+        ("hand-off package", uid(&signed.handoff), signed_owner),
+    ];
+    // Every action is asked with a target stage; only `moveOpportunity` reads it.
+    let asked = |a: Action| format!("{}:NEGOTIATION", a.name());
+
+    // Which object each action is checked on, as `blockers` itself answers a caller that may do
+    // everything across the organization; actions it does not check are left out.
+    let everything: Vec<(Action, Scope)> = Action::ALL.iter().map(|a| (*a, Scope::Org)).collect();
+    let all =
+        HeldRole { id: uuid::Uuid::new_v4(), name: "all".into(), grants: everything, readable_fields: BTreeMap::new() };
+    let mut checked = vec![];
+    for a in Action::ALL {
+        for (kind, id, owner) in samples {
+            match t.app().blockers(&caller(org, owner, vec![], vec![all.clone()]), id, &asked(*a)).await {
+                Ok(_) => {
+                    checked.push((*a, kind, id, owner));
+                    break;
+                }
+                Err(AppError::NotFound(_)) => {}
+                Err(AppError::BadInput { .. }) => break,
+                Err(e) => panic!("{a:?} on the {kind}: {e:?}"),
+            }
+        }
+    }
+    for (kind, _, _) in samples {
+        assert!(checked.iter().any(|c| c.1 == kind), "blockers checks no action on a {kind}: {checked:?}");
+    }
+
+    // Field rules: each custom role below hides one field of one restrictable type, in turn.
+    let fields = restrictable_fields();
+    let hiding = |i: usize| {
+        let (ty, hidden, _) = &fields[i % fields.len()];
+        let readable: BTreeSet<String> =
+            fields.iter().filter(|(t2, f, _)| t2 == ty && f != hidden).map(|(_, f, _)| f.clone()).collect();
+        (ty.clone(), hidden.clone(), BTreeMap::from([(ty.clone(), readable)]))
+    };
+
+    // The principals: every built-in role, and a custom role per grantable (action, scope) pair.
+    let mut principals: Vec<(String, Vec<Role>, Vec<HeldRole>)> =
+        Role::ALL.into_iter().map(|r| (r.as_str().to_owned(), vec![r], vec![])).collect();
+    for a in Action::ALL {
+        for s in Scope::ALL.into_iter().filter(|s| permission::grantable(*a, *s)) {
+            let (_, _, readable_fields) = hiding(principals.len());
+            let name = format!("{} at {}", a.name(), s.as_str());
+            principals.push((
+                name.clone(),
+                vec![],
+                vec![HeldRole { id: uuid::Uuid::new_v4(), name, grants: vec![(*a, s)], readable_fields }],
+            ));
+        }
+    }
+    let is_rule = |reason: &str| Rule::ALL.iter().any(|r| reason.starts_with(&format!("{}: ", r.code())));
+    let (mut allowed, mut refused) = (0, 0);
+    for (i, (who, roles, held)) in principals.iter().enumerate() {
+        for (a, kind, id, owner) in &checked {
+            let actor = caller(org, *owner, roles.clone(), held.clone());
+            let got = t.app().blockers(&actor, *id, &asked(*a)).await;
+            match actor.permission(*a) {
+                // Allowed by the table: blockers may name unmet rules, never a permission.
+                Ok(scope) => {
+                    allowed += 1;
+                    let reasons = got.unwrap_or_else(|e| panic!("{who} may {a:?} at {scope:?} on the {kind}: {e:?}"));
+                    assert!(
+                        reasons.iter().all(|r| is_rule(r)),
+                        "{who} may {a:?} at {scope:?}, blockers refuse: {reasons:?}"
+                    );
+                }
+                // Refused by the table: blockers give exactly the gate's reasons.
+                Err(_) => {
+                    refused += 1;
+                    let Err(AppError::Forbidden(want)) = actor.authorize(*a) else { unreachable!() };
+                    assert!(want[0].contains(a.name()), "{want:?}");
+                    assert_eq!(got.unwrap_or_else(|e| panic!("{who} {a:?}: {e:?}")), want, "{who} on {a:?}");
+                }
+            }
+            // The field rules do not move the permission answer, and hide exactly their field.
+            if let Some(h) = held.first() {
+                let bare = caller(
+                    org,
+                    *owner,
+                    roles.clone(),
+                    vec![HeldRole { readable_fields: BTreeMap::new(), ..h.clone() }],
+                );
+                assert_eq!(actor.permission(*a), bare.permission(*a), "{who}");
+            }
+        }
+        if !held.is_empty() {
+            let (ty, hidden, _) = hiding(i);
+            let actor = caller(org, samples[0].2, vec![], held.clone());
+            for (t2, f, _) in &fields {
+                assert_eq!(actor.may_read_field(t2, f), !(t2 == &ty && f == &hidden), "{who}: {t2}.{f}");
+            }
+            let with_builtin = caller(org, samples[0].2, vec![Role::Sdr], held.clone());
+            assert!(with_builtin.may_read_field(&ty, &hidden), "a built-in role reads every field");
+        }
+    }
+    // Every grant the table allows was asked on its object, and so was every refusal.
+    let rows = permission::TABLE.iter().filter(|(_, a, _)| checked.iter().any(|c| c.0 == *a)).count();
+    let pairs = checked
+        .iter()
+        .map(|c| Scope::ALL.into_iter().filter(|s| permission::grantable(c.0, *s)).count())
+        .sum::<usize>();
+    assert_eq!(allowed, rows + pairs, "one allowed answer per table row and per custom grant");
+    assert!(refused > 0);
+
+    // The API's field rules agree with the schema: a role may list every field of every type,
+    // and a user holding one that hides every other nullable leaf field of a lead gets exactly
+    // those fields refused, each named in its error, and reads the others.
+    let admin = t.login("admin@demo.test").await;
+    let mut lists: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (ty, f, _) in &fields {
+        lists.entry(ty).or_default().push(f);
+    }
+    let every: Vec<Value> = lists.iter().map(|(ty, f)| json!({ "type": ty, "fields": f })).collect();
+    let role = json!({ "name": "Reads every field", "grants": [{ "action": "lead", "scope": "ORG" }], "readableFields": every });
+    let r = t.gql(Some(&admin), CREATE_ROLE, json!({ "i": role })).await;
+    assert!(r["errors"].is_null(), "{r}");
+    let leaves: Vec<&(String, String, bool)> = fields.iter().filter(|(ty, _, leaf)| ty == "Lead" && *leaf).collect();
+    let hidden: Vec<&str> = leaves.iter().step_by(2).map(|(_, f, _)| f.as_str()).collect();
+    let readable: Vec<&str> = fields
+        .iter()
+        .filter(|(ty, f, _)| ty == "Lead" && !hidden.contains(&f.as_str()))
+        .map(|(_, f, _)| f.as_str())
+        .collect();
+    let role = json!({ "name": "Half a lead", "grants": [{ "action": "lead", "scope": "ORG" }], "readableFields": [{ "type": "Lead", "fields": readable }] });
+    let r = t.gql(Some(&admin), CREATE_ROLE, json!({ "i": role })).await;
+    let role_id = r["data"]["createRole"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
+    let (half, _) = user_holding(&t, &admin, (&role_id, "Half a lead"), "half@demo.test", "half-pass-1").await;
+    let mut selection: Vec<&str> = leaves.iter().map(|(_, f, _)| f.as_str()).collect();
+    selection.push("companyName");
+    let q = format!("query($id: ID!) {{ lead(id: $id) {{ {} }} }}", selection.join(" "));
+    let r = t.gql(Some(&half), &q, json!({ "id": open.lead })).await;
+    let refused: BTreeSet<&str> = r["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{r}"))
+        .iter()
+        .map(|e| {
+            assert_eq!(e["extensions"]["code"], "FORBIDDEN", "{e}");
+            assert_eq!(e["path"][0], "lead", "{e}");
+            assert_eq!(e["path"][1], e["extensions"]["field"], "{e}");
+            e["extensions"]["field"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(refused, hidden.iter().copied().collect::<BTreeSet<_>>(), "{r}");
+    for f in &hidden {
+        assert!(r["data"]["lead"][f].is_null(), "{f}: {r}");
+    }
+    assert_eq!(r["data"]["lead"]["companyName"], "Acme Retail", "{r}");
+});

@@ -255,3 +255,53 @@ both!(a_webhook_that_could_reach_the_private_network_is_refused, |engine| async 
     assert!(secret.starts_with("whsec_"));
     assert_eq!(t.text_hits(&secret).await, vec!["webhooks.secret".to_owned()], "never in the audit log");
 });
+
+both!(a_payload_carries_only_the_fields_the_webhooks_token_reads, |engine| async move {
+    let t = spawn_app(engine).await;
+    let admin = t.login("admin@demo.test").await;
+    // A custom role that reads leads org-wide but not their contact's phone, on a token.
+    let role = json!({
+        "name": "Lead feed",
+        "grants": [{ "action": "lead", "scope": "ORG" }],
+        "readableFields": [{ "type": "Lead", "fields": ["companyName", "contactName", "contactEmail", "status", "source"] }]
+    });
+    let r =
+        t.gql(Some(&admin), "mutation($i: RoleInput!) { createRole(input: $i) { id } }", json!({ "i": role })).await;
+    let role_id = r["data"]["createRole"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
+    let token = "mutation($n: String!, $r: [Role!]!, $c: [ID!]) { createApiToken(name: $n, roles: $r, customRoleIds: $c) { apiToken { id } } }";
+    let r = t.gql(Some(&admin), token, json!({ "n": "lead feed", "r": [], "c": [role_id] })).await;
+    let hidden = r["data"]["createApiToken"]["apiToken"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
+    // A token with a built-in role that reads leads org-wide and every field.
+    let r = t.gql(Some(&admin), token, json!({ "n": "marketing feed", "r": ["MARKETING"] })).await;
+    let full = r["data"]["createApiToken"]["apiToken"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
+
+    let hook = "mutation($u: String!, $t: ID) { createWebhook(url: $u, events: [LEAD_CREATED], apiTokenId: $t, allowPrivateNetwork: true) { webhook { id } } }";
+    let (rx_hidden, rx_full, rx_none) = (receiver().await, receiver().await, receiver().await);
+    for (rx, tok) in [(&rx_hidden, Some(&hidden)), (&rx_full, Some(&full)), (&rx_none, None)] {
+        let r = t.gql(Some(&admin), hook, json!({ "u": rx.url, "t": tok })).await;
+        assert!(r["data"]["createWebhook"]["webhook"]["id"].is_string(), "{r}");
+    }
+
+    let sdr = t.login("sdr@demo.test").await;
+    let i = json!({ "companyName": "Bilby Bakeries", "contactName": "Ann Buyer", "contactEmail": "ann@bilby.example", "contactPhone": "+1 555 0163", "source": "SEO" });
+    flow::ok(&t, &sdr, "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }", json!({ "i": i })).await;
+
+    // The custom role's token: the lead without the phone, which is nowhere in the request.
+    let got = rx_hidden.wait_for("lead.created", 1).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    let object = &got[0].body["data"]["object"];
+    assert_eq!(object["company_name"], "Bilby Bakeries", "{object}");
+    assert_eq!(object["contact_email"], "ann@bilby.example", "{object}");
+    assert!(object["id"].is_string(), "{object}");
+    assert!(object.get("contact_phone").is_none(), "the hidden field is left out: {object}");
+    assert!(!got[0].raw.contains("555 0163"), "the hidden value never travels: {}", got[0].raw);
+    // Columns that are no field the role lists are left out too.
+    assert!(object.get("email_domain").is_none() && object.get("owner_id").is_none(), "{object}");
+
+    // The built-in role's token: the whole lead. No token: no object.
+    let got = rx_full.wait_for("lead.created", 1).await;
+    assert_eq!(got[0].body["data"]["object"]["contact_phone"], "+1 555 0163", "{:?}", got[0].body);
+    let got = rx_none.wait_for("lead.created", 1).await;
+    assert_eq!(got[0].body["data"]["object"], Value::Null, "{:?}", got[0].body);
+    assert_eq!(got[0].body["data"]["entityType"], "lead");
+});

@@ -278,6 +278,11 @@ impl ApiToken {
     async fn roles(&self) -> Vec<Role> {
         baton_app::auth::parse_roles(&self.0.roles).into_iter().map(Role::from).collect()
     }
+    /// The organization's custom roles the token acts with (not retired).
+    async fn custom_roles(&self, ctx: &Context<'_>) -> Result<Vec<crate::roles::CustomRole>> {
+        let rows = app(ctx).custom_roles_of_token(self.0.organization_id, self.0.id).await.gql()?;
+        Ok(rows.into_iter().filter(|r| r.retired_at.is_none()).map(crate::roles::CustomRole).collect())
+    }
     /// When the token stops working, if ever.
     async fn expires_at(&self) -> Option<DateTime<Utc>> {
         self.0.expires_at

@@ -268,7 +268,12 @@ pub async fn actor_for_token_hash<C: ConnectionTrait>(
     if token.expires_at.is_some_and(|e| e <= Utc::now()) {
         return Err(AppError::Unauthenticated("the API token has expired".into()));
     }
-    let actor = Actor {
+    Ok((actor_for_token(db, &token).await?, token.expires_at))
+}
+
+/// The actor of an API token (known to exist): its built-in roles and the custom roles it holds.
+pub async fn actor_for_token<C: ConnectionTrait>(db: &C, token: &api_token::Model) -> Result<Actor, AppError> {
+    Ok(Actor {
         principal: Principal::ApiToken(token.id),
         org_id: token.organization_id,
         roles: parse_roles(&token.roles),
@@ -276,8 +281,7 @@ pub async fn actor_for_token_hash<C: ConnectionTrait>(
         grants: vec![],
         team_user_ids: vec![],
     }
-    .with_custom_roles(crate::roles::held_by_token(db, token.organization_id, token.id).await?);
-    Ok((actor, token.expires_at))
+    .with_custom_roles(crate::roles::held_by_token(db, token.organization_id, token.id).await?))
 }
 
 /// The actor of an active user of an organization.

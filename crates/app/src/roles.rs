@@ -360,6 +360,17 @@ impl App {
         rows.iter().map(RoleView::custom).collect()
     }
 
+    /// The custom roles an API token holds (for `ApiToken.customRoles`).
+    pub async fn custom_roles_of_token(&self, org: Uuid, token_id: Uuid) -> Result<Vec<RoleView>, AppError> {
+        let ids: Vec<Uuid> = held_by_token(&self.db, org, token_id).await?.into_iter().map(|h| h.id).collect();
+        let rows = custom_role::Entity::find()
+            .filter(custom_role::Column::Id.is_in(ids))
+            .order_by_asc(custom_role::Column::Name)
+            .all(&self.db)
+            .await?;
+        rows.iter().map(RoleView::custom).collect()
+    }
+
     /// `createRole` (ADMIN).
     pub async fn create_role(&self, actor: &Actor, input: RoleInput) -> Result<RoleView, AppError> {
         actor.authorize(Action::CreateRole)?;

@@ -31,24 +31,34 @@ use std::pin::Pin;
 use uuid::Uuid;
 
 /// An event a webhook can subscribe to: its wire name, the audited action and entity it comes
-/// from, a condition on the change's `after` snapshot, and the read that lets the webhook's API
-/// token see the object in the payload.
+/// from, a condition on the change's `after` snapshot, the read that lets the webhook's API
+/// token see the object in the payload, and the object's GraphQL type (whose field rules the
+/// payload follows).
 pub struct EventDef {
     pub name: &'static str,
     action: &'static str,
     entity: &'static str,
     when: Option<(&'static str, &'static str)>,
     read: Option<Action>,
+    type_name: &'static str,
 }
 
 pub const EVENTS: &[EventDef] = &[
-    EventDef { name: "lead.created", action: "createLead", entity: "lead", when: None, read: Some(Action::ReadLead) },
+    EventDef {
+        name: "lead.created",
+        action: "createLead",
+        entity: "lead",
+        when: None,
+        read: Some(Action::ReadLead),
+        type_name: "Lead",
+    },
     EventDef {
         name: "opportunity.stage_changed",
         action: "moveOpportunity",
         entity: "opportunity",
         when: None,
         read: Some(Action::ReadOpportunity),
+        type_name: "Opportunity",
     },
     EventDef {
         name: "contract.submitted",
@@ -56,6 +66,7 @@ pub const EVENTS: &[EventDef] = &[
         entity: "contract",
         when: None,
         read: Some(Action::ReadContract),
+        type_name: "Contract",
     },
     EventDef {
         name: "contract.approved",
@@ -63,6 +74,7 @@ pub const EVENTS: &[EventDef] = &[
         entity: "contract",
         when: None,
         read: Some(Action::ReadContract),
+        type_name: "Contract",
     },
     EventDef {
         name: "contract.signed",
@@ -70,6 +82,7 @@ pub const EVENTS: &[EventDef] = &[
         entity: "contract",
         when: None,
         read: Some(Action::ReadContract),
+        type_name: "Contract",
     },
     EventDef {
         name: "invoice.issued",
@@ -77,6 +90,7 @@ pub const EVENTS: &[EventDef] = &[
         entity: "invoice",
         when: None,
         read: Some(Action::ReadInvoice),
+        type_name: "Invoice",
     },
     EventDef {
         name: "invoice.paid",
@@ -84,6 +98,7 @@ pub const EVENTS: &[EventDef] = &[
         entity: "invoice",
         when: Some(("status", "PAID")),
         read: Some(Action::ReadInvoice),
+        type_name: "Invoice",
     },
     EventDef {
         name: "handoff.accepted",
@@ -91,6 +106,7 @@ pub const EVENTS: &[EventDef] = &[
         entity: "handoff_package",
         when: None,
         read: Some(Action::ReadHandoffPackage),
+        type_name: "HandoffPackage",
     },
     EventDef {
         name: "gift.pending",
@@ -98,6 +114,7 @@ pub const EVENTS: &[EventDef] = &[
         entity: "gift",
         when: Some(("status", "PENDING")),
         read: None,
+        type_name: "Gift",
     },
 ];
 
@@ -269,7 +286,7 @@ pub(crate) async fn fan_out(
         .collect();
     let mut readers = std::collections::HashMap::new();
     for h in &hooks {
-        readers.insert(h.id, token_reads(txn, h).await?);
+        readers.insert(h.id, token_reader(txn, h).await.map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?);
     }
     let now = Utc::now();
     for (row, seq) in relevant {
@@ -282,8 +299,7 @@ pub(crate) async fn fan_out(
             continue;
         };
         for h in hooks.iter().filter(|h| events_of(h).iter().any(|e| e == def.name)) {
-            let reads = readers.get(&h.id).map(Vec::as_slice).unwrap_or(&[]);
-            let object = def.read.filter(|a| reads.contains(a)).map(|_| after.clone());
+            let object = readers.get(&h.id).and_then(Option::as_ref).and_then(|r| visible_object(r, def, &after));
             let id = Uuid::now_v7();
             let body = serde_json::json!({
                 "id": id,
@@ -323,20 +339,59 @@ pub(crate) async fn fan_out(
 /// Wakes the deliverer when the sealer wrote deliveries.
 pub static WAKE: tokio::sync::Notify = tokio::sync::Notify::const_new();
 
-/// The reads the webhook's API token may do across the organization: only those put the
-/// changed object into the payload (a token owns nothing, so a narrower scope reaches nothing).
-async fn token_reads<C: ConnectionTrait>(db: &C, h: &webhook::Model) -> Result<Vec<Action>, sea_orm::DbErr> {
-    let Some(token_id) = h.api_token_id else { return Ok(vec![]) };
-    let Some(token) = api_token::Entity::find_by_id(token_id).one(db).await? else { return Ok(vec![]) };
+/// The webhook's API token as it reads now (none without a token, or when it is revoked).
+async fn token_reader<C: ConnectionTrait>(db: &C, h: &webhook::Model) -> Result<Option<Actor>, AppError> {
+    let Some(token_id) = h.api_token_id else { return Ok(None) };
+    let Some(token) = api_token::Entity::find_by_id(token_id).one(db).await? else { return Ok(None) };
     if token.revoked_at.is_some() {
-        return Ok(vec![]);
+        return Ok(None);
     }
-    let roles = crate::auth::parse_roles(&token.roles);
-    Ok(EVENTS
+    Ok(Some(crate::auth::actor_for_token(db, &token).await?))
+}
+
+/// The changed object as the webhook's token may see it: only when the token reads the kind
+/// across the organization (a token owns nothing, so a narrower scope reaches nothing), and
+/// then only the fields its roles read. A field the token's custom roles do not read is left
+/// out, so a payload never carries a value its receiver could not read through the API.
+pub fn visible_object(reader: &Actor, def: &EventDef, after: &serde_json::Value) -> Option<serde_json::Value> {
+    let read = def.read?;
+    if reader.permission(read) != Ok(Scope::Org) {
+        return None;
+    }
+    let serde_json::Value::Object(fields) = after else { return Some(after.clone()) };
+    let kept = fields
         .iter()
-        .filter_map(|e| e.read)
-        .filter(|a| baton_domain::permission::authorize(&roles, *a) == Ok(Scope::Org))
-        .collect())
+        .filter(|(key, _)| readable_key(reader, def.type_name, key))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Some(serde_json::Value::Object(kept))
+}
+
+/// True when a snapshot's column (`contact_phone`) is a field the reader reads: its GraphQL
+/// field (`contactPhone`), or for a reference (`owner_id`) the field it links (`owner`). The
+/// id is always readable; a column with no field of its name is kept only when the type is not
+/// restricted at all.
+fn readable_key(reader: &Actor, type_name: &str, key: &str) -> bool {
+    key == "id"
+        || reader.may_read_field(type_name, &camel(key))
+        || key.strip_suffix("_id").is_some_and(|k| reader.may_read_field(type_name, &camel(k)))
+}
+
+/// `contact_phone` as `contactPhone`.
+fn camel(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut upper = false;
+    for c in key.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 impl App {

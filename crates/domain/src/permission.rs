@@ -740,6 +740,53 @@ mod tests {
         assert!(!grantable(Action::GrantRole, Scope::Org), "role administration is never grantable");
     }
 
+    /// The gate, generated from the table: for every built-in role and every action, the row's
+    /// scope when there is one, otherwise a refusal naming the action and the roles that may;
+    /// and for a custom role per grantable pair, that pair's scope for its action and, for every
+    /// other action, the very refusal a caller with no role gets.
+    #[test]
+    fn the_gate_answers_every_role_and_grant_as_the_table_says() {
+        let mut rows = 0;
+        for role in Role::ALL {
+            for a in Action::ALL {
+                let row = TABLE.iter().find(|(r, ta, _)| *r == role && ta == a).map(|(_, _, s)| *s);
+                match (authorize(&[role], *a), row) {
+                    (Ok(s), Some(want)) => {
+                        assert_eq!(s, want, "{role:?} {a:?}");
+                        assert_eq!(authorize_with(&[role], &[], *a), Ok(want), "{role:?} {a:?}");
+                        rows += 1;
+                    }
+                    (Err(d), None) => {
+                        let reason = d.reasons.first().cloned().unwrap_or_default();
+                        assert!(reason.starts_with(&format!("`{}` needs", a.name())), "{reason}");
+                        assert!(reason.contains(role.as_str()), "the refusal names what the caller holds: {reason}");
+                        for allowed in roles_allowed(*a) {
+                            assert!(reason.contains(allowed.as_str()), "{reason} misses {allowed:?}");
+                        }
+                        assert_eq!(authorize_with(&[role], &[], *a), Err(d), "{role:?} {a:?}");
+                    }
+                    (got, want) => panic!("{role:?} {a:?}: the gate says {got:?}, the table {want:?}"),
+                }
+            }
+        }
+        assert_eq!(rows, TABLE.len(), "every row was checked once");
+        let mut pairs = 0;
+        for a in Action::ALL {
+            for s in Scope::ALL.into_iter().filter(|s| grantable(*a, *s)) {
+                pairs += 1;
+                for other in Action::ALL {
+                    let got = authorize_with(&[], &[(*a, s)], *other);
+                    if other == a {
+                        assert_eq!(got, Ok(s), "{a:?} at {s:?}");
+                    } else {
+                        assert_eq!(got, authorize(&[], *other), "{a:?} at {s:?} asked for {other:?}");
+                    }
+                }
+            }
+        }
+        assert!(pairs >= Action::ALL.len() - ADMIN_ONLY.len(), "every grantable action has at least one scope");
+    }
+
     #[test]
     fn the_table_has_one_row_per_role_and_action() {
         let mut seen = HashSet::new();
