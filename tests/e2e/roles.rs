@@ -658,3 +658,64 @@ both!(the_gate_blockers_and_field_rules_agree_on_every_grant_the_table_allows, |
     }
     assert_eq!(r["data"]["lead"]["companyName"], "Acme Retail", "{r}");
 });
+
+both!(voiding_a_signed_contract_follows_the_grants_scope_not_a_roles_name, |engine| async move {
+    let t = spawn_app(engine).await;
+    let (d, _) = flow::signed(&t).await;
+    let admin = t.login("admin@demo.test").await;
+    let void = "mutation($c: ID!) { voidContract(contractId: $c, reason: \"signed in error\") { status } }";
+    // The AE voids contracts of their own deals, but not once signed.
+    let r = t.gql(Some(&d.ae), void, json!({ "c": d.contract })).await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    let r = t
+        .gql(
+            Some(&d.ae),
+            "query($c: ID!, $a: String!) { blockers(entityId: $c, action: $a) }",
+            json!({ "c": d.contract, "a": "voidContract" }),
+        )
+        .await;
+    assert!(r["data"]["blockers"][0].as_str().is_some_and(|s| s.contains("organization-wide")), "{r}");
+    // A custom role granted voidContract organization-wide voids it, as LEGAL does.
+    let i = json!({ "name": "Contract desk", "grants": [{ "action": "voidContract", "scope": "ORG" }, { "action": "legalView", "scope": "ORG" }], "readableFields": [] });
+    let r = t.gql(Some(&admin), CREATE_ROLE, json!({ "i": i })).await;
+    let role = r["data"]["createRole"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
+    let (desk, _) = user_holding(&t, &admin, (&role, "Contract desk"), "desk@demo.test", "desk-password-1").await;
+    let r = t
+        .gql(
+            Some(&desk),
+            "query($c: ID!, $a: String!) { blockers(entityId: $c, action: $a) }",
+            json!({ "c": d.contract, "a": "voidContract" }),
+        )
+        .await;
+    assert_eq!(r["data"]["blockers"], json!([]), "{r}");
+    let r = t.gql(Some(&desk), void, json!({ "c": d.contract })).await;
+    assert_eq!(r["data"]["voidContract"]["status"], "VOIDED", "{r}");
+});
+
+both!(a_custom_approver_role_approves_quotes_with_the_authority_of_its_grants_scope, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = flow::proposal_from(&t, flow::converted(&t).await).await;
+    let admin = t.login("admin@demo.test").await;
+    let pro = flow::product(&t, &d.ae, "PLAN-PRO").await;
+    let create = "mutation($id: ID!, $p: ID!) { createQuote(opportunityId: $id, input: { lines: [{ productId: $p, quantity: 20, termMonths: 12 }], discountPercent: \"40\" }) { id status } }";
+    let r = t.gql(Some(&d.ae), create, json!({ "id": d.opportunity, "p": pro })).await;
+    assert_eq!(r["data"]["createQuote"]["status"], "PENDING_APPROVAL", "{r}");
+    let quote = r["data"]["createQuote"]["id"].as_str().unwrap().to_owned();
+    let approve = "mutation($q: ID!) { approveQuote(quoteId: $q) { status approvedBy { email } } }";
+    // A role granted approveQuote organization-wide approves any discount, as FINANCE does.
+    let i = json!({ "name": "Deal desk", "grants": [{ "action": "approveQuote", "scope": "ORG" }, { "action": "financeView", "scope": "ORG" }], "readableFields": [] });
+    let r = t.gql(Some(&admin), CREATE_ROLE, json!({ "i": i })).await;
+    let role = r["data"]["createRole"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
+    let (desk, _) = user_holding(&t, &admin, (&role, "Deal desk"), "deals@demo.test", "deal-desk-password-1").await;
+    let r = t
+        .gql(
+            Some(&desk),
+            "query($q: ID!, $a: String!) { blockers(entityId: $q, action: $a) }",
+            json!({ "q": quote, "a": "approveQuote" }),
+        )
+        .await;
+    assert_eq!(r["data"]["blockers"], json!([]), "{r}");
+    let r = t.gql(Some(&desk), approve, json!({ "q": quote })).await;
+    assert_eq!(r["data"]["approveQuote"]["status"], "APPROVED", "{r}");
+    assert_eq!(r["data"]["approveQuote"]["approvedBy"]["email"], "deals@demo.test");
+});

@@ -109,8 +109,8 @@ pub async fn quoted(t: &TestApp) -> Deal {
     quoted_from(t, converted(t).await).await
 }
 
-/// Walks a converted deal to an accepted quote.
-pub async fn quoted_from(t: &TestApp, mut d: Deal) -> Deal {
+/// Walks a converted deal to the proposal stage, with a decision maker on the account.
+pub async fn proposal_from(t: &TestApp, mut d: Deal) -> Deal {
     let r = ok(
         t,
         &d.ae,
@@ -136,6 +136,12 @@ pub async fn quoted_from(t: &TestApp, mut d: Deal) -> Deal {
     )
     .await;
     ok(t, &d.ae, MOVE, json!({ "id": d.opportunity, "s": "PROPOSAL" })).await;
+    d
+}
+
+/// Walks a converted deal to an accepted quote.
+pub async fn quoted_from(t: &TestApp, d: Deal) -> Deal {
+    let mut d = proposal_from(t, d).await;
     let pro = product(t, &d.ae, "PLAN-PRO").await;
     let r = ok(
         t,

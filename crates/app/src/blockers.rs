@@ -77,7 +77,7 @@ impl App {
                     _ => unit(lead_rules::convert(&ConversionFacts {
                         status,
                         priority: lead.priority.as_deref().and_then(Priority::parse),
-                        caller_roles: &actor.roles,
+                        caller_scope: actor.permission(Action::ConvertLead).ok(),
                         assignee_roles: &[Role::AccountExecutive],
                     })),
                 }
@@ -110,7 +110,7 @@ impl App {
                             .context("organization row")?;
                         quote_rules::approve(
                             status,
-                            &actor.roles,
+                            actor.permission(Action::ApproveQuote).ok(),
                             actor.user_id() == Some(q.created_by),
                             i64::from(q.discount_bp),
                             limits(&org),
@@ -133,10 +133,10 @@ impl App {
                     Action::ApproveContract => unit(contract_rules::approve(status, drafted_or_edited_by(&c, actor))),
                     Action::RequestContractChanges => unit(contract_rules::request_changes(status)),
                     Action::UpdateContractClause => unit(contract_rules::edit(status)),
-                    Action::VoidContract if status == ContractStatus::Signed && !actor.has(Role::Legal) => {
-                        return Err(AppError::Forbidden(vec!["a signed contract is voided only by LEGAL".into()]));
+                    Action::VoidContract => {
+                        crate::contracts::refuse_signed_void(actor, status)?;
+                        unit(contract_rules::void(status))
                     }
-                    Action::VoidContract => unit(contract_rules::void(status)),
                     // The signatory is named only when signing: any decision maker of the account will do.
                     _ => {
                         let signer = contact::Entity::find()

@@ -485,7 +485,7 @@ impl App {
         let conversion = rules_lead::convert(&ConversionFacts {
             status: LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New),
             priority: before.priority.as_deref().and_then(baton_domain::lead::Priority::parse),
-            caller_roles: &actor.roles,
+            caller_scope: actor.permission(Action::ConvertLead).ok(),
             assignee_roles: &ae_roles,
         })
         .map_err(rule_err)?;

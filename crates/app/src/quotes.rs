@@ -326,7 +326,7 @@ impl App {
         let org = org_of(&txn, actor.org_id).await?;
         rules::approve(
             QuoteStatus::parse(&before.status).unwrap_or(QuoteStatus::Voided),
-            &actor.roles,
+            actor.permission(Action::ApproveQuote).ok(),
             actor.user_id() == Some(before.created_by),
             i64::from(before.discount_bp),
             limits(&org),

@@ -159,8 +159,10 @@ pub fn edit(status: LeadStatus) -> Result<(), Vec<Violation>> {
 pub struct ConversionFacts<'a> {
     pub status: LeadStatus,
     pub priority: Option<Priority>,
-    /// The roles of the caller: a SALES_MANAGER may convert a MEDIUM lead as an override.
-    pub caller_roles: &'a [Role],
+    /// The scope the caller's roles give `convertLead`: a team-wide converter (SALES_MANAGER
+    /// among the built-in roles, or a custom role granted it at TEAM or wider) may convert a
+    /// MEDIUM lead as an override.
+    pub caller_scope: Option<crate::permission::Scope>,
     /// The roles of the account executive the opportunity goes to.
     pub assignee_roles: &'a [Role],
 }
@@ -176,7 +178,8 @@ pub struct Conversion {
 /// All unmet gates are returned.
 pub fn convert(facts: &ConversionFacts<'_>) -> Result<Conversion, Vec<Violation>> {
     let mut violations = Vec::new();
-    let is_manager = facts.caller_roles.contains(&Role::SalesManager);
+    use crate::permission::Scope;
+    let is_manager = matches!(facts.caller_scope, Some(Scope::Team | Scope::Department | Scope::Org));
     let mut manager_override = false;
     match (facts.status, facts.priority) {
         (LeadStatus::Qualified, Some(Priority::High)) => {}
@@ -234,28 +237,30 @@ mod tests {
 
     #[test]
     fn conversion_gates_table() {
+        use crate::permission::Scope;
         use LeadStatus::*;
         use Priority::*;
         let ae = [Role::AccountExecutive];
-        let sdr = [Role::Sdr];
-        let mgr = [Role::SalesManager];
+        let sdr_roles = [Role::Sdr];
+        // The callers by the scope their roles give `convertLead`: an SDR's own, a manager's team.
+        let (sdr, mgr) = (Some(Scope::Own), Some(Scope::Team));
         // (status, priority, caller, assignee, expected rules or Ok(override))
-        type Row<'a> = (LeadStatus, Option<Priority>, &'a [Role], &'a [Role], Result<bool, Vec<Rule>>);
+        type Row<'a> = (LeadStatus, Option<Priority>, Option<Scope>, &'a [Role], Result<bool, Vec<Rule>>);
         let table: Vec<Row> = vec![
-            (Qualified, Some(High), &sdr, &ae, Ok(false)),
-            (Qualified, Some(High), &mgr, &ae, Ok(false)),
-            (Qualified, Some(Medium), &mgr, &ae, Ok(true)),
-            (Qualified, Some(Medium), &sdr, &ae, Err(vec![Rule::LeadNotQualified])),
-            (Qualified, Some(Low), &mgr, &ae, Err(vec![Rule::LeadNotQualified])),
-            (New, None, &sdr, &ae, Err(vec![Rule::LeadNotQualified])),
-            (Contacted, None, &sdr, &ae, Err(vec![Rule::LeadNotQualified])),
-            (Disqualified, Some(High), &sdr, &ae, Err(vec![Rule::LeadNotQualified])),
-            (Converted, Some(High), &sdr, &ae, Err(vec![Rule::LeadNotQualified])),
-            (Qualified, Some(High), &sdr, &sdr, Err(vec![Rule::AssigneeNotAe])),
-            (New, None, &sdr, &[], Err(vec![Rule::LeadNotQualified, Rule::AssigneeNotAe])),
+            (Qualified, Some(High), sdr, &ae, Ok(false)),
+            (Qualified, Some(High), mgr, &ae, Ok(false)),
+            (Qualified, Some(Medium), mgr, &ae, Ok(true)),
+            (Qualified, Some(Medium), sdr, &ae, Err(vec![Rule::LeadNotQualified])),
+            (Qualified, Some(Low), mgr, &ae, Err(vec![Rule::LeadNotQualified])),
+            (New, None, sdr, &ae, Err(vec![Rule::LeadNotQualified])),
+            (Contacted, None, sdr, &ae, Err(vec![Rule::LeadNotQualified])),
+            (Disqualified, Some(High), sdr, &ae, Err(vec![Rule::LeadNotQualified])),
+            (Converted, Some(High), sdr, &ae, Err(vec![Rule::LeadNotQualified])),
+            (Qualified, Some(High), sdr, &sdr_roles, Err(vec![Rule::AssigneeNotAe])),
+            (New, None, sdr, &[], Err(vec![Rule::LeadNotQualified, Rule::AssigneeNotAe])),
         ];
         for (status, priority, caller, assignee, expected) in table {
-            let got = convert(&ConversionFacts { status, priority, caller_roles: caller, assignee_roles: assignee })
+            let got = convert(&ConversionFacts { status, priority, caller_scope: caller, assignee_roles: assignee })
                 .map(|c| c.manager_override)
                 .map_err(|v| v.iter().map(|v| v.rule).collect::<Vec<_>>());
             assert_eq!(got, expected, "{status:?} {priority:?} {caller:?} {assignee:?}");

@@ -8,7 +8,6 @@
 
 use crate::lead::string_enum;
 use crate::money::split_round;
-use crate::role::Role;
 use crate::rule::Rule;
 use crate::violation::{Violation, check};
 
@@ -90,10 +89,13 @@ fn percent(bp: i64) -> String {
     format!("{}.{:02} %", bp / 100, bp % 100)
 }
 
-/// Who may approve a pending quote.
+/// Who may approve a pending quote: whoever approves quotes organization-wide (FINANCE among
+/// the built-in roles) any discount, a team-wide approver (SALES_MANAGER) up to the manager
+/// limit. `approver_scope` is the scope the caller's roles (built-in or custom) give
+/// `approveQuote`, so a custom role's grant carries the same authority as the built-in row.
 pub fn approve(
     status: QuoteStatus,
-    approver_roles: &[Role],
+    approver_scope: Option<crate::permission::Scope>,
     approver_is_creator: bool,
     discount_bp: i64,
     limits: Limits,
@@ -108,8 +110,12 @@ pub fn approve(
     if approver_is_creator {
         v.push(Violation::new(Rule::SelfApproval, "nobody approves their own quote"));
     }
-    let can = approver_roles.contains(&Role::Finance)
-        || (approver_roles.contains(&Role::SalesManager) && discount_bp <= limits.manager_bp);
+    use crate::permission::Scope;
+    let can = match approver_scope {
+        Some(Scope::Org) => true,
+        Some(Scope::Team | Scope::Department) => discount_bp <= limits.manager_bp,
+        Some(Scope::Own) | None => false,
+    };
     if !can {
         v.push(Violation::new(
             Rule::DiscountApprovalRequired,
@@ -190,22 +196,20 @@ mod tests {
 
     #[test]
     fn approval_table() {
+        use crate::permission::Scope;
         use QuoteStatus::*;
         let codes =
             |r: Result<(), Vec<Violation>>| r.err().unwrap_or_default().iter().map(|v| v.rule).collect::<Vec<_>>();
-        assert_eq!(codes(approve(PendingApproval, &[Role::SalesManager], false, 2000, L)), Vec::<Rule>::new());
+        assert_eq!(codes(approve(PendingApproval, Some(Scope::Team), false, 2000, L)), Vec::<Rule>::new());
         assert_eq!(
-            codes(approve(PendingApproval, &[Role::SalesManager], false, 3000, L)),
+            codes(approve(PendingApproval, Some(Scope::Team), false, 3000, L)),
             [Rule::DiscountApprovalRequired]
         );
-        assert_eq!(codes(approve(PendingApproval, &[Role::Finance], false, 9000, L)), Vec::<Rule>::new());
-        assert_eq!(codes(approve(PendingApproval, &[Role::Finance], true, 9000, L)), [Rule::SelfApproval]);
-        assert_eq!(
-            codes(approve(PendingApproval, &[Role::AccountExecutive], false, 1500, L)),
-            [Rule::DiscountApprovalRequired]
-        );
-        assert_eq!(codes(approve(Approved, &[Role::Finance], false, 1500, L)), [Rule::InvalidTransition]);
-        let r = approve(PendingApproval, &[Role::SalesManager], false, 3000, L).err().unwrap_or_default();
+        assert_eq!(codes(approve(PendingApproval, Some(Scope::Org), false, 9000, L)), Vec::<Rule>::new());
+        assert_eq!(codes(approve(PendingApproval, Some(Scope::Org), true, 9000, L)), [Rule::SelfApproval]);
+        assert_eq!(codes(approve(PendingApproval, None, false, 1500, L)), [Rule::DiscountApprovalRequired]);
+        assert_eq!(codes(approve(Approved, Some(Scope::Org), false, 1500, L)), [Rule::InvalidTransition]);
+        let r = approve(PendingApproval, Some(Scope::Team), false, 3000, L).err().unwrap_or_default();
         assert!(r[0].reason.contains("FINANCE"), "the reason names who can approve: {r:?}");
         assert!(accept(Approved).is_ok());
         assert_eq!(codes(accept(PendingApproval)), [Rule::DiscountApprovalRequired]);
