@@ -329,8 +329,7 @@ async fn notifications_raised_by_jobs_run_once_reach_live_subscriptions() {
     )
     .await;
     let mut ws = ws_connect(&t, &privacy).await;
-    let sub =
-        json!({ "id": "n", "type": "subscribe", "payload": { "query": "subscription { notifications { title } }" } });
+    let sub = json!({ "id": "n", "type": "subscribe", "payload": { "query": "subscription { notifications { id title createdAt readAt } }" } });
     ws.send(tokio_tungstenite::tungstenite::Message::text(sub.to_string())).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 
@@ -347,7 +346,13 @@ async fn notifications_raised_by_jobs_run_once_reach_live_subscriptions() {
     baton_server::cli::run(cli).await.unwrap();
 
     let got = ws_next(&mut ws).await;
-    assert_eq!(got["payload"]["data"]["notifications"]["title"], "Data-subject request overdue", "{got}");
+    let live = &got["payload"]["data"]["notifications"];
+    assert_eq!(live["title"], "Data-subject request overdue", "{got}");
+    // One type, one object: the query answers the same notification with the same times.
+    let listed = ok(&t, &privacy, "{ notifications { id title createdAt readAt } }", json!({})).await;
+    let same = listed["notifications"].as_array().unwrap().iter().find(|n| n["id"] == live["id"]).cloned();
+    assert_eq!(same.as_ref(), Some(live), "{listed}");
+    assert!(live["readAt"].is_null());
     t.stop().await;
 }
 

@@ -262,8 +262,8 @@ impl FeatureRequest {
 /// A notification for one user.
 pub struct NotificationRow(pub notification::Model);
 
-/// A notification for one user.
-#[Object(name = "NotificationItem")]
+/// A notification for one user: the same object from `notifications` (query) and the `notifications` subscription.
+#[Object(name = "Notification")]
 impl NotificationRow {
     /// The notification's id.
     async fn id(&self) -> ID {

@@ -2,12 +2,12 @@
 
 use crate::deal::Contract;
 use crate::imports::ImportJob;
+use crate::loops::NotificationRow;
 use crate::{Socket, actor, app};
-use async_graphql::{Context, ID, Result, SimpleObject, Subscription as GqlSubscription};
+use async_graphql::{Context, ID, Result, Subscription as GqlSubscription};
 use baton_app::Actor;
 use baton_app::entity::import_job;
 use baton_app::events::Event;
-use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
 use tokio::sync::broadcast;
 
@@ -31,19 +31,6 @@ async fn caller_now(app: &baton_app::App, socket: Option<&Socket>, first: &Actor
         Some(s) => s.caller(app).await,
         None => Some(first.clone()),
     }
-}
-
-/// A notification for the caller.
-#[derive(SimpleObject, Clone)]
-pub struct Notification {
-    /// The notification's id.
-    pub id: ID,
-    /// A one-line summary.
-    pub title: String,
-    /// The details.
-    pub body: String,
-    /// When it was raised.
-    pub created_at: DateTime<Utc>,
 }
 
 /// Live updates.
@@ -134,7 +121,7 @@ impl Subscription {
     }
 
     /// The caller's own notifications, while the caller's credential holds.
-    async fn notifications(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Notification>> {
+    async fn notifications(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = NotificationRow>> {
         let first = actor(ctx)?.clone();
         let socket = ctx.data_opt::<Socket>().cloned();
         let app = app(ctx).clone();
@@ -142,12 +129,22 @@ impl Subscription {
         Ok(events(rx).filter_map(move |e| {
             let (app, first, socket) = (app.clone(), first.clone(), socket.clone());
             async move {
-                let Event::Notification { user, id, title, body, .. } = e else { return None };
+                let Event::Notification { org, user, id, title, body, created_at } = e else { return None };
                 if Some(user) != first.user_id() {
                     return None;
                 }
                 caller_now(&app, socket.as_ref(), &first).await?;
-                Some(Notification { id: ID(id.to_string()), title, body, created_at: Utc::now() })
+                // The row as the query's `notifications` reads it, unread.
+                let row = baton_app::entity::notification::Model {
+                    id,
+                    organization_id: org,
+                    user_id: user,
+                    title,
+                    body,
+                    read_at: None,
+                    created_at,
+                };
+                Some(NotificationRow(row))
             }
         }))
     }

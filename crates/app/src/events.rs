@@ -17,7 +17,16 @@ pub enum Event {
     /// A contract entered or left the legal approval queue.
     LegalQueueChanged { org: Uuid, contract_id: Uuid },
     /// A notification for one user.
-    Notification { org: Uuid, user: Uuid, id: Uuid, title: String, body: String },
+    Notification {
+        org: Uuid,
+        user: Uuid,
+        id: Uuid,
+        title: String,
+        body: String,
+        /// The row's own time (an event from an instance that predates it: when it arrived).
+        #[serde(default = "chrono::Utc::now")]
+        created_at: chrono::DateTime<chrono::Utc>,
+    },
     /// An import job's progress was written (rows processed, or its end).
     ImportJobChanged { org: Uuid, job_id: Uuid },
     /// Who a user or API token of the organization is changed (roles, deactivation, teams,

@@ -84,6 +84,7 @@ impl App {
                 id: n.id,
                 title: n.title,
                 body: n.body,
+                created_at: n.created_at,
             });
         }
     }
