@@ -64,11 +64,13 @@ pub fn spawn_scheduler(
     })
 }
 
-/// The e-mail sender the configuration asks for: SMTP when `BATON_SMTP_ADDR` is set, else the log.
+/// The e-mail sender the configuration asks for: SMTP when `BATON_SMTP_URL` or `BATON_SMTP_ADDR`
+/// is set, else the log.
 pub fn sender(cfg: &crate::config::Config) -> std::sync::Arc<dyn baton_app::automation::Sender> {
-    match &cfg.smtp_addr {
-        Some(addr) => {
-            std::sync::Arc::new(baton_app::automation::SmtpSender { addr: addr.clone(), from: cfg.smtp_from.clone() })
+    match &cfg.smtp {
+        Some(smtp) => {
+            tracing::info!(relay = smtp.relay(), "outbox e-mail goes through the SMTP relay");
+            std::sync::Arc::new(smtp.clone())
         }
         None => std::sync::Arc::new(baton_app::automation::LogSender),
     }
