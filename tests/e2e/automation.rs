@@ -194,12 +194,24 @@ both!(commission_follows_collected_cash_and_quotas_measure_signed_value, |engine
     t.stop().await;
 });
 
-/// A minimal SMTP server on a loopback port that records the messages it accepts.
-fn fake_smtp() -> (String, std::sync::mpsc::Receiver<String>) {
+/// A minimal SMTP server on a loopback port: it records the commands it hears and the
+/// messages it accepts (dot-stuffing undone, as RFC 5321 4.5.2 says), and answers RCPT with
+/// 550 while `refuse` is set.
+struct FakeSmtp {
+    addr: String,
+    messages: std::sync::mpsc::Receiver<String>,
+    commands: Arc<std::sync::Mutex<Vec<String>>>,
+    refuse: Arc<std::sync::atomic::AtomicBool>,
+}
+
+fn fake_smtp() -> FakeSmtp {
     use std::io::{BufRead, BufReader, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
-    let (tx, rx) = std::sync::mpsc::channel();
+    let (tx, messages) = std::sync::mpsc::channel();
+    let commands = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let refuse = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (heard, refusing) = (commands.clone(), refuse.clone());
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let mut w = stream.try_clone().unwrap();
@@ -217,12 +229,14 @@ fn fake_smtp() -> (String, std::sync::mpsc::Receiver<String>) {
                         tx.send(std::mem::take(&mut data)).unwrap();
                         w.write_all(b"250 queued\r\n").unwrap();
                     } else {
-                        data.push_str(&line);
+                        data.push_str(line.strip_prefix('.').unwrap_or(&line));
                     }
                     continue;
                 }
+                heard.lock().unwrap().push(line.trim_end().to_owned());
                 let reply: &[u8] = match line.get(..4).unwrap_or("") {
                     "EHLO" => b"250-fake\r\n250 8BITMIME\r\n",
+                    "RCPT" if refusing.load(Ordering::SeqCst) => b"550 5.1.1 no such mailbox\r\n",
                     "DATA" => {
                         in_data = true;
                         b"354 go ahead\r\n"
@@ -237,22 +251,108 @@ fn fake_smtp() -> (String, std::sync::mpsc::Receiver<String>) {
             }
         }
     });
-    (addr, rx)
+    FakeSmtp { addr, messages, commands, refuse }
+}
+
+/// The sender `baton serve` builds from these settings.
+fn configured_sender(settings: baton_server::config::Settings) -> Arc<dyn baton_app::automation::Sender> {
+    baton_server::jobs::sender(&settings.finish().unwrap())
+}
+
+/// A lead on the trial cadence whose day-1 e-mail is queued; returns when it is due.
+async fn queued_trial_e_mail(t: &TestApp, d: &Deal, company: &str, email: &str) -> chrono::DateTime<Utc> {
+    let create = "mutation($c: String!, $e: String!) { createLead(input: { companyName: $c, contactName: \"M\", contactEmail: $e, source: SELF_SIGNUP }) { id } }";
+    let lead = ok(t, &d.sdr, create, json!({ "c": company, "e": email })).await["createLead"]["id"].clone();
+    ok(t, &d.sdr, CONSENT, json!({ "l": lead, "p": "MARKETING_EMAIL" })).await;
+    let day1 = Utc::now() + Duration::days(1) + Duration::minutes(1);
+    assert_eq!(t.app().run_cadences(day1).await.unwrap(), 1);
+    day1
 }
 
 both!(outbox_e_mail_is_delivered_over_smtp_when_a_relay_is_configured, |engine| async move {
     let t = spawn_app(engine).await;
     let d = people(&t).await;
-    let lead = ok(&t, &d.sdr, "mutation { createLead(input: { companyName: \"Mail Co\", contactName: \"M\", contactEmail: \"m@mail.example\", source: SELF_SIGNUP }) { id } }", json!({})).await["createLead"]["id"].clone();
-    ok(&t, &d.sdr, CONSENT, json!({ "l": lead, "p": "MARKETING_EMAIL" })).await;
-    let day1 = Utc::now() + Duration::days(1) + Duration::minutes(1);
-    assert_eq!(t.app().run_cadences(day1).await.unwrap(), 1);
-    let (addr, received) = fake_smtp();
-    let smtp = Arc::new(baton_app::automation::SmtpSender { addr, from: "sales@demo.test".into() });
+    let day1 = queued_trial_e_mail(&t, &d, "Mail Co", "m@mail.example").await;
+    let relay = fake_smtp();
+    // BATON_SMTP_ADDR, plain SMTP; a host name is accepted as well as an address.
+    let smtp = configured_sender(baton_server::config::Settings {
+        smtp_addr: Some(relay.addr.replace("127.0.0.1", "localhost")),
+        smtp_from: Some("sales@demo.test".into()),
+        ..Default::default()
+    });
     assert_eq!(t.app().deliver_outbox(smtp.clone(), day1).await.unwrap(), (1, 0));
-    let message = received.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+    let message = relay.messages.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
     assert!(message.contains("To: m@mail.example"), "{message}");
+    assert!(message.contains("From: sales@demo.test"), "{message}");
     assert!(message.contains("Subject: Getting started with your trial"), "{message}");
+    assert!(message.contains("Here is the usage guide to get your team going."), "{message}");
+    assert!(relay.commands.lock().unwrap().iter().any(|c| c == "RCPT TO:<m@mail.example>"));
+    assert_eq!(
+        t.app().deliver_outbox(smtp.clone(), day1 + Duration::hours(1)).await.unwrap(),
+        (0, 0),
+        "never sent twice"
+    );
+
+    // BATON_SMTP_URL takes precedence over BATON_SMTP_ADDR.
+    let by_url = configured_sender(baton_server::config::Settings {
+        smtp_url: Some(format!("smtp://{}", relay.addr)),
+        smtp_addr: Some("127.0.0.1:1".into()),
+        ..Default::default()
+    });
+    // A body line that is a lone dot (or starts with one) is stuffed on the wire and arrives
+    // intact: the message is not cut short.
+    let body = "First line\n.\n.hidden\n..two dots\nLast line";
+    by_url.send("n@mail.example", "Dots", body).unwrap();
+    let message = relay.messages.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+    let (headers, received) = message.split_once("\r\n\r\n").unwrap();
+    assert!(headers.contains("From: baton@localhost"), "{headers}");
+    assert_eq!(received.trim_end(), body.replace('\n', "\r\n"), "{message}");
+
+    // A header with a line break is refused before anything is sent.
+    let before = relay.commands.lock().unwrap().len();
+    let e = by_url.send("n@mail.example", "Hi\r\nBcc: everyone@elsewhere.example", "x").unwrap_err();
+    assert!(e.contains("line break"), "{e}");
+    assert!(by_url.send("n@mail.example\r\nRCPT TO:<x@elsewhere.example>", "Hi", "x").is_err());
+    assert_eq!(relay.commands.lock().unwrap().len(), before, "no connection was made");
+
+    // STARTTLS required: a relay that does not offer it gets neither credentials nor mail.
+    let tls = configured_sender(baton_server::config::Settings {
+        smtp_url: Some(format!("smtp://user:secret@{}?tls=required", relay.addr)),
+        ..Default::default()
+    });
+    let e = tls.send("n@mail.example", "Hi", "x").unwrap_err();
+    assert!(!e.contains("secret"), "{e}");
+    let heard = relay.commands.lock().unwrap().clone();
+    assert!(heard[before..].iter().all(|c| !c.starts_with("AUTH") && !c.starts_with("MAIL")), "{heard:?}");
+    assert!(relay.messages.try_recv().is_err());
+    t.stop().await;
+});
+
+both!(a_relay_that_refuses_the_recipient_records_a_failed_attempt_retried_with_backoff, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = people(&t).await;
+    let day1 = queued_trial_e_mail(&t, &d, "Refused Co", "r@refused.example").await;
+    let relay = fake_smtp();
+    relay.refuse.store(true, Ordering::SeqCst);
+    let smtp = configured_sender(baton_server::config::Settings {
+        smtp_url: Some(format!("smtp://{}", relay.addr)),
+        ..Default::default()
+    });
+    assert_eq!(t.app().deliver_outbox(smtp.clone(), day1).await.unwrap(), (0, 1), "one failed attempt");
+    assert_eq!(
+        t.count("outbox_emails WHERE status = 'PENDING' AND attempts = 1 AND last_error LIKE '%550%'").await,
+        1,
+        "the attempt is counted and the relay's answer kept"
+    );
+    assert!(relay.commands.lock().unwrap().iter().all(|c| c != "DATA"), "nothing was sent");
+    // The first retry waits a minute.
+    assert_eq!(t.app().deliver_outbox(smtp.clone(), day1 + Duration::seconds(30)).await.unwrap(), (0, 0));
+    assert_eq!(relay.commands.lock().unwrap().iter().filter(|c| c.starts_with("RCPT")).count(), 1);
+    relay.refuse.store(false, Ordering::SeqCst);
+    assert_eq!(t.app().deliver_outbox(smtp.clone(), day1 + Duration::minutes(1)).await.unwrap(), (1, 0));
+    let message = relay.messages.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+    assert!(message.contains("To: r@refused.example"), "{message}");
+    assert_eq!(t.count("outbox_emails WHERE status = 'SENT' AND attempts = 2").await, 1);
     assert_eq!(t.app().deliver_outbox(smtp, day1 + Duration::hours(1)).await.unwrap(), (0, 0), "never sent twice");
     t.stop().await;
 });

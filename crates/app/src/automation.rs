@@ -34,8 +34,11 @@ pub const TRIAL_CADENCE: [(i64, &str, &str, &str); 3] = [
 /// One step of a cadence: (day, e-mail subject, e-mail body, task for the owner).
 pub type Step = (i64, String, String, String);
 
-/// Delivers outbox e-mails. The default logs them; deployments plug in their own.
+/// Delivers outbox e-mails. [`LogSender`] logs them; the server plugs in its SMTP client
+/// (infrastructure, outside `app`). Called from a blocking task with no transaction open.
 pub trait Sender: Send + Sync {
+    /// Sends one plain-text e-mail; the error text is kept on the outbox row as its last error
+    /// (it must not carry credentials).
     fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), String>;
 }
 
@@ -558,72 +561,5 @@ impl App {
             .order_by_asc(outbox_email::Column::Id)
             .all(&self.db)
             .await?)
-    }
-}
-
-/// Sends through an SMTP relay (plain SMTP, as to a local MTA or an internal relay that handles
-/// TLS and authentication onwards). Configured with `BATON_SMTP_ADDR` and `BATON_SMTP_FROM`.
-pub struct SmtpSender {
-    pub addr: String,
-    pub from: String,
-}
-
-impl SmtpSender {
-    fn reply(reader: &mut impl std::io::BufRead, expect: &[&str]) -> Result<(), String> {
-        // Multi-line replies repeat the code with '-' and end with the code and a space.
-        loop {
-            let mut line = String::new();
-            reader.read_line(&mut line).map_err(|e| format!("smtp read: {e}"))?;
-            if line.len() < 4 {
-                return Err(format!("smtp: short reply {line:?}"));
-            }
-            if line.as_bytes()[3] == b'-' {
-                continue;
-            }
-            return if expect.iter().any(|c| line.starts_with(c)) {
-                Ok(())
-            } else {
-                Err(format!("smtp: unexpected reply {}", line.trim_end()))
-            };
-        }
-    }
-}
-
-impl Sender for SmtpSender {
-    fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), String> {
-        use std::io::{BufReader, Write};
-        if [to, subject, &self.from].iter().any(|s| s.contains(['\r', '\n'])) {
-            return Err("refusing a header with a line break".into());
-        }
-        let addr = self.addr.parse::<std::net::SocketAddr>().map_err(|e| format!("smtp address: {e}"))?;
-        let stream = std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(10))
-            .map_err(|e| format!("smtp connect: {e}"))?;
-        stream.set_read_timeout(Some(std::time::Duration::from_secs(30))).map_err(|e| e.to_string())?;
-        let mut writer = stream.try_clone().map_err(|e| e.to_string())?;
-        let mut reader = BufReader::new(stream);
-        let mut say =
-            |line: &str, expect: &[&str], reader: &mut BufReader<std::net::TcpStream>| -> Result<(), String> {
-                writer
-                    .write_all(line.as_bytes())
-                    .and_then(|()| writer.write_all(b"\r\n"))
-                    .map_err(|e| format!("smtp write: {e}"))?;
-                Self::reply(reader, expect)
-            };
-        Self::reply(&mut reader, &["220"])?;
-        say("EHLO baton", &["250"], &mut reader)?;
-        say(&format!("MAIL FROM:<{}>", self.from), &["250"], &mut reader)?;
-        say(&format!("RCPT TO:<{to}>"), &["250", "251"], &mut reader)?;
-        say("DATA", &["354"], &mut reader)?;
-        // Dot-stuffing: a line starting with '.' gets another '.'.
-        let stuffed: Vec<String> =
-            body.lines().map(|l| if l.starts_with('.') { format!(".{l}") } else { l.to_owned() }).collect();
-        let message = format!(
-            "From: {}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: {}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{}\r\n.",
-            self.from,
-            Utc::now().to_rfc2822(),
-            stuffed.join("\r\n")
-        );
-        say(&message, &["250"], &mut reader)?;
-        say("QUIT", &["221"], &mut reader)
     }
 }

@@ -100,9 +100,15 @@ pub struct Settings {
     /// Failed logins allowed per account and per client address before backoff starts (default 5).
     #[arg(long, env = "BATON_LOGIN_FREE_ATTEMPTS", global = true)]
     pub login_free_attempts: Option<u32>,
-    /// SMTP relay for outgoing e-mail, `host:port` (default: e-mails are logged, not sent).
+    /// SMTP relay for outgoing e-mail, `host:port`, plain SMTP (default: e-mails are logged,
+    /// not sent). `BATON_SMTP_URL` takes precedence.
     #[arg(long, env = "BATON_SMTP_ADDR", global = true)]
     pub smtp_addr: Option<String>,
+    /// SMTP relay as a URL, with TLS and credentials: `smtp://host:25` (plain),
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtps://user:pass@host:465`
+    /// (implicit TLS). Takes precedence over `BATON_SMTP_ADDR`.
+    #[arg(long, env = "BATON_SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<String>,
     /// The sender address of outgoing e-mail (default `baton@localhost`).
     #[arg(long, env = "BATON_SMTP_FROM", global = true)]
     pub smtp_from: Option<String>,
@@ -143,7 +149,8 @@ pub struct Config {
     pub db_acquire_timeout_secs: u64,
     pub graphiql: bool,
     pub login_free_attempts: u32,
-    pub smtp_addr: Option<String>,
+    /// The SMTP relay (`BATON_SMTP_URL`, else `BATON_SMTP_ADDR`); none: e-mails are logged.
+    pub smtp: Option<crate::mail::SmtpSender>,
     pub smtp_from: String,
     pub webhook_retry_base_ms: u64,
     pub persisted_queries: PersistedQueries,
@@ -185,7 +192,7 @@ impl Settings {
     pub fn finish(self) -> anyhow::Result<Config> {
         let s = self;
         let env = s.env.unwrap_or(RunEnv::Development);
-        let cfg = Config {
+        let mut cfg = Config {
             database_url: s.database_url.unwrap_or_else(|| baton_store::DEFAULT_DATABASE_URL.to_owned()),
             listen: s.listen.unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
             env,
@@ -209,11 +216,12 @@ impl Settings {
             db_acquire_timeout_secs: s.db_acquire_timeout_secs.unwrap_or(2).max(1),
             graphiql: s.graphiql.unwrap_or(env == RunEnv::Development),
             login_free_attempts: s.login_free_attempts.unwrap_or(5),
-            smtp_addr: s.smtp_addr.filter(|a| !a.is_empty()),
+            smtp: None,
             smtp_from: s.smtp_from.unwrap_or_else(|| "baton@localhost".to_owned()),
             webhook_retry_base_ms: s.webhook_retry_base_ms.unwrap_or(30_000).max(1),
             persisted_queries: s.persisted_queries.unwrap_or(PersistedQueries::Apq),
         };
+        cfg.smtp = smtp_relay(s.smtp_url, s.smtp_addr, &cfg.smtp_from)?;
         if cfg.token_ttl_minutes < 1 {
             bail!("BATON_TOKEN_TTL_MINUTES must be at least 1");
         }
@@ -253,6 +261,7 @@ impl Settings {
             graphiql: self.graphiql.or(file.graphiql),
             login_free_attempts: self.login_free_attempts.or(file.login_free_attempts),
             smtp_addr: self.smtp_addr.or(file.smtp_addr),
+            smtp_url: self.smtp_url.or(file.smtp_url),
             smtp_from: self.smtp_from.or(file.smtp_from),
             webhook_retry_base_ms: self.webhook_retry_base_ms.or(file.webhook_retry_base_ms),
             persisted_queries: self.persisted_queries.or(file.persisted_queries),
@@ -309,6 +318,28 @@ impl Config {
             Some(p) => PathBuf::from(format!("{p}.jwt-secret")),
             None => Path::new("baton.jwt-secret").to_path_buf(),
         }
+    }
+}
+
+/// The relay from `BATON_SMTP_URL`, else `BATON_SMTP_ADDR` (empty means unset), checked now so
+/// that a bad setting stops start-up with its name; the error never repeats the URL, which may
+/// hold a password.
+fn smtp_relay(
+    url: Option<String>,
+    addr: Option<String>,
+    from: &str,
+) -> anyhow::Result<Option<crate::mail::SmtpSender>> {
+    use crate::mail::{RelayError, SmtpSender};
+    let named = |setting: &str, e: RelayError| match e {
+        RelayError::From(_) => anyhow::anyhow!("BATON_SMTP_FROM is {e}"),
+        _ => anyhow::anyhow!("{setting} is {e}"),
+    };
+    if let Some(url) = url.filter(|u| !u.is_empty()) {
+        return SmtpSender::from_url(&url, from).map(Some).map_err(|e| named("BATON_SMTP_URL", e));
+    }
+    match addr.filter(|a| !a.is_empty()) {
+        Some(addr) => SmtpSender::plain(&addr, from).map(Some).map_err(|e| named("BATON_SMTP_ADDR", e)),
+        None => Ok(None),
     }
 }
 

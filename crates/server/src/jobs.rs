@@ -22,7 +22,7 @@ pub async fn run_once(
     let mut failed_jobs: Vec<&str> = Vec::new();
     fn count<T: Default>(name: &'static str, r: Result<T, baton_app::AppError>, failed: &mut Vec<&str>) -> T {
         r.unwrap_or_else(|e| {
-            tracing::error!(job = name, error = %e, "scheduled job failed");
+            tracing::error!(job = name, error = %chain(&e), "scheduled job failed");
             failed.push(name);
             T::default()
         })
@@ -58,18 +58,47 @@ pub fn spawn_scheduler(
             match run_once(&app, sender.clone()).await {
                 Ok((0, 0)) => {}
                 Ok((issued, renewals)) => tracing::info!(issued, renewals, "scheduled jobs ran"),
-                Err(e) => tracing::error!(error = %e, "scheduled job failed"),
+                Err(e) => tracing::error!(error = format!("{e:#}"), "scheduled jobs failed"),
             }
         }
     })
 }
 
-/// The e-mail sender the configuration asks for: SMTP when `BATON_SMTP_ADDR` is set, else the log.
+/// The e-mail sender the configuration asks for: SMTP when `BATON_SMTP_URL` or `BATON_SMTP_ADDR`
+/// is set, else the log.
 pub fn sender(cfg: &crate::config::Config) -> std::sync::Arc<dyn baton_app::automation::Sender> {
-    match &cfg.smtp_addr {
-        Some(addr) => {
-            std::sync::Arc::new(baton_app::automation::SmtpSender { addr: addr.clone(), from: cfg.smtp_from.clone() })
+    match &cfg.smtp {
+        Some(smtp) => {
+            tracing::info!(relay = smtp.relay(), "outbox e-mail goes through the SMTP relay");
+            std::sync::Arc::new(smtp.clone())
         }
         None => std::sync::Arc::new(baton_app::automation::LogSender),
+    }
+}
+
+/// An error with each of its sources, `outer: inner: …`, so the log names the cause and not
+/// only its kind.
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let part = s.to_string();
+        // Some errors already print their source; do not say it twice.
+        if !text.ends_with(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = s.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_failing_job_is_logged_with_its_whole_cause() {
+        let db = std::io::Error::other("connection refused by 10.0.0.5:5432");
+        let e = baton_app::AppError::Internal(anyhow::Error::new(db).context("database"));
+        assert_eq!(super::chain(&e), "database: connection refused by 10.0.0.5:5432");
     }
 }

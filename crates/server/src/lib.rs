@@ -10,6 +10,7 @@ pub mod config;
 pub mod exports;
 pub mod http;
 pub mod jobs;
+pub mod mail;
 pub mod metrics;
 pub mod persisted;
 pub mod webhooks;

@@ -115,6 +115,29 @@ fn the_config_file_sits_between_the_defaults_and_the_environment() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+#[test]
+fn a_bad_smtp_setting_stops_start_up_naming_it_without_the_password() {
+    let dir = scratch();
+    let bad_url = [("BATON_SMTP_URL", "smtp://mailer:hunter2@mail.example.com:587?tls=sometimes")];
+    let o = baton(&dir, &["migrate"], &bad_url);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(err.contains("BATON_SMTP_URL is not a usable SMTP URL"), "{err}");
+    assert!(!err.contains("hunter2"), "the password is never printed: {err}");
+    assert!(!dir.join("baton.db").exists(), "nothing ran");
+    let o = baton(&dir, &["migrate"], &[("BATON_SMTP_ADDR", "mail.example.com")]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("BATON_SMTP_ADDR is not host:port"));
+    // From the file too; and the URL wins over a valid address.
+    std::fs::write(dir.join("baton.toml"), "smtp_url = \"smtps://mailer:hunter2@\"\n").unwrap();
+    let o = baton(&dir, &["migrate"], &[("BATON_SMTP_ADDR", "mail.example.com:25")]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("BATON_SMTP_URL") && !err.contains("hunter2"), "{err}");
+    std::fs::write(dir.join("baton.toml"), "smtp_url = \"smtps://mailer:hunter2@mail.example.com\"\n").unwrap();
+    let o = baton(&dir, &["migrate"], &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// `baton audit verify` on a database at `url` (run from `dir`): passes on a clean log; the
 /// database refuses a direct rewrite; once its guard is dropped, the altered row is named.
 async fn audit_verify_names_an_altered_row(dir: &Path, url: &str, drop_guard: &str) {
