@@ -690,15 +690,20 @@ impl App {
             .await?)
     }
 
-    pub async fn team_members(&self, org: Uuid, team_id: Uuid) -> Result<Vec<user::Model>, AppError> {
-        let ids: Vec<Uuid> = team_member::Entity::find()
+    /// The ids of a team's members (of the organization's team).
+    pub(crate) async fn team_member_ids(&self, org: Uuid, team_id: Uuid) -> Result<Vec<Uuid>, AppError> {
+        Ok(team_member::Entity::find()
             .filter(team_member::Column::TeamId.eq(team_id))
             .filter(team_member::Column::OrganizationId.eq(org))
             .all(&self.db)
             .await?
             .into_iter()
             .map(|m| m.user_id)
-            .collect();
+            .collect())
+    }
+
+    pub async fn team_members(&self, org: Uuid, team_id: Uuid) -> Result<Vec<user::Model>, AppError> {
+        let ids = self.team_member_ids(org, team_id).await?;
         Ok(user::Entity::find()
             .filter(user::Column::Id.is_in(ids))
             .order_by_asc(user::Column::Name)

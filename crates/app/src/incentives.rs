@@ -86,7 +86,7 @@ pub struct TeamAttainment {
 impl App {
     /// The attainment of the teams the caller manages (every team for an administrator).
     pub async fn team_attainment(&self, actor: &Actor, day: NaiveDate) -> Result<Vec<TeamAttainment>, AppError> {
-        use baton_store::entity::{team, team_member};
+        use baton_store::entity::team;
         let scope = actor.authorize(Action::SalesView)?;
         let mut teams = team::Entity::find().filter(team::Column::OrganizationId.eq(actor.org_id));
         if scope != baton_domain::Scope::Org {
@@ -96,13 +96,7 @@ impl App {
         let people = self.quota_attainment(actor, day).await?;
         let mut out = Vec::new();
         for t in teams {
-            let members: Vec<Uuid> = team_member::Entity::find()
-                .filter(team_member::Column::TeamId.eq(t.id))
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .map(|m| m.user_id)
-                .collect();
+            let members = self.team_member_ids(actor.org_id, t.id).await?;
             let mine: Vec<&Attainment> = people.iter().filter(|a| members.contains(&a.user.id)).collect();
             let quota_minor: i64 = mine.iter().map(|a| a.quota.amount_minor).sum();
             let signed_minor: i64 = mine.iter().map(|a| a.signed_minor).sum();

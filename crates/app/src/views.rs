@@ -6,7 +6,7 @@ use baton_domain::Scope;
 use baton_domain::lead::{LeadSource, LeadStatus};
 use baton_domain::permission::Action;
 use baton_domain::text::is_free_mail_domain;
-use baton_store::entity::{account, contact, lead, opportunity, team_member, user};
+use baton_store::entity::{account, contact, lead, opportunity, user};
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
@@ -273,15 +273,7 @@ impl App {
             q = q.filter(owner.eq(o));
         }
         if let (Some(t), Some(owner)) = (f.team_id, owner) {
-            let members: Vec<Uuid> = team_member::Entity::find()
-                .filter(team_member::Column::TeamId.eq(t))
-                .filter(team_member::Column::OrganizationId.eq(org))
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .map(|m| m.user_id)
-                .collect();
-            q = q.filter(owner.is_in(members));
+            q = q.filter(owner.is_in(self.team_member_ids(org, t).await?));
         }
         for (col, bound, after) in [
             (created, f.created_after, true),
