@@ -355,3 +355,186 @@ both!(delta_sync_lists_what_changed_and_tombstones_what_was_erased, |engine| asy
     let r = t.gql(Some(&sdr), tomb, json!({ "s": "yesterday" })).await;
     assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
 });
+
+const QUEUE: &str =
+    "query($f: ContractFilter, $o: ContractOrder, $first: Int, $after: String, $last: Int, $before: String) {
+    legalView { approvalQueue(filter: $f, orderBy: $o, first: $first, after: $after, last: $last, before: $before) {
+        totalCount
+        edges { cursor node { id } }
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }";
+
+fn queue_ids(r: &Value) -> Vec<String> {
+    r["data"]["legalView"]["approvalQueue"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{r}"))
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+both!(the_approval_queue_pages_oldest_submission_first_and_sorts_and_filters, |engine| async move {
+    let t = spawn_app(engine).await;
+    // Three contracts submitted one after another.
+    let mut deals = Vec::new();
+    for (i, who) in ["Queue Alpha", "Queue Bravo", "Queue Charlie"].iter().enumerate() {
+        let lead = json!({ "companyName": who, "contactName": "Ann Buyer",
+                           "contactEmail": format!("ann{i}@queue{i}.example"), "source": "SEO" });
+        let d = flow::converted_with(&t, lead).await;
+        deals.push(flow::submitted_from(&t, flow::quoted_from(&t, d).await).await);
+    }
+    let legal = deals[0].legal.clone();
+    let mine: Vec<String> = deals.iter().map(|d| d.contract.clone()).collect();
+    let submitted_first = mine[0].clone();
+    // Only this test's contracts: those submitted from the first one's submission on.
+    let r = t.gql(Some(&legal), QUEUE, json!({ "first": 100 })).await;
+    let all = queue_ids(&r);
+    let at = all.iter().position(|id| *id == submitted_first).unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(all[at..], mine[..], "oldest submission first: {r}");
+
+    // Forward one by one from the first of them, with the opaque cursors the queue now issues.
+    let mut after =
+        if at == 0 { None } else { Some(r["data"]["legalView"]["approvalQueue"]["edges"][at - 1]["cursor"].clone()) };
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let r = t.gql(Some(&legal), QUEUE, json!({ "first": 1, "after": after })).await;
+        seen.extend(queue_ids(&r));
+        after = Some(r["data"]["legalView"]["approvalQueue"]["pageInfo"]["endCursor"].clone());
+    }
+    assert_eq!(seen, mine);
+
+    // A contract's id is still a cursor (the queue issued ids before), also once legal has
+    // approved it and it left the queue.
+    let r = t.gql(Some(&legal), QUEUE, json!({ "first": 5, "after": mine[0] })).await;
+    assert_eq!(queue_ids(&r), mine[1..], "{r}");
+    flow::approved_from(&t, deals[0].clone()).await;
+    let r = t.gql(Some(&legal), QUEUE, json!({ "first": 5, "after": mine[0] })).await;
+    assert_eq!(queue_ids(&r), mine[1..], "the approved contract still marks its place: {r}");
+    let r = t.gql(Some(&legal), QUEUE, json!({ "first": 5, "after": uuid_like() })).await;
+    assert_eq!((code(&r), r["errors"][0]["extensions"]["field"].as_str()), ("BAD_USER_INPUT", Some("after")), "{r}");
+
+    // Backward from the end, and the newest submission first.
+    let r = t.gql(Some(&legal), QUEUE, json!({ "last": 1 })).await;
+    assert_eq!(queue_ids(&r), [mine[2].clone()], "{r}");
+    assert_eq!(r["data"]["legalView"]["approvalQueue"]["pageInfo"]["hasPreviousPage"], true, "{r}");
+    let r =
+        t.gql(Some(&legal), QUEUE, json!({ "o": { "field": "SUBMITTED_AT", "direction": "DESC" }, "first": 2 })).await;
+    assert_eq!(queue_ids(&r), [mine[2].clone(), mine[1].clone()], "{r}");
+
+    // Filters: submitted from the second one's submission; a value above every contract's.
+    let r =
+        t.gql(Some(&legal), QUEUE, json!({ "o": { "field": "UPDATED_AT", "direction": "ASC" }, "first": 100 })).await;
+    let since = t
+        .gql(Some(&legal), "query($id: ID!) { contract(id: $id) { submittedAt } }", json!({ "id": mine[1] }))
+        .await["data"]["contract"]["submittedAt"]
+        .clone();
+    assert!(since.is_string(), "{since}");
+    assert!(queue_ids(&r).ends_with(&mine[1..]), "{r}");
+    let r = t.gql(Some(&legal), QUEUE, json!({ "f": { "submittedAfter": since }, "first": 100 })).await;
+    assert_eq!(queue_ids(&r), mine[1..], "{r}");
+    let r = t.gql(Some(&legal), QUEUE, json!({ "f": { "valueAtLeast": "1000000" } })).await;
+    assert_eq!(r["data"]["legalView"]["approvalQueue"]["totalCount"], 0, "{r}");
+    let r = t
+        .gql(
+            Some(&legal),
+            QUEUE,
+            json!({ "f": { "submittedAfter": "2030-01-02T00:00:00Z", "submittedBefore": "2030-01-01T00:00:00Z" } }),
+        )
+        .await;
+    assert_eq!(
+        (code(&r), r["errors"][0]["extensions"]["field"].as_str()),
+        ("BAD_USER_INPUT", Some("filter.submittedBefore")),
+        "{r}"
+    );
+});
+
+/// A syntactically valid id that names no row.
+fn uuid_like() -> String {
+    "01900000-0000-7000-8000-000000000000".to_owned()
+}
+
+both!(the_lead_pool_and_incoming_handoffs_filter_and_sort, |engine| async move {
+    let t = spawn_app(engine).await;
+    let sdr = t.login("sdr@demo.test").await;
+    five_leads(&t, &sdr).await;
+    t.exec("UPDATE leads SET owner_id = NULL WHERE company_name LIKE 'Pagetest%'").await;
+    let pool = "query($f: LeadFilter, $o: LeadOrder, $first: Int, $after: String, $last: Int) {
+        salesView { leadPool(filter: $f, orderBy: $o, first: $first, after: $after, last: $last) {
+            totalCount edges { node { companyName source } } pageInfo { endCursor hasNextPage } } } }";
+    let names = |r: &Value| -> Vec<String> {
+        r["data"]["salesView"]["leadPool"]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{r}"))
+            .iter()
+            .map(|e| e["node"]["companyName"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // Oldest first by default, as it always was.
+    let r = t.gql(Some(&sdr), pool, json!({ "f": { "text": "pagetest" } })).await;
+    assert_eq!(names(&r), ["Pagetest Delta", "Pagetest Alpha", "Pagetest Echo", "Pagetest Charlie", "Pagetest Bravo"]);
+    // By name, two pages.
+    let by_name = json!({ "field": "COMPANY_NAME", "direction": "ASC" });
+    let r = t.gql(Some(&sdr), pool, json!({ "f": { "text": "pagetest" }, "o": by_name, "first": 3 })).await;
+    assert_eq!(names(&r), ["Pagetest Alpha", "Pagetest Bravo", "Pagetest Charlie"]);
+    let after = r["data"]["salesView"]["leadPool"]["pageInfo"]["endCursor"].clone();
+    let r = t.gql(Some(&sdr), pool, json!({ "f": { "text": "pagetest" }, "o": by_name, "after": after })).await;
+    assert_eq!(names(&r), ["Pagetest Delta", "Pagetest Echo"]);
+    // Source and status filters; a status outside the pool's finds nothing.
+    let r = t.gql(Some(&sdr), pool, json!({ "f": { "text": "pagetest", "sources": ["EVENT"] } })).await;
+    assert_eq!(names(&r), ["Pagetest Alpha", "Pagetest Charlie"]);
+    let r = t.gql(Some(&sdr), pool, json!({ "f": { "text": "pagetest", "statuses": ["CONVERTED"] } })).await;
+    assert_eq!(r["data"]["salesView"]["leadPool"]["totalCount"], 0, "{r}");
+    let r = t.gql(Some(&sdr), pool, json!({ "f": { "text": "pagetest" }, "last": 1 })).await;
+    assert_eq!(names(&r), ["Pagetest Bravo"]);
+
+    // Customer success sorts and filters its incoming packages; bad input names its field.
+    let cs = t.login("cs@demo.test").await;
+    let handoffs = "query($f: HandoffFilter, $o: HandoffOrder) { customerSuccessView {
+        incomingHandoffs(filter: $f, orderBy: $o, first: 100) { totalCount edges { node { id status } } } } }";
+    let mut made = Vec::new();
+    for i in 0..2 {
+        let lead = json!({ "companyName": format!("Handoff {i}"), "contactName": "Ann Buyer",
+                           "contactEmail": format!("ann{i}@handoff{i}.example"), "source": "SEO" });
+        let d = flow::submitted_from(&t, flow::quoted_from(&t, flow::converted_with(&t, lead).await).await).await;
+        let (d, _) = flow::signed_from(&t, flow::approved_from(&t, d).await).await;
+        flow::ok(&t, &d.ae, "mutation($id: ID!) { updateHandoffPackage(packageId: $id, input: { specialRequirements: \"none\", successCriteria: \"live\" }) { id } }", json!({ "id": d.handoff })).await;
+        flow::ok(
+            &t,
+            &d.ae,
+            "mutation($id: ID!) { submitHandoffPackage(packageId: $id) { status } }",
+            json!({ "id": d.handoff }),
+        )
+        .await;
+        made.push(d.handoff);
+    }
+    let r = t.gql(Some(&cs), handoffs, json!({})).await;
+    let ids = |r: &Value| -> Vec<String> {
+        r["data"]["customerSuccessView"]["incomingHandoffs"]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{r}"))
+            .iter()
+            .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let oldest_first = ids(&r);
+    assert!(oldest_first.ends_with(&made), "oldest first: {r}");
+    let r = t.gql(Some(&cs), handoffs, json!({ "o": { "field": "CREATED_AT", "direction": "DESC" } })).await;
+    let mut reversed = ids(&r);
+    reversed.reverse();
+    assert_eq!(reversed, oldest_first);
+    let r = t.gql(Some(&cs), handoffs, json!({ "o": { "field": "SUBMITTED_AT" } })).await;
+    assert_eq!(ids(&r).len(), oldest_first.len(), "{r}");
+    let r = t.gql(Some(&cs), handoffs, json!({ "f": { "submittedAfter": "2999-01-01T00:00:00Z" } })).await;
+    assert_eq!(r["data"]["customerSuccessView"]["incomingHandoffs"]["totalCount"], 0, "{r}");
+    let r = t
+        .gql(
+            Some(&cs),
+            handoffs,
+            json!({ "f": { "createdAfter": "2030-01-02T00:00:00Z", "createdBefore": "2030-01-01T00:00:00Z" } }),
+        )
+        .await;
+    assert_eq!(
+        (code(&r), r["errors"][0]["extensions"]["field"].as_str()),
+        ("BAD_USER_INPUT", Some("filter.createdBefore")),
+        "{r}"
+    );
+});

@@ -4,7 +4,6 @@ use crate::id_arg;
 use crate::mutation::MoneyInput;
 use crate::scalars::Decimal;
 use crate::types::{Lead, Money, User, id};
-use crate::views::{Conn, connection};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use baton_app::entity::{audit_log, commission_entry};
@@ -112,13 +111,6 @@ impl QuotaAttainment {
     async fn attainment(&self) -> Decimal {
         Decimal(self.0.rate)
     }
-}
-
-/// The sales view's automation and incentive fields.
-pub async fn lead_pool(ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Conn<Lead>> {
-    let req = crate::views::page_request(ctx, first, after.as_deref())?;
-    let page = app(ctx).lead_pool(actor(ctx)?, req).await.gql()?;
-    Ok(connection(page, |l| l.id, Lead))
 }
 
 /// One step of a cadence.

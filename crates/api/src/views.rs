@@ -216,15 +216,27 @@ impl SalesView {
         Ok(app(ctx).win_loss(actor(ctx)?, from, to, scope.map(|s| s.domain())).await.gql()?.into())
     }
 
-    /// The shared lead pool: open leads without an owner, oldest first (claim with `claimLead`).
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    /// The shared lead pool: open leads without an owner, oldest first unless `orderBy` says otherwise (claim with `claimLead`).
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
     async fn lead_pool(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only leads matching every condition given (an owner or team matches no pooled lead).")]
+        filter: Option<LeadFilter>,
+        #[graphql(desc = "The order: default oldest first.")] order_by: Option<LeadOrder>,
+        #[graphql(desc = "Only rows changed at or after this time: delta sync.")] updated_since: Option<DateTime<Utc>>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
+        #[graphql(desc = "Page size counted back from `before` (or from the end): at most 100.")] last: Option<i32>,
+        #[graphql(desc = "The cursor before which the page ends.")] before: Option<String>,
     ) -> Result<Conn<Lead>> {
-        crate::automation::lead_pool(ctx, first, after).await
+        let order = order_by.map(LeadOrder::order).unwrap_or(OLDEST_FIRST);
+        let req = ordered_page_request(ctx, first, after.as_deref(), last, before.as_deref(), order)?;
+        let mut filter = filter.map(LeadFilter::into_app).transpose()?.unwrap_or_default();
+        since(&mut filter.common, updated_since);
+        let page = app(ctx).lead_pool(actor(ctx)?, &filter, req).await.gql()?;
+        Ok(connection(page, |l| l.id, Lead))
     }
 
     /// Leads returned to the pool and claimed from it, newest first (SALES_MANAGER).
@@ -435,16 +447,25 @@ impl CustomerSuccessView {
     ) -> Result<Vec<crate::work::Task>> {
         my_tasks(ctx, due_before).await
     }
-    /// Hand-off packages submitted to customer success, oldest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    /// Hand-off packages submitted to customer success, oldest first unless `orderBy` says otherwise.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
     async fn incoming_handoffs(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only packages matching every condition given.")] filter: Option<HandoffFilter>,
+        #[graphql(desc = "The order: default oldest first.")] order_by: Option<HandoffOrder>,
+        #[graphql(desc = "Only rows changed at or after this time: delta sync.")] updated_since: Option<DateTime<Utc>>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
+        #[graphql(desc = "Page size counted back from `before` (or from the end): at most 100.")] last: Option<i32>,
+        #[graphql(desc = "The cursor before which the page ends.")] before: Option<String>,
     ) -> Result<Conn<HandoffPackage>> {
-        let req = page_request(ctx, first, after.as_deref())?;
-        let page = app(ctx).incoming_handoffs(actor(ctx)?, req).await.gql()?;
+        let order = order_by.map(HandoffOrder::order).unwrap_or(OLDEST_FIRST);
+        let req = ordered_page_request(ctx, first, after.as_deref(), last, before.as_deref(), order)?;
+        let mut filter = filter.map(HandoffFilter::into_app).transpose()?.unwrap_or_default();
+        since(&mut filter.common, updated_since);
+        let page = app(ctx).incoming_handoffs(actor(ctx)?, &filter, req).await.gql()?;
         Ok(connection(page, |p| p.id, HandoffPackage))
     }
     /// Accounts customer success has taken over, newest first unless `orderBy` says otherwise.
@@ -510,16 +531,26 @@ impl LegalView {
     async fn pending_gifts(&self, ctx: &Context<'_>) -> Result<Vec<crate::compliance::Gift>> {
         Ok(app(ctx).pending_gifts(actor(ctx)?).await.gql()?.into_iter().map(crate::compliance::Gift).collect())
     }
-    /// Contracts in legal review, oldest submission first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    /// Contracts in legal review, oldest submission first unless `orderBy` says otherwise.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
     async fn approval_queue(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only contracts matching every condition given.")] filter: Option<ContractFilter>,
+        #[graphql(desc = "The order: default oldest submission first.")] order_by: Option<ContractOrder>,
+        #[graphql(desc = "Only rows changed at or after this time: delta sync.")] updated_since: Option<DateTime<Utc>>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
+        #[graphql(desc = "Page size counted back from `before` (or from the end): at most 100.")] last: Option<i32>,
+        #[graphql(desc = "The cursor before which the page ends.")] before: Option<String>,
     ) -> Result<Conn<Contract>> {
-        let req = page_request(ctx, first, after.as_deref())?;
-        let page = app(ctx).approval_queue(actor(ctx)?, req).await.gql()?;
+        let oldest_submission = baton_app::page::Order { key: baton_app::page::SortKey::Submitted, descending: false };
+        let order = order_by.map(ContractOrder::order).unwrap_or(oldest_submission);
+        let req = ordered_page_request(ctx, first, after.as_deref(), last, before.as_deref(), order)?;
+        let mut filter = filter.map(ContractFilter::into_app).transpose()?.unwrap_or_default();
+        since(&mut filter.common, updated_since);
+        let page = app(ctx).approval_queue(actor(ctx)?, &filter, req).await.gql()?;
         Ok(connection(page, |c| c.id, Contract))
     }
     /// Contracts the review policy approved on its own, newest first, for legal to look at afterwards.
@@ -657,6 +688,15 @@ pub enum OrderDirection {
     Desc,
 }
 
+/// Creation order, oldest first: the default of the queues (the pool, incoming hand-offs).
+const OLDEST_FIRST: baton_app::page::Order =
+    baton_app::page::Order { key: baton_app::page::SortKey::Created, descending: false };
+
+/// An order of `key` in `direction`.
+fn ordered(key: baton_app::page::SortKey, direction: OrderDirection) -> baton_app::page::Order {
+    baton_app::page::Order { key, descending: direction == OrderDirection::Desc }
+}
+
 /// What leads can be sorted by.
 #[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum LeadOrderField {
@@ -686,7 +726,7 @@ impl LeadOrder {
             LeadOrderField::UpdatedAt => SortKey::Updated,
             LeadOrderField::CompanyName => SortKey::Name,
         };
-        baton_app::page::Order { key, descending: self.direction == OrderDirection::Desc }
+        ordered(key, self.direction)
     }
 }
 
@@ -725,7 +765,7 @@ impl OpportunityOrder {
             OpportunityOrderField::CloseDate => SortKey::CloseDate,
             OpportunityOrderField::Name => SortKey::Name,
         };
-        baton_app::page::Order { key, descending: self.direction == OrderDirection::Desc }
+        ordered(key, self.direction)
     }
 }
 
@@ -805,13 +845,6 @@ impl OpportunityFilter {
             [self.created_after, self.created_before, self.updated_after, self.updated_before],
             self.text,
         )?;
-        let minor = |field: &str, v: Option<Decimal>| {
-            v.map(|d| {
-                baton_app::leads::to_minor(d.0).map_err(|_| baton_app::AppError::bad_input(field, "is too large"))
-            })
-            .transpose()
-            .gql()
-        };
         Ok(baton_app::views::OpportunityFilter {
             common,
             stages: self.stages.unwrap_or_default().into_iter().map(|s| s.as_str().to_owned()).collect(),
@@ -885,7 +918,7 @@ impl AccountOrder {
             AccountOrderField::UpdatedAt => SortKey::Updated,
             AccountOrderField::Name => SortKey::Name,
         };
-        baton_app::page::Order { key, descending: self.direction == OrderDirection::Desc }
+        ordered(key, self.direction)
     }
 }
 
@@ -951,7 +984,7 @@ impl InvoiceOrder {
             InvoiceOrderField::DueAt => SortKey::DueDate,
             InvoiceOrderField::Amount => SortKey::Value,
         };
-        baton_app::page::Order { key, descending: self.direction == OrderDirection::Desc }
+        ordered(key, self.direction)
     }
 }
 
@@ -1061,5 +1094,159 @@ impl From<baton_app::views::Tombstone> for Tombstone {
             baton_app::views::ErasedKind::Contact => TombstoneKind::Contact,
         };
         Tombstone { id: t.id.into(), kind, removed_at: t.removed_at }
+    }
+}
+
+/// What the approval queue can be sorted by.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum ContractOrderField {
+    /// When the contract was submitted for review.
+    SubmittedAt,
+    /// When the contract was drafted.
+    CreatedAt,
+    /// When it last changed.
+    UpdatedAt,
+    /// The contract's value (in minor units of its currency).
+    Value,
+}
+
+/// An order of `legalView.approvalQueue`; ties are broken by creation.
+#[derive(async_graphql::InputObject, Clone, Copy, Debug)]
+pub struct ContractOrder {
+    /// The field to sort by.
+    pub field: ContractOrderField,
+    /// The direction (default descending).
+    #[graphql(default_with = "OrderDirection::Desc")]
+    pub direction: OrderDirection,
+}
+
+impl ContractOrder {
+    fn order(self) -> baton_app::page::Order {
+        use baton_app::page::SortKey;
+        let key = match self.field {
+            ContractOrderField::SubmittedAt => SortKey::Submitted,
+            ContractOrderField::CreatedAt => SortKey::Created,
+            ContractOrderField::UpdatedAt => SortKey::Updated,
+            ContractOrderField::Value => SortKey::Value,
+        };
+        ordered(key, self.direction)
+    }
+}
+
+/// Conditions on `legalView.approvalQueue`; a contract is listed when it meets every one given.
+#[derive(async_graphql::InputObject, Clone, Debug, Default)]
+pub struct ContractFilter {
+    /// A value of at least this amount (in the contract's currency).
+    pub value_at_least: Option<Decimal>,
+    /// A value of at most this amount (in the contract's currency).
+    pub value_at_most: Option<Decimal>,
+    /// Submitted for review at or after this time.
+    pub submitted_after: Option<DateTime<Utc>>,
+    /// Submitted for review before this time.
+    pub submitted_before: Option<DateTime<Utc>>,
+    /// Drafted at or after this time.
+    pub created_after: Option<DateTime<Utc>>,
+    /// Drafted before this time.
+    pub created_before: Option<DateTime<Utc>>,
+    /// Changed at or after this time.
+    pub updated_after: Option<DateTime<Utc>>,
+    /// Changed before this time.
+    pub updated_before: Option<DateTime<Utc>>,
+}
+
+impl ContractFilter {
+    fn into_app(self) -> Result<baton_app::views::ContractFilter> {
+        let common = list_filter(
+            None,
+            None,
+            [self.created_after, self.created_before, self.updated_after, self.updated_before],
+            None,
+        )?;
+        submitted_range(self.submitted_after, self.submitted_before)?;
+        Ok(baton_app::views::ContractFilter {
+            common,
+            value_at_least: minor("filter.valueAtLeast", self.value_at_least)?,
+            value_at_most: minor("filter.valueAtMost", self.value_at_most)?,
+            submitted_after: self.submitted_after,
+            submitted_before: self.submitted_before,
+        })
+    }
+}
+
+/// What incoming hand-offs can be sorted by.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum HandoffOrderField {
+    /// When the package was started.
+    CreatedAt,
+    /// When it was (last) submitted to customer success.
+    SubmittedAt,
+    /// When it last changed.
+    UpdatedAt,
+}
+
+/// An order of `customerSuccessView.incomingHandoffs`; ties are broken by creation.
+#[derive(async_graphql::InputObject, Clone, Copy, Debug)]
+pub struct HandoffOrder {
+    /// The field to sort by.
+    pub field: HandoffOrderField,
+    /// The direction (default descending).
+    #[graphql(default_with = "OrderDirection::Desc")]
+    pub direction: OrderDirection,
+}
+
+impl HandoffOrder {
+    fn order(self) -> baton_app::page::Order {
+        use baton_app::page::SortKey;
+        let key = match self.field {
+            HandoffOrderField::CreatedAt => SortKey::Created,
+            HandoffOrderField::SubmittedAt => SortKey::Submitted,
+            HandoffOrderField::UpdatedAt => SortKey::Updated,
+        };
+        ordered(key, self.direction)
+    }
+}
+
+/// Conditions on `customerSuccessView.incomingHandoffs`; a package is listed when it meets every one given.
+#[derive(async_graphql::InputObject, Clone, Debug, Default)]
+pub struct HandoffFilter {
+    /// Submitted at or after this time.
+    pub submitted_after: Option<DateTime<Utc>>,
+    /// Submitted before this time.
+    pub submitted_before: Option<DateTime<Utc>>,
+    /// Started at or after this time.
+    pub created_after: Option<DateTime<Utc>>,
+    /// Started before this time.
+    pub created_before: Option<DateTime<Utc>>,
+    /// Changed at or after this time.
+    pub updated_after: Option<DateTime<Utc>>,
+    /// Changed before this time.
+    pub updated_before: Option<DateTime<Utc>>,
+}
+
+impl HandoffFilter {
+    fn into_app(self) -> Result<baton_app::views::HandoffFilter> {
+        let common = list_filter(
+            None,
+            None,
+            [self.created_after, self.created_before, self.updated_after, self.updated_before],
+            None,
+        )?;
+        submitted_range(self.submitted_after, self.submitted_before)?;
+        Ok(baton_app::views::HandoffFilter {
+            common,
+            submitted_after: self.submitted_after,
+            submitted_before: self.submitted_before,
+        })
+    }
+}
+
+/// A submission range is not empty the wrong way round.
+fn submitted_range(after: Option<DateTime<Utc>>, before: Option<DateTime<Utc>>) -> Result<()> {
+    match (after, before) {
+        (Some(a), Some(b)) if b < a => Err(crate::to_gql(baton_app::AppError::bad_input(
+            "filter.submittedBefore",
+            "is earlier than the range's start",
+        ))),
+        _ => Ok(()),
     }
 }

@@ -230,10 +230,16 @@ impl App {
         Ok(true)
     }
 
-    /// The shared pool: open leads without an owner, oldest first.
-    pub async fn lead_pool(&self, actor: &Actor, req: PageRequest) -> Result<Page<lead::Model>, AppError> {
+    /// The shared pool: open leads without an owner, filtered, in the request's order (oldest
+    /// first by default).
+    pub async fn lead_pool(
+        &self,
+        actor: &Actor,
+        filter: &crate::views::LeadFilter,
+        req: PageRequest,
+    ) -> Result<Page<lead::Model>, AppError> {
         actor.authorize(Action::SalesView)?;
-        let base = lead::Entity::find()
+        let q = lead::Entity::find()
             .filter(lead::Column::OrganizationId.eq(actor.org_id))
             .filter(lead::Column::OwnerId.is_null())
             .filter(lead::Column::Status.is_in([
@@ -241,12 +247,7 @@ impl App {
                 LeadStatus::Contacted.as_str(),
                 LeadStatus::Qualified.as_str(),
             ]));
-        let total = crate::page::total(&base, &req, &self.db).await?;
-        let mut q = base.order_by_asc(lead::Column::Id);
-        if let Some(after) = req.after {
-            q = q.filter(lead::Column::Id.gt(after));
-        }
-        Ok(Page::from_fetched(q.limit(req.first + 1).all(&self.db).await?, req, total))
+        self.lead_page(q, actor.org_id, filter, req).await
     }
 
     /// `claimLead`: an SDR takes a lead from the pool, within the claim limit per day.

@@ -636,31 +636,54 @@ impl App {
             .await?)
     }
 
-    /// The legal approval queue: contracts in review, oldest submission first.
+    /// The legal approval queue: contracts in review, filtered, in the request's order (oldest
+    /// submission first by default).
     pub async fn approval_queue(
         &self,
         actor: &Actor,
+        filter: &crate::views::ContractFilter,
         req: crate::page::PageRequest,
     ) -> Result<crate::page::Page<contract::Model>, AppError> {
-        let base = contract::Entity::find()
-            .filter(contract::Column::OrganizationId.eq(actor.org_id))
-            .filter(contract::Column::Status.eq(ContractStatus::InLegalReview.as_str()));
-        let total = crate::page::total(&base, &req, &self.db).await?;
-        let mut q = base.order_by_asc(contract::Column::SubmittedAt).order_by_asc(contract::Column::Id);
-        if let Some(after) = req.after {
-            let anchor = contract::Entity::find_by_id(after).one(&self.db).await?;
-            if let Some(a) = anchor.and_then(|a| a.submitted_at.map(|t| (t, a.id))) {
-                q = q.filter(
-                    sea_orm::Condition::any().add(contract::Column::SubmittedAt.gt(a.0)).add(
-                        sea_orm::Condition::all()
-                            .add(contract::Column::SubmittedAt.eq(a.0))
-                            .add(contract::Column::Id.gt(a.1)),
-                    ),
-                );
+        use crate::page::{KeyValue, Sort, SortKey};
+        use contract::Column as C;
+        use sea_orm::sea_query::Expr;
+        // A contract in review was submitted: the submission time is always there to sort by.
+        let mut q = contract::Entity::find()
+            .filter(C::OrganizationId.eq(actor.org_id))
+            .filter(C::Status.eq(ContractStatus::InLegalReview.as_str()))
+            .filter(C::SubmittedAt.is_not_null());
+        for (col, bound, at_least) in
+            [(C::ValueMinor, filter.value_at_least, true), (C::ValueMinor, filter.value_at_most, false)]
+        {
+            if let Some(v) = bound {
+                q = q.filter(if at_least { col.gte(v) } else { col.lte(v) });
             }
         }
-        let rows = q.limit(req.first + 1).all(&self.db).await?;
-        Ok(crate::page::Page::from_fetched(rows, req, total))
+        if let Some(t) = filter.submitted_after {
+            q = q.filter(C::SubmittedAt.gte(t));
+        }
+        if let Some(t) = filter.submitted_before {
+            q = q.filter(C::SubmittedAt.lt(t));
+        }
+        let q = self.narrowed(q, actor.org_id, &filter.common, (None, C::CreatedAt, C::UpdatedAt), &[]).await?;
+        let sorts = [
+            Sort {
+                key: SortKey::Submitted,
+                expr: || Expr::col(C::SubmittedAt),
+                value: |c: &contract::Model| KeyValue::Time(c.submitted_at.unwrap_or(c.created_at)),
+            },
+            Sort {
+                key: SortKey::Updated,
+                expr: || Expr::col(C::UpdatedAt),
+                value: |c: &contract::Model| KeyValue::Time(c.updated_at),
+            },
+            Sort {
+                key: SortKey::Value,
+                expr: || Expr::col(C::ValueMinor),
+                value: |c: &contract::Model| KeyValue::Int(c.value_minor),
+            },
+        ];
+        crate::page::sorted(&self.db, q, C::Id, &sorts, req).await
     }
 }
 

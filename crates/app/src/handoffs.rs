@@ -301,22 +301,42 @@ impl App {
         }
     }
 
-    /// Packages submitted to customer success, oldest first.
+    /// Packages submitted to customer success, filtered, in the request's order (oldest first
+    /// by default: creation order).
     pub async fn incoming_handoffs(
         &self,
         actor: &Actor,
+        filter: &crate::views::HandoffFilter,
         req: PageRequest,
     ) -> Result<Page<handoff_package::Model>, AppError> {
+        use crate::page::{KeyValue, Sort, SortKey};
+        use handoff_package::Column as H;
+        use sea_orm::sea_query::{Expr, Func};
         actor.authorize(Action::CustomerSuccessView)?;
-        let base = handoff_package::Entity::find()
-            .filter(handoff_package::Column::OrganizationId.eq(actor.org_id))
-            .filter(handoff_package::Column::Status.eq(HandoffStatus::Submitted.as_str()));
-        let total = crate::page::total(&base, &req, &self.db).await?;
-        let mut q = base.order_by_asc(handoff_package::Column::Id);
-        if let Some(after) = req.after {
-            q = q.filter(handoff_package::Column::Id.gt(after));
+        let mut q = handoff_package::Entity::find()
+            .filter(H::OrganizationId.eq(actor.org_id))
+            .filter(H::Status.eq(HandoffStatus::Submitted.as_str()));
+        if let Some(t) = filter.submitted_after {
+            q = q.filter(H::SubmittedAt.gte(t));
         }
-        Ok(Page::from_fetched(q.limit(req.first + 1).all(&self.db).await?, req, total))
+        if let Some(t) = filter.submitted_before {
+            q = q.filter(H::SubmittedAt.lt(t));
+        }
+        let q = self.narrowed(q, actor.org_id, &filter.common, (None, H::CreatedAt, H::UpdatedAt), &[]).await?;
+        let sorts = [
+            Sort {
+                key: SortKey::Submitted,
+                // Submitting sets the time; a package without one sorts as if submitted when made.
+                expr: || Func::coalesce([Expr::col(H::SubmittedAt), Expr::col(H::CreatedAt)]).into(),
+                value: |p: &handoff_package::Model| KeyValue::Time(p.submitted_at.unwrap_or(p.created_at)),
+            },
+            Sort {
+                key: SortKey::Updated,
+                expr: || Expr::col(H::UpdatedAt),
+                value: |p: &handoff_package::Model| KeyValue::Time(p.updated_at),
+            },
+        ];
+        crate::page::sorted(&self.db, q, H::Id, &sorts, req).await
     }
 
     /// Accounts customer success took over: its own for CUSTOMER_SUCCESS, all for CS_MANAGER.

@@ -35,6 +35,9 @@ pub enum SortKey {
     /// A close date; rows without one sort after every dated row.
     CloseDate,
     Name,
+    /// When the row was submitted for review (a contract to legal, a hand-off package to
+    /// customer success).
+    Submitted,
 }
 
 impl SortKey {
@@ -46,6 +49,7 @@ impl SortKey {
             SortKey::CloseDate => "d",
             SortKey::DueDate => "due",
             SortKey::Name => "n",
+            SortKey::Submitted => "s",
         }
     }
 }
@@ -70,8 +74,10 @@ impl From<KeyValue> for sea_orm::Value {
     }
 }
 
-/// A position in an order. For the default order the cursor is the row's id, as it always
-/// was; for another order it is opaque: `o1.` and the base64 of the key, its value and the id.
+/// A position in an order. For creation order the cursor is the row's id, as it always was;
+/// for another order it is opaque: `o1.` and the base64 of the key, its value and the id. A
+/// bare id is also a position in another order: the row's own value of the key is read (a
+/// list whose default order is not creation issued ids before it offered other orders).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cursor {
     pub key: SortKey,
@@ -95,13 +101,7 @@ impl Cursor {
         use base64::Engine;
         let foreign = || AppError::bad_input(field, "is not a cursor this API issued");
         if let Ok(id) = Uuid::parse_str(text) {
-            if order.key != SortKey::Created {
-                return Err(AppError::bad_input(
-                    field,
-                    "is a cursor of another order: send the `orderBy` it came with",
-                ));
-            }
-            return Ok(Cursor { key: SortKey::Created, value: None, id });
+            return Ok(Cursor { key: order.key, value: None, id });
         }
         let body = text.strip_prefix("o1.").ok_or_else(foreign)?;
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(body).map_err(|_| foreign())?;
@@ -314,6 +314,11 @@ where
         }
     };
     let (cursor, cursor_key) = if req.backward { (req.before, &req.before_key) } else { (req.after, &req.after_key) };
+    let field = if req.backward { "before" } else { "after" };
+    let cursor_key = &match (sort, cursor, cursor_key) {
+        (Some(s), Some(at), None) => Some(anchor::<E, C>(db, id, at, s, field).await?),
+        _ => cursor_key.clone(),
+    };
     let mut page_q = q.clone();
     if let Some(at) = cursor {
         page_q = page_q.filter(beyond(true, cursor_key, at));
@@ -341,6 +346,19 @@ where
         None => Vec::new(),
     };
     Ok(Page { items: rows, has_next_page, has_previous_page, total_count: total, cursors })
+}
+
+/// The sort value of the row a bare-id cursor names. The row need not be in the list any more
+/// (a contract approved since the page was read still marks a position in the queue); an id
+/// that names no row is not a cursor.
+async fn anchor<E, C>(db: &C, id: E::Column, at: Uuid, sort: &Sort<E::Model>, field: &str) -> Result<KeyValue, AppError>
+where
+    E: sea_orm::EntityTrait,
+    C: sea_orm::ConnectionTrait,
+{
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let row = E::find().filter(id.eq(at)).one(db).await?;
+    row.map(|r| (sort.value)(&r)).ok_or_else(|| AppError::bad_input(field, "is not a cursor this API issued"))
 }
 
 /// The id of a row, read through its id column.

@@ -105,6 +105,27 @@ pub struct InvoiceFilter {
     pub amount_at_most: Option<i64>,
 }
 
+/// `legalView.approvalQueue(filter:)`.
+#[derive(Debug, Clone, Default)]
+pub struct ContractFilter {
+    /// Created and updated ranges (owner, team and text do not apply to contracts).
+    pub common: ListFilter,
+    /// The contract value's bounds, in minor units of its currency.
+    pub value_at_least: Option<i64>,
+    pub value_at_most: Option<i64>,
+    pub submitted_after: Option<DateTime<Utc>>,
+    pub submitted_before: Option<DateTime<Utc>>,
+}
+
+/// `customerSuccessView.incomingHandoffs(filter:)`.
+#[derive(Debug, Clone, Default)]
+pub struct HandoffFilter {
+    /// Created and updated ranges (owner, team and text do not apply to packages).
+    pub common: ListFilter,
+    pub submitted_after: Option<DateTime<Utc>>,
+    pub submitted_before: Option<DateTime<Utc>>,
+}
+
 /// An object the caller may have a copy of that was erased: its copy must go (delta sync).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tombstone {
@@ -143,6 +164,23 @@ pub struct SourceCount {
     pub metrics: baton_domain::insight::CampaignMetrics,
 }
 
+/// The orders lead lists offer beside creation.
+fn lead_sorts() -> [Sort<lead::Model>; 2] {
+    use lead::Column as L;
+    [
+        Sort {
+            key: SortKey::Updated,
+            expr: || Expr::col(L::UpdatedAt),
+            value: |l: &lead::Model| KeyValue::Time(l.updated_at),
+        },
+        Sort {
+            key: SortKey::Name,
+            expr: || Expr::col(L::CompanyName),
+            value: |l: &lead::Model| KeyValue::Text(l.company_name.clone()),
+        },
+    ]
+}
+
 impl App {
     /// `lead(id)`: a lead inside the caller's read scope.
     pub async fn lead(&self, actor: &Actor, id: Uuid) -> Result<Option<lead::Model>, AppError> {
@@ -170,6 +208,19 @@ impl App {
         if let Some(s) = status {
             q = q.filter(L::Status.eq(s.as_str()));
         }
+        self.lead_page(q, actor.org_id, filter, req).await
+    }
+
+    /// A page of the leads of `q` (a list's scope, already applied) that meet `filter`, in
+    /// the request's order: `salesView.leads` and the lead pool.
+    pub(crate) async fn lead_page(
+        &self,
+        mut q: Select<lead::Entity>,
+        org: Uuid,
+        filter: &LeadFilter,
+        req: PageRequest,
+    ) -> Result<Page<lead::Model>, AppError> {
+        use lead::Column as L;
         if !filter.statuses.is_empty() {
             q = q.filter(L::Status.is_in(filter.statuses.iter().map(|s| s.as_str())));
         }
@@ -179,25 +230,13 @@ impl App {
         let q = self
             .narrowed(
                 q,
-                actor.org_id,
+                org,
                 &filter.common,
                 (Some(L::OwnerId), L::CreatedAt, L::UpdatedAt),
                 &[L::CompanyName, L::ContactName],
             )
             .await?;
-        let sorts = [
-            Sort {
-                key: SortKey::Updated,
-                expr: || Expr::col(L::UpdatedAt),
-                value: |l: &lead::Model| KeyValue::Time(l.updated_at),
-            },
-            Sort {
-                key: SortKey::Name,
-                expr: || Expr::col(L::CompanyName),
-                value: |l: &lead::Model| KeyValue::Text(l.company_name.clone()),
-            },
-        ];
-        crate::page::sorted(&self.db, q, L::Id, &sorts, req).await
+        crate::page::sorted(&self.db, q, L::Id, &lead_sorts(), req).await
     }
 
     /// Opportunities under the caller's scope (`salesView.opportunities`), filtered and in
