@@ -64,6 +64,17 @@ pub(crate) async fn gate_invoice<C: ConnectionTrait>(
     id: Uuid,
     action: Action,
 ) -> Result<invoice::Model, AppError> {
+    Ok(gate_invoice_deal(db, actor, id, action).await?.0)
+}
+
+/// [`gate_invoice`] that also hands back the invoice's deal it read for the gate, for a use
+/// case that needs it (commission on a payment).
+pub(crate) async fn gate_invoice_deal<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    action: Action,
+) -> Result<(invoice::Model, opportunity::Model), AppError> {
     actor.authorize(action)?;
     let i = invoice::Entity::find_by_id(id)
         .filter(invoice::Column::OrganizationId.eq(actor.org_id))
@@ -75,7 +86,6 @@ pub(crate) async fn gate_invoice<C: ConnectionTrait>(
         None => None,
     };
     gate::check(actor, action, Action::ReadInvoice, "invoice", i.zip(opp), |(_, o)| Access::owned_by(Some(o.owner_id)))
-        .map(|(i, _)| i)
 }
 
 fn status_of(i: &invoice::Model) -> InvoiceStatus {
@@ -136,7 +146,7 @@ impl App {
             reference.as_deref().unwrap_or(""),
         ]);
         let txn = self.tx().await?;
-        let before = gate_invoice(&txn, actor, invoice_id, Action::RecordPayment).await?;
+        let (before, deal) = gate_invoice_deal(&txn, actor, invoice_id, Action::RecordPayment).await?;
         if let Some(id) = replay(&txn, actor.org_id, &key, &hash).await? {
             return invoice::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound("invoice"));
         }
@@ -171,13 +181,20 @@ impl App {
         .insert(&txn)
         .await?;
         let after = apply_paid(&txn, &before, before.paid_minor + amount).await?;
-        crate::incentives::accrue(&txn, &pay, amount).await?;
+        crate::incentives::accrue(&txn, &pay, &before, &deal, amount).await?;
         if after.status == InvoiceStatus::Paid.as_str() {
             crate::sla::stop_clocks(&txn, invoice_id, baton_domain::sla::ClockKind::FirstPayment).await?;
         }
-        audit::record(&txn, actor.org_id, actor, "recordPayment", "payment", pay.id, None::<&()>, Some(&pay)).await?;
-        audit::record(&txn, actor.org_id, actor, "recordPayment", "invoice", invoice_id, Some(&before), Some(&after))
-            .await?;
+        audit::record_all(
+            &txn,
+            actor.org_id,
+            actor,
+            vec![
+                audit::Entry::new("recordPayment", "payment", pay.id, None::<&()>, Some(&pay)),
+                audit::Entry::new("recordPayment", "invoice", invoice_id, Some(&before), Some(&after)),
+            ],
+        )
+        .await?;
         txn.commit().await?;
         Ok(after)
     }
@@ -208,7 +225,7 @@ impl App {
             .one(&txn)
             .await?
             .ok_or(AppError::NotFound("payment"))?;
-        let before = gate_invoice(&txn, actor, original.invoice_id, Action::RefundPayment).await?;
+        let (before, deal) = gate_invoice_deal(&txn, actor, original.invoice_id, Action::RefundPayment).await?;
         if let Some(id) = replay(&txn, actor.org_id, &key, &hash).await? {
             return invoice::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound("invoice"));
         }
@@ -245,10 +262,17 @@ impl App {
         .insert(&txn)
         .await?;
         let after = apply_paid(&txn, &before, before.paid_minor - amount).await?;
-        crate::incentives::accrue(&txn, &r, -amount).await?;
-        audit::record(&txn, actor.org_id, actor, "refundPayment", "payment", r.id, None::<&()>, Some(&r)).await?;
-        audit::record(&txn, actor.org_id, actor, "refundPayment", "invoice", before.id, Some(&before), Some(&after))
-            .await?;
+        crate::incentives::accrue(&txn, &r, &before, &deal, -amount).await?;
+        audit::record_all(
+            &txn,
+            actor.org_id,
+            actor,
+            vec![
+                audit::Entry::new("refundPayment", "payment", r.id, None::<&()>, Some(&r)),
+                audit::Entry::new("refundPayment", "invoice", before.id, Some(&before), Some(&after)),
+            ],
+        )
+        .await?;
         txn.commit().await?;
         Ok(after)
     }

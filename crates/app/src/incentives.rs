@@ -25,9 +25,13 @@ pub struct Attainment {
 /// Books the commission a payment (positive cash) or refund (negative cash) earns, inside the
 /// payment's transaction: one entry per plan component for the deal's owner, and the team bonus
 /// also for the customer success person credited on a renewal or upsell.
-pub(crate) async fn accrue<C: ConnectionTrait>(db: &C, pay: &payment::Model, cash_minor: i64) -> Result<(), AppError> {
-    let inv = invoice::Entity::find_by_id(pay.invoice_id).one(db).await?.context("invoice row")?;
-    let opp = opportunity::Entity::find_by_id(inv.opportunity_id).one(db).await?.context("opportunity row")?;
+pub(crate) async fn accrue<C: ConnectionTrait>(
+    db: &C,
+    pay: &payment::Model,
+    inv: &invoice::Model,
+    opp: &opportunity::Model,
+    cash_minor: i64,
+) -> Result<(), AppError> {
     let c = contract::Entity::find_by_id(inv.contract_id).one(db).await?.context("contract row")?;
     let org = organization::Entity::find_by_id(pay.organization_id).one(db).await?.context("organization row")?;
     let plan = Plan {
