@@ -222,3 +222,41 @@ both!(the_first_payment_is_watched_until_the_invoice_is_paid, |engine| async mov
     );
     t.stop().await;
 });
+
+both!(tasks_and_clocks_link_to_their_subject_as_typed_objects, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = submitted(&t).await;
+    // The legal reviewer's task is about the contract under review.
+    let r = t
+        .gql(
+            Some(&d.legal),
+            "{ legalView { tasks { entityId subject { __typename id ... on Contract { status } } } } }",
+            json!({}),
+        )
+        .await;
+    let tasks = r["data"]["legalView"]["tasks"].as_array().unwrap_or_else(|| panic!("{r}")).clone();
+    let review = tasks.iter().find(|x| x["entityId"] == d.contract.as_str()).unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(review["subject"]["__typename"], "Contract", "{r}");
+    assert_eq!(review["subject"]["id"], d.contract.as_str());
+    assert_eq!(review["subject"]["status"], "IN_LEGAL_REVIEW");
+
+    // A subject the caller may not read is null, with no error: another SDR's lead.
+    let input = json!({ "companyName": "Subject Test", "contactName": "Sue Subject", "source": "SEO" });
+    let lead = ok(&t, &d.sdr, "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }", json!({ "i": input }))
+        .await["createLead"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mine = "{ salesView { tasks { entityId subject { __typename id } } } }";
+    let r = t.gql(Some(&d.sdr), mine, json!({})).await;
+    let tasks = r["data"]["salesView"]["tasks"].as_array().unwrap_or_else(|| panic!("{r}")).clone();
+    let first_contact = tasks.iter().find(|x| x["entityId"] == lead.as_str()).unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(first_contact["subject"], json!({ "__typename": "Lead", "id": lead }), "{r}");
+    t.exec("UPDATE leads SET owner_id = (SELECT id FROM users WHERE email = 'ae@demo.test') WHERE company_name = 'Subject Test'")
+        .await;
+    let r = t.gql(Some(&d.sdr), mine, json!({})).await;
+    assert!(r["errors"].is_null(), "{r}");
+    let tasks = r["data"]["salesView"]["tasks"].as_array().unwrap().clone();
+    let first_contact = tasks.iter().find(|x| x["entityId"] == lead.as_str()).unwrap_or_else(|| panic!("{r}"));
+    assert!(first_contact["subject"].is_null(), "the lead is no longer the SDR's: {r}");
+});

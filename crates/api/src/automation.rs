@@ -35,6 +35,10 @@ pub struct CommissionLine(pub commission_entry::Model);
 /// One commission line: a component of the plan on one payment (negative for a clawback).
 #[Object]
 impl CommissionLine {
+    /// The line's id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
     /// BASE, RETENTION, BIG_DEAL or TEAM.
     async fn component(&self) -> &str {
         &self.0.component

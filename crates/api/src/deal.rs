@@ -209,6 +209,10 @@ pub struct QuoteLine(pub quote_line::Model, pub String);
 /// One priced line of a quote.
 #[Object]
 impl QuoteLine {
+    /// The line's id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
     /// The product.
     async fn product(&self, ctx: &Context<'_>) -> Result<Option<Product>> {
         Ok(loaders(ctx)?.products.load_one(self.0.product_id).await?.map(Product))
@@ -649,6 +653,10 @@ pub struct Milestone(pub onboarding_milestone::Model);
 /// An onboarding milestone.
 #[Object]
 impl Milestone {
+    /// The milestone's id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
     /// ACCOUNTS_OPENED, TRAINING, GO_LIVE (SaaS) or BUILD, TEST, GO_LIVE (custom software).
     async fn key(&self) -> &str {
         &self.0.key

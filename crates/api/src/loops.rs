@@ -157,6 +157,10 @@ pub struct Messaging(pub messaging_version::Model);
 /// A version of the value claims marketing publishes and sales repeats.
 #[Object]
 impl Messaging {
+    /// The version's id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
     /// The version number, 1 and up.
     async fn number(&self) -> i32 {
         self.0.number

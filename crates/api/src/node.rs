@@ -48,6 +48,20 @@ pub async fn wrap(ctx: &Context<'_>, a: &Actor, object: Object) -> Result<Node> 
     })
 }
 
+/// The object a task or an SLA clock is about (its entity type and id), when the caller may
+/// read it: through the kind's own getter, so under the same rules as `node(id)`.
+pub async fn subject(ctx: &Context<'_>, entity_type: Option<&str>, id: Option<uuid::Uuid>) -> Result<Option<Node>> {
+    let (Some(kind), Some(id)) = (entity_type.and_then(baton_app::node::NodeKind::of_entity_type), id) else {
+        return Ok(None);
+    };
+    let a = actor(ctx)?;
+    match app(ctx).read_object(a, kind, id).await {
+        Ok(object) => Ok(Some(wrap(ctx, a, object).await?)),
+        Err(baton_app::AppError::NotFound(_) | baton_app::AppError::Forbidden(_)) => Ok(None),
+        Err(e) => Err(e).gql(),
+    }
+}
+
 /// `node(id)`.
 #[derive(Default)]
 pub struct NodeQuery;

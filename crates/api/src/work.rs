@@ -42,6 +42,10 @@ impl Task {
     async fn entity_id(&self) -> Option<ID> {
         self.0.entity_id.map(id)
     }
+    /// The object the task is about, typed (a Lead, Opportunity, Contract, Invoice, ...); null when the task is about nothing or the caller may not read it.
+    async fn subject(&self, ctx: &Context<'_>) -> Result<Option<crate::node::Node>> {
+        crate::node::subject(ctx, self.0.entity_type.as_deref(), self.0.entity_id).await
+    }
     /// Who has to do it.
     async fn owner(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         load_user(ctx, Some(self.0.owner_id)).await
@@ -58,6 +62,10 @@ pub struct SlaClock(pub sla_clock::Model);
 /// An SLA clock on an object.
 #[Object]
 impl SlaClock {
+    /// The clock's id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
     /// FIRST_CONTACT, NEEDS_ANALYSIS, DEMO or LEGAL_REVIEW.
     async fn kind(&self) -> &str {
         &self.0.kind
@@ -69,6 +77,10 @@ impl SlaClock {
     /// The id of the object the clock watches.
     async fn entity_id(&self) -> ID {
         id(self.0.entity_id)
+    }
+    /// The object the clock watches, typed (a Lead, Contract, Invoice, ...); null when the caller may not read it.
+    async fn subject(&self, ctx: &Context<'_>) -> Result<Option<crate::node::Node>> {
+        crate::node::subject(ctx, Some(&self.0.entity_type), Some(self.0.entity_id)).await
     }
     /// Who must act.
     async fn owner(&self, ctx: &Context<'_>) -> Result<Option<User>> {

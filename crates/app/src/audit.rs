@@ -320,7 +320,7 @@ impl App {
                     Err(e) => {
                         failures += 1;
                         if failures == 1 {
-                            tracing::warn!(error = %e, "sealing audit rows failed; retrying with backoff");
+                            tracing::warn!(error = %crate::error::chain(&e), "sealing audit rows failed; retrying with backoff");
                         }
                         // While the database is away, try less and less often (up to 30 s).
                         tokio::time::sleep(SEAL_INTERVAL * 2_u32.pow(failures.min(6))).await;

@@ -104,3 +104,20 @@ pub fn check_version(expected: Option<i32>, actual: i32) -> Result<(), AppError>
         _ => Ok(()),
     }
 }
+
+/// An error with each of its sources, `outer: inner: …`, so the log names the cause and not
+/// only its kind.
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let part = s.to_string();
+        // Some errors already print their source; do not say it twice.
+        if !text.ends_with(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = s.source();
+    }
+    text
+}

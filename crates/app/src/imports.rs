@@ -653,7 +653,7 @@ impl App {
             Ok(true) => JobStatus::Completed,
             Ok(false) => JobStatus::Failed,
             Err(e) => {
-                tracing::error!(error = %e, job = %job, "import failed");
+                tracing::error!(error = %crate::error::chain(&e), job = %job, "import failed");
                 tally.fail(RowError::new(
                     0,
                     "csv",
@@ -663,7 +663,7 @@ impl App {
             }
         };
         if let Err(e) = self.progress(job, &tally, Some(status)).await {
-            tracing::error!(error = %e, job = %job, "import outcome not recorded");
+            tracing::error!(error = %crate::error::chain(&e), job = %job, "import outcome not recorded");
         }
     }
 

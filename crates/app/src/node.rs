@@ -27,6 +27,26 @@ pub enum NodeKind {
 }
 
 impl NodeKind {
+    /// The kind an entity type names, as tasks, SLA clocks and the audit log write it
+    /// (`lead`, `opportunity`, `handoff_package`, ...).
+    pub fn of_entity_type(entity_type: &str) -> Option<NodeKind> {
+        Some(match entity_type {
+            "user" => NodeKind::User,
+            "team" => NodeKind::Team,
+            "lead" => NodeKind::Lead,
+            "account" => NodeKind::Account,
+            "contact" => NodeKind::Contact,
+            "opportunity" => NodeKind::Opportunity,
+            "quote" => NodeKind::Quote,
+            "contract" => NodeKind::Contract,
+            "invoice" => NodeKind::Invoice,
+            "handoff_package" => NodeKind::HandoffPackage,
+            "feature_request" => NodeKind::FeatureRequest,
+            "import_job" => NodeKind::ImportJob,
+            _ => return None,
+        })
+    }
+
     /// Every kind with its table, in the order of the lookup statement.
     pub const ALL: [(NodeKind, &'static str); 12] = [
         (NodeKind::User, "users"),

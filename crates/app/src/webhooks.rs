@@ -687,7 +687,7 @@ impl App {
                     _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
                 }
                 if let Err(e) = app.deliver_webhooks(transport.as_ref(), base_ms).await {
-                    tracing::warn!(error = %e, "delivering webhooks failed; retrying");
+                    tracing::warn!(error = %crate::error::chain(&e), "delivering webhooks failed; retrying");
                     tokio::time::sleep(std::time::Duration::from_secs(5)).await;
                 }
             }

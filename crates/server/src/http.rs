@@ -101,7 +101,7 @@ pub async fn authenticate(app: &App, authorization: Option<&str>) -> Auth {
             Err(AppError::Unauthenticated(reason)) => Auth::Invalid(reason),
             Err(AppError::Unavailable(reason)) => Auth::Unavailable(reason),
             Err(e) => {
-                tracing::error!(error = %e, "authentication failed unexpectedly");
+                tracing::error!(error = %baton_app::error::chain(&e), "authentication failed unexpectedly");
                 Auth::Unavailable(baton_app::error::DATABASE_UNAVAILABLE.into())
             }
         },

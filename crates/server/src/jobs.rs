@@ -76,22 +76,7 @@ pub fn sender(cfg: &crate::config::Config) -> std::sync::Arc<dyn baton_app::auto
     }
 }
 
-/// An error with each of its sources, `outer: inner: …`, so the log names the cause and not
-/// only its kind.
-pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let part = s.to_string();
-        // Some errors already print their source; do not say it twice.
-        if !text.ends_with(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        source = s.source();
-    }
-    text
-}
+pub use baton_app::error::chain;
 
 #[cfg(test)]
 mod tests {
