@@ -34,6 +34,7 @@ mod m20261202_000050_import_jobs;
 mod m20261202_000070_persisted_queries;
 mod m20261202_000071_api_token_custom_roles;
 mod m20261202_000080_list_orders;
+mod m20261202_000081_daily_counts;
 
 pub struct Migrator;
 
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000070_persisted_queries::Migration),
             Box::new(m20261202_000071_api_token_custom_roles::Migration),
             Box::new(m20261202_000080_list_orders::Migration),
+            Box::new(m20261202_000081_daily_counts::Migration),
         ]
     }
 }

@@ -181,3 +181,173 @@ both!(win_loss_lessons_are_read_back_and_ltv_to_cac_shows_its_rows, |engine| asy
     assert_eq!(demo["rows"][0]["entityId"], d.opportunity);
     t.stop().await;
 });
+
+both!(kpi_counts_follow_every_write_and_agree_with_the_rows_on_any_period, |engine| async move {
+    use chrono::{DateTime, Duration, SecondsFormat, Utc};
+    let t = spawn_app(engine).await;
+    let sdr = t.login("sdr@demo.test").await;
+    let stamp = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Nanos, false);
+    let q =
+        "query($f: DateTime!, $t: DateTime!) { salesView { kpis(from: $f, to: $t) { key numerator denominator } } }";
+    // (converted, leads) overall and of EVENT leads, as the SDR's KPIs count them.
+    let conversion = |(from, to): (DateTime<Utc>, DateTime<Utc>)| {
+        let (t, sdr) = (&t, &sdr);
+        async move {
+            let r = ok(t, sdr, q, json!({ "f": stamp(from), "t": stamp(to) })).await;
+            let k = &r["salesView"]["kpis"];
+            // A source without leads in the period has no figure of its own.
+            let pick = |key: &str| match k.as_array().unwrap().iter().find(|f| f["key"] == key) {
+                None => (0, 0),
+                Some(f) => {
+                    let n = |v: &Value| v.as_str().unwrap().parse::<i64>().unwrap();
+                    (n(&f["numerator"]), n(&f["denominator"]))
+                }
+            };
+            [pick("leadConversionRate"), pick("leadConversionRate:EVENT")]
+        }
+    };
+    let now = Utc::now();
+    let noon = (now - Duration::days(3)).date_naive().and_hms_milli_opt(12, 0, 0, 500).unwrap().and_utc();
+    let midnight = |t: DateTime<Utc>| t.date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc();
+    let periods = [
+        // Within hours of noon three days ago: no whole day, the rows alone.
+        (noon - Duration::hours(1), noon + Duration::hours(1)),
+        // From that day to tomorrow: whole days only, the daily counts alone.
+        (midnight(noon), midnight(now + Duration::days(1))),
+        // A day and a quarter on each side: the counts for the whole days, the rows for the edges.
+        (noon - Duration::hours(30), now + Duration::hours(30)),
+        // An edge that holds noon, then whole days.
+        (noon - Duration::hours(2), noon + Duration::hours(36)),
+    ];
+    let mut base = Vec::new();
+    for p in periods {
+        base.push(conversion(p).await);
+    }
+    let create = "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }";
+    for (name, source) in [("Count One", "SEO"), ("Count Two", "EVENT"), ("Count Three", "EVENT")] {
+        let input = json!({ "companyName": name, "contactName": "C", "source": source });
+        ok(&t, &sdr, create, json!({ "i": input })).await;
+    }
+    // "Count One" was captured three days ago at noon; "Count Two" converted.
+    t.exec(&format!("UPDATE leads SET created_at = '{}' WHERE company_name = 'Count One'", stamp(noon))).await;
+    t.exec("UPDATE leads SET status = 'CONVERTED' WHERE company_name = 'Count Two'").await;
+    let added = |i: usize, now: [(i64, i64); 2]| {
+        let b = base[i];
+        [(now[0].0 - b[0].0, now[0].1 - b[0].1), (now[1].0 - b[1].0, now[1].1 - b[1].1)]
+    };
+    assert_eq!(added(0, conversion(periods[0]).await), [(0, 1), (0, 0)], "only the lead moved to that noon");
+    assert_eq!(added(1, conversion(periods[1]).await), [(1, 3), (1, 2)]);
+    assert_eq!(added(2, conversion(periods[2]).await), [(1, 3), (1, 2)]);
+    assert_eq!(added(3, conversion(periods[3]).await)[0], (0, 1), "the edge holds the moved lead");
+
+    // Reassigned to the AE, a lead leaves the SDR's figures; folding the counts changes nothing.
+    t.exec("UPDATE leads SET owner_id = (SELECT id FROM users WHERE email = 'ae@demo.test') WHERE company_name = 'Count Three'")
+        .await;
+    let reassigned = conversion(periods[2]).await;
+    assert_eq!(added(2, reassigned), [(1, 2), (1, 1)]);
+    let rows = t.count("daily_counts").await;
+    t.app().fold_daily_counts().await.unwrap();
+    assert!(t.count("daily_counts").await < rows, "the fold made one row of each group's deltas");
+    assert_eq!(conversion(periods[2]).await, reassigned);
+    let folded = t.count("daily_counts").await;
+    t.app().fold_daily_counts().await.unwrap();
+    assert_eq!(t.count("daily_counts").await, folded, "a second fold has nothing to fold");
+    assert_eq!(conversion(periods[2]).await, reassigned);
+
+    // Counted by the triggers, the counts equal a recount of the rows themselves.
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = &t.app().db;
+    let sum = |sql: &str| {
+        let sql = sql.to_owned();
+        async move {
+            let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+            row.try_get::<i64>("", "n").unwrap()
+        }
+    };
+    assert_eq!(
+        sum("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM daily_counts WHERE fact = 'lead'").await,
+        t.count("leads").await
+    );
+    assert_eq!(
+        sum("SELECT CAST(COALESCE(SUM(flagged), 0) AS BIGINT) AS n FROM daily_counts WHERE fact = 'lead'").await,
+        t.count("leads WHERE status = 'CONVERTED'").await
+    );
+    assert_eq!(
+        sum("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM daily_counts WHERE fact = 'activity'").await,
+        t.count("activities").await
+    );
+});
+
+both!(deal_counts_follow_stage_owner_and_dates_on_any_period, |engine| async move {
+    use baton_app::entity::opportunity;
+    use chrono::{DateTime, Duration, SecondsFormat, Utc};
+    use sea_orm::EntityTrait;
+    let t = spawn_app(engine).await;
+    let stamp = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Nanos, false);
+    let q = "query($f: DateTime!, $t: DateTime!) { salesView { kpis(from: $f, to: $t, scope: ORG) { key numerator denominator } } }";
+    let admin = t.login("admin@demo.test").await;
+    // (numerator, denominator) of the deal figures the daily counts feed.
+    let deals = |(from, to): (DateTime<Utc>, DateTime<Utc>)| {
+        let (t, admin) = (&t, &admin);
+        async move {
+            let r = ok(t, admin, q, json!({ "f": stamp(from), "t": stamp(to) })).await;
+            let k = &r["salesView"]["kpis"];
+            ["winRate", "averageSalesCycleDays", "renewalRate", "lifetimeValue", "funnel:DISCOVERY"].map(|key| {
+                let f = fig(k, key);
+                (f["numerator"].as_str().unwrap().to_owned(), f["denominator"].as_str().unwrap().to_owned())
+            })
+        }
+    };
+    let now = Utc::now();
+    let midnight = |t: DateTime<Utc>| t.date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc();
+    let hours = (now - Duration::hours(2), now + Duration::hours(2));
+    let whole = (midnight(now - Duration::days(12)), midnight(now + Duration::days(1)));
+    let mixed = (now - Duration::hours(300), now + Duration::hours(30));
+    let before = [deals(hours).await, deals(whole).await, deals(mixed).await];
+
+    // One deal won today, created eleven days ago (a cycle of eleven whole days).
+    let (d, _) = signed(&t).await;
+    let created = now - Duration::days(11) - Duration::hours(1);
+    let id = match engine {
+        Engine::Postgres => format!("'{}'", d.opportunity),
+        Engine::Sqlite => format!("X'{}'", d.opportunity.replace('-', "")),
+    };
+    t.exec(&format!("UPDATE opportunities SET created_at = '{}' WHERE id = {id}", stamp(created))).await;
+    let after = [deals(hours).await, deals(whole).await, deals(mixed).await];
+    for (i, (b, a)) in before.iter().zip(after.iter()).enumerate() {
+        let more = |j: usize, part: usize| {
+            let n = |v: &(String, String)| {
+                if part == 0 { v.0.parse::<f64>().unwrap() } else { v.1.parse::<f64>().unwrap() }
+            };
+            n(&a[j]) - n(&b[j])
+        };
+        assert_eq!((more(0, 0), more(0, 1)), (1.0, 1.0), "period {i}: one more won of one more closed");
+        assert_eq!((more(1, 0), more(1, 1)), (11.0, 1.0), "period {i}: eleven more cycle days of one more won deal");
+    }
+    // Created eleven days ago: inside `whole` and `mixed`, not the hours around now.
+    assert_eq!(after[0][4].1, before[0][4].1, "created outside the hours");
+    assert_ne!(after[1][4].1, before[1][4].1, "created inside the whole days");
+
+    // The counts equal a recount of the deals themselves, also after a fold.
+    t.app().fold_daily_counts().await.unwrap();
+    assert_eq!(deals(mixed).await, after[2]);
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = &t.app().db;
+    let sum = |sql: &str| {
+        let sql = sql.to_owned();
+        async move {
+            let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+            row.try_get::<i64>("", "n").unwrap()
+        }
+    };
+    let opps = opportunity::Entity::find().all(db).await.unwrap();
+    let won: Vec<_> = opps.iter().filter(|o| o.stage == "CLOSED_WON").collect();
+    let cycle: i64 = won.iter().map(|o| (o.closed_at.unwrap() - o.created_at).num_days()).sum();
+    let fact = |f: &str, col: &str| {
+        format!("SELECT CAST(COALESCE(SUM({col}), 0) AS BIGINT) AS n FROM daily_counts WHERE fact = '{f}'")
+    };
+    assert_eq!(sum(&fact("deal_created", "n")).await, opps.len() as i64);
+    assert_eq!(sum(&fact("deal_closed", "n")).await, opps.iter().filter(|o| o.closed_at.is_some()).count() as i64);
+    assert_eq!(sum(&fact("deal_closed", "flagged")).await, won.len() as i64);
+    assert_eq!(sum(&fact("deal_closed", "amount")).await, cycle);
+});

@@ -199,6 +199,47 @@ impl Reach<'_> {
         q.bind(self.to);
         q
     }
+
+    /// How a count over a table the database counts per day (`daily_counts`) reads the
+    /// period: the whole UTC days from the daily counts, the rest (at most a day at each end)
+    /// from the rows, whose time is `column`.
+    fn split(&self, q: &mut Sql, column: &str) -> Split {
+        match crate::counts::whole_days(self.from, self.to) {
+            None => Split { rows: format!("{column} >= $2 AND {column} < $3"), days: None },
+            Some((first, last)) => {
+                let (a, b) = (q.bind(crate::counts::midnight(first)), q.bind(crate::counts::midnight(last)));
+                let (d1, d2) = (q.bind(first), q.bind(last));
+                Split {
+                    rows: format!("(({column} >= $2 AND {column} < {a}) OR ({column} >= {b} AND {column} < $3))"),
+                    days: Some(format!("day >= {d1} AND day < {d2}")),
+                }
+            }
+        }
+    }
+}
+
+/// A period split for a count: the condition on the rows outside the whole days, and the
+/// condition on `daily_counts.day` for the whole days (none when the period holds none).
+struct Split {
+    rows: String,
+    days: Option<String>,
+}
+
+/// One statement counting per `dim`: `raw` (the rows outside whole days, grouped and selecting
+/// `dim, n, flagged`) plus, for the whole days, the daily counts of `fact` under `days` and
+/// `scope` (on `owner_id`).
+fn per_dim(q: &mut Sql, raw: String, fact: &str, days: Option<String>, scope: &str) -> String {
+    match days {
+        None => raw,
+        Some(days) => {
+            let fact = q.bind(fact.to_owned());
+            format!(
+                "SELECT dim, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(flagged) AS BIGINT) AS flagged FROM ({raw} \
+                 UNION ALL SELECT dim, SUM(n), SUM(flagged) FROM daily_counts \
+                 WHERE organization_id = $1 AND fact = {fact} AND {days}{scope} GROUP BY dim) x GROUP BY dim"
+            )
+        }
+    }
 }
 
 fn figure(
@@ -255,14 +296,21 @@ async fn lead_conversion<C: ConnectionTrait>(db: &C, r: &Reach<'_>) -> Result<Ve
         let within = format!("organization_id = $1 AND created_at >= $2 AND created_at < $3{scope}");
         (q, converted, within)
     };
-    let (q, converted, within) = reads();
-    let sql = format!(
-        "SELECT source, CAST(COUNT(*) AS BIGINT) AS leads, {} AS converted FROM leads WHERE {within} GROUP BY source",
-        count_where(&format!("status = {converted}"))
+    // Counted per source: the whole days from the daily counts, the edges from the rows.
+    let mut q = r.sql();
+    let converted = q.bind(LeadStatus::Converted.as_str());
+    let scope = q.owned_by("owner_id", r.owners);
+    let split = r.split(&mut q, "created_at");
+    let raw = format!(
+        "SELECT source AS dim, CAST(COUNT(*) AS BIGINT) AS n, {} AS flagged FROM leads \
+         WHERE organization_id = $1 AND {}{scope} GROUP BY source",
+        count_where(&format!("status = {converted}")),
+        split.rows
     );
+    let sql = per_dim(&mut q, raw, "lead", split.days, &scope);
     let mut per_source: BTreeMap<String, (i64, i64)> = BTreeMap::new();
     for row in q.all(db, &sql).await? {
-        per_source.insert(row.try_get("", "source")?, (int(Some(&row), "leads")?, int(Some(&row), "converted")?));
+        per_source.insert(row.try_get("", "dim")?, (int(Some(&row), "n")?, int(Some(&row), "flagged")?));
     }
     // The first converted leads of each source (the first of all are among them).
     let (mut q, converted, within) = reads();
@@ -345,19 +393,51 @@ async fn deals<C: ConnectionTrait>(db: &C, r: &Reach<'_>) -> Result<Deals, AppEr
         ];
         (q, scope, conditions)
     };
-    let (q, scope, [closed, won, renewal, renewed, new_customer, created]) = reads();
+    // Counted by the database: the whole days from the daily counts, the edges from the rows.
+    let mut q = r.sql();
+    let won = q.bind(Stage::ClosedWon.as_str());
+    let renewal = q.bind("RENEWAL");
+    let new_business = q.bind("NEW_BUSINESS");
+    let scope = q.owned_by("owner_id", r.owners);
+    let (closed, created) = (r.split(&mut q, "closed_at"), r.split(&mut q, "created_at"));
     let days = whole_days(db.get_database_backend(), "created_at", "closed_at");
-    let sql = format!(
-        "SELECT {} AS closed, {} AS won, CAST(COALESCE(SUM(CASE WHEN {won} THEN {days} ELSE 0 END), 0) AS BIGINT) \
-         AS cycle_days, {} AS renewals, {} AS renewed, {} AS new_customers, {} AS created FROM opportunities \
-         WHERE organization_id = $1{scope} AND (({closed}) OR ({created}))",
-        count_where(&closed),
-        count_where(&won),
-        count_where(&renewal),
-        count_where(&renewed),
-        count_where(&new_customer),
-        count_where(&created),
-    );
+    let is_won = format!("stage = {won}");
+    let mut parts = vec![
+        format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS closed, {} AS won, \
+             CAST(COALESCE(SUM(CASE WHEN {is_won} THEN {days} ELSE 0 END), 0) AS BIGINT) AS cycle_days, \
+             {} AS renewals, {} AS renewed, {} AS new_customers, CAST(0 AS BIGINT) AS created \
+             FROM opportunities WHERE organization_id = $1{scope} AND {}",
+            count_where(&is_won),
+            count_where(&format!("kind = {renewal}")),
+            count_where(&format!("kind = {renewal} AND {is_won}")),
+            count_where(&format!("kind = {new_business} AND {is_won}")),
+            closed.rows
+        ),
+        format!(
+            "SELECT 0, 0, 0, 0, 0, 0, COUNT(*) FROM opportunities WHERE organization_id = $1{scope} AND {}",
+            created.rows
+        ),
+    ];
+    if let Some(days) = closed.days {
+        let fact = q.bind("deal_closed");
+        parts.push(format!(
+            "SELECT SUM(n), SUM(flagged), SUM(amount), SUM(CASE WHEN dim = {renewal} THEN n ELSE 0 END), \
+             SUM(CASE WHEN dim = {renewal} THEN flagged ELSE 0 END), \
+             SUM(CASE WHEN dim = {new_business} THEN flagged ELSE 0 END), 0 \
+             FROM daily_counts WHERE organization_id = $1 AND fact = {fact} AND {days}{scope}"
+        ));
+    }
+    if let Some(days) = created.days {
+        let fact = q.bind("deal_created");
+        parts.push(format!(
+            "SELECT 0, 0, 0, 0, 0, 0, SUM(n) FROM daily_counts WHERE organization_id = $1 AND fact = {fact} AND {days}{scope}"
+        ));
+    }
+    let columns = ["closed", "won", "cycle_days", "renewals", "renewed", "new_customers", "created"]
+        .map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}"))
+        .join(", ");
+    let sql = format!("SELECT {columns} FROM ({}) x", parts.join(" UNION ALL "));
     let totals = q.one(db, &sql).await?;
     let t = totals.as_ref();
     let mut d = Deals {
@@ -496,10 +576,16 @@ async fn collection_rate<C: ConnectionTrait>(db: &C, r: &Reach<'_>) -> Result<Fi
     let reads = || {
         let mut q = r.sql();
         let void = q.bind("VOID");
+        // An invoice is in scope through its deal's owner; the whole organization needs no
+        // look at the deals (an invoice's deal is always of its organization).
         let scope = q.owned_by("owner_id", r.owners);
+        let deals = if scope.is_empty() {
+            String::new()
+        } else {
+            format!(" AND opportunity_id IN (SELECT id FROM opportunities WHERE organization_id = $1{scope})")
+        };
         let issued = format!(
-            "FROM invoices WHERE organization_id = $1 AND issued_at >= $2 AND issued_at < $3 AND status <> {void} \
-             AND opportunity_id IN (SELECT id FROM opportunities WHERE organization_id = $1{scope})"
+            "FROM invoices WHERE organization_id = $1 AND issued_at >= $2 AND issued_at < $3 AND status <> {void}{deals}"
         );
         (q, issued)
     };
@@ -536,14 +622,22 @@ async fn activity_figures<C: ConnectionTrait>(db: &C, r: &Reach<'_>) -> Result<V
         let within = format!("organization_id = $1 AND occurred_at >= $2 AND occurred_at < $3{scope}");
         (q, kinds, within)
     };
-    let (q, kinds, within) = reads();
-    let sql = format!(
-        "SELECT kind, CAST(COUNT(*) AS BIGINT) AS n FROM activities WHERE {within} AND kind IN ({}) GROUP BY kind",
-        kinds.join(", ")
+    // Counted per kind: the whole days from the daily counts, the edges from the rows.
+    let mut q = r.sql();
+    let kinds: Vec<String> = KINDS.iter().map(|k| q.bind(*k)).collect();
+    let kinds = kinds.join(", ");
+    let scope = q.owned_by("actor_id", r.owners);
+    let split = r.split(&mut q, "occurred_at");
+    let raw = format!(
+        "SELECT kind AS dim, CAST(COUNT(*) AS BIGINT) AS n, CAST(0 AS BIGINT) AS flagged FROM activities \
+         WHERE organization_id = $1 AND {}{scope} AND kind IN ({kinds}) GROUP BY kind",
+        split.rows
     );
+    let counts_scope = format!("{} AND dim IN ({kinds})", q.owned_by("owner_id", r.owners));
+    let sql = per_dim(&mut q, raw, "activity", split.days, &counts_scope);
     let mut counts: HashMap<String, i64> = HashMap::new();
     for row in q.all(db, &sql).await? {
-        counts.insert(row.try_get("", "kind")?, int(Some(&row), "n")?);
+        counts.insert(row.try_get("", "dim")?, int(Some(&row), "n")?);
     }
     let (q, kinds, within) = reads();
     let selections: Vec<String> = kinds

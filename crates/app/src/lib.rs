@@ -15,6 +15,7 @@ pub mod blockers;
 pub mod compliance;
 pub mod consent;
 pub mod contracts;
+pub mod counts;
 pub mod enablement;
 pub mod error;
 pub mod events;

@@ -134,6 +134,7 @@ pub const NOT_PERSONAL: &[(&str, &[&str])] = &[
     ("win_loss_reviews", &["outcome"]),
     ("custom_roles", &["name", "description", "grants", "readable_fields"]),
     ("search_documents", &["kind"]),
+    ("daily_counts", &["fact", "dim"]),
     ("webhooks", &["url", "events", "description", "secret", "previous_secret", "status"]),
     ("webhook_deliveries", &["event", "status", "last_error", "history"]),
 ];

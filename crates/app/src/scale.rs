@@ -668,6 +668,8 @@ impl App {
         }
         // The clocks and tasks look up the new leads, so they come once the indexes are back.
         g.work(&mut rng, &deals, &mut report).await?;
+        // The triggers counted every row inserted, a delta row per statement: one row a group.
+        crate::counts::fold(&txn).await?;
         txn.commit().await?;
         Ok(report)
     }

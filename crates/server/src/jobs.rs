@@ -8,7 +8,8 @@ pub const TICK: Duration = Duration::from_secs(60);
 
 /// Runs every due job once: issues scheduled invoices whose date has come, opens renewal
 /// opportunities ahead of subscription end dates, warns or breaches SLA clocks, returns stale
-/// leads to the pool, runs cadence steps and delivers the e-mail outbox. Returns how
+/// leads to the pool, runs cadence steps, delivers the e-mail outbox and folds the daily
+/// counts the KPIs read. Returns how
 /// many invoices and renewals were created.
 pub async fn run_once(
     app: &App,
@@ -36,6 +37,7 @@ pub async fn run_once(
     let reminded =
         count("reminding of data-subject requests", app.remind_data_subject_requests(now).await, &mut failed_jobs);
     let (sent, failed) = count("delivering e-mail", app.deliver_outbox(sender, now).await, &mut failed_jobs);
+    count("folding daily counts", app.fold_daily_counts().await, &mut failed_jobs);
     if warned + breached + pooled + steps + purged + reminded + sent + failed > 0 {
         tracing::info!(warned, breached, pooled, steps, purged, reminded, sent, failed, "automation ran");
     }
