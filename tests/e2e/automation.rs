@@ -30,8 +30,11 @@ both!(idle_leads_return_to_the_pool_and_sdrs_claim_them_within_a_limit, |engine|
     )
     .await;
     assert_eq!(r["salesView"]["leadPool"]["totalCount"], 2);
-    let r = ok(&t, &d.manager, "{ salesView { poolActivity { action } } }", json!({})).await;
-    assert_eq!(r["salesView"]["poolActivity"].as_array().unwrap().len(), 2);
+    let r = ok(&t, &d.manager, "{ salesView { poolActivity { id action } } }", json!({})).await;
+    let events = r["salesView"]["poolActivity"].as_array().unwrap();
+    assert_eq!(events.len(), 2);
+    assert_ne!(events[0]["id"], events[1]["id"], "each event has its own id");
+    assert!(events[0]["id"].is_string());
 
     t.exec("UPDATE organizations SET pool_claim_limit = 1").await;
     let claim = "mutation($id: ID!) { claimLead(leadId: $id) { owner { email } } }";

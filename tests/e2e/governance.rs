@@ -22,11 +22,13 @@ both!(managers_see_who_is_overdue_with_conduct_and_training, |engine| async move
     // Everyone joined at the start of the year, so the 30-day grace has run out.
     let jan = format!("{}-01-01 00:00:00", Utc::now().year());
     t.exec(&format!("UPDATE users SET created_at = '{jan}'")).await;
-    let ack = "mutation($k: ConductKind!) { acknowledgeConduct(kind: $k) { kind year acknowledgedAt } }";
+    let ack = "mutation($k: ConductKind!) { acknowledgeConduct(kind: $k) { id kind year acknowledgedAt } }";
     let r = ok(&t, &d.sdr, ack, json!({ "k": "CODE_OF_CONDUCT" })).await;
     assert_eq!(r["acknowledgeConduct"]["year"], Utc::now().year());
     let again = ok(&t, &d.sdr, ack, json!({ "k": "CODE_OF_CONDUCT" })).await;
     assert_eq!(again["acknowledgeConduct"]["acknowledgedAt"], r["acknowledgeConduct"]["acknowledgedAt"], "kept once");
+    assert!(r["acknowledgeConduct"]["id"].is_string());
+    assert_eq!(again["acknowledgeConduct"]["id"], r["acknowledgeConduct"]["id"], "the same acknowledgement");
     ok(&t, &d.ae, ack, json!({ "k": "CODE_OF_CONDUCT" })).await;
     ok(&t, &d.ae, ack, json!({ "k": "COMPLIANCE_TRAINING" })).await;
 

@@ -13,6 +13,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 /// A lead returned to the pool or claimed from it.
 #[derive(SimpleObject)]
 pub struct PoolEvent {
+    /// The event's id (its audit entry's).
+    pub id: ID,
     /// What happened: returnToPool or claimLead.
     pub action: String,
     /// The lead's id.
@@ -25,7 +27,13 @@ pub struct PoolEvent {
 
 impl From<audit_log::Model> for PoolEvent {
     fn from(a: audit_log::Model) -> Self {
-        PoolEvent { action: a.action, lead_id: id(a.entity_id), actor_id: a.actor_id.map(id), at: a.created_at }
+        PoolEvent {
+            id: id(a.id),
+            action: a.action,
+            lead_id: id(a.entity_id),
+            actor_id: a.actor_id.map(id),
+            at: a.created_at,
+        }
     }
 }
 

@@ -23,6 +23,8 @@ pub enum ConductKind {
 /// One acknowledgement.
 #[derive(SimpleObject)]
 pub struct ConductAcknowledgement {
+    /// The acknowledgement's id.
+    pub id: ID,
     /// CODE_OF_CONDUCT or COMPLIANCE_TRAINING.
     pub kind: String,
     /// The year it counts for.
@@ -169,7 +171,7 @@ impl GovernanceMutation {
         #[graphql(desc = "What is acknowledged.")] kind: ConductKind,
     ) -> Result<ConductAcknowledgement> {
         let r = app(ctx).acknowledge_conduct(actor(ctx)?, kind_name(kind)).await.gql()?;
-        Ok(ConductAcknowledgement { kind: r.kind, year: r.year, acknowledged_at: r.acknowledged_at })
+        Ok(ConductAcknowledgement { id: id(r.id), kind: r.kind, year: r.year, acknowledged_at: r.acknowledged_at })
     }
 
     /// Changes which contracts legal must review (LEGAL).
