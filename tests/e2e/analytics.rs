@@ -6,6 +6,11 @@ use baton_tests::flow::*;
 use baton_tests::*;
 use serde_json::{Value, json};
 
+/// The sum of a column of the daily counts of one fact, as a statement for `TestApp::scalar`.
+fn counted(fact: &str, column: &str) -> String {
+    format!("SELECT CAST(COALESCE(SUM({column}), 0) AS BIGINT) AS n FROM daily_counts WHERE fact = '{fact}'")
+}
+
 fn fig<'a>(kpis: &'a Value, key: &str) -> &'a Value {
     kpis.as_array().unwrap().iter().find(|f| f["key"] == key).unwrap_or_else(|| panic!("{key} missing in {kpis}"))
 }
@@ -255,27 +260,9 @@ both!(kpi_counts_follow_every_write_and_agree_with_the_rows_on_any_period, |engi
     assert_eq!(conversion(periods[2]).await, reassigned);
 
     // Counted by the triggers, the counts equal a recount of the rows themselves.
-    use sea_orm::{ConnectionTrait, Statement};
-    let db = &t.app().db;
-    let sum = |sql: &str| {
-        let sql = sql.to_owned();
-        async move {
-            let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
-            row.try_get::<i64>("", "n").unwrap()
-        }
-    };
-    assert_eq!(
-        sum("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM daily_counts WHERE fact = 'lead'").await,
-        t.count("leads").await
-    );
-    assert_eq!(
-        sum("SELECT CAST(COALESCE(SUM(flagged), 0) AS BIGINT) AS n FROM daily_counts WHERE fact = 'lead'").await,
-        t.count("leads WHERE status = 'CONVERTED'").await
-    );
-    assert_eq!(
-        sum("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM daily_counts WHERE fact = 'activity'").await,
-        t.count("activities").await
-    );
+    assert_eq!(t.scalar(&counted("lead", "n")).await, t.count("leads").await);
+    assert_eq!(t.scalar(&counted("lead", "flagged")).await, t.count("leads WHERE status = 'CONVERTED'").await);
+    assert_eq!(t.scalar(&counted("activity", "n")).await, t.count("activities").await);
 });
 
 both!(deal_counts_follow_stage_owner_and_dates_on_any_period, |engine| async move {
@@ -331,23 +318,12 @@ both!(deal_counts_follow_stage_owner_and_dates_on_any_period, |engine| async mov
     // The counts equal a recount of the deals themselves, also after a fold.
     t.app().fold_daily_counts().await.unwrap();
     assert_eq!(deals(mixed).await, after[2]);
-    use sea_orm::{ConnectionTrait, Statement};
-    let db = &t.app().db;
-    let sum = |sql: &str| {
-        let sql = sql.to_owned();
-        async move {
-            let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
-            row.try_get::<i64>("", "n").unwrap()
-        }
-    };
-    let opps = opportunity::Entity::find().all(db).await.unwrap();
+    let opps = opportunity::Entity::find().all(&t.app().db).await.unwrap();
     let won: Vec<_> = opps.iter().filter(|o| o.stage == "CLOSED_WON").collect();
     let cycle: i64 = won.iter().map(|o| (o.closed_at.unwrap() - o.created_at).num_days()).sum();
-    let fact = |f: &str, col: &str| {
-        format!("SELECT CAST(COALESCE(SUM({col}), 0) AS BIGINT) AS n FROM daily_counts WHERE fact = '{f}'")
-    };
-    assert_eq!(sum(&fact("deal_created", "n")).await, opps.len() as i64);
-    assert_eq!(sum(&fact("deal_closed", "n")).await, opps.iter().filter(|o| o.closed_at.is_some()).count() as i64);
-    assert_eq!(sum(&fact("deal_closed", "flagged")).await, won.len() as i64);
-    assert_eq!(sum(&fact("deal_closed", "amount")).await, cycle);
+    assert_eq!(t.scalar(&counted("deal_created", "n")).await, opps.len() as i64);
+    let closed = opps.iter().filter(|o| o.closed_at.is_some()).count() as i64;
+    assert_eq!(t.scalar(&counted("deal_closed", "n")).await, closed);
+    assert_eq!(t.scalar(&counted("deal_closed", "flagged")).await, won.len() as i64);
+    assert_eq!(t.scalar(&counted("deal_closed", "amount")).await, cycle);
 });

@@ -138,16 +138,14 @@ impl TestApp {
 
     /// Counts the rows of a table, straight from the database.
     pub async fn count(&self, table: &str) -> i64 {
+        self.scalar(&format!("SELECT COUNT(*) AS n FROM {table}")).await
+    }
+
+    /// The BIGINT column `n` of the one row a statement answers, straight from the database.
+    pub async fn scalar(&self, sql: &str) -> i64 {
         use sea_orm::{ConnectionTrait, Statement};
         let db = &self.app().db;
-        let row = db
-            .query_one_raw(Statement::from_string(
-                db.get_database_backend(),
-                format!("SELECT COUNT(*) AS n FROM {table}"),
-            ))
-            .await
-            .unwrap()
-            .unwrap();
+        let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
         row.try_get::<i64>("", "n").unwrap()
     }
 

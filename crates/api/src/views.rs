@@ -864,19 +864,10 @@ fn list_filter(
     [created_after, created_before, updated_after, updated_before]: [Option<DateTime<Utc>>; 4],
     text: Option<String>,
 ) -> Result<baton_app::views::ListFilter> {
-    let bad = |field: &str, why: &str| crate::to_gql(baton_app::AppError::bad_input(field, why));
-    for (field, from, to) in [
-        ("filter.createdBefore", created_after, created_before),
-        ("filter.updatedBefore", updated_after, updated_before),
-    ] {
-        if let (Some(a), Some(b)) = (from, to)
-            && b < a
-        {
-            return Err(bad(field, "is earlier than the range's start"));
-        }
-    }
+    range("filter.createdBefore", created_after, created_before)?;
+    range("filter.updatedBefore", updated_after, updated_before)?;
     if text.as_ref().is_some_and(|t| t.chars().count() > 200) {
-        return Err(bad("filter.text", "must be at most 200 characters"));
+        return Err(crate::to_gql(baton_app::AppError::bad_input("filter.text", "must be at most 200 characters")));
     }
     Ok(baton_app::views::ListFilter {
         owner_id: owner_id.as_ref().map(|i| id_arg("filter.ownerId", i)).transpose()?,
@@ -1019,14 +1010,7 @@ impl InvoiceFilter {
             [self.created_after, self.created_before, self.updated_after, self.updated_before],
             None,
         )?;
-        if let (Some(a), Some(b)) = (self.due_after, self.due_before)
-            && b < a
-        {
-            return Err(crate::to_gql(baton_app::AppError::bad_input(
-                "filter.dueBefore",
-                "is earlier than the range's start",
-            )));
-        }
+        range("filter.dueBefore", self.due_after, self.due_before)?;
         Ok(baton_app::views::InvoiceFilter {
             common,
             statuses: self
@@ -1162,7 +1146,7 @@ impl ContractFilter {
             [self.created_after, self.created_before, self.updated_after, self.updated_before],
             None,
         )?;
-        submitted_range(self.submitted_after, self.submitted_before)?;
+        range("filter.submittedBefore", self.submitted_after, self.submitted_before)?;
         Ok(baton_app::views::ContractFilter {
             common,
             value_at_least: minor("filter.valueAtLeast", self.value_at_least)?,
@@ -1231,7 +1215,7 @@ impl HandoffFilter {
             [self.created_after, self.created_before, self.updated_after, self.updated_before],
             None,
         )?;
-        submitted_range(self.submitted_after, self.submitted_before)?;
+        range("filter.submittedBefore", self.submitted_after, self.submitted_before)?;
         Ok(baton_app::views::HandoffFilter {
             common,
             submitted_after: self.submitted_after,
@@ -1240,13 +1224,13 @@ impl HandoffFilter {
     }
 }
 
-/// A submission range is not empty the wrong way round.
-fn submitted_range(after: Option<DateTime<Utc>>, before: Option<DateTime<Utc>>) -> Result<()> {
-    match (after, before) {
-        (Some(a), Some(b)) if b < a => Err(crate::to_gql(baton_app::AppError::bad_input(
-            "filter.submittedBefore",
-            "is earlier than the range's start",
-        ))),
+/// A filter's range is not empty the wrong way round: `BAD_USER_INPUT` naming its end
+/// (`field`) when it comes before the start.
+fn range<T: PartialOrd>(field: &str, start: Option<T>, end: Option<T>) -> Result<()> {
+    match (start, end) {
+        (Some(a), Some(b)) if b < a => {
+            Err(crate::to_gql(baton_app::AppError::bad_input(field, "is earlier than the range's start")))
+        }
         _ => Ok(()),
     }
 }

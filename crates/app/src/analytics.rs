@@ -204,7 +204,7 @@ impl Reach<'_> {
     /// period: the whole UTC days from the daily counts, the rest (at most a day at each end)
     /// from the rows, whose time is `column`.
     fn split(&self, q: &mut Sql, column: &str) -> Split {
-        match crate::counts::whole_days(self.from, self.to) {
+        match crate::counts::full_days(self.from, self.to) {
             None => Split { rows: format!("{column} >= $2 AND {column} < $3"), days: None },
             Some((first, last)) => {
                 let (a, b) = (q.bind(crate::counts::midnight(first)), q.bind(crate::counts::midnight(last)));
@@ -294,12 +294,10 @@ async fn lead_conversion<C: ConnectionTrait>(db: &C, r: &Reach<'_>) -> Result<Ve
         let converted = q.bind(LeadStatus::Converted.as_str());
         let scope = q.owned_by("owner_id", r.owners);
         let within = format!("organization_id = $1 AND created_at >= $2 AND created_at < $3{scope}");
-        (q, converted, within)
+        (q, converted, scope, within)
     };
     // Counted per source: the whole days from the daily counts, the edges from the rows.
-    let mut q = r.sql();
-    let converted = q.bind(LeadStatus::Converted.as_str());
-    let scope = q.owned_by("owner_id", r.owners);
+    let (mut q, converted, scope, _) = reads();
     let split = r.split(&mut q, "created_at");
     let raw = format!(
         "SELECT source AS dim, CAST(COUNT(*) AS BIGINT) AS n, {} AS flagged FROM leads \
@@ -313,7 +311,7 @@ async fn lead_conversion<C: ConnectionTrait>(db: &C, r: &Reach<'_>) -> Result<Ve
         per_source.insert(row.try_get("", "dim")?, (int(Some(&row), "n")?, int(Some(&row), "flagged")?));
     }
     // The first converted leads of each source (the first of all are among them).
-    let (mut q, converted, within) = reads();
+    let (mut q, converted, _, within) = reads();
     let selections: Vec<String> = per_source
         .iter()
         .filter(|(_, (_, converted))| *converted > 0)
@@ -391,14 +389,10 @@ async fn deals<C: ConnectionTrait>(db: &C, r: &Reach<'_>) -> Result<Deals, AppEr
             format!("{closed} AND stage = {won} AND kind = {new_business}"),
             "created_at >= $2 AND created_at < $3".to_owned(),
         ];
-        (q, scope, conditions)
+        (q, scope, [won, renewal, new_business], conditions)
     };
     // Counted by the database: the whole days from the daily counts, the edges from the rows.
-    let mut q = r.sql();
-    let won = q.bind(Stage::ClosedWon.as_str());
-    let renewal = q.bind("RENEWAL");
-    let new_business = q.bind("NEW_BUSINESS");
-    let scope = q.owned_by("owner_id", r.owners);
+    let (mut q, scope, [won, renewal, new_business], _) = reads();
     let (closed, created) = (r.split(&mut q, "closed_at"), r.split(&mut q, "created_at"));
     let days = whole_days(db.get_database_backend(), "created_at", "closed_at");
     let is_won = format!("stage = {won}");
@@ -450,7 +444,7 @@ async fn deals<C: ConnectionTrait>(db: &C, r: &Reach<'_>) -> Result<Deals, AppEr
         created: int(t, "created")?,
         ..Deals::default()
     };
-    let (q, scope, [closed, won, renewal, _, new_customer, created]) = reads();
+    let (q, scope, _, [closed, won, renewal, _, new_customer, created]) = reads();
     let selections: Vec<String> = [closed, won, renewal, new_customer, created]
         .iter()
         .map(|c| {
@@ -620,13 +614,11 @@ async fn activity_figures<C: ConnectionTrait>(db: &C, r: &Reach<'_>) -> Result<V
         let kinds: Vec<String> = KINDS.iter().map(|k| q.bind(*k)).collect();
         let scope = q.owned_by("actor_id", r.owners);
         let within = format!("organization_id = $1 AND occurred_at >= $2 AND occurred_at < $3{scope}");
-        (q, kinds, within)
+        (q, kinds, scope, within)
     };
     // Counted per kind: the whole days from the daily counts, the edges from the rows.
-    let mut q = r.sql();
-    let kinds: Vec<String> = KINDS.iter().map(|k| q.bind(*k)).collect();
+    let (mut q, kinds, scope, _) = reads();
     let kinds = kinds.join(", ");
-    let scope = q.owned_by("actor_id", r.owners);
     let split = r.split(&mut q, "occurred_at");
     let raw = format!(
         "SELECT kind AS dim, CAST(COUNT(*) AS BIGINT) AS n, CAST(0 AS BIGINT) AS flagged FROM activities \
@@ -639,7 +631,7 @@ async fn activity_figures<C: ConnectionTrait>(db: &C, r: &Reach<'_>) -> Result<V
     for row in q.all(db, &sql).await? {
         counts.insert(row.try_get("", "dim")?, int(Some(&row), "n")?);
     }
-    let (q, kinds, within) = reads();
+    let (q, kinds, _, within) = reads();
     let selections: Vec<String> = kinds
         .iter()
         .map(|k| {

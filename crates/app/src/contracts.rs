@@ -652,12 +652,11 @@ impl App {
             .filter(C::OrganizationId.eq(actor.org_id))
             .filter(C::Status.eq(ContractStatus::InLegalReview.as_str()))
             .filter(C::SubmittedAt.is_not_null());
-        for (col, bound, at_least) in
-            [(C::ValueMinor, filter.value_at_least, true), (C::ValueMinor, filter.value_at_most, false)]
-        {
-            if let Some(v) = bound {
-                q = q.filter(if at_least { col.gte(v) } else { col.lte(v) });
-            }
+        if let Some(v) = filter.value_at_least {
+            q = q.filter(C::ValueMinor.gte(v));
+        }
+        if let Some(v) = filter.value_at_most {
+            q = q.filter(C::ValueMinor.lte(v));
         }
         if let Some(t) = filter.submitted_after {
             q = q.filter(C::SubmittedAt.gte(t));

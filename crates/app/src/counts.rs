@@ -12,7 +12,7 @@ pub(crate) fn midnight(day: NaiveDate) -> DateTime<Utc> {
 }
 
 /// The whole UTC days inside `[from, to)`, as `[first, last)`, when there is at least one.
-pub(crate) fn whole_days(from: DateTime<Utc>, to: DateTime<Utc>) -> Option<(NaiveDate, NaiveDate)> {
+pub(crate) fn full_days(from: DateTime<Utc>, to: DateTime<Utc>) -> Option<(NaiveDate, NaiveDate)> {
     let day = from.date_naive();
     let first = if midnight(day) == from { day } else { day.succ_opt()? };
     let last = to.date_naive();

@@ -30,37 +30,23 @@ impl NodeKind {
     /// The kind an entity type names, as tasks, SLA clocks and the audit log write it
     /// (`lead`, `opportunity`, `handoff_package`, ...).
     pub fn of_entity_type(entity_type: &str) -> Option<NodeKind> {
-        Some(match entity_type {
-            "user" => NodeKind::User,
-            "team" => NodeKind::Team,
-            "lead" => NodeKind::Lead,
-            "account" => NodeKind::Account,
-            "contact" => NodeKind::Contact,
-            "opportunity" => NodeKind::Opportunity,
-            "quote" => NodeKind::Quote,
-            "contract" => NodeKind::Contract,
-            "invoice" => NodeKind::Invoice,
-            "handoff_package" => NodeKind::HandoffPackage,
-            "feature_request" => NodeKind::FeatureRequest,
-            "import_job" => NodeKind::ImportJob,
-            _ => return None,
-        })
+        NodeKind::ALL.iter().find(|(_, _, e)| *e == entity_type).map(|(k, _, _)| *k)
     }
 
-    /// Every kind with its table, in the order of the lookup statement.
-    pub const ALL: [(NodeKind, &'static str); 12] = [
-        (NodeKind::User, "users"),
-        (NodeKind::Team, "teams"),
-        (NodeKind::Lead, "leads"),
-        (NodeKind::Account, "accounts"),
-        (NodeKind::Contact, "contacts"),
-        (NodeKind::Opportunity, "opportunities"),
-        (NodeKind::Quote, "quotes"),
-        (NodeKind::Contract, "contracts"),
-        (NodeKind::Invoice, "invoices"),
-        (NodeKind::HandoffPackage, "handoff_packages"),
-        (NodeKind::FeatureRequest, "feature_requests"),
-        (NodeKind::ImportJob, "import_jobs"),
+    /// Every kind with its table and its entity type, in the order of the lookup statement.
+    pub const ALL: [(NodeKind, &'static str, &'static str); 12] = [
+        (NodeKind::User, "users", "user"),
+        (NodeKind::Team, "teams", "team"),
+        (NodeKind::Lead, "leads", "lead"),
+        (NodeKind::Account, "accounts", "account"),
+        (NodeKind::Contact, "contacts", "contact"),
+        (NodeKind::Opportunity, "opportunities", "opportunity"),
+        (NodeKind::Quote, "quotes", "quote"),
+        (NodeKind::Contract, "contracts", "contract"),
+        (NodeKind::Invoice, "invoices", "invoice"),
+        (NodeKind::HandoffPackage, "handoff_packages", "handoff_package"),
+        (NodeKind::FeatureRequest, "feature_requests", "feature_request"),
+        (NodeKind::ImportJob, "import_jobs", "import_job"),
     ];
 }
 
@@ -122,7 +108,7 @@ impl App {
         let sql = NodeKind::ALL
             .iter()
             .enumerate()
-            .map(|(i, (_, table))| {
+            .map(|(i, (_, table, _))| {
                 format!("SELECT CAST({i} AS BIGINT) AS kind FROM {table} WHERE id = $1 AND organization_id = $2")
             })
             .collect::<Vec<_>>()
@@ -131,7 +117,7 @@ impl App {
             self.db.query_one_raw(crate::sql::statement(&self.db, &sql, vec![id.into(), actor.org_id.into()])).await?;
         let Some(row) = row else { return Ok(None) };
         let kind: i64 = row.try_get("", "kind")?;
-        Ok(usize::try_from(kind).ok().and_then(|i| NodeKind::ALL.get(i)).map(|(k, _)| *k))
+        Ok(usize::try_from(kind).ok().and_then(|i| NodeKind::ALL.get(i)).map(|(k, _, _)| *k))
     }
 
     /// A contact the caller may read: one of an account the caller may read.
