@@ -113,8 +113,15 @@ both!(kpis_match_a_hand_computed_period_and_show_their_rows, |engine| async move
     assert_eq!(bad["errors"][0]["extensions"]["field"], "to");
 
     // Win/loss reviews, once per closed deal.
-    let review = "mutation($o: ID!, $r: String!, $c: String) { recordWinLossReview(opportunityId: $o, primaryReason: $r, competitor: $c) }";
-    ok(&t, &d.ae, review, json!({ "o": d.opportunity, "r": "fast ROI" })).await;
+    let review = "mutation($o: ID!, $r: String!, $c: String) { recordWinLossReview(opportunityId: $o, primaryReason: $r, competitor: $c) { id opportunity { id } opportunityName outcome primaryReason competitor } }";
+    let first =
+        ok(&t, &d.ae, review, json!({ "o": d.opportunity, "r": "fast ROI" })).await["recordWinLossReview"].clone();
+    assert_eq!(first["opportunity"]["id"], d.opportunity.as_str());
+    assert_eq!(
+        (&first["outcome"], &first["primaryReason"], &first["competitor"]),
+        (&json!("WON"), &json!("fast ROI"), &serde_json::Value::Null)
+    );
+    assert!(first["opportunityName"].as_str().is_some_and(|n| !n.is_empty()));
     ok(&t, &b.ae, review, json!({ "o": b.opportunity, "r": "price", "c": "HubSpot" })).await;
     assert_eq!(
         t.gql(Some(&d.ae), review, json!({ "o": d.opportunity, "r": "again" })).await["errors"][0]["extensions"]["rule"],
@@ -150,7 +157,7 @@ both!(win_loss_lessons_are_read_back_and_ltv_to_cac_shows_its_rows, |engine| asy
     let campaign = r["createCampaign"]["id"].as_str().unwrap().to_owned();
     ok(&t, &mkt, "mutation($c: ID!) { recordCampaignSpend(campaignId: $c, spend: { amount: \"2000\", currency: \"USD\" }) { id } }", json!({ "c": campaign })).await;
     let (d, _) = signed(&t).await;
-    let review = "mutation($o: ID!, $r: String!, $l: String) { recordWinLossReview(opportunityId: $o, primaryReason: $r, lessons: $l) }";
+    let review = "mutation($o: ID!, $r: String!, $l: String) { recordWinLossReview(opportunityId: $o, primaryReason: $r, lessons: $l) { id } }";
     ok(
         &t,
         &d.ae,

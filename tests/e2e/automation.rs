@@ -6,7 +6,7 @@
 use baton_tests::flow::*;
 use baton_tests::*;
 use chrono::{Duration, Utc};
-use serde_json::json;
+use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -136,7 +136,22 @@ both!(the_trial_cadence_sends_day_1_3_and_7_messages_once_and_stops_on_conversio
 
     // A lead that opts out gets nothing.
     let other = ok(&t, &d.sdr, "mutation { createLead(input: { companyName: \"Quiet Co\", contactName: \"Q\", contactEmail: \"q@quiet.example\", source: SELF_SIGNUP }) { id } }", json!({})).await["createLead"]["id"].as_str().unwrap().to_owned();
-    ok(&t, &d.sdr, "mutation($id: ID!) { optOutOfCadence(leadId: $id) }", json!({ "id": other })).await;
+    let stopped = ok(
+        &t,
+        &d.sdr,
+        "mutation($id: ID!) { optOutOfCadence(leadId: $id) { id lead { id } cadence { id } stopReason stoppedAt } }",
+        json!({ "id": other }),
+    )
+    .await;
+    let stopped = &stopped["optOutOfCadence"];
+    assert_eq!(stopped.as_array().map(Vec::len), Some(1), "the trial cadence stopped: {stopped}");
+    assert_eq!(stopped[0]["lead"]["id"], other.as_str());
+    assert_eq!(stopped[0]["cadence"], Value::Null, "the built-in trial cadence has no definition");
+    assert_eq!(stopped[0]["stopReason"], "OPTED_OUT");
+    assert!(stopped[0]["stoppedAt"].is_string());
+    let again =
+        ok(&t, &d.sdr, "mutation($id: ID!) { optOutOfCadence(leadId: $id) { id } }", json!({ "id": other })).await;
+    assert_eq!(again["optOutOfCadence"], json!([]), "nothing is left running");
     assert_eq!(t.app().run_cadences(now + Duration::days(8)).await.unwrap(), 0);
     assert!(t.app().outbox_of(org, uuid::Uuid::parse_str(&other).unwrap()).await.unwrap().is_empty());
     t.stop().await;
@@ -172,7 +187,7 @@ both!(commission_follows_collected_cash_and_quotas_measure_signed_value, |engine
     let r = ok(&t, &d.manager, statement, json!({ "f": from, "t": to, "u": d.ae_id })).await;
     assert_eq!(r["salesView"]["commissionStatement"]["total"]["amount"], "280.24", "the manager sees the team's");
 
-    let set = "mutation($u: ID!, $s: NaiveDate!, $e: NaiveDate!) { setQuota(userId: $u, startsOn: $s, endsOn: $e, amount: { amount: \"36024\", currency: \"USD\" }) }";
+    let set = "mutation($u: ID!, $s: NaiveDate!, $e: NaiveDate!) { setQuota(userId: $u, startsOn: $s, endsOn: $e, amount: { amount: \"36024\", currency: \"USD\" }) { id user { email } startsOn endsOn amount { amount currency } } }";
     let (start, end) = (
         (Utc::now() - Duration::days(10)).date_naive().to_string(),
         (Utc::now() + Duration::days(20)).date_naive().to_string(),
@@ -182,7 +197,11 @@ both!(commission_follows_collected_cash_and_quotas_measure_signed_value, |engine
         t.gql(Some(&d.manager), set, json!({ "u": d.ae_id, "s": end, "e": start })).await["errors"][0]["extensions"]["field"],
         "endsOn"
     );
-    ok(&t, &d.manager, set, json!({ "u": d.ae_id, "s": start, "e": end })).await;
+    let quota = ok(&t, &d.manager, set, json!({ "u": d.ae_id, "s": start, "e": end })).await["setQuota"].clone();
+    assert!(quota["id"].is_string());
+    assert_eq!(quota["user"]["email"], "ae@demo.test");
+    assert_eq!((quota["startsOn"].as_str(), quota["endsOn"].as_str()), (Some(start.as_str()), Some(end.as_str())));
+    assert_eq!(quota["amount"], json!({ "amount": "36024.00", "currency": "USD" }));
     let r = ok(
         &t,
         &d.manager,
@@ -364,14 +383,19 @@ both!(sales_e_mail_is_refused_without_consent_and_sent_after_it, |engine| async 
     let t = spawn_app(engine).await;
     let d = people(&t).await;
     let lead = ok(&t, &d.sdr, "mutation { createLead(input: { companyName: \"Consent Co\", contactName: \"C\", contactEmail: \"c@consent.example\", source: SEO }) { id } }", json!({})).await["createLead"]["id"].clone();
-    let send = "mutation($l: ID!) { sendLeadEmail(leadId: $l, subject: \"Hello\", body: \"Following up\") }";
+    let send = "mutation($l: ID!) { sendLeadEmail(leadId: $l, subject: \"Hello\", body: \"Following up\") { id lead { id } subject status sentAt } }";
     let outbox = t.count("outbox_emails").await;
     let r = t.gql(Some(&d.sdr), send, json!({ "l": lead })).await;
     assert_eq!(r["errors"][0]["extensions"]["rule"], "CONSENT_REQUIRED", "{r}");
     assert_eq!(t.count("outbox_emails").await, outbox);
     let c = ok(&t, &d.sdr, CONSENT, json!({ "l": lead, "p": "SALES_CONTACT" })).await["recordConsent"]["id"].clone();
-    ok(&t, &d.sdr, send, json!({ "l": lead })).await;
+    let mail = ok(&t, &d.sdr, send, json!({ "l": lead })).await["sendLeadEmail"].clone();
     assert_eq!(t.count("outbox_emails").await, outbox + 1);
+    assert_eq!(mail["lead"]["id"], lead);
+    assert_eq!(
+        (&mail["subject"], &mail["status"], &mail["sentAt"]),
+        (&json!("Hello"), &json!("PENDING"), &Value::Null)
+    );
     // Withdrawing the consent cancels what is still queued under it: nothing is sent.
     ok(&t, &d.sdr, "mutation($c: ID!) { withdrawConsent(consentId: $c) { withdrawnAt } }", json!({ "c": c })).await;
     assert_eq!(t.count("outbox_emails WHERE status = 'CANCELLED'").await, 1);
@@ -408,22 +432,30 @@ both!(sales_e_mail_is_refused_without_consent_and_sent_after_it, |engine| async 
 both!(an_organization_defines_its_own_cadence_and_enrolls_leads, |engine| async move {
     let t = spawn_app(engine).await;
     let d = people(&t).await;
-    let create = "mutation($s: [CadenceStepInput!]!) { createCadence(name: \"Event follow-up\", steps: $s) }";
+    let create = "mutation($s: [CadenceStepInput!]!) { createCadence(name: \"Event follow-up\", steps: $s) { id name steps { day subject body task } createdBy { email } } }";
     let steps = json!([{ "day": 0, "subject": "Thanks for visiting our booth", "body": "Slides attached.", "task": "Call the visitor" },
                        { "day": 2, "subject": "A demo?", "body": "Shall we show you more?", "task": "Offer a demo" }]);
     assert_eq!(code(&t.gql(Some(&d.sdr), create, json!({ "s": steps })).await), "FORBIDDEN");
     let bad = json!([{ "day": 2, "subject": "a", "body": "b", "task": "c" }, { "day": 1, "subject": "a", "body": "b", "task": "c" }]);
     assert_eq!(t.gql(Some(&d.manager), create, json!({ "s": bad })).await["errors"][0]["extensions"]["field"], "day");
-    let cadence = ok(&t, &d.manager, create, json!({ "s": steps })).await["createCadence"].clone();
+    let created = ok(&t, &d.manager, create, json!({ "s": steps })).await["createCadence"].clone();
+    assert_eq!(created["name"], "Event follow-up");
+    assert_eq!(created["steps"], steps, "the steps as defined");
+    assert_eq!(created["createdBy"]["email"], "salesmanager@demo.test");
+    let cadence = created["id"].clone();
     let lead = ok(&t, &d.sdr, "mutation { createLead(input: { companyName: \"Booth Co\", contactName: \"B\", contactEmail: \"b@booth.example\", source: EVENT }) { id } }", json!({})).await["createLead"]["id"].clone();
     ok(&t, &d.sdr, CONSENT, json!({ "l": lead, "p": "MARKETING_EMAIL" })).await;
-    ok(
+    let enrolled = ok(
         &t,
         &d.sdr,
-        "mutation($l: ID!, $c: ID!) { enrollInCadence(leadId: $l, cadenceId: $c) }",
+        "mutation($l: ID!, $c: ID!) { enrollInCadence(leadId: $l, cadenceId: $c) { id lead { id } cadence { id name } nextStep stoppedAt } }",
         json!({ "l": lead, "c": cadence }),
     )
-    .await;
+    .await["enrollInCadence"]
+        .clone();
+    assert_eq!(enrolled["lead"]["id"], lead);
+    assert_eq!(enrolled["cadence"], json!({ "id": cadence, "name": "Event follow-up" }));
+    assert_eq!((&enrolled["nextStep"], &enrolled["stoppedAt"]), (&json!(0), &Value::Null));
     let now = Utc::now();
     assert_eq!(t.app().run_cadences(now + Duration::minutes(1)).await.unwrap(), 1, "day 0 runs at once");
     assert_eq!(t.app().run_cadences(now + Duration::days(1)).await.unwrap(), 0);

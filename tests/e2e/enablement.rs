@@ -9,15 +9,18 @@ use serde_json::json;
 both!(a_partner_earns_its_rebate_only_on_cash_collected_from_its_deals, |engine| async move {
     let t = spawn_app(engine).await;
     let d = people(&t).await;
-    let create = "mutation($n: String!, $r: Decimal!) { createPartner(name: $n, kind: RESELLER, rebatePercent: $r) }";
+    let create = "mutation($n: String!, $r: Decimal!) { createPartner(name: $n, kind: RESELLER, rebatePercent: $r) { id name kind rebatePercent leads rebateOwed { amount } } }";
     assert_eq!(code(&t.gql(Some(&d.sdr), create, json!({ "n": "Resell Co", "r": "10" })).await), "FORBIDDEN");
     let bad = t.gql(Some(&d.manager), create, json!({ "n": "Resell Co", "r": "75" })).await;
     assert_eq!(bad["errors"][0]["extensions"]["field"], "rebatePercent");
     assert_eq!(t.count("partners").await, 0);
-    let partner = ok(&t, &d.manager, create, json!({ "n": "Resell Co", "r": "10" })).await["createPartner"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let created = ok(&t, &d.manager, create, json!({ "n": "Resell Co", "r": "10" })).await["createPartner"].clone();
+    assert_eq!(
+        (&created["name"], &created["kind"], &created["rebatePercent"], &created["leads"], &created["rebateOwed"]),
+        (&json!("Resell Co"), &json!("RESELLER"), &json!("10.00"), &json!(0), &json!({ "amount": "0.00" })),
+        "a new partner has brought nothing yet"
+    );
+    let partner = created["id"].as_str().unwrap().to_owned();
 
     let lead = json!({ "companyName": "Acme Retail", "contactName": "Ann Buyer", "contactEmail": "ann@acme.example", "source": "PARTNER", "partnerId": partner });
     let d = approved_from(&t, submitted_from(&t, quoted_from(&t, converted_with(&t, lead).await).await).await).await;
@@ -51,9 +54,12 @@ both!(managers_see_which_programmes_their_team_has_not_completed, |engine| async
     );
     let p = ok(&t, &d.manager, create, json!({ "n": "Product 101", "l": "NEW_HIRE", "t": "PRODUCT" })).await["createTrainingProgramme"]["id"].as_str().unwrap().to_owned();
 
-    let record = "mutation($p: ID!, $u: ID) { recordTrainingCompletion(programmeId: $p, userId: $u) }";
-    ok(&t, &d.sdr, record, json!({ "p": p })).await;
-    ok(&t, &d.sdr, record, json!({ "p": p })).await;
+    let record = "mutation($p: ID!, $u: ID) { recordTrainingCompletion(programmeId: $p, userId: $u) { id programme { id name } user { email } completedAt } }";
+    let first = ok(&t, &d.sdr, record, json!({ "p": p })).await["recordTrainingCompletion"].clone();
+    assert_eq!(first["programme"], json!({ "id": p, "name": "Product 101" }));
+    assert_eq!(first["user"]["email"], "sdr@demo.test");
+    let second = ok(&t, &d.sdr, record, json!({ "p": p })).await["recordTrainingCompletion"].clone();
+    assert_eq!(second["id"], first["id"], "recording twice answers the one completion");
     assert_eq!(t.count("training_completions").await, 1, "recording twice keeps one completion");
     assert_eq!(
         code(&t.gql(Some(&d.sdr), record, json!({ "p": p, "u": d.ae_id })).await),
@@ -85,8 +91,8 @@ both!(account_executives_read_the_partners_with_the_figures_of_their_own_channel
     let t = spawn_app(engine).await;
     let d = people(&t).await;
     let admin = t.login("admin@demo.test").await;
-    let create = "mutation($n: String!, $r: Decimal!) { createPartner(name: $n, kind: RESELLER, rebatePercent: $r) }";
-    let partner = ok(&t, &d.manager, create, json!({ "n": "Resell Co", "r": "10" })).await["createPartner"]
+    let create = "mutation($n: String!, $r: Decimal!) { createPartner(name: $n, kind: RESELLER, rebatePercent: $r) { id name kind rebatePercent leads rebateOwed { amount } } }";
+    let partner = ok(&t, &d.manager, create, json!({ "n": "Resell Co", "r": "10" })).await["createPartner"]["id"]
         .as_str()
         .unwrap()
         .to_owned();

@@ -87,7 +87,7 @@ both!(feature_requests_rank_by_revenue_at_stake_merge_duplicates_and_notify_the_
         r["convertLead"]["opportunity"]["id"].as_str().unwrap().to_owned(),
     );
 
-    let file = "mutation($i: FeatureRequestInput!) { fileFeatureRequest(input: $i) }";
+    let file = "mutation($i: FeatureRequestInput!) { fileFeatureRequest(input: $i) { id requestId title painPoint account { id } opportunity { id } askedAt } }";
     let r = t.gql(Some(&d.sdr), file, json!({ "i": { "title": "x", "accountId": d.account } })).await;
     assert_eq!(code(&r), "FORBIDDEN", "SDRs do not file feature requests");
     let r = t.gql(Some(&d.ae), file, json!({ "i": { "accountId": d.account } })).await;
@@ -100,15 +100,21 @@ both!(feature_requests_rank_by_revenue_at_stake_merge_duplicates_and_notify_the_
     )
     .await["fileFeatureRequest"]
         .clone();
+    assert_eq!((&r1["title"], &r1["painPoint"]), (&json!("Offline mode"), &json!("stores lose connectivity")));
+    assert_eq!((&r1["account"]["id"], &r1["opportunity"]), (&json!(d.account), &serde_json::Value::Null));
+    let r1 = r1["requestId"].clone();
     let r2 = ok(&t, &d.ae, file, json!({ "i": { "title": "SSO", "accountId": acc_b, "opportunityId": opp_b } })).await
         ["fileFeatureRequest"]
         .clone();
-    let r3 = ok(&t, &d.ae, file, json!({ "i": { "title": "Single sign-on", "accountId": d.account } })).await["fileFeatureRequest"].clone();
+    assert_eq!(r2["opportunity"]["id"], opp_b.as_str(), "the ask names its deal");
+    let r2 = r2["requestId"].clone();
+    let r3 = ok(&t, &d.ae, file, json!({ "i": { "title": "Single sign-on", "accountId": d.account } })).await["fileFeatureRequest"]["requestId"].clone();
 
     let product = t.login("product@demo.test").await;
-    let merge = "mutation($d: ID!, $i: ID!) { mergeFeatureRequests(duplicateId: $d, intoId: $i) }";
+    let merge = "mutation($d: ID!, $i: ID!) { mergeFeatureRequests(duplicateId: $d, intoId: $i) { id requestCount } }";
     assert_eq!(code(&t.gql(Some(&d.ae), merge, json!({ "d": r3, "i": r2 })).await), "FORBIDDEN");
-    ok(&t, &product, merge, json!({ "d": r3, "i": r2 })).await;
+    let merged = ok(&t, &product, merge, json!({ "d": r3, "i": r2 })).await;
+    assert_eq!(merged["mergeFeatureRequests"], json!({ "id": r2, "requestCount": 2 }), "the survivor, with both asks");
 
     let q = "{ productView { featureRequests { totalCount edges { node { id title requestCount openPipeline { amount } annualRecurringRevenue { amount } revenueAtStake { amount } accounts { name } } } } } }";
     let r = ok(&t, &product, q, json!({})).await;
@@ -186,7 +192,8 @@ both!(sales_and_cs_acknowledge_release_notes_and_product_sees_who_has_not, |engi
     let t = spawn_app(engine).await;
     let d = people(&t).await;
     let product = t.login("product@demo.test").await;
-    let publish = "mutation($t: String!, $b: String!) { publishReleaseNote(title: $t, body: $b) }";
+    let publish =
+        "mutation($t: String!, $b: String!) { publishReleaseNote(title: $t, body: $b) { id title acknowledgedByMe } }";
     assert_eq!(code(&t.gql(Some(&d.ae), publish, json!({ "t": "x", "b": "y" })).await), "FORBIDDEN");
     assert_eq!(
         t.gql(Some(&product), publish, json!({ "t": " ", "b": "y" })).await["errors"][0]["extensions"]["field"],
@@ -194,16 +201,17 @@ both!(sales_and_cs_acknowledge_release_notes_and_product_sees_who_has_not, |engi
     );
     let note =
         ok(&t, &product, publish, json!({ "t": "Offline mode", "b": "Stores keep selling without a connection." }))
-            .await["publishReleaseNote"]
+            .await["publishReleaseNote"]["id"]
             .as_str()
             .unwrap()
             .to_owned();
     let n = ok(&t, &d.sdr, "{ notifications { title } }", json!({})).await;
     assert_eq!(n["notifications"][0]["title"], "Release note: Offline mode");
 
-    let ack = "mutation($n: ID!) { acknowledgeReleaseNote(noteId: $n) }";
+    let ack = "mutation($n: ID!) { acknowledgeReleaseNote(noteId: $n) { id acknowledgedByMe } }";
     assert_eq!(code(&t.gql(Some(&t.login("finance@demo.test").await), ack, json!({ "n": note })).await), "FORBIDDEN");
-    ok(&t, &d.sdr, ack, json!({ "n": note })).await;
+    let acked = ok(&t, &d.sdr, ack, json!({ "n": note })).await;
+    assert_eq!(acked["acknowledgeReleaseNote"], json!({ "id": note, "acknowledgedByMe": true }));
     ok(&t, &d.sdr, ack, json!({ "n": note })).await;
     ok(&t, &d.cs, ack, json!({ "n": note })).await;
     let r = ok(&t, &d.sdr, "{ salesView { releaseNotes { title acknowledgedByMe } } }", json!({})).await;
@@ -266,16 +274,16 @@ both!(marketing_counts_won_revenue_at_the_signed_contract_value_sales_reports, |
 both!(product_reads_the_pain_points_filed_with_a_feature_request, |engine| async move {
     let t = spawn_app(engine).await;
     let (d, _) = signed(&t).await;
-    let file = "mutation($i: FeatureRequestInput!) { fileFeatureRequest(input: $i) }";
-    let request = ok(&t, &d.ae, file, json!({ "i": { "title": "Offline mode", "accountId": d.account, "painPoint": "stores lose connectivity at peak hours" } })).await["fileFeatureRequest"].clone();
+    let file = "mutation($i: FeatureRequestInput!) { fileFeatureRequest(input: $i) { requestId } }";
+    let request = ok(&t, &d.ae, file, json!({ "i": { "title": "Offline mode", "accountId": d.account, "painPoint": "stores lose connectivity at peak hours" } })).await["fileFeatureRequest"]["requestId"].clone();
     // A second ask without a pain point, and a duplicate with one that is merged in.
     ok(&t, &d.ae, file, json!({ "i": { "requestId": request, "accountId": d.account } })).await;
-    let dup = ok(&t, &d.ae, file, json!({ "i": { "title": "Work offline", "accountId": d.account, "painPoint": "tills stop when the network drops" } })).await["fileFeatureRequest"].clone();
+    let dup = ok(&t, &d.ae, file, json!({ "i": { "title": "Work offline", "accountId": d.account, "painPoint": "tills stop when the network drops" } })).await["fileFeatureRequest"]["requestId"].clone();
     let product = t.login("product@demo.test").await;
     ok(
         &t,
         &product,
-        "mutation($d: ID!, $i: ID!) { mergeFeatureRequests(duplicateId: $d, intoId: $i) }",
+        "mutation($d: ID!, $i: ID!) { mergeFeatureRequests(duplicateId: $d, intoId: $i) { id } }",
         json!({ "d": dup, "i": request }),
     )
     .await;

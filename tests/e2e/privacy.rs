@@ -43,7 +43,7 @@ both!(export_holds_the_person_from_every_table_and_erasure_leaves_no_trace, |eng
     ok(
         &t,
         &d.sdr,
-        "mutation($l: ID!) { sendLeadEmail(leadId: $l, subject: \"Your trial\", body: \"Hello Zelda Quintero, welcome.\") }",
+        "mutation($l: ID!) { sendLeadEmail(leadId: $l, subject: \"Your trial\", body: \"Hello Zelda Quintero, welcome.\") { id } }",
         json!({ "l": d.lead }),
     )
     .await;
@@ -68,7 +68,7 @@ both!(export_holds_the_person_from_every_table_and_erasure_leaves_no_trace, |eng
     ok(
         &t,
         &d.manager,
-        "mutation($o: ID!) { recordWinLossReview(opportunityId: $o, primaryReason: \"Zelda Quintero championed the rollout\", lessons: \"Keep Zelda Quintero close\") }",
+        "mutation($o: ID!) { recordWinLossReview(opportunityId: $o, primaryReason: \"Zelda Quintero championed the rollout\", lessons: \"Keep Zelda Quintero close\") { id } }",
         json!({ "o": d.opportunity }),
     )
     .await;

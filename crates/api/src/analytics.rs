@@ -118,13 +118,17 @@ impl WinLossReview {
     async fn opportunity_id(&self) -> ID {
         id(self.0.opportunity_id)
     }
+    /// The reviewed opportunity, when the caller may read it.
+    async fn opportunity(&self, ctx: &Context<'_>) -> Result<Option<crate::types::Opportunity>> {
+        crate::node::opportunity(ctx, self.0.opportunity_id).await
+    }
     /// The reviewed opportunity's name.
     async fn opportunity_name(&self) -> &str {
         &self.1
     }
     /// WON or LOST.
-    async fn outcome(&self) -> &str {
-        &self.0.outcome
+    async fn outcome(&self) -> Result<crate::enums::DealOutcome> {
+        crate::enums::stored(&self.0.outcome)
     }
     /// The main reason.
     async fn primary_reason(&self) -> &str {
@@ -178,9 +182,11 @@ impl ReviewMutation {
         #[graphql(desc = "The main reason.")] primary_reason: String,
         #[graphql(desc = "The competitor, if any.")] competitor: Option<String>,
         #[graphql(desc = "What to do differently.")] lessons: Option<String>,
-    ) -> Result<ID> {
+    ) -> Result<WinLossReview> {
         let a = actor(ctx)?;
         let o = id_arg("opportunityId", &opportunity_id)?;
-        Ok(id(app(ctx).record_win_loss(a, o, &primary_reason, competitor, lessons).await.gql()?.id))
+        let review = app(ctx).record_win_loss(a, o, &primary_reason, competitor, lessons).await.gql()?;
+        let name = app(ctx).opportunity(a, o).await.gql()?.map(|d| d.name).unwrap_or_default();
+        Ok(WinLossReview(review, name))
     }
 }

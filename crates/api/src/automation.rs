@@ -5,13 +5,14 @@ use crate::mutation::MoneyInput;
 use crate::scalars::Decimal;
 use crate::types::{Lead, Money, User, id};
 use crate::{Gql, actor, app};
-use async_graphql::{Context, ID, Object, Result, SimpleObject};
-use baton_app::entity::{audit_log, commission_entry};
+use async_graphql::{ComplexObject, Context, ID, Object, Result, SimpleObject};
+use baton_app::entity::{audit_log, cadence_definition, cadence_enrollment, commission_entry, quota};
 use baton_app::incentives::Attainment;
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// A lead returned to the pool or claimed from it.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct PoolEvent {
     /// The event's id (its audit entry's).
     pub id: ID,
@@ -23,6 +24,14 @@ pub struct PoolEvent {
     pub actor_id: Option<ID>,
     /// When.
     pub at: DateTime<Utc>,
+}
+
+#[ComplexObject]
+impl PoolEvent {
+    /// The lead, when the caller may read it (null once it is another rep's).
+    async fn lead(&self, ctx: &Context<'_>) -> Result<Option<Lead>> {
+        crate::node::lead(ctx, crate::id_arg("leadId", &self.lead_id)?).await
+    }
 }
 
 impl From<audit_log::Model> for PoolEvent {
@@ -48,8 +57,8 @@ impl CommissionLine {
         id(self.0.id)
     }
     /// BASE, RETENTION, BIG_DEAL or TEAM.
-    async fn component(&self) -> &str {
-        &self.0.component
+    async fn component(&self) -> Result<crate::enums::CommissionComponent> {
+        crate::enums::stored(&self.0.component)
     }
     /// The rate in percent.
     async fn rate_percent(&self) -> Decimal {
@@ -63,9 +72,13 @@ impl CommissionLine {
     async fn amount(&self) -> Money {
         Money::from_minor(self.0.amount_minor, &self.0.currency)
     }
-    /// The deal.
+    /// The deal's id.
     async fn opportunity_id(&self) -> ID {
         id(self.0.opportunity_id)
+    }
+    /// The deal, when the caller may read it.
+    async fn opportunity(&self, ctx: &Context<'_>) -> Result<Option<crate::types::Opportunity>> {
+        crate::node::opportunity(ctx, self.0.opportunity_id).await
     }
     /// When the cash came in (or went back).
     async fn earned_at(&self) -> DateTime<Utc> {
@@ -79,9 +92,13 @@ pub struct CommissionStatement(pub uuid::Uuid, pub Vec<commission_entry::Model>,
 /// A rep's commission for a period.
 #[Object]
 impl CommissionStatement {
-    /// The rep.
+    /// The rep's id.
     async fn user_id(&self) -> ID {
         id(self.0)
+    }
+    /// The rep.
+    async fn user(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        crate::types::load_user(ctx, Some(self.0)).await
     }
     /// The sum of the lines.
     async fn total(&self) -> Money {
@@ -125,6 +142,124 @@ impl QuotaAttainment {
     }
 }
 
+/// A rep's quota for a period.
+pub struct Quota(pub quota::Model);
+
+/// A rep's quota for a period.
+#[Object]
+impl Quota {
+    /// The quota's id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    /// The rep.
+    async fn user(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        crate::types::load_user(ctx, Some(self.0.user_id)).await
+    }
+    /// The first day of the period.
+    async fn starts_on(&self) -> NaiveDate {
+        self.0.starts_on
+    }
+    /// The last day of the period.
+    async fn ends_on(&self) -> NaiveDate {
+        self.0.ends_on
+    }
+    /// The quota of signed contract value.
+    async fn amount(&self) -> Money {
+        Money::from_minor(self.0.amount_minor, &self.0.currency)
+    }
+    /// When it was set.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// One of the organization's own cadences of e-mails and tasks.
+pub struct Cadence(pub cadence_definition::Model);
+
+/// One step of a cadence.
+#[derive(SimpleObject)]
+pub struct CadenceStep {
+    /// Days after enrollment.
+    pub day: i32,
+    /// The e-mail's subject.
+    pub subject: String,
+    /// The e-mail's text.
+    pub body: String,
+    /// The task for the lead's owner.
+    pub task: String,
+}
+
+/// One of the organization's own cadences of e-mails and tasks.
+#[Object]
+impl Cadence {
+    /// The cadence's id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    /// The cadence's name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The steps, by increasing day.
+    async fn steps(&self) -> Vec<CadenceStep> {
+        baton_app::automation::definition_steps(&self.0)
+            .into_iter()
+            .map(|(day, subject, body, task)| CadenceStep {
+                day: i32::try_from(day).unwrap_or(i32::MAX),
+                subject,
+                body,
+                task,
+            })
+            .collect()
+    }
+    /// Who defined it.
+    async fn created_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        crate::types::load_user(ctx, Some(self.0.created_by)).await
+    }
+    /// When it was defined.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// A lead on a cadence: which step comes next, and whether and why it stopped.
+pub struct CadenceEnrollment(pub cadence_enrollment::Model);
+
+/// A lead on a cadence: which step comes next, and whether and why it stopped.
+#[Object]
+impl CadenceEnrollment {
+    /// The enrollment's id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    /// The lead, when the caller may read it.
+    async fn lead(&self, ctx: &Context<'_>) -> Result<Option<Lead>> {
+        crate::node::lead(ctx, self.0.lead_id).await
+    }
+    /// The organization's cadence; null for the built-in trial cadence.
+    async fn cadence(&self, ctx: &Context<'_>) -> Result<Option<Cadence>> {
+        let Ok(def) = uuid::Uuid::parse_str(&self.0.cadence) else { return Ok(None) };
+        Ok(app(ctx).cadence(actor(ctx)?, def).await.gql()?.map(Cadence))
+    }
+    /// The index of the next step to run (0 for the first).
+    async fn next_step(&self) -> i32 {
+        self.0.next_step
+    }
+    /// When the lead was enrolled.
+    async fn started_at(&self) -> DateTime<Utc> {
+        self.0.started_at
+    }
+    /// When it stopped (null while it runs).
+    async fn stopped_at(&self) -> Option<DateTime<Utc>> {
+        self.0.stopped_at
+    }
+    /// Why it stopped: OPTED_OUT, DISQUALIFIED, CONVERTED, ERASED or COMPLETED.
+    async fn stop_reason(&self) -> Option<&str> {
+        self.0.stop_reason.as_deref()
+    }
+}
+
 /// One step of a cadence.
 #[derive(async_graphql::InputObject)]
 pub struct CadenceStepInput {
@@ -157,10 +292,10 @@ impl AutomationMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The cadence's name.")] name: String,
         #[graphql(desc = "The steps, by increasing day.")] steps: Vec<CadenceStepInput>,
-    ) -> Result<ID> {
+    ) -> Result<Cadence> {
         let a = actor(ctx)?;
         let steps = steps.into_iter().map(|s| (i64::from(s.day), s.subject, s.body, s.task)).collect();
-        Ok(id(app(ctx).create_cadence(a, &name, steps).await.gql()?.id))
+        Ok(Cadence(app(ctx).create_cadence(a, &name, steps).await.gql()?))
     }
 
     /// Enrolls an open lead in one of the organization's cadences.
@@ -169,19 +304,21 @@ impl AutomationMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The lead.")] lead_id: ID,
         #[graphql(desc = "The cadence.")] cadence_id: ID,
-    ) -> Result<bool> {
+    ) -> Result<CadenceEnrollment> {
         let a = actor(ctx)?;
         let (l, c) = (id_arg("leadId", &lead_id)?, id_arg("cadenceId", &cadence_id)?);
-        app(ctx).enroll_in_cadence(a, l, c).await.gql()?;
-        Ok(true)
+        Ok(CadenceEnrollment(app(ctx).enroll_in_cadence(a, l, c).await.gql()?))
     }
 
-    /// Stops the lead's cadences: the lead asked not to be contacted by them.
-    async fn opt_out_of_cadence(&self, ctx: &Context<'_>, #[graphql(desc = "The lead.")] lead_id: ID) -> Result<bool> {
+    /// Stops the lead's cadences: the lead asked not to be contacted by them. Answers the enrollments it stopped.
+    async fn opt_out_of_cadence(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The lead.")] lead_id: ID,
+    ) -> Result<Vec<CadenceEnrollment>> {
         let a = actor(ctx)?;
         let id = id_arg("leadId", &lead_id)?;
-        app(ctx).opt_out_of_cadence(a, id).await.gql()?;
-        Ok(true)
+        Ok(app(ctx).opt_out_of_cadence(a, id).await.gql()?.into_iter().map(CadenceEnrollment).collect())
     }
 
     /// Sets a rep's quota for a period (SALES_MANAGER for the team, ADMIN).
@@ -192,11 +329,10 @@ impl AutomationMutation {
         #[graphql(desc = "The first day.")] starts_on: NaiveDate,
         #[graphql(desc = "The last day.")] ends_on: NaiveDate,
         #[graphql(desc = "The quota of signed contract value.")] amount: MoneyInput,
-    ) -> Result<bool> {
+    ) -> Result<Quota> {
         let a = actor(ctx)?;
         let u = id_arg("userId", &user_id)?;
-        app(ctx).set_quota(a, u, starts_on, ends_on, amount.amount.0, &amount.currency).await.gql()?;
-        Ok(true)
+        Ok(Quota(app(ctx).set_quota(a, u, starts_on, ends_on, amount.amount.0, &amount.currency).await.gql()?))
     }
 }
 

@@ -21,8 +21,8 @@ impl Gift {
         id(self.0.id)
     }
     /// GIVEN or RECEIVED.
-    async fn direction(&self) -> &str {
-        &self.0.direction
+    async fn direction(&self) -> Result<crate::enums::GiftDirection> {
+        crate::enums::stored(&self.0.direction)
     }
     /// What it was.
     async fn description(&self) -> &str {
@@ -37,8 +37,8 @@ impl Gift {
         &self.0.purpose
     }
     /// RECORDED (under the threshold), PENDING_APPROVAL, APPROVED or REJECTED.
-    async fn status(&self) -> &str {
-        &self.0.status
+    async fn status(&self) -> Result<crate::enums::GiftStatus> {
+        crate::enums::stored(&self.0.status)
     }
     /// The counterpart account.
     async fn account_id(&self) -> ID {
@@ -175,8 +175,8 @@ impl Consent {
         id(self.0.id)
     }
     /// SALES_CONTACT, MARKETING_EMAIL or PRODUCT_RESEARCH.
-    async fn purpose(&self) -> &str {
-        &self.0.purpose
+    async fn purpose(&self) -> Result<ConsentPurpose> {
+        crate::enums::stored(&self.0.purpose)
     }
     /// Whose consent: lead or contact.
     async fn subject_type(&self) -> &str {
@@ -191,8 +191,8 @@ impl Consent {
         load_user(ctx, Some(self.0.recorded_by)).await
     }
     /// CONSENT, CONTRACT or LEGITIMATE_INTEREST.
-    async fn lawful_basis(&self) -> &str {
-        &self.0.lawful_basis
+    async fn lawful_basis(&self) -> Result<LawfulBasis> {
+        crate::enums::stored(&self.0.lawful_basis)
     }
     /// Where it was given (a form, a call).
     async fn source(&self) -> &str {
@@ -224,6 +224,69 @@ async fn record(
     let a = actor(ctx)?;
     let c = app(ctx).record_consent(a, subject, purpose_name(purpose), basis_name(basis), source, notice).await;
     Ok(Consent(c.gql()?))
+}
+
+/// Where an outgoing e-mail stands.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum EmailStatus {
+    /// Queued: the outbox sends it at its next attempt.
+    Pending,
+    /// The mail server accepted it.
+    Sent,
+    /// Given up after the last attempt.
+    Failed,
+    /// Withdrawn before it was sent (consent withdrawn, lead erased, cadence stopped).
+    Cancelled,
+}
+
+/// An e-mail through the outbox, sent when the mail server accepts it.
+pub struct OutboundEmail(pub baton_app::entity::outbox_email::Model);
+
+/// An e-mail through the outbox, sent when the mail server accepts it.
+#[Object]
+impl OutboundEmail {
+    /// The e-mail's id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    /// The lead it was written to, when the caller may read it.
+    async fn lead(&self, ctx: &Context<'_>) -> Result<Option<crate::types::Lead>> {
+        match self.0.lead_id {
+            Some(l) => crate::node::lead(ctx, l).await,
+            None => Ok(None),
+        }
+    }
+    /// The subject.
+    async fn subject(&self) -> &str {
+        &self.0.subject
+    }
+    /// The text.
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    /// Where it stands.
+    async fn status(&self) -> Result<EmailStatus> {
+        Ok(match self.0.status.as_str() {
+            "PENDING" => EmailStatus::Pending,
+            "SENT" => EmailStatus::Sent,
+            "FAILED" => EmailStatus::Failed,
+            "CANCELLED" => EmailStatus::Cancelled,
+            other => {
+                return Err(crate::to_gql(baton_app::AppError::Internal(anyhow::anyhow!(
+                    "outbox e-mail {} has the unknown status {other:?}",
+                    self.0.id
+                ))));
+            }
+        })
+    }
+    /// When it was queued.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the mail server accepted it.
+    async fn sent_at(&self) -> Option<DateTime<Utc>> {
+        self.0.sent_at
+    }
 }
 
 /// Data-protection mutations.
@@ -278,9 +341,9 @@ impl ConsentMutation {
         #[graphql(desc = "The lead.")] lead_id: ID,
         #[graphql(desc = "The subject.")] subject: String,
         #[graphql(desc = "The text.")] body: String,
-    ) -> Result<ID> {
+    ) -> Result<OutboundEmail> {
         let a = actor(ctx)?;
         let l = id_arg("leadId", &lead_id)?;
-        Ok(id(app(ctx).send_lead_email(a, l, &subject, &body).await.gql()?.id))
+        Ok(OutboundEmail(app(ctx).send_lead_email(a, l, &subject, &body).await.gql()?))
     }
 }

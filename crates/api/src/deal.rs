@@ -98,8 +98,8 @@ impl ContractTemplate {
         &self.0.name
     }
     /// SAAS_SERVICE_AGREEMENT or CUSTOM_DEVELOPMENT.
-    async fn kind(&self) -> &str {
-        &self.0.kind
+    async fn kind(&self) -> Result<crate::enums::ContractKind> {
+        crate::enums::stored(&self.0.kind)
     }
     /// The standard clauses, in order.
     async fn clauses(&self) -> Vec<TemplateClause> {
@@ -274,8 +274,8 @@ impl Contract {
         self.0.review_reasons.as_deref().unwrap_or("").split(',').filter(|r| !r.is_empty()).map(String::from).collect()
     }
     /// SAAS_SERVICE_AGREEMENT or CUSTOM_DEVELOPMENT.
-    async fn kind(&self) -> &str {
-        &self.0.kind
+    async fn kind(&self) -> Result<crate::enums::ContractKind> {
+        crate::enums::stored(&self.0.kind)
     }
     /// The clauses, each marked when it deviates from the template.
     async fn clauses(&self, ctx: &Context<'_>) -> Result<Vec<ContractClause>> {
@@ -541,8 +541,8 @@ impl Payment {
         id(self.0.id)
     }
     /// PAYMENT, REFUND, or CREDIT (a referral reward applied to the invoice; no cash moved).
-    async fn kind(&self) -> &str {
-        &self.0.kind
+    async fn kind(&self) -> Result<crate::enums::PaymentKind> {
+        crate::enums::stored(&self.0.kind)
     }
     /// The amount (always positive; a refund reduces what was paid).
     async fn amount(&self) -> Money {

@@ -6,8 +6,9 @@ use crate::types::{Money, User, id};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, Object, Result};
 use baton_app::enablement::{PartnerStanding, TrainingGap};
-use baton_app::entity::training_programme;
+use baton_app::entity::{training_completion, training_programme};
 use baton_domain::enablement as d;
+use chrono::{DateTime, Utc};
 
 /// A kind of channel partner.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -149,6 +150,32 @@ impl TrainingProgramme {
     }
 }
 
+/// A team member's completion of a training programme.
+pub struct TrainingCompletion(pub training_completion::Model);
+
+/// A team member's completion of a training programme.
+#[Object]
+impl TrainingCompletion {
+    /// The completion's id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    /// The programme.
+    async fn programme(&self, ctx: &Context<'_>) -> Result<Option<TrainingProgramme>> {
+        let a = actor(ctx)?;
+        let all = app(ctx).training_programmes(a).await.gql()?;
+        Ok(all.into_iter().find(|p| p.id == self.0.programme_id).map(TrainingProgramme))
+    }
+    /// Who completed it.
+    async fn user(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        crate::types::load_user(ctx, Some(self.0.user_id)).await
+    }
+    /// When it was recorded.
+    async fn completed_at(&self) -> DateTime<Utc> {
+        self.0.completed_at
+    }
+}
+
 /// A team member and the programmes not yet completed.
 pub struct TrainingGapView(pub TrainingGap);
 
@@ -178,10 +205,15 @@ impl EnablementMutation {
         #[graphql(desc = "The partner's name.")] name: String,
         #[graphql(desc = "The kind of partner.")] kind: PartnerKind,
         #[graphql(desc = "The rebate in percent of collected cash, 0 to 50.")] rebate_percent: Decimal,
-    ) -> Result<ID> {
+    ) -> Result<Partner> {
         let a = actor(ctx)?;
         let k = d::PartnerKind::parse(name_of(&KINDS, kind)).unwrap_or(d::PartnerKind::Reseller);
-        Ok(id(app(ctx).create_partner(a, &name, k, rebate_percent.0).await.gql()?.id))
+        let partner = app(ctx).create_partner(a, &name, k, rebate_percent.0).await.gql()?;
+        let currency = app(ctx).org_settings(a).await.gql()?.currency;
+        // A new partner has brought nothing yet.
+        let standing =
+            PartnerStanding { partner, leads: 0, deals: 0, won_deals: 0, collected_minor: 0, rebate_owed_minor: 0 };
+        Ok(Partner(standing, currency))
     }
 
     /// Creates a training programme; the topic must belong to the level (SALES_MANAGER, ADMIN).
@@ -204,11 +236,10 @@ impl EnablementMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The programme.")] programme_id: ID,
         #[graphql(desc = "Who completed it (default: the caller).")] user_id: Option<ID>,
-    ) -> Result<bool> {
+    ) -> Result<TrainingCompletion> {
         let a = actor(ctx)?;
         let p = id_arg("programmeId", &programme_id)?;
         let u = user_id.as_ref().map(|u| id_arg("userId", u)).transpose()?;
-        app(ctx).record_training(a, p, u).await.gql()?;
-        Ok(true)
+        Ok(TrainingCompletion(app(ctx).record_training(a, p, u).await.gql()?))
     }
 }

@@ -343,3 +343,155 @@ plain_enum!(
         Visit,
     }
 );
+
+/// A stored spelling read as its GraphQL enum: the stored values are the enum's item names, so
+/// the wire value is what the column holds. A value the enum does not know is an internal
+/// error naming the enum, never a guess.
+pub fn stored<T: async_graphql::resolver_utils::EnumType>(s: &str) -> async_graphql::Result<T> {
+    T::items().iter().find(|i| i.name == s).map(|i| i.value).ok_or_else(|| {
+        crate::to_gql(baton_app::AppError::Internal(anyhow::anyhow!(
+            "the stored value {s:?} is not a {}",
+            std::any::type_name::<T>().rsplit("::").next().unwrap_or("known value")
+        )))
+    })
+}
+
+/// [`stored`] for a nullable column.
+pub fn stored_opt<T: async_graphql::resolver_utils::EnumType>(s: Option<&str>) -> async_graphql::Result<Option<T>> {
+    s.map(stored).transpose()
+}
+
+/// How an account is served.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum AccountTier {
+    /// A named account manager.
+    Vip,
+    /// Automated programmes.
+    Standard,
+}
+
+/// What a deal is.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum OpportunityKind {
+    /// A new customer.
+    NewBusiness,
+    /// An existing customer's renewal.
+    Renewal,
+    /// More for an existing customer.
+    Expansion,
+}
+
+/// The kind of a contract and of its template.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ContractKind {
+    /// The standard SaaS service agreement.
+    SaasServiceAgreement,
+    /// A custom-development contract, with milestones and change orders.
+    CustomDevelopment,
+}
+
+/// What moved on an invoice.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PaymentKind {
+    /// Cash received.
+    Payment,
+    /// Cash paid back.
+    Refund,
+    /// A referral reward applied to the invoice; no cash moved.
+    Credit,
+}
+
+/// Whether a gift was given or received.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum GiftDirection {
+    /// Given to the counterpart.
+    Given,
+    /// Received from the counterpart.
+    Received,
+}
+
+/// Where a gift stands.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum GiftStatus {
+    /// Under the threshold: recorded, no approval needed.
+    Recorded,
+    /// Over the threshold: waiting for approval.
+    PendingApproval,
+    /// Approved.
+    Approved,
+    /// Rejected.
+    Rejected,
+}
+
+/// Where a data-subject request stands.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum DataSubjectRequestStatus {
+    /// Received, not yet done.
+    Open,
+    /// Exported or erased.
+    Completed,
+}
+
+/// Whether a customer still subscribes.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SubscriptionStatus {
+    /// Running.
+    Active,
+    /// The customer left.
+    Churned,
+}
+
+/// Where a referral reward stands.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ReferralRewardStatus {
+    /// Waiting for the referrer's next invoice.
+    Earned,
+    /// Credited on it.
+    Applied,
+}
+
+/// What an SLA clock watches.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SlaClockKind {
+    /// A new lead's first contact.
+    FirstContact,
+    /// The needs analysis of a new deal.
+    NeedsAnalysis,
+    /// The demo of a deal in solution design.
+    Demo,
+    /// Legal's review of a submitted contract.
+    LegalReview,
+    /// The first invoice's payment.
+    FirstPayment,
+}
+
+/// Where a task stands.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum TaskStatus {
+    /// To do.
+    Open,
+    /// Done.
+    Done,
+}
+
+/// How a closed deal ended.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum DealOutcome {
+    /// Won.
+    Won,
+    /// Lost.
+    Lost,
+}
+
+/// A component of the commission plan.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CommissionComponent {
+    /// The base rate on collected cash.
+    Base,
+    /// The retention bonus on a SaaS renewal.
+    Retention,
+    /// The bonus on a large custom-development deal.
+    BigDeal,
+    /// Customer success's share of a renewal or expansion it is credited on.
+    Team,
+}

@@ -25,8 +25,8 @@ pub enum ConductKind {
 pub struct ConductAcknowledgement {
     /// The acknowledgement's id.
     pub id: ID,
-    /// CODE_OF_CONDUCT or COMPLIANCE_TRAINING.
-    pub kind: String,
+    /// What was acknowledged.
+    pub kind: ConductKind,
     /// The year it counts for.
     pub year: i32,
     /// When it was given.
@@ -108,8 +108,8 @@ impl ClauseFallback {
         id(self.0.id)
     }
     /// The template kind it applies to.
-    async fn template_kind(&self) -> &str {
-        &self.0.template_kind
+    async fn template_kind(&self) -> Result<crate::enums::ContractKind> {
+        crate::enums::stored(&self.0.template_kind)
     }
     /// The clause it replaces.
     async fn clause_key(&self) -> &str {
@@ -171,7 +171,12 @@ impl GovernanceMutation {
         #[graphql(desc = "What is acknowledged.")] kind: ConductKind,
     ) -> Result<ConductAcknowledgement> {
         let r = app(ctx).acknowledge_conduct(actor(ctx)?, kind_name(kind)).await.gql()?;
-        Ok(ConductAcknowledgement { id: id(r.id), kind: r.kind, year: r.year, acknowledged_at: r.acknowledged_at })
+        Ok(ConductAcknowledgement {
+            id: id(r.id),
+            kind: crate::enums::stored(&r.kind)?,
+            year: r.year,
+            acknowledged_at: r.acknowledged_at,
+        })
     }
 
     /// Changes which contracts legal must review (LEGAL).

@@ -291,6 +291,45 @@ impl NotificationRow {
     }
 }
 
+/// One account's ask, filed by sales or customer success, and the request it joined.
+pub struct FeatureAsk(pub baton_app::entity::feature_ask::Model, pub baton_app::entity::feature_request::Model);
+
+/// One account's ask, filed by sales or customer success, and the request it joined.
+#[Object]
+impl FeatureAsk {
+    /// The ask's id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    /// The id of the feature request it joined or opened (product reads the request itself).
+    async fn request_id(&self) -> ID {
+        id(self.1.id)
+    }
+    /// The request's title.
+    async fn title(&self) -> &str {
+        &self.1.title
+    }
+    /// The account that needs it, when the caller may read it.
+    async fn account(&self, ctx: &Context<'_>) -> Result<Option<crate::types::Account>> {
+        Ok(app(ctx).account(actor(ctx)?, self.0.account_id).await.gql()?.map(crate::types::Account))
+    }
+    /// The deal it matters to, when one was named and the caller may read it.
+    async fn opportunity(&self, ctx: &Context<'_>) -> Result<Option<crate::types::Opportunity>> {
+        match self.0.opportunity_id {
+            Some(o) => crate::node::opportunity(ctx, o).await,
+            None => Ok(None),
+        }
+    }
+    /// The pain point, when one was filed.
+    async fn pain_point(&self) -> Option<&str> {
+        self.0.pain_point.as_deref()
+    }
+    /// When it was filed.
+    async fn asked_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
 /// A release note and who has learned it.
 pub struct ReleaseNote(pub product::ReleaseNoteStatus);
 
@@ -419,7 +458,7 @@ impl LoopMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The request.")] input: FeatureRequestInput,
-    ) -> Result<ID> {
+    ) -> Result<FeatureAsk> {
         let a = actor(ctx)?;
         let ask = product::NewAsk {
             request_id: input.request_id.as_ref().map(|r| id_arg("requestId", r)).transpose()?,
@@ -429,7 +468,8 @@ impl LoopMutation {
             opportunity_id: input.opportunity_id.as_ref().map(|o| id_arg("opportunityId", o)).transpose()?,
             pain_point: input.pain_point,
         };
-        Ok(id(app(ctx).file_feature_request(a, ask).await.gql()?.id))
+        let (request, ask) = app(ctx).file_feature_request(a, ask).await.gql()?;
+        Ok(FeatureAsk(ask, request))
     }
 
     /// Merges a duplicate request into another; its asks move over (PRODUCT). Returns the surviving request's id.
@@ -438,10 +478,11 @@ impl LoopMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The duplicate.")] duplicate_id: ID,
         #[graphql(desc = "The request that survives.")] into_id: ID,
-    ) -> Result<ID> {
+    ) -> Result<FeatureRequest> {
         let a = actor(ctx)?;
         let (d, i) = (id_arg("duplicateId", &duplicate_id)?, id_arg("intoId", &into_id)?);
-        Ok(id(app(ctx).merge_feature_requests(a, d, i).await.gql()?.id))
+        let survivor = app(ctx).merge_feature_requests(a, d, i).await.gql()?;
+        crate::node::feature_request(ctx, survivor.id).await
     }
 
     /// Sets a request's status (PRODUCT); everyone who asked is notified.
@@ -464,9 +505,10 @@ impl LoopMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The headline.")] title: String,
         #[graphql(desc = "What changed.")] body: String,
-    ) -> Result<ID> {
+    ) -> Result<ReleaseNote> {
         let a = actor(ctx)?;
-        Ok(id(app(ctx).publish_release_note(a, &title, &body).await.gql()?.id))
+        let note = app(ctx).publish_release_note(a, &title, &body).await.gql()?;
+        Ok(ReleaseNote(app(ctx).release_note(a, note.id).await.gql()?))
     }
 
     /// Acknowledges having learned a release note (sales and customer success).
@@ -474,11 +516,11 @@ impl LoopMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The release note.")] note_id: ID,
-    ) -> Result<bool> {
+    ) -> Result<ReleaseNote> {
         let a = actor(ctx)?;
         let id = id_arg("noteId", &note_id)?;
         app(ctx).acknowledge_release_note(a, id).await.gql()?;
-        Ok(true)
+        Ok(ReleaseNote(app(ctx).release_note(a, id).await.gql()?))
     }
 
     /// Marks one of the caller's notifications read.

@@ -7,7 +7,7 @@ use crate::types::{Account, Contact, Lead, Opportunity, Team, User};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, Interface, Object, Result};
 use baton_app::Actor;
-use baton_app::node::Object;
+use baton_app::node::{NodeKind, Object};
 
 /// An object with an identity: `node(id)` refetches it.
 #[derive(Interface)]
@@ -51,14 +51,45 @@ pub async fn wrap(ctx: &Context<'_>, a: &Actor, object: Object) -> Result<Node> 
 /// The object a task or an SLA clock is about (its entity type and id), when the caller may
 /// read it: through the kind's own getter, so under the same rules as `node(id)`.
 pub async fn subject(ctx: &Context<'_>, entity_type: Option<&str>, id: Option<uuid::Uuid>) -> Result<Option<Node>> {
-    let (Some(kind), Some(id)) = (entity_type.and_then(baton_app::node::NodeKind::of_entity_type), id) else {
-        return Ok(None);
-    };
+    match (entity_type.and_then(NodeKind::of_entity_type), id) {
+        (Some(kind), Some(id)) => readable(ctx, kind, id).await,
+        _ => Ok(None),
+    }
+}
+
+/// The object of a known kind when the caller may read it, null when not (or gone): the typed
+/// link of a row that points at another object.
+pub async fn readable(ctx: &Context<'_>, kind: NodeKind, id: uuid::Uuid) -> Result<Option<Node>> {
     let a = actor(ctx)?;
     match app(ctx).read_object(a, kind, id).await {
         Ok(object) => Ok(Some(wrap(ctx, a, object).await?)),
         Err(baton_app::AppError::NotFound(_) | baton_app::AppError::Forbidden(_)) => Ok(None),
         Err(e) => Err(e).gql(),
+    }
+}
+
+/// The lead `id` names, when the caller may read it.
+pub async fn lead(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Option<Lead>> {
+    Ok(match readable(ctx, NodeKind::Lead, id).await? {
+        Some(Node::Lead(l)) => Some(l),
+        _ => None,
+    })
+}
+
+/// The opportunity `id` names, when the caller may read it.
+pub async fn opportunity(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Option<Opportunity>> {
+    Ok(match readable(ctx, NodeKind::Opportunity, id).await? {
+        Some(Node::Opportunity(o)) => Some(o),
+        _ => None,
+    })
+}
+
+/// The feature request `id` names, as the caller reads it (after a write of the caller's).
+pub async fn feature_request(ctx: &Context<'_>, id: uuid::Uuid) -> Result<FeatureRequest> {
+    let a = actor(ctx)?;
+    match wrap(ctx, a, app(ctx).read_object(a, NodeKind::FeatureRequest, id).await.gql()?).await? {
+        Node::FeatureRequest(r) => Ok(r),
+        _ => Err(crate::to_gql(baton_app::AppError::NotFound("feature request"))),
     }
 }
 

@@ -29,8 +29,8 @@ impl DataSubjectRequest {
         id(self.0.id)
     }
     /// EXPORT or ERASURE.
-    async fn kind(&self) -> &str {
-        &self.0.kind
+    async fn kind(&self) -> Result<DataSubjectRequestKind> {
+        crate::enums::stored(&self.0.kind)
     }
     /// The person's e-mail address (null once the person is erased).
     async fn subject_email(&self) -> Option<&str> {
@@ -41,8 +41,8 @@ impl DataSubjectRequest {
         &self.0.subject_digest
     }
     /// OPEN or COMPLETED.
-    async fn status(&self) -> &str {
-        &self.0.status
+    async fn status(&self) -> Result<crate::enums::DataSubjectRequestStatus> {
+        crate::enums::stored(&self.0.status)
     }
     /// When the person made the request.
     async fn received_at(&self) -> DateTime<Utc> {

@@ -76,8 +76,8 @@ impl Subscription {
         id(self.0.id)
     }
     /// BASIC, PROFESSIONAL or ENTERPRISE (null for module-only subscriptions).
-    async fn tier(&self) -> Option<&str> {
-        self.0.tier.as_deref()
+    async fn tier(&self) -> Result<Option<crate::enums::PlanTier>> {
+        crate::enums::stored_opt(self.0.tier.as_deref())
     }
     /// Seats under contract.
     async fn seats(&self) -> i32 {
@@ -96,8 +96,8 @@ impl Subscription {
         Money::from_minor(self.0.mrr_minor, &self.0.currency)
     }
     /// ACTIVE or CHURNED.
-    async fn status(&self) -> &str {
-        &self.0.status
+    async fn status(&self) -> Result<crate::enums::SubscriptionStatus> {
+        crate::enums::stored(&self.0.status)
     }
     /// The add-on modules the subscription includes, from the quote its contract was signed from.
     async fn modules(&self, ctx: &Context<'_>) -> Result<Vec<SubscribedModule>> {
@@ -207,8 +207,8 @@ impl ReferralReward {
         Money::from_minor(self.0.amount_minor, &self.0.currency)
     }
     /// EARNED (waiting for the referrer's next invoice) or APPLIED (credited on it).
-    async fn status(&self) -> &str {
-        &self.0.status
+    async fn status(&self) -> Result<crate::enums::ReferralRewardStatus> {
+        crate::enums::stored(&self.0.status)
     }
     /// When the referred deal was won.
     async fn created_at(&self) -> DateTime<Utc> {

@@ -502,8 +502,8 @@ impl Account {
         load_user(ctx, self.0.cs_owner_id).await
     }
     /// VIP (a named account manager) or STANDARD (automated programmes).
-    async fn tier(&self) -> &str {
-        &self.0.tier
+    async fn tier(&self) -> Result<crate::enums::AccountTier> {
+        crate::enums::stored(&self.0.tier)
     }
     /// The named account manager of a VIP account.
     async fn account_manager(&self, ctx: &Context<'_>) -> Result<Option<User>> {
@@ -709,8 +709,8 @@ impl Opportunity {
         Ok(app(ctx).activities_of(actor(ctx)?, self.0.id).await.gql()?.into_iter().map(crate::deal::Activity).collect())
     }
     /// NEW_BUSINESS, RENEWAL or EXPANSION.
-    async fn kind(&self) -> &str {
-        &self.0.kind
+    async fn kind(&self) -> Result<crate::enums::OpportunityKind> {
+        crate::enums::stored(&self.0.kind)
     }
     /// The customer success person credited on a renewal or upsell.
     async fn cs_credit(&self, ctx: &Context<'_>) -> Result<Option<User>> {

@@ -27,8 +27,8 @@ impl Task {
         self.0.due_at
     }
     /// OPEN or DONE.
-    async fn status(&self) -> &str {
-        &self.0.status
+    async fn status(&self) -> Result<crate::enums::TaskStatus> {
+        crate::enums::stored(&self.0.status)
     }
     /// Snoozed until this time.
     async fn snoozed_until(&self) -> Option<DateTime<Utc>> {
@@ -67,8 +67,8 @@ impl SlaClock {
         id(self.0.id)
     }
     /// FIRST_CONTACT, NEEDS_ANALYSIS, DEMO or LEGAL_REVIEW.
-    async fn kind(&self) -> &str {
-        &self.0.kind
+    async fn kind(&self) -> Result<crate::enums::SlaClockKind> {
+        crate::enums::stored(&self.0.kind)
     }
     /// The kind of object the clock watches.
     async fn entity_type(&self) -> &str {

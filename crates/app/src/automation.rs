@@ -122,19 +122,41 @@ pub(crate) async fn enroll_trials<C: ConnectionTrait>(db: &C, org: Uuid, leads: 
 }
 
 /// Stops a lead's running cadences (it converted, opted out or was disqualified).
-pub(crate) async fn stop_cadences<C: ConnectionTrait>(db: &C, lead_id: Uuid, reason: &str) -> Result<(), AppError> {
+/// The steps of an organization's cadence, as `createCadence` stored them.
+pub fn definition_steps(def: &cadence_definition::Model) -> Vec<Step> {
+    def.steps
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|s| {
+                    let text = |k: &str| s.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+                    (s.get("day").and_then(|v| v.as_i64()).unwrap_or(0), text("subject"), text("body"), text("task"))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Stops the lead's running cadences; returns them as stopped.
+pub(crate) async fn stop_cadences<C: ConnectionTrait>(
+    db: &C,
+    lead_id: Uuid,
+    reason: &str,
+) -> Result<Vec<cadence_enrollment::Model>, AppError> {
+    let mut stopped = vec![];
     for e in cadence_enrollment::Entity::find()
         .filter(cadence_enrollment::Column::LeadId.eq(lead_id))
         .filter(cadence_enrollment::Column::StoppedAt.is_null())
+        .order_by_asc(cadence_enrollment::Column::Id)
         .all(db)
         .await?
     {
         let mut am = e.into_active_model();
         am.stopped_at = Set(Some(Utc::now()));
         am.stop_reason = Set(Some(reason.to_owned()));
-        am.update(db).await?;
+        stopped.push(am.update(db).await?);
     }
-    Ok(())
+    Ok(stopped)
 }
 
 impl App {
@@ -305,15 +327,20 @@ impl App {
             .await?)
     }
 
-    /// `optOutOfCadence`: the lead asked not to be contacted by the cadence.
-    pub async fn opt_out_of_cadence(&self, actor: &Actor, lead_id: Uuid) -> Result<(), AppError> {
+    /// `optOutOfCadence`: the lead asked not to be contacted by the cadence. Returns the
+    /// enrollments it stopped.
+    pub async fn opt_out_of_cadence(
+        &self,
+        actor: &Actor,
+        lead_id: Uuid,
+    ) -> Result<Vec<cadence_enrollment::Model>, AppError> {
         let txn = self.tx().await?;
         let l = crate::leads::gate_lead(&txn, actor, lead_id, Action::OptOutOfCadence).await?;
-        stop_cadences(&txn, l.id, "OPTED_OUT").await?;
+        let stopped = stop_cadences(&txn, l.id, "OPTED_OUT").await?;
         audit::record(&txn, actor.org_id, actor, "optOutOfCadence", "lead", l.id, None::<&()>, Some(&"OPTED_OUT"))
             .await?;
         txn.commit().await?;
-        Ok(())
+        Ok(stopped)
     }
 
     /// Runs the due steps of every running cadence: an e-mail to the lead and a task for its
@@ -464,23 +491,7 @@ impl App {
         }
         let Ok(id) = Uuid::parse_str(cadence) else { return Ok(vec![]) };
         let Some(def) = cadence_definition::Entity::find_by_id(id).one(db).await? else { return Ok(vec![]) };
-        Ok(def
-            .steps
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|s| {
-                        let text = |k: &str| s.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
-                        (
-                            s.get("day").and_then(|v| v.as_i64()).unwrap_or(0),
-                            text("subject"),
-                            text("body"),
-                            text("task"),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default())
+        Ok(definition_steps(&def))
     }
 
     /// `createCadence` (MARKETING, SALES_MANAGER): an organization's own cadence of e-mails and tasks.
@@ -526,7 +537,12 @@ impl App {
     }
 
     /// `enrollInCadence`: puts a lead on one of the organization's cadences.
-    pub async fn enroll_in_cadence(&self, actor: &Actor, lead_id: Uuid, cadence_id: Uuid) -> Result<(), AppError> {
+    pub async fn enroll_in_cadence(
+        &self,
+        actor: &Actor,
+        lead_id: Uuid,
+        cadence_id: Uuid,
+    ) -> Result<cadence_enrollment::Model, AppError> {
         let txn = self.tx().await?;
         let l = crate::leads::gate_lead(&txn, actor, lead_id, Action::EnrollInCadence).await?;
         let def = cadence_definition::Entity::find_by_id(cadence_id)
@@ -537,7 +553,7 @@ impl App {
         if !open(&l.status) {
             return Err(AppError::rule(Rule::InvalidTransition, "only an open lead is enrolled in a cadence"));
         }
-        cadence_enrollment::ActiveModel {
+        let e = cadence_enrollment::ActiveModel {
             id: Set(Uuid::now_v7()),
             organization_id: Set(actor.org_id),
             lead_id: Set(l.id),
@@ -551,7 +567,15 @@ impl App {
         .await?;
         audit::record(&txn, actor.org_id, actor, "enrollInCadence", "lead", l.id, None::<&()>, Some(&def.name)).await?;
         txn.commit().await?;
-        Ok(())
+        Ok(e)
+    }
+
+    /// One of the organization's own cadences (every member may read the definitions).
+    pub async fn cadence(&self, actor: &Actor, id: Uuid) -> Result<Option<cadence_definition::Model>, AppError> {
+        Ok(cadence_definition::Entity::find_by_id(id)
+            .filter(cadence_definition::Column::OrganizationId.eq(actor.org_id))
+            .one(&self.db)
+            .await?)
     }
 
     /// The outbox e-mails of a lead (for the lead's owner and for tests).

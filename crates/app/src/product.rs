@@ -308,7 +308,12 @@ impl PageDetails {
 impl App {
     /// `fileFeatureRequest`: sales or customer success records that an account (and maybe a
     /// deal) needs something; joins an existing request when `requestId` is given.
-    pub async fn file_feature_request(&self, actor: &Actor, ask: NewAsk) -> Result<feature_request::Model, AppError> {
+    /// Returns the request the ask joined (or opened) and the ask.
+    pub async fn file_feature_request(
+        &self,
+        actor: &Actor,
+        ask: NewAsk,
+    ) -> Result<(feature_request::Model, feature_ask::Model), AppError> {
         let title = text::optional(ask.title.as_deref(), text::SHORT_TEXT_MAX).map_err(AppError::text("title"))?;
         let description =
             text::optional(ask.description.as_deref(), text::LONG_TEXT_MAX).map_err(AppError::text("description"))?;
@@ -376,7 +381,7 @@ impl App {
         audit::record(&txn, actor.org_id, actor, "fileFeatureRequest", "feature_ask", a.id, None::<&()>, Some(&a))
             .await?;
         txn.commit().await?;
-        Ok(request)
+        Ok((request, a))
     }
 
     /// `mergeFeatureRequests` (PRODUCT): the duplicate's asks move to the surviving request.
@@ -648,16 +653,25 @@ impl App {
 
     /// Release notes, newest first, with who acknowledged them and who has not.
     pub async fn release_notes(&self, actor: &Actor) -> Result<Vec<ReleaseNoteStatus>, AppError> {
+        self.release_notes_where(actor, None).await
+    }
+
+    /// One release note with who acknowledged it and who has not.
+    pub async fn release_note(&self, actor: &Actor, id: Uuid) -> Result<ReleaseNoteStatus, AppError> {
+        self.release_notes_where(actor, Some(id)).await?.pop().ok_or(AppError::NotFound("release note"))
+    }
+
+    async fn release_notes_where(&self, actor: &Actor, id: Option<Uuid>) -> Result<Vec<ReleaseNoteStatus>, AppError> {
         use baton_store::entity::{release_acknowledgement, release_note};
-        let notes = release_note::Entity::find()
-            .filter(release_note::Column::OrganizationId.eq(actor.org_id))
-            .order_by_desc(release_note::Column::Id)
-            .all(&self.db)
-            .await?;
-        let acks = release_acknowledgement::Entity::find()
-            .filter(release_acknowledgement::Column::OrganizationId.eq(actor.org_id))
-            .all(&self.db)
-            .await?;
+        let mut notes = release_note::Entity::find().filter(release_note::Column::OrganizationId.eq(actor.org_id));
+        let mut acks = release_acknowledgement::Entity::find()
+            .filter(release_acknowledgement::Column::OrganizationId.eq(actor.org_id));
+        if let Some(id) = id {
+            notes = notes.filter(release_note::Column::Id.eq(id));
+            acks = acks.filter(release_acknowledgement::Column::NoteId.eq(id));
+        }
+        let notes = notes.order_by_desc(release_note::Column::Id).all(&self.db).await?;
+        let acks = acks.all(&self.db).await?;
         let learners = self.learners(&self.db, actor.org_id).await?;
         Ok(notes
             .into_iter()
