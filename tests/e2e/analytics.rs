@@ -70,7 +70,7 @@ both!(kpis_match_a_hand_computed_period_and_show_their_rows, |engine| async move
 
     let from = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
     let to = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
-    let q = "query($f: DateTime!, $t: DateTime!, $s: KpiScope) { salesView { kpis(from: $f, to: $t, scope: $s) { key value numerator denominator rows { entityType entityId value } } } }";
+    let q = "query($f: DateTime!, $t: DateTime!, $s: KpiScope) { salesView { kpis(from: $f, to: $t, scope: $s) { key unit value numerator denominator rows { entityType entityId value } } } }";
     let r = ok(&t, &d.manager, q, json!({ "f": from, "t": to, "s": "TEAM" })).await;
     let k = &r["salesView"]["kpis"];
     let conv = fig(k, "leadConversionRate");
@@ -79,9 +79,9 @@ both!(kpis_match_a_hand_computed_period_and_show_their_rows, |engine| async move
         (Some("0.6667"), Some("2"), Some("3"))
     );
     assert_eq!(conv["rows"].as_array().unwrap().len(), 2, "the two converted leads");
-    assert_eq!(fig(k, "leadConversionRate:EVENT")["value"], "0.5");
+    assert_eq!(fig(k, "leadConversionRate:EVENT")["value"], "0.5000");
     let win = fig(k, "winRate");
-    assert_eq!((win["value"].as_str(), win["rows"].as_array().unwrap().len()), (Some("0.5"), 2));
+    assert_eq!((win["value"].as_str(), win["rows"].as_array().unwrap().len()), (Some("0.5000"), 2));
     let revenue = fig(k, "revenue");
     assert_eq!(revenue["value"], "18012.00");
     assert_eq!(revenue["rows"][0]["value"], "18012.00");
@@ -89,13 +89,13 @@ both!(kpis_match_a_hand_computed_period_and_show_their_rows, |engine| async move
     let collection = fig(k, "collectionRate");
     assert_eq!(
         (collection["value"].as_str(), collection["numerator"].as_str(), collection["denominator"].as_str()),
-        (Some("1"), Some("4503.00"), Some("4503.00")),
+        (Some("1.0000"), Some("4503.00"), Some("4503.00")),
         "only issued invoices count"
     );
     assert_eq!(fig(k, "activities:CALL")["value"], "1");
     assert_eq!(fig(k, "activities:DEMO")["value"], "1");
-    assert_eq!(fig(k, "slaBreachRate")["value"], "0");
-    assert_eq!(fig(k, "averageSalesCycleDays")["value"], "0");
+    assert_eq!(fig(k, "slaBreachRate")["value"], "0.0000");
+    assert_eq!(fig(k, "averageSalesCycleDays")["value"], "0.00");
     // Deal A went through every stage; deal B was lost in discovery.
     for (stage, n) in [("DISCOVERY", "2"), ("NEEDS_ANALYSIS", "1"), ("CONTRACTING", "1"), ("CLOSED_WON", "1")] {
         assert_eq!(fig(k, &format!("funnel:{stage}"))["value"], n, "{stage}");
@@ -103,7 +103,20 @@ both!(kpis_match_a_hand_computed_period_and_show_their_rows, |engine| async move
     assert_eq!(fig(k, "timeInStageDays:DEMO")["denominator"], "1", "one deal left DEMO");
     // LTV: one new customer worth 18,012.00 over the default three years; no spend, so no ratio.
     assert_eq!(fig(k, "lifetimeValue")["value"], "54036.00");
-    assert_eq!(fig(k, "ltvToCac")["value"], "0");
+    assert_eq!(fig(k, "ltvToCac")["value"], "0.00");
+    // Each value is written with its unit's decimals, whatever it happens to be.
+    for (key, unit, decimals) in [
+        ("leadConversionRate", "RATE", 4),
+        ("revenue", "MONEY", 2),
+        ("activities:CALL", "COUNT", 0),
+        ("averageSalesCycleDays", "DAYS", 2),
+        ("ltvToCac", "RATIO", 2),
+        ("funnel:DISCOVERY", "COUNT", 0),
+    ] {
+        let f = fig(k, key);
+        assert_eq!(f["unit"], unit, "{key}");
+        assert_eq!(f["value"].as_str().unwrap().split('.').nth(1).map_or(0, str::len), decimals, "{f}");
+    }
 
     // A rep asking for the organization gets its own numbers only.
     let r = ok(&t, &d.ae, q, json!({ "f": from, "t": to, "s": "ORG" })).await;

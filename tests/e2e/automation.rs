@@ -211,7 +211,7 @@ both!(commission_follows_collected_cash_and_quotas_measure_signed_value, |engine
     .await;
     assert_eq!(
         r["salesView"]["quotaAttainment"],
-        json!([{ "user": { "email": "ae@demo.test" }, "quota": { "amount": "36024.00" }, "signed": { "amount": "18012.00" }, "attainment": "0.5" }])
+        json!([{ "user": { "email": "ae@demo.test" }, "quota": { "amount": "36024.00" }, "signed": { "amount": "18012.00" }, "attainment": "0.5000" }])
     );
     t.stop().await;
 });

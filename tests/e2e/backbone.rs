@@ -51,6 +51,13 @@ both!(a_converted_lead_becomes_a_paid_and_handed_over_customer, |engine| async m
     assert_eq!(p["handoffPackage"]["status"], "DRAFT");
     assert_eq!(p["handoffPackage"]["needsDocument"], "Cut stock-outs by half", "pre-filled from the needs analysis");
     assert_eq!(t.count("subscriptions").await, 1);
+    // Twelve months from signing; the old names answer the same days until they are retired.
+    let q = "query($a: ID!) { account(id: $a) { subscriptions { startsOn endsOn startOn endOn } } }";
+    let r = ok(&t, &d.ae, q, json!({ "a": d.account })).await;
+    let s = &r["account"]["subscriptions"][0];
+    let day = |v: &serde_json::Value| chrono::NaiveDate::parse_from_str(v.as_str().unwrap(), "%Y-%m-%d").unwrap();
+    assert_eq!((s["startOn"].clone(), s["endOn"].clone()), (s["startsOn"].clone(), s["endsOn"].clone()), "{s}");
+    assert!(day(&s["endsOn"]) - day(&s["startsOn"]) > chrono::Duration::days(360), "{s}");
     let first = invoices[0]["id"].as_str().unwrap();
     let handoff = p["handoffPackage"]["id"].as_str().unwrap();
 
@@ -80,7 +87,7 @@ both!(a_converted_lead_becomes_a_paid_and_handed_over_customer, |engine| async m
     let r = ok(&t, &d.finance, "{ financeView { collections { outstanding { amount } overdue { amount } collectionRate aging { bucket amount { amount } count } } } }", json!({})).await;
     let c = &r["financeView"]["collections"];
     assert_eq!(c["outstanding"]["amount"], "0.00");
-    assert_eq!(c["collectionRate"], "1");
+    assert_eq!(c["collectionRate"], "1.0000");
     assert_eq!(c["aging"].as_array().unwrap().len(), 5);
 
     // The AE completes and submits the package; CS takes the customer over.
@@ -146,7 +153,7 @@ both!(collections_age_every_open_invoice_into_its_bucket, |engine| async move {
     let c = &r["financeView"]["collections"];
     assert_eq!(c["outstanding"]["amount"], "550.00", "{c}");
     assert_eq!(c["overdue"]["amount"], "450.00", "{c}");
-    assert_eq!(c["collectionRate"], "0.45", "{c}");
+    assert_eq!(c["collectionRate"], "0.4500", "{c}");
     let aging: Vec<(String, String, i64)> = c["aging"]
         .as_array()
         .unwrap()

@@ -260,3 +260,38 @@ both!(tasks_and_clocks_link_to_their_subject_as_typed_objects, |engine| async mo
     let first_contact = tasks.iter().find(|x| x["entityId"] == lead.as_str()).unwrap_or_else(|| panic!("{r}"));
     assert!(first_contact["subject"].is_null(), "the lead is no longer the SDR's: {r}");
 });
+
+both!(instants_are_answered_in_utc_with_milliseconds_whatever_offset_they_were_sent_with, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = people(&t).await;
+    let create = "mutation($d: DateTime!) { createTask(title: \"Send the deck\", dueAt: $d) { id dueAt createdAt } }";
+    let r = ok(&t, &d.sdr, create, json!({ "d": "2030-06-01T12:30:00.123456+02:00" })).await;
+    assert_eq!(r["createTask"]["dueAt"], "2030-06-01T10:30:00.123Z", "the same instant, in UTC, to the millisecond");
+    let created = r["createTask"]["createdAt"].as_str().unwrap();
+    let b = created.as_bytes();
+    assert!(
+        b.len() == 24
+            && b[10] == b'T'
+            && b[19] == b'.'
+            && created.ends_with('Z')
+            && b[20..23].iter().all(u8::is_ascii_digit),
+        "YYYY-MM-DDTHH:MM:SS.mmmZ: {created}"
+    );
+    // An instant the server wrote itself reads back the same way over every path.
+    let lead = ok(&t, &d.sdr, "mutation { createLead(input: { companyName: \"Clock Co\", contactName: \"C\", source: SEO }) { id createdAt slaClocks { dueAt } } }", json!({})).await;
+    for v in [&lead["createLead"]["createdAt"], &lead["createLead"]["slaClocks"][0]["dueAt"]] {
+        let s = v.as_str().unwrap();
+        assert!(s.len() == 24 && s.ends_with('Z'), "{s}");
+        assert_eq!(at(v).to_rfc3339_opts(chrono::SecondsFormat::Millis, true), s);
+    }
+
+    // Not an instant: the request is refused naming the value, and nothing is written.
+    let tasks = t.count("tasks").await;
+    for bad in ["next tuesday", "2030-06-01", "2030-06-01 10:30", "2030-06-01T10:30:00"] {
+        let r = t.gql(Some(&d.sdr), create, json!({ "d": bad })).await;
+        assert_eq!(code(&r), "BAD_USER_INPUT", "{bad}: {r}");
+        assert!(r["data"].is_null() || r["data"]["createTask"].is_null(), "{bad}: {r}");
+    }
+    assert_eq!(t.count("tasks").await, tasks, "a refused instant writes nothing");
+    t.stop().await;
+});

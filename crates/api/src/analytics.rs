@@ -2,13 +2,13 @@
 
 use crate::id_arg;
 use crate::scalars::Decimal;
+use crate::scalars::Timestamp;
 use crate::types::{User, id, load_user};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
-use baton_app::analytics::{Figure, WinLoss as AppWinLoss};
+use baton_app::analytics::{Figure, Unit, WinLoss as AppWinLoss};
 use baton_app::entity::win_loss_review;
 use baton_domain::Scope;
-use chrono::{DateTime, Utc};
 
 /// How wide a KPI looks; never wider than the caller may see.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -31,6 +31,34 @@ impl KpiScope {
     }
 }
 
+/// What a figure's value measures; the value is written with the unit's decimals.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum KpiUnit {
+    /// A number of things (no decimals).
+    Count,
+    /// An amount in the organization's currency (two decimals).
+    Money,
+    /// A share between 0 and 1 (four decimals).
+    Rate,
+    /// A number of days (two decimals).
+    Days,
+    /// One amount divided by another (two decimals).
+    Ratio,
+}
+
+impl From<Unit> for KpiUnit {
+    fn from(u: Unit) -> Self {
+        // Minutes and years only ever measure a numerator or a denominator, never a value.
+        match u {
+            Unit::Count | Unit::Minutes => KpiUnit::Count,
+            Unit::Money => KpiUnit::Money,
+            Unit::Rate => KpiUnit::Rate,
+            Unit::Days | Unit::Years => KpiUnit::Days,
+            Unit::Ratio => KpiUnit::Ratio,
+        }
+    }
+}
+
 /// One row a figure was computed from.
 #[derive(SimpleObject)]
 pub struct KpiRow {
@@ -40,7 +68,7 @@ pub struct KpiRow {
     pub entity_id: ID,
     /// A readable label.
     pub label: String,
-    /// The row's contribution, when it has one (an amount, a number of days).
+    /// The row's contribution, when it has one (an amount or a number of days, two decimals).
     pub value: Option<Decimal>,
 }
 
@@ -49,11 +77,13 @@ pub struct KpiRow {
 pub struct KpiFigure {
     /// The figure: leadConversionRate (also per source, leadConversionRate:SEO), winRate, averageSalesCycleDays, renewalRate, revenue, revenuePerRep, collectionRate, activities:CALL (and other kinds), slaBreachRate, customerAcquisitionCost, lifetimeValue, ltvToCac, funnel:STAGE (deals created in the period that reached the stage), timeInStageDays:STAGE.
     pub key: String,
-    /// The value.
+    /// What the value measures.
+    pub unit: KpiUnit,
+    /// The value, with its unit's decimals.
     pub value: Decimal,
-    /// The numerator (or the total for counts and sums).
+    /// The numerator (or the total for counts and sums), with its own unit's decimals: counts have none, amounts two, `timeInStageDays` sums minutes.
     pub numerator: Decimal,
-    /// The denominator.
+    /// The denominator, with its own unit's decimals (a count, an amount, or the expected lifetime in years for `lifetimeValue`).
     pub denominator: Decimal,
     /// The rows the figure was computed from: the first 100 of each kind, in id order (activities in the order they happened); the figure counts them all.
     pub rows: Vec<KpiRow>,
@@ -63,9 +93,10 @@ impl From<Figure> for KpiFigure {
     fn from(f: Figure) -> Self {
         KpiFigure {
             key: f.key,
-            value: Decimal(f.value),
-            numerator: Decimal(f.numerator),
-            denominator: Decimal(f.denominator),
+            unit: f.units[0].into(),
+            value: Decimal::scaled(f.value, f.units[0].scale()),
+            numerator: Decimal::scaled(f.numerator, f.units[1].scale()),
+            denominator: Decimal::scaled(f.denominator, f.units[2].scale()),
             rows: f
                 .rows
                 .into_iter()
@@ -73,7 +104,7 @@ impl From<Figure> for KpiFigure {
                     entity_type: r.entity_type,
                     entity_id: id(r.entity_id),
                     label: r.label,
-                    value: r.value.map(Decimal),
+                    value: r.value.map(|v| Decimal::scaled(v, 2)),
                 })
                 .collect(),
         }
@@ -147,8 +178,8 @@ impl WinLossReview {
         load_user(ctx, Some(self.0.reviewed_by)).await
     }
     /// When it was written.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
 }
 

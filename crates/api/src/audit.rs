@@ -1,13 +1,13 @@
 //! The `auditLog` query.
 
 use crate::id_arg;
+use crate::scalars::Timestamp;
 use crate::types::id;
 use crate::views::{Conn, connection};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, Object, Result};
 use baton_app::audit::AuditFilter;
 use baton_app::entity::{audit_log, audit_payload};
-use chrono::{DateTime, Utc};
 
 /// One audit row: who did what to which object, when, with the snapshots before and after.
 pub struct AuditEntry(pub audit_log::Model, pub Option<audit_payload::Model>);
@@ -24,8 +24,8 @@ impl AuditEntry {
         self.0.seq
     }
     /// When.
-    async fn at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
     /// Who acted: user, api_token or system.
     async fn actor_kind(&self) -> &str {
@@ -66,15 +66,15 @@ pub fn audit_filter(
     actor_id: Option<ID>,
     entity_id: Option<ID>,
     action: Option<String>,
-    from: Option<DateTime<Utc>>,
-    to: Option<DateTime<Utc>>,
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
 ) -> Result<AuditFilter> {
     Ok(AuditFilter {
         actor_id: actor_id.as_ref().map(|x| id_arg("actorId", x)).transpose()?,
         entity_id: entity_id.as_ref().map(|x| id_arg("entityId", x)).transpose()?,
         action,
-        from,
-        to,
+        from: from.map(Into::into),
+        to: to.map(Into::into),
     })
 }
 
@@ -85,8 +85,8 @@ pub async fn audit_log(
     actor_id: Option<ID>,
     entity_id: Option<ID>,
     action: Option<String>,
-    from: Option<DateTime<Utc>>,
-    to: Option<DateTime<Utc>>,
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
     first: Option<i32>,
     after: Option<String>,
 ) -> Result<Conn<AuditEntry>> {

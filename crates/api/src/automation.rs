@@ -3,12 +3,13 @@
 use crate::id_arg;
 use crate::mutation::MoneyInput;
 use crate::scalars::Decimal;
+use crate::scalars::Timestamp;
 use crate::types::{Lead, Money, User, id};
 use crate::{Gql, actor, app};
 use async_graphql::{ComplexObject, Context, ID, Object, Result, SimpleObject};
 use baton_app::entity::{audit_log, cadence_definition, cadence_enrollment, commission_entry, quota};
 use baton_app::incentives::Attainment;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 
 /// A lead returned to the pool or claimed from it.
 #[derive(SimpleObject)]
@@ -23,7 +24,7 @@ pub struct PoolEvent {
     /// Who claimed it (null when the scheduler returned it).
     pub actor_id: Option<ID>,
     /// When.
-    pub at: DateTime<Utc>,
+    pub at: Timestamp,
 }
 
 #[ComplexObject]
@@ -41,7 +42,7 @@ impl From<audit_log::Model> for PoolEvent {
             action: a.action,
             lead_id: id(a.entity_id),
             actor_id: a.actor_id.map(id),
-            at: a.created_at,
+            at: a.created_at.into(),
         }
     }
 }
@@ -81,8 +82,8 @@ impl CommissionLine {
         crate::node::opportunity(ctx, self.0.opportunity_id).await
     }
     /// When the cash came in (or went back).
-    async fn earned_at(&self) -> DateTime<Utc> {
-        self.0.earned_at
+    async fn earned_at(&self) -> Timestamp {
+        self.0.earned_at.into()
     }
 }
 
@@ -138,7 +139,7 @@ impl QuotaAttainment {
     }
     /// Signed divided by quota.
     async fn attainment(&self) -> Decimal {
-        Decimal(self.0.rate)
+        Decimal::rate(self.0.rate)
     }
 }
 
@@ -169,8 +170,8 @@ impl Quota {
         Money::from_minor(self.0.amount_minor, &self.0.currency)
     }
     /// When it was set.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
 }
 
@@ -218,8 +219,8 @@ impl Cadence {
         crate::types::load_user(ctx, Some(self.0.created_by)).await
     }
     /// When it was defined.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
 }
 
@@ -247,12 +248,12 @@ impl CadenceEnrollment {
         self.0.next_step
     }
     /// When the lead was enrolled.
-    async fn started_at(&self) -> DateTime<Utc> {
-        self.0.started_at
+    async fn started_at(&self) -> Timestamp {
+        self.0.started_at.into()
     }
     /// When it stopped (null while it runs).
-    async fn stopped_at(&self) -> Option<DateTime<Utc>> {
-        self.0.stopped_at
+    async fn stopped_at(&self) -> Option<Timestamp> {
+        self.0.stopped_at.map(Timestamp)
     }
     /// Why it stopped: OPTED_OUT, DISQUALIFIED, CONVERTED, ERASED or COMPLETED.
     async fn stop_reason(&self) -> Option<&str> {
@@ -356,6 +357,6 @@ impl TeamQuotaAttainment {
     }
     /// Signed divided by quota.
     async fn attainment(&self) -> Decimal {
-        Decimal(self.0.rate)
+        Decimal::rate(self.0.rate)
     }
 }

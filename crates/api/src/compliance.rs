@@ -2,13 +2,13 @@
 
 use crate::id_arg;
 use crate::mutation::MoneyInput;
+use crate::scalars::Timestamp;
 use crate::types::{Money, User, id, load_user};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use baton_app::compliance::GiftInput;
 use baton_app::consent::Subject;
 use baton_app::entity::gift;
-use chrono::{DateTime, Utc};
 
 /// A gift or hospitality given or received.
 pub struct Gift(pub gift::Model);
@@ -57,8 +57,8 @@ impl Gift {
         load_user(ctx, self.0.decided_by).await
     }
     /// When it was recorded.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
 }
 
@@ -203,12 +203,12 @@ impl Consent {
         &self.0.notice_version
     }
     /// When it was given.
-    async fn granted_at(&self) -> DateTime<Utc> {
-        self.0.granted_at
+    async fn granted_at(&self) -> Timestamp {
+        self.0.granted_at.into()
     }
     /// When it was withdrawn, if it was.
-    async fn withdrawn_at(&self) -> Option<DateTime<Utc>> {
-        self.0.withdrawn_at
+    async fn withdrawn_at(&self) -> Option<Timestamp> {
+        self.0.withdrawn_at.map(Timestamp)
     }
 }
 
@@ -280,12 +280,12 @@ impl OutboundEmail {
         })
     }
     /// When it was queued.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
     /// When the mail server accepted it.
-    async fn sent_at(&self) -> Option<DateTime<Utc>> {
-        self.0.sent_at
+    async fn sent_at(&self) -> Option<Timestamp> {
+        self.0.sent_at.map(Timestamp)
     }
 }
 

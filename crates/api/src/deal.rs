@@ -4,6 +4,7 @@
 use crate::enums::*;
 use crate::loaders::loaders;
 use crate::scalars::Decimal;
+use crate::scalars::Timestamp;
 use crate::types::{Account, Contact, Money, Opportunity, User, id, load_user};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
@@ -11,7 +12,7 @@ use baton_app::entity::{
     activity, change_order, contract, contract_template, handoff_package, invoice, onboarding_milestone, payment,
     product, quote, quote_line, template_clause,
 };
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 
 pub fn invoice_status(s: &str) -> InvoiceStatus {
     match s {
@@ -123,8 +124,8 @@ pub struct Quote(pub quote::Model);
 #[Object(guard = "crate::roles::FieldRule(\"Quote\")")]
 impl Quote {
     /// When the quote last changed (for delta sync: lists take `updatedSince`).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> Timestamp {
+        self.0.updated_at.into()
     }
     /// The quote's id.
     pub(crate) async fn id(&self) -> ID {
@@ -174,12 +175,12 @@ impl Quote {
         load_user(ctx, self.0.approved_by).await
     }
     /// When the quote was approved.
-    async fn approved_at(&self) -> Option<DateTime<Utc>> {
-        self.0.approved_at
+    async fn approved_at(&self) -> Option<Timestamp> {
+        self.0.approved_at.map(Timestamp)
     }
     /// When the customer accepted it.
-    async fn accepted_at(&self) -> Option<DateTime<Utc>> {
-        self.0.accepted_at
+    async fn accepted_at(&self) -> Option<Timestamp> {
+        self.0.accepted_at.map(Timestamp)
     }
     /// The opportunity, if the caller may see it.
     async fn opportunity(&self, ctx: &Context<'_>) -> Result<Option<Opportunity>> {
@@ -194,8 +195,8 @@ impl Quote {
         self.0.version
     }
     /// When the quote was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
 }
 
@@ -242,12 +243,12 @@ pub struct Contract(pub contract::Model);
 #[Object(guard = "crate::roles::FieldRule(\"Contract\")")]
 impl Contract {
     /// When the contract was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
     /// When the contract last changed (for delta sync: lists take `updatedSince`).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> Timestamp {
+        self.0.updated_at.into()
     }
     /// The contract's id.
     pub(crate) async fn id(&self) -> ID {
@@ -339,8 +340,8 @@ impl Contract {
         load_user(ctx, Some(self.0.created_by)).await
     }
     /// When it entered the legal queue (last submission).
-    async fn submitted_at(&self) -> Option<DateTime<Utc>> {
-        self.0.submitted_at
+    async fn submitted_at(&self) -> Option<Timestamp> {
+        self.0.submitted_at.map(Timestamp)
     }
     /// Seconds the contract has been waiting in the legal queue; null when not in review.
     async fn waiting_seconds(&self) -> Option<i64> {
@@ -353,8 +354,8 @@ impl Contract {
         load_user(ctx, self.0.approved_by).await
     }
     /// When it was approved.
-    async fn approved_at(&self) -> Option<DateTime<Utc>> {
-        self.0.approved_at
+    async fn approved_at(&self) -> Option<Timestamp> {
+        self.0.approved_at.map(Timestamp)
     }
     /// Legal's note on approval.
     async fn review_note(&self) -> Option<&str> {
@@ -365,8 +366,8 @@ impl Contract {
         self.0.changes_comments.as_deref()
     }
     /// When the customer signed.
-    async fn signed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.signed_at
+    async fn signed_at(&self) -> Option<Timestamp> {
+        self.0.signed_at.map(Timestamp)
     }
     /// Why it was voided.
     async fn void_reason(&self) -> Option<&str> {
@@ -411,8 +412,8 @@ impl ChangeOrder {
         load_user(ctx, Some(self.0.created_by)).await
     }
     /// When it was recorded.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
 }
 
@@ -436,12 +437,12 @@ pub struct Invoice(pub invoice::Model);
 #[Object(guard = "crate::roles::FieldRule(\"Invoice\")")]
 impl Invoice {
     /// When the invoice was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
     /// When the invoice last changed (for delta sync: lists take `updatedSince`).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> Timestamp {
+        self.0.updated_at.into()
     }
     /// The invoice's id.
     pub(crate) async fn id(&self) -> ID {
@@ -485,8 +486,8 @@ impl Invoice {
         self.0.issue_on
     }
     /// When it was issued.
-    async fn issued_at(&self) -> Option<DateTime<Utc>> {
-        self.0.issued_at
+    async fn issued_at(&self) -> Option<Timestamp> {
+        self.0.issued_at.map(Timestamp)
     }
     /// The due date (30 days after issue).
     async fn due_at(&self) -> NaiveDate {
@@ -549,8 +550,8 @@ impl Payment {
         Money::from_minor(self.0.amount_minor, &self.0.currency)
     }
     /// When the money arrived (or was sent back).
-    async fn received_at(&self) -> DateTime<Utc> {
-        self.0.received_at
+    async fn received_at(&self) -> Timestamp {
+        self.0.received_at.into()
     }
     /// The bank or payment reference.
     async fn reference(&self) -> Option<&str> {
@@ -569,12 +570,12 @@ pub struct HandoffPackage(pub handoff_package::Model);
 #[Object]
 impl HandoffPackage {
     /// When the package was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
     /// When the package last changed (for delta sync: lists take `updatedSince`).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> Timestamp {
+        self.0.updated_at.into()
     }
     /// The package's id.
     pub(crate) async fn id(&self) -> ID {
@@ -630,12 +631,12 @@ impl HandoffPackage {
         self.0.return_reason.as_deref()
     }
     /// When it was (last) submitted.
-    async fn submitted_at(&self) -> Option<DateTime<Utc>> {
-        self.0.submitted_at
+    async fn submitted_at(&self) -> Option<Timestamp> {
+        self.0.submitted_at.map(Timestamp)
     }
     /// When customer success accepted it.
-    async fn accepted_at(&self) -> Option<DateTime<Utc>> {
-        self.0.accepted_at
+    async fn accepted_at(&self) -> Option<Timestamp> {
+        self.0.accepted_at.map(Timestamp)
     }
     /// Onboarding milestones, once accepted.
     async fn milestones(&self, ctx: &Context<'_>) -> Result<Vec<Milestone>> {
@@ -662,8 +663,8 @@ impl Milestone {
         &self.0.key
     }
     /// When it was reached.
-    async fn done_at(&self) -> Option<DateTime<Utc>> {
-        self.0.done_at
+    async fn done_at(&self) -> Option<Timestamp> {
+        self.0.done_at.map(Timestamp)
     }
 }
 
@@ -692,7 +693,7 @@ impl Activity {
         self.0.notes.as_deref()
     }
     /// When it happened.
-    async fn occurred_at(&self) -> DateTime<Utc> {
-        self.0.occurred_at
+    async fn occurred_at(&self) -> Timestamp {
+        self.0.occurred_at.into()
     }
 }

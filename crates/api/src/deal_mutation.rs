@@ -5,13 +5,13 @@ use crate::enums::*;
 use crate::id_arg;
 use crate::mutation::MoneyInput;
 use crate::scalars::Decimal;
+use crate::scalars::Timestamp;
 use crate::types::{Contact, Opportunity};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use baton_app::{contracts, finance, handoffs, opportunities, quotes};
 use baton_domain::invoice::PaymentSchedule as DSchedule;
 use baton_domain::opportunity::{ActivityKind as DActivity, ContactRole as DRole, Stage};
-use chrono::{DateTime, Utc};
 
 /// The deal-to-handoff backbone.
 #[derive(Default)]
@@ -42,7 +42,7 @@ pub struct UpdateOpportunityInput {
     /// The expected value of the deal.
     pub estimated_value: Option<MoneyInput>,
     /// When the deal is expected to close.
-    pub expected_close_date: Option<DateTime<Utc>>,
+    pub expected_close_date: Option<Timestamp>,
     /// The chance of winning, 0 to 100.
     pub probability: Option<i32>,
 }
@@ -86,7 +86,7 @@ pub struct PaymentInput {
     /// The amount received, in the invoice's currency.
     pub amount: MoneyInput,
     /// When the money arrived (default: now).
-    pub received_at: Option<DateTime<Utc>>,
+    pub received_at: Option<Timestamp>,
     /// The bank or payment reference.
     pub reference: Option<String>,
     /// A key unique to this payment: a retry with the same key and payload returns the recorded result.
@@ -190,7 +190,7 @@ impl DealMutation {
         let p = opportunities::OpportunityPatch {
             name: input.name,
             estimated_value: input.estimated_value.map(|m| (m.amount.0, m.currency)),
-            expected_close_date: input.expected_close_date,
+            expected_close_date: input.expected_close_date.map(Into::into),
             probability: input.probability,
         };
         Ok(Opportunity(app(ctx).update_opportunity(a, id, p, expected_version).await.gql()?))
@@ -484,7 +484,7 @@ impl DealMutation {
         let p = finance::PaymentInput {
             amount: input.amount.amount.0,
             currency: input.amount.currency,
-            received_at: input.received_at,
+            received_at: input.received_at.map(Into::into),
             reference: input.reference,
             idempotency_key: input.idempotency_key,
         };

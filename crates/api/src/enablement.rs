@@ -2,13 +2,13 @@
 
 use crate::id_arg;
 use crate::scalars::Decimal;
+use crate::scalars::Timestamp;
 use crate::types::{Money, User, id};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, Object, Result};
 use baton_app::enablement::{PartnerStanding, TrainingGap};
 use baton_app::entity::{training_completion, training_programme};
 use baton_domain::enablement as d;
-use chrono::{DateTime, Utc};
 
 /// A kind of channel partner.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -171,8 +171,8 @@ impl TrainingCompletion {
         crate::types::load_user(ctx, Some(self.0.user_id)).await
     }
     /// When it was recorded.
-    async fn completed_at(&self) -> DateTime<Utc> {
-        self.0.completed_at
+    async fn completed_at(&self) -> Timestamp {
+        self.0.completed_at.into()
     }
 }
 

@@ -4,12 +4,13 @@
 use crate::deal::Contract;
 use crate::id_arg;
 use crate::scalars::Decimal;
+use crate::scalars::Timestamp;
 use crate::types::{Money, User, id};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use baton_app::entity::{clause_fallback, organization};
 use baton_app::governance::PolicyPatch;
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{Datelike, Utc};
 
 /// What a user acknowledges once a year.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -30,7 +31,7 @@ pub struct ConductAcknowledgement {
     /// The year it counts for.
     pub year: i32,
     /// When it was given.
-    pub acknowledged_at: DateTime<Utc>,
+    pub acknowledged_at: Timestamp,
 }
 
 /// One person's conduct standing for a year.
@@ -41,9 +42,9 @@ pub struct ConductStanding {
     /// The year.
     pub year: i32,
     /// When the code of conduct was acknowledged that year.
-    pub code_of_conduct_at: Option<DateTime<Utc>>,
+    pub code_of_conduct_at: Option<Timestamp>,
     /// When the compliance training was completed that year.
-    pub training_at: Option<DateTime<Utc>>,
+    pub training_at: Option<Timestamp>,
     /// Something is missing after the organization's grace period.
     pub overdue: bool,
 }
@@ -139,7 +140,7 @@ pub struct AuditVerification {
     /// What is wrong with it.
     pub reason: Option<String>,
     /// When the check ran.
-    pub verified_at: DateTime<Utc>,
+    pub verified_at: Timestamp,
 }
 
 /// The audit log's rows as JSON, for an auditor.
@@ -175,7 +176,7 @@ impl GovernanceMutation {
             id: id(r.id),
             kind: crate::enums::stored(&r.kind)?,
             year: r.year,
-            acknowledged_at: r.acknowledged_at,
+            acknowledged_at: r.acknowledged_at.into(),
         })
     }
 
@@ -243,8 +244,8 @@ impl GovernanceMutation {
         #[graphql(desc = "Only changes by this user or API token.")] actor_id: Option<ID>,
         #[graphql(desc = "Only changes to this object.")] entity_id: Option<ID>,
         #[graphql(desc = "Only this action (the mutation's name).")] action: Option<String>,
-        #[graphql(desc = "From this time (inclusive).")] from: Option<DateTime<Utc>>,
-        #[graphql(desc = "Until this time (exclusive).")] to: Option<DateTime<Utc>>,
+        #[graphql(desc = "From this time (inclusive).")] from: Option<Timestamp>,
+        #[graphql(desc = "Until this time (exclusive).")] to: Option<Timestamp>,
     ) -> Result<AuditExport> {
         let filter = crate::audit::audit_filter(actor_id, entity_id, action, from, to)?;
         let data = app(ctx).export_audit(actor(ctx)?, filter).await.gql()?;
@@ -271,8 +272,8 @@ impl GovernanceQuery {
             .map(|s| ConductStanding {
                 user: User(s.user),
                 year: s.year,
-                code_of_conduct_at: s.code_of_conduct_at,
-                training_at: s.training_at,
+                code_of_conduct_at: s.code_of_conduct_at.map(Timestamp),
+                training_at: s.training_at.map(Timestamp),
                 overdue: s.overdue,
             })
             .collect())
@@ -291,7 +292,7 @@ impl GovernanceQuery {
                 broken_seq: None,
                 broken_entry_id: None,
                 reason: None,
-                verified_at: now,
+                verified_at: now.into(),
             },
             Verdict::Broken { seq, id: row, reason, .. } => AuditVerification {
                 intact: false,
@@ -299,7 +300,7 @@ impl GovernanceQuery {
                 broken_seq: Some(count(seq)),
                 broken_entry_id: (!row.is_nil()).then(|| id(row)),
                 reason: Some(reason),
-                verified_at: now,
+                verified_at: now.into(),
             },
         })
     }

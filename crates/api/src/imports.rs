@@ -2,12 +2,12 @@
 
 use crate::enums::LeadSource;
 use crate::id_arg;
+use crate::scalars::Timestamp;
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use baton_app::entity::import_job;
 use baton_app::imports::{ConsentColumn, ImportRequest};
 use baton_domain::import as d;
-use chrono::{DateTime, Utc};
 
 /// How the file's bytes arrive in the `csv` string.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -178,16 +178,16 @@ impl ImportJob {
             .collect()
     }
     /// When the import was asked for.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
     /// When the job last moved.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> Timestamp {
+        self.0.updated_at.into()
     }
     /// When the job ended.
-    async fn finished_at(&self) -> Option<DateTime<Utc>> {
-        self.0.finished_at
+    async fn finished_at(&self) -> Option<Timestamp> {
+        self.0.finished_at.map(Timestamp)
     }
 }
 

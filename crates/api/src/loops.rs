@@ -3,13 +3,14 @@
 
 use crate::id_arg;
 use crate::mutation::MoneyInput;
+use crate::scalars::Timestamp;
 use crate::types::{Money, User, id, load_user};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use baton_app::entity::{campaign, messaging_version, notification};
 use baton_app::{marketing, product};
 use baton_domain::insight::{CampaignMetrics, Channel as DChannel, FeatureStatus as DStatus};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 
 /// A marketing channel.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -178,8 +179,8 @@ impl Messaging {
         load_user(ctx, Some(self.0.published_by)).await
     }
     /// When it was published.
-    async fn published_at(&self) -> DateTime<Utc> {
-        self.0.published_at
+    async fn published_at(&self) -> Timestamp {
+        self.0.published_at.into()
     }
 }
 
@@ -200,7 +201,7 @@ pub struct PainPoint {
     /// The account that has it.
     pub account: AskingAccount,
     /// When it was filed.
-    pub asked_at: DateTime<Utc>,
+    pub asked_at: Timestamp,
 }
 
 /// A feature request with the revenue behind it.
@@ -241,7 +242,7 @@ impl FeatureRequest {
             .map(|p| PainPoint {
                 text: p.text.clone(),
                 account: AskingAccount { id: id(p.account_id), name: p.account_name.clone() },
-                asked_at: p.asked_at,
+                asked_at: p.asked_at.into(),
             })
             .collect()
     }
@@ -258,8 +259,8 @@ impl FeatureRequest {
         Money::from_minor(self.0.revenue_at_stake_minor, &self.1)
     }
     /// When it was first filed.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.request.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.request.created_at.into()
     }
 }
 
@@ -282,12 +283,12 @@ impl NotificationRow {
         &self.0.body
     }
     /// When it was read; null while unread.
-    async fn read_at(&self) -> Option<DateTime<Utc>> {
-        self.0.read_at
+    async fn read_at(&self) -> Option<Timestamp> {
+        self.0.read_at.map(Timestamp)
     }
     /// When it was raised.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
 }
 
@@ -325,8 +326,8 @@ impl FeatureAsk {
         self.0.pain_point.as_deref()
     }
     /// When it was filed.
-    async fn asked_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn asked_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
 }
 
@@ -349,8 +350,8 @@ impl ReleaseNote {
         &self.0.note.body
     }
     /// When product published it.
-    async fn published_at(&self) -> DateTime<Utc> {
-        self.0.note.published_at
+    async fn published_at(&self) -> Timestamp {
+        self.0.note.published_at.into()
     }
     /// True when the caller has acknowledged it.
     async fn acknowledged_by_me(&self, ctx: &Context<'_>) -> Result<bool> {

@@ -3,11 +3,11 @@
 use crate::enums::*;
 use crate::id_arg;
 use crate::scalars::Decimal;
+use crate::scalars::Timestamp;
 use crate::types::{Account, ApiTokenPayload, AuthPayload, Lead, Opportunity, OrgSettings, Team, User};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, InputObject, MergedObject, Object, Result, SimpleObject};
 use baton_app::{admin, leads};
-use chrono::{DateTime, Utc};
 
 /// Every change Baton accepts.
 #[derive(MergedObject, Default)]
@@ -124,7 +124,7 @@ impl IdentityMutation {
             return Err(crate::error::bad_request("one login per request: send each login in a request of its own"));
         }
         let (token, expires_at, user) = app(ctx).login_from(&email, &password, info.client).await.gql()?;
-        Ok(AuthPayload { token, expires_at, user })
+        Ok(AuthPayload { token, expires_at: expires_at.into(), user })
     }
 
     /// Changes the caller's own password.
@@ -249,14 +249,15 @@ impl IdentityMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What the token is for.")] name: String,
         #[graphql(desc = "The roles the token acts with.")] roles: Vec<Role>,
-        #[graphql(desc = "When the token stops working; never when absent.")] expires_at: Option<DateTime<Utc>>,
+        #[graphql(desc = "When the token stops working; never when absent.")] expires_at: Option<Timestamp>,
         #[graphql(desc = "Custom roles (see `roles`) the token acts with as well.")] custom_role_ids: Option<Vec<ID>>,
     ) -> Result<ApiTokenPayload> {
         let a = actor(ctx)?;
         let custom: Vec<uuid::Uuid> =
             custom_role_ids.unwrap_or_default().iter().map(|r| id_arg("customRoleIds", r)).collect::<Result<_>>()?;
         let roles = roles.into_iter().map(Into::into).collect();
-        let (token, secret) = app(ctx).create_api_token(a, &name, roles, custom, expires_at).await.gql()?;
+        let (token, secret) =
+            app(ctx).create_api_token(a, &name, roles, custom, expires_at.map(Into::into)).await.gql()?;
         Ok(ApiTokenPayload { token, secret })
     }
 
@@ -363,7 +364,7 @@ pub struct ConvertLeadInput {
     /// Attach to this existing account instead of creating one.
     pub account_id: Option<ID>,
     /// When the deal is expected to close.
-    pub expected_close_date: Option<DateTime<Utc>>,
+    pub expected_close_date: Option<Timestamp>,
 }
 
 /// What a conversion created.
@@ -504,7 +505,7 @@ impl LeadMutation {
             estimated_value: input.estimated_value.amount.0,
             currency: input.estimated_value.currency,
             account_id: input.account_id.as_ref().map(|x| id_arg("accountId", x)).transpose()?,
-            expected_close_date: input.expected_close_date,
+            expected_close_date: input.expected_close_date.map(Into::into),
         };
         let r = app(ctx).convert_lead(a, id, c).await.gql()?;
         Ok(ConvertLeadPayload {

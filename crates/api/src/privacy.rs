@@ -1,13 +1,14 @@
 //! Data-subject requests (export, erasure) and data residency, for the privacy officer.
 
 use crate::id_arg;
+use crate::scalars::Timestamp;
 use crate::types::id;
 use crate::views::{Conn, connection};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use baton_app::entity::data_subject_request;
 use baton_app::privacy::NewRequest;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
 /// What the person asks for.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -45,20 +46,20 @@ impl DataSubjectRequest {
         crate::enums::stored(&self.0.status)
     }
     /// When the person made the request.
-    async fn received_at(&self) -> DateTime<Utc> {
-        self.0.received_at
+    async fn received_at(&self) -> Timestamp {
+        self.0.received_at.into()
     }
     /// The legal deadline: 30 days after receipt.
-    async fn due_at(&self) -> DateTime<Utc> {
-        self.0.due_at
+    async fn due_at(&self) -> Timestamp {
+        self.0.due_at.into()
     }
     /// True when it is still open after its deadline.
     async fn overdue(&self) -> bool {
         self.0.status == "OPEN" && self.0.due_at < Utc::now()
     }
     /// When it was completed.
-    async fn completed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.completed_at
+    async fn completed_at(&self) -> Option<Timestamp> {
+        self.0.completed_at.map(Timestamp)
     }
     /// Where an export was delivered (ISO 3166-1 alpha-2).
     async fn destination_jurisdiction(&self) -> Option<&str> {
@@ -78,7 +79,7 @@ pub struct OpenDataSubjectRequestInput {
     /// The person's e-mail address.
     pub email: String,
     /// When the person made the request (default now); the 30 days run from it.
-    pub received_at: Option<DateTime<Utc>>,
+    pub received_at: Option<Timestamp>,
 }
 
 /// The personal data of one person, and the request it answers.
@@ -163,7 +164,7 @@ impl PrivacyMutation {
             DataSubjectRequestKind::Export => "EXPORT",
             DataSubjectRequestKind::Erasure => "ERASURE",
         };
-        let r = NewRequest { kind: kind.into(), email: input.email, received_at: input.received_at };
+        let r = NewRequest { kind: kind.into(), email: input.email, received_at: input.received_at.map(Into::into) };
         Ok(DataSubjectRequest(app(ctx).open_data_subject_request(a, r).await.gql()?))
     }
 

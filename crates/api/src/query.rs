@@ -54,9 +54,9 @@ impl CoreQuery {
     async fn tombstones(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The time of the client's last sync.")] since: chrono::DateTime<chrono::Utc>,
+        #[graphql(desc = "The time of the client's last sync.")] since: crate::scalars::Timestamp,
     ) -> Result<Vec<crate::views::Tombstone>> {
-        let rows = app(ctx).tombstones(actor(ctx)?, since).await.gql()?;
+        let rows = app(ctx).tombstones(actor(ctx)?, since.0).await.gql()?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
@@ -90,8 +90,8 @@ impl CoreQuery {
         #[graphql(desc = "Only changes by this user or API token.")] actor_id: Option<ID>,
         #[graphql(desc = "Only changes to this object.")] entity_id: Option<ID>,
         #[graphql(desc = "Only this action (the mutation's name).")] action: Option<String>,
-        #[graphql(desc = "From this time (inclusive).")] from: Option<chrono::DateTime<chrono::Utc>>,
-        #[graphql(desc = "Until this time (exclusive).")] to: Option<chrono::DateTime<chrono::Utc>>,
+        #[graphql(desc = "From this time (inclusive).")] from: Option<crate::scalars::Timestamp>,
+        #[graphql(desc = "Until this time (exclusive).")] to: Option<crate::scalars::Timestamp>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> Result<crate::views::Conn<crate::audit::AuditEntry>> {

@@ -98,8 +98,8 @@ impl CustomRole {
             .collect()
     }
     /// When the role was retired; its holders no longer get its grants.
-    async fn retired_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
-        self.0.retired_at
+    async fn retired_at(&self) -> Option<crate::scalars::Timestamp> {
+        self.0.retired_at.map(crate::scalars::Timestamp)
     }
     /// Incremented on every change; `updateRole` takes it as `expectedVersion`.
     async fn version(&self) -> i32 {

@@ -4,12 +4,13 @@
 use crate::deal::Invoice;
 use crate::id_arg;
 use crate::mutation::MoneyInput;
+use crate::scalars::Timestamp;
 use crate::types::{Account, Money, Opportunity, id};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use baton_app::entity::{business_review, referral_reward, subscription, usage_snapshot};
 use baton_app::success;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 
 /// One factor of the health score.
 #[derive(SimpleObject)]
@@ -84,10 +85,20 @@ impl Subscription {
         self.0.seats
     }
     /// The first day.
-    async fn start_on(&self) -> NaiveDate {
+    async fn starts_on(&self) -> NaiveDate {
         self.0.start_on
     }
     /// The last day; the renewal opens ahead of it.
+    async fn ends_on(&self) -> NaiveDate {
+        self.0.end_on
+    }
+    /// The first day.
+    #[graphql(deprecation = "Use `startsOn`, the name every other period uses.")]
+    async fn start_on(&self) -> NaiveDate {
+        self.0.start_on
+    }
+    /// The last day.
+    #[graphql(deprecation = "Use `endsOn`, the name every other period uses.")]
     async fn end_on(&self) -> NaiveDate {
         self.0.end_on
     }
@@ -145,8 +156,8 @@ impl Usage {
             .collect()
     }
     /// When it was recorded.
-    async fn recorded_at(&self) -> DateTime<Utc> {
-        self.0.recorded_at
+    async fn recorded_at(&self) -> Timestamp {
+        self.0.recorded_at.into()
     }
 }
 
@@ -211,12 +222,12 @@ impl ReferralReward {
         crate::enums::stored(&self.0.status)
     }
     /// When the referred deal was won.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
     /// When the credit was applied to the referrer's invoice; null while EARNED.
-    async fn applied_at(&self) -> Option<DateTime<Utc>> {
-        self.0.applied_at
+    async fn applied_at(&self) -> Option<Timestamp> {
+        self.0.applied_at.map(Timestamp)
     }
     /// The invoice the credit was applied to, if the caller may read invoices (finance does).
     async fn applied_invoice(&self, ctx: &Context<'_>) -> Result<Option<Invoice>> {

@@ -4,11 +4,12 @@
 use crate::enums::*;
 use crate::loaders::loaders;
 use crate::scalars::Decimal;
+use crate::scalars::Timestamp;
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use baton_app::entity::{account, api_token, contact, lead, opportunity, organization, team, user};
 use baton_app::leads::from_minor;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
 /// Formats an id for the API.
 pub fn id(u: uuid::Uuid) -> ID {
@@ -42,8 +43,8 @@ pub struct User(pub user::Model);
 #[Object]
 impl User {
     /// When the user last changed (for delta sync: lists take `updatedSince`).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> Timestamp {
+        self.0.updated_at.into()
     }
     /// The user's id.
     pub(crate) async fn id(&self) -> ID {
@@ -79,8 +80,8 @@ impl User {
         self.0.version
     }
     /// When the user was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
 }
 
@@ -239,7 +240,7 @@ impl OrgSettings {
 /// The result of a successful login.
 pub struct AuthPayload {
     pub token: String,
-    pub expires_at: DateTime<Utc>,
+    pub expires_at: Timestamp,
     pub user: user::Model,
 }
 
@@ -251,7 +252,7 @@ impl AuthPayload {
         &self.token
     }
     /// When the token stops working.
-    async fn expires_at(&self) -> DateTime<Utc> {
+    async fn expires_at(&self) -> Timestamp {
         self.expires_at
     }
     /// The user who logged in.
@@ -284,16 +285,16 @@ impl ApiToken {
         Ok(rows.into_iter().filter(|r| r.retired_at.is_none()).map(crate::roles::CustomRole).collect())
     }
     /// When the token stops working, if ever.
-    async fn expires_at(&self) -> Option<DateTime<Utc>> {
-        self.0.expires_at
+    async fn expires_at(&self) -> Option<Timestamp> {
+        self.0.expires_at.map(Timestamp)
     }
     /// When the token was revoked, if it was.
-    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
-        self.0.revoked_at
+    async fn revoked_at(&self) -> Option<Timestamp> {
+        self.0.revoked_at.map(Timestamp)
     }
     /// When the token was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
 }
 
@@ -359,8 +360,8 @@ impl Lead {
         self.0.cross_border_basis.as_deref()
     }
     /// When the person's data was erased (a data-subject request or retention).
-    async fn erased_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
-        self.0.erased_at
+    async fn erased_at(&self) -> Option<crate::scalars::Timestamp> {
+        self.0.erased_at.map(crate::scalars::Timestamp)
     }
     /// The company's industry.
     async fn industry(&self) -> Option<&str> {
@@ -403,12 +404,12 @@ impl Lead {
         load_user(ctx, self.0.owner_id).await
     }
     /// When the lead was first contacted.
-    async fn first_contacted_at(&self) -> Option<DateTime<Utc>> {
-        self.0.first_contacted_at
+    async fn first_contacted_at(&self) -> Option<Timestamp> {
+        self.0.first_contacted_at.map(Timestamp)
     }
     /// When the lead was converted.
-    async fn converted_at(&self) -> Option<DateTime<Utc>> {
-        self.0.converted_at
+    async fn converted_at(&self) -> Option<Timestamp> {
+        self.0.converted_at.map(Timestamp)
     }
     /// The account the lead was converted into, if the caller may see it.
     async fn converted_account(&self, ctx: &Context<'_>) -> Result<Option<Account>> {
@@ -453,12 +454,12 @@ impl Lead {
         self.0.version
     }
     /// When the lead was captured.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
     /// When the lead last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> Timestamp {
+        self.0.updated_at.into()
     }
 }
 
@@ -469,8 +470,8 @@ pub struct Account(pub account::Model);
 #[Object(guard = "crate::roles::FieldRule(\"Account\")")]
 impl Account {
     /// When the account last changed (for delta sync: lists take `updatedSince`).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> Timestamp {
+        self.0.updated_at.into()
     }
     /// The account's id.
     pub(crate) async fn id(&self) -> ID {
@@ -526,8 +527,8 @@ impl Account {
         Ok(app(ctx).business_reviews(self.0.id).await.gql()?.into_iter().map(crate::success::BusinessReview).collect())
     }
     /// When the customer left, if it did.
-    async fn churned_at(&self) -> Option<DateTime<Utc>> {
-        self.0.churned_at
+    async fn churned_at(&self) -> Option<Timestamp> {
+        self.0.churned_at.map(Timestamp)
     }
     /// Why the customer left.
     async fn churn_reason(&self) -> Option<&str> {
@@ -538,8 +539,8 @@ impl Account {
         self.0.version
     }
     /// When the account was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
 }
 
@@ -550,12 +551,12 @@ pub struct Contact(pub contact::Model);
 #[Object(guard = "crate::roles::FieldRule(\"Contact\")")]
 impl Contact {
     /// When the contact was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
     /// When the contact last changed (for delta sync: lists take `updatedSince`).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> Timestamp {
+        self.0.updated_at.into()
     }
     /// The contact's id.
     pub(crate) async fn id(&self) -> ID {
@@ -590,8 +591,8 @@ impl Contact {
         self.0.cross_border_basis.as_deref()
     }
     /// When the person's data was erased (a data-subject request or retention).
-    async fn erased_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
-        self.0.erased_at
+    async fn erased_at(&self) -> Option<crate::scalars::Timestamp> {
+        self.0.erased_at.map(crate::scalars::Timestamp)
     }
     /// The contact's consents, oldest first.
     async fn consents(&self, ctx: &Context<'_>) -> Result<Vec<crate::compliance::Consent>> {
@@ -640,8 +641,8 @@ impl Opportunity {
         Money::from_minor(self.0.estimated_value_minor, &self.0.currency)
     }
     /// When the deal is expected to close.
-    async fn expected_close_date(&self) -> Option<DateTime<Utc>> {
-        self.0.expected_close_date
+    async fn expected_close_date(&self) -> Option<Timestamp> {
+        self.0.expected_close_date.map(Timestamp)
     }
     /// The chance of winning, in percent.
     async fn probability(&self) -> Option<i32> {
@@ -656,8 +657,8 @@ impl Opportunity {
         self.0.loss_reason.as_deref()
     }
     /// When the deal was won or lost.
-    async fn closed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.closed_at
+    async fn closed_at(&self) -> Option<Timestamp> {
+        self.0.closed_at.map(Timestamp)
     }
     /// The customer's contacts: the decision chain.
     async fn contacts(&self, ctx: &Context<'_>) -> Result<Vec<Contact>> {
@@ -721,12 +722,12 @@ impl Opportunity {
         self.0.version
     }
     /// When the opportunity was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
     /// When the opportunity last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> Timestamp {
+        self.0.updated_at.into()
     }
 }
 

@@ -6,13 +6,14 @@ use crate::enums::*;
 use crate::id_arg;
 use crate::loops::{Campaign, FeatureRequest, Messaging};
 use crate::scalars::Decimal;
+use crate::scalars::Timestamp;
 use crate::types::{Account, Lead, Money, Opportunity, SourceCount};
 use crate::{Gql, actor, app};
 use async_graphql::connection::PageInfo;
 use async_graphql::{Context, Object, Result, SimpleObject};
 use baton_app::page::{Page, PageRequest};
 use baton_domain::Scope;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
 /// A page of a list: a Relay connection with the total count.
 #[derive(SimpleObject)]
@@ -140,7 +141,7 @@ impl SalesView {
         #[graphql(desc = "Only leads matching every condition given.")] filter: Option<LeadFilter>,
         #[graphql(desc = "The order: default newest first.")] order_by: Option<LeadOrder>,
         #[graphql(desc = "Only rows changed at or after this time: delta sync (see `tombstones` for erased rows).")]
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<Timestamp>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
         #[graphql(desc = "Page size counted back from `before` (or from the end): at most 100.")] last: Option<i32>,
@@ -164,7 +165,7 @@ impl SalesView {
         #[graphql(desc = "Only opportunities matching every condition given.")] filter: Option<OpportunityFilter>,
         #[graphql(desc = "The order: default newest first.")] order_by: Option<OpportunityOrder>,
         #[graphql(desc = "Only rows changed at or after this time: delta sync (see `tombstones` for erased rows).")]
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<Timestamp>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
         #[graphql(desc = "Page size counted back from `before` (or from the end): at most 100.")] last: Option<i32>,
@@ -184,7 +185,7 @@ impl SalesView {
     async fn tasks(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only tasks due before this time.")] due_before: Option<DateTime<Utc>>,
+        #[graphql(desc = "Only tasks due before this time.")] due_before: Option<Timestamp>,
     ) -> Result<Vec<crate::work::Task>> {
         my_tasks(ctx, due_before).await
     }
@@ -193,13 +194,13 @@ impl SalesView {
     async fn kpis(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The start of the period (inclusive).")] from: DateTime<Utc>,
-        #[graphql(desc = "The end of the period (exclusive).")] to: DateTime<Utc>,
+        #[graphql(desc = "The start of the period (inclusive).")] from: Timestamp,
+        #[graphql(desc = "The end of the period (exclusive).")] to: Timestamp,
         #[graphql(desc = "Rep, team or organization; default the widest the caller may see.")] scope: Option<
             crate::analytics::KpiScope,
         >,
     ) -> Result<Vec<crate::analytics::KpiFigure>> {
-        let figures = app(ctx).kpis(actor(ctx)?, from, to, scope.map(|s| s.domain())).await.gql()?;
+        let figures = app(ctx).kpis(actor(ctx)?, from.0, to.0, scope.map(|s| s.domain())).await.gql()?;
         Ok(figures.into_iter().map(Into::into).collect())
     }
 
@@ -207,13 +208,13 @@ impl SalesView {
     async fn win_loss(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The start of the period (inclusive).")] from: DateTime<Utc>,
-        #[graphql(desc = "The end of the period (exclusive).")] to: DateTime<Utc>,
+        #[graphql(desc = "The start of the period (inclusive).")] from: Timestamp,
+        #[graphql(desc = "The end of the period (exclusive).")] to: Timestamp,
         #[graphql(desc = "Rep, team or organization; default the widest the caller may see.")] scope: Option<
             crate::analytics::KpiScope,
         >,
     ) -> Result<crate::analytics::WinLossSummary> {
-        Ok(app(ctx).win_loss(actor(ctx)?, from, to, scope.map(|s| s.domain())).await.gql()?.into())
+        Ok(app(ctx).win_loss(actor(ctx)?, from.0, to.0, scope.map(|s| s.domain())).await.gql()?.into())
     }
 
     /// The shared lead pool: open leads without an owner, oldest first unless `orderBy` says otherwise (claim with `claimLead`).
@@ -225,7 +226,7 @@ impl SalesView {
         #[graphql(desc = "Only leads matching every condition given (an owner or team matches no pooled lead).")]
         filter: Option<LeadFilter>,
         #[graphql(desc = "The order: default oldest first.")] order_by: Option<LeadOrder>,
-        #[graphql(desc = "Only rows changed at or after this time: delta sync.")] updated_since: Option<DateTime<Utc>>,
+        #[graphql(desc = "Only rows changed at or after this time: delta sync.")] updated_since: Option<Timestamp>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
         #[graphql(desc = "Page size counted back from `before` (or from the end): at most 100.")] last: Option<i32>,
@@ -248,13 +249,13 @@ impl SalesView {
     async fn commission_statement(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The start of the period (inclusive).")] from: DateTime<Utc>,
-        #[graphql(desc = "The end of the period (exclusive).")] to: DateTime<Utc>,
+        #[graphql(desc = "The start of the period (inclusive).")] from: Timestamp,
+        #[graphql(desc = "The end of the period (exclusive).")] to: Timestamp,
         #[graphql(desc = "The rep (default: the caller).")] user_id: Option<async_graphql::ID>,
     ) -> Result<crate::automation::CommissionStatement> {
         let a = actor(ctx)?;
         let u = user_id.as_ref().map(|u| id_arg("userId", u)).transpose()?;
-        let (who, rows) = app(ctx).commission_statement(a, u, from, to).await.gql()?;
+        let (who, rows) = app(ctx).commission_statement(a, u, from.0, to.0).await.gql()?;
         let currency = app(ctx).org_settings(a).await.gql()?.currency;
         Ok(crate::automation::CommissionStatement(who, rows, currency))
     }
@@ -362,7 +363,7 @@ impl MarketingView {
     async fn tasks(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only tasks due before this time.")] due_before: Option<DateTime<Utc>>,
+        #[graphql(desc = "Only tasks due before this time.")] due_before: Option<Timestamp>,
     ) -> Result<Vec<crate::work::Task>> {
         my_tasks(ctx, due_before).await
     }
@@ -409,7 +410,7 @@ impl ProductView {
     async fn tasks(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only tasks due before this time.")] due_before: Option<DateTime<Utc>>,
+        #[graphql(desc = "Only tasks due before this time.")] due_before: Option<Timestamp>,
     ) -> Result<Vec<crate::work::Task>> {
         my_tasks(ctx, due_before).await
     }
@@ -443,7 +444,7 @@ impl CustomerSuccessView {
     async fn tasks(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only tasks due before this time.")] due_before: Option<DateTime<Utc>>,
+        #[graphql(desc = "Only tasks due before this time.")] due_before: Option<Timestamp>,
     ) -> Result<Vec<crate::work::Task>> {
         my_tasks(ctx, due_before).await
     }
@@ -455,7 +456,7 @@ impl CustomerSuccessView {
         ctx: &Context<'_>,
         #[graphql(desc = "Only packages matching every condition given.")] filter: Option<HandoffFilter>,
         #[graphql(desc = "The order: default oldest first.")] order_by: Option<HandoffOrder>,
-        #[graphql(desc = "Only rows changed at or after this time: delta sync.")] updated_since: Option<DateTime<Utc>>,
+        #[graphql(desc = "Only rows changed at or after this time: delta sync.")] updated_since: Option<Timestamp>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
         #[graphql(desc = "Page size counted back from `before` (or from the end): at most 100.")] last: Option<i32>,
@@ -480,7 +481,7 @@ impl CustomerSuccessView {
         #[graphql(desc = "Only accounts matching every condition given.")] filter: Option<AccountFilter>,
         #[graphql(desc = "The order: default newest first.")] order_by: Option<AccountOrder>,
         #[graphql(desc = "Only rows changed at or after this time: delta sync (see `tombstones` for erased rows).")]
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<Timestamp>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
         #[graphql(desc = "Page size counted back from `before` (or from the end): at most 100.")] last: Option<i32>,
@@ -523,7 +524,7 @@ impl LegalView {
     async fn tasks(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only tasks due before this time.")] due_before: Option<DateTime<Utc>>,
+        #[graphql(desc = "Only tasks due before this time.")] due_before: Option<Timestamp>,
     ) -> Result<Vec<crate::work::Task>> {
         my_tasks(ctx, due_before).await
     }
@@ -539,7 +540,7 @@ impl LegalView {
         ctx: &Context<'_>,
         #[graphql(desc = "Only contracts matching every condition given.")] filter: Option<ContractFilter>,
         #[graphql(desc = "The order: default oldest submission first.")] order_by: Option<ContractOrder>,
-        #[graphql(desc = "Only rows changed at or after this time: delta sync.")] updated_since: Option<DateTime<Utc>>,
+        #[graphql(desc = "Only rows changed at or after this time: delta sync.")] updated_since: Option<Timestamp>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
         #[graphql(desc = "Page size counted back from `before` (or from the end): at most 100.")] last: Option<i32>,
@@ -569,7 +570,7 @@ impl FinanceView {
     async fn tasks(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only tasks due before this time.")] due_before: Option<DateTime<Utc>>,
+        #[graphql(desc = "Only tasks due before this time.")] due_before: Option<Timestamp>,
     ) -> Result<Vec<crate::work::Task>> {
         my_tasks(ctx, due_before).await
     }
@@ -583,7 +584,7 @@ impl FinanceView {
         #[graphql(desc = "Only invoices matching every condition given.")] filter: Option<InvoiceFilter>,
         #[graphql(desc = "The order: default newest first.")] order_by: Option<InvoiceOrder>,
         #[graphql(desc = "Only rows changed at or after this time: delta sync (see `tombstones` for erased rows).")]
-        updated_since: Option<DateTime<Utc>>,
+        updated_since: Option<Timestamp>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
         #[graphql(desc = "Page size counted back from `before` (or from the end): at most 100.")] last: Option<i32>,
@@ -603,7 +604,7 @@ impl FinanceView {
         Ok(Collections {
             outstanding: Money::from_minor(c.outstanding_minor, &c.currency),
             overdue: Money::from_minor(c.overdue_minor, &c.currency),
-            collection_rate: Decimal(c.collection_rate),
+            collection_rate: Decimal::rate(c.collection_rate),
             aging: c
                 .aging
                 .into_iter()
@@ -675,8 +676,14 @@ async fn release_notes(ctx: &Context<'_>) -> Result<Vec<crate::loops::ReleaseNot
     Ok(app(ctx).release_notes(actor(ctx)?).await.gql()?.into_iter().map(crate::loops::ReleaseNote).collect())
 }
 
-async fn my_tasks(ctx: &Context<'_>, due_before: Option<DateTime<Utc>>) -> Result<Vec<crate::work::Task>> {
-    Ok(app(ctx).tasks(actor(ctx)?, due_before).await.gql()?.into_iter().map(crate::work::Task).collect())
+async fn my_tasks(ctx: &Context<'_>, due_before: Option<Timestamp>) -> Result<Vec<crate::work::Task>> {
+    Ok(app(ctx)
+        .tasks(actor(ctx)?, due_before.map(Into::into))
+        .await
+        .gql()?
+        .into_iter()
+        .map(crate::work::Task)
+        .collect())
 }
 
 /// Which way a list runs.
@@ -781,13 +788,13 @@ pub struct LeadFilter {
     /// From one of these sources.
     pub sources: Option<Vec<LeadSource>>,
     /// Captured at or after this time.
-    pub created_after: Option<DateTime<Utc>>,
+    pub created_after: Option<Timestamp>,
     /// Captured before this time.
-    pub created_before: Option<DateTime<Utc>>,
+    pub created_before: Option<Timestamp>,
     /// Changed at or after this time.
-    pub updated_after: Option<DateTime<Utc>>,
+    pub updated_after: Option<Timestamp>,
     /// Changed before this time.
-    pub updated_before: Option<DateTime<Utc>>,
+    pub updated_before: Option<Timestamp>,
     /// Contained in the company's or the contact's name (any case).
     pub text: Option<String>,
 }
@@ -822,17 +829,17 @@ pub struct OpportunityFilter {
     /// An estimated value of at most this amount (in the opportunity's currency).
     pub value_at_most: Option<Decimal>,
     /// Expected to close at or after this time.
-    pub closes_after: Option<DateTime<Utc>>,
+    pub closes_after: Option<Timestamp>,
     /// Expected to close before this time.
-    pub closes_before: Option<DateTime<Utc>>,
+    pub closes_before: Option<Timestamp>,
     /// Created at or after this time.
-    pub created_after: Option<DateTime<Utc>>,
+    pub created_after: Option<Timestamp>,
     /// Created before this time.
-    pub created_before: Option<DateTime<Utc>>,
+    pub created_before: Option<Timestamp>,
     /// Changed at or after this time.
-    pub updated_after: Option<DateTime<Utc>>,
+    pub updated_after: Option<Timestamp>,
     /// Changed before this time.
-    pub updated_before: Option<DateTime<Utc>>,
+    pub updated_before: Option<Timestamp>,
     /// Contained in the opportunity's name (any case).
     pub text: Option<String>,
 }
@@ -850,8 +857,8 @@ impl OpportunityFilter {
             stages: self.stages.unwrap_or_default().into_iter().map(|s| s.as_str().to_owned()).collect(),
             value_at_least: minor("filter.valueAtLeast", self.value_at_least)?,
             value_at_most: minor("filter.valueAtMost", self.value_at_most)?,
-            closes_after: self.closes_after,
-            closes_before: self.closes_before,
+            closes_after: self.closes_after.map(Into::into),
+            closes_before: self.closes_before.map(Into::into),
         })
     }
 }
@@ -861,7 +868,7 @@ impl OpportunityFilter {
 fn list_filter(
     owner_id: Option<async_graphql::ID>,
     team_id: Option<async_graphql::ID>,
-    [created_after, created_before, updated_after, updated_before]: [Option<DateTime<Utc>>; 4],
+    [created_after, created_before, updated_after, updated_before]: [Option<Timestamp>; 4],
     text: Option<String>,
 ) -> Result<baton_app::views::ListFilter> {
     range("filter.createdBefore", created_after, created_before)?;
@@ -872,10 +879,10 @@ fn list_filter(
     Ok(baton_app::views::ListFilter {
         owner_id: owner_id.as_ref().map(|i| id_arg("filter.ownerId", i)).transpose()?,
         team_id: team_id.as_ref().map(|i| id_arg("filter.teamId", i)).transpose()?,
-        created_after,
-        created_before,
-        updated_after,
-        updated_before,
+        created_after: created_after.map(Into::into),
+        created_before: created_before.map(Into::into),
+        updated_after: updated_after.map(Into::into),
+        updated_before: updated_before.map(Into::into),
         text,
     })
 }
@@ -921,13 +928,13 @@ pub struct AccountFilter {
     /// Served by a member of this team.
     pub team_id: Option<async_graphql::ID>,
     /// Created at or after this time.
-    pub created_after: Option<DateTime<Utc>>,
+    pub created_after: Option<Timestamp>,
     /// Created before this time.
-    pub created_before: Option<DateTime<Utc>>,
+    pub created_before: Option<Timestamp>,
     /// Changed at or after this time.
-    pub updated_after: Option<DateTime<Utc>>,
+    pub updated_after: Option<Timestamp>,
     /// Changed before this time.
-    pub updated_before: Option<DateTime<Utc>>,
+    pub updated_before: Option<Timestamp>,
     /// Contained in the account's name or domain (any case).
     pub text: Option<String>,
 }
@@ -993,13 +1000,13 @@ pub struct InvoiceFilter {
     /// An amount of at most this (in the invoice's currency).
     pub amount_at_most: Option<Decimal>,
     /// Created at or after this time.
-    pub created_after: Option<DateTime<Utc>>,
+    pub created_after: Option<Timestamp>,
     /// Created before this time.
-    pub created_before: Option<DateTime<Utc>>,
+    pub created_before: Option<Timestamp>,
     /// Changed at or after this time.
-    pub updated_after: Option<DateTime<Utc>>,
+    pub updated_after: Option<Timestamp>,
     /// Changed before this time.
-    pub updated_before: Option<DateTime<Utc>>,
+    pub updated_before: Option<Timestamp>,
 }
 
 impl InvoiceFilter {
@@ -1047,8 +1054,8 @@ fn invoice_status(s: InvoiceStatus) -> baton_domain::invoice::InvoiceStatus {
 }
 
 /// `updatedSince` narrows a list as `filter.updatedAfter` does (the later of the two holds).
-fn since(f: &mut baton_app::views::ListFilter, updated_since: Option<DateTime<Utc>>) {
-    f.updated_after = f.updated_after.max(updated_since);
+fn since(f: &mut baton_app::views::ListFilter, updated_since: Option<Timestamp>) {
+    f.updated_after = f.updated_after.max(updated_since.map(Into::into));
 }
 
 /// What kind of object a tombstone stands for.
@@ -1068,7 +1075,7 @@ pub struct Tombstone {
     /// The erased object's type.
     pub kind: TombstoneKind,
     /// When it was erased.
-    pub removed_at: DateTime<Utc>,
+    pub removed_at: Timestamp,
 }
 
 impl From<baton_app::views::Tombstone> for Tombstone {
@@ -1077,7 +1084,7 @@ impl From<baton_app::views::Tombstone> for Tombstone {
             baton_app::views::ErasedKind::Lead => TombstoneKind::Lead,
             baton_app::views::ErasedKind::Contact => TombstoneKind::Contact,
         };
-        Tombstone { id: t.id.into(), kind, removed_at: t.removed_at }
+        Tombstone { id: t.id.into(), kind, removed_at: t.removed_at.into() }
     }
 }
 
@@ -1125,17 +1132,17 @@ pub struct ContractFilter {
     /// A value of at most this amount (in the contract's currency).
     pub value_at_most: Option<Decimal>,
     /// Submitted for review at or after this time.
-    pub submitted_after: Option<DateTime<Utc>>,
+    pub submitted_after: Option<Timestamp>,
     /// Submitted for review before this time.
-    pub submitted_before: Option<DateTime<Utc>>,
+    pub submitted_before: Option<Timestamp>,
     /// Drafted at or after this time.
-    pub created_after: Option<DateTime<Utc>>,
+    pub created_after: Option<Timestamp>,
     /// Drafted before this time.
-    pub created_before: Option<DateTime<Utc>>,
+    pub created_before: Option<Timestamp>,
     /// Changed at or after this time.
-    pub updated_after: Option<DateTime<Utc>>,
+    pub updated_after: Option<Timestamp>,
     /// Changed before this time.
-    pub updated_before: Option<DateTime<Utc>>,
+    pub updated_before: Option<Timestamp>,
 }
 
 impl ContractFilter {
@@ -1151,8 +1158,8 @@ impl ContractFilter {
             common,
             value_at_least: minor("filter.valueAtLeast", self.value_at_least)?,
             value_at_most: minor("filter.valueAtMost", self.value_at_most)?,
-            submitted_after: self.submitted_after,
-            submitted_before: self.submitted_before,
+            submitted_after: self.submitted_after.map(Into::into),
+            submitted_before: self.submitted_before.map(Into::into),
         })
     }
 }
@@ -1194,17 +1201,17 @@ impl HandoffOrder {
 #[derive(async_graphql::InputObject, Clone, Debug, Default)]
 pub struct HandoffFilter {
     /// Submitted at or after this time.
-    pub submitted_after: Option<DateTime<Utc>>,
+    pub submitted_after: Option<Timestamp>,
     /// Submitted before this time.
-    pub submitted_before: Option<DateTime<Utc>>,
+    pub submitted_before: Option<Timestamp>,
     /// Started at or after this time.
-    pub created_after: Option<DateTime<Utc>>,
+    pub created_after: Option<Timestamp>,
     /// Started before this time.
-    pub created_before: Option<DateTime<Utc>>,
+    pub created_before: Option<Timestamp>,
     /// Changed at or after this time.
-    pub updated_after: Option<DateTime<Utc>>,
+    pub updated_after: Option<Timestamp>,
     /// Changed before this time.
-    pub updated_before: Option<DateTime<Utc>>,
+    pub updated_before: Option<Timestamp>,
 }
 
 impl HandoffFilter {
@@ -1218,8 +1225,8 @@ impl HandoffFilter {
         range("filter.submittedBefore", self.submitted_after, self.submitted_before)?;
         Ok(baton_app::views::HandoffFilter {
             common,
-            submitted_after: self.submitted_after,
-            submitted_before: self.submitted_before,
+            submitted_after: self.submitted_after.map(Into::into),
+            submitted_before: self.submitted_before.map(Into::into),
         })
     }
 }

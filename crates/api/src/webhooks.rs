@@ -1,13 +1,13 @@
 //! Webhooks: subscriptions, deliveries and redelivery (ADMIN).
 
 use crate::id_arg;
+use crate::scalars::Timestamp;
 use crate::types::id;
 use crate::views::{Conn, connection, page_request};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use baton_app::entity::{webhook, webhook_delivery};
 use baton_app::webhooks;
-use chrono::{DateTime, Utc};
 
 /// An event a webhook can subscribe to; the payload's `type` is its wire name (`lead.created`).
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -127,8 +127,8 @@ impl Webhook {
         self.0.version
     }
     /// When the webhook was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
 }
 
@@ -145,7 +145,7 @@ pub struct WebhookPayload {
 #[derive(SimpleObject)]
 pub struct WebhookAttempt {
     /// When it was made.
-    pub at: DateTime<Utc>,
+    pub at: Timestamp,
     /// The receiver's HTTP status code; null when none came back.
     pub status_code: Option<i32>,
     /// What went wrong; null for a 2xx answer.
@@ -186,7 +186,7 @@ impl WebhookDelivery {
     async fn attempts(&self) -> Vec<WebhookAttempt> {
         webhooks::attempts_of(&self.0)
             .into_iter()
-            .map(|a| WebhookAttempt { at: a.at, status_code: a.status_code, error: a.error })
+            .map(|a| WebhookAttempt { at: a.at.into(), status_code: a.status_code, error: a.error })
             .collect()
     }
     /// The last status code received.
@@ -194,16 +194,16 @@ impl WebhookDelivery {
         self.0.last_status_code
     }
     /// When the next attempt is due (while pending).
-    async fn next_attempt_at(&self) -> Option<DateTime<Utc>> {
-        (self.0.status == "PENDING").then_some(self.0.next_attempt_at)
+    async fn next_attempt_at(&self) -> Option<Timestamp> {
+        (self.0.status == "PENDING").then_some(self.0.next_attempt_at).map(Timestamp)
     }
     /// When the receiver accepted it.
-    async fn delivered_at(&self) -> Option<DateTime<Utc>> {
-        self.0.delivered_at
+    async fn delivered_at(&self) -> Option<Timestamp> {
+        self.0.delivered_at.map(Timestamp)
     }
     /// When the change was announced.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
     }
 }
 

@@ -1,12 +1,12 @@
 //! Tasks and SLA clocks.
 
 use crate::id_arg;
+use crate::scalars::Timestamp;
 use crate::types::{User, id, load_user};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, Object, Result};
 use baton_app::entity::{sla_clock, task};
 use baton_app::sla::TaskChange;
-use chrono::{DateTime, Utc};
 
 /// Something to do by a time: from an SLA clock, or created by a person.
 pub struct Task(pub task::Model);
@@ -23,16 +23,16 @@ impl Task {
         &self.0.title
     }
     /// When it is due.
-    async fn due_at(&self) -> DateTime<Utc> {
-        self.0.due_at
+    async fn due_at(&self) -> Timestamp {
+        self.0.due_at.into()
     }
     /// OPEN or DONE.
     async fn status(&self) -> Result<crate::enums::TaskStatus> {
         crate::enums::stored(&self.0.status)
     }
     /// Snoozed until this time.
-    async fn snoozed_until(&self) -> Option<DateTime<Utc>> {
-        self.0.snoozed_until
+    async fn snoozed_until(&self) -> Option<Timestamp> {
+        self.0.snoozed_until.map(Timestamp)
     }
     /// The kind of object the task is about (lead, opportunity, contract).
     async fn entity_type(&self) -> Option<&str> {
@@ -53,6 +53,18 @@ impl Task {
     /// True when an SLA clock created it (it completes itself when the clock stops).
     async fn from_sla(&self) -> bool {
         self.0.clock_id.is_some()
+    }
+    /// When the task was created.
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at.into()
+    }
+    /// When it was completed; null while open.
+    async fn completed_at(&self) -> Option<Timestamp> {
+        self.0.completed_at.map(Timestamp)
+    }
+    /// Incremented on every change.
+    async fn version(&self) -> i32 {
+        self.0.version
     }
 }
 
@@ -87,24 +99,24 @@ impl SlaClock {
         load_user(ctx, self.0.owner_id).await
     }
     /// When it started.
-    async fn started_at(&self) -> DateTime<Utc> {
-        self.0.started_at
+    async fn started_at(&self) -> Timestamp {
+        self.0.started_at.into()
     }
     /// When it warns (three quarters of its working time).
-    async fn warn_at(&self) -> DateTime<Utc> {
-        self.0.warn_at
+    async fn warn_at(&self) -> Timestamp {
+        self.0.warn_at.into()
     }
     /// The deadline, in working time of the organization's calendar.
-    async fn due_at(&self) -> DateTime<Utc> {
-        self.0.due_at
+    async fn due_at(&self) -> Timestamp {
+        self.0.due_at.into()
     }
     /// When it ran out, if it did.
-    async fn breached_at(&self) -> Option<DateTime<Utc>> {
-        self.0.breached_at
+    async fn breached_at(&self) -> Option<Timestamp> {
+        self.0.breached_at.map(Timestamp)
     }
     /// When its condition was met.
-    async fn stopped_at(&self) -> Option<DateTime<Utc>> {
-        self.0.stopped_at
+    async fn stopped_at(&self) -> Option<Timestamp> {
+        self.0.stopped_at.map(Timestamp)
     }
 }
 
@@ -119,12 +131,12 @@ impl WorkMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] title: String,
-        #[graphql(desc = "When it is due.")] due_at: DateTime<Utc>,
+        #[graphql(desc = "When it is due.")] due_at: Timestamp,
         #[graphql(desc = "Who has to do it (default: the caller).")] owner_id: Option<ID>,
     ) -> Result<Task> {
         let a = actor(ctx)?;
         let owner = owner_id.as_ref().map(|o| id_arg("ownerId", o)).transpose()?;
-        Ok(Task(app(ctx).create_task(a, &title, due_at, owner).await.gql()?))
+        Ok(Task(app(ctx).create_task(a, &title, due_at.into(), owner).await.gql()?))
     }
 
     /// Marks a task done.
@@ -139,11 +151,11 @@ impl WorkMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The task.")] task_id: ID,
-        #[graphql(desc = "Until when.")] until: DateTime<Utc>,
+        #[graphql(desc = "Until when.")] until: Timestamp,
     ) -> Result<Task> {
         let a = actor(ctx)?;
         let id = id_arg("taskId", &task_id)?;
-        Ok(Task(app(ctx).change_task(a, id, TaskChange::Snooze(until)).await.gql()?))
+        Ok(Task(app(ctx).change_task(a, id, TaskChange::Snooze(until.into())).await.gql()?))
     }
 
     /// Gives a task to someone else (yourself or, for a manager, a team member).

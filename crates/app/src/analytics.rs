@@ -26,10 +26,49 @@ pub struct DrillRow {
     pub value: Option<Decimal>,
 }
 
+/// What a figure's number measures, and so how many decimals it is written with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// A number of things.
+    Count,
+    /// An amount in the organization's currency.
+    Money,
+    /// A share between 0 and 1.
+    Rate,
+    /// A number of days.
+    Days,
+    /// A number of minutes (the time in stage before it is averaged into days).
+    Minutes,
+    /// A number of years (the expected customer lifetime).
+    Years,
+    /// One amount divided by another (LTV to CAC).
+    Ratio,
+}
+
+impl Unit {
+    /// The fractional digits the unit is written with.
+    pub fn scale(self) -> u32 {
+        match self {
+            Unit::Count | Unit::Minutes => 0,
+            Unit::Money | Unit::Days | Unit::Years | Unit::Ratio => 2,
+            Unit::Rate => 4,
+        }
+    }
+}
+
+/// A rate of counts: its value, numerator and denominator.
+const RATE_OF_COUNTS: [Unit; 3] = [Unit::Rate, Unit::Count, Unit::Count];
+/// A count, its numerator the same count.
+const COUNT: [Unit; 3] = [Unit::Count, Unit::Count, Unit::Count];
+/// An amount, summed or averaged over a number of things.
+const MONEY_PER_COUNT: [Unit; 3] = [Unit::Money, Unit::Money, Unit::Count];
+
 /// One KPI: its value, what it was computed from, and the rows.
 #[derive(Debug, Clone)]
 pub struct Figure {
     pub key: String,
+    /// The units of `value`, `numerator` and `denominator`.
+    pub units: [Unit; 3],
     pub value: Decimal,
     pub numerator: Decimal,
     pub denominator: Decimal,
@@ -244,12 +283,13 @@ fn per_dim(q: &mut Sql, raw: String, fact: &str, days: Option<String>, scope: &s
 
 fn figure(
     key: impl Into<String>,
+    units: [Unit; 3],
     value: Decimal,
     numerator: Decimal,
     denominator: Decimal,
     rows: Vec<DrillRow>,
 ) -> Figure {
-    Figure { key: key.into(), value, numerator, denominator, rows }
+    Figure { key: key.into(), units, value, numerator, denominator, rows }
 }
 
 /// An opportunity as the deal figures show it.
@@ -346,9 +386,16 @@ async fn lead_conversion<C: ConnectionTrait>(db: &C, r: &Reach<'_>) -> Result<Ve
     };
     let n: i64 = per_source.values().map(|(_, c)| c).sum();
     let d: i64 = per_source.values().map(|(l, _)| l).sum();
-    let mut out = vec![figure("leadConversionRate", rate(n, d), n.into(), d.into(), rows(None))];
+    let mut out = vec![figure("leadConversionRate", RATE_OF_COUNTS, rate(n, d), n.into(), d.into(), rows(None))];
     for (s, (d, n)) in &per_source {
-        out.push(figure(format!("leadConversionRate:{s}"), rate(*n, *d), (*n).into(), (*d).into(), rows(Some(s))));
+        out.push(figure(
+            format!("leadConversionRate:{s}"),
+            RATE_OF_COUNTS,
+            rate(*n, *d),
+            (*n).into(),
+            (*d).into(),
+            rows(Some(s)),
+        ));
     }
     Ok(out)
 }
@@ -471,15 +518,23 @@ async fn deals<C: ConnectionTrait>(db: &C, r: &Reach<'_>) -> Result<Deals, AppEr
 fn deal_figures(d: &Deals) -> Vec<Figure> {
     let rows = |deals: &[Deal]| deals.iter().map(|o| o.row(None)).collect();
     vec![
-        figure("winRate", rate(d.won, d.closed), d.won.into(), d.closed.into(), rows(&d.closed_rows)),
+        figure("winRate", RATE_OF_COUNTS, rate(d.won, d.closed), d.won.into(), d.closed.into(), rows(&d.closed_rows)),
         figure(
             "averageSalesCycleDays",
+            [Unit::Days, Unit::Days, Unit::Count],
             mean_of(d.cycle_days, d.won),
             d.cycle_days.into(),
             d.won.into(),
             d.won_rows.iter().map(|o| o.row(o.cycle_days().map(Decimal::from))).collect(),
         ),
-        figure("renewalRate", rate(d.renewed, d.renewals), d.renewed.into(), d.renewals.into(), rows(&d.renewal_rows)),
+        figure(
+            "renewalRate",
+            RATE_OF_COUNTS,
+            rate(d.renewed, d.renewals),
+            d.renewed.into(),
+            d.renewals.into(),
+            rows(&d.renewal_rows),
+        ),
     ]
 }
 
@@ -559,8 +614,8 @@ fn revenue_figures(rev: &Revenue) -> Vec<Figure> {
     let per_rep = if rev.reps == 0 { Decimal::ZERO } else { (total / Decimal::from(rev.reps)).round_dp(2) };
     let rows = || Revenue::rows(&rev.contracts).collect();
     vec![
-        figure("revenue", total, total, Decimal::ONE, rows()),
-        figure("revenuePerRep", per_rep, total, rev.reps.into(), rows()),
+        figure("revenue", MONEY_PER_COUNT, total, total, Decimal::ONE, rows()),
+        figure("revenuePerRep", MONEY_PER_COUNT, per_rep, total, rev.reps.into(), rows()),
     ]
 }
 
@@ -602,7 +657,14 @@ async fn collection_rate<C: ConnectionTrait>(db: &C, r: &Reach<'_>) -> Result<Fi
             value: Some(money(row.try_get("", "paid_minor")?)),
         });
     }
-    Ok(figure("collectionRate", rate(paid, billed), money(paid), money(billed), rows))
+    Ok(figure(
+        "collectionRate",
+        [Unit::Rate, Unit::Money, Unit::Money],
+        rate(paid, billed),
+        money(paid),
+        money(billed),
+        rows,
+    ))
 }
 
 /// Activities by kind (visits and calls are the process measures), counted by the database,
@@ -656,7 +718,7 @@ async fn activity_figures<C: ConnectionTrait>(db: &C, r: &Reach<'_>) -> Result<V
         .zip(rows)
         .map(|(kind, rows)| {
             let n = Decimal::from(counts.get(*kind).copied().unwrap_or(0));
-            figure(format!("activities:{kind}"), n, n, Decimal::ONE, rows)
+            figure(format!("activities:{kind}"), COUNT, n, n, Decimal::ONE, rows)
         })
         .collect())
 }
@@ -689,7 +751,7 @@ async fn sla_breach_rate<C: ConnectionTrait>(db: &C, r: &Reach<'_>) -> Result<Fi
             value: None,
         });
     }
-    Ok(figure("slaBreachRate", rate(breached, n), breached.into(), n.into(), rows))
+    Ok(figure("slaBreachRate", RATE_OF_COUNTS, rate(breached, n), breached.into(), n.into(), rows))
 }
 
 /// The marketing spend of the campaigns started in the period, summed by the database beside
@@ -737,9 +799,9 @@ fn acquisition_figures(d: &Deals, rev: &Revenue, (spend, campaigns): &(i64, Vec<
     // campaigns whose spend makes CAC.
     let ratio_rows = Revenue::rows(&rev.new_customer_contracts).chain(campaigns.iter().cloned()).collect();
     vec![
-        figure("customerAcquisitionCost", cac, money(*spend), d.new_customers.into(), new_customers()),
-        figure("lifetimeValue", ltv, avg_value, lifetime, new_customers()),
-        figure("ltvToCac", ratio, ltv, cac, ratio_rows),
+        figure("customerAcquisitionCost", MONEY_PER_COUNT, cac, money(*spend), d.new_customers.into(), new_customers()),
+        figure("lifetimeValue", [Unit::Money, Unit::Money, Unit::Years], ltv, avg_value, lifetime, new_customers()),
+        figure("ltvToCac", [Unit::Ratio, Unit::Money, Unit::Money], ratio, ltv, cac, ratio_rows),
     ]
 }
 
@@ -813,7 +875,7 @@ fn stage_figures(d: &Deals, history: Vec<(Deal, Vec<StageChange>)>) -> Vec<Figur
             (at.len() as i64, at.iter().take(KPI_ROWS).map(|o| o.row(None)).collect())
         };
         let n = Decimal::from(n);
-        out.push(figure(format!("funnel:{}", stage.as_str()), n, n, Decimal::from(d.created), rows));
+        out.push(figure(format!("funnel:{}", stage.as_str()), COUNT, n, n, Decimal::from(d.created), rows));
     }
     let in_days = |m: Decimal| (m / Decimal::from(24 * 60)).round_dp(2).normalize();
     for stage in OPEN_STAGES {
@@ -824,6 +886,7 @@ fn stage_figures(d: &Deals, history: Vec<(Deal, Vec<StageChange>)>) -> Vec<Figur
         let minutes: Vec<i64> = spells.iter().map(|(_, m)| *m).collect();
         out.push(figure(
             format!("timeInStageDays:{}", stage.as_str()),
+            [Unit::Days, Unit::Minutes, Unit::Count],
             in_days(mean(&minutes)),
             Decimal::from(minutes.iter().sum::<i64>()),
             Decimal::from(minutes.len() as i64),
