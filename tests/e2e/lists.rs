@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use baton_tests::flow::ok;
 use baton_tests::*;
 use serde_json::{Value, json};
 
@@ -537,4 +538,81 @@ both!(the_lead_pool_and_incoming_handoffs_filter_and_sort, |engine| async move {
         ("BAD_USER_INPUT", Some("filter.createdBefore")),
         "{r}"
     );
+});
+
+const REQUESTS: &str = "query($f: FeatureRequestFilter, $o: FeatureRequestOrder, $first: Int, $after: String) {
+    productView { featureRequests(filter: $f, orderBy: $o, first: $first, after: $after) {
+        totalCount
+        edges { cursor node { id title status } }
+        pageInfo { hasNextPage endCursor } } } }";
+
+fn titles(r: &Value) -> Vec<String> {
+    r["productView"]["featureRequests"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+both!(feature_requests_filter_by_status_and_title_and_sort_by_any_field_with_exact_cursors, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = baton_tests::flow::converted(&t).await;
+    let product = t.login("product@demo.test").await;
+    let file =
+        "mutation($t: String!, $a: ID!) { fileFeatureRequest(input: { title: $t, accountId: $a }) { requestId } }";
+    let mut ids = Vec::new();
+    for title in ["Offline mode", "SSO", "Audit export", "Bulk edit"] {
+        let r = ok(&t, &d.ae, file, json!({ "t": title, "a": d.account })).await;
+        ids.push(r["fileFeatureRequest"]["requestId"].as_str().unwrap().to_owned());
+    }
+    ok(
+        &t,
+        &product,
+        "mutation($r: ID!) { setFeatureRequestStatus(requestId: $r, status: PLANNED) }",
+        json!({ "r": ids[1] }),
+    )
+    .await;
+
+    let r = ok(&t, &product, REQUESTS, json!({ "f": { "statuses": ["PLANNED"] } })).await;
+    assert_eq!((titles(&r), &r["productView"]["featureRequests"]["totalCount"]), (vec!["SSO".to_owned()], &json!(1)));
+    let r = ok(&t, &product, REQUESTS, json!({ "f": { "text": "OFFLINE" } })).await;
+    assert_eq!(titles(&r), ["Offline mode"], "any case");
+    let r = ok(&t, &product, REQUESTS, json!({ "f": { "statuses": ["NEW"] } })).await;
+    assert_eq!(r["productView"]["featureRequests"]["totalCount"], 3, "the count is the filter's");
+    assert_eq!(titles(&r).len(), 3, "ranked, filtered");
+
+    // By title, two at a time: the cursor is one exact place.
+    let by_title = json!({ "field": "TITLE", "direction": "ASC" });
+    let r = ok(&t, &product, REQUESTS, json!({ "o": by_title, "first": 2 })).await;
+    assert_eq!(titles(&r), ["Audit export", "Bulk edit"]);
+    let info = &r["productView"]["featureRequests"]["pageInfo"];
+    assert_eq!(info["hasNextPage"], true);
+    let after = info["endCursor"].clone();
+    let r = ok(&t, &product, REQUESTS, json!({ "o": by_title, "first": 2, "after": after })).await;
+    assert_eq!(titles(&r), ["Offline mode", "SSO"]);
+    assert_eq!(r["productView"]["featureRequests"]["pageInfo"]["hasNextPage"], false);
+    // A cursor that no longer meets the filter still marks its place in the order.
+    let r =
+        ok(&t, &product, REQUESTS, json!({ "o": by_title, "f": { "statuses": ["PLANNED"] }, "after": after })).await;
+    assert_eq!(titles(&r), ["SSO"]);
+    let r = ok(&t, &product, REQUESTS, json!({ "o": { "field": "CREATED_AT", "direction": "ASC" } })).await;
+    assert_eq!(titles(&r), ["Offline mode", "SSO", "Audit export", "Bulk edit"], "the filing order");
+    let r = ok(&t, &product, REQUESTS, json!({ "o": { "field": "CREATED_AT" } })).await;
+    assert_eq!(titles(&r), ["Bulk edit", "Audit export", "SSO", "Offline mode"], "newest first by default");
+
+    // Bad conditions are refused, naming them.
+    for (f, field) in [
+        (
+            json!({ "createdAfter": "2030-01-02T00:00:00Z", "createdBefore": "2030-01-01T00:00:00Z" }),
+            "filter.createdBefore",
+        ),
+        (json!({ "text": "x".repeat(201) }), "filter.text"),
+    ] {
+        let r = t.gql(Some(&product), REQUESTS, json!({ "f": f })).await;
+        assert_eq!((code(&r), r["errors"][0]["extensions"]["field"].as_str()), ("BAD_USER_INPUT", Some(field)), "{r}");
+    }
+    let r = t.gql(Some(&d.ae), REQUESTS, json!({ "f": { "statuses": ["NEW"] } })).await;
+    assert_eq!(code(&r), "FORBIDDEN", "the ranking is product's");
+    t.stop().await;
 });

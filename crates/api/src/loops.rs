@@ -68,7 +68,7 @@ pub enum FeatureRequestStatus {
 }
 
 impl FeatureRequestStatus {
-    fn domain(self) -> DStatus {
+    pub(crate) fn domain(self) -> DStatus {
         match self {
             FeatureRequestStatus::New => DStatus::New,
             FeatureRequestStatus::UnderReview => DStatus::UnderReview,

@@ -418,18 +418,27 @@ impl ProductView {
     async fn release_notes(&self, ctx: &Context<'_>) -> Result<Vec<crate::loops::ReleaseNote>> {
         release_notes(ctx).await
     }
-    /// Feature requests, ranked by revenue at stake.
+    /// Feature requests, ranked by revenue at stake unless `orderBy` says otherwise.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
     async fn feature_requests(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only requests matching every condition given.")] filter: Option<FeatureRequestFilter>,
+        #[graphql(desc = "The order: default the ranking, most revenue at stake first.")] order_by: Option<
+            FeatureRequestOrder,
+        >,
+        #[graphql(desc = "Only rows changed at or after this time: delta sync.")] updated_since: Option<Timestamp>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> Result<Conn<FeatureRequest>> {
         let req = page_request(ctx, first, after.as_deref())?;
+        let mut filter = filter.map(FeatureRequestFilter::into_app).transpose()?.unwrap_or_default();
+        since(&mut filter.common, updated_since);
+        let order =
+            order_by.map_or((baton_app::product::RequestOrder::RevenueAtStake, true), FeatureRequestOrder::order);
         let a = actor(ctx)?;
         let currency = app(ctx).org_settings(a).await.gql()?.currency;
-        let page = app(ctx).ranked_feature_requests(a, req).await.gql()?;
+        let page = app(ctx).ranked_feature_requests(a, &filter, order, req).await.gql()?;
         Ok(connection(page, |r| r.request.id, |r| FeatureRequest(r, currency.clone())))
     }
 }
@@ -1085,6 +1094,72 @@ impl From<baton_app::views::Tombstone> for Tombstone {
             baton_app::views::ErasedKind::Contact => TombstoneKind::Contact,
         };
         Tombstone { id: t.id.into(), kind, removed_at: t.removed_at.into() }
+    }
+}
+
+/// Conditions on `productView.featureRequests`; a request is listed when it meets every one given.
+#[derive(async_graphql::InputObject, Clone, Debug, Default)]
+pub struct FeatureRequestFilter {
+    /// In one of these statuses.
+    pub statuses: Option<Vec<crate::loops::FeatureRequestStatus>>,
+    /// First filed at or after this time.
+    pub created_after: Option<Timestamp>,
+    /// First filed before this time.
+    pub created_before: Option<Timestamp>,
+    /// Changed at or after this time.
+    pub updated_after: Option<Timestamp>,
+    /// Changed before this time.
+    pub updated_before: Option<Timestamp>,
+    /// Contained in the title (any case).
+    pub text: Option<String>,
+}
+
+impl FeatureRequestFilter {
+    fn into_app(self) -> Result<baton_app::product::RequestFilter> {
+        let common = list_filter(
+            None,
+            None,
+            [self.created_after, self.created_before, self.updated_after, self.updated_before],
+            self.text,
+        )?;
+        let statuses = self.statuses.unwrap_or_default().into_iter().map(|s| s.domain()).collect();
+        Ok(baton_app::product::RequestFilter { common, statuses })
+    }
+}
+
+/// What feature requests can be sorted by.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum FeatureRequestOrderField {
+    /// Revenue at stake, then the number of asks: the ranking.
+    RevenueAtStake,
+    /// When the request was first filed.
+    CreatedAt,
+    /// When it last changed.
+    UpdatedAt,
+    /// The title.
+    Title,
+}
+
+/// An order of `productView.featureRequests`; ties are broken by creation, so cursors stay exact.
+#[derive(async_graphql::InputObject, Clone, Copy, Debug)]
+pub struct FeatureRequestOrder {
+    /// The field to sort by.
+    pub field: FeatureRequestOrderField,
+    /// The direction (default descending).
+    #[graphql(default_with = "OrderDirection::Desc")]
+    pub direction: OrderDirection,
+}
+
+impl FeatureRequestOrder {
+    fn order(self) -> (baton_app::product::RequestOrder, bool) {
+        use baton_app::product::RequestOrder as O;
+        let key = match self.field {
+            FeatureRequestOrderField::RevenueAtStake => O::RevenueAtStake,
+            FeatureRequestOrderField::CreatedAt => O::Created,
+            FeatureRequestOrderField::UpdatedAt => O::Updated,
+            FeatureRequestOrderField::Title => O::Title,
+        };
+        (key, self.direction == OrderDirection::Desc)
     }
 }
 

@@ -124,13 +124,17 @@ struct RankFigures {
 /// request: the asks; the open pipeline, the estimates of the distinct deals asking that are in
 /// an open stage; the monthly recurring revenue of the distinct accounts asking, their ACTIVE
 /// subscriptions; and the revenue at stake, `revenue_at_stake` (pipeline + 12 × monthly, each
-/// step saturating at the i64 bounds). Ordered by stake, then asks (both descending), then id.
-/// The page starts after the cursor's request in that order; a cursor that is not a live
-/// request of the organization starts it from the top.
+/// step saturating at the i64 bounds). Ordered by stake, then asks (both descending), then id,
+/// or by the `RequestOrder` asked for (ties broken by id, so a cursor is one exact position).
+/// The page starts after the cursor's request in that order (the cursor is found among every
+/// live request, so one that no longer meets the filter still marks its place); a cursor that
+/// is not a live request of the organization starts it from the top.
 ///
 /// `$1` organization, `$2` cursor (or NULL), `$3` row limit, `$4`/`$5` the i64 bounds, `$6`
 /// the ACTIVE status, `{open}` the open stages' placeholders, `{only}` empty or the condition
-/// that keeps one request, and `{least}`/`{greatest}` the engine's scalar minimum and maximum.
+/// that keeps one request, `{least}`/`{greatest}` the engine's scalar minimum and maximum,
+/// `{filter}` empty or the list filter's `r.id IN (…) AND `, and `{beyond}`/`{order}` the
+/// order's keyset condition and sort.
 const RANKED_PAGE_SQL: &str = "\
 WITH ask_counts AS ( \
     SELECT request_id, COUNT(*) AS asks FROM feature_asks WHERE organization_id = $1 GROUP BY request_id \
@@ -148,30 +152,77 @@ WITH ask_counts AS ( \
 ), figures AS ( \
     SELECT r.id, CAST(COALESCE(k.asks, 0) AS BIGINT) AS asks, \
         CAST(COALESCE(p.minor, 0) AS BIGINT) AS pipeline, CAST(COALESCE(m.minor, 0) AS BIGINT) AS recurring \
-    FROM feature_requests r \
+    , r.updated_at, r.title FROM feature_requests r \
     LEFT JOIN ask_counts k ON k.request_id = r.id \
     LEFT JOIN pipeline p ON p.request_id = r.id \
     LEFT JOIN recurring m ON m.request_id = r.id \
     WHERE r.organization_id = $1 AND r.merged_into IS NULL{only} \
 ), ranked AS ( \
-    SELECT id, asks, pipeline, recurring, CAST({least}({greatest}(CAST(pipeline AS NUMERIC) + \
+    SELECT id, asks, pipeline, recurring, updated_at, title, CAST({least}({greatest}(CAST(pipeline AS NUMERIC) + \
         {least}({greatest}(CAST(recurring AS NUMERIC) * 12, $4), $5), $4), $5) AS BIGINT) AS stake \
     FROM figures \
 ), resume AS ( \
-    SELECT id, asks, stake FROM ranked WHERE id = $2 \
+    SELECT id, asks, stake, updated_at, title FROM ranked WHERE id = $2 \
 ) \
 SELECT r.id, r.asks, r.pipeline, r.recurring FROM ranked r LEFT JOIN resume c ON 1 = 1 \
-WHERE c.id IS NULL OR r.stake < c.stake \
-    OR (r.stake = c.stake AND (r.asks < c.asks OR (r.asks = c.asks AND r.id > c.id))) \
-ORDER BY r.stake DESC, r.asks DESC, r.id ASC LIMIT $3";
+WHERE {filter}(c.id IS NULL OR {beyond}) ORDER BY {order} LIMIT $3";
+
+/// What `productView.featureRequests` is sorted by; ties are broken by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RequestOrder {
+    /// Revenue at stake, then asks, then id (ascending when the stake descends): the ranking.
+    #[default]
+    RevenueAtStake,
+    /// Creation: the id order.
+    Created,
+    Updated,
+    Title,
+}
+
+/// `productView.featureRequests(filter:)`: every condition given must hold. Owner and team do
+/// not apply (a request belongs to the organization, not to a rep); the text is looked for in
+/// the title.
+#[derive(Debug, Clone, Default)]
+pub struct RequestFilter {
+    pub common: crate::views::ListFilter,
+    pub statuses: Vec<FeatureStatus>,
+}
+
+/// The keyset columns of an order (of the `ranked` rows), each with whether it descends.
+fn order_keys(order: RequestOrder, descending: bool) -> Vec<(&'static str, bool)> {
+    match order {
+        RequestOrder::RevenueAtStake => vec![("stake", descending), ("asks", descending), ("id", !descending)],
+        RequestOrder::Created => vec![("id", descending)],
+        RequestOrder::Updated => vec![("updated_at", descending), ("id", descending)],
+        RequestOrder::Title => vec![("title", descending), ("id", descending)],
+    }
+}
+
+/// `r` strictly after `c` in the order of `keys`, and the `ORDER BY` of that order.
+fn keyset_sql(keys: &[(&str, bool)]) -> (String, String) {
+    let cmp = |desc: bool| if desc { "<" } else { ">" };
+    let beyond: Vec<String> = (0..keys.len())
+        .map(|i| {
+            let mut parts: Vec<String> = keys[..i].iter().map(|(k, _)| format!("r.{k} = c.{k}")).collect();
+            parts.push(format!("r.{} {} c.{}", keys[i].0, cmp(keys[i].1), keys[i].0));
+            format!("({})", parts.join(" AND "))
+        })
+        .collect();
+    let order: Vec<String> =
+        keys.iter().map(|(k, desc)| format!("r.{k} {}", if *desc { "DESC" } else { "ASC" })).collect();
+    (beyond.join(" OR "), order.join(", "))
+}
 
 /// The ranking's statement for this engine with its bound values.
-/// `only` narrows the ranking to one request (its figures, for `node(id)`).
+/// `only` narrows the ranking to one request (its figures, for `node(id)`); `filter` is the
+/// list filter's query of request ids, built for the engine with its own numbering.
 fn ranked_page_statement<C: ConnectionTrait>(
     db: &C,
     org: Uuid,
     req: PageRequest,
     only: Option<Uuid>,
+    (order, descending): (RequestOrder, bool),
+    filter: Option<sea_orm::Statement>,
 ) -> sea_orm::Statement {
     let open: Vec<&str> = Stage::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect();
     let (least, greatest) = match db.get_database_backend() {
@@ -183,11 +234,6 @@ fn ranked_page_statement<C: ConnectionTrait>(
         Some(_) => format!(" AND r.id = ${}", open.len() + 7),
         None => String::new(),
     };
-    let sql = RANKED_PAGE_SQL
-        .replace("{open}", &placeholders.join(", "))
-        .replace("{only}", &only_sql)
-        .replace("{least}", least)
-        .replace("{greatest}", greatest);
     let mut values: Vec<Value> = vec![
         org.into(),
         req.after.into(),
@@ -199,6 +245,23 @@ fn ranked_page_statement<C: ConnectionTrait>(
     ];
     values.extend(open.into_iter().map(Value::from));
     values.extend(only.map(Value::from));
+    let filter_sql = match filter {
+        Some(f) => {
+            let sql = format!("r.id IN ({}) AND ", crate::sql::shifted(&f.sql, values.len()));
+            values.extend(f.values.map(|v| v.0).unwrap_or_default());
+            sql
+        }
+        None => String::new(),
+    };
+    let (beyond, order_sql) = keyset_sql(&order_keys(order, descending));
+    let sql = RANKED_PAGE_SQL
+        .replace("{open}", &placeholders.join(", "))
+        .replace("{only}", &only_sql)
+        .replace("{least}", least)
+        .replace("{greatest}", greatest)
+        .replace("{filter}", &filter_sql)
+        .replace("{beyond}", &beyond)
+        .replace("{order}", &order_sql);
     crate::sql::statement(db, &sql, values)
 }
 
@@ -209,8 +272,10 @@ async fn ranked_page<C: ConnectionTrait>(
     org: Uuid,
     req: PageRequest,
     only: Option<Uuid>,
+    order: (RequestOrder, bool),
+    filter: Option<sea_orm::Statement>,
 ) -> Result<Vec<RankFigures>, AppError> {
-    let rows = db.query_all_raw(ranked_page_statement(db, org, req, only)).await?;
+    let rows = db.query_all_raw(ranked_page_statement(db, org, req, only, order, filter)).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         out.push(RankFigures {
@@ -476,15 +541,28 @@ impl App {
     pub async fn ranked_feature_requests(
         &self,
         actor: &Actor,
+        filter: &RequestFilter,
+        order: (RequestOrder, bool),
         req: PageRequest,
     ) -> Result<Page<RankedRequest>, AppError> {
+        use feature_request::Column as F;
         actor.authorize(Action::ProductView)?;
         let org = actor.org_id;
-        let live = feature_request::Entity::find()
-            .filter(feature_request::Column::OrganizationId.eq(org))
-            .filter(feature_request::Column::MergedInto.is_null());
-        let total = crate::page::total(&live, &req, &self.db).await?;
-        let figures = ranked_page(&self.db, org, req.clone(), None).await?;
+        let live = feature_request::Entity::find().filter(F::OrganizationId.eq(org)).filter(F::MergedInto.is_null());
+        let mut narrowed =
+            self.narrowed(live.clone(), org, &filter.common, (None, F::CreatedAt, F::UpdatedAt), &[F::Title]).await?;
+        if !filter.statuses.is_empty() {
+            narrowed = narrowed.filter(F::Status.is_in(filter.statuses.iter().map(|s| s.as_str())));
+        }
+        let filtered = filter.statuses.len() + usize::from(filter.common != crate::views::ListFilter::default()) > 0;
+        let total = crate::page::total(if filtered { &narrowed } else { &live }, &req, &self.db).await?;
+        // The filter is one query of request ids, the same one the total counted, so the page
+        // and the count cannot disagree about which requests match.
+        let ids = filtered.then(|| {
+            use sea_orm::QueryTrait;
+            narrowed.select_only().column(F::Id).build(self.db.get_database_backend())
+        });
+        let figures = ranked_page(&self.db, org, req.clone(), None, order, ids).await?;
         let ids: Vec<Uuid> = figures.iter().map(|f| f.id).collect();
         let mut details = page_details(&self.db, org, &ids).await?;
         let rows = figures.into_iter().filter_map(|f| details.ranked(f)).collect();
@@ -496,7 +574,7 @@ impl App {
     pub async fn feature_request(&self, actor: &Actor, id: Uuid) -> Result<RankedRequest, AppError> {
         actor.authorize(Action::ProductView)?;
         let req = PageRequest::parse(Some(1), None)?;
-        let figures = ranked_page(&self.db, actor.org_id, req, Some(id)).await?;
+        let figures = ranked_page(&self.db, actor.org_id, req, Some(id), Default::default(), None).await?;
         let mut details = page_details(&self.db, actor.org_id, &[id]).await?;
         figures.into_iter().find_map(|f| details.ranked(f)).ok_or(AppError::NotFound("feature request"))
     }

@@ -13,3 +13,43 @@ pub fn statement<C: ConnectionTrait>(db: &C, sql: &str, values: Vec<Value>) -> S
     };
     Statement::from_sql_and_values(backend, sql, values)
 }
+
+/// `sql` with its placeholders renumbered after the first `by` values: PostgreSQL's `$n` becomes
+/// `$(n + by)` and SQLite's bare `?` the next number from `$(by + 1)`. A statement built on its
+/// own (a sea-query condition, for the connection's engine) is spliced this way into a bigger
+/// one written with `$n`. Values are always bound, so a placeholder sign is never inside a
+/// literal of a built statement.
+pub fn shifted(sql: &str, by: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.chars().peekable();
+    let mut next = by;
+    while let Some(c) = chars.next() {
+        if c != '$' && c != '?' {
+            out.push(c);
+            continue;
+        }
+        let mut digits = String::new();
+        while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+            digits.push(d);
+            chars.next();
+        }
+        out.push('$');
+        match digits.parse::<usize>() {
+            Ok(n) => out.push_str(&(n + by).to_string()),
+            Err(_) => {
+                next += 1;
+                out.push_str(&next.to_string());
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_of_either_engine_are_renumbered_after_the_given_values() {
+        assert_eq!(super::shifted("a = $1 AND b IN ($2, $10)", 7), "a = $8 AND b IN ($9, $17)");
+        assert_eq!(super::shifted("a = ? AND b IN (?, ?)", 7), "a = $8 AND b IN ($9, $10)");
+    }
+}

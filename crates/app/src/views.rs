@@ -59,7 +59,7 @@ pub async fn account_reaches<C: ConnectionTrait>(
 }
 
 /// The filters every list shares (`filter` of the views' lists).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListFilter {
     pub owner_id: Option<Uuid>,
     /// Rows owned by a member of this team (of the caller's organization).
