@@ -117,6 +117,20 @@ both!(an_auditor_sees_who_consented_to_what_and_which_gifts_were_approved, |engi
     assert_eq!(r["giftRegister"]["totalCount"], 1);
     assert_eq!(r["giftRegister"]["edges"][0]["node"]["decidedBy"]["email"], "legal@demo.test");
     assert_eq!(ok(&t, &d.legal, gifts, json!({ "s": "REJECTED" })).await["giftRegister"]["totalCount"], 0);
+    let r = t.gql(Some(&d.legal), gifts, json!({ "s": "APPROVD" })).await;
+    assert_eq!(
+        (code(&r), r["errors"][0]["extensions"]["field"].as_str()),
+        ("BAD_USER_INPUT", Some("status")),
+        "a misspelt status is a mistake, not an empty register: {r}"
+    );
+    // The typed filter takes several statuses at once.
+    let typed = "query($s: [GiftStatus!]) { giftRegister(statuses: $s) { totalCount edges { node { status } } } }";
+    let all = ok(&t, &d.legal, typed, json!({})).await["giftRegister"]["totalCount"].as_i64().unwrap();
+    let r = ok(&t, &d.legal, typed, json!({ "s": ["APPROVED", "REJECTED"] })).await;
+    assert_eq!(r["giftRegister"]["totalCount"], 1);
+    assert_eq!(r["giftRegister"]["edges"][0]["node"]["status"], "APPROVED");
+    let r = ok(&t, &d.legal, typed, json!({ "s": ["RECORDED", "PENDING_APPROVAL", "APPROVED", "REJECTED"] })).await;
+    assert_eq!(r["giftRegister"]["totalCount"].as_i64(), Some(all), "every status is every gift");
     t.stop().await;
 });
 

@@ -356,6 +356,11 @@ pub fn stored<T: async_graphql::resolver_utils::EnumType>(s: &str) -> async_grap
     })
 }
 
+/// The wire name of an enum value, the string the store keeps for it.
+pub fn wire<T: async_graphql::resolver_utils::EnumType + PartialEq>(v: T) -> &'static str {
+    T::items().iter().find(|i| i.value == v).map_or("", |i| i.name)
+}
+
 /// [`stored`] for a nullable column.
 pub fn stored_opt<T: async_graphql::resolver_utils::EnumType>(s: Option<&str>) -> async_graphql::Result<Option<T>> {
     s.map(stored).transpose()

@@ -261,14 +261,25 @@ impl PrivacyQuery {
     async fn gift_register(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only gifts in this status: RECORDED, PENDING_APPROVAL, APPROVED or REJECTED.")]
+        #[graphql(desc = "Only gifts in one of these statuses.")] statuses: Option<Vec<crate::enums::GiftStatus>>,
+        #[graphql(
+            desc = "Only gifts in this status: RECORDED, PENDING_APPROVAL, APPROVED or REJECTED.",
+            deprecation = "Use `statuses`, typed by the `GiftStatus` enum."
+        )]
         status: Option<String>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
     ) -> Result<Conn<crate::compliance::Gift>> {
         let a = actor(ctx)?;
         let req = crate::views::page_request(ctx, first, after.as_deref())?;
-        let page = app(ctx).gift_register(a, status.as_deref(), req).await.gql()?;
+        let mut wanted: Vec<&str> = statuses.unwrap_or_default().into_iter().map(crate::enums::wire).collect();
+        if let Some(s) = status.as_deref() {
+            // An unknown status is a mistake to report, never an empty register.
+            let known: crate::enums::GiftStatus = crate::enums::stored(s)
+                .map_err(|_| crate::to_gql(baton_app::AppError::bad_input("status", "is not a gift status")))?;
+            wanted.push(crate::enums::wire(known));
+        }
+        let page = app(ctx).gift_register(a, &wanted, req).await.gql()?;
         Ok(connection(page, |g| g.id, crate::compliance::Gift))
     }
 }

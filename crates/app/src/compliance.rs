@@ -121,17 +121,18 @@ impl App {
         Ok(after)
     }
 
-    /// `giftRegister` (LEGAL, PRIVACY_OFFICER, ADMIN): every gift, newest first, by status.
+    /// `giftRegister` (LEGAL, PRIVACY_OFFICER, ADMIN): every gift, newest first; only those in
+    /// `statuses` when any are given.
     pub async fn gift_register(
         &self,
         actor: &Actor,
-        status: Option<&str>,
+        statuses: &[&str],
         req: crate::page::PageRequest,
     ) -> Result<crate::page::Page<gift::Model>, AppError> {
         actor.authorize(Action::ReadComplianceRegister)?;
         let mut q = gift::Entity::find().filter(gift::Column::OrganizationId.eq(actor.org_id));
-        if let Some(s) = status {
-            q = q.filter(gift::Column::Status.eq(s));
+        if !statuses.is_empty() {
+            q = q.filter(gift::Column::Status.is_in(statuses.iter().copied()));
         }
         crate::page::keyset(&self.db, q, gift::Column::Id, req).await
     }
