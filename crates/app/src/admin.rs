@@ -232,11 +232,13 @@ pub(crate) async fn insert_member(
 
 impl App {
     /// `login` without a known client address (the account is still throttled).
+    #[tracing::instrument(skip_all)]
     pub async fn login(&self, email: &str, password: &str) -> Result<(String, DateTime<Utc>, user::Model), AppError> {
         self.login_from(email, password, None).await
     }
 
     /// A JWT for an existing, active user (`baton token --email`).
+    #[tracing::instrument(skip_all)]
     pub async fn token_for_email(&self, email: &str) -> Result<String, AppError> {
         let email = Email::parse(email).map_err(AppError::text("email"))?;
         let u = user::Entity::find()
@@ -249,6 +251,7 @@ impl App {
     }
 
     /// `baton org create`: a new organization with its first administrator.
+    #[tracing::instrument(skip_all)]
     pub async fn create_org(
         &self,
         name: &str,
@@ -280,6 +283,7 @@ impl App {
     }
 
     /// `changePassword`: the caller's own password, after checking the current one.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn change_password(&self, actor: &Actor, current: &str, new: &str) -> Result<(), AppError> {
         password_field("newPassword", new)?;
         let user_id =
@@ -305,6 +309,7 @@ impl App {
     }
 
     /// `createUser` (ADMIN).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn create_user(&self, actor: &Actor, input: NewUser) -> Result<user::Model, AppError> {
         let name = text::required_short(&input.name).map_err(AppError::text("name"))?;
         let email = Email::parse(&input.email).map_err(AppError::text("email"))?;
@@ -324,6 +329,7 @@ impl App {
     }
 
     /// `setUserRoles` (ADMIN): replaces the user's roles; effective on the user's next request.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn set_user_roles(
         &self,
         actor: &Actor,
@@ -356,6 +362,7 @@ impl App {
     }
 
     /// `deactivateUser` (ADMIN): the user's tokens stop working on their next request.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn deactivate_user(&self, actor: &Actor, user_id: Uuid) -> Result<user::Model, AppError> {
         actor.authorize(Action::DeactivateUser)?;
         let txn = self.tx().await?;
@@ -373,6 +380,7 @@ impl App {
     }
 
     /// `createTeam` (ADMIN): a direct, channel or key-account team with its manager.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn create_team(
         &self,
         actor: &Actor,
@@ -404,6 +412,7 @@ impl App {
     }
 
     /// `addTeamMember` (ADMIN).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn add_team_member(&self, actor: &Actor, team_id: Uuid, user_id: Uuid) -> Result<team::Model, AppError> {
         actor.authorize(Action::AddTeamMember)?;
         let txn = self.tx().await?;
@@ -417,6 +426,7 @@ impl App {
     }
 
     /// `updateOrgSettings` (ADMIN).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn update_org_settings(&self, actor: &Actor, p: SettingsPatch) -> Result<organization::Model, AppError> {
         let name = p.name.as_deref().map(text::required_short).transpose().map_err(AppError::text("name"))?;
         let currency =
@@ -599,6 +609,7 @@ impl App {
     }
 
     /// `createApiToken` (ADMIN): returns the row and the secret, which is shown only now.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn create_api_token(
         &self,
         actor: &Actor,
@@ -648,6 +659,7 @@ impl App {
     }
 
     /// `revokeApiToken` (ADMIN): the token stops working on its next request.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn revoke_api_token(&self, actor: &Actor, id: Uuid) -> Result<(), AppError> {
         actor.authorize(Action::RevokeApiToken)?;
         let txn = self.tx().await?;
@@ -670,10 +682,12 @@ impl App {
 
     // Directory reads, open to every member of the organization.
 
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn user(&self, actor: &Actor, id: Uuid) -> Result<user::Model, AppError> {
         find_user(&self.db, actor.org_id, id).await
     }
 
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn users(&self, actor: &Actor) -> Result<Vec<user::Model>, AppError> {
         Ok(user::Entity::find()
             .filter(user::Column::OrganizationId.eq(actor.org_id))
@@ -682,6 +696,7 @@ impl App {
             .await?)
     }
 
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn teams(&self, actor: &Actor) -> Result<Vec<team::Model>, AppError> {
         Ok(team::Entity::find()
             .filter(team::Column::OrganizationId.eq(actor.org_id))
@@ -702,6 +717,7 @@ impl App {
             .collect())
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn team_members(&self, org: Uuid, team_id: Uuid) -> Result<Vec<user::Model>, AppError> {
         let ids = self.team_member_ids(org, team_id).await?;
         Ok(user::Entity::find()
@@ -712,6 +728,7 @@ impl App {
     }
 
     /// The first team a user belongs to.
+    #[tracing::instrument(skip_all)]
     pub async fn team_of(&self, org: Uuid, user_id: Uuid) -> Result<Option<team::Model>, AppError> {
         let m = team_member::Entity::find()
             .filter(team_member::Column::UserId.eq(user_id))
@@ -725,14 +742,17 @@ impl App {
         }
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn roles(&self, user_id: Uuid) -> Result<Vec<Role>, AppError> {
         auth::roles_of(&self.db, user_id).await
     }
 
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn org_settings(&self, actor: &Actor) -> Result<organization::Model, AppError> {
         organization::Entity::find_by_id(actor.org_id).one(&self.db).await?.ok_or(AppError::NotFound("organization"))
     }
 
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn api_tokens(&self, actor: &Actor) -> Result<Vec<api_token::Model>, AppError> {
         actor.authorize(Action::CreateApiToken)?;
         Ok(api_token::Entity::find()

@@ -907,6 +907,7 @@ impl App {
     /// The KPIs of the period `[from, to)` for the requested scope. Each figure is counted or
     /// summed by the database, with its first rows (`KPI_ROWS` of each kind); the reads are
     /// independent and run side by side.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn kpis(
         &self,
         actor: &Actor,
@@ -942,6 +943,7 @@ impl App {
     }
 
     /// `recordWinLossReview`: why a closed deal was won or lost, against whom, and the lesson.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn record_win_loss(
         &self,
         actor: &Actor,
@@ -989,6 +991,7 @@ impl App {
     }
 
     /// Win/loss reasons of deals closed in the period, and the leads lost per stage reached.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn win_loss(
         &self,
         actor: &Actor,

@@ -205,6 +205,7 @@ impl App {
     /// next `seq`, the previous row's hash and its own hash, and the organization's counter
     /// moves to the last. Sealers serialize on the organization row, so two instances never give
     /// out one place twice. Returns how many rows were sealed.
+    #[tracing::instrument(skip_all)]
     pub async fn seal_audit(&self) -> Result<usize, DbErr> {
         use sea_orm::QuerySelect;
         let orgs: Vec<Uuid> = audit_log::Entity::find()
@@ -358,11 +359,13 @@ impl App {
     /// Checks every organization's chain: each row's link to its predecessor, its own hash, and
     /// (unless erased) its payload's digest; a chain starts at seq 1 and ends at the
     /// organization's counter. Pending rows are sealed first. Names the first broken row.
+    #[tracing::instrument(skip_all)]
     pub async fn verify_audit(&self) -> Result<Verdict, AppError> {
         self.verify_chains(None).await
     }
 
     /// `auditChainVerification` (ADMIN, LEGAL, PRIVACY_OFFICER): the caller's own chain.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn verify_own_audit(&self, actor: &Actor) -> Result<Verdict, AppError> {
         actor.authorize(baton_domain::Action::ReadAuditLog)?;
         self.verify_chains(Some(actor.org_id)).await
@@ -457,6 +460,7 @@ impl App {
 
     /// `auditLog` (ADMIN, LEGAL): the organization's audit rows with their snapshots, newest
     /// first, filtered by actor, entity, action and time.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn audit_entries(
         &self,
         actor: &Actor,
@@ -492,6 +496,7 @@ impl App {
     /// `exportAuditLog` (ADMIN, LEGAL, PRIVACY_OFFICER): the filtered audit rows with their
     /// snapshots, oldest first, as JSON. Snapshots hold personal data, so the export itself is
     /// audited: who exported which filter and how many rows.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn export_audit(&self, actor: &Actor, filter: AuditFilter) -> Result<serde_json::Value, AppError> {
         use sea_orm::QuerySelect;
         actor.authorize(baton_domain::Action::ReadAuditLog)?;

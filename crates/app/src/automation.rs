@@ -162,6 +162,7 @@ pub(crate) async fn stop_cadences<C: ConnectionTrait>(
 impl App {
     /// Returns to the pool every open lead whose owner did nothing on it for the organization's
     /// follow-up days. Returns how many went back.
+    #[tracing::instrument(skip_all)]
     pub async fn return_stale_leads(&self, now: DateTime<Utc>) -> Result<usize, AppError> {
         // Only candidates are read, a page at a time: an open, owned lead untouched since the
         // organization's cut-off (its last change bounds its last activity from below). The
@@ -254,6 +255,7 @@ impl App {
 
     /// The shared pool: open leads without an owner, filtered, in the request's order (oldest
     /// first by default).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn lead_pool(
         &self,
         actor: &Actor,
@@ -273,6 +275,7 @@ impl App {
     }
 
     /// `claimLead`: an SDR takes a lead from the pool, within the claim limit per day.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn claim_lead(&self, actor: &Actor, id: Uuid) -> Result<lead::Model, AppError> {
         actor.authorize(Action::ClaimLead)?;
         let me = actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["leads are claimed by people".into()]))?;
@@ -316,6 +319,7 @@ impl App {
     }
 
     /// Returns and claims of the pool, newest first, for the manager's view.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn pool_activity(&self, actor: &Actor) -> Result<Vec<audit_log::Model>, AppError> {
         actor.authorize(Action::ReadPoolActivity)?;
         Ok(audit_log::Entity::find()
@@ -329,6 +333,7 @@ impl App {
 
     /// `optOutOfCadence`: the lead asked not to be contacted by the cadence. Returns the
     /// enrollments it stopped.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn opt_out_of_cadence(
         &self,
         actor: &Actor,
@@ -345,6 +350,7 @@ impl App {
 
     /// Runs the due steps of every running cadence: an e-mail to the lead and a task for its
     /// owner. Returns how many steps ran.
+    #[tracing::instrument(skip_all)]
     pub async fn run_cadences(&self, now: DateTime<Utc>) -> Result<usize, AppError> {
         let running = cadence_enrollment::Entity::find()
             .filter(cadence_enrollment::Column::StoppedAt.is_null())
@@ -405,6 +411,7 @@ impl App {
     /// Delivers due outbox e-mails with `sender`; a failure is retried with exponential backoff
     /// (1, 2, 4, 8 minutes) and given up after five attempts. Each row is locked and re-checked,
     /// so no e-mail is sent twice. Returns (sent, failed attempts).
+    #[tracing::instrument(skip_all)]
     pub async fn deliver_outbox(
         &self,
         sender: Arc<dyn Sender>,
@@ -495,6 +502,7 @@ impl App {
     }
 
     /// `createCadence` (MARKETING, SALES_MANAGER): an organization's own cadence of e-mails and tasks.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn create_cadence(
         &self,
         actor: &Actor,
@@ -537,6 +545,7 @@ impl App {
     }
 
     /// `enrollInCadence`: puts a lead on one of the organization's cadences.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn enroll_in_cadence(
         &self,
         actor: &Actor,
@@ -571,6 +580,7 @@ impl App {
     }
 
     /// One of the organization's own cadences (every member may read the definitions).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn cadence(&self, actor: &Actor, id: Uuid) -> Result<Option<cadence_definition::Model>, AppError> {
         Ok(cadence_definition::Entity::find_by_id(id)
             .filter(cadence_definition::Column::OrganizationId.eq(actor.org_id))
@@ -579,6 +589,7 @@ impl App {
     }
 
     /// The outbox e-mails of a lead (for the lead's owner and for tests).
+    #[tracing::instrument(skip_all)]
     pub async fn outbox_of(&self, org: Uuid, lead_id: Uuid) -> Result<Vec<outbox_email::Model>, AppError> {
         Ok(outbox_email::Entity::find()
             .filter(outbox_email::Column::OrganizationId.eq(org))

@@ -38,6 +38,7 @@ pub fn split_action(action: &str) -> (&str, Option<&str>) {
 
 impl App {
     /// Every reason the caller cannot do `action` to the entity now; empty when it can.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn blockers(&self, actor: &Actor, entity_id: Uuid, action: &str) -> Result<Vec<String>, AppError> {
         let (name, target) = split_action(action);
         let unknown = || AppError::bad_input("action", format!("`{action}` is not an action blockers can check"));

@@ -27,6 +27,7 @@ pub struct GiftInput {
 
 impl App {
     /// `recordGift`: a gift given or received; above the threshold it waits for compliance.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn record_gift(&self, actor: &Actor, g: GiftInput) -> Result<gift::Model, AppError> {
         let description = text::required_short(&g.description).map_err(AppError::text("description"))?;
         let purpose = text::required_long(&g.purpose).map_err(AppError::text("purpose"))?;
@@ -72,6 +73,7 @@ impl App {
     }
 
     /// `approveGift` / `rejectGift` (LEGAL): never a gift the reviewer recorded.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn decide_gift(
         &self,
         actor: &Actor,
@@ -123,6 +125,7 @@ impl App {
 
     /// `giftRegister` (LEGAL, PRIVACY_OFFICER, ADMIN): every gift, newest first; only those in
     /// `statuses` when any are given.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn gift_register(
         &self,
         actor: &Actor,
@@ -138,6 +141,7 @@ impl App {
     }
 
     /// Gifts waiting for compliance, oldest first (LEGAL).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn pending_gifts(&self, actor: &Actor) -> Result<Vec<gift::Model>, AppError> {
         actor.authorize(Action::LegalView)?;
         Ok(gift::Entity::find()
@@ -153,6 +157,7 @@ impl App {
     /// whoever approves its discounts (sales managers, finance) or its contract (legal) sees them
     /// without reading the opportunity itself. Callers pass a deal whose opportunity, quote or
     /// contract they already loaded under the caller's scope.
+    #[tracing::instrument(skip_all)]
     pub async fn gifts_of(&self, org: Uuid, opportunity_id: Uuid) -> Result<Vec<gift::Model>, AppError> {
         Ok(gift::Entity::find()
             .filter(gift::Column::OrganizationId.eq(org))

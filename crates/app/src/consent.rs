@@ -114,6 +114,7 @@ pub(crate) async fn grant_all<C: ConnectionTrait>(
 
 impl App {
     /// `recordConsent` / `recordContactConsent`: a lead's or contact's consent for a purpose.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn record_consent(
         &self,
         actor: &Actor,
@@ -148,6 +149,7 @@ impl App {
     }
 
     /// `withdrawConsent`: from now on nothing is sent for that purpose.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn withdraw_consent(&self, actor: &Actor, id: Uuid) -> Result<consent::Model, AppError> {
         let txn = self.tx().await?;
         let before = consent::Entity::find_by_id(id)
@@ -203,6 +205,7 @@ impl App {
     }
 
     /// The consents of a lead, oldest first.
+    #[tracing::instrument(skip_all)]
     pub async fn consents_of(&self, org: Uuid, subject: Uuid) -> Result<Vec<consent::Model>, AppError> {
         Ok(consent::Entity::find()
             .filter(consent::Column::OrganizationId.eq(org))
@@ -214,6 +217,7 @@ impl App {
 
     /// `sendLeadEmail`: a sales e-mail to the lead through the outbox; refused without a live
     /// SALES_CONTACT consent.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn send_lead_email(
         &self,
         actor: &Actor,

@@ -93,6 +93,7 @@ async fn save<C: ConnectionTrait>(
 impl App {
     /// `draftContract`: copies the template's clauses; the value, term and currency come from
     /// the quote.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn draft_contract(
         &self,
         actor: &Actor,
@@ -179,6 +180,7 @@ impl App {
     }
 
     /// `updateContractClause`: a new version, back in DRAFT; the editor can no longer approve it.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn update_contract_clause(
         &self,
         actor: &Actor,
@@ -218,6 +220,7 @@ impl App {
 
     /// `submitContractForReview`: into the legal approval queue, with the policy's reasons; a
     /// version the policy needs no review for is approved by the policy on the spot.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn submit_contract(&self, actor: &Actor, id: Uuid) -> Result<contract::Model, AppError> {
         let txn = self.tx().await?;
         let (before, _) = gate_contract(&txn, actor, id, Action::SubmitContractForReview).await?;
@@ -273,6 +276,7 @@ impl App {
     }
 
     /// `approveContract`: legal approves exactly the version it saw (`expectedVersion`).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn approve_contract(
         &self,
         actor: &Actor,
@@ -305,6 +309,7 @@ impl App {
     }
 
     /// `requestContractChanges`: back to the account executive with comments.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn request_contract_changes(
         &self,
         actor: &Actor,
@@ -329,6 +334,7 @@ impl App {
 
     /// `voidContract`: the account executive before signing, legal after (see
     /// [`refuse_signed_void`]).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn void_contract(&self, actor: &Actor, id: Uuid, reason: &str) -> Result<contract::Model, AppError> {
         let reason = text::required_long(reason).map_err(AppError::text("reason"))?;
         let txn = self.tx().await?;
@@ -401,6 +407,7 @@ impl App {
     /// `signContract`: in one transaction the contract is SIGNED, the opportunity CLOSED_WON,
     /// the invoices of the payment schedule created (the first issued now), the subscription or
     /// delivery project created, and the hand-off package drafted from the deal.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn sign_contract(&self, actor: &Actor, id: Uuid, signatory_contact_id: Uuid) -> Result<Signed, AppError> {
         let txn = self.tx().await?;
         let (before, opp) = gate_contract(&txn, actor, id, Action::SignContract).await?;
@@ -573,6 +580,7 @@ impl App {
     }
 
     /// `contract(id)` under the caller's scope.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn contract(&self, actor: &Actor, id: Uuid) -> Result<contract::Model, AppError> {
         Ok(self.readable_contract(actor, id).await?.0)
     }
@@ -603,6 +611,7 @@ impl App {
     /// reviews a contract with its customer, the deal's value and stage, and the quote it prices
     /// from in view, without reading the rest of the pipeline (the `opportunity` and `quote`
     /// getters still answer NOT_FOUND to it).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn contract_deal(
         &self,
         actor: &Actor,
@@ -617,6 +626,7 @@ impl App {
     }
 
     /// The clauses of contracts, for the API's batch loader.
+    #[tracing::instrument(skip_all)]
     pub async fn clauses_of(&self, org: Uuid, contract_ids: &[Uuid]) -> Result<Vec<contract_clause::Model>, AppError> {
         Ok(contract_clause::Entity::find()
             .filter(contract_clause::Column::OrganizationId.eq(org))
@@ -627,6 +637,7 @@ impl App {
     }
 
     /// Contracts of opportunities, for the API's batch loader (callers pass authorized ids).
+    #[tracing::instrument(skip_all)]
     pub async fn contracts_of_opportunities(&self, org: Uuid, ids: &[Uuid]) -> Result<Vec<contract::Model>, AppError> {
         Ok(contract::Entity::find()
             .filter(contract::Column::OrganizationId.eq(org))
@@ -638,6 +649,7 @@ impl App {
 
     /// The legal approval queue: contracts in review, filtered, in the request's order (oldest
     /// submission first by default).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn approval_queue(
         &self,
         actor: &Actor,
@@ -689,6 +701,7 @@ impl App {
 impl App {
     /// `createChangeOrder`: a paid change against a signed custom-development contract; its
     /// invoice is issued at once with the next number.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn create_change_order(
         &self,
         actor: &Actor,
@@ -769,6 +782,7 @@ impl App {
     }
 
     /// The change orders of a contract the caller may read.
+    #[tracing::instrument(skip_all)]
     pub async fn change_orders_of(&self, org: Uuid, contract_id: Uuid) -> Result<Vec<change_order::Model>, AppError> {
         Ok(change_order::Entity::find()
             .filter(change_order::Column::OrganizationId.eq(org))

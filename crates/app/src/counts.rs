@@ -66,6 +66,7 @@ pub(crate) async fn fold<C: ConnectionTrait>(db: &C) -> Result<u64, sea_orm::DbE
 impl App {
     /// The `foldDailyCounts` job: see [`fold`]. Returns how many rows went into the fold's sums
     /// (on SQLite, the rows deleted; on PostgreSQL, the sums written).
+    #[tracing::instrument(skip_all)]
     pub async fn fold_daily_counts(&self) -> Result<u64, AppError> {
         let txn = self.tx().await?;
         let n = fold(&txn).await?;

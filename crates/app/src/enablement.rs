@@ -37,6 +37,7 @@ pub struct TrainingGap {
 impl App {
     /// `createPartner` (SALES_MANAGER, ADMIN): a reseller, system integrator or marketplace with
     /// its rebate rate.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn create_partner(
         &self,
         actor: &Actor,
@@ -73,6 +74,7 @@ impl App {
     /// Partners with their leads, deals, collected cash and the rebates owed on it. Finance and
     /// sales management see every partner's whole standing; a rep works channel deals too, so
     /// it sees every partner (to name one on a lead) with the figures of its own leads and deals.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn partner_standings(&self, actor: &Actor) -> Result<Vec<PartnerStanding>, AppError> {
         let owners = match (actor.authorize(Action::FinanceView), actor.authorize(Action::ManagePartners)) {
             (Ok(_), _) | (_, Ok(_)) => crate::Owners::All,
@@ -141,6 +143,7 @@ impl App {
     }
 
     /// `createTrainingProgramme` (SALES_MANAGER, ADMIN): the topic must belong to the level.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn create_training_programme(
         &self,
         actor: &Actor,
@@ -185,6 +188,7 @@ impl App {
 
     /// `recordTrainingCompletion`: a rep records its own; a manager records its team's.
     /// Recording twice keeps the first completion.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn record_training(
         &self,
         actor: &Actor,
@@ -244,6 +248,7 @@ impl App {
     }
 
     /// The organization's training programmes.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn training_programmes(&self, actor: &Actor) -> Result<Vec<training_programme::Model>, AppError> {
         Ok(training_programme::Entity::find()
             .filter(training_programme::Column::OrganizationId.eq(actor.org_id))
@@ -253,6 +258,7 @@ impl App {
     }
 
     /// The programmes each member of the caller's team (the caller included) has not completed.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn training_gaps(&self, actor: &Actor) -> Result<Vec<TrainingGap>, AppError> {
         let scope = actor.authorize(Action::SalesView)?;
         let programmes = training_programme::Entity::find()

@@ -123,6 +123,7 @@ async fn apply_paid(
 impl App {
     /// `recordPayment`: the idempotency key is checked first; partial payments add up;
     /// overpayment is refused.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn record_payment(
         &self,
         actor: &Actor,
@@ -200,6 +201,7 @@ impl App {
     }
 
     /// `refundPayment`: money back on a payment, with a reason; never more than was paid.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn refund_payment(
         &self,
         actor: &Actor,
@@ -278,6 +280,7 @@ impl App {
     }
 
     /// `voidInvoice`: with a reason, never once money was received.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn void_invoice(&self, actor: &Actor, id: Uuid, reason: &str) -> Result<invoice::Model, AppError> {
         let reason = text::required_long(reason).map_err(AppError::text("reason"))?;
         let txn = self.tx().await?;
@@ -296,6 +299,7 @@ impl App {
 
     /// Issues every scheduled invoice whose date has come, numbering each in turn. Returns how
     /// many were issued. Run by the server's scheduler and by `baton jobs run-once`.
+    #[tracing::instrument(skip_all)]
     pub async fn issue_due_invoices(&self, today: NaiveDate) -> Result<usize, AppError> {
         let due = invoice::Entity::find()
             .filter(invoice::Column::Status.eq(InvoiceStatus::Scheduled.as_str()))
@@ -339,6 +343,7 @@ impl App {
     }
 
     /// Invoices under the caller's scope, newest first (`financeView.invoices`).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn invoices(
         &self,
         actor: &Actor,
@@ -404,6 +409,7 @@ impl App {
     }
 
     /// `invoice(id)` under the caller's scope.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn invoice(&self, actor: &Actor, id: Uuid) -> Result<invoice::Model, AppError> {
         let i = invoice::Entity::find_by_id(id)
             .filter(invoice::Column::OrganizationId.eq(actor.org_id))
@@ -420,6 +426,7 @@ impl App {
     }
 
     /// Payments and refunds of invoices, for the API's batch loader.
+    #[tracing::instrument(skip_all)]
     pub async fn payments_of(&self, org: Uuid, invoice_ids: &[Uuid]) -> Result<Vec<payment::Model>, AppError> {
         Ok(payment::Entity::find()
             .filter(payment::Column::OrganizationId.eq(org))
@@ -430,6 +437,7 @@ impl App {
     }
 
     /// Invoices of opportunities, for the first-payment status sales sees.
+    #[tracing::instrument(skip_all)]
     pub async fn invoices_of_opportunities(&self, org: Uuid, ids: &[Uuid]) -> Result<Vec<invoice::Model>, AppError> {
         Ok(invoice::Entity::find()
             .filter(invoice::Column::OrganizationId.eq(org))
@@ -440,6 +448,7 @@ impl App {
     }
 
     /// Receivables of the organization on `today`.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn collections(&self, actor: &Actor, today: NaiveDate) -> Result<Collections, AppError> {
         actor.authorize(Action::FinanceView)?;
         let org = organization::Entity::find_by_id(actor.org_id)
@@ -497,6 +506,7 @@ impl App {
     }
 
     /// Deals whose first invoice is not paid yet, oldest first.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn first_payments_pending(&self, actor: &Actor) -> Result<Vec<invoice::Model>, AppError> {
         actor.authorize(Action::FinanceView)?;
         Ok(invoice::Entity::find()

@@ -92,6 +92,7 @@ pub struct PolicyPatch {
 impl App {
     /// `acknowledgeConduct`: the caller acknowledges the code of conduct or completes compliance
     /// training for the current year. Doing it twice keeps the first.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn acknowledge_conduct(
         &self,
         actor: &Actor,
@@ -147,6 +148,7 @@ impl App {
 
     /// `conductStatus`: the people the caller manages (team, department or organization) and
     /// their acknowledgements for `year`; overdue ones first.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn conduct_status(&self, actor: &Actor, year: i32) -> Result<Vec<ConductStatus>, AppError> {
         let scope = actor.authorize(Action::ReadConductStatus)?;
         if !(2000..=2100).contains(&year) {
@@ -203,6 +205,7 @@ impl App {
     }
 
     /// `updateContractReviewPolicy` (LEGAL): which contracts legal reviews.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn update_review_policy(
         &self,
         actor: &Actor,
@@ -274,6 +277,7 @@ impl App {
     }
 
     /// `addClauseFallback` (LEGAL): a pre-approved alternative wording for a template clause.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn add_clause_fallback(
         &self,
         actor: &Actor,
@@ -336,6 +340,7 @@ impl App {
 
     /// `retireClauseFallback` (LEGAL): the wording is no longer pre-approved; versions that
     /// use it and are submitted from now on go to legal. Versions already approved stay approved.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn retire_clause_fallback(&self, actor: &Actor, id: Uuid) -> Result<clause_fallback::Model, AppError> {
         actor.authorize(Action::ManageContractPolicy)?;
         let txn = self.tx().await?;
@@ -363,6 +368,7 @@ impl App {
     }
 
     /// The clause library's active fallbacks (anyone who may read contracts).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn clause_fallbacks(&self, actor: &Actor) -> Result<Vec<clause_fallback::Model>, AppError> {
         actor.authorize(Action::ReadContract)?;
         Ok(clause_fallback::Entity::find()
@@ -376,6 +382,7 @@ impl App {
 
     /// `useClauseFallback`: puts a pre-approved wording into a contract clause (a new version,
     /// like any edit).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn use_clause_fallback(
         &self,
         actor: &Actor,
@@ -400,6 +407,7 @@ impl App {
     }
 
     /// Contracts the policy approved on its own, newest first: legal looks at them afterwards.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn policy_approved(&self, actor: &Actor) -> Result<Vec<contract::Model>, AppError> {
         use sea_orm::QuerySelect;
         actor.authorize(Action::LegalView)?;

@@ -81,6 +81,7 @@ pub(crate) async fn first_payment_policy<C: ConnectionTrait>(
 
 impl App {
     /// What a package still lacks, one sentence per item (empty when complete).
+    #[tracing::instrument(skip_all)]
     pub async fn missing_items<C: ConnectionTrait>(
         &self,
         db: &C,
@@ -111,6 +112,7 @@ impl App {
     }
 
     /// `updateHandoffPackage`: while the account executive holds it (DRAFT or RETURNED).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn update_handoff(
         &self,
         actor: &Actor,
@@ -166,6 +168,7 @@ impl App {
     }
 
     /// `submitHandoffPackage`: refused with one `HANDOFF_INCOMPLETE` reason per missing item.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn submit_handoff(&self, actor: &Actor, id: Uuid) -> Result<handoff_package::Model, AppError> {
         let txn = self.tx().await?;
         let before = gate_package(&txn, actor, id, Action::SubmitHandoffPackage).await?;
@@ -194,6 +197,7 @@ impl App {
 
     /// `acceptHandoff`: customer success takes the customer over; onboarding starts with its
     /// milestones (SaaS: accounts opened, training, go-live; custom: build, test, go-live).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn accept_handoff(
         &self,
         actor: &Actor,
@@ -263,6 +267,7 @@ impl App {
     }
 
     /// `returnHandoff`: back to the account executive with a reason.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn return_handoff(
         &self,
         actor: &Actor,
@@ -286,6 +291,7 @@ impl App {
     }
 
     /// `handoffPackage(id)` under the caller's scope.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn handoff(&self, actor: &Actor, id: Uuid) -> Result<handoff_package::Model, AppError> {
         let p = handoff_package::Entity::find_by_id(id)
             .filter(handoff_package::Column::OrganizationId.eq(actor.org_id))
@@ -303,6 +309,7 @@ impl App {
 
     /// Packages submitted to customer success, filtered, in the request's order (oldest first
     /// by default: creation order).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn incoming_handoffs(
         &self,
         actor: &Actor,
@@ -340,6 +347,7 @@ impl App {
     }
 
     /// Accounts customer success took over: its own for CUSTOMER_SUCCESS, all for CS_MANAGER.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn cs_accounts(
         &self,
         actor: &Actor,
@@ -379,6 +387,7 @@ impl App {
     }
 
     /// Hand-off packages of opportunities, for the API's batch loader.
+    #[tracing::instrument(skip_all)]
     pub async fn handoffs_of_contracts(
         &self,
         org: Uuid,
@@ -392,6 +401,7 @@ impl App {
     }
 
     /// Onboarding milestones of a package.
+    #[tracing::instrument(skip_all)]
     pub async fn milestones_of(
         &self,
         org: Uuid,

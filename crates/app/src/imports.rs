@@ -633,6 +633,7 @@ impl App {
     }
 
     /// `importJob(id)`: its creator and the organization's administrators read it; NOT_FOUND otherwise.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn import_job(&self, actor: &Actor, id: Uuid) -> Result<import_job::Model, AppError> {
         let job = import_job::Entity::find_by_id(id)
             .filter(import_job::Column::OrganizationId.eq(actor.org_id))

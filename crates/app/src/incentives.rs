@@ -89,6 +89,7 @@ pub struct TeamAttainment {
 
 impl App {
     /// The attainment of the teams the caller manages (every team for an administrator).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn team_attainment(&self, actor: &Actor, day: NaiveDate) -> Result<Vec<TeamAttainment>, AppError> {
         use baton_store::entity::team;
         let scope = actor.authorize(Action::SalesView)?;
@@ -118,6 +119,7 @@ impl App {
     }
 
     /// A commission statement: the entries earned (and clawed back) in `[from, to)`.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn commission_statement(
         &self,
         actor: &Actor,
@@ -142,6 +144,7 @@ impl App {
 
     /// `setQuota` (SALES_MANAGER for the team, ADMIN): a rep's quota for a period, replacing one
     /// that starts the same day.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn set_quota(
         &self,
         actor: &Actor,
@@ -190,6 +193,7 @@ impl App {
 
     /// Quota attainment on `day`: for every quota running then, in the caller's scope, the
     /// contract value its rep signed in the quota's period.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn quota_attainment(&self, actor: &Actor, day: NaiveDate) -> Result<Vec<Attainment>, AppError> {
         let scope = actor.authorize(Action::SalesView)?;
         let owners = actor.owners(scope);

@@ -99,6 +99,7 @@ async fn campaign_figures<C: ConnectionTrait>(db: &C, org: Uuid) -> Result<HashM
 
 impl App {
     /// `createCampaign` (MARKETING).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn create_campaign(&self, actor: &Actor, c: NewCampaign) -> Result<campaign::Model, AppError> {
         let name = text::required_short(&c.name).map_err(AppError::text("name"))?;
         if c.ends_on.is_some_and(|e| e < c.starts_on) {
@@ -134,6 +135,7 @@ impl App {
     }
 
     /// `recordCampaignSpend` (MARKETING): the campaign's spend so far.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn record_campaign_spend(
         &self,
         actor: &Actor,
@@ -163,6 +165,7 @@ impl App {
 
     /// The organization's campaigns with what each produced, newest first. The figures are
     /// grouped by the database (see [`CAMPAIGN_FIGURES_SQL`]), one row per campaign.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn campaigns(&self, actor: &Actor) -> Result<Vec<(campaign::Model, CampaignMetrics)>, AppError> {
         actor.authorize(Action::MarketingView)?;
         let campaigns = campaign::Entity::find()
@@ -189,6 +192,7 @@ impl App {
     }
 
     /// `publishMessaging` (MARKETING): a new version of the value claims sales must repeat.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn publish_messaging(
         &self,
         actor: &Actor,
@@ -233,6 +237,7 @@ impl App {
     }
 
     /// The current messaging: what sales says this week.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn current_messaging(&self, actor: &Actor) -> Result<Option<messaging_version::Model>, AppError> {
         Ok(messaging_version::Entity::find()
             .filter(messaging_version::Column::OrganizationId.eq(actor.org_id))

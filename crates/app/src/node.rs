@@ -71,6 +71,7 @@ impl App {
     /// `node(id)`: the object `id` names, if the caller may read it. NOT_FOUND when it does not
     /// exist, belongs to another organization, or the caller may not read it, also where the
     /// kind's getter would say FORBIDDEN: which kind an unreadable id names is not told.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn node(&self, actor: &Actor, id: Uuid) -> Result<Object, AppError> {
         let kind = self.node_kind(actor, id).await?.ok_or(AppError::NotFound("object"))?;
         match self.read_object(actor, kind, id).await {
@@ -81,6 +82,7 @@ impl App {
 
     /// The object of a known kind through that kind's getter (the same rules as `lead(id)`,
     /// `quote(id)`, ...).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn read_object(&self, actor: &Actor, kind: NodeKind, id: Uuid) -> Result<Object, AppError> {
         let missing = |what: &'static str| AppError::NotFound(what);
         Ok(match kind {
@@ -104,6 +106,7 @@ impl App {
     /// The kind of the object `id` names in the caller's organization, `None` when no object
     /// of the organization has that id. One statement: one primary-key probe per table. Whether
     /// the caller may read the object is its getter's decision, not this one's.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn node_kind(&self, actor: &Actor, id: Uuid) -> Result<Option<NodeKind>, AppError> {
         let sql = NodeKind::ALL
             .iter()
@@ -121,6 +124,7 @@ impl App {
     }
 
     /// A contact the caller may read: one of an account the caller may read.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn contact(&self, actor: &Actor, id: Uuid) -> Result<Option<contact::Model>, AppError> {
         let Some(c) = contact::Entity::find_by_id(id)
             .filter(contact::Column::OrganizationId.eq(actor.org_id))
@@ -133,6 +137,7 @@ impl App {
     }
 
     /// A team of the caller's organization (the directory every member reads).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn team(&self, actor: &Actor, id: Uuid) -> Result<team::Model, AppError> {
         team::Entity::find_by_id(id)
             .filter(team::Column::OrganizationId.eq(actor.org_id))

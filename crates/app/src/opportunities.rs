@@ -218,6 +218,7 @@ async fn save_opportunity<C: ConnectionTrait>(
 
 impl App {
     /// `addContact`: a person at the customer, with their part in the decision chain.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn add_contact(
         &self,
         actor: &Actor,
@@ -234,6 +235,7 @@ impl App {
     }
 
     /// `updateContact`.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn update_contact(
         &self,
         actor: &Actor,
@@ -248,6 +250,7 @@ impl App {
     }
 
     /// `updateOpportunity`: the forecast's inputs.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn update_opportunity(
         &self,
         actor: &Actor,
@@ -292,6 +295,7 @@ impl App {
     }
 
     /// `recordNeedsAnalysis`: the report the DEMO stage needs.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn record_needs_analysis(
         &self,
         actor: &Actor,
@@ -313,6 +317,7 @@ impl App {
     }
 
     /// `logActivity`: a call, e-mail, meeting, demo or visit on an opportunity.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn log_activity(
         &self,
         actor: &Actor,
@@ -372,6 +377,7 @@ impl App {
     }
 
     /// `moveOpportunity`: one stage forward through its gate, or back.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn move_opportunity(
         &self,
         actor: &Actor,
@@ -394,6 +400,7 @@ impl App {
     }
 
     /// `closeOpportunityLost`: from any open stage, with a reason.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn close_opportunity_lost(
         &self,
         actor: &Actor,
@@ -427,6 +434,7 @@ impl App {
     }
 
     /// The activities of an opportunity the caller may read, oldest first.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn activities_of(&self, actor: &Actor, opportunity_id: Uuid) -> Result<Vec<activity::Model>, AppError> {
         use sea_orm::QueryOrder;
         Ok(activity::Entity::find()

@@ -77,6 +77,7 @@ pub fn parse_manifest(text: &str) -> Result<Vec<Operation>, AppError> {
 
 impl App {
     /// The registered document with this hash, if any.
+    #[tracing::instrument(skip_all)]
     pub async fn persisted_document(&self, hash: &str) -> Result<Option<String>, AppError> {
         let sql = "SELECT document FROM persisted_queries WHERE hash = $1";
         let stmt = crate::sql::statement(&self.db, sql, vec![hash.to_ascii_lowercase().into()]);
@@ -88,6 +89,7 @@ impl App {
 
     /// Registers operations (an operation already registered keeps its hash and takes the new
     /// name); answers how many the manifest held.
+    #[tracing::instrument(skip_all)]
     pub async fn register_persisted(&self, ops: &[Operation]) -> Result<usize, AppError> {
         let now = chrono::Utc::now();
         let sql = "INSERT INTO persisted_queries (hash, name, document, registered_at) VALUES ($1, $2, $3, $4) \

@@ -92,6 +92,7 @@ impl PrincipalCache {
 
 impl App {
     /// Turns a bearer credential (a JWT or an API token) into the caller as it is now.
+    #[tracing::instrument(skip_all)]
     pub async fn authenticate(&self, bearer: &str) -> Result<Actor, AppError> {
         let key = if bearer.starts_with(API_TOKEN_PREFIX) {
             Key::Token(auth::hash_api_token(bearer))

@@ -658,6 +658,7 @@ fn rows<T: serde::Serialize>(v: &[T]) -> Value {
 
 impl App {
     /// `openDataSubjectRequest` (PRIVACY_OFFICER): records a request; it is due in 30 days.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn open_data_subject_request(
         &self,
         actor: &Actor,
@@ -714,6 +715,7 @@ impl App {
 
     /// `exportPersonalData` (PRIVACY_OFFICER): everything Baton holds about the person, as JSON,
     /// for delivery to `destination`. Completes the request; the read is audited.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn export_personal_data(&self, actor: &Actor, id: Uuid, destination: &str) -> Result<Export, AppError> {
         let destination = text::jurisdiction(destination).map_err(AppError::text("destinationJurisdiction"))?;
         let txn = self.tx().await?;
@@ -809,6 +811,7 @@ impl App {
 
     /// `erasePersonalData` (PRIVACY_OFFICER): anonymises the person everywhere; financial
     /// records stay, pseudonymised. Completes the request; audited without the erased values.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn erase_personal_data(
         &self,
         actor: &Actor,
@@ -851,6 +854,7 @@ impl App {
 
     /// `dataSubjectRequests` (PRIVACY_OFFICER, LEGAL, ADMIN): open requests first by due date,
     /// then the rest.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn data_subject_requests(
         &self,
         actor: &Actor,
@@ -872,6 +876,7 @@ impl App {
 
     /// `setDataResidency` (PRIVACY_OFFICER): a lead's or contact's jurisdiction and the recorded
     /// basis on which its data may leave it.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn set_data_residency(
         &self,
         actor: &Actor,
@@ -921,6 +926,7 @@ impl App {
 
     /// Reminds the privacy officers, once a day, of open requests due within a week or overdue.
     /// Each request is re-read under a lock, so several schedulers never remind twice.
+    #[tracing::instrument(skip_all)]
     pub async fn remind_data_subject_requests(&self, now: chrono::DateTime<Utc>) -> Result<usize, AppError> {
         let due = data_subject_request::Entity::find()
             .filter(data_subject_request::Column::Status.eq("OPEN"))
@@ -966,6 +972,7 @@ impl App {
 
     /// `consentRegister` (PRIVACY_OFFICER, LEGAL, ADMIN): every consent of the organization,
     /// newest first, by purpose and subject.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn consent_register(
         &self,
         actor: &Actor,
@@ -986,6 +993,7 @@ impl App {
 
     /// The retention job: disqualified leads whose retention ran out lose their personal data.
     /// Returns how many leads were purged.
+    #[tracing::instrument(skip_all)]
     pub async fn purge_expired_leads(&self) -> Result<usize, AppError> {
         let now = Utc::now();
         let mut purged = 0;

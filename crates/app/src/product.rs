@@ -374,6 +374,7 @@ impl App {
     /// `fileFeatureRequest`: sales or customer success records that an account (and maybe a
     /// deal) needs something; joins an existing request when `requestId` is given.
     /// Returns the request the ask joined (or opened) and the ask.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn file_feature_request(
         &self,
         actor: &Actor,
@@ -450,6 +451,7 @@ impl App {
     }
 
     /// `mergeFeatureRequests` (PRODUCT): the duplicate's asks move to the surviving request.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn merge_feature_requests(
         &self,
         actor: &Actor,
@@ -489,6 +491,7 @@ impl App {
     }
 
     /// `setFeatureRequestStatus` (PRODUCT): everyone who asked is notified.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn set_feature_request_status(
         &self,
         actor: &Actor,
@@ -538,6 +541,7 @@ impl App {
     ///
     /// The database ranks (see [`RANKED_PAGE_SQL`]) and returns only the page; the page's
     /// requests, asks and account names are then loaded for just those rows.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn ranked_feature_requests(
         &self,
         actor: &Actor,
@@ -571,6 +575,7 @@ impl App {
 
     /// `node(id)` for a feature request: the same figures as in the ranking, for one live
     /// request; NOT_FOUND for a merged one (its asks live on in the request it was merged into).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn feature_request(&self, actor: &Actor, id: Uuid) -> Result<RankedRequest, AppError> {
         actor.authorize(Action::ProductView)?;
         let req = PageRequest::parse(Some(1), None)?;
@@ -580,6 +585,7 @@ impl App {
     }
 
     /// The caller's notifications, newest first.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn notifications(&self, actor: &Actor, unread_only: bool) -> Result<Vec<notification::Model>, AppError> {
         let Some(me) = actor.user_id() else { return Ok(vec![]) };
         let mut q = notification::Entity::find().filter(notification::Column::UserId.eq(me));
@@ -590,6 +596,7 @@ impl App {
     }
 
     /// `markNotificationRead`: only the caller's own.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn mark_notification_read(&self, actor: &Actor, id: Uuid) -> Result<notification::Model, AppError> {
         let me = actor.user_id().ok_or(AppError::NotFound("notification"))?;
         let txn = self.tx().await?;
@@ -628,6 +635,7 @@ const LEARNERS: [baton_domain::Role; 5] = [
 
 impl App {
     /// `publishReleaseNote` (PRODUCT): every sales and CS user is notified and must acknowledge it.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn publish_release_note(
         &self,
         actor: &Actor,
@@ -694,6 +702,7 @@ impl App {
     }
 
     /// `acknowledgeReleaseNote`: the caller learned it (idempotent).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn acknowledge_release_note(&self, actor: &Actor, note_id: Uuid) -> Result<(), AppError> {
         use baton_store::entity::{release_acknowledgement, release_note};
         actor.authorize(Action::AcknowledgeReleaseNote)?;
@@ -730,11 +739,13 @@ impl App {
     }
 
     /// Release notes, newest first, with who acknowledged them and who has not.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn release_notes(&self, actor: &Actor) -> Result<Vec<ReleaseNoteStatus>, AppError> {
         self.release_notes_where(actor, None).await
     }
 
     /// One release note with who acknowledged it and who has not.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn release_note(&self, actor: &Actor, id: Uuid) -> Result<ReleaseNoteStatus, AppError> {
         self.release_notes_where(actor, Some(id)).await?.pop().ok_or(AppError::NotFound("release note"))
     }

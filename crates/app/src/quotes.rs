@@ -172,6 +172,7 @@ async fn org_of<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<organization::Mo
 
 impl App {
     /// The organization's active products.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn products(&self, actor: &Actor) -> Result<Vec<product::Model>, AppError> {
         Ok(product::Entity::find()
             .filter(product::Column::OrganizationId.eq(actor.org_id))
@@ -182,6 +183,7 @@ impl App {
     }
 
     /// The organization's contract templates with their clauses.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn contract_templates(
         &self,
         actor: &Actor,
@@ -207,6 +209,7 @@ impl App {
 
     /// `createQuote`: approved on creation within the organization's free discount; earlier open
     /// quotes of the opportunity are superseded.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn create_quote(
         &self,
         actor: &Actor,
@@ -280,6 +283,7 @@ impl App {
 
     /// `updateQuote`: new lines or discount; the approval is cleared and evaluated again with
     /// the editor as the quote's author.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn update_quote(
         &self,
         actor: &Actor,
@@ -320,6 +324,7 @@ impl App {
     }
 
     /// `approveQuote`: a sales manager up to the manager limit, finance any; never the author.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn approve_quote(&self, actor: &Actor, id: Uuid) -> Result<quote::Model, AppError> {
         let txn = self.tx().await?;
         let (before, _) = gate_quote(&txn, actor, id, Action::ApproveQuote).await?;
@@ -346,6 +351,7 @@ impl App {
     }
 
     /// `acceptQuote`: the customer accepted an approved quote.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn accept_quote(&self, actor: &Actor, id: Uuid) -> Result<quote::Model, AppError> {
         let txn = self.tx().await?;
         let (before, _) = gate_quote(&txn, actor, id, Action::AcceptQuote).await?;
@@ -363,6 +369,7 @@ impl App {
     }
 
     /// `quote(id)` under the caller's scope.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn quote(&self, actor: &Actor, id: Uuid) -> Result<quote::Model, AppError> {
         let q =
             quote::Entity::find_by_id(id).filter(quote::Column::OrganizationId.eq(actor.org_id)).one(&self.db).await?;
@@ -377,6 +384,7 @@ impl App {
     }
 
     /// Lines of quotes, for the API's batch loader.
+    #[tracing::instrument(skip_all)]
     pub async fn lines_of_quotes(&self, org: Uuid, quote_ids: &[Uuid]) -> Result<Vec<quote_line::Model>, AppError> {
         Ok(quote_line::Entity::find()
             .filter(quote_line::Column::OrganizationId.eq(org))
@@ -387,6 +395,7 @@ impl App {
     }
 
     /// Quotes of opportunities, for the API's batch loader (callers pass authorized ids).
+    #[tracing::instrument(skip_all)]
     pub async fn quotes_of_opportunities(&self, org: Uuid, ids: &[Uuid]) -> Result<Vec<quote::Model>, AppError> {
         Ok(quote::Entity::find()
             .filter(quote::Column::OrganizationId.eq(org))
@@ -397,6 +406,7 @@ impl App {
     }
 
     /// Products by id, for the API's batch loader.
+    #[tracing::instrument(skip_all)]
     pub async fn products_by_ids(&self, org: Uuid, ids: &[Uuid]) -> Result<Vec<product::Model>, AppError> {
         Ok(product::Entity::find()
             .filter(product::Column::OrganizationId.eq(org))

@@ -273,6 +273,7 @@ impl App {
     /// sees (its scopes from the ADMIN's own place: own rows are the ADMIN's, team rows the
     /// ADMIN's teams'; its field rules). Each use is an audit row; the HTTP layer lets such a
     /// request read only.
+    #[tracing::instrument(skip_all)]
     pub async fn view_as(&self, admin: &Actor, role_id: Uuid) -> Result<(Actor, String), AppError> {
         admin.authorize(Action::ViewAs)?;
         let mut as_role = admin.clone();
@@ -340,6 +341,7 @@ async fn held_names<C: ConnectionTrait>(db: &C, org: Uuid, user_id: Uuid) -> Res
 
 impl App {
     /// `roles`: the built-in roles, then the organization's custom roles by name (retired ones too).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn all_roles(&self, actor: &Actor) -> Result<Vec<RoleView>, AppError> {
         let mut out: Vec<RoleView> = Role::ALL.into_iter().map(RoleView::builtin).collect();
         for m in custom_role::Entity::find()
@@ -354,6 +356,7 @@ impl App {
     }
 
     /// The custom roles a user holds (for `User.customRoles`).
+    #[tracing::instrument(skip_all)]
     pub async fn custom_roles_of(&self, org: Uuid, user_id: Uuid) -> Result<Vec<RoleView>, AppError> {
         let ids: Vec<Uuid> = held_by(&self.db, org, user_id).await?.into_iter().map(|h| h.id).collect();
         let rows = custom_role::Entity::find().filter(custom_role::Column::Id.is_in(ids)).all(&self.db).await?;
@@ -361,6 +364,7 @@ impl App {
     }
 
     /// The custom roles an API token holds (for `ApiToken.customRoles`).
+    #[tracing::instrument(skip_all)]
     pub async fn custom_roles_of_token(&self, org: Uuid, token_id: Uuid) -> Result<Vec<RoleView>, AppError> {
         let ids: Vec<Uuid> = held_by_token(&self.db, org, token_id).await?.into_iter().map(|h| h.id).collect();
         let rows = custom_role::Entity::find()
@@ -372,6 +376,7 @@ impl App {
     }
 
     /// `createRole` (ADMIN).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn create_role(&self, actor: &Actor, input: RoleInput) -> Result<RoleView, AppError> {
         actor.authorize(Action::CreateRole)?;
         let c = check(input)?;
@@ -402,6 +407,7 @@ impl App {
 
     /// `updateRole` (ADMIN): replaces the role's name, grants and fields; takes effect on its
     /// holders' next request.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn update_role(
         &self,
         actor: &Actor,
@@ -432,6 +438,7 @@ impl App {
     }
 
     /// `retireRole` (ADMIN): its holders lose its grants at once; it stays listed, retired.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn retire_role(&self, actor: &Actor, role_id: Uuid) -> Result<RoleView, AppError> {
         actor.authorize(Action::RetireRole)?;
         let txn = self.tx().await?;
@@ -466,6 +473,7 @@ impl App {
     }
 
     /// `grantRole` (ADMIN): a built-in or custom role to a user; granting one held is a no-op.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn grant_role(&self, actor: &Actor, user_id: Uuid, role_id: Uuid) -> Result<user::Model, AppError> {
         actor.authorize(Action::GrantRole)?;
         let txn = self.tx().await?;
@@ -509,6 +517,7 @@ impl App {
 
     /// `revokeRole` (ADMIN): refused when it would leave the organization without an active
     /// ADMIN; revoking one not held is a no-op.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn revoke_role(&self, actor: &Actor, user_id: Uuid, role_id: Uuid) -> Result<user::Model, AppError> {
         actor.authorize(Action::RevokeRole)?;
         let txn = self.tx().await?;
@@ -541,6 +550,7 @@ impl App {
     /// `explainAccess`: why `action` is allowed or refused for a user (the caller when
     /// `user_id` is absent; another user needs ADMIN), role by role, and with an entity whether
     /// the user may read it and what `blockers` would add.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn explain_access(
         &self,
         actor: &Actor,

@@ -613,6 +613,7 @@ impl App {
     /// `baton seed --demo --scale N`: fills the demo organization (created first when missing)
     /// with `leads` leads and everything derived from them. Refuses an organization that
     /// already holds scale data. See the module documentation.
+    #[tracing::instrument(skip_all)]
     pub async fn seed_scale(&self, leads: u64) -> Result<ScaleReport, AppError> {
         if leads < MIN_LEADS {
             return Err(AppError::bad_input("scale", format!("must be at least {MIN_LEADS} leads")));

@@ -119,6 +119,7 @@ fn parse_cursor(after: Option<&str>) -> Result<usize, AppError> {
 
 impl App {
     /// `search(text, types, first, after)`.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn search(
         &self,
         actor: &Actor,

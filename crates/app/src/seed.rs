@@ -161,6 +161,7 @@ async fn ensure_demo_fallbacks(txn: &sea_orm::DatabaseTransaction, org: Uuid, le
 impl App {
     /// Creates the demo organization, its users and the sales team; running it again changes
     /// nothing. Returns the organization id.
+    #[tracing::instrument(skip_all)]
     pub async fn seed_demo(&self) -> Result<Uuid, AppError> {
         let txn = self.tx().await?;
         let org = match organization::Entity::find().filter(organization::Column::Name.eq(DEMO_ORG)).one(&txn).await? {

@@ -350,6 +350,7 @@ impl App {
     /// Warns clocks past three quarters of their time and breaches clocks past their deadline.
     /// Each clock is re-read under a lock, so several schedulers never warn or breach twice.
     /// Returns (warned, breached).
+    #[tracing::instrument(skip_all)]
     pub async fn check_clocks(&self, now: DateTime<Utc>) -> Result<(usize, usize), AppError> {
         let due = sla_clock::Entity::find()
             .filter(sla_clock::Column::StoppedAt.is_null())
@@ -420,6 +421,7 @@ impl App {
     }
 
     /// The caller's open tasks, soonest first, due before `before` when given.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn tasks(&self, actor: &Actor, before: Option<DateTime<Utc>>) -> Result<Vec<task::Model>, AppError> {
         let Some(me) = actor.user_id() else { return Ok(vec![]) };
         let mut q = task::Entity::find().filter(task::Column::OwnerId.eq(me)).filter(task::Column::Status.eq("OPEN"));
@@ -430,6 +432,7 @@ impl App {
     }
 
     /// `createTask`: a reminder for the caller (or, for a manager, for a team member).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn create_task(
         &self,
         actor: &Actor,
@@ -478,6 +481,7 @@ impl App {
 
     /// `completeTask`, `snoozeTask` and `reassignTask` in one place: the change is applied to a
     /// task of the caller (or of a manager's team member).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn change_task(&self, actor: &Actor, id: Uuid, change: TaskChange) -> Result<task::Model, AppError> {
         let txn = self.tx().await?;
         let before = self.own_task(&txn, actor, id).await?;
@@ -513,6 +517,7 @@ impl App {
     }
 
     /// Breached clocks of the caller's scope (a manager: the team's), newest first.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn sla_breaches(&self, actor: &Actor) -> Result<Vec<sla_clock::Model>, AppError> {
         let scope = actor.authorize(Action::SalesView)?;
         let mut q = sla_clock::Entity::find()
@@ -525,6 +530,7 @@ impl App {
     }
 
     /// The clocks of one entity (running and finished), oldest first.
+    #[tracing::instrument(skip_all)]
     pub async fn clocks_of(&self, org: Uuid, entity_id: Uuid) -> Result<Vec<sla_clock::Model>, AppError> {
         Ok(sla_clock::Entity::find()
             .filter(sla_clock::Column::OrganizationId.eq(org))

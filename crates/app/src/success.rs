@@ -77,6 +77,7 @@ async fn save_account<C: ConnectionTrait>(
 
 impl App {
     /// `recordUsage`: a usage snapshot, usually from an integration's API token.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn record_usage(
         &self,
         actor: &Actor,
@@ -116,6 +117,7 @@ impl App {
     }
 
     /// The latest usage snapshot of an account.
+    #[tracing::instrument(skip_all)]
     pub async fn latest_usage(&self, account_id: Uuid) -> Result<Option<usage_snapshot::Model>, AppError> {
         Ok(usage_snapshot::Entity::find()
             .filter(usage_snapshot::Column::AccountId.eq(account_id))
@@ -126,6 +128,7 @@ impl App {
 
     /// The account's health on `today`: computed in `domain` from its usage, issues, invoices
     /// and last business review, with the manual override shown beside it.
+    #[tracing::instrument(skip_all)]
     pub async fn account_health(&self, a: &account::Model, today: NaiveDate) -> Result<AccountHealth, AppError> {
         let usage = self.latest_usage(a.id).await?;
         let seats: i64 = subscription::Entity::find()
@@ -167,6 +170,7 @@ impl App {
     }
 
     /// `overrideHealth`: a manual score with a reason; `None` clears it.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn override_health(
         &self,
         actor: &Actor,
@@ -194,6 +198,7 @@ impl App {
     }
 
     /// `recordBusinessReview`: a quarterly business review with its outcomes and new needs.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn record_business_review(
         &self,
         actor: &Actor,
@@ -239,6 +244,7 @@ impl App {
     }
 
     /// The business reviews of an account, newest first.
+    #[tracing::instrument(skip_all)]
     pub async fn business_reviews(&self, account_id: Uuid) -> Result<Vec<business_review::Model>, AppError> {
         Ok(business_review::Entity::find()
             .filter(business_review::Column::AccountId.eq(account_id))
@@ -248,6 +254,7 @@ impl App {
     }
 
     /// The subscriptions of an account.
+    #[tracing::instrument(skip_all)]
     pub async fn subscriptions_of(&self, account_id: Uuid) -> Result<Vec<subscription::Model>, AppError> {
         Ok(subscription::Entity::find()
             .filter(subscription::Column::AccountId.eq(account_id))
@@ -258,6 +265,7 @@ impl App {
 
     /// The add-on modules a subscription includes: the per-module lines of the quote its
     /// contract was signed from, in quote order. The plan itself shows as the tier and seats.
+    #[tracing::instrument(skip_all)]
     pub async fn subscription_modules(
         &self,
         org: Uuid,
@@ -288,6 +296,7 @@ impl App {
     }
 
     /// `recordChurn`: the customer left; its active subscriptions end.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn record_churn(
         &self,
         actor: &Actor,
@@ -353,6 +362,7 @@ impl App {
 
     /// `flagUpsell`: customer success found an expansion need; it becomes an opportunity for the
     /// account executive, with the CS person credited on it.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn flag_upsell(
         &self,
         actor: &Actor,
@@ -413,6 +423,7 @@ impl App {
 
     /// `setAccountTier` (CS_MANAGER): VIP accounts get a named account manager from customer
     /// success; the others are served by automated programmes.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn set_account_tier(
         &self,
         actor: &Actor,
@@ -455,6 +466,7 @@ impl App {
     ///
     /// Only the candidates the database selects ([`due_renewal_candidates`]) are read, each
     /// in its own transaction.
+    #[tracing::instrument(skip_all)]
     pub async fn open_due_renewals(&self, today: NaiveDate) -> Result<usize, AppError> {
         let subs = due_renewal_candidates(&self.db, today).await?;
         let mut opened = 0;
@@ -516,6 +528,7 @@ impl App {
     }
 
     /// Referral rewards earned by customers, newest first (customer success and finance).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn referral_rewards(&self, actor: &Actor) -> Result<Vec<referral_reward::Model>, AppError> {
         if actor.authorize(Action::CustomerSuccessView).is_err() {
             actor.authorize(Action::FinanceView)?;
@@ -528,6 +541,7 @@ impl App {
     }
 
     /// Renewal opportunities still open, soonest first (for customer success).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn renewals_due(&self, actor: &Actor) -> Result<Vec<opportunity::Model>, AppError> {
         actor.authorize(Action::CustomerSuccessView)?;
         Ok(opportunity::Entity::find()

@@ -120,6 +120,7 @@ impl App {
 
     /// `login`: throttled per account and per client address, then checks the credentials and
     /// issues a JWT.
+    #[tracing::instrument(skip_all)]
     pub async fn login_from(
         &self,
         email: &str,

@@ -14,6 +14,7 @@ impl App {
     /// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN
     /// IMMEDIATE`), so concurrent writers queue behind the busy timeout instead of failing when
     /// they upgrade; on PostgreSQL rows are locked where a use case reads what it will write.
+    #[tracing::instrument(skip_all)]
     pub async fn tx(&self) -> Result<DatabaseTransaction, DbErr> {
         self.db
             .begin_with_options(TransactionOptions {

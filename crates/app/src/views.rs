@@ -183,6 +183,7 @@ fn lead_sorts() -> [Sort<lead::Model>; 2] {
 
 impl App {
     /// `lead(id)`: a lead inside the caller's read scope.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn lead(&self, actor: &Actor, id: Uuid) -> Result<Option<lead::Model>, AppError> {
         let owners = actor.readable(Action::ReadLead);
         Ok(lead::Entity::find_by_id(id)
@@ -194,6 +195,7 @@ impl App {
 
     /// Leads under the caller's scope (`salesView.leads`), filtered and in the request's
     /// order (newest first by default).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn leads(
         &self,
         actor: &Actor,
@@ -241,6 +243,7 @@ impl App {
 
     /// Opportunities under the caller's scope (`salesView.opportunities`), filtered and in
     /// the request's order (newest first by default).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn opportunities(
         &self,
         actor: &Actor,
@@ -342,6 +345,7 @@ impl App {
     /// reads (a lead under its read scope, a contact of an account it reaches), oldest first,
     /// at most [`TOMBSTONE_PAGE`]. Objects are never deleted; erasure is what removes them
     /// from a client's copy.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn tombstones(&self, actor: &Actor, since: DateTime<Utc>) -> Result<Vec<Tombstone>, AppError> {
         let mut out = Vec::new();
         let leads = owned_by(
@@ -395,6 +399,7 @@ impl App {
     }
 
     /// `opportunity(id)`: an opportunity the caller may read.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn opportunity(&self, actor: &Actor, id: Uuid) -> Result<Option<opportunity::Model>, AppError> {
         let owners = actor.readable(Action::ReadOpportunity);
         Ok(opportunity::Entity::find_by_id(id)
@@ -406,6 +411,7 @@ impl App {
 
     /// `account(id)`: an account the caller may read. Sales reps see the accounts of the
     /// opportunities and leads they own; customer success the accounts it took over.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn account(&self, actor: &Actor, id: Uuid) -> Result<Option<account::Model>, AppError> {
         let Some(a) = account::Entity::find_by_id(id)
             .filter(account::Column::OrganizationId.eq(actor.org_id))
@@ -419,6 +425,7 @@ impl App {
     }
 
     /// The contacts of an account the caller already may read.
+    #[tracing::instrument(skip_all)]
     pub async fn contacts_of_accounts(&self, org: Uuid, account_ids: &[Uuid]) -> Result<Vec<contact::Model>, AppError> {
         Ok(contact::Entity::find()
             .filter(contact::Column::OrganizationId.eq(org))
@@ -429,6 +436,7 @@ impl App {
     }
 
     /// Contacts by id, for the API's batch loader.
+    #[tracing::instrument(skip_all)]
     pub async fn contacts_by_ids(&self, org: Uuid, ids: &[Uuid]) -> Result<Vec<contact::Model>, AppError> {
         Ok(contact::Entity::find()
             .filter(contact::Column::OrganizationId.eq(org))
@@ -438,6 +446,7 @@ impl App {
     }
 
     /// Other leads with the same e-mail or the same company domain, within the caller's scope.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn possible_duplicates(&self, actor: &Actor, l: &lead::Model) -> Result<Vec<lead::Model>, AppError> {
         let mut any = Condition::any();
         if let Some(e) = &l.contact_email {
@@ -461,6 +470,7 @@ impl App {
     }
 
     /// Lead counts per source, every source listed, zeros included (`marketingView.leadsBySource`).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn leads_by_source(&self, actor: &Actor) -> Result<Vec<SourceCount>, AppError> {
         let rows: Vec<(String, String, i64)> = lead::Entity::find()
             .select_only()
@@ -537,6 +547,7 @@ impl App {
     }
 
     /// Users by id, for the API's batch loader.
+    #[tracing::instrument(skip_all)]
     pub async fn users_by_ids(&self, org: Uuid, ids: &[Uuid]) -> Result<Vec<user::Model>, AppError> {
         Ok(user::Entity::find()
             .filter(user::Column::OrganizationId.eq(org))
@@ -546,6 +557,7 @@ impl App {
     }
 
     /// Accounts by id (no scope check: callers pass ids of rows already authorized).
+    #[tracing::instrument(skip_all)]
     pub async fn accounts_by_ids(&self, org: Uuid, ids: &[Uuid]) -> Result<Vec<account::Model>, AppError> {
         Ok(account::Entity::find()
             .filter(account::Column::OrganizationId.eq(org))

@@ -396,6 +396,7 @@ fn camel(key: &str) -> String {
 
 impl App {
     /// `createWebhook` (ADMIN): the secret is shown once, in the answer.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn create_webhook(&self, actor: &Actor, new: NewWebhook) -> Result<WebhookWithSecret, AppError> {
         actor.authorize(Action::CreateWebhook)?;
         let url = check_url(&new.url, new.allow_private_network)?;
@@ -452,6 +453,7 @@ impl App {
 
     /// `rotateWebhookSecret` (ADMIN): a new secret, shown once; the old one still signs (as a
     /// second signature) for `overlap_hours`.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn rotate_webhook_secret(
         &self,
         actor: &Actor,
@@ -479,6 +481,7 @@ impl App {
     }
 
     /// The organization's webhooks (ADMIN).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn webhooks(&self, actor: &Actor) -> Result<Vec<webhook::Model>, AppError> {
         actor.authorize(Action::ReadWebhooks)?;
         Ok(webhook::Entity::find()
@@ -489,12 +492,14 @@ impl App {
     }
 
     /// A webhook of the caller's organization (ADMIN).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn webhook(&self, actor: &Actor, id: Uuid) -> Result<webhook::Model, AppError> {
         actor.authorize(Action::ReadWebhooks)?;
         find_webhook(&self.db, actor.org_id, id).await
     }
 
     /// `webhookDeliveries` (ADMIN): a webhook's deliveries, newest first.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn webhook_deliveries(
         &self,
         actor: &Actor,
@@ -512,6 +517,7 @@ impl App {
     }
 
     /// `redeliverWebhook` (ADMIN): sends a delivery again now (and resumes a paused webhook).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn redeliver_webhook(&self, actor: &Actor, id: Uuid) -> Result<webhook_delivery::Model, AppError> {
         actor.authorize(Action::RedeliverWebhook)?;
         let txn = self.tx().await?;
@@ -555,6 +561,7 @@ impl App {
     /// open, record. A failure is retried after `base_ms` doubling per attempt (with jitter, at
     /// most an hour); after [`MAX_ATTEMPTS`] the delivery fails, its webhook is paused and the
     /// organization's ADMINs are notified. Returns (delivered, failed attempts).
+    #[tracing::instrument(skip_all)]
     pub async fn deliver_webhooks(
         &self,
         transport: &dyn WebhookTransport,
