@@ -826,3 +826,29 @@ both!(another_organization_cannot_see_or_touch_the_deal, |engine| async move {
     assert_eq!((rows(&t).await, read(&t, &d.finance, INVOICE, "invoice", &invoice).await), before);
     t.stop().await;
 });
+
+both!(a_stored_stage_this_version_does_not_know_is_an_internal_error_never_a_guess, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = converted(&t).await;
+    // Something other than this code wrote the row (a hand-made UPDATE, a newer version).
+    let id = match engine {
+        Engine::Postgres => format!("'{}'", d.opportunity),
+        Engine::Sqlite => format!("X'{}'", d.opportunity.replace('-', "")),
+    };
+    t.exec(&format!("UPDATE opportunities SET stage = 'PILOT' WHERE id = {id}")).await;
+    let before = t.count("audit_log").await;
+    let r = t
+        .gql(Some(&d.ae), "query($id: ID!) { opportunity(id: $id) { name stage } }", json!({ "id": d.opportunity }))
+        .await;
+    assert_eq!(code(&r), "INTERNAL", "not read as DISCOVERY: {r}");
+    assert!(r["data"]["opportunity"].is_null(), "the non-null stage nulls its object: {r}");
+    // A move cannot start from a stage it cannot name.
+    let r = t.gql(Some(&d.ae), MOVE_V, json!({ "id": d.opportunity, "s": "NEEDS_ANALYSIS" })).await;
+    assert_eq!(code(&r), "INTERNAL", "{r}");
+    assert_eq!(t.count("audit_log").await, before, "nothing written");
+    assert_eq!(
+        t.scalar(&format!("SELECT COUNT(*) AS n FROM opportunities WHERE id = {id} AND stage = 'PILOT'")).await,
+        1
+    );
+    t.stop().await;
+});

@@ -179,21 +179,6 @@ impl OpportunityStage {
             OpportunityStage::ClosedLost => "CLOSED_LOST",
         }
     }
-    pub fn parse(s: &str) -> OpportunityStage {
-        [
-            OpportunityStage::Discovery,
-            OpportunityStage::NeedsAnalysis,
-            OpportunityStage::Demo,
-            OpportunityStage::Proposal,
-            OpportunityStage::Negotiation,
-            OpportunityStage::Contracting,
-            OpportunityStage::ClosedWon,
-            OpportunityStage::ClosedLost,
-        ]
-        .into_iter()
-        .find(|st| st.as_str() == s)
-        .unwrap_or(OpportunityStage::Discovery)
-    }
 }
 
 /// The role a contact plays in the customer's decision chain.

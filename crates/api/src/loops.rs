@@ -40,16 +40,6 @@ impl CampaignChannel {
             CampaignChannel::Webinar => DChannel::Webinar,
         }
     }
-    fn parse(s: &str) -> Self {
-        match s {
-            "SEM" => CampaignChannel::Sem,
-            "SOCIAL" => CampaignChannel::Social,
-            "EVENT" => CampaignChannel::Event,
-            "CONTENT" => CampaignChannel::Content,
-            "WEBINAR" => CampaignChannel::Webinar,
-            _ => CampaignChannel::Seo,
-        }
-    }
 }
 
 /// Where a feature request stands.
@@ -77,15 +67,6 @@ impl FeatureRequestStatus {
             FeatureRequestStatus::Declined => DStatus::Declined,
         }
     }
-    fn parse(s: &str) -> Self {
-        match s {
-            "UNDER_REVIEW" => FeatureRequestStatus::UnderReview,
-            "PLANNED" => FeatureRequestStatus::Planned,
-            "SHIPPED" => FeatureRequestStatus::Shipped,
-            "DECLINED" => FeatureRequestStatus::Declined,
-            _ => FeatureRequestStatus::New,
-        }
-    }
 }
 
 /// A marketing campaign and what it produced.
@@ -103,8 +84,8 @@ impl Campaign {
         &self.0.name
     }
     /// The channel.
-    async fn channel(&self) -> CampaignChannel {
-        CampaignChannel::parse(&self.0.channel)
+    async fn channel(&self) -> Result<CampaignChannel> {
+        crate::enums::stored(&self.0.channel)
     }
     /// The budget.
     async fn budget(&self) -> Money {
@@ -223,8 +204,8 @@ impl FeatureRequest {
         self.0.request.description.as_deref()
     }
     /// Where the request stands.
-    async fn status(&self) -> FeatureRequestStatus {
-        FeatureRequestStatus::parse(&self.0.request.status)
+    async fn status(&self) -> Result<FeatureRequestStatus> {
+        crate::enums::stored(&self.0.request.status)
     }
     /// How many times sales and customer success asked (merged duplicates included).
     async fn request_count(&self) -> i64 {
@@ -497,7 +478,7 @@ impl LoopMutation {
         let a = actor(ctx)?;
         let id = id_arg("requestId", &request_id)?;
         let r = app(ctx).set_feature_request_status(a, id, status.domain(), note).await.gql()?;
-        Ok(FeatureRequestStatus::parse(&r.status))
+        crate::enums::stored(&r.status)
     }
 
     /// Publishes a release note (PRODUCT); every sales and customer success user is notified.

@@ -328,8 +328,8 @@ impl Lead {
         id(self.0.id)
     }
     /// Where the lead stands.
-    async fn status(&self) -> LeadStatus {
-        baton_domain::lead::LeadStatus::parse(&self.0.status).map(LeadStatus::from).unwrap_or(LeadStatus::New)
+    async fn status(&self) -> Result<LeadStatus> {
+        stored(&self.0.status)
     }
     /// The priority derived from BANT; null until qualified.
     async fn priority(&self) -> Option<Priority> {
@@ -372,8 +372,8 @@ impl Lead {
         self.0.company_size
     }
     /// Where the lead came from.
-    async fn source(&self) -> LeadSource {
-        baton_domain::lead::LeadSource::parse(&self.0.source).map(LeadSource::from).unwrap_or(LeadSource::SelfSignup)
+    async fn source(&self) -> Result<LeadSource> {
+        stored(&self.0.source)
     }
     /// The pain points the customer named.
     async fn pain_points(&self) -> Option<&str> {
@@ -625,8 +625,8 @@ impl Opportunity {
         &self.0.name
     }
     /// The sales stage.
-    async fn stage(&self) -> OpportunityStage {
-        OpportunityStage::parse(&self.0.stage)
+    async fn stage(&self) -> Result<OpportunityStage> {
+        stored(&self.0.stage)
     }
     /// The customer.
     async fn account(&self, ctx: &Context<'_>) -> Result<Option<Account>> {

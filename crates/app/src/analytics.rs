@@ -959,7 +959,7 @@ impl App {
         let me = actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["reviews are written by people".into()]))?;
         let txn = self.tx().await?;
         let o = gate_opportunity(&txn, actor, opportunity_id, Action::RecordWinLossReview).await?;
-        let stage = Stage::parse(&o.stage).unwrap_or(Stage::Discovery);
+        let stage = crate::error::stored(&o.stage, Stage::parse, "opportunity stage")?;
         if stage.is_open() {
             return Err(AppError::rule(Rule::OpportunityNotClosed, "only a won or lost deal is reviewed"));
         }

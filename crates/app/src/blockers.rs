@@ -68,7 +68,7 @@ impl App {
             | Action::DisqualifyLead
             | Action::ConvertLead => {
                 let lead = gate_lead(db, actor, id, act).await?;
-                let status = LeadStatus::parse(&lead.status).unwrap_or(LeadStatus::New);
+                let status = crate::error::stored(&lead.status, LeadStatus::parse, "lead status")?;
                 match act {
                     Action::RecordLeadContact => unit(lead_rules::contact(status)),
                     Action::QualifyLead => unit(lead_rules::qualify(status)),
@@ -89,7 +89,7 @@ impl App {
                 })?;
                 let o = gate_opportunity(db, actor, id, act).await?;
                 let facts = self.stage_facts(db, &o).await?;
-                opp_rules::move_to(stage_of(&o), to, &facts)
+                opp_rules::move_to(stage_of(&o)?, to, &facts)
             }
             Action::CloseOpportunityLost
             | Action::UpdateOpportunity
@@ -98,11 +98,11 @@ impl App {
             | Action::CreateQuote
             | Action::DraftContract => {
                 let o = gate_opportunity(db, actor, id, act).await?;
-                opp_rules::edit(stage_of(&o))
+                opp_rules::edit(stage_of(&o)?)
             }
             Action::ApproveQuote | Action::AcceptQuote | Action::UpdateQuote => {
                 let (q, _) = gate_quote(db, actor, id, act).await?;
-                let status = QuoteStatus::parse(&q.status).unwrap_or(QuoteStatus::Voided);
+                let status = crate::error::stored(&q.status, QuoteStatus::parse, "quote status")?;
                 match act {
                     Action::ApproveQuote => {
                         let org = organization::Entity::find_by_id(actor.org_id)
@@ -128,7 +128,7 @@ impl App {
             | Action::VoidContract
             | Action::UpdateContractClause => {
                 let (c, o) = gate_contract(db, actor, id, act).await?;
-                let status = ContractStatus::parse(&c.status).unwrap_or(ContractStatus::Voided);
+                let status = crate::error::stored(&c.status, ContractStatus::parse, "contract status")?;
                 match act {
                     Action::SubmitContractForReview => unit(contract_rules::submit(status)),
                     Action::ApproveContract => unit(contract_rules::approve(status, drafted_or_edited_by(&c, actor))),
@@ -156,7 +156,7 @@ impl App {
             | Action::AcceptHandoff
             | Action::ReturnHandoff => {
                 let p = gate_package(db, actor, id, act).await?;
-                let status = HandoffStatus::parse(&p.status).unwrap_or(HandoffStatus::Draft);
+                let status = crate::error::stored(&p.status, HandoffStatus::parse, "hand-off status")?;
                 match act {
                     Action::UpdateHandoffPackage => handoff_rules::edit(status),
                     Action::SubmitHandoffPackage => {
@@ -178,7 +178,7 @@ impl App {
             }
             Action::RecordPayment | Action::VoidInvoice => {
                 let i = gate_invoice(db, actor, id, act).await?;
-                let status = InvoiceStatus::parse(&i.status).unwrap_or(InvoiceStatus::Void);
+                let status = crate::error::stored(&i.status, InvoiceStatus::parse, "invoice status")?;
                 match act {
                     Action::RecordPayment => invoice_rules::pay(status),
                     _ => invoice_rules::void(status, i.paid_minor),

@@ -58,8 +58,8 @@ pub(crate) async fn gate_contract<C: ConnectionTrait>(
     })
 }
 
-fn status_of(c: &contract::Model) -> ContractStatus {
-    ContractStatus::parse(&c.status).unwrap_or(ContractStatus::Voided)
+fn status_of(c: &contract::Model) -> Result<ContractStatus, AppError> {
+    crate::error::stored(&c.status, ContractStatus::parse, "contract status")
 }
 
 /// True when the caller drafted the contract or edited a version since the last approval.
@@ -104,7 +104,7 @@ impl App {
     ) -> Result<contract::Model, AppError> {
         let txn = self.tx().await?;
         let opp = gate_opportunity(&txn, actor, opportunity_id, Action::DraftContract).await?;
-        opp_rules::edit(stage_of(&opp)).map_err(AppError::Rule)?;
+        opp_rules::edit(stage_of(&opp)?).map_err(AppError::Rule)?;
         let template = contract_template::Entity::find_by_id(template_id)
             .filter(contract_template::Column::OrganizationId.eq(actor.org_id))
             .one(&txn)
@@ -116,7 +116,7 @@ impl App {
             .one(&txn)
             .await?
             .ok_or(AppError::NotFound("quote"))?;
-        let kind = TemplateKind::parse(&template.kind).unwrap_or(TemplateKind::SaasServiceAgreement);
+        let kind = crate::error::stored(&template.kind, TemplateKind::parse, "contract kind")?;
         let schedule = schedule.unwrap_or(match kind {
             TemplateKind::SaasServiceAgreement => PaymentSchedule::Annual,
             TemplateKind::CustomDevelopment => PaymentSchedule::Milestones,
@@ -194,7 +194,7 @@ impl App {
         let txn = self.tx().await?;
         let (before, _) = gate_contract(&txn, actor, id, Action::UpdateContractClause).await?;
         check_version(Some(expected_version), before.version)?;
-        let to = rules::edit(status_of(&before)).map_err(AppError::Rule)?;
+        let to = rules::edit(status_of(&before)?).map_err(AppError::Rule)?;
         let clause = contract_clause::Entity::find()
             .filter(contract_clause::Column::ContractId.eq(id))
             .filter(contract_clause::Column::Key.eq(key.clone()))
@@ -212,7 +212,7 @@ impl App {
             .await?;
         crate::sla::stop_clocks(&txn, id, ClockKind::LegalReview).await?;
         txn.commit().await?;
-        if status_of(&before) == ContractStatus::InLegalReview {
+        if status_of(&before)? == ContractStatus::InLegalReview {
             self.events.publish(Event::LegalQueueChanged { org: actor.org_id, contract_id: id });
         }
         Ok(after)
@@ -224,7 +224,7 @@ impl App {
     pub async fn submit_contract(&self, actor: &Actor, id: Uuid) -> Result<contract::Model, AppError> {
         let txn = self.tx().await?;
         let (before, _) = gate_contract(&txn, actor, id, Action::SubmitContractForReview).await?;
-        let to = rules::submit(status_of(&before)).map_err(AppError::Rule)?;
+        let to = rules::submit(status_of(&before)?).map_err(AppError::Rule)?;
         let reasons = crate::governance::reasons_for(&txn, &before).await?;
         let now = Utc::now();
         let mut am = before.clone().into_active_model();
@@ -288,7 +288,7 @@ impl App {
         let txn = self.tx().await?;
         let (before, _) = gate_contract(&txn, actor, id, Action::ApproveContract).await?;
         check_version(Some(expected_version), before.version)?;
-        let to = rules::approve(status_of(&before), drafted_or_edited_by(&before, actor)).map_err(AppError::Rule)?;
+        let to = rules::approve(status_of(&before)?, drafted_or_edited_by(&before, actor)).map_err(AppError::Rule)?;
         let mut am = before.clone().into_active_model();
         am.status = Set(to.as_str().to_owned());
         am.approved_by = Set(Some(actor.principal_id()));
@@ -319,7 +319,7 @@ impl App {
         let comments = text::required_long(comments).map_err(AppError::text("comments"))?;
         let txn = self.tx().await?;
         let (before, _) = gate_contract(&txn, actor, id, Action::RequestContractChanges).await?;
-        let to = rules::request_changes(status_of(&before)).map_err(AppError::Rule)?;
+        let to = rules::request_changes(status_of(&before)?).map_err(AppError::Rule)?;
         let mut am = before.clone().into_active_model();
         am.status = Set(to.as_str().to_owned());
         am.changes_comments = Set(Some(comments));
@@ -339,7 +339,7 @@ impl App {
         let reason = text::required_long(reason).map_err(AppError::text("reason"))?;
         let txn = self.tx().await?;
         let (before, _) = gate_contract(&txn, actor, id, Action::VoidContract).await?;
-        let status = status_of(&before);
+        let status = status_of(&before)?;
         refuse_signed_void(actor, status)?;
         let to = rules::void(status).map_err(AppError::Rule)?;
         let mut am = before.clone().into_active_model();
@@ -390,7 +390,7 @@ impl App {
             None => None,
         };
         Ok(SigningFacts {
-            status: status_of(c),
+            status: status_of(c)?,
             version: c.version,
             approved_version: c.approved_version,
             quote_accepted: q.is_some_and(|q| q.status == QuoteStatus::Accepted.as_str()),
@@ -444,7 +444,7 @@ impl App {
                 .await?;
         }
 
-        let kind = PaymentSchedule::parse(&before.payment_schedule).unwrap_or(PaymentSchedule::Upfront);
+        let kind = crate::error::stored(&before.payment_schedule, PaymentSchedule::parse, "payment schedule")?;
         let plan = inv::schedule(kind, before.value_minor, u32::try_from(before.term_months).unwrap_or(0), today);
         let mut invoices = Vec::with_capacity(plan.len());
         for step in plan {
@@ -719,7 +719,7 @@ impl App {
         let minor = crate::leads::to_minor(money.amount)?;
         let txn = self.tx().await?;
         let (c, opp) = gate_contract(&txn, actor, contract_id, Action::CreateChangeOrder).await?;
-        rules::change_order(status_of(&c), TemplateKind::parse(&c.kind).unwrap_or(TemplateKind::SaasServiceAgreement))
+        rules::change_order(status_of(&c)?, crate::error::stored(&c.kind, TemplateKind::parse, "contract kind")?)
             .map_err(AppError::Rule)?;
         if money.currency.as_str() != c.currency {
             return Err(AppError::bad_input("amount", format!("the contract is in {}", c.currency)));

@@ -121,3 +121,11 @@ pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     }
     text
 }
+
+/// A stored fixed-choice value (a status, a stage, a kind) as its domain enum. A value that no
+/// variant spells was written by something other than this code: an internal error naming what
+/// it should have been, never a guess at what it meant.
+pub(crate) fn stored<T>(value: &str, parse: impl Fn(&str) -> Option<T>, what: &'static str) -> Result<T, AppError> {
+    parse(value)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the stored {what} {value:?} is not one this version knows")))
+}

@@ -88,8 +88,8 @@ pub(crate) async fn gate_invoice_deal<C: ConnectionTrait>(
     gate::check(actor, action, Action::ReadInvoice, "invoice", i.zip(opp), |(_, o)| Access::owned_by(Some(o.owner_id)))
 }
 
-fn status_of(i: &invoice::Model) -> InvoiceStatus {
-    InvoiceStatus::parse(&i.status).unwrap_or(InvoiceStatus::Void)
+fn status_of(i: &invoice::Model) -> Result<InvoiceStatus, AppError> {
+    crate::error::stored(&i.status, InvoiceStatus::parse, "invoice status")
 }
 
 /// A payment row already recorded under this key, if any: the same request gets the recorded
@@ -151,7 +151,7 @@ impl App {
         if let Some(id) = replay(&txn, actor.org_id, &key, &hash).await? {
             return invoice::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound("invoice"));
         }
-        rules::pay(status_of(&before)).map_err(AppError::Rule)?;
+        rules::pay(status_of(&before)?).map_err(AppError::Rule)?;
         if currency.as_str() != before.currency {
             return Err(AppError::bad_input("amount", format!("the invoice is in {}", before.currency)));
         }
@@ -285,7 +285,7 @@ impl App {
         let reason = text::required_long(reason).map_err(AppError::text("reason"))?;
         let txn = self.tx().await?;
         let before = gate_invoice(&txn, actor, id, Action::VoidInvoice).await?;
-        rules::void(status_of(&before), before.paid_minor).map_err(AppError::Rule)?;
+        rules::void(status_of(&before)?, before.paid_minor).map_err(AppError::Rule)?;
         let mut am = before.clone().into_active_model();
         am.status = Set(InvoiceStatus::Void.as_str().to_owned());
         am.void_reason = Set(Some(reason));

@@ -72,7 +72,7 @@ pub(crate) async fn reasons_for<C: ConnectionTrait>(db: &C, c: &contract::Model)
             is_fallback: fallbacks.iter().any(|f| f.clause_key == cl.key && f.text.trim() == cl.text.trim()),
         })
         .collect();
-    let kind = TemplateKind::parse(&c.kind).unwrap_or(TemplateKind::CustomDevelopment);
+    let kind = crate::error::stored(&c.kind, TemplateKind::parse, "contract kind")?;
     Ok(review_reasons(&policy_of(&org), kind, c.value_minor, &facts))
 }
 

@@ -30,13 +30,14 @@ pub struct PackagePatch {
     pub kickoff_contact_id: Option<Uuid>,
 }
 
-fn status_of(p: &handoff_package::Model) -> HandoffStatus {
-    HandoffStatus::parse(&p.status).unwrap_or(HandoffStatus::Draft)
+fn status_of(p: &handoff_package::Model) -> Result<HandoffStatus, AppError> {
+    crate::error::stored(&p.status, HandoffStatus::parse, "hand-off status")
 }
 
-/// Customer success's department holds every package that was submitted to it.
+/// Customer success's department holds every package that was submitted to it (a status this
+/// version does not know reaches no department; the use case then refuses it as unknown).
 fn access(p: &handoff_package::Model, owner: Uuid) -> Access {
-    Access { owner: Some(owner), department: status_of(p) != HandoffStatus::Draft }
+    Access { owner: Some(owner), department: status_of(p).is_ok_and(|s| s != HandoffStatus::Draft) }
 }
 
 /// Loads a package (locked on PostgreSQL) through the gate for `action`.
@@ -127,7 +128,7 @@ impl App {
         let criteria = long("successCriteria", &patch.success_criteria)?;
         let txn = self.tx().await?;
         let before = gate_package(&txn, actor, id, Action::UpdateHandoffPackage).await?;
-        rules::edit(status_of(&before)).map_err(AppError::Rule)?;
+        rules::edit(status_of(&before)?).map_err(AppError::Rule)?;
         if let Some(c) = patch.kickoff_contact_id {
             contact::Entity::find_by_id(c)
                 .filter(contact::Column::OrganizationId.eq(actor.org_id))
@@ -173,7 +174,7 @@ impl App {
         let txn = self.tx().await?;
         let before = gate_package(&txn, actor, id, Action::SubmitHandoffPackage).await?;
         let facts = self.package_facts(&txn, &before).await?;
-        let to = rules::submit(status_of(&before), &facts).map_err(AppError::Rule)?;
+        let to = rules::submit(status_of(&before)?, &facts).map_err(AppError::Rule)?;
         let mut am = before.clone().into_active_model();
         am.status = Set(to.as_str().to_owned());
         am.submitted_at = Set(Some(Utc::now()));
@@ -215,7 +216,7 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("user"))?;
         let (required, first_paid) = first_payment_policy(&txn, actor.org_id, before.contract_id).await?;
-        let mut violations = rules::accept(status_of(&before), required, first_paid).err().unwrap_or_default();
+        let mut violations = rules::accept(status_of(&before)?, required, first_paid).err().unwrap_or_default();
         let owner_roles = crate::auth::roles_of(&txn, owner.id).await?;
         if !owner.active || !(owner_roles.contains(&Role::CustomerSuccess) || owner_roles.contains(&Role::CsManager)) {
             violations.push(Violation::new(
@@ -277,7 +278,7 @@ impl App {
         let reason = text::required_long(reason).map_err(AppError::text("reason"))?;
         let txn = self.tx().await?;
         let before = gate_package(&txn, actor, id, Action::ReturnHandoff).await?;
-        let to = rules::give_back(status_of(&before)).map_err(AppError::Rule)?;
+        let to = rules::give_back(status_of(&before)?).map_err(AppError::Rule)?;
         let mut am = before.clone().into_active_model();
         am.status = Set(to.as_str().to_owned());
         am.return_reason = Set(Some(reason));

@@ -345,8 +345,9 @@ impl App {
         let txn = self.tx().await?;
         let before = gate_lead(&txn, actor, id, Action::AssignLead).await?;
         let owner = user_in_org(&txn, actor.org_id, owner_id).await?;
-        let mut violations =
-            rules_lead::edit(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New)).err().unwrap_or_default();
+        let mut violations = rules_lead::edit(crate::error::stored(&before.status, LeadStatus::parse, "lead status")?)
+            .err()
+            .unwrap_or_default();
         let roles = crate::auth::roles_of(&txn, owner.id).await?;
         if !owner.active || !(roles.contains(&Role::Sdr) || roles.contains(&Role::AccountExecutive)) {
             violations.push(Violation::new(
@@ -377,8 +378,8 @@ impl App {
         let notes = text::optional(notes.as_deref(), LONG_TEXT_MAX).map_err(AppError::text("notes"))?;
         let txn = self.tx().await?;
         let before = gate_lead(&txn, actor, id, Action::RecordLeadContact).await?;
-        let status =
-            rules_lead::contact(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New)).map_err(rule_err)?;
+        let status = rules_lead::contact(crate::error::stored(&before.status, LeadStatus::parse, "lead status")?)
+            .map_err(rule_err)?;
         let now = Utc::now();
         activity::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -410,8 +411,8 @@ impl App {
         let notes = text::optional(q.notes.as_deref(), LONG_TEXT_MAX).map_err(AppError::text("notes"))?;
         let txn = self.tx().await?;
         let before = gate_lead(&txn, actor, id, Action::QualifyLead).await?;
-        let status =
-            rules_lead::qualify(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New)).map_err(rule_err)?;
+        let status = rules_lead::qualify(crate::error::stored(&before.status, LeadStatus::parse, "lead status")?)
+            .map_err(rule_err)?;
         let bant = Bant {
             budget: q.budget_confirmed,
             authority: q.authority_confirmed,
@@ -438,8 +439,8 @@ impl App {
         let reason = text::required_long(&reason).map_err(AppError::text("reason"))?;
         let txn = self.tx().await?;
         let before = gate_lead(&txn, actor, id, Action::DisqualifyLead).await?;
-        let status =
-            rules_lead::disqualify(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New)).map_err(rule_err)?;
+        let status = rules_lead::disqualify(crate::error::stored(&before.status, LeadStatus::parse, "lead status")?)
+            .map_err(rule_err)?;
         let mut am = before.clone().into_active_model();
         am.status = Set(status.as_str().to_owned());
         am.disqualification_reason = Set(Some(reason));
@@ -483,7 +484,7 @@ impl App {
         }
         let ae_roles = if ae.active { crate::auth::roles_of(&txn, ae.id).await? } else { vec![] };
         let conversion = rules_lead::convert(&ConversionFacts {
-            status: LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New),
+            status: crate::error::stored(&before.status, LeadStatus::parse, "lead status")?,
             priority: before.priority.as_deref().and_then(baton_domain::lead::Priority::parse),
             caller_scope: actor.permission(Action::ConvertLead).ok(),
             assignee_roles: &ae_roles,
@@ -659,7 +660,7 @@ pub(crate) async fn update_lead_in(
 ) -> Result<lead::Model, AppError> {
     let before = gate_lead(txn, actor, id, Action::UpdateLead).await?;
     check_version(expected_version, before.version)?;
-    rules_lead::edit(LeadStatus::parse(&before.status).unwrap_or(LeadStatus::New)).map_err(rule_err)?;
+    rules_lead::edit(crate::error::stored(&before.status, LeadStatus::parse, "lead status")?).map_err(rule_err)?;
     let mut am = before.clone().into_active_model();
     if let Some(v) = patch.company_name {
         am.company_name = Set(v)

@@ -42,8 +42,8 @@ pub struct OpportunityPatch {
     pub probability: Option<i32>,
 }
 
-pub(crate) fn stage_of(o: &opportunity::Model) -> Stage {
-    Stage::parse(&o.stage).unwrap_or(Stage::Discovery)
+pub(crate) fn stage_of(o: &opportunity::Model) -> Result<Stage, AppError> {
+    crate::error::stored(&o.stage, Stage::parse, "opportunity stage")
 }
 
 /// Loads an opportunity (locked for update on PostgreSQL) through the gate for `action`.
@@ -270,7 +270,7 @@ impl App {
         let txn = self.tx().await?;
         let before = gate_opportunity(&txn, actor, id, Action::UpdateOpportunity).await?;
         check_version(expected_version, before.version)?;
-        rules::edit(stage_of(&before)).map_err(rule_err)?;
+        rules::edit(stage_of(&before)?).map_err(rule_err)?;
         let mut am = before.clone().into_active_model();
         if let Some(n) = name {
             am.name = Set(n);
@@ -305,7 +305,7 @@ impl App {
         let report = text::required_long(report).map_err(AppError::text("report"))?;
         let txn = self.tx().await?;
         let before = gate_opportunity(&txn, actor, id, Action::RecordNeedsAnalysis).await?;
-        rules::edit(stage_of(&before)).map_err(rule_err)?;
+        rules::edit(stage_of(&before)?).map_err(rule_err)?;
         let mut am = before.clone().into_active_model();
         am.needs_analysis = Set(Some(report));
         let after = save_opportunity(&txn, am, before.version).await?;
@@ -328,7 +328,7 @@ impl App {
         let notes = text::optional(notes.as_deref(), LONG_TEXT_MAX).map_err(AppError::text("notes"))?;
         let txn = self.tx().await?;
         let opp = gate_opportunity(&txn, actor, id, Action::LogActivity).await?;
-        rules::edit(stage_of(&opp)).map_err(rule_err)?;
+        rules::edit(stage_of(&opp)?).map_err(rule_err)?;
         let a = activity::ActiveModel {
             id: Set(Uuid::now_v7()),
             organization_id: Set(actor.org_id),
@@ -389,7 +389,7 @@ impl App {
         let before = gate_opportunity(&txn, actor, id, Action::MoveOpportunity).await?;
         check_version(expected_version, before.version)?;
         let facts = self.stage_facts(&txn, &before).await?;
-        rules::move_to(stage_of(&before), to, &facts).map_err(rule_err)?;
+        rules::move_to(stage_of(&before)?, to, &facts).map_err(rule_err)?;
         let mut am = before.clone().into_active_model();
         am.stage = Set(to.as_str().to_owned());
         let after = save_opportunity(&txn, am, before.version).await?;
@@ -410,7 +410,7 @@ impl App {
         let reason = text::required_long(reason).map_err(AppError::text("reason"))?;
         let txn = self.tx().await?;
         let before = gate_opportunity(&txn, actor, id, Action::CloseOpportunityLost).await?;
-        rules::close_lost(stage_of(&before)).map_err(rule_err)?;
+        rules::close_lost(stage_of(&before)?).map_err(rule_err)?;
         let mut am = before.clone().into_active_model();
         am.stage = Set(Stage::ClosedLost.as_str().to_owned());
         am.loss_reason = Set(Some(reason));

@@ -97,7 +97,7 @@ async fn price<C: ConnectionTrait>(
                 format!("the product is priced in {}, the organization quotes in {}", p.currency, org.currency),
             ));
         }
-        let model = PricingModel::parse(&p.pricing_model).unwrap_or(PricingModel::FixedPrice);
+        let model = crate::error::stored(&p.pricing_model, PricingModel::parse, "pricing model")?;
         let months = if model == PricingModel::FixedPrice { 1 } else { l.term_months.unwrap_or(DEFAULT_TERM_MONTHS) };
         if model != PricingModel::FixedPrice {
             term = term.max(months);
@@ -220,7 +220,7 @@ impl App {
         let bp = discount_bp(input.discount_percent)?;
         let txn = self.tx().await?;
         let opp = gate_opportunity(&txn, actor, opportunity_id, Action::CreateQuote).await?;
-        opp_rules::edit(stage_of(&opp)).map_err(AppError::Rule)?;
+        opp_rules::edit(stage_of(&opp)?).map_err(AppError::Rule)?;
         let org = org_of(&txn, actor.org_id).await?;
         let (priced, totals, term) = price(&txn, &org, &input.lines, bp).await?;
         let creator = actor
@@ -296,7 +296,8 @@ impl App {
         let txn = self.tx().await?;
         let (before, _) = gate_quote(&txn, actor, id, Action::UpdateQuote).await?;
         check_version(Some(expected_version), before.version)?;
-        rules::edit(QuoteStatus::parse(&before.status).unwrap_or(QuoteStatus::Voided)).map_err(AppError::Rule)?;
+        rules::edit(crate::error::stored(&before.status, QuoteStatus::parse, "quote status")?)
+            .map_err(AppError::Rule)?;
         let org = org_of(&txn, actor.org_id).await?;
         let (priced, totals, term) = price(&txn, &org, &input.lines, bp).await?;
         let editor = actor
@@ -330,7 +331,7 @@ impl App {
         let (before, _) = gate_quote(&txn, actor, id, Action::ApproveQuote).await?;
         let org = org_of(&txn, actor.org_id).await?;
         rules::approve(
-            QuoteStatus::parse(&before.status).unwrap_or(QuoteStatus::Voided),
+            crate::error::stored(&before.status, QuoteStatus::parse, "quote status")?,
             actor.permission(Action::ApproveQuote).ok(),
             actor.user_id() == Some(before.created_by),
             i64::from(before.discount_bp),
@@ -355,7 +356,8 @@ impl App {
     pub async fn accept_quote(&self, actor: &Actor, id: Uuid) -> Result<quote::Model, AppError> {
         let txn = self.tx().await?;
         let (before, _) = gate_quote(&txn, actor, id, Action::AcceptQuote).await?;
-        rules::accept(QuoteStatus::parse(&before.status).unwrap_or(QuoteStatus::Voided)).map_err(AppError::Rule)?;
+        rules::accept(crate::error::stored(&before.status, QuoteStatus::parse, "quote status")?)
+            .map_err(AppError::Rule)?;
         let now = Utc::now();
         let mut am = before.clone().into_active_model();
         am.status = Set(QuoteStatus::Accepted.as_str().to_owned());

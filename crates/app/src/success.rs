@@ -332,7 +332,7 @@ impl App {
             .all(&txn)
             .await?
         {
-            let stage = crate::opportunities::stage_of(&o);
+            let stage = crate::opportunities::stage_of(&o)?;
             if opp_rules::close_lost(stage).is_err() {
                 continue;
             }
