@@ -540,11 +540,11 @@ both!(the_lead_pool_and_incoming_handoffs_filter_and_sort, |engine| async move {
     );
 });
 
-const REQUESTS: &str = "query($f: FeatureRequestFilter, $o: FeatureRequestOrder, $first: Int, $after: String) {
-    productView { featureRequests(filter: $f, orderBy: $o, first: $first, after: $after) {
+const REQUESTS: &str = "query($f: FeatureRequestFilter, $o: FeatureRequestOrder, $first: Int, $after: String, $last: Int, $before: String) {
+    productView { featureRequests(filter: $f, orderBy: $o, first: $first, after: $after, last: $last, before: $before) {
         totalCount
         edges { cursor node { id title status } }
-        pageInfo { hasNextPage endCursor } } } }";
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }";
 
 fn titles(r: &Value) -> Vec<String> {
     r["productView"]["featureRequests"]["edges"]
@@ -591,7 +591,18 @@ both!(feature_requests_filter_by_status_and_title_and_sort_by_any_field_with_exa
     let after = info["endCursor"].clone();
     let r = ok(&t, &product, REQUESTS, json!({ "o": by_title, "first": 2, "after": after })).await;
     assert_eq!(titles(&r), ["Offline mode", "SSO"]);
-    assert_eq!(r["productView"]["featureRequests"]["pageInfo"]["hasNextPage"], false);
+    let info = &r["productView"]["featureRequests"]["pageInfo"];
+    assert_eq!((&info["hasNextPage"], &info["hasPreviousPage"]), (&json!(false), &json!(true)), "{info}");
+    // And back: the last two, then the two before them.
+    let r = ok(&t, &product, REQUESTS, json!({ "o": by_title, "last": 2 })).await;
+    assert_eq!(titles(&r), ["Offline mode", "SSO"]);
+    let info = &r["productView"]["featureRequests"]["pageInfo"];
+    assert_eq!(info["hasPreviousPage"], true, "{info}");
+    let before = info["startCursor"].clone();
+    let r = ok(&t, &product, REQUESTS, json!({ "o": by_title, "last": 2, "before": before })).await;
+    assert_eq!(titles(&r), ["Audit export", "Bulk edit"], "the page before, in the list's order");
+    let info = &r["productView"]["featureRequests"]["pageInfo"];
+    assert_eq!((&info["hasPreviousPage"], &info["hasNextPage"]), (&json!(false), &json!(true)), "{info}");
     // A cursor that no longer meets the filter still marks its place in the order.
     let r =
         ok(&t, &product, REQUESTS, json!({ "o": by_title, "f": { "statuses": ["PLANNED"] }, "after": after })).await;

@@ -419,7 +419,8 @@ impl ProductView {
         release_notes(ctx).await
     }
     /// Feature requests, ranked by revenue at stake unless `orderBy` says otherwise.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
     async fn feature_requests(
         &self,
         ctx: &Context<'_>,
@@ -430,8 +431,12 @@ impl ProductView {
         #[graphql(desc = "Only rows changed at or after this time: delta sync.")] updated_since: Option<Timestamp>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
+        #[graphql(desc = "Page size counted back from `before` (or from the end): at most 100.")] last: Option<i32>,
+        #[graphql(desc = "The cursor before which the page ends.")] before: Option<String>,
     ) -> Result<Conn<FeatureRequest>> {
-        let req = page_request(ctx, first, after.as_deref())?;
+        // A request's id is its cursor in every order (its place is read from the ranking).
+        let by_id = ordered(baton_app::page::SortKey::Created, OrderDirection::Desc);
+        let req = ordered_page_request(ctx, first, after.as_deref(), last, before.as_deref(), by_id)?;
         let mut filter = filter.map(FeatureRequestFilter::into_app).transpose()?.unwrap_or_default();
         since(&mut filter.common, updated_since);
         let order =

@@ -133,8 +133,9 @@ struct RankFigures {
 /// `$1` organization, `$2` cursor (or NULL), `$3` row limit, `$4`/`$5` the i64 bounds, `$6`
 /// the ACTIVE status, `{open}` the open stages' placeholders, `{only}` empty or the condition
 /// that keeps one request, `{least}`/`{greatest}` the engine's scalar minimum and maximum,
-/// `{filter}` empty or the list filter's `r.id IN (…) AND `, and `{beyond}`/`{order}` the
-/// order's keyset condition and sort.
+/// `{filter}` empty or the list filter's `r.id IN (…) AND `, `{position}` where the rows lie
+/// against the cursor row `c` (ahead of it for a page, at or behind it for the probe), and
+/// `{order}` the walking order.
 const RANKED_PAGE_SQL: &str = "\
 WITH ask_counts AS ( \
     SELECT request_id, COUNT(*) AS asks FROM feature_asks WHERE organization_id = $1 GROUP BY request_id \
@@ -165,7 +166,7 @@ WITH ask_counts AS ( \
     SELECT id, asks, stake, updated_at, title FROM ranked WHERE id = $2 \
 ) \
 SELECT r.id, r.asks, r.pipeline, r.recurring FROM ranked r LEFT JOIN resume c ON 1 = 1 \
-WHERE {filter}(c.id IS NULL OR {beyond}) ORDER BY {order} LIMIT $3";
+WHERE {filter}({position}) ORDER BY {order} LIMIT $3";
 
 /// What `productView.featureRequests` is sorted by; ties are broken by id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -223,6 +224,7 @@ fn ranked_page_statement<C: ConnectionTrait>(
     only: Option<Uuid>,
     (order, descending): (RequestOrder, bool),
     filter: Option<sea_orm::Statement>,
+    probe: bool,
 ) -> sea_orm::Statement {
     let open: Vec<&str> = Stage::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect();
     let (least, greatest) = match db.get_database_backend() {
@@ -234,11 +236,15 @@ fn ranked_page_statement<C: ConnectionTrait>(
         Some(_) => format!(" AND r.id = ${}", open.len() + 7),
         None => String::new(),
     };
+    // Paging backward walks the order the other way from `before`; the caller turns the page
+    // around. The probe looks the other way from the cursor for one row.
+    let cursor = if req.backward { req.before } else { req.after };
+    let limit = if probe { 1 } else { req.first + 1 };
     let mut values: Vec<Value> = vec![
         org.into(),
-        req.after.into(),
+        cursor.into(),
         // `first` is at most `MAX_PAGE`; one more row tells whether a next page exists.
-        i64::try_from(req.first + 1).unwrap_or(i64::MAX).into(),
+        i64::try_from(limit).unwrap_or(i64::MAX).into(),
         i64::MIN.into(),
         i64::MAX.into(),
         "ACTIVE".into(),
@@ -253,14 +259,16 @@ fn ranked_page_statement<C: ConnectionTrait>(
         }
         None => String::new(),
     };
-    let (beyond, order_sql) = keyset_sql(&order_keys(order, descending));
+    let (ahead, order_sql) = keyset_sql(&order_keys(order, descending != req.backward));
+    let position =
+        if probe { format!("c.id IS NOT NULL AND NOT ({ahead})") } else { format!("c.id IS NULL OR {ahead}") };
     let sql = RANKED_PAGE_SQL
         .replace("{open}", &placeholders.join(", "))
         .replace("{only}", &only_sql)
         .replace("{least}", least)
         .replace("{greatest}", greatest)
         .replace("{filter}", &filter_sql)
-        .replace("{beyond}", &beyond)
+        .replace("{position}", &position)
         .replace("{order}", &order_sql);
     crate::sql::statement(db, &sql, values)
 }
@@ -274,8 +282,9 @@ async fn ranked_page<C: ConnectionTrait>(
     only: Option<Uuid>,
     order: (RequestOrder, bool),
     filter: Option<sea_orm::Statement>,
+    probe: bool,
 ) -> Result<Vec<RankFigures>, AppError> {
-    let rows = db.query_all_raw(ranked_page_statement(db, org, req, only, order, filter)).await?;
+    let rows = db.query_all_raw(ranked_page_statement(db, org, req, only, order, filter, probe)).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         out.push(RankFigures {
@@ -566,11 +575,22 @@ impl App {
             use sea_orm::QueryTrait;
             narrowed.select_only().column(F::Id).build(self.db.get_database_backend())
         });
-        let figures = ranked_page(&self.db, org, req.clone(), None, order, ids).await?;
-        let ids: Vec<Uuid> = figures.iter().map(|f| f.id).collect();
-        let mut details = page_details(&self.db, org, &ids).await?;
-        let rows = figures.into_iter().filter_map(|f| details.ranked(f)).collect();
-        Ok(Page::from_fetched(rows, req, total))
+        let mut figures = ranked_page(&self.db, org, req.clone(), None, order, ids.clone(), false).await?;
+        let more = figures.len() as u64 > req.first;
+        figures.truncate(req.first as usize);
+        // Requests on the other side of the cursor: one probe, only when the caller asked.
+        let cursor = if req.backward { req.before } else { req.after };
+        let behind = cursor.is_some()
+            && req.probe
+            && !ranked_page(&self.db, org, req.clone(), None, order, ids, true).await?.is_empty();
+        if req.backward {
+            figures.reverse();
+        }
+        let page_ids: Vec<Uuid> = figures.iter().map(|f| f.id).collect();
+        let mut details = page_details(&self.db, org, &page_ids).await?;
+        let items = figures.into_iter().filter_map(|f| details.ranked(f)).collect();
+        let (has_next_page, has_previous_page) = if req.backward { (behind, more) } else { (more, behind) };
+        Ok(Page { items, has_next_page, has_previous_page, total_count: total, cursors: Vec::new() })
     }
 
     /// `node(id)` for a feature request: the same figures as in the ranking, for one live
@@ -579,7 +599,7 @@ impl App {
     pub async fn feature_request(&self, actor: &Actor, id: Uuid) -> Result<RankedRequest, AppError> {
         actor.authorize(Action::ProductView)?;
         let req = PageRequest::parse(Some(1), None)?;
-        let figures = ranked_page(&self.db, actor.org_id, req, Some(id), Default::default(), None).await?;
+        let figures = ranked_page(&self.db, actor.org_id, req, Some(id), Default::default(), None, false).await?;
         let mut details = page_details(&self.db, actor.org_id, &[id]).await?;
         figures.into_iter().find_map(|f| details.ranked(f)).ok_or(AppError::NotFound("feature request"))
     }
