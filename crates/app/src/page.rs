@@ -228,10 +228,22 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// Builds a forward page from up to `first + 1` fetched rows.
-    pub fn from_fetched(mut rows: Vec<T>, req: PageRequest, total_count: u64) -> Self {
-        let has_next_page = rows.len() as u64 > req.first;
+    pub fn from_fetched(rows: Vec<T>, req: PageRequest, total_count: u64) -> Self {
+        Self::from_walked(rows, &req, false, total_count)
+    }
+
+    /// Builds a page from up to `first + 1` rows fetched in walking order (the list's order, or
+    /// its reverse when paging backward) and whether any row lies on the other side of the
+    /// cursor (`behind`): the extra row means more in the walking direction, the page is turned
+    /// back into the list's order.
+    pub fn from_walked(mut rows: Vec<T>, req: &PageRequest, behind: bool, total_count: u64) -> Self {
+        let more = rows.len() as u64 > req.first;
         rows.truncate(req.first as usize);
-        Page { items: rows, has_next_page, has_previous_page: false, total_count, cursors: Vec::new() }
+        if req.backward {
+            rows.reverse();
+        }
+        let (has_next_page, has_previous_page) = if req.backward { (behind, more) } else { (more, behind) };
+        Page { items: rows, has_next_page, has_previous_page, total_count, cursors: Vec::new() }
     }
 
     pub fn empty() -> Self {
@@ -327,25 +339,21 @@ where
     if let Some(s) = sort {
         page_q = page_q.order_by((s.expr)(), order.clone());
     }
-    let mut rows = page_q.order_by(id, order).limit(req.first + 1).all(db).await?;
-    let more = rows.len() as u64 > req.first;
-    rows.truncate(req.first as usize);
+    let rows = page_q.order_by(id, order).limit(req.first + 1).all(db).await?;
     // Rows on the other side of the cursor: one probe, only when the caller asked.
     let behind = match cursor {
         Some(at) if req.probe => !q.filter(beyond(false, cursor_key, at)).limit(1).all(db).await?.is_empty(),
         _ => false,
     };
-    if req.backward {
-        rows.reverse();
+    let mut page = Page::from_walked(rows, &req, behind, total);
+    if let Some(s) = sort {
+        page.cursors = page
+            .items
+            .iter()
+            .map(|r| Cursor { key: s.key, value: Some((s.value)(r)), id: row_id(r, id) }.encode())
+            .collect();
     }
-    let (has_next_page, has_previous_page) = if req.backward { (behind, more) } else { (more, behind) };
-    let cursors = match sort {
-        Some(s) => {
-            rows.iter().map(|r| Cursor { key: s.key, value: Some((s.value)(r)), id: row_id(r, id) }.encode()).collect()
-        }
-        None => Vec::new(),
-    };
-    Ok(Page { items: rows, has_next_page, has_previous_page, total_count: total, cursors })
+    Ok(page)
 }
 
 /// The sort value of the row a bare-id cursor names. The row need not be in the list any more

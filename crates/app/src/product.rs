@@ -563,34 +563,35 @@ impl App {
         let org = actor.org_id;
         let live = feature_request::Entity::find().filter(F::OrganizationId.eq(org)).filter(F::MergedInto.is_null());
         let mut narrowed =
-            self.narrowed(live.clone(), org, &filter.common, (None, F::CreatedAt, F::UpdatedAt), &[F::Title]).await?;
+            self.narrowed(live, org, &filter.common, (None, F::CreatedAt, F::UpdatedAt), &[F::Title]).await?;
         if !filter.statuses.is_empty() {
             narrowed = narrowed.filter(F::Status.is_in(filter.statuses.iter().map(|s| s.as_str())));
         }
-        let filtered = filter.statuses.len() + usize::from(filter.common != crate::views::ListFilter::default()) > 0;
-        let total = crate::page::total(if filtered { &narrowed } else { &live }, &req, &self.db).await?;
+        let total = crate::page::total(&narrowed, &req, &self.db).await?;
         // The filter is one query of request ids, the same one the total counted, so the page
-        // and the count cannot disagree about which requests match.
+        // and the count cannot disagree about which requests match (none without a filter).
+        let filtered = !filter.statuses.is_empty() || filter.common != crate::views::ListFilter::default();
         let ids = filtered.then(|| {
             use sea_orm::QueryTrait;
             narrowed.select_only().column(F::Id).build(self.db.get_database_backend())
         });
-        let mut figures = ranked_page(&self.db, org, req.clone(), None, order, ids.clone(), false).await?;
-        let more = figures.len() as u64 > req.first;
-        figures.truncate(req.first as usize);
+        let figures = ranked_page(&self.db, org, req.clone(), None, order, ids.clone(), false).await?;
         // Requests on the other side of the cursor: one probe, only when the caller asked.
         let cursor = if req.backward { req.before } else { req.after };
         let behind = cursor.is_some()
             && req.probe
             && !ranked_page(&self.db, org, req.clone(), None, order, ids, true).await?.is_empty();
-        if req.backward {
-            figures.reverse();
-        }
-        let page_ids: Vec<Uuid> = figures.iter().map(|f| f.id).collect();
+        let page = Page::from_walked(figures, &req, behind, total);
+        let page_ids: Vec<Uuid> = page.items.iter().map(|f| f.id).collect();
         let mut details = page_details(&self.db, org, &page_ids).await?;
-        let items = figures.into_iter().filter_map(|f| details.ranked(f)).collect();
-        let (has_next_page, has_previous_page) = if req.backward { (behind, more) } else { (more, behind) };
-        Ok(Page { items, has_next_page, has_previous_page, total_count: total, cursors: Vec::new() })
+        let items = page.items.into_iter().filter_map(|f| details.ranked(f)).collect();
+        Ok(Page {
+            items,
+            has_next_page: page.has_next_page,
+            has_previous_page: page.has_previous_page,
+            total_count: page.total_count,
+            cursors: page.cursors,
+        })
     }
 
     /// `node(id)` for a feature request: the same figures as in the ranking, for one live
