@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use baton_app::audit::Verdict;
+use baton_app::kernel::audit::Verdict;
 use baton_tests::flow::*;
 use baton_tests::*;
 use serde_json::json;

@@ -62,7 +62,7 @@ struct Flaky {
     sent: AtomicUsize,
 }
 
-impl baton_app::automation::Sender for Flaky {
+impl baton_app::marketing::automation::Sender for Flaky {
     fn send(&self, _: &str, _: &str, _: &str) -> Result<(), String> {
         if self.fail.load(Ordering::SeqCst) > 0 {
             self.fail.fetch_sub(1, Ordering::SeqCst);
@@ -80,7 +80,7 @@ both!(the_trial_cadence_sends_day_1_3_and_7_messages_once_and_stops_on_conversio
     let lead_id = uuid::Uuid::parse_str(&lead).unwrap();
     let org = t
         .app()
-        .lead(&baton_app::auth::authenticate(&t.app().db, &t.app().jwt, &d.sdr).await.unwrap(), lead_id)
+        .lead(&baton_app::kernel::auth::authenticate(&t.app().db, &t.app().jwt, &d.sdr).await.unwrap(), lead_id)
         .await
         .unwrap()
         .unwrap()
@@ -277,7 +277,7 @@ fn fake_smtp() -> FakeSmtp {
 }
 
 /// The sender `baton serve` builds from these settings.
-fn configured_sender(settings: baton_server::config::Settings) -> Arc<dyn baton_app::automation::Sender> {
+fn configured_sender(settings: baton_server::config::Settings) -> Arc<dyn baton_app::marketing::automation::Sender> {
     baton_server::jobs::sender(&settings.finish().unwrap())
 }
 
@@ -470,7 +470,7 @@ struct Held {
     release: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
 }
 
-impl baton_app::automation::Sender for Held {
+impl baton_app::marketing::automation::Sender for Held {
     fn send(&self, _: &str, _: &str, _: &str) -> Result<(), String> {
         self.entered.store(true, Ordering::SeqCst);
         let rx = self.release.lock().map_err(|e| e.to_string())?;

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use baton_app::persisted::{hash_of, parse_manifest};
+use baton_app::kernel::persisted::{hash_of, parse_manifest};
 use baton_server::config::PersistedQueries;
 use baton_tests::*;
 use futures_util::SinkExt;

@@ -78,7 +78,7 @@ both!(export_holds_the_person_from_every_table_and_erasure_leaves_no_trace, |eng
     // The search index is derived from the objects' columns (app::privacy::DERIVED): it follows
     // them, and the export covers the objects themselves.
     let derived =
-        |h: &String| h.starts_with("search_fts") || baton_app::privacy::classification_of(h) == Some("derived");
+        |h: &String| h.starts_with("search_fts") || baton_app::legal::privacy::classification_of(h) == Some("derived");
     let holders: Vec<String> =
         [t.text_hits(EMAIL).await, t.text_hits(NAME).await].concat().into_iter().filter(|h| !derived(h)).collect();
     assert!(holders.iter().any(|h| h.starts_with("leads.")) && holders.iter().any(|h| h.starts_with("contacts.")));
@@ -166,7 +166,7 @@ both!(export_holds_the_person_from_every_table_and_erasure_leaves_no_trace, |eng
     assert_eq!(erased.len(), 1, "{r}");
     assert!(erased[0]["name"].as_str().unwrap().starts_with("Erased subject "));
     assert!(erased[0]["email"].is_null());
-    assert!(matches!(t.app().verify_audit().await.unwrap(), baton_app::audit::Verdict::Intact { .. }));
+    assert!(matches!(t.app().verify_audit().await.unwrap(), baton_app::kernel::audit::Verdict::Intact { .. }));
     // Legal can show what was erased and when: the request keeps the digest of the address.
     let list = ok(&t, &privacy, "{ dataSubjectRequests { kind status subjectDigest completedAt } }", json!({})).await;
     let digests: Vec<&Value> =
@@ -308,7 +308,7 @@ both!(the_retention_job_purges_disqualified_leads_once_their_time_is_up, |engine
     .await;
     assert_eq!(log["auditLog"]["edges"][0]["node"]["actorKind"], "system");
     assert_eq!(log["auditLog"]["edges"][0]["node"]["entityId"], ids[0].as_str());
-    assert!(matches!(t.app().verify_audit().await.unwrap(), baton_app::audit::Verdict::Intact { .. }));
+    assert!(matches!(t.app().verify_audit().await.unwrap(), baton_app::kernel::audit::Verdict::Intact { .. }));
     t.stop().await;
 });
 
@@ -389,7 +389,7 @@ both!(every_text_column_is_classified_for_erasure, |engine| async move {
     assert!(columns.len() > 100, "the schema was read: {columns:?}");
     let unclassified: Vec<String> = columns
         .iter()
-        .filter(|(tab, col)| baton_app::privacy::classification(tab, col).is_none())
+        .filter(|(tab, col)| baton_app::legal::privacy::classification(tab, col).is_none())
         .map(|(tab, col)| format!("{tab}.{col}"))
         .collect();
     assert!(
@@ -398,10 +398,10 @@ both!(every_text_column_is_classified_for_erasure, |engine| async move {
     );
     // And no class names a column that is gone.
     for list in [
-        baton_app::privacy::FREE_TEXT,
-        baton_app::privacy::IDENTITY,
-        baton_app::privacy::NOT_PERSONAL,
-        baton_app::privacy::DERIVED,
+        baton_app::legal::privacy::FREE_TEXT,
+        baton_app::legal::privacy::IDENTITY,
+        baton_app::legal::privacy::NOT_PERSONAL,
+        baton_app::legal::privacy::DERIVED,
     ] {
         for (tab, cols) in list {
             for col in *cols {

@@ -425,7 +425,7 @@ fn restrictable_fields() -> Vec<(String, String, bool)> {
     let leaf =
         |name: &str| matches!(name, "String" | "Int" | "Float" | "Boolean" | "ID") || kinds.get(name) == Some(&true);
     let mut out = vec![];
-    for t in baton_app::roles::FIELD_TYPES {
+    for t in baton_app::admin::roles::FIELD_TYPES {
         let fields = doc.definitions.iter().find_map(|d| match d {
             TypeSystemDefinition::Type(x) if x.node.name.node == *t => match &x.node.kind {
                 TypeKind::Object(o) => Some(&o.fields),

@@ -152,7 +152,7 @@ both!(scale_data_fills_every_department_view, |engine| async move {
     assert!(d["marketingView"]["leadsBySource"].as_array().unwrap().iter().all(|s| s["count"].as_i64().unwrap() > 0));
 
     // The audit chain is untouched, and a second run is refused.
-    assert!(matches!(t.app().verify_audit().await.unwrap(), baton_app::audit::Verdict::Intact { .. }));
+    assert!(matches!(t.app().verify_audit().await.unwrap(), baton_app::kernel::audit::Verdict::Intact { .. }));
     let again = t.app().seed_scale(2_000).await;
     assert!(matches!(again, Err(baton_app::AppError::Conflict(_))), "{again:?}");
     assert_eq!(t.count("leads").await, 2_000);

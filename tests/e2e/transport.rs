@@ -58,7 +58,7 @@ async fn statements_for(t: &TestApp, token: &str, query: &str) -> usize {
         c.fetch_add(1, Ordering::SeqCst);
     });
     let app = baton_app::App::new(db, t.app().jwt.clone());
-    let actor = baton_app::auth::authenticate(&app.db, &app.jwt, token).await.unwrap();
+    let actor = baton_app::kernel::auth::authenticate(&app.db, &app.jwt, token).await.unwrap();
     let org = actor.org_id;
     let schema = baton_api::build_schema(app.clone(), baton_api::Limits::default());
     counter.store(0, Ordering::SeqCst);

@@ -6,8 +6,8 @@ use crate::scalars::Timestamp;
 use crate::types::{User, id, load_user};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
-use baton_app::analytics::{Figure, Unit, WinLoss as AppWinLoss};
 use baton_app::entity::win_loss_review;
+use baton_app::insight::analytics::{Figure, Unit, WinLoss as AppWinLoss};
 use baton_domain::Scope;
 
 /// How wide a KPI looks; never wider than the caller may see.

@@ -6,8 +6,8 @@ use crate::types::id;
 use crate::views::{Conn, connection};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, Object, Result};
-use baton_app::audit::AuditFilter;
 use baton_app::entity::{audit_log, audit_payload};
+use baton_app::kernel::audit::AuditFilter;
 
 /// One audit row: who did what to which object, when, with the snapshots before and after.
 pub struct AuditEntry(pub audit_log::Model, pub Option<audit_payload::Model>);

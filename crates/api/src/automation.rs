@@ -8,7 +8,7 @@ use crate::types::{Lead, Money, User, id};
 use crate::{Gql, actor, app};
 use async_graphql::{ComplexObject, Context, ID, Object, Result, SimpleObject};
 use baton_app::entity::{audit_log, cadence_definition, cadence_enrollment, commission_entry, quota};
-use baton_app::incentives::Attainment;
+use baton_app::sales::incentives::Attainment;
 use chrono::NaiveDate;
 
 /// A lead returned to the pool or claimed from it.
@@ -63,7 +63,7 @@ impl CommissionLine {
     }
     /// The rate in percent.
     async fn rate_percent(&self) -> Decimal {
-        Decimal(baton_app::admin::bp_to_percent(self.0.rate_bp))
+        Decimal(baton_app::admin::org::bp_to_percent(self.0.rate_bp))
     }
     /// The cash it was computed on (negative for a refund).
     async fn basis(&self) -> Money {
@@ -204,7 +204,7 @@ impl Cadence {
     }
     /// The steps, by increasing day.
     async fn steps(&self) -> Vec<CadenceStep> {
-        baton_app::automation::definition_steps(&self.0)
+        baton_app::marketing::automation::definition_steps(&self.0)
             .into_iter()
             .map(|(day, subject, body, task)| CadenceStep {
                 day: i32::try_from(day).unwrap_or(i32::MAX),
@@ -338,7 +338,7 @@ impl AutomationMutation {
 }
 
 /// A team's quota and what the team signed against it.
-pub struct TeamQuotaAttainment(pub baton_app::incentives::TeamAttainment, pub String);
+pub struct TeamQuotaAttainment(pub baton_app::sales::incentives::TeamAttainment, pub String);
 
 /// A team's quota and what the team signed against it.
 #[Object]

@@ -6,9 +6,9 @@ use crate::scalars::Timestamp;
 use crate::types::{Money, User, id, load_user};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use baton_app::compliance::GiftInput;
-use baton_app::consent::Subject;
 use baton_app::entity::gift;
+use baton_app::legal::compliance::GiftInput;
+use baton_app::marketing::consent::Subject;
 
 /// A gift or hospitality given or received.
 pub struct Gift(pub gift::Model);

@@ -152,7 +152,7 @@ impl Quote {
     }
     /// The discount in percent.
     async fn discount_percent(&self) -> Decimal {
-        Decimal(baton_app::admin::bp_to_percent(self.0.discount_bp))
+        Decimal(baton_app::admin::org::bp_to_percent(self.0.discount_bp))
     }
     /// The discount amount, rounded to the cent.
     async fn discount(&self) -> Money {

@@ -9,7 +9,7 @@ use crate::scalars::Timestamp;
 use crate::types::{Contact, Opportunity};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use baton_app::{contracts, finance, handoffs, opportunities, quotes};
+use baton_app::{customer_success::handoffs, finance::invoices, legal::contracts, sales::opportunities, sales::quotes};
 use baton_domain::invoice::PaymentSchedule as DSchedule;
 use baton_domain::opportunity::{ActivityKind as DActivity, ContactRole as DRole, Stage};
 
@@ -481,7 +481,7 @@ impl DealMutation {
         let a = actor(ctx)?;
         crate::roles::refuse_hidden_writes(ctx, a, "Payment")?;
         let id = id_arg("invoiceId", &invoice_id)?;
-        let p = finance::PaymentInput {
+        let p = invoices::PaymentInput {
             amount: input.amount.amount.0,
             currency: input.amount.currency,
             received_at: input.received_at.map(Into::into),

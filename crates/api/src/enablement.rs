@@ -6,8 +6,8 @@ use crate::scalars::Timestamp;
 use crate::types::{Money, User, id};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, Object, Result};
-use baton_app::enablement::{PartnerStanding, TrainingGap};
 use baton_app::entity::{training_completion, training_programme};
+use baton_app::sales::enablement::{PartnerStanding, TrainingGap};
 use baton_domain::enablement as d;
 
 /// A kind of channel partner.
@@ -102,7 +102,7 @@ impl Partner {
     }
     /// The rebate rate in percent of collected cash.
     async fn rebate_percent(&self) -> Decimal {
-        Decimal(baton_app::admin::bp_to_percent(self.0.partner.rebate_bp))
+        Decimal(baton_app::admin::org::bp_to_percent(self.0.partner.rebate_bp))
     }
     /// Leads the partner brought.
     async fn leads(&self) -> i64 {

@@ -9,7 +9,7 @@ use crate::types::{Money, User, id};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use baton_app::entity::{clause_fallback, organization};
-use baton_app::governance::PolicyPatch;
+use baton_app::legal::governance::PolicyPatch;
 use chrono::{Datelike, Utc};
 
 /// What a user acknowledges once a year.
@@ -73,7 +73,7 @@ impl ContractReviewPolicy {
     }
     /// Clauses legal looks at whenever they differ from the template, fallbacks included.
     async fn review_clause_keys(&self) -> Vec<String> {
-        baton_app::governance::policy_of(&self.0).clause_keys
+        baton_app::legal::governance::policy_of(&self.0).clause_keys
     }
     /// Working hours legal has for a review.
     async fn review_sla_hours(&self) -> i32 {
@@ -189,7 +189,7 @@ impl GovernanceMutation {
         let above = match input.review_above_value {
             MaybeUndefined::Undefined => None,
             MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(v) => Some(Some(baton_app::leads::to_minor(v.0).gql()?)),
+            MaybeUndefined::Value(v) => Some(Some(baton_app::kernel::money::to_minor(v.0).gql()?)),
         };
         let patch = PolicyPatch {
             review_all: input.review_all_contracts,
@@ -281,7 +281,7 @@ impl GovernanceQuery {
 
     /// Checks the organization's audit chain now, as `baton audit verify` does (ADMIN, LEGAL, PRIVACY_OFFICER).
     async fn audit_chain_verification(&self, ctx: &Context<'_>) -> Result<AuditVerification> {
-        use baton_app::audit::Verdict;
+        use baton_app::kernel::audit::Verdict;
         let v = app(ctx).verify_own_audit(actor(ctx)?).await.gql()?;
         let now = Utc::now();
         let count = |n: i64| i32::try_from(n).unwrap_or(i32::MAX);

@@ -5,8 +5,8 @@ use crate::id_arg;
 use crate::scalars::Timestamp;
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use baton_app::admin::imports::{ConsentColumn, ImportRequest};
 use baton_app::entity::import_job;
-use baton_app::imports::{ConsentColumn, ImportRequest};
 use baton_domain::import as d;
 
 /// How the file's bytes arrive in the `csv` string.
@@ -172,7 +172,7 @@ impl ImportJob {
     }
     /// The problems found, by row (at most the first 1,000; `failed` counts them all).
     async fn errors(&self) -> Vec<ImportError> {
-        baton_app::imports::job_errors(&self.0)
+        baton_app::admin::imports::job_errors(&self.0)
             .into_iter()
             .map(|e| ImportError { row: i32::try_from(e.row).unwrap_or(i32::MAX), field: e.field, message: e.message })
             .collect()

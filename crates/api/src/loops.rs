@@ -8,7 +8,7 @@ use crate::types::{Money, User, id, load_user};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use baton_app::entity::{campaign, messaging_version, notification};
-use baton_app::{marketing, product};
+use baton_app::{marketing::campaigns, product::requests};
 use baton_domain::insight::{CampaignMetrics, Channel as DChannel, FeatureStatus as DStatus};
 use chrono::NaiveDate;
 
@@ -186,7 +186,7 @@ pub struct PainPoint {
 }
 
 /// A feature request with the revenue behind it.
-pub struct FeatureRequest(pub product::RankedRequest, pub String);
+pub struct FeatureRequest(pub requests::RankedRequest, pub String);
 
 /// A feature request with the revenue behind it.
 #[Object]
@@ -313,7 +313,7 @@ impl FeatureAsk {
 }
 
 /// A release note and who has learned it.
-pub struct ReleaseNote(pub product::ReleaseNoteStatus);
+pub struct ReleaseNote(pub requests::ReleaseNoteStatus);
 
 /// A release note and who has learned it.
 #[Object]
@@ -394,7 +394,7 @@ impl LoopMutation {
         #[graphql(desc = "The campaign.")] input: CampaignInput,
     ) -> Result<Campaign> {
         let a = actor(ctx)?;
-        let c = marketing::NewCampaign {
+        let c = campaigns::NewCampaign {
             name: input.name,
             channel: input.channel.domain(),
             budget: input.budget.amount.0,
@@ -442,7 +442,7 @@ impl LoopMutation {
         #[graphql(desc = "The request.")] input: FeatureRequestInput,
     ) -> Result<FeatureAsk> {
         let a = actor(ctx)?;
-        let ask = product::NewAsk {
+        let ask = requests::NewAsk {
             request_id: input.request_id.as_ref().map(|r| id_arg("requestId", r)).transpose()?,
             title: input.title,
             description: input.description,

@@ -7,7 +7,7 @@ use crate::scalars::Timestamp;
 use crate::types::{Account, ApiTokenPayload, AuthPayload, Lead, Opportunity, OrgSettings, Team, User};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, InputObject, MergedObject, Object, Result, SimpleObject};
-use baton_app::{admin, leads};
+use baton_app::{admin::org, sales::leads};
 
 /// Every change Baton accepts.
 #[derive(MergedObject, Default)]
@@ -147,7 +147,7 @@ impl IdentityMutation {
     ) -> Result<User> {
         let a = actor(ctx)?;
         let team_id = input.team_id.as_ref().map(|t| id_arg("teamId", t)).transpose()?;
-        let new = admin::NewUser {
+        let new = org::NewUser {
             name: input.name,
             email: input.email,
             password: input.password,
@@ -208,7 +208,7 @@ impl IdentityMutation {
         #[graphql(desc = "The changes.")] input: OrgSettingsInput,
     ) -> Result<OrgSettings> {
         let a = actor(ctx)?;
-        let p = admin::SettingsPatch {
+        let p = org::SettingsPatch {
             name: input.name,
             currency: input.currency,
             enterprise_threshold: input.enterprise_threshold.map(|d| d.0),

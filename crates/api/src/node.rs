@@ -7,7 +7,7 @@ use crate::types::{Account, Contact, Lead, Opportunity, Team, User};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, Interface, Object, Result};
 use baton_app::Actor;
-use baton_app::node::{NodeKind, Object};
+use baton_app::insight::node::{NodeKind, Object};
 
 /// An object with an identity: `node(id)` refetches it.
 #[derive(Interface)]

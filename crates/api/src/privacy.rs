@@ -7,7 +7,7 @@ use crate::views::{Conn, connection};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use baton_app::entity::data_subject_request;
-use baton_app::privacy::NewRequest;
+use baton_app::legal::privacy::NewRequest;
 use chrono::Utc;
 
 /// What the person asks for.

@@ -6,7 +6,7 @@ use crate::types::{User, id};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ErrorExtensions, ID, InputObject, Object, Result, SimpleObject, Value};
 use baton_app::AppError;
-use baton_app::roles::{self, Explanation, RoleView};
+use baton_app::admin::roles::{self, Explanation, RoleView};
 use baton_domain::permission::Scope as DScope;
 
 /// Which rows an allowed action reaches.

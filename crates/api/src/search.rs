@@ -4,7 +4,7 @@ use crate::node::{Node, wrap};
 use crate::{Gql, actor, app};
 use async_graphql::connection::PageInfo;
 use async_graphql::{Context, Enum, Object, Result, SimpleObject};
-use baton_app::node::NodeKind;
+use baton_app::insight::node::NodeKind;
 
 /// What `search` can find.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]

@@ -7,7 +7,7 @@ use crate::{Socket, actor, app};
 use async_graphql::{Context, ID, Result, Subscription as GqlSubscription};
 use baton_app::Actor;
 use baton_app::entity::import_job;
-use baton_app::events::Event;
+use baton_app::kernel::events::Event;
 use futures_util::{Stream, StreamExt};
 use tokio::sync::broadcast;
 

@@ -8,8 +8,8 @@ use crate::scalars::Timestamp;
 use crate::types::{Account, Money, Opportunity, id};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use baton_app::customer_success::success;
 use baton_app::entity::{business_review, referral_reward, subscription, usage_snapshot};
-use baton_app::success;
 use chrono::{NaiveDate, Utc};
 
 /// One factor of the health score.

@@ -8,7 +8,7 @@ use crate::scalars::Timestamp;
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use baton_app::entity::{account, api_token, contact, lead, opportunity, organization, team, user};
-use baton_app::leads::from_minor;
+use baton_app::kernel::money::from_minor;
 use chrono::Utc;
 
 /// Formats an id for the API.
@@ -137,11 +137,11 @@ impl OrgSettings {
     }
     /// The discount (percent) a sales rep may give without approval.
     async fn discount_limit_rep(&self) -> Decimal {
-        Decimal(baton_app::admin::bp_to_percent(self.0.discount_limit_rep_bp))
+        Decimal(baton_app::admin::org::bp_to_percent(self.0.discount_limit_rep_bp))
     }
     /// The discount (percent) a sales manager may approve; finance approves any.
     async fn discount_limit_manager(&self) -> Decimal {
-        Decimal(baton_app::admin::bp_to_percent(self.0.discount_limit_manager_bp))
+        Decimal(baton_app::admin::org::bp_to_percent(self.0.discount_limit_manager_bp))
     }
     /// Working hours within which a new lead must be contacted (8: one working day, the handbook's 24 h).
     async fn first_contact_sla_hours(&self) -> i32 {
@@ -213,15 +213,15 @@ impl OrgSettings {
     }
     /// Commission: the base rate on collected cash, in percent.
     async fn commission_base_percent(&self) -> Decimal {
-        Decimal(baton_app::admin::bp_to_percent(self.0.commission_base_bp))
+        Decimal(baton_app::admin::org::bp_to_percent(self.0.commission_base_bp))
     }
     /// Commission: the retention bonus on SaaS renewals, in percent.
     async fn commission_retention_percent(&self) -> Decimal {
-        Decimal(baton_app::admin::bp_to_percent(self.0.commission_retention_bp))
+        Decimal(baton_app::admin::org::bp_to_percent(self.0.commission_retention_bp))
     }
     /// Commission: the big-deal bonus on custom software, in percent.
     async fn commission_big_deal_percent(&self) -> Decimal {
-        Decimal(baton_app::admin::bp_to_percent(self.0.commission_big_deal_bp))
+        Decimal(baton_app::admin::org::bp_to_percent(self.0.commission_big_deal_bp))
     }
     /// Commission: the contract value from which the big-deal bonus applies.
     async fn commission_big_deal_threshold(&self) -> Money {
@@ -229,7 +229,7 @@ impl OrgSettings {
     }
     /// Commission: the team bonus on renewals and upsells won with customer success, in percent.
     async fn commission_team_percent(&self) -> Decimal {
-        Decimal(baton_app::admin::bp_to_percent(self.0.commission_team_bp))
+        Decimal(baton_app::admin::org::bp_to_percent(self.0.commission_team_bp))
     }
     /// Incremented on every change; pass it as `expectedVersion`.
     async fn version(&self) -> i32 {
@@ -277,7 +277,7 @@ impl ApiToken {
     }
     /// The roles the token acts with.
     async fn roles(&self) -> Vec<Role> {
-        baton_app::auth::parse_roles(&self.0.roles).into_iter().map(Role::from).collect()
+        baton_app::kernel::auth::parse_roles(&self.0.roles).into_iter().map(Role::from).collect()
     }
     /// The organization's custom roles the token acts with (not retired).
     async fn custom_roles(&self, ctx: &Context<'_>) -> Result<Vec<crate::roles::CustomRole>> {

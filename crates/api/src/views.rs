@@ -11,7 +11,7 @@ use crate::types::{Account, Lead, Money, Opportunity, SourceCount};
 use crate::{Gql, actor, app};
 use async_graphql::connection::PageInfo;
 use async_graphql::{Context, Object, Result, SimpleObject};
-use baton_app::page::{Page, PageRequest};
+use baton_app::kernel::page::{Page, PageRequest};
 use baton_domain::Scope;
 use chrono::Utc;
 
@@ -80,7 +80,7 @@ pub fn ordered_page_request(
     after: Option<&str>,
     last: Option<i32>,
     before: Option<&str>,
-    order: baton_app::page::Order,
+    order: baton_app::kernel::page::Order,
 ) -> Result<PageRequest> {
     let req = PageRequest::parse_ordered(first, after, last, before, order).gql()?;
     let look = ctx.look_ahead();
@@ -435,12 +435,12 @@ impl ProductView {
         #[graphql(desc = "The cursor before which the page ends.")] before: Option<String>,
     ) -> Result<Conn<FeatureRequest>> {
         // A request's id is its cursor in every order (its place is read from the ranking).
-        let by_id = ordered(baton_app::page::SortKey::Created, OrderDirection::Desc);
+        let by_id = ordered(baton_app::kernel::page::SortKey::Created, OrderDirection::Desc);
         let req = ordered_page_request(ctx, first, after.as_deref(), last, before.as_deref(), by_id)?;
         let mut filter = filter.map(FeatureRequestFilter::into_app).transpose()?.unwrap_or_default();
         since(&mut filter.common, updated_since);
-        let order =
-            order_by.map_or((baton_app::product::RequestOrder::RevenueAtStake, true), FeatureRequestOrder::order);
+        let order = order_by
+            .map_or((baton_app::product::requests::RequestOrder::RevenueAtStake, true), FeatureRequestOrder::order);
         let a = actor(ctx)?;
         let currency = app(ctx).org_settings(a).await.gql()?.currency;
         let page = app(ctx).ranked_feature_requests(a, &filter, order, req).await.gql()?;
@@ -560,7 +560,8 @@ impl LegalView {
         #[graphql(desc = "Page size counted back from `before` (or from the end): at most 100.")] last: Option<i32>,
         #[graphql(desc = "The cursor before which the page ends.")] before: Option<String>,
     ) -> Result<Conn<Contract>> {
-        let oldest_submission = baton_app::page::Order { key: baton_app::page::SortKey::Submitted, descending: false };
+        let oldest_submission =
+            baton_app::kernel::page::Order { key: baton_app::kernel::page::SortKey::Submitted, descending: false };
         let order = order_by.map(ContractOrder::order).unwrap_or(oldest_submission);
         let req = ordered_page_request(ctx, first, after.as_deref(), last, before.as_deref(), order)?;
         let mut filter = filter.map(ContractFilter::into_app).transpose()?.unwrap_or_default();
@@ -710,12 +711,12 @@ pub enum OrderDirection {
 }
 
 /// Creation order, oldest first: the default of the queues (the pool, incoming hand-offs).
-const OLDEST_FIRST: baton_app::page::Order =
-    baton_app::page::Order { key: baton_app::page::SortKey::Created, descending: false };
+const OLDEST_FIRST: baton_app::kernel::page::Order =
+    baton_app::kernel::page::Order { key: baton_app::kernel::page::SortKey::Created, descending: false };
 
 /// An order of `key` in `direction`.
-fn ordered(key: baton_app::page::SortKey, direction: OrderDirection) -> baton_app::page::Order {
-    baton_app::page::Order { key, descending: direction == OrderDirection::Desc }
+fn ordered(key: baton_app::kernel::page::SortKey, direction: OrderDirection) -> baton_app::kernel::page::Order {
+    baton_app::kernel::page::Order { key, descending: direction == OrderDirection::Desc }
 }
 
 /// What leads can be sorted by.
@@ -740,8 +741,8 @@ pub struct LeadOrder {
 }
 
 impl LeadOrder {
-    fn order(self) -> baton_app::page::Order {
-        use baton_app::page::SortKey;
+    fn order(self) -> baton_app::kernel::page::Order {
+        use baton_app::kernel::page::SortKey;
         let key = match self.field {
             LeadOrderField::CreatedAt => SortKey::Created,
             LeadOrderField::UpdatedAt => SortKey::Updated,
@@ -777,8 +778,8 @@ pub struct OpportunityOrder {
 }
 
 impl OpportunityOrder {
-    fn order(self) -> baton_app::page::Order {
-        use baton_app::page::SortKey;
+    fn order(self) -> baton_app::kernel::page::Order {
+        use baton_app::kernel::page::SortKey;
         let key = match self.field {
             OpportunityOrderField::CreatedAt => SortKey::Created,
             OpportunityOrderField::UpdatedAt => SortKey::Updated,
@@ -814,14 +815,14 @@ pub struct LeadFilter {
 }
 
 impl LeadFilter {
-    fn into_app(self) -> Result<baton_app::views::LeadFilter> {
+    fn into_app(self) -> Result<baton_app::kernel::scope::LeadFilter> {
         let common = list_filter(
             self.owner_id,
             self.team_id,
             [self.created_after, self.created_before, self.updated_after, self.updated_before],
             self.text,
         )?;
-        Ok(baton_app::views::LeadFilter {
+        Ok(baton_app::kernel::scope::LeadFilter {
             common,
             statuses: self.statuses.unwrap_or_default().into_iter().map(Into::into).collect(),
             sources: self.sources.unwrap_or_default().into_iter().map(Into::into).collect(),
@@ -859,14 +860,14 @@ pub struct OpportunityFilter {
 }
 
 impl OpportunityFilter {
-    fn into_app(self) -> Result<baton_app::views::OpportunityFilter> {
+    fn into_app(self) -> Result<baton_app::kernel::scope::OpportunityFilter> {
         let common = list_filter(
             self.owner_id,
             self.team_id,
             [self.created_after, self.created_before, self.updated_after, self.updated_before],
             self.text,
         )?;
-        Ok(baton_app::views::OpportunityFilter {
+        Ok(baton_app::kernel::scope::OpportunityFilter {
             common,
             stages: self.stages.unwrap_or_default().into_iter().map(|s| s.as_str().to_owned()).collect(),
             value_at_least: minor("filter.valueAtLeast", self.value_at_least)?,
@@ -884,13 +885,13 @@ fn list_filter(
     team_id: Option<async_graphql::ID>,
     [created_after, created_before, updated_after, updated_before]: [Option<Timestamp>; 4],
     text: Option<String>,
-) -> Result<baton_app::views::ListFilter> {
+) -> Result<baton_app::kernel::scope::ListFilter> {
     range("filter.createdBefore", created_after, created_before)?;
     range("filter.updatedBefore", updated_after, updated_before)?;
     if text.as_ref().is_some_and(|t| t.chars().count() > 200) {
         return Err(crate::to_gql(baton_app::AppError::bad_input("filter.text", "must be at most 200 characters")));
     }
-    Ok(baton_app::views::ListFilter {
+    Ok(baton_app::kernel::scope::ListFilter {
         owner_id: owner_id.as_ref().map(|i| id_arg("filter.ownerId", i)).transpose()?,
         team_id: team_id.as_ref().map(|i| id_arg("filter.teamId", i)).transpose()?,
         created_after: created_after.map(Into::into),
@@ -923,8 +924,8 @@ pub struct AccountOrder {
 }
 
 impl AccountOrder {
-    fn order(self) -> baton_app::page::Order {
-        use baton_app::page::SortKey;
+    fn order(self) -> baton_app::kernel::page::Order {
+        use baton_app::kernel::page::SortKey;
         let key = match self.field {
             AccountOrderField::CreatedAt => SortKey::Created,
             AccountOrderField::UpdatedAt => SortKey::Updated,
@@ -954,7 +955,7 @@ pub struct AccountFilter {
 }
 
 impl AccountFilter {
-    fn into_app(self) -> Result<baton_app::views::ListFilter> {
+    fn into_app(self) -> Result<baton_app::kernel::scope::ListFilter> {
         list_filter(
             self.cs_owner_id,
             self.team_id,
@@ -988,8 +989,8 @@ pub struct InvoiceOrder {
 }
 
 impl InvoiceOrder {
-    fn order(self) -> baton_app::page::Order {
-        use baton_app::page::SortKey;
+    fn order(self) -> baton_app::kernel::page::Order {
+        use baton_app::kernel::page::SortKey;
         let key = match self.field {
             InvoiceOrderField::CreatedAt => SortKey::Created,
             InvoiceOrderField::UpdatedAt => SortKey::Updated,
@@ -1024,7 +1025,7 @@ pub struct InvoiceFilter {
 }
 
 impl InvoiceFilter {
-    fn into_app(self) -> Result<baton_app::views::InvoiceFilter> {
+    fn into_app(self) -> Result<baton_app::kernel::scope::InvoiceFilter> {
         let common = list_filter(
             None,
             None,
@@ -1032,7 +1033,7 @@ impl InvoiceFilter {
             None,
         )?;
         range("filter.dueBefore", self.due_after, self.due_before)?;
-        Ok(baton_app::views::InvoiceFilter {
+        Ok(baton_app::kernel::scope::InvoiceFilter {
             common,
             statuses: self
                 .statuses
@@ -1050,9 +1051,11 @@ impl InvoiceFilter {
 
 /// An amount in minor units, or `BAD_USER_INPUT` naming `field`.
 fn minor(field: &str, v: Option<Decimal>) -> Result<Option<i64>> {
-    v.map(|d| baton_app::leads::to_minor(d.0).map_err(|_| baton_app::AppError::bad_input(field, "is too large")))
-        .transpose()
-        .gql()
+    v.map(|d| {
+        baton_app::kernel::money::to_minor(d.0).map_err(|_| baton_app::AppError::bad_input(field, "is too large"))
+    })
+    .transpose()
+    .gql()
 }
 
 /// The domain's invoice status of the API's.
@@ -1068,7 +1071,7 @@ fn invoice_status(s: InvoiceStatus) -> baton_domain::invoice::InvoiceStatus {
 }
 
 /// `updatedSince` narrows a list as `filter.updatedAfter` does (the later of the two holds).
-fn since(f: &mut baton_app::views::ListFilter, updated_since: Option<Timestamp>) {
+fn since(f: &mut baton_app::kernel::scope::ListFilter, updated_since: Option<Timestamp>) {
     f.updated_after = f.updated_after.max(updated_since.map(Into::into));
 }
 
@@ -1092,11 +1095,11 @@ pub struct Tombstone {
     pub removed_at: Timestamp,
 }
 
-impl From<baton_app::views::Tombstone> for Tombstone {
-    fn from(t: baton_app::views::Tombstone) -> Self {
+impl From<baton_app::kernel::scope::Tombstone> for Tombstone {
+    fn from(t: baton_app::kernel::scope::Tombstone) -> Self {
         let kind = match t.kind {
-            baton_app::views::ErasedKind::Lead => TombstoneKind::Lead,
-            baton_app::views::ErasedKind::Contact => TombstoneKind::Contact,
+            baton_app::kernel::scope::ErasedKind::Lead => TombstoneKind::Lead,
+            baton_app::kernel::scope::ErasedKind::Contact => TombstoneKind::Contact,
         };
         Tombstone { id: t.id.into(), kind, removed_at: t.removed_at.into() }
     }
@@ -1120,7 +1123,7 @@ pub struct FeatureRequestFilter {
 }
 
 impl FeatureRequestFilter {
-    fn into_app(self) -> Result<baton_app::product::RequestFilter> {
+    fn into_app(self) -> Result<baton_app::product::requests::RequestFilter> {
         let common = list_filter(
             None,
             None,
@@ -1128,7 +1131,7 @@ impl FeatureRequestFilter {
             self.text,
         )?;
         let statuses = self.statuses.unwrap_or_default().into_iter().map(|s| s.domain()).collect();
-        Ok(baton_app::product::RequestFilter { common, statuses })
+        Ok(baton_app::product::requests::RequestFilter { common, statuses })
     }
 }
 
@@ -1156,8 +1159,8 @@ pub struct FeatureRequestOrder {
 }
 
 impl FeatureRequestOrder {
-    fn order(self) -> (baton_app::product::RequestOrder, bool) {
-        use baton_app::product::RequestOrder as O;
+    fn order(self) -> (baton_app::product::requests::RequestOrder, bool) {
+        use baton_app::product::requests::RequestOrder as O;
         let key = match self.field {
             FeatureRequestOrderField::RevenueAtStake => O::RevenueAtStake,
             FeatureRequestOrderField::CreatedAt => O::Created,
@@ -1192,8 +1195,8 @@ pub struct ContractOrder {
 }
 
 impl ContractOrder {
-    fn order(self) -> baton_app::page::Order {
-        use baton_app::page::SortKey;
+    fn order(self) -> baton_app::kernel::page::Order {
+        use baton_app::kernel::page::SortKey;
         let key = match self.field {
             ContractOrderField::SubmittedAt => SortKey::Submitted,
             ContractOrderField::CreatedAt => SortKey::Created,
@@ -1226,7 +1229,7 @@ pub struct ContractFilter {
 }
 
 impl ContractFilter {
-    fn into_app(self) -> Result<baton_app::views::ContractFilter> {
+    fn into_app(self) -> Result<baton_app::kernel::scope::ContractFilter> {
         let common = list_filter(
             None,
             None,
@@ -1234,7 +1237,7 @@ impl ContractFilter {
             None,
         )?;
         range("filter.submittedBefore", self.submitted_after, self.submitted_before)?;
-        Ok(baton_app::views::ContractFilter {
+        Ok(baton_app::kernel::scope::ContractFilter {
             common,
             value_at_least: minor("filter.valueAtLeast", self.value_at_least)?,
             value_at_most: minor("filter.valueAtMost", self.value_at_most)?,
@@ -1266,8 +1269,8 @@ pub struct HandoffOrder {
 }
 
 impl HandoffOrder {
-    fn order(self) -> baton_app::page::Order {
-        use baton_app::page::SortKey;
+    fn order(self) -> baton_app::kernel::page::Order {
+        use baton_app::kernel::page::SortKey;
         let key = match self.field {
             HandoffOrderField::CreatedAt => SortKey::Created,
             HandoffOrderField::SubmittedAt => SortKey::Submitted,
@@ -1295,7 +1298,7 @@ pub struct HandoffFilter {
 }
 
 impl HandoffFilter {
-    fn into_app(self) -> Result<baton_app::views::HandoffFilter> {
+    fn into_app(self) -> Result<baton_app::kernel::scope::HandoffFilter> {
         let common = list_filter(
             None,
             None,
@@ -1303,7 +1306,7 @@ impl HandoffFilter {
             None,
         )?;
         range("filter.submittedBefore", self.submitted_after, self.submitted_before)?;
-        Ok(baton_app::views::HandoffFilter {
+        Ok(baton_app::kernel::scope::HandoffFilter {
             common,
             submitted_after: self.submitted_after.map(Into::into),
             submitted_before: self.submitted_before.map(Into::into),

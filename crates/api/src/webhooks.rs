@@ -6,8 +6,8 @@ use crate::types::id;
 use crate::views::{Conn, connection, page_request};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use baton_app::admin::webhooks;
 use baton_app::entity::{webhook, webhook_delivery};
-use baton_app::webhooks;
 
 /// An event a webhook can subscribe to; the payload's `type` is its wire name (`lead.created`).
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -100,7 +100,7 @@ impl Webhook {
     }
     /// The events it receives.
     async fn events(&self) -> Vec<WebhookEvent> {
-        webhooks::events_of(&self.0).iter().filter_map(|e| WebhookEvent::from_wire(e)).collect()
+        baton_app::kernel::hooks::events_of(&self.0).iter().filter_map(|e| WebhookEvent::from_wire(e)).collect()
     }
     /// What it is for.
     async fn description(&self) -> Option<&str> {

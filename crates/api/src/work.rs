@@ -6,7 +6,7 @@ use crate::types::{User, id, load_user};
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, Object, Result};
 use baton_app::entity::{sla_clock, task};
-use baton_app::sla::TaskChange;
+use baton_app::kernel::sla::TaskChange;
 
 /// Something to do by a time: from an SLA clock, or created by a person.
 pub struct Task(pub task::Model);

@@ -711,6 +711,15 @@ pub fn authorize(roles: &[Role], action: Action) -> Result<Scope, Denied> {
     })
 }
 
+/// An action as `blockers` and `explainAccess` take it: a mutation's name, then optionally its
+/// target after a colon (`moveOpportunity:NEGOTIATION`).
+pub fn split_action(action: &str) -> (&str, Option<&str>) {
+    match action.split_once(':') {
+        Some((name, target)) => (name, Some(target)),
+        None => (action, None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -99,10 +99,10 @@ pub enum OrgCommand {
 fn print_demo_users() {
     eprintln!(
         "Demo organization \"{}\" is ready. Every user's password is `{}`:",
-        baton_app::seed::DEMO_ORG,
-        baton_app::seed::DEMO_PASSWORD
+        baton_app::admin::seed::DEMO_ORG,
+        baton_app::admin::seed::DEMO_PASSWORD
     );
-    for (email, name, role) in baton_app::seed::DEMO_USERS {
+    for (email, name, role) in baton_app::admin::seed::DEMO_USERS {
         eprintln!("  {email:<24} {:<18} {name}", role.as_str());
     }
 }
@@ -174,11 +174,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit { command: AuditCommand::Verify } => {
             let app = crate::open(&cfg).await?;
             match app.verify_audit().await.map_err(|e| anyhow::anyhow!("{e}"))? {
-                baton_app::audit::Verdict::Intact { rows, organizations } => {
+                baton_app::kernel::audit::Verdict::Intact { rows, organizations } => {
                     println!("ok: {rows} audit rows in {organizations} organization(s) verify");
                     Ok(())
                 }
-                baton_app::audit::Verdict::Broken { organization, seq, id, reason } => {
+                baton_app::kernel::audit::Verdict::Broken { organization, seq, id, reason } => {
                     println!("broken: organization {organization}, row {seq} ({id}): {reason}");
                     anyhow::bail!("the audit log does not verify")
                 }
@@ -189,7 +189,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             // Notifications raised here reach the live subscriptions of every `serve` on the
             // same PostgreSQL, as they would from the scheduler inside `serve`.
             if baton_store::is_postgres(&app.db) {
-                app.events = baton_app::events::EventBus::postgres(app.db.clone(), &cfg.database_url)
+                app.events = baton_app::kernel::events::EventBus::postgres(app.db.clone(), &cfg.database_url)
                     .await
                     .context("connecting the event publisher")?;
             }
@@ -203,7 +203,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::PersistedQueries { manifest } => {
             let text =
                 std::fs::read_to_string(&manifest).with_context(|| format!("reading {}", manifest.display()))?;
-            let ops = baton_app::persisted::parse_manifest(&text).map_err(|e| anyhow::anyhow!("the manifest {e}"))?;
+            let ops = baton_app::kernel::persisted::parse_manifest(&text).map_err(|e| anyhow::anyhow!("the manifest {e}"))?;
             for op in &ops {
                 async_graphql::parser::parse_query(&op.document)
                     .map_err(|e| anyhow::anyhow!("the document of {} does not parse: {e}", op.hash))?;

@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use baton_api::Auth;
 use baton_app::AppError;
-use baton_app::exports::{Export, ExportList};
+use baton_app::admin::exports::{Export, ExportList};
 use serde_json::json;
 
 /// The HTTP status of an error code.

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use baton_api::conform::Asked;
 use baton_api::{Auth, BatonSchema, RequestInfo, Socket};
-use baton_app::events::Event;
+use baton_app::kernel::events::Event;
 use baton_app::{App, AppError};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -101,8 +101,8 @@ pub async fn authenticate(app: &App, authorization: Option<&str>) -> Auth {
             Err(AppError::Unauthenticated(reason)) => Auth::Invalid(reason),
             Err(AppError::Unavailable(reason)) => Auth::Unavailable(reason),
             Err(e) => {
-                tracing::error!(error = %baton_app::error::chain(&e), "authentication failed unexpectedly");
-                Auth::Unavailable(baton_app::error::DATABASE_UNAVAILABLE.into())
+                tracing::error!(error = %baton_app::kernel::error::chain(&e), "authentication failed unexpectedly");
+                Auth::Unavailable(baton_app::kernel::error::DATABASE_UNAVAILABLE.into())
             }
         },
         _ => Auth::Invalid("the Authorization header must be `Bearer <token>`".into()),
@@ -569,7 +569,7 @@ async fn serve_socket(st: AppState, protocol: WebSocketProtocols, socket: WebSoc
     );
     futures_util::pin_mut!(ws);
     let mut events = st.app.events.subscribe();
-    let mut tick = tokio::time::interval(baton_app::principals::TTL);
+    let mut tick = tokio::time::interval(baton_app::kernel::principals::TTL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let rid = uuid::Uuid::new_v4().to_string();
     let close = |code: u16, reason: String| Message::Close(Some(CloseFrame { code, reason: reason.into() }));

@@ -13,7 +13,7 @@ pub const TICK: Duration = Duration::from_secs(60);
 /// many invoices and renewals were created.
 pub async fn run_once(
     app: &App,
-    sender: std::sync::Arc<dyn baton_app::automation::Sender>,
+    sender: std::sync::Arc<dyn baton_app::marketing::automation::Sender>,
 ) -> anyhow::Result<(usize, usize)> {
     let now = chrono::Utc::now();
     let today = now.date_naive();
@@ -51,7 +51,7 @@ pub async fn run_once(
 /// PostgreSQL never issue an invoice twice.
 pub fn spawn_scheduler(
     app: App,
-    sender: std::sync::Arc<dyn baton_app::automation::Sender>,
+    sender: std::sync::Arc<dyn baton_app::marketing::automation::Sender>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(TICK);
@@ -68,17 +68,17 @@ pub fn spawn_scheduler(
 
 /// The e-mail sender the configuration asks for: SMTP when `BATON_SMTP_URL` or `BATON_SMTP_ADDR`
 /// is set, else the log.
-pub fn sender(cfg: &crate::config::Config) -> std::sync::Arc<dyn baton_app::automation::Sender> {
+pub fn sender(cfg: &crate::config::Config) -> std::sync::Arc<dyn baton_app::marketing::automation::Sender> {
     match &cfg.smtp {
         Some(smtp) => {
             tracing::info!(relay = smtp.relay(), "outbox e-mail goes through the SMTP relay");
             std::sync::Arc::new(smtp.clone())
         }
-        None => std::sync::Arc::new(baton_app::automation::LogSender),
+        None => std::sync::Arc::new(baton_app::marketing::automation::LogSender),
     }
 }
 
-pub use baton_app::error::chain;
+pub use baton_app::kernel::error::chain;
 
 #[cfg(test)]
 mod tests {

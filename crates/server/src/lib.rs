@@ -22,7 +22,7 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::routing::get;
 use baton_api::Limits;
 use baton_app::App;
-use baton_app::auth::JwtKeys;
+use baton_app::kernel::auth::JwtKeys;
 use config::{Config, LogFormat, RunEnv};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -63,7 +63,7 @@ pub async fn open(cfg: &Config) -> anyhow::Result<App> {
         chrono::Duration::minutes(cfg.token_ttl_minutes),
     );
     let mut app = App::new(db, keys);
-    app.login_policy = baton_app::throttle::LoginPolicy {
+    app.login_policy = baton_app::kernel::throttle::LoginPolicy {
         free_per_account: cfg.login_free_attempts,
         free_per_address: cfg.login_free_attempts.saturating_mul(4),
     };
@@ -181,7 +181,7 @@ pub async fn start(cfg: &Config) -> anyhow::Result<Running> {
     let mut app = open(cfg).await?;
     // Subscriptions hear events from every instance on PostgreSQL; SQLite has only one.
     if baton_store::is_postgres(&app.db) {
-        app.events = baton_app::events::EventBus::postgres(app.db.clone(), &cfg.database_url)
+        app.events = baton_app::kernel::events::EventBus::postgres(app.db.clone(), &cfg.database_url)
             .await
             .context("connecting the event listener")?;
     }

@@ -1,7 +1,7 @@
 //! Outgoing e-mail over SMTP with `lettre`: the [`Sender`] that `app`'s outbox delivers through
 //! when a relay is configured (`BATON_SMTP_URL`, else `BATON_SMTP_ADDR`).
 
-use baton_app::automation::Sender;
+use baton_app::marketing::automation::Sender;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, Message};
 use lettre::transport::smtp::SmtpTransport;

@@ -9,7 +9,7 @@ use crate::config::PersistedQueries;
 use crate::http::coded as refusal;
 use async_graphql::{Request, ServerError};
 use baton_app::App;
-use baton_app::persisted::{hash_of, is_sha256};
+use baton_app::kernel::persisted::{hash_of, is_sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 

@@ -2,7 +2,7 @@
 //! (so a host name cannot be pointed at the private network after the webhook was saved), with
 //! the connection pinned to the checked address, no redirects, and a 10 s timeout.
 
-use baton_app::webhooks::{WebhookTransport, is_public};
+use baton_app::admin::webhooks::{WebhookTransport, is_public};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;

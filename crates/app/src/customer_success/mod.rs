@@ -1,0 +1,5 @@
+//! Customer success: the takeover package from sales, accounts in care, health, renewals and
+//! referrals.
+
+pub mod handoffs;
+pub mod success;

@@ -1,0 +1,192 @@
+//! `blockers(entityId, action)`: the same gates and rules the mutations run, asked without
+//! acting. Permission reasons come first, then every unmet rule as `RULE: reason`.
+
+use crate::customer_success::handoffs::{first_payment_policy, gate_package};
+use crate::legal::contracts::{drafted_or_edited_by, gate_contract};
+use crate::sales::opportunities::stage_of;
+use crate::sales::quotes::{gate_quote, limits};
+use crate::{Actor, App, AppError};
+use anyhow::Context;
+use baton_domain::contract::{self as contract_rules, ContractStatus};
+use baton_domain::handoff::{self as handoff_rules, HandoffStatus};
+use baton_domain::invoice::{self as invoice_rules, InvoiceStatus};
+use baton_domain::lead::{self as lead_rules, ConversionFacts, LeadStatus, Priority};
+use baton_domain::opportunity::{self as opp_rules, Stage};
+use baton_domain::permission::Action;
+use baton_domain::permission::split_action;
+use baton_domain::quote::{self as quote_rules, QuoteStatus};
+use baton_domain::{Role, Rule, Violation};
+use baton_store::entity::{contact, organization};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+type Verdict = Result<(), Vec<Violation>>;
+
+fn unit<T>(r: Result<T, Vec<Violation>>) -> Verdict {
+    r.map(|_| ())
+}
+
+impl App {
+    /// Every reason the caller cannot do `action` to the entity now; empty when it can.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
+    pub async fn blockers(&self, actor: &Actor, entity_id: Uuid, action: &str) -> Result<Vec<String>, AppError> {
+        let (name, target) = split_action(action);
+        let unknown = || AppError::bad_input("action", format!("`{action}` is not an action blockers can check"));
+        let act = Action::from_name(name).ok_or_else(unknown)?;
+        let verdict = match self.verdict(actor, entity_id, act, target).await {
+            Ok(Some(v)) => v,
+            Ok(None) => return Err(unknown()),
+            Err(AppError::Forbidden(reasons)) => return Ok(reasons),
+            Err(e) => return Err(e),
+        };
+        Ok(verdict.err().unwrap_or_default().into_iter().map(|v| format!("{}: {}", v.rule, v.reason)).collect())
+    }
+
+    async fn verdict(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        act: Action,
+        target: Option<&str>,
+    ) -> Result<Option<Verdict>, AppError> {
+        let db = &self.db;
+        Ok(Some(match act {
+            Action::UpdateLead
+            | Action::AssignLead
+            | Action::RecordLeadContact
+            | Action::QualifyLead
+            | Action::DisqualifyLead
+            | Action::ConvertLead => {
+                let lead = crate::kernel::gate::lead(db, actor, id, act).await?;
+                let status = crate::kernel::error::stored(&lead.status, LeadStatus::parse, "lead status")?;
+                match act {
+                    Action::RecordLeadContact => unit(lead_rules::contact(status)),
+                    Action::QualifyLead => unit(lead_rules::qualify(status)),
+                    Action::DisqualifyLead => unit(lead_rules::disqualify(status)),
+                    Action::UpdateLead | Action::AssignLead => lead_rules::edit(status),
+                    // The account executive is named only when converting; assume a valid one.
+                    _ => unit(lead_rules::convert(&ConversionFacts {
+                        status,
+                        priority: lead.priority.as_deref().and_then(Priority::parse),
+                        caller_scope: actor.permission(Action::ConvertLead).ok(),
+                        assignee_roles: &[Role::AccountExecutive],
+                    })),
+                }
+            }
+            Action::MoveOpportunity => {
+                let to = target.and_then(Stage::parse).ok_or_else(|| {
+                    AppError::bad_input("action", "name the target stage: `moveOpportunity:NEGOTIATION`")
+                })?;
+                let o = crate::kernel::gate::opportunity(db, actor, id, act).await?;
+                let facts = self.stage_facts(db, &o).await?;
+                opp_rules::move_to(stage_of(&o)?, to, &facts)
+            }
+            Action::CloseOpportunityLost
+            | Action::UpdateOpportunity
+            | Action::RecordNeedsAnalysis
+            | Action::LogActivity
+            | Action::CreateQuote
+            | Action::DraftContract => {
+                let o = crate::kernel::gate::opportunity(db, actor, id, act).await?;
+                opp_rules::edit(stage_of(&o)?)
+            }
+            Action::ApproveQuote | Action::AcceptQuote | Action::UpdateQuote => {
+                let (q, _) = gate_quote(db, actor, id, act).await?;
+                let status = crate::kernel::error::stored(&q.status, QuoteStatus::parse, "quote status")?;
+                match act {
+                    Action::ApproveQuote => {
+                        let org = organization::Entity::find_by_id(actor.org_id)
+                            .one(db)
+                            .await?
+                            .context("organization row")?;
+                        quote_rules::approve(
+                            status,
+                            actor.permission(Action::ApproveQuote).ok(),
+                            actor.user_id() == Some(q.created_by),
+                            i64::from(q.discount_bp),
+                            limits(&org),
+                        )
+                    }
+                    Action::AcceptQuote => quote_rules::accept(status),
+                    _ => quote_rules::edit(status),
+                }
+            }
+            Action::SubmitContractForReview
+            | Action::ApproveContract
+            | Action::RequestContractChanges
+            | Action::SignContract
+            | Action::VoidContract
+            | Action::UpdateContractClause => {
+                let (c, o) = gate_contract(db, actor, id, act).await?;
+                let status = crate::kernel::error::stored(&c.status, ContractStatus::parse, "contract status")?;
+                match act {
+                    Action::SubmitContractForReview => unit(contract_rules::submit(status)),
+                    Action::ApproveContract => unit(contract_rules::approve(status, drafted_or_edited_by(&c, actor))),
+                    Action::RequestContractChanges => unit(contract_rules::request_changes(status)),
+                    Action::UpdateContractClause => unit(contract_rules::edit(status)),
+                    Action::VoidContract => {
+                        crate::legal::contracts::refuse_signed_void(actor, status)?;
+                        unit(contract_rules::void(status))
+                    }
+                    // The signatory is named only when signing: any decision maker of the account will do.
+                    _ => {
+                        let signer = contact::Entity::find()
+                            .filter(contact::Column::AccountId.eq(o.account_id))
+                            .filter(contact::Column::DecisionMaker.eq(true))
+                            .one(db)
+                            .await?
+                            .map(|c| c.id);
+                        let facts = self.signing_facts(db, &c, o.account_id, signer).await?;
+                        unit(contract_rules::sign(facts))
+                    }
+                }
+            }
+            Action::UpdateHandoffPackage
+            | Action::SubmitHandoffPackage
+            | Action::AcceptHandoff
+            | Action::ReturnHandoff => {
+                let p = gate_package(db, actor, id, act).await?;
+                let status = crate::kernel::error::stored(&p.status, HandoffStatus::parse, "hand-off status")?;
+                match act {
+                    Action::UpdateHandoffPackage => handoff_rules::edit(status),
+                    Action::SubmitHandoffPackage => {
+                        let reasons = self.missing_items(db, &p).await?;
+                        match handoff_rules::edit(status) {
+                            Err(v) => Err(v),
+                            Ok(()) if reasons.is_empty() => Ok(()),
+                            Ok(()) => {
+                                Err(reasons.into_iter().map(|r| Violation::new(Rule::HandoffIncomplete, r)).collect())
+                            }
+                        }
+                    }
+                    Action::AcceptHandoff => {
+                        let (required, paid) = first_payment_policy(db, actor.org_id, p.contract_id).await?;
+                        unit(handoff_rules::accept(status, required, paid))
+                    }
+                    _ => unit(handoff_rules::give_back(status)),
+                }
+            }
+            Action::RecordPayment | Action::VoidInvoice => {
+                let i = crate::kernel::gate::invoice(db, actor, id, act).await?;
+                let status = crate::kernel::error::stored(&i.status, InvoiceStatus::parse, "invoice status")?;
+                match act {
+                    Action::RecordPayment => invoice_rules::pay(status),
+                    _ => invoice_rules::void(status, i.paid_minor),
+                }
+            }
+            _ => return Ok(None),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use baton_domain::permission::split_action;
+
+    #[test]
+    fn an_action_splits_into_its_name_and_optional_target() {
+        assert_eq!(split_action("moveOpportunity:DEMO"), ("moveOpportunity", Some("DEMO")));
+        assert_eq!(split_action("convertLead"), ("convertLead", None));
+        assert_eq!(split_action("a:b:c"), ("a", Some("b:c")));
+    }
+}

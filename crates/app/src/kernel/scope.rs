@@ -1,0 +1,143 @@
+//! Row scope and list filters: which rows of a list a caller's scope reaches, and the filters
+//! every department list takes.
+
+use crate::{Actor, AppError, Owners};
+use baton_domain::Scope;
+use baton_domain::lead::{LeadSource, LeadStatus};
+use baton_domain::permission::Action;
+use baton_store::entity::lead;
+use baton_store::entity::{account, opportunity};
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
+use uuid::Uuid;
+
+/// Restricts a select to rows whose owner column is in `owners`.
+pub(crate) fn owned_by<E: EntityTrait>(q: Select<E>, col: impl ColumnTrait, owners: &Owners) -> Select<E> {
+    match owners {
+        Owners::All => q,
+        Owners::Only(ids) => q.filter(col.is_in(ids.iter().copied())),
+    }
+}
+
+/// True when `action`'s scope reaches the account: sales reps reach the accounts they are the
+/// account executive of, or own an opportunity or a converted lead of; customer success the
+/// accounts it took over (the department: every account with a CS owner).
+pub async fn account_reaches<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    action: Action,
+    a: &account::Model,
+) -> Result<bool, AppError> {
+    Ok(match actor.authorize(action) {
+        Err(_) => false,
+        Ok(Scope::Org) => true,
+        Ok(Scope::Department) => a.cs_owner_id.is_some(),
+        Ok(scope) => {
+            let owners = actor.owners(scope);
+            owners.contains(a.account_executive_id)
+                || owners.contains(a.cs_owner_id)
+                || owned_by(
+                    opportunity::Entity::find().filter(opportunity::Column::AccountId.eq(a.id)),
+                    opportunity::Column::OwnerId,
+                    &owners,
+                )
+                .one(db)
+                .await?
+                .is_some()
+                || owned_by(
+                    lead::Entity::find().filter(lead::Column::ConvertedAccountId.eq(a.id)),
+                    lead::Column::OwnerId,
+                    &owners,
+                )
+                .one(db)
+                .await?
+                .is_some()
+        }
+    })
+}
+
+/// The filters every list shares (`filter` of the views' lists).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    pub owner_id: Option<Uuid>,
+    /// Rows owned by a member of this team (of the caller's organization).
+    pub team_id: Option<Uuid>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+    pub updated_after: Option<DateTime<Utc>>,
+    pub updated_before: Option<DateTime<Utc>>,
+    /// Text contained in the row's name (case-insensitive).
+    pub text: Option<String>,
+}
+
+/// `salesView.leads(filter:)`.
+#[derive(Debug, Clone, Default)]
+pub struct LeadFilter {
+    pub common: ListFilter,
+    pub statuses: Vec<LeadStatus>,
+    pub sources: Vec<LeadSource>,
+}
+
+/// `salesView.opportunities(filter:)`.
+#[derive(Debug, Clone, Default)]
+pub struct OpportunityFilter {
+    pub common: ListFilter,
+    pub stages: Vec<String>,
+    /// The estimated value's bounds, in minor units of its currency.
+    pub value_at_least: Option<i64>,
+    pub value_at_most: Option<i64>,
+    pub closes_after: Option<DateTime<Utc>>,
+    pub closes_before: Option<DateTime<Utc>>,
+}
+
+/// `financeView.invoices(filter:)`.
+#[derive(Debug, Clone, Default)]
+pub struct InvoiceFilter {
+    /// Created and updated ranges (owner, team and text do not apply to invoices).
+    pub common: ListFilter,
+    pub statuses: Vec<String>,
+    pub due_after: Option<chrono::NaiveDate>,
+    pub due_before: Option<chrono::NaiveDate>,
+    /// The amount's bounds, in minor units of its currency.
+    pub amount_at_least: Option<i64>,
+    pub amount_at_most: Option<i64>,
+}
+
+/// `legalView.approvalQueue(filter:)`.
+#[derive(Debug, Clone, Default)]
+pub struct ContractFilter {
+    /// Created and updated ranges (owner, team and text do not apply to contracts).
+    pub common: ListFilter,
+    /// The contract value's bounds, in minor units of its currency.
+    pub value_at_least: Option<i64>,
+    pub value_at_most: Option<i64>,
+    pub submitted_after: Option<DateTime<Utc>>,
+    pub submitted_before: Option<DateTime<Utc>>,
+}
+
+/// `customerSuccessView.incomingHandoffs(filter:)`.
+#[derive(Debug, Clone, Default)]
+pub struct HandoffFilter {
+    /// Created and updated ranges (owner, team and text do not apply to packages).
+    pub common: ListFilter,
+    pub submitted_after: Option<DateTime<Utc>>,
+    pub submitted_before: Option<DateTime<Utc>>,
+}
+
+/// An object the caller may have a copy of that was erased: its copy must go (delta sync).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tombstone {
+    pub id: Uuid,
+    pub kind: ErasedKind,
+    pub removed_at: DateTime<Utc>,
+}
+
+/// The kinds of object erasure removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErasedKind {
+    Lead,
+    Contact,
+}
+
+/// At most this many tombstones answer one call; the caller continues from the last one's time.
+pub const TOMBSTONE_PAGE: u64 = 500;

@@ -1,0 +1,168 @@
+//! Compliance: the gifts and hospitality register. Gifts above the organization's threshold
+//! need legal (compliance) approval before they are given, and a deal with a gift still waiting
+//! cannot be signed.
+
+use crate::{Actor, App, AppError, kernel::audit};
+use anyhow::Context;
+use baton_domain::permission::Action;
+use baton_domain::{Money, Rule, Violation, text};
+use baton_store::entity::{gift, opportunity, organization};
+use chrono::Utc;
+use rust_decimal::Decimal;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set};
+use uuid::Uuid;
+
+/// Raw input of `recordGift`.
+#[derive(Debug, Clone)]
+pub struct GiftInput {
+    pub given: bool,
+    pub description: String,
+    pub value: Decimal,
+    pub currency: String,
+    pub account_id: Uuid,
+    pub opportunity_id: Option<Uuid>,
+    pub purpose: String,
+}
+
+impl App {
+    /// `recordGift`: a gift given or received; above the threshold it waits for compliance.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
+    pub async fn record_gift(&self, actor: &Actor, g: GiftInput) -> Result<gift::Model, AppError> {
+        let description = text::required_short(&g.description).map_err(AppError::text("description"))?;
+        let purpose = text::required_long(&g.purpose).map_err(AppError::text("purpose"))?;
+        let value = Money::parse_non_negative(g.value, &g.currency).map_err(|m| AppError::bad_input("value", m))?;
+        let me = actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["gifts are recorded by people".into()]))?;
+        let txn = self.tx().await?;
+        let acc = crate::kernel::gate::account(&txn, actor, g.account_id, Action::RecordGift).await?;
+        if let Some(o) = g.opportunity_id {
+            opportunity::Entity::find_by_id(o)
+                .filter(opportunity::Column::OrganizationId.eq(actor.org_id))
+                .filter(opportunity::Column::AccountId.eq(acc.id))
+                .one(&txn)
+                .await?
+                .ok_or(AppError::NotFound("opportunity"))?;
+        }
+        let org = organization::Entity::find_by_id(actor.org_id).one(&txn).await?.context("organization row")?;
+        if value.currency.as_str() != org.currency {
+            return Err(AppError::bad_input("value", format!("must be in {}", org.currency)));
+        }
+        let minor = crate::kernel::money::to_minor(value.amount)?;
+        let status = if minor > org.gift_threshold_minor { "PENDING_APPROVAL" } else { "RECORDED" };
+        let row = gift::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(actor.org_id),
+            direction: Set(if g.given { "GIVEN" } else { "RECEIVED" }.into()),
+            description: Set(description),
+            value_minor: Set(minor),
+            currency: Set(org.currency.clone()),
+            account_id: Set(acc.id),
+            opportunity_id: Set(g.opportunity_id),
+            purpose: Set(purpose),
+            status: Set(status.into()),
+            recorded_by: Set(me),
+            decided_by: Set(None),
+            decision_note: Set(None),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&txn)
+        .await?;
+        audit::record(&txn, actor.org_id, actor, "recordGift", "gift", row.id, None::<&()>, Some(&row)).await?;
+        txn.commit().await?;
+        Ok(row)
+    }
+
+    /// `approveGift` / `rejectGift` (LEGAL): never a gift the reviewer recorded.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
+    pub async fn decide_gift(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        approve: bool,
+        note: Option<String>,
+    ) -> Result<gift::Model, AppError> {
+        let note = text::optional(note.as_deref(), text::LONG_TEXT_MAX).map_err(AppError::text("note"))?;
+        actor.authorize(if approve { Action::ApproveGift } else { Action::RejectGift })?;
+        let txn = self.tx().await?;
+        let before = gift::Entity::find_by_id(id)
+            .filter(gift::Column::OrganizationId.eq(actor.org_id))
+            .lock_exclusive()
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound("gift"))?;
+        let mut v = vec![];
+        if before.status != "PENDING_APPROVAL" {
+            v.push(Violation::new(
+                Rule::InvalidTransition,
+                format!("the gift is {}, not waiting for approval", before.status),
+            ));
+        }
+        if actor.user_id() == Some(before.recorded_by) {
+            v.push(Violation::new(Rule::SelfApproval, "nobody approves a gift they recorded"));
+        }
+        if !v.is_empty() {
+            return Err(AppError::Rule(v));
+        }
+        let mut am = before.clone().into_active_model();
+        am.status = Set(if approve { "APPROVED" } else { "REJECTED" }.into());
+        am.decided_by = Set(actor.user_id());
+        am.decision_note = Set(note);
+        let after = am.update(&txn).await?;
+        audit::record(
+            &txn,
+            actor.org_id,
+            actor,
+            if approve { "approveGift" } else { "rejectGift" },
+            "gift",
+            id,
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(after)
+    }
+
+    /// `giftRegister` (LEGAL, PRIVACY_OFFICER, ADMIN): every gift, newest first; only those in
+    /// `statuses` when any are given.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
+    pub async fn gift_register(
+        &self,
+        actor: &Actor,
+        statuses: &[&str],
+        req: crate::kernel::page::PageRequest,
+    ) -> Result<crate::kernel::page::Page<gift::Model>, AppError> {
+        actor.authorize(Action::ReadComplianceRegister)?;
+        let mut q = gift::Entity::find().filter(gift::Column::OrganizationId.eq(actor.org_id));
+        if !statuses.is_empty() {
+            q = q.filter(gift::Column::Status.is_in(statuses.iter().copied()));
+        }
+        crate::kernel::page::keyset(&self.db, q, gift::Column::Id, req).await
+    }
+
+    /// Gifts waiting for compliance, oldest first (LEGAL).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
+    pub async fn pending_gifts(&self, actor: &Actor) -> Result<Vec<gift::Model>, AppError> {
+        actor.authorize(Action::LegalView)?;
+        Ok(gift::Entity::find()
+            .filter(gift::Column::OrganizationId.eq(actor.org_id))
+            .filter(gift::Column::Status.eq("PENDING_APPROVAL"))
+            .order_by_asc(gift::Column::Id)
+            .limit(200)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// The gifts of a deal, shown with the deal and with its quotes and contracts, so that
+    /// whoever approves its discounts (sales managers, finance) or its contract (legal) sees them
+    /// without reading the opportunity itself. Callers pass a deal whose opportunity, quote or
+    /// contract they already loaded under the caller's scope.
+    #[tracing::instrument(skip_all)]
+    pub async fn gifts_of(&self, org: Uuid, opportunity_id: Uuid) -> Result<Vec<gift::Model>, AppError> {
+        Ok(gift::Entity::find()
+            .filter(gift::Column::OrganizationId.eq(org))
+            .filter(gift::Column::OpportunityId.eq(opportunity_id))
+            .order_by_asc(gift::Column::Id)
+            .all(&self.db)
+            .await?)
+    }
+}

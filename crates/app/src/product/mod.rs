@@ -1,0 +1,3 @@
+//! Product: feature requests ranked by the revenue asking for them, and release notes.
+
+pub mod requests;

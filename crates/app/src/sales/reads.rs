@@ -1,0 +1,440 @@
+//! Reads under the caller's row scope: getters, department-view lists and counts.
+
+use crate::kernel::page::{KeyValue, Page, PageRequest, Sort, SortKey};
+use crate::kernel::scope::{
+    ErasedKind, LeadFilter, ListFilter, OpportunityFilter, TOMBSTONE_PAGE, Tombstone, account_reaches, owned_by,
+};
+use crate::{Actor, App, AppError};
+use baton_domain::Scope;
+use baton_domain::lead::{LeadSource, LeadStatus};
+use baton_domain::permission::Action;
+use baton_domain::text::is_free_mail_domain;
+use baton_store::entity::{account, contact, lead, opportunity, user};
+use chrono::{DateTime, TimeZone, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Where opportunities without an expected close date sort: after every dated one.
+fn no_close_date() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(9999, 12, 31, 0, 0, 0).single().unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// `text` with LIKE's wildcards escaped (by a backslash).
+fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// How many leads came from one source.
+#[derive(Debug, Clone)]
+pub struct SourceCount {
+    pub source: LeadSource,
+    pub count: u64,
+    pub qualified: u64,
+    pub converted: u64,
+    pub metrics: baton_domain::insight::CampaignMetrics,
+}
+
+/// The orders lead lists offer beside creation.
+fn lead_sorts() -> [Sort<lead::Model>; 2] {
+    use lead::Column as L;
+    [
+        Sort {
+            key: SortKey::Updated,
+            expr: || Expr::col(L::UpdatedAt),
+            value: |l: &lead::Model| KeyValue::Time(l.updated_at),
+        },
+        Sort {
+            key: SortKey::Name,
+            expr: || Expr::col(L::CompanyName),
+            value: |l: &lead::Model| KeyValue::Text(l.company_name.clone()),
+        },
+    ]
+}
+
+impl App {
+    /// `lead(id)`: a lead inside the caller's read scope.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
+    pub async fn lead(&self, actor: &Actor, id: Uuid) -> Result<Option<lead::Model>, AppError> {
+        let owners = actor.readable(Action::ReadLead);
+        Ok(lead::Entity::find_by_id(id)
+            .filter(lead::Column::OrganizationId.eq(actor.org_id))
+            .one(&self.db)
+            .await?
+            .filter(|l| owners.contains(l.owner_id)))
+    }
+
+    /// Leads under the caller's scope (`salesView.leads`), filtered and in the request's
+    /// order (newest first by default).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
+    pub async fn leads(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        status: Option<LeadStatus>,
+        filter: &LeadFilter,
+        req: PageRequest,
+    ) -> Result<Page<lead::Model>, AppError> {
+        use lead::Column as L;
+        let mut q = lead::Entity::find().filter(L::OrganizationId.eq(actor.org_id));
+        q = owned_by(q, L::OwnerId, &actor.owners(scope));
+        if let Some(s) = status {
+            q = q.filter(L::Status.eq(s.as_str()));
+        }
+        self.lead_page(q, actor.org_id, filter, req).await
+    }
+
+    /// A page of the leads of `q` (a list's scope, already applied) that meet `filter`, in
+    /// the request's order: `salesView.leads` and the lead pool.
+    pub(crate) async fn lead_page(
+        &self,
+        mut q: Select<lead::Entity>,
+        org: Uuid,
+        filter: &LeadFilter,
+        req: PageRequest,
+    ) -> Result<Page<lead::Model>, AppError> {
+        use lead::Column as L;
+        if !filter.statuses.is_empty() {
+            q = q.filter(L::Status.is_in(filter.statuses.iter().map(|s| s.as_str())));
+        }
+        if !filter.sources.is_empty() {
+            q = q.filter(L::Source.is_in(filter.sources.iter().map(|s| s.as_str())));
+        }
+        let q = self
+            .narrowed(
+                q,
+                org,
+                &filter.common,
+                (Some(L::OwnerId), L::CreatedAt, L::UpdatedAt),
+                &[L::CompanyName, L::ContactName],
+            )
+            .await?;
+        crate::kernel::page::sorted(&self.db, q, L::Id, &lead_sorts(), req).await
+    }
+
+    /// Opportunities under the caller's scope (`salesView.opportunities`), filtered and in
+    /// the request's order (newest first by default).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
+    pub async fn opportunities(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        stage: Option<&str>,
+        filter: &OpportunityFilter,
+        req: PageRequest,
+    ) -> Result<Page<opportunity::Model>, AppError> {
+        use opportunity::Column as O;
+        let mut q = opportunity::Entity::find().filter(O::OrganizationId.eq(actor.org_id));
+        q = owned_by(q, O::OwnerId, &actor.owners(scope));
+        if let Some(s) = stage {
+            q = q.filter(O::Stage.eq(s));
+        }
+        if !filter.stages.is_empty() {
+            q = q.filter(O::Stage.is_in(filter.stages.iter().map(String::as_str)));
+        }
+        if let Some(v) = filter.value_at_least {
+            q = q.filter(O::EstimatedValueMinor.gte(v));
+        }
+        if let Some(v) = filter.value_at_most {
+            q = q.filter(O::EstimatedValueMinor.lte(v));
+        }
+        if let Some(t) = filter.closes_after {
+            q = q.filter(O::ExpectedCloseDate.gte(t));
+        }
+        if let Some(t) = filter.closes_before {
+            q = q.filter(O::ExpectedCloseDate.lt(t));
+        }
+        let q = self
+            .narrowed(q, actor.org_id, &filter.common, (Some(O::OwnerId), O::CreatedAt, O::UpdatedAt), &[O::Name])
+            .await?;
+        let sorts = [
+            Sort {
+                key: SortKey::Updated,
+                expr: || Expr::col(O::UpdatedAt),
+                value: |o: &opportunity::Model| KeyValue::Time(o.updated_at),
+            },
+            Sort {
+                key: SortKey::Value,
+                expr: || Expr::col(O::EstimatedValueMinor),
+                value: |o: &opportunity::Model| KeyValue::Int(o.estimated_value_minor),
+            },
+            Sort {
+                key: SortKey::Name,
+                expr: || Expr::col(O::Name),
+                value: |o: &opportunity::Model| KeyValue::Text(o.name.clone()),
+            },
+            Sort {
+                key: SortKey::CloseDate,
+                expr: || Func::coalesce([Expr::col(O::ExpectedCloseDate), Expr::val(no_close_date())]).into(),
+                value: |o: &opportunity::Model| KeyValue::Time(o.expected_close_date.unwrap_or_else(no_close_date)),
+            },
+        ];
+        crate::kernel::page::sorted(&self.db, q, O::Id, &sorts, req).await
+    }
+
+    /// Applies the filters every list shares: owner, team (its members' rows), created and
+    /// updated ranges, and a text contained (case-insensitively) in one of `text_cols`.
+    pub(crate) async fn narrowed<E: EntityTrait>(
+        &self,
+        mut q: Select<E>,
+        org: Uuid,
+        f: &ListFilter,
+        (owner, created, updated): (Option<E::Column>, E::Column, E::Column),
+        text_cols: &[E::Column],
+    ) -> Result<Select<E>, AppError> {
+        if let (Some(o), Some(owner)) = (f.owner_id, owner) {
+            q = q.filter(owner.eq(o));
+        }
+        if let (Some(t), Some(owner)) = (f.team_id, owner) {
+            q = q.filter(owner.is_in(self.team_member_ids(org, t).await?));
+        }
+        for (col, bound, after) in [
+            (created, f.created_after, true),
+            (created, f.created_before, false),
+            (updated, f.updated_after, true),
+            (updated, f.updated_before, false),
+        ] {
+            if let Some(t) = bound {
+                q = q.filter(if after { col.gte(t) } else { col.lt(t) });
+            }
+        }
+        if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let pattern = format!("%{}%", like_escape(&text.to_lowercase()));
+            let mut any = Condition::any();
+            for c in text_cols {
+                any = any.add(
+                    Expr::expr(Func::lower(Expr::col(*c)))
+                        .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\')),
+                );
+            }
+            q = q.filter(any);
+        }
+        Ok(q)
+    }
+
+    /// `tombstones(since)`: leads and contacts erased at or after `since` that the caller
+    /// reads (a lead under its read scope, a contact of an account it reaches), oldest first,
+    /// at most [`TOMBSTONE_PAGE`]. Objects are never deleted; erasure is what removes them
+    /// from a client's copy.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
+    pub async fn tombstones(&self, actor: &Actor, since: DateTime<Utc>) -> Result<Vec<Tombstone>, AppError> {
+        let mut out = Vec::new();
+        let leads = owned_by(
+            lead::Entity::find()
+                .filter(lead::Column::OrganizationId.eq(actor.org_id))
+                .filter(lead::Column::ErasedAt.gte(since)),
+            lead::Column::OwnerId,
+            &actor.readable(Action::ReadLead),
+        )
+        .order_by_asc(lead::Column::ErasedAt)
+        .order_by_asc(lead::Column::Id)
+        .limit(TOMBSTONE_PAGE)
+        .all(&self.db)
+        .await?;
+        out.extend(
+            leads
+                .into_iter()
+                .filter_map(|l| Some(Tombstone { id: l.id, kind: ErasedKind::Lead, removed_at: l.erased_at? })),
+        );
+        if actor.permission(Action::ReadAccount).is_ok() {
+            let contacts = contact::Entity::find()
+                .filter(contact::Column::OrganizationId.eq(actor.org_id))
+                .filter(contact::Column::ErasedAt.gte(since))
+                .order_by_asc(contact::Column::ErasedAt)
+                .order_by_asc(contact::Column::Id)
+                .limit(TOMBSTONE_PAGE)
+                .all(&self.db)
+                .await?;
+            let mut reach: HashMap<Uuid, bool> = HashMap::new();
+            for c in contacts {
+                let reaches = match reach.get(&c.account_id) {
+                    Some(r) => *r,
+                    None => {
+                        let a = account::Entity::find_by_id(c.account_id).one(&self.db).await?;
+                        let r = match a {
+                            Some(a) => account_reaches(&self.db, actor, Action::ReadAccount, &a).await?,
+                            None => false,
+                        };
+                        reach.insert(c.account_id, r);
+                        r
+                    }
+                };
+                if reaches && let Some(at) = c.erased_at {
+                    out.push(Tombstone { id: c.id, kind: ErasedKind::Contact, removed_at: at });
+                }
+            }
+        }
+        out.sort_by_key(|t| (t.removed_at, t.id));
+        out.truncate(TOMBSTONE_PAGE as usize);
+        Ok(out)
+    }
+
+    /// `opportunity(id)`: an opportunity the caller may read.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
+    pub async fn opportunity(&self, actor: &Actor, id: Uuid) -> Result<Option<opportunity::Model>, AppError> {
+        let owners = actor.readable(Action::ReadOpportunity);
+        Ok(opportunity::Entity::find_by_id(id)
+            .filter(opportunity::Column::OrganizationId.eq(actor.org_id))
+            .one(&self.db)
+            .await?
+            .filter(|o| owners.contains(Some(o.owner_id))))
+    }
+
+    /// `account(id)`: an account the caller may read. Sales reps see the accounts of the
+    /// opportunities and leads they own; customer success the accounts it took over.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
+    pub async fn account(&self, actor: &Actor, id: Uuid) -> Result<Option<account::Model>, AppError> {
+        let Some(a) = account::Entity::find_by_id(id)
+            .filter(account::Column::OrganizationId.eq(actor.org_id))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let visible = account_reaches(&self.db, actor, Action::ReadAccount, &a).await?;
+        Ok(visible.then_some(a))
+    }
+
+    /// The contacts of an account the caller already may read.
+    #[tracing::instrument(skip_all)]
+    pub async fn contacts_of_accounts(&self, org: Uuid, account_ids: &[Uuid]) -> Result<Vec<contact::Model>, AppError> {
+        Ok(contact::Entity::find()
+            .filter(contact::Column::OrganizationId.eq(org))
+            .filter(contact::Column::AccountId.is_in(account_ids.iter().copied()))
+            .order_by_asc(contact::Column::Id)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// Contacts by id, for the API's batch loader.
+    #[tracing::instrument(skip_all)]
+    pub async fn contacts_by_ids(&self, org: Uuid, ids: &[Uuid]) -> Result<Vec<contact::Model>, AppError> {
+        Ok(contact::Entity::find()
+            .filter(contact::Column::OrganizationId.eq(org))
+            .filter(contact::Column::Id.is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await?)
+    }
+
+    /// Other leads with the same e-mail or the same company domain, within the caller's scope.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
+    pub async fn possible_duplicates(&self, actor: &Actor, l: &lead::Model) -> Result<Vec<lead::Model>, AppError> {
+        let mut any = Condition::any();
+        if let Some(e) = &l.contact_email {
+            any = any.add(lead::Column::ContactEmail.eq(e.clone()));
+        }
+        if let Some(d) = l.email_domain.as_ref().filter(|d| !is_free_mail_domain(d)) {
+            any = any.add(lead::Column::EmailDomain.eq(d.clone()));
+        }
+        if any.is_empty() {
+            return Ok(vec![]);
+        }
+        let q = lead::Entity::find()
+            .filter(lead::Column::OrganizationId.eq(actor.org_id))
+            .filter(lead::Column::Id.ne(l.id))
+            .filter(any);
+        Ok(owned_by(q, lead::Column::OwnerId, &actor.readable(Action::ReadLead))
+            .order_by_desc(lead::Column::Id)
+            .limit(20)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// Lead counts per source, every source listed, zeros included (`marketingView.leadsBySource`).
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
+    pub async fn leads_by_source(&self, actor: &Actor) -> Result<Vec<SourceCount>, AppError> {
+        let rows: Vec<(String, String, i64)> = lead::Entity::find()
+            .select_only()
+            .column(lead::Column::Source)
+            .column(lead::Column::Status)
+            .expr(Func::count(Expr::col(lead::Column::Id)))
+            .filter(lead::Column::OrganizationId.eq(actor.org_id))
+            .group_by(lead::Column::Source)
+            .group_by(lead::Column::Status)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut by: HashMap<&str, (u64, u64, u64)> = HashMap::new();
+        for (source, status, n) in &rows {
+            let e = by.entry(source.as_str()).or_default();
+            let n = u64::try_from(*n).unwrap_or(0);
+            e.0 += n;
+            if status == LeadStatus::Qualified.as_str() || status == LeadStatus::Converted.as_str() {
+                e.1 += n;
+            }
+            if status == LeadStatus::Converted.as_str() {
+                e.2 += n;
+            }
+        }
+        // Won deals per source, and campaign spend per channel of the same name (SEO, SEM, …).
+        let won: Vec<opportunity::Model> = opportunity::Entity::find()
+            .filter(opportunity::Column::OrganizationId.eq(actor.org_id))
+            .filter(opportunity::Column::LeadId.is_not_null())
+            .all(&self.db)
+            .await?;
+        // A subquery, not a list of ids: a list grows with the deals and would pass the
+        // database's limit of bound parameters.
+        let converted = sea_orm::sea_query::Query::select()
+            .column(opportunity::Column::LeadId)
+            .from(opportunity::Entity)
+            .and_where(opportunity::Column::OrganizationId.eq(actor.org_id))
+            .and_where(opportunity::Column::LeadId.is_not_null())
+            .to_owned();
+        let sources: HashMap<Uuid, String> = lead::Entity::find()
+            .select_only()
+            .column(lead::Column::Id)
+            .column(lead::Column::Source)
+            .filter(lead::Column::OrganizationId.eq(actor.org_id))
+            .filter(lead::Column::Id.in_subquery(converted))
+            .into_tuple::<(Uuid, String)>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .collect();
+        let signed = crate::kernel::revenue::signed_contracts(&self.db, actor.org_id, None).await?;
+        let spend: Vec<baton_store::entity::campaign::Model> = baton_store::entity::campaign::Entity::find()
+            .filter(baton_store::entity::campaign::Column::OrganizationId.eq(actor.org_id))
+            .all(&self.db)
+            .await?;
+        Ok(LeadSource::ALL
+            .iter()
+            .map(|s| {
+                let (count, qualified, converted) = by.get(s.as_str()).copied().unwrap_or_default();
+                let of_source =
+                    |o: &&opportunity::Model| o.lead_id.and_then(|l| sources.get(&l)).is_some_and(|x| x == s.as_str());
+                let opps: Vec<&opportunity::Model> = won.iter().filter(of_source).collect();
+                let wins: Vec<&&opportunity::Model> = opps.iter().filter(|o| o.stage == "CLOSED_WON").collect();
+                let metrics = baton_domain::insight::CampaignMetrics::compute(
+                    count as i64,
+                    qualified as i64,
+                    opps.len() as i64,
+                    wins.len() as i64,
+                    wins.iter().map(|o| crate::kernel::revenue::won_revenue(&signed, o.id)).sum(),
+                    spend.iter().filter(|c| c.channel == s.as_str()).map(|c| c.spend_minor).sum(),
+                );
+                SourceCount { source: *s, count, qualified, converted, metrics }
+            })
+            .collect())
+    }
+
+    /// Users by id, for the API's batch loader.
+    #[tracing::instrument(skip_all)]
+    pub async fn users_by_ids(&self, org: Uuid, ids: &[Uuid]) -> Result<Vec<user::Model>, AppError> {
+        Ok(user::Entity::find()
+            .filter(user::Column::OrganizationId.eq(org))
+            .filter(user::Column::Id.is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await?)
+    }
+
+    /// Accounts by id (no scope check: callers pass ids of rows already authorized).
+    #[tracing::instrument(skip_all)]
+    pub async fn accounts_by_ids(&self, org: Uuid, ids: &[Uuid]) -> Result<Vec<account::Model>, AppError> {
+        Ok(account::Entity::find()
+            .filter(account::Column::OrganizationId.eq(org))
+            .filter(account::Column::Id.is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await?)
+    }
+}
