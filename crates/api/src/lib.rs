@@ -7,38 +7,22 @@
 // The merged root objects nest one level per member; their futures need a deeper limit.
 #![recursion_limit = "256"]
 
-pub mod analytics;
-pub mod audit;
-pub mod automation;
-pub mod compliance;
-pub mod conform;
-pub mod deal;
-pub mod deal_mutation;
-pub mod document;
-pub mod enablement;
-pub mod enums;
-pub mod error;
-pub mod governance;
-pub mod imports;
-pub mod loaders;
-pub mod loops;
+pub mod admin;
+pub mod customer_success;
+pub mod finance;
+pub mod insight;
+pub mod kernel;
+pub mod legal;
+pub mod marketing;
 pub mod mutation;
-pub mod node;
-pub mod privacy;
+pub mod product;
 pub mod query;
-pub mod roles;
-pub mod scalars;
-pub mod search;
+pub mod sales;
 pub mod subscription;
-pub mod success;
-pub mod types;
-pub mod views;
-pub mod webhooks;
-pub mod work;
 
 use async_graphql::{Context, SDLExportOptions, Schema};
 use baton_app::{Actor, App, AppError};
-pub use error::{Gql, to_gql};
+pub use kernel::error::{Gql, to_gql};
 
 pub type BatonSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
 
@@ -171,4 +155,4 @@ pub fn sdl_of_code() -> String {
     sdl(&schema)
 }
 
-pub use loaders::attach as attach_loaders;
+pub use kernel::loaders::attach as attach_loaders;

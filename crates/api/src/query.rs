@@ -1,8 +1,19 @@
 //! The root query: the caller, the directory, the department views and the getters.
 
+use crate::admin::org::ApiToken;
+use crate::admin::org::OrgSettings;
+use crate::customer_success::view::CustomerSuccessView;
+use crate::finance::view::FinanceView;
 use crate::id_arg;
-use crate::types::{Account, ApiToken, Lead, Opportunity, OrgSettings, Team, User};
-use crate::views::{CustomerSuccessView, FinanceView, LegalView, MarketingView, ProductView, SalesView};
+use crate::kernel::types::Team;
+use crate::kernel::types::User;
+use crate::legal::view::LegalView;
+use crate::marketing::view::MarketingView;
+use crate::product::view::ProductView;
+use crate::sales::deals::Account;
+use crate::sales::deals::Opportunity;
+use crate::sales::leads::Lead;
+use crate::sales::view::SalesView;
 use crate::{Gql, actor, app};
 use async_graphql::{Context, ID, Object, Result};
 use baton_app::AppError;
@@ -12,13 +23,13 @@ use baton_domain::permission::Action;
 #[derive(async_graphql::MergedObject, Default)]
 pub struct Query(
     CoreQuery,
-    crate::privacy::PrivacyQuery,
-    crate::governance::GovernanceQuery,
-    crate::node::NodeQuery,
-    crate::search::SearchQuery,
-    crate::roles::RoleQuery,
-    crate::webhooks::WebhookQuery,
-    crate::imports::ImportQuery,
+    crate::legal::privacy::PrivacyQuery,
+    crate::legal::governance::GovernanceQuery,
+    crate::insight::node::NodeQuery,
+    crate::insight::search::SearchQuery,
+    crate::admin::roles::RoleQuery,
+    crate::admin::webhooks::WebhookQuery,
+    crate::admin::imports::ImportQuery,
 );
 
 /// The caller, the directory, the department views and the getters.
@@ -54,8 +65,8 @@ impl CoreQuery {
     async fn tombstones(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The time of the client's last sync.")] since: crate::scalars::Timestamp,
-    ) -> Result<Vec<crate::views::Tombstone>> {
+        #[graphql(desc = "The time of the client's last sync.")] since: crate::kernel::scalars::Timestamp,
+    ) -> Result<Vec<crate::kernel::connection::Tombstone>> {
         let rows = app(ctx).tombstones(actor(ctx)?, since.0).await.gql()?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
@@ -70,14 +81,14 @@ impl CoreQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only unread notifications.")] unread_only: Option<bool>,
-    ) -> Result<Vec<crate::loops::NotificationRow>> {
+    ) -> Result<Vec<crate::kernel::notifications::NotificationRow>> {
         let a = actor(ctx)?;
         Ok(app(ctx)
             .notifications(a, unread_only.unwrap_or(false))
             .await
             .gql()?
             .into_iter()
-            .map(crate::loops::NotificationRow)
+            .map(crate::kernel::notifications::NotificationRow)
             .collect())
     }
 
@@ -90,12 +101,12 @@ impl CoreQuery {
         #[graphql(desc = "Only changes by this user or API token.")] actor_id: Option<ID>,
         #[graphql(desc = "Only changes to this object.")] entity_id: Option<ID>,
         #[graphql(desc = "Only this action (the mutation's name).")] action: Option<String>,
-        #[graphql(desc = "From this time (inclusive).")] from: Option<crate::scalars::Timestamp>,
-        #[graphql(desc = "Until this time (exclusive).")] to: Option<crate::scalars::Timestamp>,
+        #[graphql(desc = "From this time (inclusive).")] from: Option<crate::kernel::scalars::Timestamp>,
+        #[graphql(desc = "Until this time (exclusive).")] to: Option<crate::kernel::scalars::Timestamp>,
         #[graphql(desc = "Page size: default 20, at most 100.")] first: Option<i32>,
         #[graphql(desc = "The cursor after which the page starts.")] after: Option<String>,
-    ) -> Result<crate::views::Conn<crate::audit::AuditEntry>> {
-        crate::audit::audit_log(ctx, actor_id, entity_id, action, from, to, first, after).await
+    ) -> Result<crate::kernel::connection::Conn<crate::admin::audit::AuditEntry>> {
+        crate::admin::audit::audit_log(ctx, actor_id, entity_id, action, from, to, first, after).await
     }
 
     /// The sales view (SDR, ACCOUNT_EXECUTIVE, SALES_MANAGER, ADMIN).
@@ -168,9 +179,9 @@ impl CoreQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The quote's id.")] id: ID,
-    ) -> Result<Option<crate::deal::Quote>> {
+    ) -> Result<Option<crate::sales::deals::Quote>> {
         let a = actor(ctx)?;
-        Ok(Some(crate::deal::Quote(app(ctx).quote(a, id_arg("id", &id)?).await.gql()?)))
+        Ok(Some(crate::sales::deals::Quote(app(ctx).quote(a, id_arg("id", &id)?).await.gql()?)))
     }
 
     /// A contract within the caller's scope; NOT_FOUND otherwise.
@@ -178,9 +189,9 @@ impl CoreQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The contract's id.")] id: ID,
-    ) -> Result<Option<crate::deal::Contract>> {
+    ) -> Result<Option<crate::legal::contracts::Contract>> {
         let a = actor(ctx)?;
-        Ok(Some(crate::deal::Contract(app(ctx).contract(a, id_arg("id", &id)?).await.gql()?)))
+        Ok(Some(crate::legal::contracts::Contract(app(ctx).contract(a, id_arg("id", &id)?).await.gql()?)))
     }
 
     /// An invoice within the caller's scope; NOT_FOUND otherwise.
@@ -188,9 +199,9 @@ impl CoreQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The invoice's id.")] id: ID,
-    ) -> Result<Option<crate::deal::Invoice>> {
+    ) -> Result<Option<crate::finance::invoices::Invoice>> {
         let a = actor(ctx)?;
-        Ok(Some(crate::deal::Invoice(app(ctx).invoice(a, id_arg("id", &id)?).await.gql()?)))
+        Ok(Some(crate::finance::invoices::Invoice(app(ctx).invoice(a, id_arg("id", &id)?).await.gql()?)))
     }
 
     /// A hand-off package within the caller's scope; NOT_FOUND otherwise.
@@ -198,9 +209,11 @@ impl CoreQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The package's id.")] id: ID,
-    ) -> Result<Option<crate::deal::HandoffPackage>> {
+    ) -> Result<Option<crate::customer_success::handoffs::HandoffPackage>> {
         let a = actor(ctx)?;
-        Ok(Some(crate::deal::HandoffPackage(app(ctx).handoff(a, id_arg("id", &id)?).await.gql()?)))
+        Ok(Some(crate::customer_success::handoffs::HandoffPackage(
+            app(ctx).handoff(a, id_arg("id", &id)?).await.gql()?,
+        )))
     }
 
     /// An opportunity within the caller's scope; NOT_FOUND otherwise.
@@ -214,8 +227,8 @@ impl CoreQuery {
             app(ctx).opportunity(a, id_arg("id", &id)?).await.gql()?.ok_or(AppError::NotFound("opportunity")).gql()?;
         // The account it will be asked for, without waiting out the loader's batching delay.
         if ctx.look_ahead().field("account").exists() {
-            let l = crate::loaders::loaders(ctx)?;
-            crate::loaders::prime(l, &l.accounts, [o.account_id]).await?;
+            let l = crate::kernel::loaders::loaders(ctx)?;
+            crate::kernel::loaders::prime(l, &l.accounts, [o.account_id]).await?;
         }
         Ok(Some(Opportunity(o)))
     }

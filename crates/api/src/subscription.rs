@@ -1,8 +1,8 @@
 //! Subscriptions over `graphql-transport-ws`, fed by the application's event bus.
 
-use crate::deal::Contract;
-use crate::imports::ImportJob;
-use crate::loops::NotificationRow;
+use crate::admin::imports::ImportJob;
+use crate::kernel::notifications::NotificationRow;
+use crate::legal::contracts::Contract;
 use crate::{Socket, actor, app};
 use async_graphql::{Context, ID, Result, Subscription as GqlSubscription};
 use baton_app::Actor;

@@ -10,7 +10,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use axum::extract::{ConnectInfo, Path, RawQuery, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use baton_api::conform::Asked;
+use baton_api::kernel::conform::Asked;
 use baton_api::{Auth, BatonSchema, RequestInfo, Socket};
 use baton_app::kernel::events::Event;
 use baton_app::{App, AppError};
@@ -31,7 +31,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub documents: Arc<crate::persisted::Documents>,
     /// Null propagation and request-error codes, once per response.
-    pub conform: Arc<baton_api::conform::Conformance>,
+    pub conform: Arc<baton_api::kernel::conform::Conformance>,
 }
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -234,7 +234,7 @@ fn fill_errors(errors: &mut [Value], request_error: bool, rid: &str, metrics: &M
             let fallback = if parse_error {
                 "BAD_USER_INPUT"
             } else if request_error {
-                baton_api::document::request_error_code(&message)
+                baton_api::kernel::document::request_error_code(&message)
             } else {
                 "INTERNAL"
             };
@@ -563,7 +563,7 @@ async fn serve_socket(st: AppState, protocol: WebSocketProtocols, socket: WebSoc
             let mut data = Data::default();
             data.insert(auth.clone());
             data.insert(Socket::new(credential, closer));
-            data.insert(baton_api::loaders::Loaders::uncached(&app, actor.org_id));
+            data.insert(baton_api::kernel::loaders::Loaders::uncached(&app, actor.org_id));
             Ok(data)
         },
     );

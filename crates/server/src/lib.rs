@@ -79,7 +79,7 @@ pub fn router(cfg: &Config, app: App) -> Router {
         suggestions: cfg.env == RunEnv::Development,
     };
     let schema = baton_api::build_schema(app.clone(), limits);
-    let conform = Arc::new(baton_api::conform::Conformance::new(&schema, limits));
+    let conform = Arc::new(baton_api::kernel::conform::Conformance::new(&schema, limits));
     let state = http::AppState {
         app,
         schema,

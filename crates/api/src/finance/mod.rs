@@ -1,0 +1,4 @@
+//! Finance's schema: `financeView`, invoices and payments.
+
+pub mod invoices;
+pub mod view;

@@ -1,0 +1,5 @@
+//! Figures across departments: KPIs and reviews, `search`, `node`.
+
+pub mod analytics;
+pub mod node;
+pub mod search;

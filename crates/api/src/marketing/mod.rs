@@ -1,0 +1,4 @@
+//! Marketing's schema: `marketingView`, campaigns and messaging.
+
+pub mod campaigns;
+pub mod view;
