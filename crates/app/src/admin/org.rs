@@ -3,6 +3,7 @@
 use crate::admin::roles::{find_user, keep_an_admin};
 use crate::kernel::audit::AuditActor;
 use crate::kernel::error::check_version;
+use crate::kernel::tx::Versioned;
 use crate::{Actor, App, AppError, kernel::audit, kernel::auth};
 use anyhow::Context;
 use baton_domain::permission::Action;
@@ -280,11 +281,9 @@ impl App {
         let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw)).await.context("hashing")??;
         let mut am = u.clone().into_active_model();
         am.password_hash = Set(hash);
-        am.version = Set(u.version + 1);
-        am.updated_at = Set(Utc::now());
+        am.bump(u.version, Utc::now());
         let after = am.update(&txn).await?;
-        audit::record(&txn, actor.org_id, actor, "changePassword", "user", u.id, Some(&u), Some(&after)).await?;
-        txn.commit().await?;
+        audit::commit(txn, actor, audit::Entry::new("changePassword", "user", u.id, Some(&u), Some(&after))).await?;
         Ok(())
     }
 
@@ -303,8 +302,7 @@ impl App {
         if let Some(t) = input.team_id {
             insert_member(&txn, actor.org_id, t, u.id).await?;
         }
-        audit::record(&txn, actor.org_id, actor, "createUser", "user", u.id, None::<&()>, Some(&u)).await?;
-        txn.commit().await?;
+        audit::commit(txn, actor, audit::Entry::new("createUser", "user", u.id, None::<&()>, Some(&u))).await?;
         Ok(u)
     }
 
@@ -325,18 +323,12 @@ impl App {
         }
         grant_roles(&txn, actor.org_id, u.id, &roles).await?;
         let names = |rs: &[Role]| rs.iter().map(|r| r.as_str()).collect::<Vec<_>>();
-        audit::record(
-            &txn,
-            actor.org_id,
+        audit::commit(
+            txn,
             actor,
-            "setUserRoles",
-            "user",
-            u.id,
-            Some(&names(&before)),
-            Some(&names(&roles)),
+            audit::Entry::new("setUserRoles", "user", u.id, Some(&names(&before)), Some(&names(&roles))),
         )
         .await?;
-        txn.commit().await?;
         self.principals_changed(actor.org_id);
         Ok(u)
     }
@@ -350,11 +342,9 @@ impl App {
         keep_an_admin(&txn, actor.org_id, u.id).await?;
         let mut am = u.clone().into_active_model();
         am.active = Set(false);
-        am.version = Set(u.version + 1);
-        am.updated_at = Set(Utc::now());
+        am.bump(u.version, Utc::now());
         let after = am.update(&txn).await?;
-        audit::record(&txn, actor.org_id, actor, "deactivateUser", "user", u.id, Some(&u), Some(&after)).await?;
-        txn.commit().await?;
+        audit::commit(txn, actor, audit::Entry::new("deactivateUser", "user", u.id, Some(&u), Some(&after))).await?;
         self.principals_changed(actor.org_id);
         Ok(after)
     }
@@ -385,8 +375,7 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(&txn, actor.org_id, actor, "createTeam", "team", t.id, None::<&()>, Some(&t)).await?;
-        txn.commit().await?;
+        audit::commit(txn, actor, audit::Entry::new("createTeam", "team", t.id, None::<&()>, Some(&t))).await?;
         self.principals_changed(actor.org_id);
         Ok(t)
     }
@@ -399,8 +388,8 @@ impl App {
         let t = find_team(&txn, actor.org_id, team_id).await?;
         find_user(&txn, actor.org_id, user_id).await?;
         insert_member(&txn, actor.org_id, team_id, user_id).await?;
-        audit::record(&txn, actor.org_id, actor, "addTeamMember", "team", t.id, None::<&()>, Some(&user_id)).await?;
-        txn.commit().await?;
+        audit::commit(txn, actor, audit::Entry::new("addTeamMember", "team", t.id, None::<&()>, Some(&user_id)))
+            .await?;
         self.principals_changed(actor.org_id);
         Ok(t)
     }
@@ -570,21 +559,14 @@ impl App {
         if let Some(h) = p.legal_review_sla_hours {
             am.legal_review_sla_hours = Set(h)
         }
-        am.version = Set(before.version + 1);
-        am.updated_at = Set(Utc::now());
+        am.bump(before.version, Utc::now());
         let after = am.update(&txn).await?;
-        audit::record(
-            &txn,
-            actor.org_id,
+        audit::commit(
+            txn,
             actor,
-            "updateOrgSettings",
-            "organization",
-            after.id,
-            Some(&before),
-            Some(&after),
+            audit::Entry::new("updateOrgSettings", "organization", after.id, Some(&before), Some(&after)),
         )
         .await?;
-        txn.commit().await?;
         Ok(after)
     }
 
@@ -632,9 +614,8 @@ impl App {
         crate::admin::roles::give_token_roles(&txn, actor.org_id, t.id, &custom_roles).await?;
         let mut snapshot = serde_json::to_value(&t).map_err(anyhow::Error::from)?;
         snapshot["custom_role_ids"] = serde_json::json!(custom_roles);
-        audit::record(&txn, actor.org_id, actor, "createApiToken", "api_token", t.id, None::<&()>, Some(&snapshot))
+        audit::commit(txn, actor, audit::Entry::new("createApiToken", "api_token", t.id, None::<&()>, Some(&snapshot)))
             .await?;
-        txn.commit().await?;
         Ok((t, secret))
     }
 

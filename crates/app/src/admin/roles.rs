@@ -9,6 +9,7 @@
 
 use crate::kernel::actor::HeldRole;
 use crate::kernel::auth::{StoredGrant, custom_grants, held_by, held_by_token};
+use crate::kernel::tx::Versioned;
 use crate::{Actor, App, AppError, kernel::audit, kernel::auth};
 use baton_domain::Role;
 use baton_domain::Rule;
@@ -350,9 +351,8 @@ impl App {
         .insert(&txn)
         .await?;
         let view = RoleView::custom(&m)?;
-        audit::record(&txn, actor.org_id, actor, "createRole", "role", m.id, None::<&()>, Some(&view.snapshot()))
+        audit::commit(txn, actor, audit::Entry::new("createRole", "role", m.id, None::<&()>, Some(&view.snapshot())))
             .await?;
-        txn.commit().await?;
         Ok(view)
     }
 
@@ -413,12 +413,10 @@ impl App {
         mut am: custom_role::ActiveModel,
     ) -> Result<RoleView, AppError> {
         let before = RoleView::custom(m)?;
-        am.version = Set(m.version + 1);
-        am.updated_at = Set(Utc::now());
+        am.bump(m.version, Utc::now());
         let after = RoleView::custom(&am.update(&txn).await?)?;
         let (b, a) = (before.snapshot(), after.snapshot());
-        audit::record(&txn, actor.org_id, actor, action, "role", m.id, Some(&b), Some(&a)).await?;
-        txn.commit().await?;
+        audit::commit(txn, actor, audit::Entry::new(action, "role", m.id, Some(&b), Some(&a))).await?;
         self.principals_changed(actor.org_id);
         Ok(after)
     }
@@ -460,8 +458,7 @@ impl App {
             }
         }
         let after = held_names(&txn, actor.org_id, u.id).await?;
-        audit::record(&txn, actor.org_id, actor, "grantRole", "user", u.id, Some(&before), Some(&after)).await?;
-        txn.commit().await?;
+        audit::commit(txn, actor, audit::Entry::new("grantRole", "user", u.id, Some(&before), Some(&after))).await?;
         self.principals_changed(actor.org_id);
         Ok(u)
     }
@@ -492,8 +489,7 @@ impl App {
                 .await?;
         }
         let after = held_names(&txn, actor.org_id, u.id).await?;
-        audit::record(&txn, actor.org_id, actor, "revokeRole", "user", u.id, Some(&before), Some(&after)).await?;
-        txn.commit().await?;
+        audit::commit(txn, actor, audit::Entry::new("revokeRole", "user", u.id, Some(&before), Some(&after))).await?;
         self.principals_changed(actor.org_id);
         Ok(u)
     }

@@ -15,6 +15,7 @@
 
 use crate::kernel::hooks::{EVENTS, WAKE, events_of};
 use crate::kernel::page::{Page, PageRequest};
+use crate::kernel::tx::Versioned;
 use crate::{Actor, App, AppError, kernel::audit};
 use base64::Engine;
 use baton_domain::permission::Action;
@@ -216,9 +217,12 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(&txn, actor.org_id, actor, "createWebhook", "webhook", w.id, None::<&()>, Some(&snapshot(&w)))
-            .await?;
-        txn.commit().await?;
+        audit::commit(
+            txn,
+            actor,
+            audit::Entry::new("createWebhook", "webhook", w.id, None::<&()>, Some(&snapshot(&w))),
+        )
+        .await?;
         Ok(WebhookWithSecret { webhook: w, secret })
     }
 
@@ -242,12 +246,11 @@ impl App {
         am.previous_secret = Set(Some(w.secret.clone()));
         am.previous_secret_until = Set(Some(Utc::now() + Duration::hours(overlap_hours.into())));
         am.secret = Set(secret.clone());
-        am.version = Set(w.version + 1);
-        am.updated_at = Set(Utc::now());
+        am.bump(w.version, Utc::now());
         let after = am.update(&txn).await?;
         let (b, a) = (snapshot(&w), snapshot(&after));
-        audit::record(&txn, actor.org_id, actor, "rotateWebhookSecret", "webhook", w.id, Some(&b), Some(&a)).await?;
-        txn.commit().await?;
+        audit::commit(txn, actor, audit::Entry::new("rotateWebhookSecret", "webhook", w.id, Some(&b), Some(&a)))
+            .await?;
         Ok(WebhookWithSecret { webhook: after, secret })
     }
 
@@ -303,8 +306,7 @@ impl App {
             let mut am = w.clone().into_active_model();
             am.status = Set("ACTIVE".into());
             am.consecutive_failures = Set(0);
-            am.version = Set(w.version + 1);
-            am.updated_at = Set(Utc::now());
+            am.bump(w.version, Utc::now());
             am.update(&txn).await?;
         }
         let mut am = d.clone().into_active_model();
@@ -312,18 +314,12 @@ impl App {
         am.attempts = Set(0);
         am.next_attempt_at = Set(Utc::now());
         let after = am.update(&txn).await?;
-        audit::record(
-            &txn,
-            actor.org_id,
+        audit::commit(
+            txn,
             actor,
-            "redeliverWebhook",
-            "webhook_delivery",
-            d.id,
-            None::<&()>,
-            None::<&()>,
+            audit::Entry::new("redeliverWebhook", "webhook_delivery", d.id, None::<&()>, None::<&()>),
         )
         .await?;
-        txn.commit().await?;
         WAKE.notify_one();
         Ok(after)
     }

@@ -3,6 +3,7 @@
 
 use crate::kernel::gate::{self, Access};
 use crate::kernel::page::{Page, PageRequest};
+use crate::kernel::tx::Versioned;
 use crate::{Actor, App, AppError, kernel::audit};
 use anyhow::Context;
 use baton_domain::contract::TemplateKind;
@@ -150,21 +151,14 @@ impl App {
         if patch.kickoff_contact_id.is_some() {
             am.kickoff_contact_id = Set(patch.kickoff_contact_id);
         }
-        am.version = Set(before.version + 1);
-        am.updated_at = Set(Utc::now());
+        am.bump(before.version, Utc::now());
         let after = am.update(&txn).await?;
-        audit::record(
-            &txn,
-            actor.org_id,
+        audit::commit(
+            txn,
             actor,
-            "updateHandoffPackage",
-            "handoff_package",
-            id,
-            Some(&before),
-            Some(&after),
+            audit::Entry::new("updateHandoffPackage", "handoff_package", id, Some(&before), Some(&after)),
         )
         .await?;
-        txn.commit().await?;
         Ok(after)
     }
 
@@ -178,21 +172,14 @@ impl App {
         let mut am = before.clone().into_active_model();
         am.status = Set(to.as_str().to_owned());
         am.submitted_at = Set(Some(Utc::now()));
-        am.version = Set(before.version + 1);
-        am.updated_at = Set(Utc::now());
+        am.bump(before.version, Utc::now());
         let after = am.update(&txn).await?;
-        audit::record(
-            &txn,
-            actor.org_id,
+        audit::commit(
+            txn,
             actor,
-            "submitHandoffPackage",
-            "handoff_package",
-            id,
-            Some(&before),
-            Some(&after),
+            audit::Entry::new("submitHandoffPackage", "handoff_package", id, Some(&before), Some(&after)),
         )
         .await?;
-        txn.commit().await?;
         Ok(after)
     }
 
@@ -232,14 +219,12 @@ impl App {
         am.status = Set(HandoffStatus::Accepted.as_str().to_owned());
         am.accepted_at = Set(Some(now));
         am.accepted_by = Set(actor.user_id());
-        am.version = Set(before.version + 1);
-        am.updated_at = Set(now);
+        am.bump(before.version, now);
         let after = am.update(&txn).await?;
         let acc = account::Entity::find_by_id(before.account_id).one(&txn).await?.context("account row")?;
         let mut aam = acc.clone().into_active_model();
         aam.cs_owner_id = Set(Some(owner.id));
-        aam.version = Set(acc.version + 1);
-        aam.updated_at = Set(now);
+        aam.bump(acc.version, now);
         let acc_after = aam.update(&txn).await?;
         let kind = contract::Entity::find_by_id(before.contract_id).one(&txn).await?.map(|c| c.kind);
         let keys: [&str; 3] = match kind.as_deref().and_then(TemplateKind::parse) {
@@ -261,9 +246,8 @@ impl App {
         }
         audit::record(&txn, actor.org_id, actor, "acceptHandoff", "handoff_package", id, Some(&before), Some(&after))
             .await?;
-        audit::record(&txn, actor.org_id, actor, "acceptHandoff", "account", acc.id, Some(&acc), Some(&acc_after))
+        audit::commit(txn, actor, audit::Entry::new("acceptHandoff", "account", acc.id, Some(&acc), Some(&acc_after)))
             .await?;
-        txn.commit().await?;
         Ok(after)
     }
 
@@ -282,12 +266,14 @@ impl App {
         let mut am = before.clone().into_active_model();
         am.status = Set(to.as_str().to_owned());
         am.return_reason = Set(Some(reason));
-        am.version = Set(before.version + 1);
-        am.updated_at = Set(Utc::now());
+        am.bump(before.version, Utc::now());
         let after = am.update(&txn).await?;
-        audit::record(&txn, actor.org_id, actor, "returnHandoff", "handoff_package", id, Some(&before), Some(&after))
-            .await?;
-        txn.commit().await?;
+        audit::commit(
+            txn,
+            actor,
+            audit::Entry::new("returnHandoff", "handoff_package", id, Some(&before), Some(&after)),
+        )
+        .await?;
         Ok(after)
     }
 

@@ -2,6 +2,7 @@
 //! renewals opened ahead of the end date, expansion handed back to sales, and referrals.
 
 use crate::kernel::notifications::notify;
+use crate::kernel::tx::Versioned;
 use crate::{Actor, App, AppError, kernel::audit};
 use anyhow::Context;
 use baton_domain::health::{self, Health, HealthInputs};
@@ -69,8 +70,7 @@ async fn save_account<C: ConnectionTrait>(
     mut am: account::ActiveModel,
     version: i32,
 ) -> Result<account::Model, AppError> {
-    am.version = Set(version + 1);
-    am.updated_at = Set(Utc::now());
+    am.bump(version, Utc::now());
     Ok(am.update(db).await?)
 }
 
@@ -109,9 +109,8 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(&txn, actor.org_id, actor, "recordUsage", "usage_snapshot", row.id, None::<&()>, Some(&row))
+        audit::commit(txn, actor, audit::Entry::new("recordUsage", "usage_snapshot", row.id, None::<&()>, Some(&row)))
             .await?;
-        txn.commit().await?;
         Ok((row, acc))
     }
 
@@ -190,9 +189,12 @@ impl App {
         am.health_override = Set(score);
         am.health_override_reason = Set(score.and(reason));
         let after = save_account(&txn, am, before.version).await?;
-        audit::record(&txn, actor.org_id, actor, "overrideHealth", "account", account_id, Some(&before), Some(&after))
-            .await?;
-        txn.commit().await?;
+        audit::commit(
+            txn,
+            actor,
+            audit::Entry::new("overrideHealth", "account", account_id, Some(&before), Some(&after)),
+        )
+        .await?;
         Ok(after)
     }
 
@@ -227,18 +229,12 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(
-            &txn,
-            actor.org_id,
+        audit::commit(
+            txn,
             actor,
-            "recordBusinessReview",
-            "business_review",
-            row.id,
-            None::<&()>,
-            Some(&row),
+            audit::Entry::new("recordBusinessReview", "business_review", row.id, None::<&()>, Some(&row)),
         )
         .await?;
-        txn.commit().await?;
         Ok(row)
     }
 
@@ -339,8 +335,7 @@ impl App {
             oam.stage = Set(Stage::ClosedLost.as_str().to_owned());
             oam.loss_reason = Set(Some(format!("Customer churned: {reason}")));
             oam.closed_at = Set(Some(now));
-            oam.version = Set(o.version + 1);
-            oam.updated_at = Set(now);
+            oam.bump(o.version, now);
             let lost = oam.update(&txn).await?;
             audit::record(&txn, actor.org_id, actor, "recordChurn", "opportunity", o.id, Some(&o), Some(&lost)).await?;
             for kind in [ClockKind::NeedsAnalysis, ClockKind::Demo] {
@@ -352,9 +347,8 @@ impl App {
         am.churned_at = Set(Some(now));
         am.churn_reason = Set(Some(reason));
         let after = save_account(&txn, am, before.version).await?;
-        audit::record(&txn, actor.org_id, actor, "recordChurn", "account", account_id, Some(&before), Some(&after))
+        audit::commit(txn, actor, audit::Entry::new("recordChurn", "account", account_id, Some(&before), Some(&after)))
             .await?;
-        txn.commit().await?;
         self.publish_notifications(sent);
         Ok(after)
     }
@@ -415,8 +409,7 @@ impl App {
         .insert(&txn)
         .await?;
         notify(&txn, actor.org_id, owner, "Expansion opportunity from customer success", &o.name).await?;
-        audit::record(&txn, actor.org_id, actor, "flagUpsell", "opportunity", o.id, None::<&()>, Some(&o)).await?;
-        txn.commit().await?;
+        audit::commit(txn, actor, audit::Entry::new("flagUpsell", "opportunity", o.id, None::<&()>, Some(&o))).await?;
         Ok(o)
     }
 
@@ -453,9 +446,12 @@ impl App {
         am.tier = Set(if vip { "VIP" } else { "STANDARD" }.into());
         am.account_manager_id = Set(if vip { manager } else { None });
         let after = save_account(&txn, am, before.version).await?;
-        audit::record(&txn, actor.org_id, actor, "setAccountTier", "account", account_id, Some(&before), Some(&after))
-            .await?;
-        txn.commit().await?;
+        audit::commit(
+            txn,
+            actor,
+            audit::Entry::new("setAccountTier", "account", account_id, Some(&before), Some(&after)),
+        )
+        .await?;
         Ok(after)
     }
 
@@ -701,8 +697,7 @@ pub(crate) async fn apply_referral_credits<C: ConnectionTrait>(
         let mut am = current.clone().into_active_model();
         am.paid_minor = Set(paid);
         am.status = Set(status_after_payment(current.amount_minor, paid).as_str().to_owned());
-        am.version = Set(current.version + 1);
-        am.updated_at = Set(now);
+        am.bump(current.version, now);
         let after = am.update(db).await?;
         let mut ram = r.clone().into_active_model();
         ram.status = Set("APPLIED".into());

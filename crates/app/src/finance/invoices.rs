@@ -5,6 +5,7 @@ use crate::kernel::gate::{self, Access};
 use crate::kernel::money::to_minor;
 use crate::kernel::page::{Page, PageRequest};
 use crate::kernel::scope::owned_by;
+use crate::kernel::tx::Versioned;
 use crate::kernel::tx::{Counter, next_counter};
 use crate::{Actor, App, AppError, kernel::audit};
 use baton_domain::invoice::{self as rules, AGING_BUCKETS, InvoiceStatus};
@@ -83,8 +84,7 @@ async fn apply_paid(
     let mut am = before.clone().into_active_model();
     am.paid_minor = Set(paid_minor);
     am.status = Set(rules::status_after_payment(before.amount_minor, paid_minor).as_str().to_owned());
-    am.version = Set(before.version + 1);
-    am.updated_at = Set(Utc::now());
+    am.bump(before.version, Utc::now());
     Ok(am.update(txn).await?)
 }
 
@@ -262,11 +262,9 @@ impl App {
         let mut am = before.clone().into_active_model();
         am.status = Set(InvoiceStatus::Void.as_str().to_owned());
         am.void_reason = Set(Some(reason));
-        am.version = Set(before.version + 1);
-        am.updated_at = Set(Utc::now());
+        am.bump(before.version, Utc::now());
         let after = am.update(&txn).await?;
-        audit::record(&txn, actor.org_id, actor, "voidInvoice", "invoice", id, Some(&before), Some(&after)).await?;
-        txn.commit().await?;
+        audit::commit(txn, actor, audit::Entry::new("voidInvoice", "invoice", id, Some(&before), Some(&after))).await?;
         Ok(after)
     }
 
@@ -294,8 +292,7 @@ impl App {
             am.status = Set(InvoiceStatus::Issued.as_str().to_owned());
             am.number = Set(Some(number));
             am.issued_at = Set(Some(Utc::now()));
-            am.version = Set(cur.version + 1);
-            am.updated_at = Set(Utc::now());
+            am.bump(cur.version, Utc::now());
             let after = am.update(&txn).await?;
             audit::record(
                 &txn,

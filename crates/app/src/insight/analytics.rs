@@ -961,9 +961,12 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(&txn, actor.org_id, actor, "recordWinLossReview", "win_loss_review", r.id, None::<&()>, Some(&r))
-            .await?;
-        txn.commit().await?;
+        audit::commit(
+            txn,
+            actor,
+            audit::Entry::new("recordWinLossReview", "win_loss_review", r.id, None::<&()>, Some(&r)),
+        )
+        .await?;
         Ok(r)
     }
 

@@ -8,7 +8,10 @@ use crate::{App, AppError};
 use baton_domain::chain::{self, Link};
 use baton_store::entity::{audit_log, audit_payload};
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
+};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -109,6 +112,15 @@ pub async fn record<C: ConnectionTrait, B: Serialize, A: Serialize>(
     audit_log::ActiveModel::from(row).reset_all().insert(conn).await?;
     payload(org_id, id, b, a).insert(conn).await?;
     PENDING.notify_one();
+    Ok(())
+}
+
+/// How an audited write ends: its audit row, written in the write's own transaction, then the
+/// commit. It takes the transaction, so it is the last step of the use case: nothing is written
+/// after the audit row, and the change cannot commit without it.
+pub async fn commit(txn: DatabaseTransaction, actor: &Actor, entry: Entry) -> Result<(), AppError> {
+    record_all(&txn, actor.org_id, actor, vec![entry]).await?;
+    txn.commit().await?;
     Ok(())
 }
 

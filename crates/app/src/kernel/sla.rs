@@ -450,8 +450,7 @@ impl App {
         let txn = self.tx().await?;
         self.task_target(&txn, actor, owner).await?;
         let t = insert_task(&txn, actor.org_id, owner, &title, due, None, None, me).await?;
-        audit::record(&txn, actor.org_id, actor, "createTask", "task", t.id, None::<&()>, Some(&t)).await?;
-        txn.commit().await?;
+        audit::commit(txn, actor, audit::Entry::new("createTask", "task", t.id, None::<&()>, Some(&t))).await?;
         Ok(t)
     }
 
@@ -515,8 +514,7 @@ impl App {
         };
         am.version = Set(before.version + 1);
         let after = am.update(&txn).await?;
-        audit::record(&txn, actor.org_id, actor, action, "task", id, Some(&before), Some(&after)).await?;
-        txn.commit().await?;
+        audit::commit(txn, actor, audit::Entry::new(action, "task", id, Some(&before), Some(&after))).await?;
         Ok(after)
     }
 

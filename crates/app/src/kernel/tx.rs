@@ -3,6 +3,8 @@
 use crate::{App, AppError};
 use anyhow::Context;
 use baton_store::entity::organization;
+use chrono::{DateTime, Utc};
+use sea_orm::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, SqliteTransactionMode,
@@ -62,3 +64,38 @@ pub async fn advance_counter<C: ConnectionTrait>(
         Counter::Invoice => org.invoice_counter,
     })
 }
+
+/// A row whose every change bumps its version (the optimistic lock clients send back) and
+/// stamps when it changed: one call, so no write forgets either.
+pub trait Versioned {
+    /// Sets the version to the one after `version` (the row's as read) and `updated_at` to `at`.
+    fn bump(&mut self, version: i32, at: DateTime<Utc>);
+}
+
+macro_rules! versioned {
+    ($($entity:ident),* $(,)?) => {
+        $(impl Versioned for baton_store::entity::$entity::ActiveModel {
+            fn bump(&mut self, version: i32, at: DateTime<Utc>) {
+                self.version = Set(version + 1);
+                self.updated_at = Set(at);
+            }
+        })*
+    };
+}
+
+versioned!(
+    account,
+    campaign,
+    contact,
+    contract,
+    custom_role,
+    feature_request,
+    handoff_package,
+    invoice,
+    lead,
+    opportunity,
+    organization,
+    quote,
+    user,
+    webhook,
+);

@@ -66,8 +66,7 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(&txn, actor.org_id, actor, "recordGift", "gift", row.id, None::<&()>, Some(&row)).await?;
-        txn.commit().await?;
+        audit::commit(txn, actor, audit::Entry::new("recordGift", "gift", row.id, None::<&()>, Some(&row))).await?;
         Ok(row)
     }
 
@@ -107,18 +106,18 @@ impl App {
         am.decided_by = Set(actor.user_id());
         am.decision_note = Set(note);
         let after = am.update(&txn).await?;
-        audit::record(
-            &txn,
-            actor.org_id,
+        audit::commit(
+            txn,
             actor,
-            if approve { "approveGift" } else { "rejectGift" },
-            "gift",
-            id,
-            Some(&before),
-            Some(&after),
+            audit::Entry::new(
+                if approve { "approveGift" } else { "rejectGift" },
+                "gift",
+                id,
+                Some(&before),
+                Some(&after),
+            ),
         )
         .await?;
-        txn.commit().await?;
         Ok(after)
     }
 

@@ -4,6 +4,7 @@
 use crate::kernel::error::check_version;
 use crate::kernel::events::Event;
 use crate::kernel::gate::{self, Access};
+use crate::kernel::tx::Versioned;
 use crate::kernel::tx::{Counter, next_counter};
 use crate::sales::opportunities::stage_of;
 use crate::{Actor, App, AppError, kernel::audit};
@@ -85,8 +86,7 @@ async fn save<C: ConnectionTrait>(
     mut am: contract::ActiveModel,
     version: i32,
 ) -> Result<contract::Model, AppError> {
-    am.version = Set(version + 1);
-    am.updated_at = Set(Utc::now());
+    am.bump(version, Utc::now());
     Ok(am.update(db).await?)
 }
 
@@ -174,8 +174,7 @@ impl App {
             .insert(&txn)
             .await?;
         }
-        audit::record(&txn, actor.org_id, actor, "draftContract", "contract", c.id, None::<&()>, Some(&c)).await?;
-        txn.commit().await?;
+        audit::commit(txn, actor, audit::Entry::new("draftContract", "contract", c.id, None::<&()>, Some(&c))).await?;
         Ok(c)
     }
 
@@ -254,18 +253,12 @@ impl App {
         .await?;
         if by_policy {
             let why = serde_json::json!({ "approvedVersion": after.approved_version, "reviewReasons": [] });
-            audit::record(
-                &txn,
-                actor.org_id,
+            audit::commit(
+                txn,
                 actor,
-                "approveContractByPolicy",
-                "contract",
-                id,
-                None::<&()>,
-                Some(&why),
+                audit::Entry::new("approveContractByPolicy", "contract", id, None::<&()>, Some(&why)),
             )
             .await?;
-            txn.commit().await?;
             return Ok(after);
         }
         crate::kernel::sla::start_clock(
@@ -364,8 +357,7 @@ impl App {
             let mut iam = i.clone().into_active_model();
             iam.status = Set(InvoiceStatus::Void.as_str().to_owned());
             iam.void_reason = Set(Some("the contract was voided".into()));
-            iam.version = Set(i.version + 1);
-            iam.updated_at = Set(Utc::now());
+            iam.bump(i.version, Utc::now());
             let ia = iam.update(&txn).await?;
             audit::record(&txn, actor.org_id, actor, "voidContract", "invoice", i.id, Some(&i), Some(&ia)).await?;
         }
@@ -439,8 +431,7 @@ impl App {
         let mut oam = opp.clone().into_active_model();
         oam.stage = Set(Stage::ClosedWon.as_str().to_owned());
         oam.closed_at = Set(Some(now));
-        oam.version = Set(opp.version + 1);
-        oam.updated_at = Set(now);
+        oam.bump(opp.version, now);
         let won = oam.update(&txn).await?;
         audit::record(&txn, actor.org_id, actor, "signContract", "opportunity", opp.id, Some(&opp), Some(&won)).await?;
         let org_row = baton_store::entity::organization::Entity::find_by_id(actor.org_id)
@@ -581,9 +572,8 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(&txn, actor.org_id, actor, "signContract", "handoff_package", h.id, None::<&()>, Some(&h))
+        audit::commit(txn, actor, audit::Entry::new("signContract", "handoff_package", h.id, None::<&()>, Some(&h)))
             .await?;
-        txn.commit().await?;
         Ok(Signed { contract: signed, opportunity: won, invoices, handoff: h })
     }
 
@@ -787,8 +777,8 @@ impl App {
         .await?;
         audit::record(&txn, actor.org_id, actor, "createChangeOrder", "change_order", co.id, None::<&()>, Some(&co))
             .await?;
-        audit::record(&txn, actor.org_id, actor, "createChangeOrder", "invoice", i.id, None::<&()>, Some(&i)).await?;
-        txn.commit().await?;
+        audit::commit(txn, actor, audit::Entry::new("createChangeOrder", "invoice", i.id, None::<&()>, Some(&i)))
+            .await?;
         Ok((co, i))
     }
 

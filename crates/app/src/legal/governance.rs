@@ -2,6 +2,7 @@
 //! review policy as data, and the clause library's pre-approved fallback wordings.
 
 use crate::kernel::actor::Owners;
+use crate::kernel::tx::Versioned;
 use crate::{Actor, App, AppError, kernel::audit};
 use anyhow::Context;
 use baton_domain::contract::{ClauseFacts, ReviewPolicy, TemplateKind, review_reasons};
@@ -131,18 +132,12 @@ impl App {
                 return find.one(&self.db).await?.ok_or_else(|| e.into());
             }
         };
-        audit::record(
-            &txn,
-            actor.org_id,
+        audit::commit(
+            txn,
             actor,
-            "acknowledgeConduct",
-            "conduct_acknowledgement",
-            row.id,
-            None::<&()>,
-            Some(&row),
+            audit::Entry::new("acknowledgeConduct", "conduct_acknowledgement", row.id, None::<&()>, Some(&row)),
         )
         .await?;
-        txn.commit().await?;
         Ok(row)
     }
 
@@ -258,21 +253,20 @@ impl App {
         if let Some(h) = patch.review_sla_hours {
             am.legal_review_sla_hours = Set(h);
         }
-        am.version = Set(before.version + 1);
-        am.updated_at = Set(Utc::now());
+        am.bump(before.version, Utc::now());
         let after = am.update(&txn).await?;
-        audit::record(
-            &txn,
-            actor.org_id,
+        audit::commit(
+            txn,
             actor,
-            "updateContractReviewPolicy",
-            "organization",
-            actor.org_id,
-            Some(&policy_json(&before)),
-            Some(&policy_json(&after)),
+            audit::Entry::new(
+                "updateContractReviewPolicy",
+                "organization",
+                actor.org_id,
+                Some(&policy_json(&before)),
+                Some(&policy_json(&after)),
+            ),
         )
         .await?;
-        txn.commit().await?;
         Ok(after)
     }
 
@@ -323,18 +317,12 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(
-            &txn,
-            actor.org_id,
+        audit::commit(
+            txn,
             actor,
-            "addClauseFallback",
-            "clause_fallback",
-            row.id,
-            None::<&()>,
-            Some(&row),
+            audit::Entry::new("addClauseFallback", "clause_fallback", row.id, None::<&()>, Some(&row)),
         )
         .await?;
-        txn.commit().await?;
         Ok(row)
     }
 
@@ -352,18 +340,12 @@ impl App {
         let mut am = before.clone().into_active_model();
         am.active = Set(false);
         let after = am.update(&txn).await?;
-        audit::record(
-            &txn,
-            actor.org_id,
+        audit::commit(
+            txn,
             actor,
-            "retireClauseFallback",
-            "clause_fallback",
-            id,
-            Some(&before),
-            Some(&after),
+            audit::Entry::new("retireClauseFallback", "clause_fallback", id, Some(&before), Some(&after)),
         )
         .await?;
-        txn.commit().await?;
         Ok(after)
     }
 

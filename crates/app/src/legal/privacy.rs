@@ -13,6 +13,7 @@
 //! The same sweep purges disqualified leads when the organization's retention runs out.
 
 use crate::kernel::audit::{self, AuditActor};
+use crate::kernel::tx::Versioned;
 use crate::{Actor, App, AppError};
 use anyhow::Context;
 use baton_domain::permission::Action;
@@ -552,8 +553,7 @@ async fn erase<C: ConnectionTrait>(
         am.pain_points = Set(None);
         am.qualification_notes = Set(None);
         am.erased_at = Set(Some(now));
-        am.version = Set(l.version + 1);
-        am.updated_at = Set(now);
+        am.bump(l.version, now);
         am.update(db).await?;
         n.leads += 1;
     }
@@ -563,8 +563,7 @@ async fn erase<C: ConnectionTrait>(
         am.email = Set(None);
         am.phone = Set(None);
         am.erased_at = Set(Some(now));
-        am.version = Set(c.version + 1);
-        am.updated_at = Set(now);
+        am.bump(c.version, now);
         am.update(db).await?;
         n.contacts += 1;
     }
@@ -698,18 +697,12 @@ impl App {
         .await?;
         // The address stays out of the audit payload: the digest identifies the person.
         let logged = json!({ "kind": r.kind, "subjectDigest": r.subject_digest, "dueAt": r.due_at });
-        audit::record(
-            &txn,
-            actor.org_id,
+        audit::commit(
+            txn,
             actor,
-            "openDataSubjectRequest",
-            "data_subject_request",
-            r.id,
-            None::<&()>,
-            Some(&logged),
+            audit::Entry::new("openDataSubjectRequest", "data_subject_request", r.id, None::<&()>, Some(&logged)),
         )
         .await?;
-        txn.commit().await?;
         Ok(r)
     }
 
@@ -837,18 +830,12 @@ impl App {
         am.completed_by = Set(actor.user_id());
         am.outcome = Set(Some(serde_json::to_string(&counts).unwrap_or_default()));
         let after = am.update(&txn).await?;
-        audit::record(
-            &txn,
-            actor.org_id,
+        audit::commit(
+            txn,
             actor,
-            "erasePersonalData",
-            "data_subject_request",
-            after.id,
-            None::<&()>,
-            Some(&counts),
+            audit::Entry::new("erasePersonalData", "data_subject_request", after.id, None::<&()>, Some(&counts)),
         )
         .await?;
-        txn.commit().await?;
         Ok((after, counts))
     }
 
@@ -901,8 +888,7 @@ impl App {
             let mut am = l.clone().into_active_model();
             am.jurisdiction = Set(jurisdiction.clone());
             am.cross_border_basis = Set(basis.clone());
-            am.version = Set(l.version + 1);
-            am.updated_at = Set(Utc::now());
+            am.bump(l.version, Utc::now());
             am.update(&txn).await?;
             "lead"
         } else if let Some(c) =
@@ -911,8 +897,7 @@ impl App {
             let mut am = c.clone().into_active_model();
             am.jurisdiction = Set(jurisdiction.clone());
             am.cross_border_basis = Set(basis.clone());
-            am.version = Set(c.version + 1);
-            am.updated_at = Set(Utc::now());
+            am.bump(c.version, Utc::now());
             am.update(&txn).await?;
             "contact"
         } else {

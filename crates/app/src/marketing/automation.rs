@@ -4,6 +4,7 @@
 use crate::kernel::notifications::notify;
 use crate::kernel::outbox::{Mail, queue_email};
 use crate::kernel::page::{Page, PageRequest};
+use crate::kernel::tx::Versioned;
 use crate::{Actor, App, AppError, kernel::audit};
 use anyhow::Context;
 use baton_domain::Rule;
@@ -187,8 +188,7 @@ impl App {
         let mut am = cur.clone().into_active_model();
         am.owner_id = Set(None);
         am.pooled_at = Set(Some(now));
-        am.version = Set(cur.version + 1);
-        am.updated_at = Set(now);
+        am.bump(cur.version, now);
         let after = am.update(&txn).await?;
         audit::record(
             &txn,
@@ -271,12 +271,10 @@ impl App {
         let mut am = before.clone().into_active_model();
         am.owner_id = Set(Some(me));
         am.pooled_at = Set(None);
-        am.version = Set(before.version + 1);
-        am.updated_at = Set(Utc::now());
+        am.bump(before.version, Utc::now());
         let after = am.update(&txn).await?;
         crate::kernel::sla::reassign_clocks(&txn, id, me).await?;
-        audit::record(&txn, actor.org_id, actor, "claimLead", "lead", id, Some(&before), Some(&after)).await?;
-        txn.commit().await?;
+        audit::commit(txn, actor, audit::Entry::new("claimLead", "lead", id, Some(&before), Some(&after))).await?;
         Ok(after)
     }
 
@@ -304,9 +302,8 @@ impl App {
         let txn = self.tx().await?;
         let l = crate::kernel::gate::lead(&txn, actor, lead_id, Action::OptOutOfCadence).await?;
         let stopped = stop_cadences(&txn, l.id, "OPTED_OUT").await?;
-        audit::record(&txn, actor.org_id, actor, "optOutOfCadence", "lead", l.id, None::<&()>, Some(&"OPTED_OUT"))
+        audit::commit(txn, actor, audit::Entry::new("optOutOfCadence", "lead", l.id, None::<&()>, Some(&"OPTED_OUT")))
             .await?;
-        txn.commit().await?;
         Ok(stopped)
     }
 
@@ -500,9 +497,12 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(&txn, actor.org_id, actor, "createCadence", "cadence_definition", c.id, None::<&()>, Some(&c))
-            .await?;
-        txn.commit().await?;
+        audit::commit(
+            txn,
+            actor,
+            audit::Entry::new("createCadence", "cadence_definition", c.id, None::<&()>, Some(&c)),
+        )
+        .await?;
         Ok(c)
     }
 
@@ -536,8 +536,8 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(&txn, actor.org_id, actor, "enrollInCadence", "lead", l.id, None::<&()>, Some(&def.name)).await?;
-        txn.commit().await?;
+        audit::commit(txn, actor, audit::Entry::new("enrollInCadence", "lead", l.id, None::<&()>, Some(&def.name)))
+            .await?;
         Ok(e)
     }
 

@@ -1,6 +1,7 @@
 //! Marketing: campaigns linked to leads with their efficiency, and versioned messaging that
 //! sales repeats.
 
+use crate::kernel::tx::Versioned;
 use crate::{Actor, App, AppError, kernel::audit};
 use anyhow::Context;
 use baton_domain::Money;
@@ -129,8 +130,8 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(&txn, actor.org_id, actor, "createCampaign", "campaign", row.id, None::<&()>, Some(&row)).await?;
-        txn.commit().await?;
+        audit::commit(txn, actor, audit::Entry::new("createCampaign", "campaign", row.id, None::<&()>, Some(&row)))
+            .await?;
         Ok(row)
     }
 
@@ -154,12 +155,14 @@ impl App {
         let minor = money_field("spend", spend, currency, &org)?;
         let mut am = before.clone().into_active_model();
         am.spend_minor = Set(minor);
-        am.version = Set(before.version + 1);
-        am.updated_at = Set(Utc::now());
+        am.bump(before.version, Utc::now());
         let after = am.update(&txn).await?;
-        audit::record(&txn, actor.org_id, actor, "recordCampaignSpend", "campaign", id, Some(&before), Some(&after))
-            .await?;
-        txn.commit().await?;
+        audit::commit(
+            txn,
+            actor,
+            audit::Entry::new("recordCampaignSpend", "campaign", id, Some(&before), Some(&after)),
+        )
+        .await?;
         Ok(after)
     }
 
@@ -221,18 +224,12 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(
-            &txn,
-            actor.org_id,
+        audit::commit(
+            txn,
             actor,
-            "publishMessaging",
-            "messaging_version",
-            row.id,
-            None::<&()>,
-            Some(&row),
+            audit::Entry::new("publishMessaging", "messaging_version", row.id, None::<&()>, Some(&row)),
         )
         .await?;
-        txn.commit().await?;
         Ok(row)
     }
 

@@ -143,8 +143,7 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(&txn, actor.org_id, actor, "recordConsent", "consent", c.id, None::<&()>, Some(&c)).await?;
-        txn.commit().await?;
+        audit::commit(txn, actor, audit::Entry::new("recordConsent", "consent", c.id, None::<&()>, Some(&c))).await?;
         Ok(c)
     }
 
@@ -246,9 +245,12 @@ impl App {
             purpose: Some("SALES_CONTACT"),
         };
         let m = crate::kernel::outbox::queue_email(&txn, actor.org_id, mail, Utc::now()).await?;
-        audit::record(&txn, actor.org_id, actor, "sendLeadEmail", "outbox_email", m.id, None::<&()>, Some(&m.subject))
-            .await?;
-        txn.commit().await?;
+        audit::commit(
+            txn,
+            actor,
+            audit::Entry::new("sendLeadEmail", "outbox_email", m.id, None::<&()>, Some(&m.subject)),
+        )
+        .await?;
         Ok(m)
     }
 }

@@ -5,6 +5,7 @@
 use crate::kernel::events::Event;
 use crate::kernel::notifications::notify;
 use crate::kernel::page::{Page, PageRequest};
+use crate::kernel::tx::Versioned;
 use crate::{Actor, App, AppError, kernel::audit};
 use baton_domain::insight::{FeatureStatus, revenue_at_stake};
 use baton_domain::opportunity::Stage;
@@ -432,9 +433,8 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(&txn, actor.org_id, actor, "fileFeatureRequest", "feature_ask", a.id, None::<&()>, Some(&a))
+        audit::commit(txn, actor, audit::Entry::new("fileFeatureRequest", "feature_ask", a.id, None::<&()>, Some(&a)))
             .await?;
-        txn.commit().await?;
         Ok((request, a))
     }
 
@@ -460,21 +460,14 @@ impl App {
             .await?;
         let mut am = dup.clone().into_active_model();
         am.merged_into = Set(Some(target.id));
-        am.version = Set(dup.version + 1);
-        am.updated_at = Set(Utc::now());
+        am.bump(dup.version, Utc::now());
         let after = am.update(&txn).await?;
-        audit::record(
-            &txn,
-            actor.org_id,
+        audit::commit(
+            txn,
             actor,
-            "mergeFeatureRequests",
-            "feature_request",
-            dup.id,
-            Some(&dup),
-            Some(&after),
+            audit::Entry::new("mergeFeatureRequests", "feature_request", dup.id, Some(&dup), Some(&after)),
         )
         .await?;
-        txn.commit().await?;
         Ok(target)
     }
 
@@ -493,8 +486,7 @@ impl App {
         let before = canonical(&txn, actor.org_id, id).await?;
         let mut am = before.clone().into_active_model();
         am.status = Set(status.as_str().to_owned());
-        am.version = Set(before.version + 1);
-        am.updated_at = Set(Utc::now());
+        am.bump(before.version, Utc::now());
         let after = am.update(&txn).await?;
         let askers: BTreeSet<Uuid> = feature_ask::Entity::find()
             .filter(feature_ask::Column::RequestId.eq(after.id))
@@ -509,18 +501,12 @@ impl App {
         for user in askers {
             sent.push(notify(&txn, actor.org_id, user, &title, &body).await?);
         }
-        audit::record(
-            &txn,
-            actor.org_id,
+        audit::commit(
+            txn,
             actor,
-            "setFeatureRequestStatus",
-            "feature_request",
-            id,
-            Some(&before),
-            Some(&after),
+            audit::Entry::new("setFeatureRequestStatus", "feature_request", id, Some(&before), Some(&after)),
         )
         .await?;
-        txn.commit().await?;
         self.publish_notifications(sent);
         Ok(after)
     }
@@ -672,18 +658,12 @@ impl App {
                 .await?,
             );
         }
-        audit::record(
-            &txn,
-            actor.org_id,
+        audit::commit(
+            txn,
             actor,
-            "publishReleaseNote",
-            "release_note",
-            note.id,
-            None::<&()>,
-            Some(&note),
+            audit::Entry::new("publishReleaseNote", "release_note", note.id, None::<&()>, Some(&note)),
         )
         .await?;
-        txn.commit().await?;
         self.publish_notifications(sent);
         Ok(note)
     }

@@ -2,6 +2,7 @@
 //! companies they already work with (`importAccounts`). A conversion still creates or reuses its
 //! own account in `leads`.
 
+use crate::kernel::tx::Versioned;
 use crate::{Actor, AppError, kernel::audit};
 use baton_domain::Role;
 use baton_domain::permission::{Action, Scope};
@@ -142,8 +143,7 @@ pub(crate) async fn update_account_in<C: ConnectionTrait>(
     if d.company_size.is_some() {
         am.company_size = Set(d.company_size);
     }
-    am.version = Set(before.version + 1);
-    am.updated_at = Set(Utc::now());
+    am.bump(before.version, Utc::now());
     let after = am.update(db).await?;
     audit::record(db, actor.org_id, actor, "updateAccount", "account", id, Some(&before), Some(&after)).await?;
     Ok(after)

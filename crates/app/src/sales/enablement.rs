@@ -66,8 +66,7 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(&txn, actor.org_id, actor, "createPartner", "partner", p.id, None::<&()>, Some(&p)).await?;
-        txn.commit().await?;
+        audit::commit(txn, actor, audit::Entry::new("createPartner", "partner", p.id, None::<&()>, Some(&p))).await?;
         Ok(p)
     }
 
@@ -171,18 +170,12 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(
-            &txn,
-            actor.org_id,
+        audit::commit(
+            txn,
             actor,
-            "createTrainingProgramme",
-            "training_programme",
-            p.id,
-            None::<&()>,
-            Some(&p),
+            audit::Entry::new("createTrainingProgramme", "training_programme", p.id, None::<&()>, Some(&p)),
         )
         .await?;
-        txn.commit().await?;
         Ok(p)
     }
 
@@ -232,18 +225,12 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(
-            &txn,
-            actor.org_id,
+        audit::commit(
+            txn,
             actor,
-            "recordTrainingCompletion",
-            "training_completion",
-            c.id,
-            None::<&()>,
-            Some(&c),
+            audit::Entry::new("recordTrainingCompletion", "training_completion", c.id, None::<&()>, Some(&c)),
         )
         .await?;
-        txn.commit().await?;
         Ok(c)
     }
 

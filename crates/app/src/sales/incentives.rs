@@ -186,8 +186,7 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(&txn, actor.org_id, actor, "setQuota", "quota", q.id, None::<&()>, Some(&q)).await?;
-        txn.commit().await?;
+        audit::commit(txn, actor, audit::Entry::new("setQuota", "quota", q.id, None::<&()>, Some(&q))).await?;
         Ok(q)
     }
 

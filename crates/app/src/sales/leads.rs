@@ -3,6 +3,7 @@
 
 use crate::kernel::error::check_version;
 use crate::kernel::money::to_minor;
+use crate::kernel::tx::Versioned;
 use crate::{Actor, App, AppError, kernel::audit};
 use anyhow::Context;
 use baton_domain::lead::{self as rules_lead, Bant, ConversionFacts, LeadSource, LeadStatus, PurchaseTimeline};
@@ -421,8 +422,7 @@ impl App {
         am.timeline = Set(Some(bant.timeline.as_str().to_owned()));
         am.qualification_notes = Set(notes);
         let after = save(&txn, am, before.version).await?;
-        audit::record(&txn, actor.org_id, actor, "qualifyLead", "lead", id, Some(&before), Some(&after)).await?;
-        txn.commit().await?;
+        audit::commit(txn, actor, audit::Entry::new("qualifyLead", "lead", id, Some(&before), Some(&after))).await?;
         Ok(after)
     }
 
@@ -689,7 +689,6 @@ pub(crate) async fn update_lead_in(
 
 /// Saves a lead with its version bumped and `updated_at` set.
 async fn save(txn: &DatabaseTransaction, mut am: lead::ActiveModel, version: i32) -> Result<lead::Model, AppError> {
-    am.version = Set(version + 1);
-    am.updated_at = Set(Utc::now());
+    am.bump(version, Utc::now());
     Ok(am.update(txn).await?)
 }

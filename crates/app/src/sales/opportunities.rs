@@ -3,6 +3,7 @@
 
 use crate::kernel::error::check_version;
 use crate::kernel::money::to_minor;
+use crate::kernel::tx::Versioned;
 use crate::{Actor, App, AppError, kernel::audit};
 use anyhow::Context;
 use baton_domain::Money;
@@ -130,8 +131,7 @@ pub(crate) async fn update_contact_in<C: ConnectionTrait>(
     }
     am.role = Set(d.role.as_str().to_owned());
     am.decision_maker = Set(d.decision_maker);
-    am.version = Set(before.version + 1);
-    am.updated_at = Set(Utc::now());
+    am.bump(before.version, Utc::now());
     let after = am.update(db).await?;
     audit::record(db, actor.org_id, actor, "updateContact", "contact", after.id, Some(&before), Some(&after)).await?;
     Ok(after)
@@ -146,8 +146,7 @@ async fn save_opportunity<C: ConnectionTrait>(
     mut am: opportunity::ActiveModel,
     version: i32,
 ) -> Result<opportunity::Model, AppError> {
-    am.version = Set(version + 1);
-    am.updated_at = Set(Utc::now());
+    am.bump(version, Utc::now());
     Ok(am.update(db).await?)
 }
 
@@ -223,9 +222,12 @@ impl App {
             am.probability = Set(p.probability);
         }
         let after = save_opportunity(&txn, am, before.version).await?;
-        audit::record(&txn, actor.org_id, actor, "updateOpportunity", "opportunity", id, Some(&before), Some(&after))
-            .await?;
-        txn.commit().await?;
+        audit::commit(
+            txn,
+            actor,
+            audit::Entry::new("updateOpportunity", "opportunity", id, Some(&before), Some(&after)),
+        )
+        .await?;
         Ok(after)
     }
 
@@ -328,9 +330,8 @@ impl App {
         let mut am = before.clone().into_active_model();
         am.stage = Set(to.as_str().to_owned());
         let after = save_opportunity(&txn, am, before.version).await?;
-        audit::record(&txn, actor.org_id, actor, "moveOpportunity", "opportunity", id, Some(&before), Some(&after))
+        audit::commit(txn, actor, audit::Entry::new("moveOpportunity", "opportunity", id, Some(&before), Some(&after)))
             .await?;
-        txn.commit().await?;
         Ok(after)
     }
 

@@ -3,6 +3,7 @@
 
 use crate::kernel::error::check_version;
 use crate::kernel::gate::{self, Access};
+use crate::kernel::tx::Versioned;
 use crate::sales::opportunities::stage_of;
 use crate::{Actor, App, AppError, kernel::audit};
 use anyhow::Context;
@@ -237,8 +238,7 @@ impl App {
         for old in open {
             let mut am = old.clone().into_active_model();
             am.status = Set(QuoteStatus::Superseded.as_str().to_owned());
-            am.version = Set(old.version + 1);
-            am.updated_at = Set(Utc::now());
+            am.bump(old.version, Utc::now());
             let after = am.update(&txn).await?;
             audit::record(
                 &txn,
@@ -276,8 +276,7 @@ impl App {
         .insert(&txn)
         .await?;
         let lines = write_lines(&txn, actor.org_id, q.id, &priced).await?;
-        audit::record(&txn, actor.org_id, actor, "createQuote", "quote", q.id, None::<&()>, Some(&q)).await?;
-        txn.commit().await?;
+        audit::commit(txn, actor, audit::Entry::new("createQuote", "quote", q.id, None::<&()>, Some(&q))).await?;
         Ok(QuoteView { quote: q, lines })
     }
 
@@ -315,12 +314,10 @@ impl App {
         am.created_by = Set(editor);
         am.approved_by = Set(None);
         am.approved_at = Set((status == QuoteStatus::Approved).then_some(now));
-        am.version = Set(before.version + 1);
-        am.updated_at = Set(now);
+        am.bump(before.version, now);
         let after = am.update(&txn).await?;
         let lines = write_lines(&txn, actor.org_id, id, &priced).await?;
-        audit::record(&txn, actor.org_id, actor, "updateQuote", "quote", id, Some(&before), Some(&after)).await?;
-        txn.commit().await?;
+        audit::commit(txn, actor, audit::Entry::new("updateQuote", "quote", id, Some(&before), Some(&after))).await?;
         Ok(QuoteView { quote: after, lines })
     }
 
@@ -343,11 +340,9 @@ impl App {
         am.status = Set(QuoteStatus::Approved.as_str().to_owned());
         am.approved_by = Set(actor.user_id());
         am.approved_at = Set(Some(now));
-        am.version = Set(before.version + 1);
-        am.updated_at = Set(now);
+        am.bump(before.version, now);
         let after = am.update(&txn).await?;
-        audit::record(&txn, actor.org_id, actor, "approveQuote", "quote", id, Some(&before), Some(&after)).await?;
-        txn.commit().await?;
+        audit::commit(txn, actor, audit::Entry::new("approveQuote", "quote", id, Some(&before), Some(&after))).await?;
         Ok(after)
     }
 
@@ -362,11 +357,9 @@ impl App {
         let mut am = before.clone().into_active_model();
         am.status = Set(QuoteStatus::Accepted.as_str().to_owned());
         am.accepted_at = Set(Some(now));
-        am.version = Set(before.version + 1);
-        am.updated_at = Set(now);
+        am.bump(before.version, now);
         let after = am.update(&txn).await?;
-        audit::record(&txn, actor.org_id, actor, "acceptQuote", "quote", id, Some(&before), Some(&after)).await?;
-        txn.commit().await?;
+        audit::commit(txn, actor, audit::Entry::new("acceptQuote", "quote", id, Some(&before), Some(&after))).await?;
         Ok(after)
     }
 
