@@ -1,9 +1,7 @@
 //! `customerSuccessView`, with the hand-off queue's order and filter.
 
 use crate::customer_success::handoffs::HandoffPackage;
-use crate::kernel::connection::{
-    Conn, OLDEST_FIRST, OrderDirection, connection, list_filter, ordered, ordered_page_request, range, since,
-};
+use crate::kernel::connection::{Conn, OLDEST_FIRST, connection, list_filter, ordered_page_request, range, since};
 use crate::kernel::scalars::Timestamp;
 use crate::kernel::sla::my_tasks;
 use crate::product::requests::release_notes;
@@ -95,37 +93,18 @@ impl CustomerSuccessView {
     }
 }
 
-/// What incoming hand-offs can be sorted by.
-#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
-pub enum HandoffOrderField {
-    /// When the package was started.
-    CreatedAt,
-    /// When it was (last) submitted to customer success.
-    SubmittedAt,
-    /// When it last changed.
-    UpdatedAt,
-}
-
-/// An order of `customerSuccessView.incomingHandoffs`; ties are broken by creation.
-#[derive(async_graphql::InputObject, Clone, Copy, Debug)]
-pub struct HandoffOrder {
-    /// The field to sort by.
-    pub field: HandoffOrderField,
-    /// The direction (default descending).
-    #[graphql(default_with = "OrderDirection::Desc")]
-    pub direction: OrderDirection,
-}
-
-impl HandoffOrder {
-    pub(crate) fn order(self) -> baton_app::kernel::page::Order {
-        use baton_app::kernel::page::SortKey;
-        let key = match self.field {
-            HandoffOrderField::CreatedAt => SortKey::Created,
-            HandoffOrderField::SubmittedAt => SortKey::Submitted,
-            HandoffOrderField::UpdatedAt => SortKey::Updated,
-        };
-        ordered(key, self.direction)
+crate::kernel::connection::list_order! {
+    /// What incoming hand-offs can be sorted by.
+    HandoffOrderField {
+        /// When the package was started.
+        CreatedAt => Created,
+        /// When it was (last) submitted to customer success.
+        SubmittedAt => Submitted,
+        /// When it last changed.
+        UpdatedAt => Updated,
     }
+    /// An order of `customerSuccessView.incomingHandoffs`; ties are broken by creation.
+    HandoffOrder
 }
 
 /// Conditions on `customerSuccessView.incomingHandoffs`; a package is listed when it meets every one given.

@@ -1,9 +1,7 @@
 //! `financeView`: invoices, collections and aging.
 
 use crate::finance::invoices::Invoice;
-use crate::kernel::connection::{
-    Conn, OrderDirection, connection, list_filter, minor, ordered, ordered_page_request, range, since,
-};
+use crate::kernel::connection::{Conn, connection, list_filter, minor, ordered_page_request, range, since};
 use crate::kernel::enums::*;
 use crate::kernel::scalars::{Decimal, Timestamp};
 use crate::kernel::sla::my_tasks;
@@ -115,40 +113,20 @@ pub struct AgingBucket {
     pub count: i32,
 }
 
-/// What invoices can be sorted by.
-#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
-pub enum InvoiceOrderField {
-    /// When the invoice was created (scheduled).
-    CreatedAt,
-    /// When it last changed.
-    UpdatedAt,
-    /// Its due date.
-    DueAt,
-    /// Its amount (in minor units of its currency).
-    Amount,
-}
-
-/// An order of `financeView.invoices`; ties are broken by creation.
-#[derive(async_graphql::InputObject, Clone, Copy, Debug)]
-pub struct InvoiceOrder {
-    /// The field to sort by.
-    pub field: InvoiceOrderField,
-    /// The direction (default descending).
-    #[graphql(default_with = "OrderDirection::Desc")]
-    pub direction: OrderDirection,
-}
-
-impl InvoiceOrder {
-    pub(crate) fn order(self) -> baton_app::kernel::page::Order {
-        use baton_app::kernel::page::SortKey;
-        let key = match self.field {
-            InvoiceOrderField::CreatedAt => SortKey::Created,
-            InvoiceOrderField::UpdatedAt => SortKey::Updated,
-            InvoiceOrderField::DueAt => SortKey::DueDate,
-            InvoiceOrderField::Amount => SortKey::Value,
-        };
-        ordered(key, self.direction)
+crate::kernel::connection::list_order! {
+    /// What invoices can be sorted by.
+    InvoiceOrderField {
+        /// When the invoice was created (scheduled).
+        CreatedAt => Created,
+        /// When it last changed.
+        UpdatedAt => Updated,
+        /// Its due date.
+        DueAt => DueDate,
+        /// Its amount (in minor units of its currency).
+        Amount => Value,
     }
+    /// An order of `financeView.invoices`; ties are broken by creation.
+    InvoiceOrder
 }
 
 /// Conditions on `financeView.invoices`; an invoice is listed when it meets every one given.

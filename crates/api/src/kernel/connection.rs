@@ -219,3 +219,39 @@ pub(crate) fn range<T: PartialOrd>(field: &str, start: Option<T>, end: Option<T>
         _ => Ok(()),
     }
 }
+
+/// Declares a list's order: the enum of what it sorts by, each field with its sort key, and
+/// the input `{ field, direction }` (descending unless asked) whose `order()` is the keyset
+/// order the list pages by. Ties are broken by creation, so cursors stay exact.
+macro_rules! list_order {
+    (
+        $(#[$field_meta:meta])* $field:ident { $($(#[$variant_meta:meta])* $variant:ident => $key:ident),+ $(,)? }
+        $(#[$order_meta:meta])* $order:ident
+    ) => {
+        $(#[$field_meta])*
+        #[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
+        pub enum $field {
+            $($(#[$variant_meta])* $variant),+
+        }
+
+        $(#[$order_meta])*
+        #[derive(async_graphql::InputObject, Clone, Copy, Debug)]
+        pub struct $order {
+            /// The field to sort by.
+            pub field: $field,
+            /// The direction (default descending).
+            #[graphql(default_with = "crate::kernel::connection::OrderDirection::Desc")]
+            pub direction: crate::kernel::connection::OrderDirection,
+        }
+
+        impl $order {
+            pub(crate) fn order(self) -> baton_app::kernel::page::Order {
+                let key = match self.field {
+                    $($field::$variant => baton_app::kernel::page::SortKey::$key),+
+                };
+                crate::kernel::connection::ordered(key, self.direction)
+            }
+        }
+    };
+}
+pub(crate) use list_order;

@@ -1,8 +1,6 @@
 //! `legalView`, with the review queue's order and filter.
 
-use crate::kernel::connection::{
-    Conn, OrderDirection, connection, list_filter, minor, ordered, ordered_page_request, range, since,
-};
+use crate::kernel::connection::{Conn, connection, list_filter, minor, ordered_page_request, range, since};
 use crate::kernel::scalars::{Decimal, Timestamp};
 use crate::kernel::sla::my_tasks;
 use crate::legal::contracts::Contract;
@@ -56,40 +54,20 @@ impl LegalView {
     }
 }
 
-/// What the approval queue can be sorted by.
-#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
-pub enum ContractOrderField {
-    /// When the contract was submitted for review.
-    SubmittedAt,
-    /// When the contract was drafted.
-    CreatedAt,
-    /// When it last changed.
-    UpdatedAt,
-    /// The contract's value (in minor units of its currency).
-    Value,
-}
-
-/// An order of `legalView.approvalQueue`; ties are broken by creation.
-#[derive(async_graphql::InputObject, Clone, Copy, Debug)]
-pub struct ContractOrder {
-    /// The field to sort by.
-    pub field: ContractOrderField,
-    /// The direction (default descending).
-    #[graphql(default_with = "OrderDirection::Desc")]
-    pub direction: OrderDirection,
-}
-
-impl ContractOrder {
-    pub(crate) fn order(self) -> baton_app::kernel::page::Order {
-        use baton_app::kernel::page::SortKey;
-        let key = match self.field {
-            ContractOrderField::SubmittedAt => SortKey::Submitted,
-            ContractOrderField::CreatedAt => SortKey::Created,
-            ContractOrderField::UpdatedAt => SortKey::Updated,
-            ContractOrderField::Value => SortKey::Value,
-        };
-        ordered(key, self.direction)
+crate::kernel::connection::list_order! {
+    /// What the approval queue can be sorted by.
+    ContractOrderField {
+        /// When the contract was submitted for review.
+        SubmittedAt => Submitted,
+        /// When the contract was drafted.
+        CreatedAt => Created,
+        /// When it last changed.
+        UpdatedAt => Updated,
+        /// The contract's value (in minor units of its currency).
+        Value => Value,
     }
+    /// An order of `legalView.approvalQueue`; ties are broken by creation.
+    ContractOrder
 }
 
 /// Conditions on `legalView.approvalQueue`; a contract is listed when it meets every one given.

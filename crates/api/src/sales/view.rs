@@ -1,8 +1,6 @@
 //! `salesView`: the sales department's lists, with their orders and filters.
 
-use crate::kernel::connection::{
-    Conn, OLDEST_FIRST, OrderDirection, connection, list_filter, minor, ordered, ordered_page_request, since,
-};
+use crate::kernel::connection::{Conn, OLDEST_FIRST, connection, list_filter, minor, ordered_page_request, since};
 use crate::kernel::enums::*;
 use crate::kernel::scalars::{Decimal, Timestamp};
 use crate::kernel::sla::my_tasks;
@@ -247,76 +245,36 @@ impl SalesView {
     }
 }
 
-/// What leads can be sorted by.
-#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
-pub enum LeadOrderField {
-    /// When the lead was captured.
-    CreatedAt,
-    /// When the lead last changed.
-    UpdatedAt,
-    /// The company's name.
-    CompanyName,
-}
-
-/// An order of `salesView.leads`; ties are broken by creation, so cursors stay exact.
-#[derive(async_graphql::InputObject, Clone, Copy, Debug)]
-pub struct LeadOrder {
-    /// The field to sort by.
-    pub field: LeadOrderField,
-    /// The direction (default descending).
-    #[graphql(default_with = "OrderDirection::Desc")]
-    pub direction: OrderDirection,
-}
-
-impl LeadOrder {
-    pub(crate) fn order(self) -> baton_app::kernel::page::Order {
-        use baton_app::kernel::page::SortKey;
-        let key = match self.field {
-            LeadOrderField::CreatedAt => SortKey::Created,
-            LeadOrderField::UpdatedAt => SortKey::Updated,
-            LeadOrderField::CompanyName => SortKey::Name,
-        };
-        ordered(key, self.direction)
+crate::kernel::connection::list_order! {
+    /// What leads can be sorted by.
+    LeadOrderField {
+        /// When the lead was captured.
+        CreatedAt => Created,
+        /// When the lead last changed.
+        UpdatedAt => Updated,
+        /// The company's name.
+        CompanyName => Name,
     }
+    /// An order of `salesView.leads`; ties are broken by creation, so cursors stay exact.
+    LeadOrder
 }
 
-/// What opportunities can be sorted by.
-#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
-pub enum OpportunityOrderField {
-    /// When the opportunity was created.
-    CreatedAt,
-    /// When it last changed.
-    UpdatedAt,
-    /// The estimated value (in minor units of its currency).
-    Value,
-    /// The expected close date; opportunities without one come after every dated one.
-    CloseDate,
-    /// The opportunity's name.
-    Name,
-}
-
-/// An order of `salesView.opportunities`; ties are broken by creation, so cursors stay exact.
-#[derive(async_graphql::InputObject, Clone, Copy, Debug)]
-pub struct OpportunityOrder {
-    /// The field to sort by.
-    pub field: OpportunityOrderField,
-    /// The direction (default descending).
-    #[graphql(default_with = "OrderDirection::Desc")]
-    pub direction: OrderDirection,
-}
-
-impl OpportunityOrder {
-    pub(crate) fn order(self) -> baton_app::kernel::page::Order {
-        use baton_app::kernel::page::SortKey;
-        let key = match self.field {
-            OpportunityOrderField::CreatedAt => SortKey::Created,
-            OpportunityOrderField::UpdatedAt => SortKey::Updated,
-            OpportunityOrderField::Value => SortKey::Value,
-            OpportunityOrderField::CloseDate => SortKey::CloseDate,
-            OpportunityOrderField::Name => SortKey::Name,
-        };
-        ordered(key, self.direction)
+crate::kernel::connection::list_order! {
+    /// What opportunities can be sorted by.
+    OpportunityOrderField {
+        /// When the opportunity was created.
+        CreatedAt => Created,
+        /// When it last changed.
+        UpdatedAt => Updated,
+        /// The estimated value (in minor units of its currency).
+        Value => Value,
+        /// The expected close date; opportunities without one come after every dated one.
+        CloseDate => CloseDate,
+        /// The opportunity's name.
+        Name => Name,
     }
+    /// An order of `salesView.opportunities`; ties are broken by creation, so cursors stay exact.
+    OpportunityOrder
 }
 
 /// Conditions on `salesView.leads`; a lead is listed when it meets every one given.
@@ -406,37 +364,18 @@ impl OpportunityFilter {
     }
 }
 
-/// What customer success's accounts can be sorted by.
-#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
-pub enum AccountOrderField {
-    /// When the account was created.
-    CreatedAt,
-    /// When it last changed.
-    UpdatedAt,
-    /// The account's name.
-    Name,
-}
-
-/// An order of `customerSuccessView.accounts`; ties are broken by creation.
-#[derive(async_graphql::InputObject, Clone, Copy, Debug)]
-pub struct AccountOrder {
-    /// The field to sort by.
-    pub field: AccountOrderField,
-    /// The direction (default descending).
-    #[graphql(default_with = "OrderDirection::Desc")]
-    pub direction: OrderDirection,
-}
-
-impl AccountOrder {
-    pub(crate) fn order(self) -> baton_app::kernel::page::Order {
-        use baton_app::kernel::page::SortKey;
-        let key = match self.field {
-            AccountOrderField::CreatedAt => SortKey::Created,
-            AccountOrderField::UpdatedAt => SortKey::Updated,
-            AccountOrderField::Name => SortKey::Name,
-        };
-        ordered(key, self.direction)
+crate::kernel::connection::list_order! {
+    /// What customer success's accounts can be sorted by.
+    AccountOrderField {
+        /// When the account was created.
+        CreatedAt => Created,
+        /// When it last changed.
+        UpdatedAt => Updated,
+        /// The account's name.
+        Name => Name,
     }
+    /// An order of `customerSuccessView.accounts`; ties are broken by creation.
+    AccountOrder
 }
 
 /// Conditions on `customerSuccessView.accounts`; an account is listed when it meets every one given.
