@@ -397,77 +397,7 @@ impl App {
     /// `updateOrgSettings` (ADMIN).
     #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn update_org_settings(&self, actor: &Actor, p: SettingsPatch) -> Result<organization::Model, AppError> {
-        let name = p.name.as_deref().map(text::required_short).transpose().map_err(AppError::text("name"))?;
-        let currency =
-            p.currency.as_deref().map(Currency::parse).transpose().map_err(|m| AppError::bad_input("currency", m))?;
-        let threshold = p
-            .enterprise_threshold
-            .map(|t| {
-                if t < Decimal::ZERO {
-                    Err(AppError::bad_input("enterpriseThreshold", "must not be negative"))
-                } else {
-                    crate::kernel::money::to_minor(t)
-                }
-            })
-            .transpose()?;
-        let rep = p.discount_limit_rep.map(|d| percent_to_bp("discountLimitRep", d)).transpose()?;
-        let mgr = p.discount_limit_manager.map(|d| percent_to_bp("discountLimitManager", d)).transpose()?;
-        for (field, hours) in [
-            ("firstContactSlaHours", p.first_contact_sla_hours),
-            ("legalReviewSlaHours", p.legal_review_sla_hours),
-            ("needsAnalysisSlaHours", p.needs_analysis_sla_hours),
-            ("demoSlaHours", p.demo_sla_hours),
-        ] {
-            if hours.is_some_and(|h| !(1..=24 * 90).contains(&h)) {
-                return Err(AppError::bad_input(field, "must be between 1 and 2160 hours"));
-            }
-        }
-        if let Some(tz) = &p.time_zone {
-            tz.parse::<chrono_tz::Tz>()
-                .map_err(|_| AppError::bad_input("timeZone", "is not an IANA time zone such as Europe/Berlin"))?;
-        }
-        if let Some(d) = &p.work_days {
-            baton_domain::sla::parse_work_days(d).map_err(|m| AppError::bad_input("workDays", m))?;
-        }
-        for (field, t) in [("workStart", &p.work_start), ("workEnd", &p.work_end)] {
-            if let Some(t) = t {
-                chrono::NaiveTime::parse_from_str(t, "%H:%M")
-                    .map_err(|_| AppError::bad_input(field, "must be HH:MM"))?;
-            }
-        }
-        let money = |field: &str, v: Option<Decimal>| -> Result<Option<i64>, AppError> {
-            v.map(|d| {
-                if d < Decimal::ZERO {
-                    Err(AppError::bad_input(field, "must not be negative"))
-                } else {
-                    crate::kernel::money::to_minor(d)
-                }
-            })
-            .transpose()
-        };
-        let referral = money("referralReward", p.referral_reward)?;
-        let gift = money("giftThreshold", p.gift_threshold)?;
-        let big_deal = money("commissionBigDealThreshold", p.commission_big_deal_threshold)?;
-        let mut rates = [None; 4];
-        for (i, (field, r)) in
-            ["commissionBasePercent", "commissionRetentionPercent", "commissionBigDealPercent", "commissionTeamPercent"]
-                .into_iter()
-                .zip(p.commission_rates)
-                .enumerate()
-        {
-            rates[i] = r.map(|d| percent_to_bp(field, d)).transpose()?;
-        }
-        for (field, v, max) in [
-            ("renewalLeadDays", p.renewal_lead_days, 365),
-            ("poolFollowUpDays", p.pool_follow_up_days, 90),
-            ("poolClaimLimit", p.pool_claim_limit, 1000),
-            ("disqualifiedLeadRetentionDays", p.disqualified_lead_retention_days, 3650),
-            ("conductGraceDays", p.conduct_grace_days, 365),
-        ] {
-            if v.is_some_and(|v| !(1..=max).contains(&v)) {
-                return Err(AppError::bad_input(field, format!("must be between 1 and {max}")));
-            }
-        }
+        let checked = CheckedSettings::of(&p)?;
         actor.authorize(Action::UpdateOrgSettings)?;
         let txn = self.tx().await?;
         let before = organization::Entity::find_by_id(actor.org_id)
@@ -475,90 +405,13 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("organization"))?;
         check_version(p.expected_version, before.version)?;
-        let new_rep = rep.unwrap_or(before.discount_limit_rep_bp);
-        let new_mgr = mgr.unwrap_or(before.discount_limit_manager_bp);
+        let new_rep = checked.rep.unwrap_or(before.discount_limit_rep_bp);
+        let new_mgr = checked.mgr.unwrap_or(before.discount_limit_manager_bp);
         if new_rep > new_mgr {
             return Err(AppError::bad_input("discountLimitRep", "must not exceed the manager's discount limit"));
         }
         let mut am = before.clone().into_active_model();
-        if let Some(v) = name {
-            am.name = Set(v)
-        }
-        if let Some(c) = currency {
-            am.currency = Set(c.as_str().to_owned())
-        }
-        if let Some(t) = threshold {
-            am.enterprise_threshold_minor = Set(t)
-        }
-        am.discount_limit_rep_bp = Set(new_rep);
-        am.discount_limit_manager_bp = Set(new_mgr);
-        if let Some(h) = p.first_contact_sla_hours {
-            am.first_contact_sla_hours = Set(h)
-        }
-        if let Some(tz) = &p.time_zone {
-            am.time_zone = Set(tz.clone());
-        }
-        if let Some(d) = &p.work_days {
-            am.work_days = Set(d.clone());
-        }
-        if let Some(t) = &p.work_start {
-            am.work_start = Set(t.clone());
-        }
-        if let Some(t) = &p.work_end {
-            am.work_end = Set(t.clone());
-        }
-        if let Some(h) = &p.holidays {
-            am.holidays = Set(h.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(","));
-        }
-        if let Some(h) = p.needs_analysis_sla_hours {
-            am.needs_analysis_sla_hours = Set(h);
-        }
-        if let Some(h) = p.demo_sla_hours {
-            am.demo_sla_hours = Set(h);
-        }
-        if let Some(v) = p.renewal_lead_days {
-            am.renewal_lead_days = Set(v);
-        }
-        if let Some(v) = referral {
-            am.referral_reward_minor = Set(v);
-        }
-        if let Some(v) = gift {
-            am.gift_threshold_minor = Set(v);
-        }
-        if let Some(v) = big_deal {
-            am.commission_big_deal_minor = Set(v);
-        }
-        if let Some(v) = p.disqualified_lead_retention_days {
-            am.disqualified_lead_retention_days = Set(v);
-        }
-        if let Some(v) = p.conduct_grace_days {
-            am.conduct_grace_days = Set(v);
-        }
-        if let Some(v) = p.pool_follow_up_days {
-            am.pool_follow_up_days = Set(v);
-        }
-        if let Some(v) = p.pool_claim_limit {
-            am.pool_claim_limit = Set(v);
-        }
-        let [base, retention, big, team] = rates;
-        if let Some(v) = base {
-            am.commission_base_bp = Set(v);
-        }
-        if let Some(v) = retention {
-            am.commission_retention_bp = Set(v);
-        }
-        if let Some(v) = big {
-            am.commission_big_deal_bp = Set(v);
-        }
-        if let Some(v) = team {
-            am.commission_team_bp = Set(v);
-        }
-        if let Some(b) = p.onboarding_requires_first_payment {
-            am.onboarding_requires_first_payment = Set(b)
-        }
-        if let Some(h) = p.legal_review_sla_hours {
-            am.legal_review_sla_hours = Set(h)
-        }
+        checked.apply(p, &mut am);
         am.bump(before.version, Utc::now());
         let after = am.update(&txn).await?;
         audit::commit(
@@ -781,3 +634,136 @@ pub const STANDARD_CLAUSES: [(&str, &str); 6] = [
     ),
     ("payment_terms", "Invoices are payable within 30 days of issue according to the agreed payment schedule."),
 ];
+
+/// The values of a settings patch that need checking or converting, checked: money in minor
+/// units, percentages in basis points. The rest of the patch is checked in place by [`of`].
+///
+/// [`of`]: CheckedSettings::of
+struct CheckedSettings {
+    name: Option<String>,
+    currency: Option<Currency>,
+    threshold: Option<i64>,
+    rep: Option<i32>,
+    mgr: Option<i32>,
+    referral: Option<i64>,
+    gift: Option<i64>,
+    big_deal: Option<i64>,
+    rates: [Option<i32>; 4],
+}
+
+/// A non-negative amount in minor units.
+fn non_negative_minor(field: &str, v: Option<Decimal>) -> Result<Option<i64>, AppError> {
+    v.map(|d| {
+        if d < Decimal::ZERO {
+            Err(AppError::bad_input(field, "must not be negative"))
+        } else {
+            crate::kernel::money::to_minor(d)
+        }
+    })
+    .transpose()
+}
+
+/// Sets a column when the patch gives it a value.
+fn put<T: Into<sea_orm::Value>>(column: &mut sea_orm::ActiveValue<T>, value: Option<T>) {
+    if let Some(v) = value {
+        *column = Set(v);
+    }
+}
+
+impl CheckedSettings {
+    /// Checks every field of the patch; the first field that is wrong is the error.
+    fn of(p: &SettingsPatch) -> Result<Self, AppError> {
+        let name = p.name.as_deref().map(text::required_short).transpose().map_err(AppError::text("name"))?;
+        let currency =
+            p.currency.as_deref().map(Currency::parse).transpose().map_err(|m| AppError::bad_input("currency", m))?;
+        let threshold = non_negative_minor("enterpriseThreshold", p.enterprise_threshold)?;
+        let rep = p.discount_limit_rep.map(|d| percent_to_bp("discountLimitRep", d)).transpose()?;
+        let mgr = p.discount_limit_manager.map(|d| percent_to_bp("discountLimitManager", d)).transpose()?;
+        check_calendar(p)?;
+        let referral = non_negative_minor("referralReward", p.referral_reward)?;
+        let gift = non_negative_minor("giftThreshold", p.gift_threshold)?;
+        let big_deal = non_negative_minor("commissionBigDealThreshold", p.commission_big_deal_threshold)?;
+        let mut rates = [None; 4];
+        for (i, (field, r)) in
+            ["commissionBasePercent", "commissionRetentionPercent", "commissionBigDealPercent", "commissionTeamPercent"]
+                .into_iter()
+                .zip(p.commission_rates)
+                .enumerate()
+        {
+            rates[i] = r.map(|d| percent_to_bp(field, d)).transpose()?;
+        }
+        for (field, v, max) in [
+            ("renewalLeadDays", p.renewal_lead_days, 365),
+            ("poolFollowUpDays", p.pool_follow_up_days, 90),
+            ("poolClaimLimit", p.pool_claim_limit, 1000),
+            ("disqualifiedLeadRetentionDays", p.disqualified_lead_retention_days, 3650),
+            ("conductGraceDays", p.conduct_grace_days, 365),
+        ] {
+            if v.is_some_and(|v| !(1..=max).contains(&v)) {
+                return Err(AppError::bad_input(field, format!("must be between 1 and {max}")));
+            }
+        }
+        Ok(CheckedSettings { name, currency, threshold, rep, mgr, referral, gift, big_deal, rates })
+    }
+
+    /// Writes every setting the patch gives onto the organization row (the caller has checked
+    /// the discount limits against each other).
+    fn apply(self, p: SettingsPatch, am: &mut organization::ActiveModel) {
+        put(&mut am.name, self.name);
+        put(&mut am.currency, self.currency.map(|c| c.as_str().to_owned()));
+        put(&mut am.enterprise_threshold_minor, self.threshold);
+        put(&mut am.discount_limit_rep_bp, self.rep);
+        put(&mut am.discount_limit_manager_bp, self.mgr);
+        put(&mut am.first_contact_sla_hours, p.first_contact_sla_hours);
+        put(&mut am.time_zone, p.time_zone);
+        put(&mut am.work_days, p.work_days);
+        put(&mut am.work_start, p.work_start);
+        put(&mut am.work_end, p.work_end);
+        put(&mut am.holidays, p.holidays.map(|h| h.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(",")));
+        put(&mut am.needs_analysis_sla_hours, p.needs_analysis_sla_hours);
+        put(&mut am.demo_sla_hours, p.demo_sla_hours);
+        put(&mut am.renewal_lead_days, p.renewal_lead_days);
+        put(&mut am.referral_reward_minor, self.referral);
+        put(&mut am.gift_threshold_minor, self.gift);
+        put(&mut am.commission_big_deal_minor, self.big_deal);
+        put(&mut am.disqualified_lead_retention_days, p.disqualified_lead_retention_days);
+        put(&mut am.conduct_grace_days, p.conduct_grace_days);
+        put(&mut am.pool_follow_up_days, p.pool_follow_up_days);
+        put(&mut am.pool_claim_limit, p.pool_claim_limit);
+        let [base, retention, big, team] = self.rates;
+        put(&mut am.commission_base_bp, base);
+        put(&mut am.commission_retention_bp, retention);
+        put(&mut am.commission_big_deal_bp, big);
+        put(&mut am.commission_team_bp, team);
+        put(&mut am.onboarding_requires_first_payment, p.onboarding_requires_first_payment);
+        put(&mut am.legal_review_sla_hours, p.legal_review_sla_hours);
+    }
+}
+
+/// The business calendar and SLA fields of a patch: SLA hours within 90 days, an IANA time
+/// zone, work days, and HH:MM work hours.
+fn check_calendar(p: &SettingsPatch) -> Result<(), AppError> {
+    for (field, hours) in [
+        ("firstContactSlaHours", p.first_contact_sla_hours),
+        ("legalReviewSlaHours", p.legal_review_sla_hours),
+        ("needsAnalysisSlaHours", p.needs_analysis_sla_hours),
+        ("demoSlaHours", p.demo_sla_hours),
+    ] {
+        if hours.is_some_and(|h| !(1..=24 * 90).contains(&h)) {
+            return Err(AppError::bad_input(field, "must be between 1 and 2160 hours"));
+        }
+    }
+    if let Some(tz) = &p.time_zone {
+        tz.parse::<chrono_tz::Tz>()
+            .map_err(|_| AppError::bad_input("timeZone", "is not an IANA time zone such as Europe/Berlin"))?;
+    }
+    if let Some(d) = &p.work_days {
+        baton_domain::sla::parse_work_days(d).map_err(|m| AppError::bad_input("workDays", m))?;
+    }
+    for (field, t) in [("workStart", &p.work_start), ("workEnd", &p.work_end)] {
+        if let Some(t) = t {
+            chrono::NaiveTime::parse_from_str(t, "%H:%M").map_err(|_| AppError::bad_input(field, "must be HH:MM"))?;
+        }
+    }
+    Ok(())
+}

@@ -20,10 +20,10 @@ use baton_store::entity::{
     change_order, contact, contract, contract_clause, contract_template, delivery_project, handoff_package, invoice,
     opportunity, product, quote, quote_line, subscription, template_clause,
 };
-use chrono::{Months, Utc};
+use chrono::{DateTime, Months, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -418,163 +418,20 @@ impl App {
             .ok_or(AppError::NotFound("contact"))?;
         let facts = self.signing_facts(&txn, &before, opp.account_id, Some(signer.id)).await?;
         rules::sign(facts).map_err(AppError::Rule)?;
-        let now = Utc::now();
-        let today = now.date_naive();
-
-        let mut am = before.clone().into_active_model();
-        am.status = Set(ContractStatus::Signed.as_str().to_owned());
-        am.signed_at = Set(Some(now));
-        am.signatory_contact_id = Set(Some(signer.id));
-        let signed = save(&txn, am, before.version).await?;
-        audit::record(&txn, actor.org_id, actor, "signContract", "contract", id, Some(&before), Some(&signed)).await?;
-
-        let mut oam = opp.clone().into_active_model();
-        oam.stage = Set(Stage::ClosedWon.as_str().to_owned());
-        oam.closed_at = Set(Some(now));
-        oam.bump(opp.version, now);
-        let won = oam.update(&txn).await?;
-        audit::record(&txn, actor.org_id, actor, "signContract", "opportunity", opp.id, Some(&opp), Some(&won)).await?;
-        let org_row = baton_store::entity::organization::Entity::find_by_id(actor.org_id)
-            .one(&txn)
-            .await?
-            .ok_or(AppError::NotFound("organization"))?;
-        if let Some(r) = crate::customer_success::success::reward_referral(&txn, &org_row, opp.lead_id, opp.id).await? {
-            audit::record(&txn, actor.org_id, actor, "signContract", "referral_reward", r.id, None::<&()>, Some(&r))
-                .await?;
-        }
-
-        let kind = crate::kernel::error::stored(&before.payment_schedule, PaymentSchedule::parse, "payment schedule")?;
-        let plan = inv::schedule(kind, before.value_minor, u32::try_from(before.term_months).unwrap_or(0), today);
-        let mut invoices = Vec::with_capacity(plan.len());
-        for step in plan {
-            let first = step.sequence == 1;
-            let number = if first { Some(next_counter(&txn, actor.org_id, Counter::Invoice).await?) } else { None };
-            let i = invoice::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                organization_id: Set(actor.org_id),
-                contract_id: Set(id),
-                account_id: Set(opp.account_id),
-                opportunity_id: Set(opp.id),
-                number: Set(number),
-                sequence: Set(step.sequence),
-                status: Set(if first { InvoiceStatus::Issued } else { InvoiceStatus::Scheduled }.as_str().to_owned()),
-                amount_minor: Set(step.amount_minor),
-                paid_minor: Set(0),
-                currency: Set(before.currency.clone()),
-                issue_on: Set(step.issue_on),
-                due_on: Set(step.due_on),
-                issued_at: Set(first.then_some(now)),
-                void_reason: Set(None),
-                version: Set(1),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
-            .insert(&txn)
-            .await?;
-            audit::record(&txn, actor.org_id, actor, "signContract", "invoice", i.id, None::<&()>, Some(&i)).await?;
-            if first {
-                let due = i.due_on.and_hms_opt(23, 59, 59).map(|d| d.and_utc()).unwrap_or(now);
-                crate::kernel::sla::start_clock_until(
-                    &txn,
-                    actor.org_id,
-                    ClockKind::FirstPayment,
-                    ("invoice", i.id),
-                    opp.owner_id,
-                    due,
-                    &format!("Follow up the first payment of {}", opp.name),
-                )
-                .await?;
-            }
-            invoices.push(i);
-        }
-
-        match TemplateKind::parse(&before.kind) {
-            Some(TemplateKind::CustomDevelopment) => {
-                let p = delivery_project::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    organization_id: Set(actor.org_id),
-                    account_id: Set(opp.account_id),
-                    contract_id: Set(id),
-                    status: Set("PLANNED".into()),
-                    created_at: Set(now),
-                }
-                .insert(&txn)
-                .await?;
-                audit::record(
-                    &txn,
-                    actor.org_id,
-                    actor,
-                    "signContract",
-                    "delivery_project",
-                    p.id,
-                    None::<&()>,
-                    Some(&p),
-                )
-                .await?;
-            }
-            _ => {
-                let lines = quote_line::Entity::find()
-                    .filter(quote_line::Column::QuoteId.eq(before.quote_id))
-                    .all(&txn)
-                    .await?;
-                let products = product::Entity::find()
-                    .filter(product::Column::Id.is_in(lines.iter().map(|l| l.product_id)))
-                    .all(&txn)
-                    .await?;
-                let seat = lines.iter().find_map(|l| {
-                    products
-                        .iter()
-                        .find(|p| p.id == l.product_id && p.pricing_model == PricingModel::PerSeat.as_str())
-                        .map(|p| (l, p))
-                });
-                let term = before.term_months.max(1);
-                let s = subscription::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    organization_id: Set(actor.org_id),
-                    account_id: Set(opp.account_id),
-                    contract_id: Set(id),
-                    tier: Set(seat.and_then(|(_, p)| p.tier.clone())),
-                    seats: Set(seat.map(|(l, _)| l.quantity).unwrap_or(0)),
-                    start_on: Set(today),
-                    end_on: Set(today
-                        .checked_add_months(Months::new(u32::try_from(term).unwrap_or(12)))
-                        .unwrap_or(today)),
-                    mrr_minor: Set(before.value_minor / i64::from(term)),
-                    currency: Set(before.currency.clone()),
-                    status: Set("ACTIVE".into()),
-                    created_at: Set(now),
-                }
-                .insert(&txn)
-                .await?;
-                audit::record(&txn, actor.org_id, actor, "signContract", "subscription", s.id, None::<&()>, Some(&s))
-                    .await?;
-            }
-        }
-
-        let h = handoff_package::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            organization_id: Set(actor.org_id),
-            account_id: Set(opp.account_id),
-            opportunity_id: Set(opp.id),
-            contract_id: Set(id),
-            status: Set(HandoffStatus::Draft.as_str().to_owned()),
-            needs_document: Set(opp.needs_analysis.clone()),
-            special_requirements: Set(None),
-            success_criteria: Set(None),
-            kickoff_contact_id: Set(Some(signer.id)),
-            return_reason: Set(None),
-            submitted_at: Set(None),
-            accepted_at: Set(None),
-            accepted_by: Set(None),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&txn)
+        let signing = Signing { txn: &txn, actor, contract: &before, deal: &opp, now: Utc::now() };
+        let signed = signing.mark_signed(signer.id).await?;
+        let won = signing.close_deal_won().await?;
+        signing.reward_referral().await?;
+        let invoices = signing.issue_invoices().await?;
+        signing.start_delivery().await?;
+        let handoff = signing.open_handoff(signer.id).await?;
+        audit::commit(
+            txn,
+            actor,
+            audit::Entry::new("signContract", "handoff_package", handoff.id, None::<&()>, Some(&handoff)),
+        )
         .await?;
-        audit::commit(txn, actor, audit::Entry::new("signContract", "handoff_package", h.id, None::<&()>, Some(&h)))
-            .await?;
-        Ok(Signed { contract: signed, opportunity: won, invoices, handoff: h })
+        Ok(Signed { contract: signed, opportunity: won, invoices, handoff })
     }
 
     /// `contract(id)` under the caller's scope.
@@ -806,4 +663,195 @@ pub(crate) fn refuse_signed_void(actor: &crate::Actor, status: ContractStatus) -
         ]));
     }
     Ok(())
+}
+
+/// What signing a contract sets off, one named step each, all in the signing's transaction and
+/// audited as `signContract`: the contract signed, the deal won, the referral rewarded, the
+/// invoices of the payment schedule, the delivery (a project for custom development, a
+/// subscription otherwise), and the takeover package for customer success.
+struct Signing<'a> {
+    txn: &'a DatabaseTransaction,
+    actor: &'a Actor,
+    contract: &'a contract::Model,
+    deal: &'a opportunity::Model,
+    now: DateTime<Utc>,
+}
+
+impl Signing<'_> {
+    async fn audit<A: serde::Serialize>(
+        &self,
+        entity: &str,
+        id: Uuid,
+        before: Option<&A>,
+        after: &A,
+    ) -> Result<(), AppError> {
+        let actor = self.actor;
+        audit::record(self.txn, actor.org_id, actor, "signContract", entity, id, before, Some(after)).await?;
+        Ok(())
+    }
+
+    /// The contract, signed by `signer` now.
+    async fn mark_signed(&self, signer: Uuid) -> Result<contract::Model, AppError> {
+        let mut am = self.contract.clone().into_active_model();
+        am.status = Set(ContractStatus::Signed.as_str().to_owned());
+        am.signed_at = Set(Some(self.now));
+        am.signatory_contact_id = Set(Some(signer));
+        let signed = save(self.txn, am, self.contract.version).await?;
+        self.audit("contract", signed.id, Some(self.contract), &signed).await?;
+        Ok(signed)
+    }
+
+    /// The deal, closed won.
+    async fn close_deal_won(&self) -> Result<opportunity::Model, AppError> {
+        let opp = self.deal;
+        let mut am = opp.clone().into_active_model();
+        am.stage = Set(Stage::ClosedWon.as_str().to_owned());
+        am.closed_at = Set(Some(self.now));
+        am.bump(opp.version, self.now);
+        let won = am.update(self.txn).await?;
+        self.audit("opportunity", opp.id, Some(opp), &won).await?;
+        Ok(won)
+    }
+
+    /// The referral reward the deal earns its referrer, when it came from a referral.
+    async fn reward_referral(&self) -> Result<(), AppError> {
+        let org = baton_store::entity::organization::Entity::find_by_id(self.actor.org_id)
+            .one(self.txn)
+            .await?
+            .ok_or(AppError::NotFound("organization"))?;
+        let reward =
+            crate::customer_success::success::reward_referral(self.txn, &org, self.deal.lead_id, self.deal.id).await?;
+        if let Some(r) = reward {
+            self.audit("referral_reward", r.id, None, &r).await?;
+        }
+        Ok(())
+    }
+
+    /// The invoices of the contract's payment schedule: the first issued now with its number
+    /// and a first-payment clock for the deal's owner, the others scheduled.
+    async fn issue_invoices(&self) -> Result<Vec<invoice::Model>, AppError> {
+        let (c, opp, now) = (self.contract, self.deal, self.now);
+        let kind = crate::kernel::error::stored(&c.payment_schedule, PaymentSchedule::parse, "payment schedule")?;
+        let plan = inv::schedule(kind, c.value_minor, u32::try_from(c.term_months).unwrap_or(0), now.date_naive());
+        let mut invoices = Vec::with_capacity(plan.len());
+        for step in plan {
+            let first = step.sequence == 1;
+            let number =
+                if first { Some(next_counter(self.txn, self.actor.org_id, Counter::Invoice).await?) } else { None };
+            let i = invoice::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                organization_id: Set(self.actor.org_id),
+                contract_id: Set(c.id),
+                account_id: Set(opp.account_id),
+                opportunity_id: Set(opp.id),
+                number: Set(number),
+                sequence: Set(step.sequence),
+                status: Set(if first { InvoiceStatus::Issued } else { InvoiceStatus::Scheduled }.as_str().to_owned()),
+                amount_minor: Set(step.amount_minor),
+                paid_minor: Set(0),
+                currency: Set(c.currency.clone()),
+                issue_on: Set(step.issue_on),
+                due_on: Set(step.due_on),
+                issued_at: Set(first.then_some(now)),
+                void_reason: Set(None),
+                version: Set(1),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(self.txn)
+            .await?;
+            self.audit("invoice", i.id, None, &i).await?;
+            if first {
+                let due = i.due_on.and_hms_opt(23, 59, 59).map(|d| d.and_utc()).unwrap_or(now);
+                crate::kernel::sla::start_clock_until(
+                    self.txn,
+                    self.actor.org_id,
+                    ClockKind::FirstPayment,
+                    ("invoice", i.id),
+                    opp.owner_id,
+                    due,
+                    &format!("Follow up the first payment of {}", opp.name),
+                )
+                .await?;
+            }
+            invoices.push(i);
+        }
+        Ok(invoices)
+    }
+
+    /// What the customer gets: a delivery project for custom development; otherwise a
+    /// subscription for the contract's term, with the seats and tier of its per-seat line.
+    async fn start_delivery(&self) -> Result<(), AppError> {
+        let (c, now) = (self.contract, self.now);
+        if TemplateKind::parse(&c.kind) == Some(TemplateKind::CustomDevelopment) {
+            let p = delivery_project::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                organization_id: Set(self.actor.org_id),
+                account_id: Set(self.deal.account_id),
+                contract_id: Set(c.id),
+                status: Set("PLANNED".into()),
+                created_at: Set(now),
+            }
+            .insert(self.txn)
+            .await?;
+            return self.audit("delivery_project", p.id, None, &p).await;
+        }
+        let lines = quote_line::Entity::find().filter(quote_line::Column::QuoteId.eq(c.quote_id)).all(self.txn).await?;
+        let products = product::Entity::find()
+            .filter(product::Column::Id.is_in(lines.iter().map(|l| l.product_id)))
+            .all(self.txn)
+            .await?;
+        let seat = lines.iter().find_map(|l| {
+            products
+                .iter()
+                .find(|p| p.id == l.product_id && p.pricing_model == PricingModel::PerSeat.as_str())
+                .map(|p| (l, p))
+        });
+        let term = c.term_months.max(1);
+        let today = now.date_naive();
+        let s = subscription::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(self.actor.org_id),
+            account_id: Set(self.deal.account_id),
+            contract_id: Set(c.id),
+            tier: Set(seat.and_then(|(_, p)| p.tier.clone())),
+            seats: Set(seat.map(|(l, _)| l.quantity).unwrap_or(0)),
+            start_on: Set(today),
+            end_on: Set(today.checked_add_months(Months::new(u32::try_from(term).unwrap_or(12))).unwrap_or(today)),
+            mrr_minor: Set(c.value_minor / i64::from(term)),
+            currency: Set(c.currency.clone()),
+            status: Set("ACTIVE".into()),
+            created_at: Set(now),
+        }
+        .insert(self.txn)
+        .await?;
+        self.audit("subscription", s.id, None, &s).await
+    }
+
+    /// The takeover package, a draft for the deal's owner to complete, with the deal's needs
+    /// analysis and the signer as kick-off contact. Its audit row is the signing's commit.
+    async fn open_handoff(&self, signer: Uuid) -> Result<handoff_package::Model, AppError> {
+        let (opp, now) = (self.deal, self.now);
+        Ok(handoff_package::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(self.actor.org_id),
+            account_id: Set(opp.account_id),
+            opportunity_id: Set(opp.id),
+            contract_id: Set(self.contract.id),
+            status: Set(HandoffStatus::Draft.as_str().to_owned()),
+            needs_document: Set(opp.needs_analysis.clone()),
+            special_requirements: Set(None),
+            success_criteria: Set(None),
+            kickoff_contact_id: Set(Some(signer)),
+            return_reason: Set(None),
+            submitted_at: Set(None),
+            accepted_at: Set(None),
+            accepted_by: Set(None),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(self.txn)
+        .await?)
+    }
 }

@@ -486,89 +486,13 @@ impl App {
         .map_err(rule_err)?;
 
         let now = Utc::now();
-        // Reuse an account of the same company domain unless the caller named one.
-        let reusable = match (&existing_account, &before.email_domain) {
-            (None, Some(domain)) if !text::is_free_mail_domain(domain) => {
-                account::Entity::find()
-                    .filter(account::Column::OrganizationId.eq(actor.org_id))
-                    .filter(account::Column::Domain.eq(domain.clone()))
-                    .one(&txn)
-                    .await?
-            }
-            _ => None,
-        };
-        let account = match existing_account.or(reusable) {
-            Some(a) => a,
-            None => {
-                let a = account::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    organization_id: Set(actor.org_id),
-                    name: Set(before.company_name.clone()),
-                    domain: Set(before.email_domain.clone().filter(|d| !text::is_free_mail_domain(d))),
-                    industry: Set(before.industry.clone()),
-                    company_size: Set(before.company_size),
-                    account_executive_id: Set(Some(ae.id)),
-                    cs_owner_id: Set(None),
-                    tier: Set("STANDARD".into()),
-                    account_manager_id: Set(None),
-                    health_override: Set(None),
-                    health_override_reason: Set(None),
-                    churned_at: Set(None),
-                    churn_reason: Set(None),
-                    version: Set(1),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                }
-                .insert(&txn)
-                .await?;
-                audit::record(&txn, actor.org_id, actor, "convertLead", "account", a.id, None::<&()>, Some(&a)).await?;
-                a
-            }
-        };
-        let c = contact::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            organization_id: Set(actor.org_id),
-            account_id: Set(account.id),
-            name: Set(before.contact_name.clone()),
-            email: Set(before.contact_email.clone()),
-            phone: Set(before.contact_phone.clone()),
-            role: Set("OTHER".into()),
-            decision_maker: Set(before.authority_confirmed.unwrap_or(false)),
-            jurisdiction: Set(before.jurisdiction.clone()),
-            cross_border_basis: Set(before.cross_border_basis.clone()),
-            erased_at: Set(None),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
-        audit::record(&txn, actor.org_id, actor, "convertLead", "contact", c.id, None::<&()>, Some(&c)).await?;
-        let opp = opportunity::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            organization_id: Set(actor.org_id),
-            account_id: Set(account.id),
-            owner_id: Set(ae.id),
-            lead_id: Set(Some(before.id)),
-            name: Set(opp_name),
-            stage: Set("DISCOVERY".into()),
-            estimated_value_minor: Set(value_minor),
-            currency: Set(value.currency.as_str().to_owned()),
-            expected_close_date: Set(input.expected_close_date),
-            probability: Set(None),
-            needs_analysis: Set(None),
-            loss_reason: Set(None),
-            closed_at: Set(None),
-            kind: Set("NEW_BUSINESS".into()),
-            cs_credit_id: Set(None),
-            renewal_of: Set(None),
-            partner_id: Set(before.partner_id),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
+        let account = conversion_account(&txn, actor, &before, existing_account, ae.id, now).await?;
+        let contact = conversion_contact(&before, account.id, now).insert(&txn).await?;
+        audit::record(&txn, actor.org_id, actor, "convertLead", "contact", contact.id, None::<&()>, Some(&contact))
+            .await?;
+        let deal = ConversionDeal { name: opp_name, owner: ae.id, value_minor, currency: value.currency.as_str() };
+        let opp =
+            conversion_opportunity(&before, account.id, deal, input.expected_close_date, now).insert(&txn).await?;
         audit::record(&txn, actor.org_id, actor, "convertLead", "opportunity", opp.id, None::<&()>, Some(&opp)).await?;
         let mut am = before.clone().into_active_model();
         am.status = Set(LeadStatus::Converted.as_str().to_owned());
@@ -580,29 +504,130 @@ impl App {
         audit::record(&txn, actor.org_id, actor, action, "lead", id, Some(&before), Some(&after)).await?;
         crate::kernel::sla::stop_clocks(&txn, id, ClockKind::FirstContact).await?;
         crate::marketing::automation::stop_cadences(&txn, id, "CONVERTED").await?;
-        crate::kernel::sla::start_clock(
-            &txn,
-            actor.org_id,
-            ClockKind::NeedsAnalysis,
-            "opportunity",
-            opp.id,
-            Some(ae.id),
-            &format!("Needs-analysis report for {}", opp.name),
-        )
-        .await?;
-        crate::kernel::sla::start_clock(
-            &txn,
-            actor.org_id,
-            ClockKind::Demo,
-            "opportunity",
-            opp.id,
-            Some(ae.id),
-            &format!("Demo for {}", opp.name),
-        )
-        .await?;
+        start_deal_clocks(&txn, actor.org_id, &opp).await?;
         txn.commit().await?;
         Ok(Converted { lead: after, account, opportunity: opp })
     }
+}
+
+/// The account a conversion lands on: the one the caller named, else one of the same company
+/// domain (never a free-mail one), else a new account for the lead's company, owned by the
+/// account executive.
+async fn conversion_account(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    lead: &lead::Model,
+    named: Option<account::Model>,
+    ae: Uuid,
+    now: DateTime<Utc>,
+) -> Result<account::Model, AppError> {
+    let reusable = match (&named, &lead.email_domain) {
+        (None, Some(domain)) if !text::is_free_mail_domain(domain) => {
+            account::Entity::find()
+                .filter(account::Column::OrganizationId.eq(actor.org_id))
+                .filter(account::Column::Domain.eq(domain.clone()))
+                .one(txn)
+                .await?
+        }
+        _ => None,
+    };
+    if let Some(a) = named.or(reusable) {
+        return Ok(a);
+    }
+    let a = account::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(actor.org_id),
+        name: Set(lead.company_name.clone()),
+        domain: Set(lead.email_domain.clone().filter(|d| !text::is_free_mail_domain(d))),
+        industry: Set(lead.industry.clone()),
+        company_size: Set(lead.company_size),
+        account_executive_id: Set(Some(ae)),
+        cs_owner_id: Set(None),
+        tier: Set("STANDARD".into()),
+        account_manager_id: Set(None),
+        health_override: Set(None),
+        health_override_reason: Set(None),
+        churned_at: Set(None),
+        churn_reason: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    audit::record(txn, actor.org_id, actor, "convertLead", "account", a.id, None::<&()>, Some(&a)).await?;
+    Ok(a)
+}
+
+/// The lead's contact person, as a contact of the account (a decision maker when BANT
+/// confirmed their authority).
+fn conversion_contact(lead: &lead::Model, account: Uuid, now: DateTime<Utc>) -> contact::ActiveModel {
+    contact::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(lead.organization_id),
+        account_id: Set(account),
+        name: Set(lead.contact_name.clone()),
+        email: Set(lead.contact_email.clone()),
+        phone: Set(lead.contact_phone.clone()),
+        role: Set("OTHER".into()),
+        decision_maker: Set(lead.authority_confirmed.unwrap_or(false)),
+        jurisdiction: Set(lead.jurisdiction.clone()),
+        cross_border_basis: Set(lead.cross_border_basis.clone()),
+        erased_at: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
+/// What the caller gave the deal a conversion opens: its name, owner and estimated value.
+struct ConversionDeal<'a> {
+    name: String,
+    owner: Uuid,
+    value_minor: i64,
+    currency: &'a str,
+}
+
+/// The new-business opportunity a conversion opens, in discovery, crediting the lead's partner.
+fn conversion_opportunity(
+    lead: &lead::Model,
+    account: Uuid,
+    deal: ConversionDeal<'_>,
+    expected_close_date: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> opportunity::ActiveModel {
+    opportunity::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(lead.organization_id),
+        account_id: Set(account),
+        owner_id: Set(deal.owner),
+        lead_id: Set(Some(lead.id)),
+        name: Set(deal.name),
+        stage: Set("DISCOVERY".into()),
+        estimated_value_minor: Set(deal.value_minor),
+        currency: Set(deal.currency.to_owned()),
+        expected_close_date: Set(expected_close_date),
+        probability: Set(None),
+        needs_analysis: Set(None),
+        loss_reason: Set(None),
+        closed_at: Set(None),
+        kind: Set("NEW_BUSINESS".into()),
+        cs_credit_id: Set(None),
+        renewal_of: Set(None),
+        partner_id: Set(lead.partner_id),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
+/// The clocks a new deal's owner works against: the needs-analysis report and the demo.
+async fn start_deal_clocks(txn: &DatabaseTransaction, org: Uuid, opp: &opportunity::Model) -> Result<(), AppError> {
+    for (kind, title) in [(ClockKind::NeedsAnalysis, "Needs-analysis report for"), (ClockKind::Demo, "Demo for")] {
+        let title = format!("{title} {}", opp.name);
+        crate::kernel::sla::start_clock(txn, org, kind, "opportunity", opp.id, Some(opp.owner_id), &title).await?;
+    }
+    Ok(())
 }
 
 /// A patch that passed `updateLead`'s parsing.
