@@ -719,3 +719,57 @@ both!(a_custom_approver_role_approves_quotes_with_the_authority_of_its_grants_sc
     assert_eq!(r["data"]["approveQuote"]["status"], "APPROVED", "{r}");
     assert_eq!(r["data"]["approveQuote"]["approvedBy"]["email"], "deals@demo.test");
 });
+
+both!(an_api_token_is_refused_every_people_only_action_whatever_its_roles_grant, |engine| async move {
+    use baton_app::{AppError, HeldRole};
+    use baton_domain::permission::{self, Action, Scope};
+    use std::collections::BTreeMap;
+    let t = spawn_app(engine).await;
+    let admin = t.login("admin@demo.test").await;
+    let role = json!({
+        "name": "Campaign robot",
+        "grants": [{ "action": "marketingView", "scope": "ORG" }, { "action": "createCampaign", "scope": "ORG" }],
+        "readableFields": []
+    });
+    let r = t.gql(Some(&admin), CREATE_ROLE, json!({ "i": role })).await;
+    let role_id = r["data"]["createRole"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
+    let create = "mutation($r: [ID!]) { createApiToken(name: \"robot\", roles: [], customRoleIds: $r) { secret } }";
+    let r = t.gql(Some(&admin), create, json!({ "r": [role_id] })).await;
+    let secret = r["data"]["createApiToken"]["secret"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
+
+    // The token reads what its role grants, but a campaign is put out by a person.
+    let r = t.gql(Some(&secret), "{ marketingView { campaigns { id } } }", json!({})).await;
+    assert!(r["errors"].is_null(), "{r}");
+    let campaigns = t.count("campaigns").await;
+    let i = json!({ "name": "Robot spring", "channel": "SEO", "budget": { "amount": "100", "currency": "USD" }, "startsOn": "2026-03-01" });
+    let r = t
+        .gql(Some(&secret), "mutation($i: CampaignInput!) { createCampaign(input: $i) { id } }", json!({ "i": i }))
+        .await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    let message = r["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("`createCampaign` is done by a person, not an API token"), "{r}");
+    assert_eq!(t.count("campaigns").await, campaigns, "nothing was created");
+
+    // For every action, a token granted everything is refused exactly the people-only ones,
+    // with the reason a person's own check gives.
+    let everything: Vec<(Action, Scope)> = Action::ALL.iter().map(|a| (*a, Scope::Org)).collect();
+    let all =
+        HeldRole { id: uuid::Uuid::new_v4(), name: "all".into(), grants: everything, readable_fields: BTreeMap::new() };
+    let token = baton_app::Actor {
+        principal: baton_app::Principal::ApiToken(uuid::Uuid::new_v4()),
+        ..caller(uuid::Uuid::new_v4(), uuid::Uuid::new_v4(), vec![], vec![all])
+    };
+    for a in Action::ALL {
+        match token.authorize(*a) {
+            Ok(_) => assert!(!permission::people_only(*a), "{a:?} is people-only"),
+            Err(AppError::Forbidden(why)) => {
+                assert!(permission::people_only(*a), "{a:?}: {why:?}");
+                assert_eq!(why, vec![permission::people_only_reason(*a)]);
+                let Err(AppError::Forbidden(own)) = token.person(*a) else { panic!("{a:?}") };
+                assert_eq!(own, why);
+            }
+            Err(e) => panic!("{a:?}: {e:?}"),
+        }
+    }
+    t.stop().await;
+});

@@ -197,11 +197,8 @@ pub fn convert(facts: &ConversionFacts<'_>) -> Result<Conversion, Vec<Violation>
             format!("the lead is {}; it must be QUALIFIED before it converts", status.as_str()),
         )),
     }
-    if !facts.assignee_roles.contains(&Role::AccountExecutive) {
-        violations.push(Violation::new(
-            Rule::AssigneeNotAe,
-            "the new owner of the opportunity does not hold the ACCOUNT_EXECUTIVE role",
-        ));
+    if let Err(v) = crate::assignment::Assignment::DealOwner.check(true, facts.assignee_roles) {
+        violations.extend(v);
     }
     crate::violation::check(violations).map(|()| Conversion { manager_override })
 }

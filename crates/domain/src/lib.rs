@@ -5,6 +5,7 @@
 //! returns all of its violations at once, so the API can explain every "no" and the `blockers`
 //! query can ask the same functions without acting.
 
+pub mod assignment;
 pub mod chain;
 pub mod commission;
 pub mod contract;

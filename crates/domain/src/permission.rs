@@ -711,6 +711,39 @@ pub fn authorize(roles: &[Role], action: Action) -> Result<Scope, Denied> {
     })
 }
 
+/// Actions only a person does, never an API token, whatever its roles: each records a
+/// person's own act or judgement (a review, an acknowledgement, a claim, a filing, a gift
+/// received, a campaign or message put out under their name), or authors a commercial document
+/// whose author separation of duties is checked against (quotes, contracts, change orders).
+pub const PEOPLE_ONLY: &[Action] = &[
+    Action::RecordBusinessReview,
+    Action::FlagUpsell,
+    Action::RecordWinLossReview,
+    Action::RecordGift,
+    Action::AcknowledgeConduct,
+    Action::ClaimLead,
+    Action::DefineCadence,
+    Action::CreateCampaign,
+    Action::PublishMessaging,
+    Action::FileFeatureRequest,
+    Action::PublishReleaseNote,
+    Action::AcknowledgeReleaseNote,
+    Action::CreateQuote,
+    Action::UpdateQuote,
+    Action::DraftContract,
+    Action::CreateChangeOrder,
+];
+
+/// True when only a person may do `action` (see [`PEOPLE_ONLY`]).
+pub fn people_only(action: Action) -> bool {
+    PEOPLE_ONLY.contains(&action)
+}
+
+/// The refusal an API token gets for a people-only action.
+pub fn people_only_reason(action: Action) -> String {
+    format!("`{}` is done by a person, not an API token", action.name())
+}
+
 /// An action as `blockers` and `explainAccess` take it: a mutation's name, then optionally its
 /// target after a colon (`moveOpportunity:NEGOTIATION`).
 pub fn split_action(action: &str) -> (&str, Option<&str>) {

@@ -6,12 +6,12 @@ use crate::kernel::page::{Page, PageRequest};
 use crate::kernel::tx::Versioned;
 use crate::{Actor, App, AppError, kernel::audit};
 use anyhow::Context;
+use baton_domain::assignment::Assignment;
 use baton_domain::contract::TemplateKind;
 use baton_domain::handoff::{self as rules, HandoffStatus, PackageFacts};
 use baton_domain::invoice::InvoiceStatus;
 use baton_domain::permission::Action;
 use baton_domain::text;
-use baton_domain::{Role, Rule, Violation};
 use baton_store::entity::{
     account, contact, contract, handoff_package, invoice, onboarding_milestone, opportunity, organization, user,
 };
@@ -205,12 +205,7 @@ impl App {
         let (required, first_paid) = first_payment_policy(&txn, actor.org_id, before.contract_id).await?;
         let mut violations = rules::accept(status_of(&before)?, required, first_paid).err().unwrap_or_default();
         let owner_roles = crate::kernel::auth::roles_of(&txn, owner.id).await?;
-        if !owner.active || !(owner_roles.contains(&Role::CustomerSuccess) || owner_roles.contains(&Role::CsManager)) {
-            violations.push(Violation::new(
-                Rule::CsOwnerNotCs,
-                "the customer success owner must be an active CUSTOMER_SUCCESS or CS_MANAGER user",
-            ));
-        }
+        violations.extend(Assignment::CsOwner.check(owner.active, &owner_roles).err().unwrap_or_default());
         if !violations.is_empty() {
             return Err(AppError::Rule(violations));
         }

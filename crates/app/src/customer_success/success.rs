@@ -5,6 +5,8 @@ use crate::kernel::notifications::notify;
 use crate::kernel::tx::Versioned;
 use crate::{Actor, App, AppError, kernel::audit};
 use anyhow::Context;
+use baton_domain::Rule;
+use baton_domain::assignment::Assignment;
 use baton_domain::health::{self, Health, HealthInputs};
 use baton_domain::invoice::{InvoiceStatus, days_overdue, status_after_payment};
 use baton_domain::opportunity::{self as opp_rules, Stage};
@@ -12,7 +14,6 @@ use baton_domain::permission::Action;
 use baton_domain::quote::PricingModel;
 use baton_domain::sla::ClockKind;
 use baton_domain::text;
-use baton_domain::{Role, Rule};
 use baton_store::entity::{
     account, business_review, contract, invoice, opportunity, organization, payment, product, quote_line,
     referral_reward, subscription, usage_snapshot,
@@ -212,8 +213,7 @@ impl App {
         if r.held_on > Utc::now().date_naive() {
             return Err(AppError::bad_input("heldOn", "a review is recorded once held"));
         }
-        let author =
-            actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["reviews are recorded by people".into()]))?;
+        let author = actor.person(Action::RecordBusinessReview)?;
         let txn = self.tx().await?;
         let acc = crate::kernel::gate::account(&txn, actor, account_id, Action::RecordBusinessReview).await?;
         let row = business_review::ActiveModel {
@@ -301,9 +301,7 @@ impl App {
         let reason = text::required_long(reason).map_err(AppError::text("reason"))?;
         let txn = self.tx().await?;
         let before = crate::kernel::gate::account(&txn, actor, account_id, Action::RecordChurn).await?;
-        if before.churned_at.is_some() {
-            return Err(AppError::rule(Rule::AlreadyChurned, "the account's churn is already recorded"));
-        }
+        not_churned(&before)?;
         for s in subscription::Entity::find()
             .filter(subscription::Column::AccountId.eq(account_id))
             .filter(subscription::Column::Status.eq("ACTIVE"))
@@ -371,17 +369,14 @@ impl App {
         let notes = text::optional(notes.as_deref(), text::LONG_TEXT_MAX).map_err(AppError::text("notes"))?;
         let money = baton_domain::Money::parse_non_negative(value, currency)
             .map_err(|m| AppError::bad_input("estimatedValue", m))?;
-        let credit =
-            actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["upsells are flagged by people".into()]))?;
+        let credit = actor.person(Action::FlagUpsell)?;
         let txn = self.tx().await?;
         let acc = crate::kernel::gate::account(&txn, actor, account_id, Action::FlagUpsell).await?;
         let org = organization::Entity::find_by_id(actor.org_id).one(&txn).await?.context("organization row")?;
         if money.currency.as_str() != org.currency {
             return Err(AppError::bad_input("estimatedValue", format!("must be in {}", org.currency)));
         }
-        let owner = acc.account_executive_id.ok_or_else(|| {
-            AppError::rule(Rule::NoAccountExecutive, "the account has no account executive to hand the upsell to")
-        })?;
+        let owner = upsell_owner(&acc)?;
         let now = Utc::now();
         let o = opportunity::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -435,12 +430,7 @@ impl App {
                 .one(&txn)
                 .await?
                 .ok_or(AppError::NotFound("user"))?;
-            if !u.active || !(roles.contains(&Role::CustomerSuccess) || roles.contains(&Role::CsManager)) {
-                return Err(AppError::rule(
-                    Rule::CsOwnerNotCs,
-                    "the account manager must be an active customer success user",
-                ));
-            }
+            Assignment::AccountManager.check(u.active, &roles).map_err(AppError::Rule)?;
         }
         let mut am = before.clone().into_active_model();
         am.tier = Set(if vip { "VIP" } else { "STANDARD" }.into());
@@ -716,4 +706,19 @@ pub(crate) async fn apply_referral_credits<C: ConnectionTrait>(
         current = after;
     }
     Ok(current)
+}
+
+/// `recordChurn`'s rule: an account churns once.
+pub(crate) fn not_churned(a: &account::Model) -> Result<(), AppError> {
+    match a.churned_at {
+        Some(_) => Err(AppError::rule(Rule::AlreadyChurned, "the account's churn is already recorded")),
+        None => Ok(()),
+    }
+}
+
+/// `flagUpsell`'s rule: the upsell goes to the account's account executive, so it needs one.
+pub(crate) fn upsell_owner(a: &account::Model) -> Result<Uuid, AppError> {
+    a.account_executive_id.ok_or_else(|| {
+        AppError::rule(Rule::NoAccountExecutive, "the account has no account executive to hand the upsell to")
+    })
 }

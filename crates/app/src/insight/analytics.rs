@@ -933,21 +933,10 @@ impl App {
         let competitor =
             text::optional(competitor.as_deref(), text::SHORT_TEXT_MAX).map_err(AppError::text("competitor"))?;
         let lessons = text::optional(lessons.as_deref(), text::LONG_TEXT_MAX).map_err(AppError::text("lessons"))?;
-        let me = actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["reviews are written by people".into()]))?;
+        let me = actor.person(Action::RecordWinLossReview)?;
         let txn = self.tx().await?;
         let o = crate::kernel::gate::opportunity(&txn, actor, opportunity_id, Action::RecordWinLossReview).await?;
-        let stage = crate::kernel::error::stored(&o.stage, Stage::parse, "opportunity stage")?;
-        if stage.is_open() {
-            return Err(AppError::rule(Rule::OpportunityNotClosed, "only a won or lost deal is reviewed"));
-        }
-        if win_loss_review::Entity::find()
-            .filter(win_loss_review::Column::OpportunityId.eq(o.id))
-            .one(&txn)
-            .await?
-            .is_some()
-        {
-            return Err(AppError::rule(Rule::AlreadyReviewed, "the deal already has its win/loss review"));
-        }
+        let stage = reviewable(&txn, &o).await?;
         let r = win_loss_review::ActiveModel {
             id: Set(Uuid::now_v7()),
             organization_id: Set(actor.org_id),
@@ -1033,4 +1022,17 @@ impl App {
             reviews: read_back,
         })
     }
+}
+
+/// `recordWinLossReview`'s rules: only a closed deal is reviewed, and once. Answers how it closed.
+pub(crate) async fn reviewable<C: ConnectionTrait>(db: &C, o: &opportunity::Model) -> Result<Stage, AppError> {
+    let stage = crate::kernel::error::stored(&o.stage, Stage::parse, "opportunity stage")?;
+    if stage.is_open() {
+        return Err(AppError::rule(Rule::OpportunityNotClosed, "only a won or lost deal is reviewed"));
+    }
+    if win_loss_review::Entity::find().filter(win_loss_review::Column::OpportunityId.eq(o.id)).one(db).await?.is_some()
+    {
+        return Err(AppError::rule(Rule::AlreadyReviewed, "the deal already has its win/loss review"));
+    }
+    Ok(stage)
 }

@@ -7,7 +7,7 @@ use crate::sales::opportunities::stage_of;
 use crate::sales::quotes::{gate_quote, limits};
 use crate::{Actor, App, AppError};
 use anyhow::Context;
-use baton_domain::contract::{self as contract_rules, ContractStatus};
+use baton_domain::contract::{self as contract_rules, ContractStatus, TemplateKind};
 use baton_domain::handoff::{self as handoff_rules, HandoffStatus};
 use baton_domain::invoice::{self as invoice_rules, InvoiceStatus};
 use baton_domain::lead::{self as lead_rules, ConversionFacts, LeadStatus, Priority};
@@ -24,6 +24,16 @@ type Verdict = Result<(), Vec<Violation>>;
 
 fn unit<T>(r: Result<T, Vec<Violation>>) -> Verdict {
     r.map(|_| ())
+}
+
+/// A check that refuses with `AppError::Rule` (the form the mutations use), as a verdict; any
+/// other error stays an error (a FORBIDDEN becomes the permission reasons in `blockers`).
+fn ruled<T>(r: Result<T, AppError>) -> Result<Verdict, AppError> {
+    match r {
+        Ok(_) => Ok(Ok(())),
+        Err(AppError::Rule(v)) => Ok(Err(v)),
+        Err(e) => Err(e),
+    }
 }
 
 impl App {
@@ -71,14 +81,42 @@ impl App {
             | Action::RequestContractChanges
             | Action::SignContract
             | Action::VoidContract
-            | Action::UpdateContractClause => self.contract_verdict(actor, id, act).await?,
+            | Action::UpdateContractClause
+            | Action::CreateChangeOrder => self.contract_verdict(actor, id, act).await?,
             Action::UpdateHandoffPackage
             | Action::SubmitHandoffPackage
             | Action::AcceptHandoff
             | Action::ReturnHandoff => self.handoff_verdict(actor, id, act).await?,
             Action::RecordPayment | Action::VoidInvoice => self.invoice_verdict(actor, id, act).await?,
+            Action::AddContact
+            | Action::RecordUsage
+            | Action::OverrideHealth
+            | Action::SetAccountTier
+            | Action::RecordBusinessReview
+            | Action::RecordChurn
+            | Action::FlagUpsell => self.account_verdict(actor, id, act).await?,
+            Action::UpdateContact => ruled(crate::kernel::gate::contact(&self.db, actor, id, act).await)?,
+            Action::RecordWinLossReview => {
+                let o = crate::kernel::gate::opportunity(&self.db, actor, id, act).await?;
+                ruled(crate::insight::analytics::reviewable(&self.db, &o).await)?
+            }
+            Action::EmailLead => {
+                let l = crate::kernel::gate::lead(&self.db, actor, id, act).await?;
+                ruled(crate::marketing::consent::sales_email_to(&self.db, &l).await)?
+            }
             _ => return Ok(None),
         }))
+    }
+
+    /// An action on an account: its gate, and the rules of churn (once) and upsell (to the
+    /// account's executive); the other account actions have no rule on the account's state.
+    async fn account_verdict(&self, actor: &Actor, id: Uuid, act: Action) -> Result<Verdict, AppError> {
+        let a = crate::kernel::gate::account(&self.db, actor, id, act).await?;
+        match act {
+            Action::RecordChurn => ruled(crate::customer_success::success::not_churned(&a)),
+            Action::FlagUpsell => ruled(crate::customer_success::success::upsell_owner(&a)),
+            _ => Ok(Ok(())),
+        }
     }
 
     /// A lead action: the lead's status machine (conversion with a valid account executive assumed).
@@ -166,6 +204,10 @@ impl App {
                 Action::ApproveContract => unit(contract_rules::approve(status, drafted_or_edited_by(&c, actor))),
                 Action::RequestContractChanges => unit(contract_rules::request_changes(status)),
                 Action::UpdateContractClause => unit(contract_rules::edit(status)),
+                Action::CreateChangeOrder => {
+                    let kind = crate::kernel::error::stored(&c.kind, TemplateKind::parse, "contract kind")?;
+                    unit(contract_rules::change_order(status, kind))
+                }
                 Action::VoidContract => {
                     crate::legal::contracts::refuse_signed_void(actor, status)?;
                     unit(contract_rules::void(status))

@@ -86,15 +86,26 @@ impl Actor {
         permission::authorize_with(&self.roles, &self.grants, action)
     }
 
-    /// The permission table's answer for this caller, as an application error.
+    /// The permission table's answer for this caller, as an application error; an API token
+    /// is refused a people-only action whatever its roles grant.
     pub fn authorize(&self, action: Action) -> Result<Scope, AppError> {
-        self.permission(action).map_err(|mut d| {
+        let scope = self.permission(action).map_err(|mut d| {
             if !self.custom_roles.is_empty() {
                 let names: Vec<&str> = self.custom_roles.iter().map(|r| r.name.as_str()).collect();
                 d.reasons.push(format!("none of your custom roles ({}) grants it", names.join(", ")));
             }
             AppError::Forbidden(d.reasons)
-        })
+        })?;
+        if permission::people_only(action) {
+            self.person(action)?;
+        }
+        Ok(scope)
+    }
+
+    /// The person doing `action` (a people-only one, see `permission::PEOPLE_ONLY`): an API
+    /// token is FORBIDDEN, with the same reason `authorize` gives it.
+    pub fn person(&self, action: Action) -> Result<Uuid, AppError> {
+        self.user_id().ok_or_else(|| AppError::Forbidden(vec![permission::people_only_reason(action)]))
     }
 
     /// True when the caller may read `field` of objects of GraphQL type `type_name`: always

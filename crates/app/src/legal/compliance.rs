@@ -31,7 +31,7 @@ impl App {
         let description = text::required_short(&g.description).map_err(AppError::text("description"))?;
         let purpose = text::required_long(&g.purpose).map_err(AppError::text("purpose"))?;
         let value = Money::parse_non_negative(g.value, &g.currency).map_err(|m| AppError::bad_input("value", m))?;
-        let me = actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["gifts are recorded by people".into()]))?;
+        let me = actor.person(Action::RecordGift)?;
         let txn = self.tx().await?;
         let acc = crate::kernel::gate::account(&txn, actor, g.account_id, Action::RecordGift).await?;
         if let Some(o) = g.opportunity_id {

@@ -121,9 +121,7 @@ impl App {
             TemplateKind::SaasServiceAgreement => PaymentSchedule::Annual,
             TemplateKind::CustomDevelopment => PaymentSchedule::Milestones,
         });
-        let author = actor
-            .user_id()
-            .ok_or_else(|| AppError::Forbidden(vec!["contracts are drafted by people, not API tokens".into()]))?;
+        let author = actor.person(Action::DraftContract)?;
         let now = Utc::now();
         let c = contract::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -582,9 +580,7 @@ impl App {
         if money.currency.as_str() != c.currency {
             return Err(AppError::bad_input("amount", format!("the contract is in {}", c.currency)));
         }
-        let author = actor
-            .user_id()
-            .ok_or_else(|| AppError::Forbidden(vec!["change orders are recorded by people, not API tokens".into()]))?;
+        let author = actor.person(Action::CreateChangeOrder)?;
         let now = Utc::now();
         let today = now.date_naive();
         let sequence = invoice::Entity::find()

@@ -103,8 +103,7 @@ impl App {
             return Err(AppError::bad_input("kind", "must be CODE_OF_CONDUCT or COMPLIANCE_TRAINING"));
         }
         actor.authorize(Action::AcknowledgeConduct)?;
-        let me =
-            actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["people acknowledge, not API tokens".into()]))?;
+        let me = actor.person(Action::AcknowledgeConduct)?;
         let now = Utc::now();
         let txn = self.tx().await?;
         let find = conduct_acknowledgement::Entity::find()

@@ -240,7 +240,7 @@ impl App {
     #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn claim_lead(&self, actor: &Actor, id: Uuid) -> Result<lead::Model, AppError> {
         actor.authorize(Action::ClaimLead)?;
-        let me = actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["leads are claimed by people".into()]))?;
+        let me = actor.person(Action::ClaimLead)?;
         let txn = self.tx().await?;
         let before = lead::Entity::find_by_id(id)
             .filter(lead::Column::OrganizationId.eq(actor.org_id))
@@ -485,7 +485,7 @@ impl App {
             json_steps.push(serde_json::json!({ "day": day, "subject": subject, "body": body, "task": task }));
         }
         actor.authorize(Action::DefineCadence)?;
-        let me = actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["cadences are defined by people".into()]))?;
+        let me = actor.person(Action::DefineCadence)?;
         let txn = self.tx().await?;
         let c = cadence_definition::ActiveModel {
             id: Set(Uuid::now_v7()),

@@ -107,8 +107,7 @@ impl App {
             return Err(AppError::bad_input("endsOn", "must not be before startsOn"));
         }
         actor.authorize(Action::CreateCampaign)?;
-        let author =
-            actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["campaigns are created by people".into()]))?;
+        let author = actor.person(Action::CreateCampaign)?;
         let txn = self.tx().await?;
         let org = organization::Entity::find_by_id(actor.org_id).one(&txn).await?.context("organization row")?;
         let budget = money_field("budget", c.budget, &c.currency, &org)?;
@@ -205,8 +204,7 @@ impl App {
         let title = text::required_short(title).map_err(AppError::text("title"))?;
         let claims = text::required_long(claims).map_err(AppError::text("claims"))?;
         actor.authorize(Action::PublishMessaging)?;
-        let author =
-            actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["messaging is published by people".into()]))?;
+        let author = actor.person(Action::PublishMessaging)?;
         let txn = self.tx().await?;
         let last = messaging_version::Entity::find()
             .filter(messaging_version::Column::OrganizationId.eq(actor.org_id))

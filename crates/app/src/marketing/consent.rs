@@ -6,7 +6,7 @@ use crate::{Actor, App, AppError, kernel::audit};
 use baton_domain::Rule;
 use baton_domain::permission::Action;
 use baton_domain::text;
-use baton_store::entity::{consent, outbox_email};
+use baton_store::entity::{consent, lead, outbox_email};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
@@ -228,15 +228,7 @@ impl App {
         let body = text::required_long(body).map_err(AppError::text("body"))?;
         let txn = self.tx().await?;
         let l = crate::kernel::gate::lead(&txn, actor, lead_id, Action::EmailLead).await?;
-        let Some(to) = l.contact_email.clone() else {
-            return Err(AppError::rule(Rule::NoEmailAddress, "the lead has no e-mail address"));
-        };
-        if !has_consent(&txn, l.id, "SALES_CONTACT").await? {
-            return Err(AppError::rule(
-                Rule::ConsentRequired,
-                "the lead has no live consent to be contacted by sales (SALES_CONTACT)",
-            ));
-        }
+        let to = sales_email_to(&txn, &l).await?;
         let mail = crate::kernel::outbox::Mail {
             to: &to,
             subject: &subject,
@@ -253,4 +245,19 @@ impl App {
         .await?;
         Ok(m)
     }
+}
+
+/// `emailLead`'s rules: the lead's address, when it has one and a live consent to be contacted
+/// by sales.
+pub(crate) async fn sales_email_to<C: ConnectionTrait>(db: &C, l: &lead::Model) -> Result<String, AppError> {
+    let Some(to) = l.contact_email.clone() else {
+        return Err(AppError::rule(Rule::NoEmailAddress, "the lead has no e-mail address"));
+    };
+    if !has_consent(db, l.id, "SALES_CONTACT").await? {
+        return Err(AppError::rule(
+            Rule::ConsentRequired,
+            "the lead has no live consent to be contacted by sales (SALES_CONTACT)",
+        ));
+    }
+    Ok(to)
 }

@@ -377,8 +377,7 @@ impl App {
         if ask.request_id.is_none() && title.is_none() {
             return Err(AppError::bad_input("title", "a new feature request needs a title"));
         }
-        let asker =
-            actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["feature requests are filed by people".into()]))?;
+        let asker = actor.person(Action::FileFeatureRequest)?;
         let txn = self.tx().await?;
         let acc = crate::kernel::gate::account(&txn, actor, ask.account_id, Action::FileFeatureRequest).await?;
         if let Some(o) = ask.opportunity_id {
@@ -632,8 +631,7 @@ impl App {
         let title = text::required_short(title).map_err(AppError::text("title"))?;
         let body = text::required_long(body).map_err(AppError::text("body"))?;
         actor.authorize(Action::PublishReleaseNote)?;
-        let author =
-            actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["release notes are published by people".into()]))?;
+        let author = actor.person(Action::PublishReleaseNote)?;
         let txn = self.tx().await?;
         let note = release_note::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -686,7 +684,7 @@ impl App {
     pub async fn acknowledge_release_note(&self, actor: &Actor, note_id: Uuid) -> Result<(), AppError> {
         use baton_store::entity::{release_acknowledgement, release_note};
         actor.authorize(Action::AcknowledgeReleaseNote)?;
-        let me = actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["people acknowledge release notes".into()]))?;
+        let me = actor.person(Action::AcknowledgeReleaseNote)?;
         let txn = self.tx().await?;
         let note = release_note::Entity::find_by_id(note_id)
             .filter(release_note::Column::OrganizationId.eq(actor.org_id))

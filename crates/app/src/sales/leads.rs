@@ -6,11 +6,12 @@ use crate::kernel::money::to_minor;
 use crate::kernel::tx::Versioned;
 use crate::{Actor, App, AppError, kernel::audit};
 use anyhow::Context;
+use baton_domain::assignment::Assignment;
 use baton_domain::lead::{self as rules_lead, Bant, ConversionFacts, LeadSource, LeadStatus, PurchaseTimeline};
 use baton_domain::permission::Action;
 use baton_domain::sla::ClockKind;
 use baton_domain::text::{self, Email, LONG_TEXT_MAX, SHORT_TEXT_MAX};
-use baton_domain::{Money, Role, Rule, Violation};
+use baton_domain::{Money, Role};
 use baton_store::entity::{account, activity, contact, lead, opportunity, organization, user};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -341,12 +342,7 @@ impl App {
                 .err()
                 .unwrap_or_default();
         let roles = crate::kernel::auth::roles_of(&txn, owner.id).await?;
-        if !owner.active || !(roles.contains(&Role::Sdr) || roles.contains(&Role::AccountExecutive)) {
-            violations.push(Violation::new(
-                Rule::AssigneeNotSales,
-                "a lead can only be assigned to an active SDR or account executive",
-            ));
-        }
+        violations.extend(Assignment::LeadOwner.check(owner.active, &roles).err().unwrap_or_default());
         if !violations.is_empty() {
             return Err(AppError::Rule(violations));
         }

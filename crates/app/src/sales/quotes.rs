@@ -224,9 +224,7 @@ impl App {
         opp_rules::edit(stage_of(&opp)?).map_err(AppError::Rule)?;
         let org = org_of(&txn, actor.org_id).await?;
         let (priced, totals, term) = price(&txn, &org, &input.lines, bp).await?;
-        let creator = actor
-            .user_id()
-            .ok_or_else(|| AppError::Forbidden(vec!["quotes are created by people, not API tokens".into()]))?;
+        let creator = actor.person(Action::CreateQuote)?;
         let status = rules::initial_status(i64::from(bp), limits(&org));
         let open = quote::Entity::find()
             .filter(quote::Column::OpportunityId.eq(opp.id))
@@ -299,9 +297,7 @@ impl App {
             .map_err(AppError::Rule)?;
         let org = org_of(&txn, actor.org_id).await?;
         let (priced, totals, term) = price(&txn, &org, &input.lines, bp).await?;
-        let editor = actor
-            .user_id()
-            .ok_or_else(|| AppError::Forbidden(vec!["quotes are edited by people, not API tokens".into()]))?;
+        let editor = actor.person(Action::UpdateQuote)?;
         let status = rules::initial_status(i64::from(bp), limits(&org));
         let now = Utc::now();
         let mut am = before.clone().into_active_model();
