@@ -17,6 +17,7 @@ mod imports;
 mod leads;
 mod lists;
 mod loops;
+mod matrix;
 mod privacy;
 mod roles;
 mod security;
