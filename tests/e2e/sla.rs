@@ -180,7 +180,10 @@ both!(the_business_hours_calendar_is_configured_per_organization, |engine| async
     ] {
         assert_eq!(t.gql(Some(&admin), upd, json!({ "i": input })).await["errors"][0]["extensions"]["field"], field);
     }
-    let r = ok(&t, &admin, upd, json!({ "i": { "timeZone": "Asia/Shanghai", "workDays": "MON,TUE,WED,THU,FRI,SAT", "firstContactSlaHours": 4 } })).await;
+    // Two working hours a day: four of them always take two working days, so a clock that
+    // ignored the calendar (or its hours, days or zone) lands somewhere else.
+    let i = json!({ "timeZone": "Asia/Shanghai", "workDays": "MON,TUE,WED,THU,FRI,SAT", "workStart": "09:00", "workEnd": "11:00", "firstContactSlaHours": 4 });
+    let r = ok(&t, &admin, upd, json!({ "i": i })).await;
     assert_eq!(
         r["updateOrgSettings"],
         json!({ "timeZone": "Asia/Shanghai", "workDays": "MON,TUE,WED,THU,FRI,SAT", "firstContactSlaHours": 4 })
@@ -188,8 +191,23 @@ both!(the_business_hours_calendar_is_configured_per_organization, |engine| async
     let sdr = t.login("sdr@demo.test").await;
     let r = ok(&t, &sdr, "mutation { createLead(input: { companyName: \"Shanghai Co\", contactName: \"S\", source: EVENT }) { slaClocks { startedAt dueAt } } }", json!({})).await;
     let c = &r["createLead"]["slaClocks"][0];
-    let worked = at(&c["dueAt"]) - at(&c["startedAt"]);
-    assert!(worked >= Duration::hours(4), "four working hours take at least four hours: {c}");
+    let (started, due) = (at(&c["startedAt"]), at(&c["dueAt"]));
+    let calendar = baton_domain::sla::Calendar {
+        tz: chrono_tz::Asia::Shanghai,
+        work_days: [true, true, true, true, true, true, false],
+        start: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+        end: chrono::NaiveTime::from_hms_opt(11, 0, 0).unwrap(),
+        holidays: vec![],
+    };
+    let expected = calendar.add(started, Duration::hours(4));
+    assert!(
+        (due - expected).num_milliseconds().abs() < 1000,
+        "due {due}, four working hours from {started} end {expected}: {c}"
+    );
+    assert!(due - started >= Duration::hours(22), "four working hours span two working days: {c}");
+    let local = due.with_timezone(&chrono_tz::Asia::Shanghai);
+    assert!(local.time() > calendar.start && local.time() <= calendar.end, "due inside working hours: {local}");
+    assert_ne!(local.format("%a").to_string(), "Sun", "never due on a day off: {local}");
     t.stop().await;
 });
 

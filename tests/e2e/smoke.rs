@@ -19,22 +19,11 @@ both!(health_readiness_and_graphiql_answer, |engine| async move {
 
 both!(every_demo_user_logs_in_and_sees_its_roles, |engine| async move {
     let t = spawn_app(engine).await;
-    for (email, role) in [
-        ("sdr@demo.test", "SDR"),
-        ("ae@demo.test", "ACCOUNT_EXECUTIVE"),
-        ("salesmanager@demo.test", "SALES_MANAGER"),
-        ("marketing@demo.test", "MARKETING"),
-        ("product@demo.test", "PRODUCT"),
-        ("cs@demo.test", "CUSTOMER_SUCCESS"),
-        ("csmanager@demo.test", "CS_MANAGER"),
-        ("legal@demo.test", "LEGAL"),
-        ("finance@demo.test", "FINANCE"),
-        ("admin@demo.test", "ADMIN"),
-    ] {
+    for (email, _, role) in baton_app::admin::seed::DEMO_USERS {
         let token = t.login(email).await;
         let me = t.gql(Some(&token), "{ me { email roles active } }", json!({})).await;
         assert_eq!(me["data"]["me"]["email"], email);
-        assert_eq!(me["data"]["me"]["roles"], json!([role]));
+        assert_eq!(me["data"]["me"]["roles"], json!([role.as_str()]));
         assert_eq!(me["data"]["me"]["active"], true);
     }
     t.stop().await;
