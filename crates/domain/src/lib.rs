@@ -8,6 +8,7 @@
 pub mod assignment;
 pub mod chain;
 pub mod commission;
+pub mod compliance;
 pub mod contract;
 pub mod enablement;
 pub mod export;
@@ -21,6 +22,7 @@ pub mod lead;
 pub mod money;
 pub mod opportunity;
 pub mod permission;
+pub mod privacy;
 pub mod quote;
 pub mod role;
 pub mod rule;

@@ -4,8 +4,9 @@
 
 use crate::{Actor, App, AppError, kernel::audit};
 use anyhow::Context;
+use baton_domain::compliance::{self as gift_rules, GiftStatus};
 use baton_domain::permission::Action;
-use baton_domain::{Money, Rule, Violation, text};
+use baton_domain::{Money, text};
 use baton_store::entity::{gift, opportunity, organization};
 use chrono::Utc;
 use rust_decimal::Decimal;
@@ -47,7 +48,7 @@ impl App {
             return Err(AppError::bad_input("value", format!("must be in {}", org.currency)));
         }
         let minor = crate::kernel::money::to_minor(value.amount)?;
-        let status = if minor > org.gift_threshold_minor { "PENDING_APPROVAL" } else { "RECORDED" };
+        let status = gift_rules::recorded(minor, org.gift_threshold_minor).as_str();
         let row = gift::ActiveModel {
             id: Set(Uuid::now_v7()),
             organization_id: Set(actor.org_id),
@@ -88,21 +89,11 @@ impl App {
             .one(&txn)
             .await?
             .ok_or(AppError::NotFound("gift"))?;
-        let mut v = vec![];
-        if before.status != "PENDING_APPROVAL" {
-            v.push(Violation::new(
-                Rule::InvalidTransition,
-                format!("the gift is {}, not waiting for approval", before.status),
-            ));
-        }
-        if actor.user_id() == Some(before.recorded_by) {
-            v.push(Violation::new(Rule::SelfApproval, "nobody approves a gift they recorded"));
-        }
-        if !v.is_empty() {
-            return Err(AppError::Rule(v));
-        }
+        let status = crate::kernel::error::stored(&before.status, GiftStatus::parse, "gift status")?;
+        let decided =
+            gift_rules::decide(status, actor.user_id() == Some(before.recorded_by), approve).map_err(AppError::Rule)?;
         let mut am = before.clone().into_active_model();
-        am.status = Set(if approve { "APPROVED" } else { "REJECTED" }.into());
+        am.status = Set(decided.as_str().to_owned());
         am.decided_by = Set(actor.user_id());
         am.decision_note = Set(note);
         let after = am.update(&txn).await?;

@@ -17,6 +17,7 @@ use crate::kernel::tx::Versioned;
 use crate::{Actor, App, AppError};
 use anyhow::Context;
 use baton_domain::permission::Action;
+use baton_domain::privacy::{self as privacy_rules, RequestKind, RequestStatus};
 use baton_domain::text::{self, Email, PIPL_JURISDICTIONS};
 use baton_domain::{Rule, Violation};
 use baton_store::entity::{
@@ -633,7 +634,7 @@ async fn open_request<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
     id: Uuid,
-    kind: &str,
+    doing: RequestKind,
 ) -> Result<data_subject_request::Model, AppError> {
     actor.authorize(Action::HandleDataSubjectRequest)?;
     let r = data_subject_request::Entity::find_by_id(id)
@@ -642,12 +643,9 @@ async fn open_request<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or(AppError::NotFound("data-subject request"))?;
-    if r.status != "OPEN" {
-        return Err(AppError::rule(Rule::InvalidTransition, format!("the request is {}, not OPEN", r.status)));
-    }
-    if r.kind != kind {
-        return Err(AppError::rule(Rule::InvalidTransition, format!("this is an {} request, not {kind}", r.kind)));
-    }
+    let status = crate::kernel::error::stored(&r.status, RequestStatus::parse, "data-subject request status")?;
+    let kind = crate::kernel::error::stored(&r.kind, RequestKind::parse, "data-subject request kind")?;
+    privacy_rules::complete(status, kind, doing).map_err(AppError::Rule)?;
     Ok(r)
 }
 
@@ -663,7 +661,7 @@ impl App {
         actor: &Actor,
         input: NewRequest,
     ) -> Result<data_subject_request::Model, AppError> {
-        if !matches!(input.kind.as_str(), "EXPORT" | "ERASURE") {
+        if RequestKind::parse(&input.kind).is_none() {
             return Err(AppError::bad_input("kind", "must be EXPORT or ERASURE"));
         }
         let email = Email::parse(&input.email).map_err(AppError::text("email"))?;
@@ -683,7 +681,7 @@ impl App {
             // address is erased.
             subject_digest: Set(baton_domain::chain::digest(email.as_str())),
             subject_email: Set(Some(email.as_str().to_owned())),
-            status: Set("OPEN".into()),
+            status: Set(RequestStatus::Open.as_str().to_owned()),
             received_at: Set(received),
             due_at: Set(received + Duration::days(DEADLINE_DAYS)),
             opened_by: Set(me),
@@ -712,7 +710,7 @@ impl App {
     pub async fn export_personal_data(&self, actor: &Actor, id: Uuid, destination: &str) -> Result<Export, AppError> {
         let destination = text::jurisdiction(destination).map_err(AppError::text("destinationJurisdiction"))?;
         let txn = self.tx().await?;
-        let r = open_request(&txn, actor, id, "EXPORT").await?;
+        let r = open_request(&txn, actor, id, RequestKind::Export).await?;
         let email = r.subject_email.clone().context("an open request keeps its address")?;
         let org = actor.org_id;
         let person = find_person(&txn, org, &email).await?;
@@ -779,7 +777,7 @@ impl App {
         let outcome = sections.iter().map(|(k, n)| format!("{k}={n}")).collect::<Vec<_>>().join(" ");
         let before = r.clone();
         let mut am = r.into_active_model();
-        am.status = Set("COMPLETED".into());
+        am.status = Set(RequestStatus::Completed.as_str().to_owned());
         am.completed_at = Set(Some(Utc::now()));
         am.completed_by = Set(actor.user_id());
         am.destination_jurisdiction = Set(Some(destination.clone()));
@@ -811,7 +809,7 @@ impl App {
         id: Uuid,
     ) -> Result<(data_subject_request::Model, ErasureCounts), AppError> {
         let txn = self.tx().await?;
-        let r = open_request(&txn, actor, id, "ERASURE").await?;
+        let r = open_request(&txn, actor, id, RequestKind::Erasure).await?;
         let email = r.subject_email.clone().context("an open request keeps its address")?;
         let person = find_person(&txn, actor.org_id, &email).await?;
         let counts = erase(&txn, actor.org_id, &person, r.id, true).await?;
@@ -820,11 +818,11 @@ impl App {
             .col_expr(data_subject_request::Column::SubjectEmail, Expr::value(Option::<String>::None))
             .filter(data_subject_request::Column::OrganizationId.eq(actor.org_id))
             .filter(data_subject_request::Column::SubjectDigest.eq(r.subject_digest.clone()))
-            .filter(data_subject_request::Column::Status.ne("OPEN"))
+            .filter(data_subject_request::Column::Status.ne(RequestStatus::Open.as_str()))
             .exec(&txn)
             .await?;
         let mut am = r.into_active_model();
-        am.status = Set("COMPLETED".into());
+        am.status = Set(RequestStatus::Completed.as_str().to_owned());
         am.subject_email = Set(None);
         am.completed_at = Set(Some(Utc::now()));
         am.completed_by = Set(actor.user_id());
@@ -851,7 +849,7 @@ impl App {
         let mut q =
             data_subject_request::Entity::find().filter(data_subject_request::Column::OrganizationId.eq(actor.org_id));
         if open_only {
-            q = q.filter(data_subject_request::Column::Status.eq("OPEN"));
+            q = q.filter(data_subject_request::Column::Status.eq(RequestStatus::Open.as_str()));
         }
         // "OPEN" sorts after "COMPLETED": descending puts open requests first.
         Ok(q.order_by_desc(data_subject_request::Column::Status)
@@ -914,7 +912,7 @@ impl App {
     #[tracing::instrument(skip_all)]
     pub async fn remind_data_subject_requests(&self, now: chrono::DateTime<Utc>) -> Result<usize, AppError> {
         let due = data_subject_request::Entity::find()
-            .filter(data_subject_request::Column::Status.eq("OPEN"))
+            .filter(data_subject_request::Column::Status.eq(RequestStatus::Open.as_str()))
             .filter(data_subject_request::Column::DueAt.lte(now + Duration::days(REMIND_DAYS)))
             .filter(
                 sea_orm::Condition::any()
@@ -929,7 +927,9 @@ impl App {
             let Some(cur) = data_subject_request::Entity::find_by_id(r.id).lock_exclusive().one(&txn).await? else {
                 continue;
             };
-            if cur.status != "OPEN" || cur.reminded_at.is_some_and(|t| t > now - Duration::days(1)) {
+            if cur.status != RequestStatus::Open.as_str()
+                || cur.reminded_at.is_some_and(|t| t > now - Duration::days(1))
+            {
                 continue;
             }
             let officers = crate::kernel::auth::holders_of(cur.organization_id, &[baton_domain::Role::PrivacyOfficer])
