@@ -21,6 +21,7 @@ pub mod kpi;
 pub mod lead;
 pub mod money;
 pub mod opportunity;
+pub mod outbox;
 pub mod permission;
 pub mod privacy;
 pub mod quote;

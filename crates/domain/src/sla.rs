@@ -6,6 +6,8 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, 
 use chrono_tz::Tz;
 
 use crate::lead::string_enum;
+use crate::rule::Rule;
+use crate::violation::Violation;
 
 string_enum!(
     /// The SLA clocks the domain watches.
@@ -133,6 +135,19 @@ pub fn deadlines(cal: &Calendar, started: DateTime<Utc>, work: Duration) -> (Dat
     (warn, cal.add(started, work))
 }
 
+string_enum!(
+    /// Where a task stands.
+    TaskStatus { Open = "OPEN", Done = "DONE" }
+);
+
+/// A task is completed, snoozed or reassigned only while it is open.
+pub fn change_task(s: TaskStatus) -> Result<(), Vec<Violation>> {
+    match s {
+        TaskStatus::Open => Ok(()),
+        TaskStatus::Done => Err(vec![Violation::new(Rule::InvalidTransition, "the task is already done")]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +202,11 @@ mod tests {
         assert_eq!(parse_work_days("MON, wed,FRI"), Ok([true, false, true, false, true, false, false]));
         assert!(parse_work_days("").is_err());
         assert!(parse_work_days("FUNDAY").is_err());
+    }
+
+    #[test]
+    fn only_an_open_task_changes() {
+        assert_eq!(change_task(TaskStatus::Open), Ok(()));
+        assert_eq!(change_task(TaskStatus::Done).unwrap_err()[0].rule, Rule::InvalidTransition);
     }
 }

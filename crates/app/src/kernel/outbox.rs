@@ -32,7 +32,7 @@ pub(crate) async fn queue_email<C: ConnectionTrait>(
         to_address: Set(to.to_owned()),
         subject: Set(subject.to_owned()),
         body: Set(body.to_owned()),
-        status: Set("PENDING".into()),
+        status: Set(baton_domain::outbox::MailStatus::Pending.as_str().to_owned()),
         attempts: Set(0),
         next_attempt_at: Set(now),
         sent_at: Set(None),

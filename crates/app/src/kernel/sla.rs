@@ -7,9 +7,10 @@ use crate::kernel::notifications::notify;
 use crate::{Actor, App, AppError, Owners, kernel::audit};
 use anyhow::Context;
 use baton_domain::permission::Action;
+use baton_domain::sla::{self as task_rules, TaskStatus};
 use baton_domain::sla::{Calendar, ClockKind, deadlines, parse_work_days};
 use baton_domain::text;
-use baton_domain::{Role, Rule};
+use baton_domain::Role;
 use baton_store::entity::{organization, sla_clock, task, team, team_member, user};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use sea_orm::{
@@ -233,7 +234,7 @@ fn task_row(
         // Titles are composed from names; keep them within a name's length.
         title: title.chars().take(baton_domain::text::SHORT_TEXT_MAX).collect(),
         due_at: due,
-        status: "OPEN".into(),
+        status: TaskStatus::Open.as_str().to_owned(),
         snoozed_until: None,
         entity_type: entity.map(|e| e.0.to_owned()),
         entity_id: entity.map(|e| e.1),
@@ -273,12 +274,12 @@ pub(crate) async fn stop_clocks<C: ConnectionTrait>(db: &C, entity_id: Uuid, kin
         am.update(db).await?;
         for t in task::Entity::find()
             .filter(task::Column::ClockId.eq(id))
-            .filter(task::Column::Status.eq("OPEN"))
+            .filter(task::Column::Status.eq(TaskStatus::Open.as_str()))
             .all(db)
             .await?
         {
             let mut tam = t.clone().into_active_model();
-            tam.status = Set("DONE".into());
+            tam.status = Set(TaskStatus::Done.as_str().to_owned());
             tam.completed_at = Set(Some(now));
             tam.version = Set(t.version + 1);
             tam.update(db).await?;
@@ -301,7 +302,7 @@ pub(crate) async fn reassign_clocks<C: ConnectionTrait>(db: &C, entity_id: Uuid,
         am.update(db).await?;
         for t in task::Entity::find()
             .filter(task::Column::ClockId.eq(id))
-            .filter(task::Column::Status.eq("OPEN"))
+            .filter(task::Column::Status.eq(TaskStatus::Open.as_str()))
             .all(db)
             .await?
         {
@@ -428,7 +429,9 @@ impl App {
     #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn tasks(&self, actor: &Actor, before: Option<DateTime<Utc>>) -> Result<Vec<task::Model>, AppError> {
         let Some(me) = actor.user_id() else { return Ok(vec![]) };
-        let mut q = task::Entity::find().filter(task::Column::OwnerId.eq(me)).filter(task::Column::Status.eq("OPEN"));
+        let mut q = task::Entity::find()
+            .filter(task::Column::OwnerId.eq(me))
+            .filter(task::Column::Status.eq(TaskStatus::Open.as_str()));
         if let Some(b) = before {
             q = q.filter(task::Column::DueAt.lt(b));
         }
@@ -488,13 +491,12 @@ impl App {
     pub async fn change_task(&self, actor: &Actor, id: Uuid, change: TaskChange) -> Result<task::Model, AppError> {
         let txn = self.tx().await?;
         let before = self.own_task(&txn, actor, id).await?;
-        if before.status != "OPEN" {
-            return Err(AppError::rule(Rule::InvalidTransition, "the task is already done"));
-        }
+        let status = crate::kernel::error::stored(&before.status, TaskStatus::parse, "task status")?;
+        task_rules::change_task(status).map_err(AppError::Rule)?;
         let mut am = before.clone().into_active_model();
         let action = match change {
             TaskChange::Complete => {
-                am.status = Set("DONE".into());
+                am.status = Set(TaskStatus::Done.as_str().to_owned());
                 am.completed_at = Set(Some(Utc::now()));
                 "completeTask"
             }

@@ -16,6 +16,7 @@ use crate::kernel::audit::{self, AuditActor};
 use crate::kernel::tx::Versioned;
 use crate::{Actor, App, AppError};
 use anyhow::Context;
+use baton_domain::outbox::{self as mail_rules, MailStatus};
 use baton_domain::permission::Action;
 use baton_domain::privacy::{self as privacy_rules, RequestKind, RequestStatus};
 use baton_domain::text::{self, Email, PIPL_JURISDICTIONS};
@@ -580,11 +581,11 @@ async fn erase<C: ConnectionTrait>(
         crate::marketing::automation::stop_cadences(db, l.id, "ERASED").await?;
     }
     for m in linked.emails {
-        let pending = m.status == "PENDING";
+        let pending = MailStatus::parse(&m.status).is_some_and(mail_rules::cancellable);
         let mut am = m.into_active_model();
         if pending {
             // Never sent now: the address is gone.
-            am.status = Set("CANCELLED".into());
+            am.status = Set(MailStatus::Cancelled.as_str().to_owned());
         }
         am.to_address = Set(format!("erased-{tag}@erased.invalid"));
         am.subject = Set("[erased]".into());

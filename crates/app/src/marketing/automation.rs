@@ -9,6 +9,7 @@ use crate::{Actor, App, AppError, kernel::audit};
 use anyhow::Context;
 use baton_domain::Rule;
 use baton_domain::lead::LeadStatus;
+use baton_domain::outbox::{self as mail_rules, MailStatus};
 use baton_domain::permission::Action;
 use baton_store::entity::{
     activity, audit_log, cadence_definition, cadence_enrollment, lead, organization, outbox_email,
@@ -55,9 +56,6 @@ impl Sender for LogSender {
         Ok(())
     }
 }
-
-/// How many attempts before an e-mail is given up as FAILED.
-pub const MAX_ATTEMPTS: i32 = 5;
 
 /// How long a claimed e-mail is left to its sender before another runner may try it again.
 const SEND_LEASE: Duration = Duration::minutes(5);
@@ -377,7 +375,7 @@ impl App {
         now: DateTime<Utc>,
     ) -> Result<(usize, usize), AppError> {
         let due = outbox_email::Entity::find()
-            .filter(outbox_email::Column::Status.eq("PENDING"))
+            .filter(outbox_email::Column::Status.eq(MailStatus::Pending.as_str()))
             .filter(outbox_email::Column::NextAttemptAt.lte(now))
             .all(&self.db)
             .await?;
@@ -392,19 +390,18 @@ impl App {
                 .await
                 .unwrap_or_else(|e| Err(format!("sender panicked: {e}")));
             let mut am = cur.clone().into_active_model();
+            let (status, retry_in) = mail_rules::after_attempt(cur.attempts, outcome.is_ok());
+            am.status = Set(status.as_str().to_owned());
+            if let Some(minutes) = retry_in {
+                am.next_attempt_at = Set(now + Duration::minutes(minutes));
+            }
             match outcome {
                 Ok(()) => {
-                    am.status = Set("SENT".into());
                     am.sent_at = Set(Some(now));
                     sent += 1;
                 }
                 Err(e) => {
                     am.last_error = Set(Some(e));
-                    if cur.attempts >= MAX_ATTEMPTS {
-                        am.status = Set("FAILED".into());
-                    } else {
-                        am.next_attempt_at = Set(now + Duration::minutes(1 << (cur.attempts - 1)));
-                    }
                     failed += 1;
                 }
             }
@@ -423,7 +420,7 @@ impl App {
         let Some(cur) = outbox_email::Entity::find_by_id(id).lock_exclusive().one(&txn).await? else {
             return Ok(None);
         };
-        if cur.status != "PENDING" || cur.next_attempt_at > now {
+        if MailStatus::parse(&cur.status) != Some(MailStatus::Pending) || cur.next_attempt_at > now {
             return Ok(None);
         }
         // Consent is checked when the e-mail leaves, not only when it was queued.
@@ -432,7 +429,7 @@ impl App {
         {
             let reason = format!("{}: no live {purpose} consent at delivery", Rule::ConsentRequired);
             let mut am = cur.clone().into_active_model();
-            am.status = Set("CANCELLED".into());
+            am.status = Set(MailStatus::Cancelled.as_str().to_owned());
             am.last_error = Set(Some(reason));
             am.update(&txn).await?;
             txn.commit().await?;

@@ -4,6 +4,7 @@
 
 use crate::{Actor, App, AppError, kernel::audit};
 use baton_domain::Rule;
+use baton_domain::outbox::MailStatus;
 use baton_domain::permission::Action;
 use baton_domain::text;
 use baton_store::entity::{consent, lead, outbox_email};
@@ -175,7 +176,7 @@ impl App {
         // What is still queued for that purpose is not sent.
         use sea_orm::sea_query::Expr;
         let cancelled = outbox_email::Entity::update_many()
-            .col_expr(outbox_email::Column::Status, Expr::value("CANCELLED"))
+            .col_expr(outbox_email::Column::Status, Expr::value(MailStatus::Cancelled.as_str()))
             .col_expr(
                 outbox_email::Column::LastError,
                 Expr::value(format!("{}: consent withdrawn", Rule::ConsentRequired)),
@@ -183,7 +184,7 @@ impl App {
             .filter(outbox_email::Column::OrganizationId.eq(actor.org_id))
             .filter(outbox_email::Column::LeadId.eq(before.subject_id))
             .filter(outbox_email::Column::Purpose.eq(before.purpose.as_str()))
-            .filter(outbox_email::Column::Status.eq("PENDING"))
+            .filter(outbox_email::Column::Status.eq(MailStatus::Pending.as_str()))
             .exec(&txn)
             .await?;
         if cancelled.rows_affected > 0 {
