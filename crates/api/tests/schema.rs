@@ -94,3 +94,31 @@ fn the_schema_contains_the_contract_names_of_the_lead_slice() {
         assert!(sdl.contains(name), "{name} is missing from the SDL");
     }
 }
+
+/// The API reaches the database only through `app`'s use cases: no resolver names sea-orm or
+/// the application's connection.
+#[test]
+fn no_resolver_reaches_the_database_past_the_use_cases() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = vec![];
+    walk(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+    let mut found = vec![];
+    for f in &files {
+        for (i, line) in std::fs::read_to_string(f).unwrap().lines().enumerate() {
+            if line.contains("sea_orm") || line.contains(").db") || line.contains("app.db") {
+                found.push(format!("{}:{}: {}", f.display(), i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(files.len() > 20, "the sources were read");
+    assert!(found.is_empty(), "database access outside app:\n{}", found.join("\n"));
+}

@@ -71,7 +71,7 @@ impl HandoffPackage {
     }
     /// What is still missing before the package can be submitted, one sentence per item.
     async fn missing_items(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
-        app(ctx).missing_items(&app(ctx).db, &self.0).await.gql()
+        app(ctx).package_missing_items(&self.0).await.gql()
     }
     /// Why customer success returned it.
     async fn return_reason(&self) -> Option<&str> {

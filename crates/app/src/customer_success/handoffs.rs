@@ -84,7 +84,12 @@ pub(crate) async fn first_payment_policy<C: ConnectionTrait>(
 impl App {
     /// What a package still lacks, one sentence per item (empty when complete).
     #[tracing::instrument(skip_all)]
-    pub async fn missing_items<C: ConnectionTrait>(
+    pub async fn package_missing_items(&self, p: &handoff_package::Model) -> Result<Vec<String>, AppError> {
+        self.missing_items(&self.db, p).await
+    }
+
+    /// [`App::package_missing_items`] read in the caller's transaction (submitting, `blockers`).
+    pub(crate) async fn missing_items<C: ConnectionTrait>(
         &self,
         db: &C,
         p: &handoff_package::Model,

@@ -6,11 +6,11 @@
 use crate::kernel::notifications::notify;
 use crate::{Actor, App, AppError, Owners, kernel::audit};
 use anyhow::Context;
+use baton_domain::Role;
 use baton_domain::permission::Action;
 use baton_domain::sla::{self as task_rules, TaskStatus};
 use baton_domain::sla::{Calendar, ClockKind, deadlines, parse_work_days};
 use baton_domain::text;
-use baton_domain::Role;
 use baton_store::entity::{organization, sla_clock, task, team, team_member, user};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use sea_orm::{
