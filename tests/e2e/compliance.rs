@@ -35,13 +35,26 @@ both!(signing_is_refused_while_a_gift_on_the_deal_awaits_compliance, |engine| as
     let r = ok(&t, &d.legal, "{ legalView { pendingGifts { id value { amount } purpose } } }", json!({})).await;
     assert_eq!(r["legalView"]["pendingGifts"][0]["id"], gift_id.as_str());
     let approve = "mutation($g: ID!) { approveGift(giftId: $g, note: \"reasonable\") { status decidedBy { email } } }";
+    let blockers = "query($g: ID!, $a: String!) { blockers(entityId: $g, action: $a) }";
     assert_eq!(code(&t.gql(Some(&d.ae), approve, json!({ "g": gift_id })).await), "FORBIDDEN");
+    let b = ok(&t, &d.ae, blockers, json!({ "g": gift_id, "a": "approveGift" })).await;
+    assert!(b["blockers"][0].as_str().unwrap_or_default().contains("approveGift"), "{b}");
+    let b = ok(&t, &d.legal, blockers, json!({ "g": gift_id, "a": "approveGift" })).await;
+    assert_eq!(b["blockers"], json!([]), "legal may approve it now");
     let r = ok(&t, &d.legal, approve, json!({ "g": gift_id })).await;
     assert_eq!(r["approveGift"]["status"], "APPROVED");
-    assert_eq!(
-        t.gql(Some(&d.legal), approve, json!({ "g": gift_id })).await["errors"][0]["extensions"]["rule"],
-        "INVALID_TRANSITION"
-    );
+    let again = t.gql(Some(&d.legal), approve, json!({ "g": gift_id })).await;
+    assert_eq!(again["errors"][0]["extensions"]["rule"], "INVALID_TRANSITION");
+    // blockers names the very reason the mutation refused with, for either decision.
+    for action in ["approveGift", "rejectGift"] {
+        let b = ok(&t, &d.legal, blockers, json!({ "g": gift_id, "a": action })).await;
+        let reason = again["errors"][0]["message"].as_str().unwrap_or_default();
+        let said = b["blockers"][0].as_str().unwrap_or_default();
+        assert!(
+            said.starts_with("INVALID_TRANSITION: ") && reason.contains(&said["INVALID_TRANSITION: ".len()..]),
+            "{b} {again}"
+        );
+    }
     let r = ok(&t, &d.ae, SIGN, json!({ "c": d.contract, "s": d.signer })).await;
     assert_eq!(r["signContract"]["contract"]["status"], "SIGNED");
     let r = ok(

@@ -100,6 +100,10 @@ impl App {
                 let o = crate::kernel::gate::opportunity(&self.db, actor, id, act).await?;
                 ruled(crate::insight::analytics::reviewable(&self.db, &o).await)?
             }
+            Action::ApproveGift | Action::RejectGift => {
+                let approve = act == Action::ApproveGift;
+                ruled(crate::legal::compliance::gift_decision(&self.db, actor, id, approve).await)?
+            }
             Action::EmailLead => {
                 let l = crate::kernel::gate::lead(&self.db, actor, id, act).await?;
                 ruled(crate::marketing::consent::sales_email_to(&self.db, &l).await)?

@@ -10,7 +10,10 @@ use baton_domain::{Money, text};
 use baton_store::entity::{gift, opportunity, organization};
 use chrono::Utc;
 use rust_decimal::Decimal;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    Set,
+};
 use uuid::Uuid;
 
 /// Raw input of `recordGift`.
@@ -81,17 +84,8 @@ impl App {
         note: Option<String>,
     ) -> Result<gift::Model, AppError> {
         let note = text::optional(note.as_deref(), text::LONG_TEXT_MAX).map_err(AppError::text("note"))?;
-        actor.authorize(if approve { Action::ApproveGift } else { Action::RejectGift })?;
         let txn = self.tx().await?;
-        let before = gift::Entity::find_by_id(id)
-            .filter(gift::Column::OrganizationId.eq(actor.org_id))
-            .lock_exclusive()
-            .one(&txn)
-            .await?
-            .ok_or(AppError::NotFound("gift"))?;
-        let status = crate::kernel::error::stored(&before.status, GiftStatus::parse, "gift status")?;
-        let decided =
-            gift_rules::decide(status, actor.user_id() == Some(before.recorded_by), approve).map_err(AppError::Rule)?;
+        let (before, decided) = gift_decision(&txn, actor, id, approve).await?;
         let mut am = before.clone().into_active_model();
         am.status = Set(decided.as_str().to_owned());
         am.decided_by = Set(actor.user_id());
@@ -155,4 +149,26 @@ impl App {
             .all(&self.db)
             .await?)
     }
+}
+
+/// The gift `approveGift` (or `rejectGift`) would decide, locked on PostgreSQL, and the status
+/// the decision gives it: the action's permission, the register's row of the organization,
+/// and `decide`'s rules (waiting for approval, not decided by who recorded it).
+pub(crate) async fn gift_decision<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    approve: bool,
+) -> Result<(gift::Model, GiftStatus), AppError> {
+    actor.authorize(if approve { Action::ApproveGift } else { Action::RejectGift })?;
+    let gift = gift::Entity::find_by_id(id)
+        .filter(gift::Column::OrganizationId.eq(actor.org_id))
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("gift"))?;
+    let status = crate::kernel::error::stored(&gift.status, GiftStatus::parse, "gift status")?;
+    let decided =
+        gift_rules::decide(status, actor.user_id() == Some(gift.recorded_by), approve).map_err(AppError::Rule)?;
+    Ok((gift, decided))
 }
