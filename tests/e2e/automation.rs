@@ -43,8 +43,17 @@ both!(idle_leads_return_to_the_pool_and_sdrs_claim_them_within_a_limit, |engine|
         "FORBIDDEN",
         "AEs do not claim from the pool"
     );
+    let blockers = "query($id: ID!) { blockers(entityId: $id, action: \"claimLead\") }";
+    assert_eq!(ok(&t, &d.sdr, blockers, json!({ "id": idle1 })).await["blockers"], json!([]), "it may claim it now");
     let r = ok(&t, &d.sdr, claim, json!({ "id": idle1 })).await;
     assert_eq!(r["claimLead"]["owner"]["email"], "sdr@demo.test");
+    let b = ok(&t, &d.sdr, blockers, json!({ "id": idle1 })).await;
+    assert!(b["blockers"][0].as_str().unwrap_or_default().starts_with("LEAD_NOT_IN_POOL: "), "{b}");
+    let b = ok(&t, &d.sdr, blockers, json!({ "id": idle2 })).await;
+    assert!(
+        b["blockers"][0].as_str().unwrap_or_default().starts_with("CLAIM_LIMIT_REACHED: "),
+        "the day's one claim is used: {b}"
+    );
     assert_eq!(
         t.gql(Some(&d.sdr), claim, json!({ "id": idle1 })).await["errors"][0]["extensions"]["rule"],
         "LEAD_NOT_IN_POOL"

@@ -300,7 +300,7 @@ impl Opportunity {
     }
 }
 
-pub(crate) fn pricing_model(s: &str) -> PricingModel {
+fn pricing_model(s: &str) -> PricingModel {
     match s {
         "PER_SEAT" => PricingModel::PerSeat,
         "PER_MODULE" => PricingModel::PerModule,
@@ -308,7 +308,7 @@ pub(crate) fn pricing_model(s: &str) -> PricingModel {
     }
 }
 
-pub(crate) fn tier(s: Option<&str>) -> Option<PlanTier> {
+fn tier(s: Option<&str>) -> Option<PlanTier> {
     match s? {
         "BASIC" => Some(PlanTier::Basic),
         "PROFESSIONAL" => Some(PlanTier::Professional),
@@ -556,7 +556,7 @@ pub struct QuoteInput {
     pub discount_percent: Option<Decimal>,
 }
 
-pub(crate) fn role(r: ContactRole) -> DRole {
+fn role(r: ContactRole) -> DRole {
     match r {
         ContactRole::It => DRole::It,
         ContactRole::Business => DRole::Business,
@@ -566,7 +566,7 @@ pub(crate) fn role(r: ContactRole) -> DRole {
     }
 }
 
-pub(crate) fn contact_input(i: ContactInput) -> opportunities::ContactInput {
+fn contact_input(i: ContactInput) -> opportunities::ContactInput {
     opportunities::ContactInput {
         name: i.name,
         email: i.email,
@@ -577,7 +577,7 @@ pub(crate) fn contact_input(i: ContactInput) -> opportunities::ContactInput {
     }
 }
 
-pub(crate) fn quote_input(i: QuoteInput) -> Result<quotes::QuoteInput> {
+fn quote_input(i: QuoteInput) -> Result<quotes::QuoteInput> {
     let lines = i
         .lines
         .iter()
@@ -592,7 +592,7 @@ pub(crate) fn quote_input(i: QuoteInput) -> Result<quotes::QuoteInput> {
     Ok(quotes::QuoteInput { lines, discount_percent: i.discount_percent.map(|d| d.0) })
 }
 
-pub(crate) fn stage(s: OpportunityStage) -> Stage {
+fn stage(s: OpportunityStage) -> Stage {
     Stage::parse(s.as_str()).unwrap_or(Stage::Discovery)
 }
 

@@ -104,6 +104,12 @@ impl App {
                 let approve = act == Action::ApproveGift;
                 ruled(crate::legal::compliance::gift_decision(&self.db, actor, id, approve).await)?
             }
+            Action::OptOutOfCadence => ruled(crate::kernel::gate::lead(&self.db, actor, id, act).await)?,
+            Action::EnrollInCadence => {
+                let l = crate::kernel::gate::lead(&self.db, actor, id, act).await?;
+                ruled(crate::marketing::automation::enrollable(&l))?
+            }
+            Action::ClaimLead => ruled(crate::marketing::automation::claimable(&self.db, actor, id).await)?,
             Action::EmailLead => {
                 let l = crate::kernel::gate::lead(&self.db, actor, id, act).await?;
                 ruled(crate::marketing::consent::sales_email_to(&self.db, &l).await)?

@@ -237,35 +237,8 @@ impl App {
     /// `claimLead`: an SDR takes a lead from the pool, within the claim limit per day.
     #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn claim_lead(&self, actor: &Actor, id: Uuid) -> Result<lead::Model, AppError> {
-        actor.authorize(Action::ClaimLead)?;
-        let me = actor.person(Action::ClaimLead)?;
         let txn = self.tx().await?;
-        let before = lead::Entity::find_by_id(id)
-            .filter(lead::Column::OrganizationId.eq(actor.org_id))
-            .lock_exclusive()
-            .one(&txn)
-            .await?
-            .ok_or(AppError::NotFound("lead"))?;
-        if before.owner_id.is_some() || !open(&before.status) {
-            return Err(AppError::rule(Rule::LeadNotInPool, "the lead is not in the shared pool"));
-        }
-        let org = organization::Entity::find_by_id(actor.org_id).one(&txn).await?.context("organization row")?;
-        let claimed_today = audit_log::Entity::find()
-            .filter(audit_log::Column::OrganizationId.eq(actor.org_id))
-            .filter(audit_log::Column::ActorId.eq(me))
-            .filter(audit_log::Column::Action.eq("claimLead"))
-            .filter(audit_log::Column::CreatedAt.gte(Utc::now() - Duration::days(1)))
-            .count(&txn)
-            .await?;
-        if claimed_today >= u64::try_from(org.pool_claim_limit).unwrap_or(0) {
-            return Err(AppError::rule(
-                Rule::ClaimLimitReached,
-                format!(
-                    "you claimed {claimed_today} leads in the last 24 hours; the limit is {}",
-                    org.pool_claim_limit
-                ),
-            ));
-        }
+        let (before, me) = claimable(&txn, actor, id).await?;
         let mut am = before.clone().into_active_model();
         am.owner_id = Set(Some(me));
         am.pooled_at = Set(None);
@@ -518,9 +491,7 @@ impl App {
             .one(&txn)
             .await?
             .ok_or(AppError::NotFound("cadence"))?;
-        if !open(&l.status) {
-            return Err(AppError::rule(Rule::InvalidTransition, "only an open lead is enrolled in a cadence"));
-        }
+        enrollable(&l)?;
         let e = cadence_enrollment::ActiveModel {
             id: Set(Uuid::now_v7()),
             organization_id: Set(actor.org_id),
@@ -557,4 +528,48 @@ impl App {
             .all(&self.db)
             .await?)
     }
+}
+
+/// The pooled lead a caller would claim, locked on PostgreSQL, and the caller: the action's
+/// permission (a person's), a lead of the shared pool (unowned and open), and the caller's
+/// claims of the last 24 hours under the organization's limit.
+pub(crate) async fn claimable<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(lead::Model, Uuid), AppError> {
+    actor.authorize(Action::ClaimLead)?;
+    let me = actor.person(Action::ClaimLead)?;
+    let before = lead::Entity::find_by_id(id)
+        .filter(lead::Column::OrganizationId.eq(actor.org_id))
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("lead"))?;
+    if before.owner_id.is_some() || !open(&before.status) {
+        return Err(AppError::rule(Rule::LeadNotInPool, "the lead is not in the shared pool"));
+    }
+    let org = organization::Entity::find_by_id(actor.org_id).one(db).await?.context("organization row")?;
+    let claimed_today = audit_log::Entity::find()
+        .filter(audit_log::Column::OrganizationId.eq(actor.org_id))
+        .filter(audit_log::Column::ActorId.eq(me))
+        .filter(audit_log::Column::Action.eq("claimLead"))
+        .filter(audit_log::Column::CreatedAt.gte(Utc::now() - Duration::days(1)))
+        .count(db)
+        .await?;
+    if claimed_today >= u64::try_from(org.pool_claim_limit).unwrap_or(0) {
+        return Err(AppError::rule(
+            Rule::ClaimLimitReached,
+            format!("you claimed {claimed_today} leads in the last 24 hours; the limit is {}", org.pool_claim_limit),
+        ));
+    }
+    Ok((before, me))
+}
+
+/// `enrollInCadence`'s rule: only an open lead is enrolled.
+pub(crate) fn enrollable(l: &lead::Model) -> Result<(), AppError> {
+    if !open(&l.status) {
+        return Err(AppError::rule(Rule::InvalidTransition, "only an open lead is enrolled in a cadence"));
+    }
+    Ok(())
 }
