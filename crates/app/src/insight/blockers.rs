@@ -132,22 +132,20 @@ impl App {
     /// A lead action: the lead's status machine (conversion with a valid account executive assumed).
     async fn lead_verdict(&self, actor: &Actor, id: Uuid, act: Action) -> Result<Verdict, AppError> {
         let db = &self.db;
-        Ok({
-            let lead = crate::kernel::gate::lead(db, actor, id, act).await?;
-            let status = crate::kernel::error::stored(&lead.status, LeadStatus::parse, "lead status")?;
-            match act {
-                Action::RecordLeadContact => unit(lead_rules::contact(status)),
-                Action::QualifyLead => unit(lead_rules::qualify(status)),
-                Action::DisqualifyLead => unit(lead_rules::disqualify(status)),
-                Action::UpdateLead | Action::AssignLead => lead_rules::edit(status),
-                // The account executive is named only when converting; assume a valid one.
-                _ => unit(lead_rules::convert(&ConversionFacts {
-                    status,
-                    priority: lead.priority.as_deref().and_then(Priority::parse),
-                    caller_scope: actor.permission(Action::ConvertLead).ok(),
-                    assignee_roles: &[Role::AccountExecutive],
-                })),
-            }
+        let lead = crate::kernel::gate::lead(db, actor, id, act).await?;
+        let status = crate::kernel::error::stored(&lead.status, LeadStatus::parse, "lead status")?;
+        Ok(match act {
+            Action::RecordLeadContact => unit(lead_rules::contact(status)),
+            Action::QualifyLead => unit(lead_rules::qualify(status)),
+            Action::DisqualifyLead => unit(lead_rules::disqualify(status)),
+            Action::UpdateLead | Action::AssignLead => lead_rules::edit(status),
+            // The account executive is named only when converting; assume a valid one.
+            _ => unit(lead_rules::convert(&ConversionFacts {
+                status,
+                priority: lead.priority.as_deref().and_then(Priority::parse),
+                caller_scope: actor.permission(Action::ConvertLead).ok(),
+                assignee_roles: &[Role::AccountExecutive],
+            })),
         })
     }
 
@@ -160,79 +158,70 @@ impl App {
         target: Option<&str>,
     ) -> Result<Verdict, AppError> {
         let db = &self.db;
-        Ok({
-            let to = target
-                .and_then(Stage::parse)
-                .ok_or_else(|| AppError::bad_input("action", "name the target stage: `moveOpportunity:NEGOTIATION`"))?;
-            let o = crate::kernel::gate::opportunity(db, actor, id, act).await?;
-            let facts = self.stage_facts(db, &o).await?;
-            opp_rules::move_to(stage_of(&o)?, to, &facts)
-        })
+        let to = target
+            .and_then(Stage::parse)
+            .ok_or_else(|| AppError::bad_input("action", "name the target stage: `moveOpportunity:NEGOTIATION`"))?;
+        let o = crate::kernel::gate::opportunity(db, actor, id, act).await?;
+        let facts = self.stage_facts(db, &o).await?;
+        Ok(opp_rules::move_to(stage_of(&o)?, to, &facts))
     }
 
     /// An action on an open deal: it must not be closed.
     async fn opportunity_edit_verdict(&self, actor: &Actor, id: Uuid, act: Action) -> Result<Verdict, AppError> {
         let db = &self.db;
-        Ok({
-            let o = crate::kernel::gate::opportunity(db, actor, id, act).await?;
-            opp_rules::edit(stage_of(&o)?)
-        })
+        let o = crate::kernel::gate::opportunity(db, actor, id, act).await?;
+        Ok(opp_rules::edit(stage_of(&o)?))
     }
 
     /// A quote action: its status machine, and for approval the discount limits and separation of duties.
     async fn quote_verdict(&self, actor: &Actor, id: Uuid, act: Action) -> Result<Verdict, AppError> {
         let db = &self.db;
-        Ok({
-            let (q, _) = gate_quote(db, actor, id, act).await?;
-            let status = crate::kernel::error::stored(&q.status, QuoteStatus::parse, "quote status")?;
-            match act {
-                Action::ApproveQuote => {
-                    let org =
-                        organization::Entity::find_by_id(actor.org_id).one(db).await?.context("organization row")?;
-                    quote_rules::approve(
-                        status,
-                        actor.permission(Action::ApproveQuote).ok(),
-                        actor.user_id() == Some(q.created_by),
-                        i64::from(q.discount_bp),
-                        limits(&org),
-                    )
-                }
-                Action::AcceptQuote => quote_rules::accept(status),
-                _ => quote_rules::edit(status),
+        let (q, _) = gate_quote(db, actor, id, act).await?;
+        let status = crate::kernel::error::stored(&q.status, QuoteStatus::parse, "quote status")?;
+        Ok(match act {
+            Action::ApproveQuote => {
+                let org = organization::Entity::find_by_id(actor.org_id).one(db).await?.context("organization row")?;
+                quote_rules::approve(
+                    status,
+                    actor.permission(Action::ApproveQuote).ok(),
+                    actor.user_id() == Some(q.created_by),
+                    i64::from(q.discount_bp),
+                    limits(&org),
+                )
             }
+            Action::AcceptQuote => quote_rules::accept(status),
+            _ => quote_rules::edit(status),
         })
     }
 
     /// A contract action: its status machine, and for signing the signing facts with any decision maker.
     async fn contract_verdict(&self, actor: &Actor, id: Uuid, act: Action) -> Result<Verdict, AppError> {
         let db = &self.db;
-        Ok({
-            let (c, o) = gate_contract(db, actor, id, act).await?;
-            let status = crate::kernel::error::stored(&c.status, ContractStatus::parse, "contract status")?;
-            match act {
-                Action::SubmitContractForReview => unit(contract_rules::submit(status)),
-                Action::ApproveContract => unit(contract_rules::approve(status, drafted_or_edited_by(&c, actor))),
-                Action::RequestContractChanges => unit(contract_rules::request_changes(status)),
-                Action::UpdateContractClause => unit(contract_rules::edit(status)),
-                Action::CreateChangeOrder => {
-                    let kind = crate::kernel::error::stored(&c.kind, TemplateKind::parse, "contract kind")?;
-                    unit(contract_rules::change_order(status, kind))
-                }
-                Action::VoidContract => {
-                    crate::legal::contracts::refuse_signed_void(actor, status)?;
-                    unit(contract_rules::void(status))
-                }
-                // The signatory is named only when signing: any decision maker of the account will do.
-                _ => {
-                    let signer = contact::Entity::find()
-                        .filter(contact::Column::AccountId.eq(o.account_id))
-                        .filter(contact::Column::DecisionMaker.eq(true))
-                        .one(db)
-                        .await?
-                        .map(|c| c.id);
-                    let facts = self.signing_facts(db, &c, o.account_id, signer).await?;
-                    unit(contract_rules::sign(facts))
-                }
+        let (c, o) = gate_contract(db, actor, id, act).await?;
+        let status = crate::kernel::error::stored(&c.status, ContractStatus::parse, "contract status")?;
+        Ok(match act {
+            Action::SubmitContractForReview => unit(contract_rules::submit(status)),
+            Action::ApproveContract => unit(contract_rules::approve(status, drafted_or_edited_by(&c, actor))),
+            Action::RequestContractChanges => unit(contract_rules::request_changes(status)),
+            Action::UpdateContractClause => unit(contract_rules::edit(status)),
+            Action::CreateChangeOrder => {
+                let kind = crate::kernel::error::stored(&c.kind, TemplateKind::parse, "contract kind")?;
+                unit(contract_rules::change_order(status, kind))
+            }
+            Action::VoidContract => {
+                crate::legal::contracts::refuse_signed_void(actor, status)?;
+                unit(contract_rules::void(status))
+            }
+            // The signatory is named only when signing: any decision maker of the account will do.
+            _ => {
+                let signer = contact::Entity::find()
+                    .filter(contact::Column::AccountId.eq(o.account_id))
+                    .filter(contact::Column::DecisionMaker.eq(true))
+                    .one(db)
+                    .await?
+                    .map(|c| c.id);
+                let facts = self.signing_facts(db, &c, o.account_id, signer).await?;
+                unit(contract_rules::sign(facts))
             }
         })
     }
@@ -240,40 +229,34 @@ impl App {
     /// A hand-off action: its status machine, completeness for submitting, the first-payment policy for accepting.
     async fn handoff_verdict(&self, actor: &Actor, id: Uuid, act: Action) -> Result<Verdict, AppError> {
         let db = &self.db;
-        Ok({
-            let p = gate_package(db, actor, id, act).await?;
-            let status = crate::kernel::error::stored(&p.status, HandoffStatus::parse, "hand-off status")?;
-            match act {
-                Action::UpdateHandoffPackage => handoff_rules::edit(status),
-                Action::SubmitHandoffPackage => {
-                    let reasons = self.missing_items(db, &p).await?;
-                    match handoff_rules::edit(status) {
-                        Err(v) => Err(v),
-                        Ok(()) if reasons.is_empty() => Ok(()),
-                        Ok(()) => {
-                            Err(reasons.into_iter().map(|r| Violation::new(Rule::HandoffIncomplete, r)).collect())
-                        }
-                    }
+        let p = gate_package(db, actor, id, act).await?;
+        let status = crate::kernel::error::stored(&p.status, HandoffStatus::parse, "hand-off status")?;
+        Ok(match act {
+            Action::UpdateHandoffPackage => handoff_rules::edit(status),
+            Action::SubmitHandoffPackage => {
+                let reasons = self.missing_items(db, &p).await?;
+                match handoff_rules::edit(status) {
+                    Err(v) => Err(v),
+                    Ok(()) if reasons.is_empty() => Ok(()),
+                    Ok(()) => Err(reasons.into_iter().map(|r| Violation::new(Rule::HandoffIncomplete, r)).collect()),
                 }
-                Action::AcceptHandoff => {
-                    let (required, paid) = first_payment_policy(db, actor.org_id, p.contract_id).await?;
-                    unit(handoff_rules::accept(status, required, paid))
-                }
-                _ => unit(handoff_rules::give_back(status)),
             }
+            Action::AcceptHandoff => {
+                let (required, paid) = first_payment_policy(db, actor.org_id, p.contract_id).await?;
+                unit(handoff_rules::accept(status, required, paid))
+            }
+            _ => unit(handoff_rules::give_back(status)),
         })
     }
 
     /// An invoice action: its status machine.
     async fn invoice_verdict(&self, actor: &Actor, id: Uuid, act: Action) -> Result<Verdict, AppError> {
         let db = &self.db;
-        Ok({
-            let i = crate::kernel::gate::invoice(db, actor, id, act).await?;
-            let status = crate::kernel::error::stored(&i.status, InvoiceStatus::parse, "invoice status")?;
-            match act {
-                Action::RecordPayment => invoice_rules::pay(status),
-                _ => invoice_rules::void(status, i.paid_minor),
-            }
+        let i = crate::kernel::gate::invoice(db, actor, id, act).await?;
+        let status = crate::kernel::error::stored(&i.status, InvoiceStatus::parse, "invoice status")?;
+        Ok(match act {
+            Action::RecordPayment => invoice_rules::pay(status),
+            _ => invoice_rules::void(status, i.paid_minor),
         })
     }
 }
