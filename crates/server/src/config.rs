@@ -120,6 +120,10 @@ pub struct Settings {
     /// registered with `baton persisted-queries`).
     #[arg(long, env = "BATON_PERSISTED_QUERIES", global = true, value_enum)]
     pub persisted_queries: Option<PersistedQueries>,
+    /// Run the scheduled jobs inside `serve` (default on). Off on an instance that only serves
+    /// requests while others run the jobs; every job is safe on several instances at once.
+    #[arg(long, env = "BATON_JOBS", global = true, value_parser = clap::builder::BoolishValueParser::new())]
+    pub jobs: Option<bool>,
     /// Configuration file (default `baton.toml` when it exists).
     #[arg(long, env = "BATON_CONFIG", global = true)]
     #[serde(skip)]
@@ -154,6 +158,8 @@ pub struct Config {
     pub smtp_from: String,
     pub webhook_retry_base_ms: u64,
     pub persisted_queries: PersistedQueries,
+    /// Whether `serve` runs the scheduled jobs.
+    pub jobs: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -220,6 +226,7 @@ impl Settings {
             smtp_from: s.smtp_from.unwrap_or_else(|| "baton@localhost".to_owned()),
             webhook_retry_base_ms: s.webhook_retry_base_ms.unwrap_or(30_000).max(1),
             persisted_queries: s.persisted_queries.unwrap_or(PersistedQueries::Apq),
+            jobs: s.jobs.unwrap_or(true),
         };
         cfg.smtp = smtp_relay(s.smtp_url, s.smtp_addr, &cfg.smtp_from)?;
         if cfg.token_ttl_minutes < 1 {
@@ -265,6 +272,7 @@ impl Settings {
             smtp_from: self.smtp_from.or(file.smtp_from),
             webhook_retry_base_ms: self.webhook_retry_base_ms.or(file.webhook_retry_base_ms),
             persisted_queries: self.persisted_queries.or(file.persisted_queries),
+            jobs: self.jobs.or(file.jobs),
             config: self.config,
         }
     }

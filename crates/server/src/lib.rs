@@ -194,14 +194,16 @@ pub async fn start(cfg: &Config) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
     let router = router(cfg, app.clone());
     let (tx, rx) = oneshot::channel::<()>();
-    let scheduler = jobs::spawn_scheduler(app.clone(), jobs::sender(cfg));
+    let scheduler = cfg.jobs.then(|| jobs::spawn_scheduler(app.clone(), jobs::sender(cfg)));
     let join = tokio::spawn(async move {
         let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 let _ = rx.await;
             })
             .await;
-        scheduler.abort();
+        if let Some(s) = scheduler {
+            s.abort();
+        }
         principal_watch.abort();
         sealer.abort();
         deliverer.abort();
