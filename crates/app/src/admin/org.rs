@@ -4,6 +4,7 @@ use crate::admin::roles::{find_user, keep_an_admin};
 use crate::kernel::audit::AuditActor;
 use crate::kernel::error::check_version;
 use crate::kernel::tx::Versioned;
+use crate::kernel::tx::put;
 use crate::{Actor, App, AppError, kernel::audit, kernel::auth};
 use anyhow::Context;
 use baton_domain::permission::Action;
@@ -661,13 +662,6 @@ fn non_negative_minor(field: &str, v: Option<Decimal>) -> Result<Option<i64>, Ap
         }
     })
     .transpose()
-}
-
-/// Sets a column when the patch gives it a value.
-fn put<T: Into<sea_orm::Value>>(column: &mut sea_orm::ActiveValue<T>, value: Option<T>) {
-    if let Some(v) = value {
-        *column = Set(v);
-    }
 }
 
 impl CheckedSettings {

@@ -65,6 +65,13 @@ pub async fn advance_counter<C: ConnectionTrait>(
     })
 }
 
+/// Sets a column when a patch gives it a value, and leaves it as read otherwise.
+pub(crate) fn put<T: Into<sea_orm::Value>>(column: &mut sea_orm::ActiveValue<T>, value: Option<T>) {
+    if let Some(v) = value {
+        *column = Set(v);
+    }
+}
+
 /// A row whose every change bumps its version (the optimistic lock clients send back) and
 /// stamps when it changed: one call, so no write forgets either.
 pub trait Versioned {

@@ -3,6 +3,7 @@
 
 use crate::kernel::actor::Owners;
 use crate::kernel::tx::Versioned;
+use crate::kernel::tx::put;
 use crate::{Actor, App, AppError, kernel::audit};
 use anyhow::Context;
 use baton_domain::contract::{ClauseFacts, ReviewPolicy, TemplateKind, review_reasons};
@@ -234,24 +235,12 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("organization"))?;
         let mut am = before.clone().into_active_model();
-        if let Some(v) = patch.review_all {
-            am.review_all_contracts = Set(v);
-        }
-        if let Some(v) = patch.review_above_minor {
-            am.review_above_minor = Set(v);
-        }
-        if let Some(v) = patch.review_deviations {
-            am.review_deviations = Set(v);
-        }
-        if let Some(v) = patch.review_custom_development {
-            am.review_custom_development = Set(v);
-        }
-        if let Some(k) = keys {
-            am.review_clause_keys = Set(k);
-        }
-        if let Some(h) = patch.review_sla_hours {
-            am.legal_review_sla_hours = Set(h);
-        }
+        put(&mut am.review_all_contracts, patch.review_all);
+        put(&mut am.review_above_minor, patch.review_above_minor);
+        put(&mut am.review_deviations, patch.review_deviations);
+        put(&mut am.review_custom_development, patch.review_custom_development);
+        put(&mut am.review_clause_keys, keys);
+        put(&mut am.legal_review_sla_hours, patch.review_sla_hours);
         am.bump(before.version, Utc::now());
         let after = am.update(&txn).await?;
         audit::commit(

@@ -4,6 +4,7 @@
 use crate::kernel::error::check_version;
 use crate::kernel::money::to_minor;
 use crate::kernel::tx::Versioned;
+use crate::kernel::tx::put;
 use crate::{Actor, App, AppError, kernel::audit};
 use anyhow::Context;
 use baton_domain::assignment::Assignment;
@@ -678,31 +679,17 @@ pub(crate) async fn update_lead_in(
     rules_lead::edit(crate::kernel::error::stored(&before.status, LeadStatus::parse, "lead status")?)
         .map_err(rule_err)?;
     let mut am = before.clone().into_active_model();
-    if let Some(v) = patch.company_name {
-        am.company_name = Set(v)
-    }
-    if let Some(v) = patch.contact_name {
-        am.contact_name = Set(v)
-    }
+    put(&mut am.company_name, patch.company_name);
+    put(&mut am.contact_name, patch.contact_name);
     if let Some(e) = patch.email {
         am.email_domain = Set(Some(e.domain().to_owned()));
         am.contact_email = Set(Some(e.as_str().to_owned()));
     }
-    if patch.phone.is_some() {
-        am.contact_phone = Set(patch.phone)
-    }
-    if patch.industry.is_some() {
-        am.industry = Set(patch.industry)
-    }
-    if patch.company_size.is_some() {
-        am.company_size = Set(patch.company_size)
-    }
-    if let Some(s) = patch.source {
-        am.source = Set(s.as_str().to_owned())
-    }
-    if patch.pain_points.is_some() {
-        am.pain_points = Set(patch.pain_points)
-    }
+    put(&mut am.contact_phone, patch.phone.map(Some));
+    put(&mut am.industry, patch.industry.map(Some));
+    put(&mut am.company_size, patch.company_size.map(Some));
+    put(&mut am.source, patch.source.map(|s| s.as_str().to_owned()));
+    put(&mut am.pain_points, patch.pain_points.map(Some));
     let after = save(txn, am, before.version).await?;
     audit::record(txn, actor.org_id, actor, "updateLead", "lead", id, Some(&before), Some(&after)).await?;
     Ok(after)
