@@ -1,18 +1,17 @@
 //! KPIs for a period and a scope (rep, team, organization), each with the rows it came from,
 //! and win/loss reviews aggregated per period.
 
+use crate::kernel::sql::Sql;
 use crate::{Actor, App, AppError, Owners, kernel::audit};
 use baton_domain::kpi::{mean, mean_of, rate};
 use baton_domain::lead::LeadStatus;
 use baton_domain::opportunity::Stage;
 use baton_domain::permission::Action;
 use baton_domain::{Rule, Scope, text};
-use baton_store::entity::{lead, opportunity, win_loss_review};
+use baton_store::entity::{opportunity, win_loss_review};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryResult, Set, Value,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryResult, Set};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
@@ -85,10 +84,6 @@ pub struct WinLoss {
     pub reviews: Vec<(win_loss_review::Model, String)>,
 }
 
-fn within(t: Option<DateTime<Utc>>, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
-    t.is_some_and(|t| t >= from && t < to)
-}
-
 fn money(minor: i64) -> Decimal {
     crate::kernel::money::from_minor(minor)
 }
@@ -106,42 +101,6 @@ pub const KPI_ROWS: usize = 100;
 /// The open stages in order; a won deal went through all of them.
 const OPEN_STAGES: [Stage; 6] =
     [Stage::Discovery, Stage::NeedsAnalysis, Stage::Demo, Stage::Proposal, Stage::Negotiation, Stage::Contracting];
-
-/// A statement being written: `$n` placeholders and the values they bind, in order.
-#[derive(Default)]
-struct Sql {
-    values: Vec<Value>,
-}
-
-impl Sql {
-    /// The placeholder of one more value.
-    fn bind(&mut self, value: impl Into<Value>) -> String {
-        self.values.push(value.into());
-        format!("${}", self.values.len())
-    }
-
-    /// ` AND column IN (…)` for the rows a scope reaches: every row for the whole organization,
-    /// else those whose owner is one of the scope's users (never an unowned row).
-    fn owned_by(&mut self, column: &str, owners: &Owners) -> String {
-        match owners {
-            Owners::All => String::new(),
-            Owners::Only(ids) if ids.is_empty() => " AND 1 = 0".to_owned(),
-            Owners::Only(ids) => {
-                let list: Vec<String> = ids.iter().map(|id| self.bind(*id)).collect();
-                format!(" AND {column} IN ({})", list.join(", "))
-            }
-        }
-    }
-
-    async fn all<C: ConnectionTrait>(self, db: &C, sql: &str) -> Result<Vec<QueryResult>, AppError> {
-        Ok(db.query_all_raw(crate::kernel::sql::statement(db, sql, self.values)).await?)
-    }
-
-    /// The one row of an aggregate without GROUP BY.
-    async fn one<C: ConnectionTrait>(self, db: &C, sql: &str) -> Result<Option<QueryResult>, AppError> {
-        Ok(self.all(db, sql).await?.into_iter().next())
-    }
-}
 
 /// A BIGINT column of an aggregate row; zero when there is no row.
 fn int(row: Option<&QueryResult>, column: &str) -> Result<i64, AppError> {
@@ -969,50 +928,66 @@ impl App {
         requested: Option<Scope>,
     ) -> Result<WinLoss, AppError> {
         let owners = self.kpi_owners(actor, requested)?;
-        let opps: HashMap<Uuid, opportunity::Model> = opportunity::Entity::find()
-            .filter(opportunity::Column::OrganizationId.eq(actor.org_id))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .filter(|o| owners.contains(Some(o.owner_id)) && within(o.closed_at, from, to))
-            .map(|o| (o.id, o))
-            .collect();
+        // The deals closed in the period, in scope, that have a review: their names, read by
+        // the database through the reviews (a review is rare beside the deals).
+        let mut q = Sql::default();
+        q.bind(actor.org_id);
+        q.bind(from);
+        q.bind(to);
+        let scope = q.owned_by("o.owner_id", &owners);
+        let sql = format!(
+            "SELECT o.id AS id, o.name AS name FROM opportunities o WHERE o.organization_id = $1 \
+             AND o.closed_at >= $2 AND o.closed_at < $3{scope} \
+             AND o.id IN (SELECT opportunity_id FROM win_loss_reviews WHERE organization_id = $1)"
+        );
+        let mut opps: HashMap<Uuid, String> = HashMap::new();
+        for r in q.all(&self.db, &sql).await? {
+            opps.insert(r.try_get("", "id")?, r.try_get("", "name")?);
+        }
+        let mut closed = sea_orm::sea_query::Query::select()
+            .column(opportunity::Column::Id)
+            .from(opportunity::Entity)
+            .and_where(opportunity::Column::OrganizationId.eq(actor.org_id))
+            .and_where(opportunity::Column::ClosedAt.gte(from))
+            .and_where(opportunity::Column::ClosedAt.lt(to))
+            .to_owned();
+        if let Owners::Only(ids) = &owners {
+            closed.and_where(opportunity::Column::OwnerId.is_in(ids.iter().copied()));
+        }
         let reviews = win_loss_review::Entity::find()
             .filter(win_loss_review::Column::OrganizationId.eq(actor.org_id))
+            .filter(win_loss_review::Column::OpportunityId.in_subquery(closed))
             .all(&self.db)
             .await?;
         let (mut won, mut lost, mut rivals) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
         let mut read_back = Vec::new();
-        for r in reviews.into_iter().filter(|r| opps.contains_key(&r.opportunity_id)) {
+        for r in reviews {
             *if r.outcome == "WON" { &mut won } else { &mut lost }.entry(r.primary_reason.clone()).or_insert(0) += 1;
             if let Some(c) = &r.competitor {
                 *rivals.entry(c.clone()).or_insert(0) += 1;
             }
-            let name = opps.get(&r.opportunity_id).map(|o| o.name.clone()).unwrap_or_default();
+            let name = opps.get(&r.opportunity_id).cloned().unwrap_or_default();
             read_back.push((r, name));
         }
         read_back.sort_by_key(|r| std::cmp::Reverse(r.0.id));
         // A disqualified lead's furthest stage shows in its row: priority set = QUALIFIED,
-        // first contact recorded = CONTACTED, else NEW.
+        // first contact recorded = CONTACTED, else NEW. Counted by the database.
+        let mut q = Sql::default();
+        q.bind(actor.org_id);
+        q.bind(from);
+        q.bind(to);
+        let disqualified = q.bind(LeadStatus::Disqualified.as_str());
+        let scope = q.owned_by("owner_id", &owners);
+        let stage = "CASE WHEN priority IS NOT NULL THEN 'QUALIFIED' \
+                     WHEN first_contacted_at IS NOT NULL THEN 'CONTACTED' ELSE 'NEW' END";
+        let sql = format!(
+            "SELECT stage, CAST(COUNT(*) AS BIGINT) AS n FROM (SELECT {stage} AS stage FROM leads \
+             WHERE organization_id = $1 AND status = {disqualified} AND updated_at >= $2 AND updated_at < $3{scope}) x \
+             GROUP BY stage"
+        );
         let mut stages = BTreeMap::new();
-        for l in lead::Entity::find()
-            .filter(lead::Column::OrganizationId.eq(actor.org_id))
-            .filter(lead::Column::Status.eq(LeadStatus::Disqualified.as_str()))
-            .filter(lead::Column::UpdatedAt.gte(from))
-            .filter(lead::Column::UpdatedAt.lt(to))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .filter(|l| owners.contains(l.owner_id))
-        {
-            let stage = if l.priority.is_some() {
-                "QUALIFIED"
-            } else if l.first_contacted_at.is_some() {
-                "CONTACTED"
-            } else {
-                "NEW"
-            };
-            *stages.entry(stage.to_owned()).or_insert(0) += 1;
+        for r in q.all(&self.db, &sql).await? {
+            stages.insert(r.try_get::<String>("", "stage")?, r.try_get::<i64>("", "n")?);
         }
         Ok(WinLoss {
             won_by_reason: counted(won),

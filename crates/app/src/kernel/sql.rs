@@ -1,7 +1,8 @@
 //! Hand-written SQL for the few reads that the database should aggregate (grouped figures),
 //! written once for both engines.
 
-use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use crate::{AppError, Owners};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 
 /// A statement written with PostgreSQL's `$n` placeholders, rewritten to SQLite's `?n` (the
 /// same numbered binding) when the connection is SQLite.
@@ -12,6 +13,42 @@ pub fn statement<C: ConnectionTrait>(db: &C, sql: &str, values: Vec<Value>) -> S
         _ => sql.to_owned(),
     };
     Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// A statement being written: `$n` placeholders and the values they bind, in order.
+#[derive(Default)]
+pub(crate) struct Sql {
+    values: Vec<Value>,
+}
+
+impl Sql {
+    /// The placeholder of one more value.
+    pub(crate) fn bind(&mut self, value: impl Into<Value>) -> String {
+        self.values.push(value.into());
+        format!("${}", self.values.len())
+    }
+
+    /// ` AND column IN (…)` for the rows a scope reaches: every row for the whole organization,
+    /// else those whose owner is one of the scope's users (never an unowned row).
+    pub(crate) fn owned_by(&mut self, column: &str, owners: &Owners) -> String {
+        match owners {
+            Owners::All => String::new(),
+            Owners::Only(ids) if ids.is_empty() => " AND 1 = 0".to_owned(),
+            Owners::Only(ids) => {
+                let list: Vec<String> = ids.iter().map(|id| self.bind(*id)).collect();
+                format!(" AND {column} IN ({})", list.join(", "))
+            }
+        }
+    }
+
+    pub(crate) async fn all<C: ConnectionTrait>(self, db: &C, sql: &str) -> Result<Vec<QueryResult>, AppError> {
+        Ok(db.query_all_raw(statement(db, sql, self.values)).await?)
+    }
+
+    /// The one row of an aggregate without GROUP BY.
+    pub(crate) async fn one<C: ConnectionTrait>(self, db: &C, sql: &str) -> Result<Option<QueryResult>, AppError> {
+        Ok(self.all(db, sql).await?.into_iter().next())
+    }
 }
 
 /// `sql` with its placeholders renumbered after the first `by` values: PostgreSQL's `$n` becomes

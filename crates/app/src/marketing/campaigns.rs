@@ -50,8 +50,8 @@ struct CampaignFigures {
 
 /// Per campaign of the organization: its leads; of those, the qualified ones (QUALIFIED or
 /// CONVERTED); the organization's opportunities those leads became; the won ones (CLOSED_WON);
-/// and their won revenue, the value of their signed contracts (as `crate::kernel::revenue::won_revenue`
-/// counts it). `$1` organization, `$2`/`$3` the qualified statuses, `$4` the won stage.
+/// and their won revenue, the value of their signed contracts (as
+/// `crate::kernel::revenue::PER_DEAL_SQL` counts it). `$1` organization, `$2`/`$3` the qualified statuses, `$4` the won stage.
 const CAMPAIGN_FIGURES_SQL: &str = "\
 WITH leads_of AS ( \
     SELECT campaign_id, COUNT(*) AS leads, SUM(CASE WHEN status IN ($2, $3) THEN 1 ELSE 0 END) AS qualified \

@@ -1,15 +1,14 @@
 //! Channel partners with their rebates on collected cash, and sales training with the gaps
 //! managers see in their teams.
 
+use crate::kernel::sql::Sql;
 use crate::{Actor, App, AppError, kernel::audit};
 use baton_domain::Scope;
 use baton_domain::enablement::{PartnerKind, TrainingLevel, TrainingTopic, rebate};
 use baton_domain::opportunity::Stage;
 use baton_domain::permission::Action;
 use baton_domain::text;
-use baton_store::entity::{
-    invoice, lead, opportunity, partner, payment, training_completion, training_programme, user,
-};
+use baton_store::entity::{partner, training_completion, training_programme, user};
 use chrono::Utc;
 use rust_decimal::Decimal;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -84,55 +83,47 @@ impl App {
             .order_by_asc(partner::Column::Name)
             .all(&self.db)
             .await?;
-        let leads: Vec<lead::Model> = lead::Entity::find()
-            .filter(lead::Column::OrganizationId.eq(actor.org_id))
-            .filter(lead::Column::PartnerId.is_not_null())
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .filter(|l| owners.contains(l.owner_id))
-            .collect();
-        let opps: Vec<opportunity::Model> = opportunity::Entity::find()
-            .filter(opportunity::Column::OrganizationId.eq(actor.org_id))
-            .filter(opportunity::Column::PartnerId.is_not_null())
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .filter(|o| owners.contains(Some(o.owner_id)))
-            .collect();
-        let invoices: HashMap<Uuid, Uuid> = invoice::Entity::find()
-            .filter(invoice::Column::OpportunityId.is_in(opps.iter().map(|o| o.id)))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|i| (i.id, i.opportunity_id))
-            .collect();
-        // Cash, not what the invoices count as settled: a referral credit is no money collected.
-        let paid: HashMap<Uuid, i64> = payment::Entity::find()
-            .filter(payment::Column::InvoiceId.is_in(invoices.keys().copied()))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .fold(HashMap::new(), |mut m, p| {
-                let cash = match p.kind.as_str() {
-                    "PAYMENT" => p.amount_minor,
-                    "REFUND" => -p.amount_minor,
-                    _ => 0,
-                };
-                if let Some(o) = invoices.get(&p.invoice_id) {
-                    *m.entry(*o).or_default() += cash;
-                }
-                m
-            });
+        // Per partner, counted and summed by the database over the caller's rows: leads;
+        // deals and the won ones; cash collected on the deals' invoices (payments less
+        // refunds: a referral credit is no money collected).
+        let grouped = |sql: &str| {
+            let mut q = Sql::default();
+            q.bind(actor.org_id);
+            let sql = sql.replace("{scope}", &q.owned_by("owner_id", &owners));
+            let sql =
+                if sql.contains("{won}") { sql.replace("{won}", &q.bind(Stage::ClosedWon.as_str())) } else { sql };
+            (q, sql)
+        };
+        let (q, sql) = grouped(
+            "SELECT partner_id, CAST(COUNT(*) AS BIGINT) AS n, CAST(0 AS BIGINT) AS won FROM leads \
+             WHERE organization_id = $1 AND partner_id IS NOT NULL{scope} GROUP BY partner_id",
+        );
+        let leads = per_partner(q.all(&self.db, &sql).await?)?;
+        let (q, sql) = grouped(
+            "SELECT partner_id, CAST(COUNT(*) AS BIGINT) AS n, \
+             CAST(COALESCE(SUM(CASE WHEN stage = {won} THEN 1 ELSE 0 END), 0) AS BIGINT) AS won \
+             FROM opportunities WHERE organization_id = $1 AND partner_id IS NOT NULL{scope} GROUP BY partner_id",
+        );
+        let deals = per_partner(q.all(&self.db, &sql).await?)?;
+        let (q, sql) = grouped(
+            "SELECT o.partner_id AS partner_id, CAST(COALESCE(SUM(CASE p.kind WHEN 'PAYMENT' THEN p.amount_minor \
+             WHEN 'REFUND' THEN -p.amount_minor ELSE 0 END), 0) AS BIGINT) AS n, CAST(0 AS BIGINT) AS won \
+             FROM payments p JOIN invoices i ON i.id = p.invoice_id \
+             JOIN (SELECT id, partner_id FROM opportunities WHERE organization_id = $1 \
+                   AND partner_id IS NOT NULL{scope}) o ON o.id = i.opportunity_id \
+             GROUP BY o.partner_id",
+        );
+        let paid = per_partner(q.all(&self.db, &sql).await?)?;
+        let of = |m: &HashMap<Uuid, (i64, i64)>, p: Uuid| m.get(&p).copied().unwrap_or_default();
         Ok(partners
             .into_iter()
             .map(|p| {
-                let mine: Vec<&opportunity::Model> = opps.iter().filter(|o| o.partner_id == Some(p.id)).collect();
-                let collected: i64 = mine.iter().map(|o| paid.get(&o.id).copied().unwrap_or(0)).sum();
+                let (collected, _) = of(&paid, p.id);
+                let (deals, won_deals) = of(&deals, p.id);
                 PartnerStanding {
-                    leads: leads.iter().filter(|l| l.partner_id == Some(p.id)).count() as i64,
-                    deals: mine.len() as i64,
-                    won_deals: mine.iter().filter(|o| o.stage == Stage::ClosedWon.as_str()).count() as i64,
+                    leads: of(&leads, p.id).0,
+                    deals,
+                    won_deals,
                     collected_minor: collected,
                     rebate_owed_minor: rebate(collected, i64::from(p.rebate_bp)),
                     partner: p,
@@ -276,4 +267,14 @@ impl App {
             })
             .collect())
     }
+}
+
+/// `(partner_id, n, won)` rows by partner.
+fn per_partner(rows: Vec<sea_orm::QueryResult>) -> Result<HashMap<Uuid, (i64, i64)>, AppError> {
+    let mut by = HashMap::new();
+    for r in rows {
+        let n = |c: &str| r.try_get::<Option<i64>>("", c).map(Option::unwrap_or_default);
+        by.insert(r.try_get::<Uuid>("", "partner_id")?, (n("n")?, n("won")?));
+    }
+    Ok(by)
 }

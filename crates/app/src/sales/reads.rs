@@ -7,12 +7,13 @@ use crate::kernel::scope::{
 use crate::{Actor, App, AppError};
 use baton_domain::Scope;
 use baton_domain::lead::{LeadSource, LeadStatus};
+use baton_domain::opportunity::Stage;
 use baton_domain::permission::Action;
 use baton_domain::text::is_free_mail_domain;
 use baton_store::entity::{account, contact, lead, opportunity, user};
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -367,51 +368,44 @@ impl App {
                 e.2 += n;
             }
         }
-        // Won deals per source, and campaign spend per channel of the same name (SEO, SEM, …).
-        let won: Vec<opportunity::Model> = opportunity::Entity::find()
-            .filter(opportunity::Column::OrganizationId.eq(actor.org_id))
-            .filter(opportunity::Column::LeadId.is_not_null())
-            .all(&self.db)
-            .await?;
-        // A subquery, not a list of ids: a list grows with the deals and would pass the
-        // database's limit of bound parameters.
-        let converted = sea_orm::sea_query::Query::select()
-            .column(opportunity::Column::LeadId)
-            .from(opportunity::Entity)
-            .and_where(opportunity::Column::OrganizationId.eq(actor.org_id))
-            .and_where(opportunity::Column::LeadId.is_not_null())
-            .to_owned();
-        let sources: HashMap<Uuid, String> = lead::Entity::find()
-            .select_only()
-            .column(lead::Column::Id)
-            .column(lead::Column::Source)
-            .filter(lead::Column::OrganizationId.eq(actor.org_id))
-            .filter(lead::Column::Id.in_subquery(converted))
-            .into_tuple::<(Uuid, String)>()
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .collect();
-        let signed = crate::kernel::revenue::signed_contracts(&self.db, actor.org_id, None).await?;
-        let spend: Vec<baton_store::entity::campaign::Model> = baton_store::entity::campaign::Entity::find()
-            .filter(baton_store::entity::campaign::Column::OrganizationId.eq(actor.org_id))
-            .all(&self.db)
-            .await?;
+        // Deals per source of their lead, the won ones and what their signed contracts brought
+        // in, and campaign spend per channel of the same name (SEO, SEM, …): grouped by the
+        // database, one row per source and per channel.
+        let won = Stage::ClosedWon.as_str();
+        let sql = format!(
+            "SELECT l.source AS source, CAST(COUNT(*) AS BIGINT) AS deals, \
+             CAST(COALESCE(SUM(CASE WHEN o.stage = $2 THEN 1 ELSE 0 END), 0) AS BIGINT) AS wins, \
+             CAST(COALESCE(SUM(CASE WHEN o.stage = $2 THEN c.value_minor ELSE 0 END), 0) AS BIGINT) AS revenue \
+             FROM opportunities o JOIN leads l ON l.id = o.lead_id AND l.organization_id = $1 \
+             LEFT JOIN ({}) c ON c.opportunity_id = o.id \
+             WHERE o.organization_id = $1 AND o.lead_id IS NOT NULL GROUP BY l.source",
+            crate::kernel::revenue::PER_DEAL_SQL
+        );
+        let mut deals: HashMap<String, (i64, i64, i64)> = HashMap::new();
+        let stmt = crate::kernel::sql::statement(&self.db, &sql, vec![actor.org_id.into(), won.into()]);
+        for r in self.db.query_all_raw(stmt).await? {
+            let n = |c: &str| r.try_get::<Option<i64>>("", c).map(Option::unwrap_or_default);
+            deals.insert(r.try_get("", "source")?, (n("deals")?, n("wins")?, n("revenue")?));
+        }
+        let sql = "SELECT channel, CAST(COALESCE(SUM(spend_minor), 0) AS BIGINT) AS spend FROM campaigns \
+             WHERE organization_id = $1 GROUP BY channel";
+        let mut spend: HashMap<String, i64> = HashMap::new();
+        let stmt = crate::kernel::sql::statement(&self.db, sql, vec![actor.org_id.into()]);
+        for r in self.db.query_all_raw(stmt).await? {
+            spend.insert(r.try_get("", "channel")?, r.try_get::<Option<i64>>("", "spend")?.unwrap_or_default());
+        }
         Ok(LeadSource::ALL
             .iter()
             .map(|s| {
                 let (count, qualified, converted) = by.get(s.as_str()).copied().unwrap_or_default();
-                let of_source =
-                    |o: &&opportunity::Model| o.lead_id.and_then(|l| sources.get(&l)).is_some_and(|x| x == s.as_str());
-                let opps: Vec<&opportunity::Model> = won.iter().filter(of_source).collect();
-                let wins: Vec<&&opportunity::Model> = opps.iter().filter(|o| o.stage == "CLOSED_WON").collect();
+                let (opps, wins, revenue) = deals.get(s.as_str()).copied().unwrap_or_default();
                 let metrics = baton_domain::insight::CampaignMetrics::compute(
                     count as i64,
                     qualified as i64,
-                    opps.len() as i64,
-                    wins.len() as i64,
-                    wins.iter().map(|o| crate::kernel::revenue::won_revenue(&signed, o.id)).sum(),
-                    spend.iter().filter(|c| c.channel == s.as_str()).map(|c| c.spend_minor).sum(),
+                    opps,
+                    wins,
+                    revenue,
+                    spend.get(s.as_str()).copied().unwrap_or_default(),
                 );
                 SourceCount { source: *s, count, qualified, converted, metrics }
             })
