@@ -92,6 +92,24 @@ both!(the_opportunity_list_issues_as_many_statements_for_fifty_rows_as_for_five,
     t.stop().await;
 });
 
+both!(a_lookup_by_id_with_its_account_is_one_statement_and_keeps_the_scope, |engine| async move {
+    let t = spawn_app(engine).await;
+    let d = quoted(&t).await;
+    let q = format!("{{ opportunity(id: \"{}\") {{ id name account {{ name }} }} }}", d.opportunity);
+    assert_eq!(statements_for(&t, &d.ae, &q).await, 1, "the deal and its account are read together");
+    let r = ok(&t, &d.ae, &q, json!({})).await;
+    assert_eq!(r["opportunity"]["id"], d.opportunity.as_str());
+    assert!(r["opportunity"]["account"]["name"].is_string(), "{r}");
+    // Without the account it is the one statement too; someone else's rep finds nothing.
+    let bare = format!("{{ opportunity(id: \"{}\") {{ id }} }}", d.opportunity);
+    assert_eq!(statements_for(&t, &d.ae, &bare).await, 1);
+    let other = t.login("sdr@demo.test").await;
+    let r = t.gql(Some(&other), &q, json!({})).await;
+    assert_eq!(code(&r), "NOT_FOUND", "{r}");
+    assert!(r["data"]["opportunity"].is_null(), "{r}");
+    t.stop().await;
+});
+
 /// Two instances on one PostgreSQL: an event raised on one reaches subscribers of the other.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_contract_submitted_on_one_instance_reaches_legal_subscribed_to_another() {

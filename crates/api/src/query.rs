@@ -222,13 +222,15 @@ impl CoreQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The opportunity's id.")] id: ID,
     ) -> Result<Option<Opportunity>> {
-        let a = actor(ctx)?;
-        let o =
-            app(ctx).opportunity(a, id_arg("id", &id)?).await.gql()?.ok_or(AppError::NotFound("opportunity")).gql()?;
-        // The account it will be asked for, without waiting out the loader's batching delay.
-        if ctx.look_ahead().field("account").exists() {
-            let l = crate::kernel::loaders::loaders(ctx)?;
-            crate::kernel::loaders::prime(l, &l.accounts, [o.account_id]).await?;
+        let (a, id) = (actor(ctx)?, id_arg("id", &id)?);
+        let missing = || AppError::NotFound("opportunity");
+        if !ctx.look_ahead().field("account").exists() {
+            return Ok(Some(Opportunity(app(ctx).opportunity(a, id).await.gql()?.ok_or_else(missing).gql()?)));
+        }
+        // The account it will be asked for comes in the same statement, into the loader's cache.
+        let (o, account) = app(ctx).opportunity_with_account(a, id).await.gql()?.ok_or_else(missing).gql()?;
+        if let Some(account) = account {
+            crate::kernel::loaders::loaders(ctx)?.accounts.feed_one(account.id, account).await;
         }
         Ok(Some(Opportunity(o)))
     }

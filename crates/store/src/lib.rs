@@ -65,6 +65,11 @@ pub async fn connect(url: &str, max_connections: u32, acquire_timeout: Duration)
         .min_connections(1)
         .connect_timeout(acquire_timeout)
         .acquire_timeout(acquire_timeout)
+        // A connection handed out straight after its last use is not pinged first: the
+        // ping on every checkout was a round trip to the database per statement. One idle
+        // longer than this is pinged, and one that breaks (the database restarted) fails
+        // its statement once, as UNAVAILABLE, and is then dropped from the pool.
+        .test_before_acquire_if_idle_for(Duration::from_secs(5))
         .sqlx_logging(false);
     if engine == Engine::Sqlite {
         opts.map_sqlx_sqlite_opts(|o: SqliteConnectOptions| {

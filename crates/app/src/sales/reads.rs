@@ -282,6 +282,31 @@ impl App {
             .filter(|o| owners.contains(Some(o.owner_id))))
     }
 
+    /// `opportunity(id)` with its account, read in the same statement (a join), for a caller
+    /// that asks for both. The account comes with a deal the caller may read, as
+    /// `Opportunity.account` would load it.
+    #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
+    pub async fn opportunity_with_account(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<Option<(opportunity::Model, Option<account::Model>)>, AppError> {
+        let owners = actor.readable(Action::ReadOpportunity);
+        let its_account = opportunity::Entity::belongs_to(account::Entity)
+            .from(opportunity::Column::AccountId)
+            .to(account::Column::Id)
+            .into();
+        let found = opportunity::Entity::find_by_id(id)
+            .filter(opportunity::Column::OrganizationId.eq(actor.org_id))
+            .join(sea_orm::JoinType::LeftJoin, its_account)
+            .select_also(account::Entity)
+            .one(&self.db)
+            .await?;
+        Ok(found
+            .filter(|(o, _)| owners.contains(Some(o.owner_id)))
+            .map(|(o, a)| (o, a.filter(|a| a.organization_id == actor.org_id))))
+    }
+
     /// `account(id)`: an account the caller may read. Sales reps see the accounts of the
     /// opportunities and leads they own; customer success the accounts it took over.
     #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
