@@ -89,6 +89,19 @@ both!(the_opportunity_list_issues_as_many_statements_for_fifty_rows_as_for_five,
     let fifty = statements_for(&t, &d.ae, &q(50)).await;
     assert!(five > 0);
     assert_eq!(fifty, five, "the statement count must not grow with the page size (5 rows: {five}, 50 rows: {fifty})");
+    // Three levels, one statement each: the deals with their accounts (one join), their
+    // owners, the accounts' contacts; a count only when `totalCount` is asked for.
+    let page = "{ salesView { opportunities(first: 50) { edges { node { id name stage account { name contacts { name } } owner { email } } } } } }";
+    assert_eq!(statements_for(&t, &d.ae, page).await, 3);
+    let counted = page.replace("opportunities(first: 50) {", "opportunities(first: 50) { totalCount");
+    assert_eq!(statements_for(&t, &d.ae, &counted).await, 4);
+    let r = ok(&t, &d.ae, page, json!({})).await;
+    let edges = r["salesView"]["opportunities"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 50);
+    assert!(
+        edges.iter().all(|e| e["node"]["account"]["name"].is_string() && e["node"]["account"]["contacts"].is_array()),
+        "{r}"
+    );
     t.stop().await;
 });
 

@@ -163,17 +163,26 @@ async fn when(
 
 /// Loads, in one statement per table and side by side, what the selected fields of an
 /// opportunity page will ask for, so the number of statements does not depend on the page size
-/// or on how the resolvers of the rows happen to interleave.
-pub async fn prime_opportunities(ctx: &Context<'_>, rows: &[opportunity::Model]) -> async_graphql::Result<()> {
+/// or on how the resolvers of the rows happen to interleave. The accounts only when
+/// `prime_accounts` (a page read with its accounts already fed them to the loader).
+pub async fn prime_opportunities(
+    ctx: &Context<'_>,
+    rows: &[opportunity::Model],
+    prime_accounts: bool,
+) -> async_graphql::Result<()> {
     let l = loaders(ctx)?;
     let node = ctx.look_ahead().field("edges").field("node");
     let ids = || rows.iter().map(|o| o.id);
     let accounts = || rows.iter().map(|o| o.account_id);
     let quotes = node.field("quotes");
     futures_util::future::try_join5(
-        when(node.field("account").exists(), prime(l, &l.accounts, accounts())),
+        when(prime_accounts && node.field("account").exists(), prime(l, &l.accounts, accounts())),
         when(node.field("owner").exists(), prime(l, &l.users, rows.iter().map(|o| o.owner_id))),
-        when(node.field("contacts").exists(), prime(l, &l.contacts_by_account, accounts())),
+        // The deal's contacts are its account's.
+        when(
+            node.field("contacts").exists() || node.field("account").field("contacts").exists(),
+            prime(l, &l.contacts_by_account, accounts()),
+        ),
         when(node.field("contracts").exists(), prime(l, &l.contracts_by_opportunity, ids())),
         when(quotes.exists(), prime(l, &l.quotes_by_opportunity, ids())),
     )

@@ -67,9 +67,23 @@ impl SalesView {
         let req = ordered_page_request(ctx, first, after.as_deref(), last, before.as_deref(), order)?;
         let mut filter = filter.map(OpportunityFilter::into_app).transpose()?.unwrap_or_default();
         since(&mut filter.common, updated_since);
-        let page =
-            app(ctx).opportunities(actor(ctx)?, self.scope, stage.map(|s| s.as_str()), &filter, req).await.gql()?;
-        crate::kernel::loaders::prime_opportunities(ctx, &page.items).await?;
+        let (a, stage) = (actor(ctx)?, stage.map(|s| s.as_str()));
+        // The accounts the rows will be asked for come in the page's own statement, into the
+        // request's loader.
+        let with_accounts = ctx.look_ahead().field("edges").field("node").field("account").exists();
+        let page = if with_accounts {
+            let page = app(ctx).opportunities_with_accounts(a, self.scope, stage, &filter, req).await.gql()?;
+            let mut accounts = std::collections::HashMap::new();
+            let page = page.map(|(o, account)| {
+                accounts.extend(account.map(|a| (a.id, a)));
+                o
+            });
+            crate::kernel::loaders::loaders(ctx)?.accounts.feed_many(accounts).await;
+            page
+        } else {
+            app(ctx).opportunities(a, self.scope, stage, &filter, req).await.gql()?
+        };
+        crate::kernel::loaders::prime_opportunities(ctx, &page.items, !with_accounts).await?;
         Ok(connection(page, |o| o.id, Opportunity))
     }
 

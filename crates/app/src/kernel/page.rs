@@ -246,6 +246,17 @@ impl<T> Page<T> {
         Page { items: rows, has_next_page, has_previous_page, total_count, cursors: Vec::new() }
     }
 
+    /// The same page with each item turned into another.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            has_next_page: self.has_next_page,
+            has_previous_page: self.has_previous_page,
+            total_count: self.total_count,
+            cursors: self.cursors,
+        }
+    }
+
     pub fn empty() -> Self {
         Page { items: vec![], has_next_page: false, has_previous_page: false, total_count: 0, cursors: Vec::new() }
     }
@@ -289,6 +300,85 @@ where
     E: sea_orm::EntityTrait,
     E::Model: Sync,
     C: sea_orm::ConnectionTrait,
+{
+    sorted_rows(db, q, id, sorts, req, Alone).await
+}
+
+/// How the rows of a page are read: alone, or each with a row it links to.
+pub(crate) trait Rows<E: sea_orm::EntityTrait> {
+    type Row: Send;
+    /// The page's statement, ordered and limited, read.
+    fn read<C: sea_orm::ConnectionTrait>(
+        &self,
+        db: &C,
+        q: sea_orm::Select<E>,
+    ) -> impl std::future::Future<Output = Result<Vec<Self::Row>, sea_orm::DbErr>> + Send;
+    /// The listed row of a read row.
+    fn listed(row: &Self::Row) -> &E::Model;
+}
+
+/// The rows alone.
+pub(crate) struct Alone;
+
+impl<E: sea_orm::EntityTrait> Rows<E> for Alone
+where
+    E::Model: Sync,
+{
+    type Row = E::Model;
+    async fn read<C: sea_orm::ConnectionTrait>(
+        &self,
+        db: &C,
+        q: sea_orm::Select<E>,
+    ) -> Result<Vec<E::Model>, sea_orm::DbErr> {
+        q.all(db).await
+    }
+    fn listed(row: &E::Model) -> &E::Model {
+        row
+    }
+}
+
+/// Each row with the row of `F` it links to (a left join on `link`): a to-one link the page's
+/// reader asks for comes in the page's own statement.
+pub(crate) struct With<F> {
+    pub link: sea_orm::RelationDef,
+    pub entity: F,
+}
+
+impl<E, F> Rows<E> for With<F>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Sync,
+    F: sea_orm::EntityTrait + Sync,
+    F::Model: Sync,
+{
+    type Row = (E::Model, Option<F::Model>);
+    async fn read<C: sea_orm::ConnectionTrait>(
+        &self,
+        db: &C,
+        q: sea_orm::Select<E>,
+    ) -> Result<Vec<Self::Row>, sea_orm::DbErr> {
+        use sea_orm::QuerySelect;
+        q.join(sea_orm::JoinType::LeftJoin, self.link.clone()).select_also(self.entity).all(db).await
+    }
+    fn listed(row: &Self::Row) -> &E::Model {
+        &row.0
+    }
+}
+
+/// [`sorted`], with the rows read by `rows`.
+pub(crate) async fn sorted_rows<E, C, R>(
+    db: &C,
+    q: sea_orm::Select<E>,
+    id: E::Column,
+    sorts: &[Sort<E::Model>],
+    req: PageRequest,
+    rows: R,
+) -> Result<Page<R::Row>, AppError>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Sync,
+    C: sea_orm::ConnectionTrait,
+    R: Rows<E>,
 {
     use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
     use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect};
@@ -339,17 +429,18 @@ where
     if let Some(s) = sort {
         page_q = page_q.order_by((s.expr)(), order.clone());
     }
-    let rows = page_q.order_by(id, order).limit(req.first + 1).all(db).await?;
+    let read = rows.read(db, page_q.order_by(id, order).limit(req.first + 1)).await?;
     // Rows on the other side of the cursor: one probe, only when the caller asked.
     let behind = match cursor {
         Some(at) if req.probe => !q.filter(beyond(false, cursor_key, at)).limit(1).all(db).await?.is_empty(),
         _ => false,
     };
-    let mut page = Page::from_walked(rows, &req, behind, total);
+    let mut page = Page::from_walked(read, &req, behind, total);
     if let Some(s) = sort {
         page.cursors = page
             .items
             .iter()
+            .map(R::listed)
             .map(|r| Cursor { key: s.key, value: Some((s.value)(r)), id: row_id(r, id) }.encode())
             .collect();
     }
