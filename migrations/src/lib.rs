@@ -35,6 +35,7 @@ mod m20261202_000070_persisted_queries;
 mod m20261202_000071_api_token_custom_roles;
 mod m20261202_000080_list_orders;
 mod m20261202_000081_daily_counts;
+mod m20261203_000082_kpi_covering_indexes;
 
 pub struct Migrator;
 
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000071_api_token_custom_roles::Migration),
             Box::new(m20261202_000080_list_orders::Migration),
             Box::new(m20261202_000081_daily_counts::Migration),
+            Box::new(m20261203_000082_kpi_covering_indexes::Migration),
         ]
     }
 }
@@ -87,6 +89,24 @@ pub(crate) fn fk(table: &'static str, column: &'static str, target: &'static str
         .on_delete(ForeignKeyAction::Restrict)
         .to_owned()
 }
+
+/// The `MigrationTrait` of a migration that only creates indexes given as (name, table,
+/// columns), and drops them on the way down.
+macro_rules! index_migration {
+    ($indexes:expr) => {
+        #[async_trait::async_trait]
+        impl MigrationTrait for Migration {
+            async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+                crate::create_indexes(m, $indexes).await
+            }
+
+            async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+                crate::drop_indexes(m, $indexes).await
+            }
+        }
+    };
+}
+pub(crate) use index_migration;
 
 /// Creates plain indexes given as (name, table, columns).
 pub(crate) async fn create_indexes(
