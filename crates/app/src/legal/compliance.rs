@@ -84,6 +84,8 @@ impl App {
         note: Option<String>,
     ) -> Result<gift::Model, AppError> {
         let note = text::optional(note.as_deref(), text::LONG_TEXT_MAX).map_err(AppError::text("note"))?;
+        // Refused before the transaction, so a refused caller never holds the write lock.
+        actor.authorize(if approve { Action::ApproveGift } else { Action::RejectGift })?;
         let txn = self.tx().await?;
         let (before, decided) = gift_decision(&txn, actor, id, approve).await?;
         let mut am = before.clone().into_active_model();

@@ -237,6 +237,8 @@ impl App {
     /// `claimLead`: an SDR takes a lead from the pool, within the claim limit per day.
     #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn claim_lead(&self, actor: &Actor, id: Uuid) -> Result<lead::Model, AppError> {
+        // Refused before the transaction, so a refused caller never holds the write lock.
+        actor.authorize(Action::ClaimLead)?;
         let txn = self.tx().await?;
         let (before, me) = claimable(&txn, actor, id).await?;
         let mut am = before.clone().into_active_model();
