@@ -1,7 +1,7 @@
 //! KPIs for a period and a scope (rep, team, organization), each with the rows it came from,
 //! and win/loss reviews aggregated per period.
 
-use crate::kernel::sql::Sql;
+use crate::kernel::sql::{Sql, int};
 use crate::{Actor, App, AppError, Owners, kernel::audit};
 use baton_domain::kpi::{mean, mean_of, rate};
 use baton_domain::lead::LeadStatus;
@@ -11,7 +11,10 @@ use baton_domain::{Rule, Scope, text};
 use baton_store::entity::{opportunity, win_loss_review};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryResult, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryResult,
+    Set,
+};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
@@ -101,14 +104,6 @@ pub const KPI_ROWS: usize = 100;
 /// The open stages in order; a won deal went through all of them.
 const OPEN_STAGES: [Stage; 6] =
     [Stage::Discovery, Stage::NeedsAnalysis, Stage::Demo, Stage::Proposal, Stage::Negotiation, Stage::Contracting];
-
-/// A BIGINT column of an aggregate row; zero when there is no row.
-fn int(row: Option<&QueryResult>, column: &str) -> Result<i64, AppError> {
-    Ok(match row {
-        Some(r) => r.try_get::<Option<i64>>("", column)?.unwrap_or(0),
-        None => 0,
-    })
-}
 
 /// `count` rows where `condition` holds, as a BIGINT.
 fn count_where(condition: &str) -> String {
@@ -928,48 +923,29 @@ impl App {
         requested: Option<Scope>,
     ) -> Result<WinLoss, AppError> {
         let owners = self.kpi_owners(actor, requested)?;
-        // The deals closed in the period, in scope, that have a review: their names, read by
-        // the database through the reviews (a review is rare beside the deals).
+        // The reviews of the deals closed in the period, in scope, with the deal's name: one
+        // statement, newest first.
         let mut q = Sql::default();
         q.bind(actor.org_id);
         q.bind(from);
         q.bind(to);
         let scope = q.owned_by("o.owner_id", &owners);
         let sql = format!(
-            "SELECT o.id AS id, o.name AS name FROM opportunities o WHERE o.organization_id = $1 \
-             AND o.closed_at >= $2 AND o.closed_at < $3{scope} \
-             AND o.id IN (SELECT opportunity_id FROM win_loss_reviews WHERE organization_id = $1)"
+            "SELECT r.*, o.name AS opportunity_name FROM win_loss_reviews r \
+             JOIN opportunities o ON o.id = r.opportunity_id \
+             WHERE r.organization_id = $1 AND o.organization_id = $1 \
+             AND o.closed_at >= $2 AND o.closed_at < $3{scope} ORDER BY r.id DESC"
         );
-        let mut opps: HashMap<Uuid, String> = HashMap::new();
-        for r in q.all(&self.db, &sql).await? {
-            opps.insert(r.try_get("", "id")?, r.try_get("", "name")?);
-        }
-        let mut closed = sea_orm::sea_query::Query::select()
-            .column(opportunity::Column::Id)
-            .from(opportunity::Entity)
-            .and_where(opportunity::Column::OrganizationId.eq(actor.org_id))
-            .and_where(opportunity::Column::ClosedAt.gte(from))
-            .and_where(opportunity::Column::ClosedAt.lt(to))
-            .to_owned();
-        if let Owners::Only(ids) = &owners {
-            closed.and_where(opportunity::Column::OwnerId.is_in(ids.iter().copied()));
-        }
-        let reviews = win_loss_review::Entity::find()
-            .filter(win_loss_review::Column::OrganizationId.eq(actor.org_id))
-            .filter(win_loss_review::Column::OpportunityId.in_subquery(closed))
-            .all(&self.db)
-            .await?;
         let (mut won, mut lost, mut rivals) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
         let mut read_back = Vec::new();
-        for r in reviews {
+        for row in q.all(&self.db, &sql).await? {
+            let r = win_loss_review::Model::from_query_result(&row, "")?;
             *if r.outcome == "WON" { &mut won } else { &mut lost }.entry(r.primary_reason.clone()).or_insert(0) += 1;
             if let Some(c) = &r.competitor {
                 *rivals.entry(c.clone()).or_insert(0) += 1;
             }
-            let name = opps.get(&r.opportunity_id).cloned().unwrap_or_default();
-            read_back.push((r, name));
+            read_back.push((r, row.try_get("", "opportunity_name")?));
         }
-        read_back.sort_by_key(|r| std::cmp::Reverse(r.0.id));
         // A disqualified lead's furthest stage shows in its row: priority set = QUALIFIED,
         // first contact recorded = CONTACTED, else NEW. Counted by the database.
         let mut q = Sql::default();

@@ -51,6 +51,14 @@ impl Sql {
     }
 }
 
+/// A BIGINT column of an aggregate row; zero when there is no row.
+pub(crate) fn int(row: Option<&QueryResult>, column: &str) -> Result<i64, AppError> {
+    Ok(match row {
+        Some(r) => r.try_get::<Option<i64>>("", column)?.unwrap_or(0),
+        None => 0,
+    })
+}
+
 /// `sql` with its placeholders renumbered after the first `by` values: PostgreSQL's `$n` becomes
 /// `$(n + by)` and SQLite's bare `?` the next number from `$(by + 1)`. A statement built on its
 /// own (a sea-query condition, for the connection's engine) is spliced this way into a bigger

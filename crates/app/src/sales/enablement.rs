@@ -1,7 +1,7 @@
 //! Channel partners with their rebates on collected cash, and sales training with the gaps
 //! managers see in their teams.
 
-use crate::kernel::sql::Sql;
+use crate::kernel::sql::{Sql, int};
 use crate::{Actor, App, AppError, kernel::audit};
 use baton_domain::Scope;
 use baton_domain::enablement::{PartnerKind, TrainingLevel, TrainingTopic, rebate};
@@ -86,44 +86,46 @@ impl App {
         // Per partner, counted and summed by the database over the caller's rows: leads;
         // deals and the won ones; cash collected on the deals' invoices (payments less
         // refunds: a referral credit is no money collected).
-        let grouped = |sql: &str| {
+        let scoped = || {
             let mut q = Sql::default();
             q.bind(actor.org_id);
-            let sql = sql.replace("{scope}", &q.owned_by("owner_id", &owners));
-            let sql =
-                if sql.contains("{won}") { sql.replace("{won}", &q.bind(Stage::ClosedWon.as_str())) } else { sql };
-            (q, sql)
+            let scope = q.owned_by("owner_id", &owners);
+            (q, scope)
         };
-        let (q, sql) = grouped(
-            "SELECT partner_id, CAST(COUNT(*) AS BIGINT) AS n, CAST(0 AS BIGINT) AS won FROM leads \
-             WHERE organization_id = $1 AND partner_id IS NOT NULL{scope} GROUP BY partner_id",
+        let (q, scope) = scoped();
+        let sql = format!(
+            "SELECT partner_id, CAST(COUNT(*) AS BIGINT) AS n FROM leads \
+             WHERE organization_id = $1 AND partner_id IS NOT NULL{scope} GROUP BY partner_id"
         );
-        let leads = per_partner(q.all(&self.db, &sql).await?)?;
-        let (q, sql) = grouped(
+        let leads = per_partner(&q.all(&self.db, &sql).await?, "n")?;
+        let (mut q, scope) = scoped();
+        let won = q.bind(Stage::ClosedWon.as_str());
+        let sql = format!(
             "SELECT partner_id, CAST(COUNT(*) AS BIGINT) AS n, \
              CAST(COALESCE(SUM(CASE WHEN stage = {won} THEN 1 ELSE 0 END), 0) AS BIGINT) AS won \
-             FROM opportunities WHERE organization_id = $1 AND partner_id IS NOT NULL{scope} GROUP BY partner_id",
+             FROM opportunities WHERE organization_id = $1 AND partner_id IS NOT NULL{scope} GROUP BY partner_id"
         );
-        let deals = per_partner(q.all(&self.db, &sql).await?)?;
-        let (q, sql) = grouped(
+        let rows = q.all(&self.db, &sql).await?;
+        let (deals, won_deals) = (per_partner(&rows, "n")?, per_partner(&rows, "won")?);
+        let (q, scope) = scoped();
+        let sql = format!(
             "SELECT o.partner_id AS partner_id, CAST(COALESCE(SUM(CASE p.kind WHEN 'PAYMENT' THEN p.amount_minor \
-             WHEN 'REFUND' THEN -p.amount_minor ELSE 0 END), 0) AS BIGINT) AS n, CAST(0 AS BIGINT) AS won \
+             WHEN 'REFUND' THEN -p.amount_minor ELSE 0 END), 0) AS BIGINT) AS n \
              FROM payments p JOIN invoices i ON i.id = p.invoice_id \
              JOIN (SELECT id, partner_id FROM opportunities WHERE organization_id = $1 \
                    AND partner_id IS NOT NULL{scope}) o ON o.id = i.opportunity_id \
-             GROUP BY o.partner_id",
+             GROUP BY o.partner_id"
         );
-        let paid = per_partner(q.all(&self.db, &sql).await?)?;
-        let of = |m: &HashMap<Uuid, (i64, i64)>, p: Uuid| m.get(&p).copied().unwrap_or_default();
+        let paid = per_partner(&q.all(&self.db, &sql).await?, "n")?;
+        let of = |m: &HashMap<Uuid, i64>, p: Uuid| m.get(&p).copied().unwrap_or_default();
         Ok(partners
             .into_iter()
             .map(|p| {
-                let (collected, _) = of(&paid, p.id);
-                let (deals, won_deals) = of(&deals, p.id);
+                let collected = of(&paid, p.id);
                 PartnerStanding {
-                    leads: of(&leads, p.id).0,
-                    deals,
-                    won_deals,
+                    leads: of(&leads, p.id),
+                    deals: of(&deals, p.id),
+                    won_deals: of(&won_deals, p.id),
                     collected_minor: collected,
                     rebate_owed_minor: rebate(collected, i64::from(p.rebate_bp)),
                     partner: p,
@@ -269,12 +271,11 @@ impl App {
     }
 }
 
-/// `(partner_id, n, won)` rows by partner.
-fn per_partner(rows: Vec<sea_orm::QueryResult>) -> Result<HashMap<Uuid, (i64, i64)>, AppError> {
+/// One BIGINT column of grouped `partner_id` rows, by partner.
+fn per_partner(rows: &[sea_orm::QueryResult], column: &str) -> Result<HashMap<Uuid, i64>, AppError> {
     let mut by = HashMap::new();
     for r in rows {
-        let n = |c: &str| r.try_get::<Option<i64>>("", c).map(Option::unwrap_or_default);
-        by.insert(r.try_get::<Uuid>("", "partner_id")?, (n("n")?, n("won")?));
+        by.insert(r.try_get::<Uuid>("", "partner_id")?, int(Some(r), column)?);
     }
     Ok(by)
 }

@@ -4,6 +4,7 @@ use crate::kernel::page::{KeyValue, Page, PageRequest, Sort, SortKey};
 use crate::kernel::scope::{
     ErasedKind, LeadFilter, ListFilter, OpportunityFilter, TOMBSTONE_PAGE, Tombstone, account_reaches, owned_by,
 };
+use crate::kernel::sql::{Sql, int};
 use crate::{Actor, App, AppError};
 use baton_domain::Scope;
 use baton_domain::lead::{LeadSource, LeadStatus};
@@ -13,7 +14,7 @@ use baton_domain::text::is_free_mail_domain;
 use baton_store::entity::{account, contact, lead, opportunity, user};
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -68,9 +69,19 @@ fn opportunity_sorts() -> [Sort<opportunity::Model>; 4] {
     ]
 }
 
-/// An opportunity's account, for reading both in one statement.
+/// An opportunity's account, for reading both in one statement: only an account of the
+/// deal's own organization (as the account loader reads them).
 fn its_account() -> sea_orm::RelationDef {
-    opportunity::Entity::belongs_to(account::Entity).from(opportunity::Column::AccountId).to(account::Column::Id).into()
+    use sea_orm::sea_query::IntoCondition;
+    opportunity::Entity::belongs_to(account::Entity)
+        .from(opportunity::Column::AccountId)
+        .to(account::Column::Id)
+        .on_condition(|left, right| {
+            Expr::col((right, account::Column::OrganizationId))
+                .equals((left, opportunity::Column::OrganizationId))
+                .into_condition()
+        })
+        .into()
 }
 
 /// The orders lead lists offer beside creation.
@@ -178,13 +189,7 @@ impl App {
     ) -> Result<Page<(opportunity::Model, Option<account::Model>)>, AppError> {
         let q = self.opportunity_list(actor, scope, stage, filter).await?;
         let rows = crate::kernel::page::With { link: its_account(), entity: account::Entity };
-        let mut page =
-            crate::kernel::page::sorted_rows(&self.db, q, opportunity::Column::Id, &opportunity_sorts(), req, rows)
-                .await?;
-        for (_, a) in &mut page.items {
-            *a = a.take().filter(|a| a.organization_id == actor.org_id);
-        }
-        Ok(page)
+        crate::kernel::page::sorted_rows(&self.db, q, opportunity::Column::Id, &opportunity_sorts(), req, rows).await
     }
 
     /// The statement of an opportunity list: the caller's scope and the list's filters.
@@ -343,9 +348,7 @@ impl App {
             .select_also(account::Entity)
             .one(&self.db)
             .await?;
-        Ok(found
-            .filter(|(o, _)| owners.contains(Some(o.owner_id)))
-            .map(|(o, a)| (o, a.filter(|a| a.organization_id == actor.org_id))))
+        Ok(found.filter(|(o, _)| owners.contains(Some(o.owner_id))))
     }
 
     /// `account(id)`: an account the caller may read. Sales reps see the accounts of the
@@ -437,28 +440,30 @@ impl App {
         // Deals per source of their lead, the won ones and what their signed contracts brought
         // in, and campaign spend per channel of the same name (SEO, SEM, …): grouped by the
         // database, one row per source and per channel.
-        let won = Stage::ClosedWon.as_str();
+        let mut q = Sql::default();
+        q.bind(actor.org_id);
+        let won = q.bind(Stage::ClosedWon.as_str());
         let sql = format!(
             "SELECT l.source AS source, CAST(COUNT(*) AS BIGINT) AS deals, \
-             CAST(COALESCE(SUM(CASE WHEN o.stage = $2 THEN 1 ELSE 0 END), 0) AS BIGINT) AS wins, \
-             CAST(COALESCE(SUM(CASE WHEN o.stage = $2 THEN c.value_minor ELSE 0 END), 0) AS BIGINT) AS revenue \
+             CAST(COALESCE(SUM(CASE WHEN o.stage = {won} THEN 1 ELSE 0 END), 0) AS BIGINT) AS wins, \
+             CAST(COALESCE(SUM(CASE WHEN o.stage = {won} THEN c.value_minor ELSE 0 END), 0) AS BIGINT) AS revenue \
              FROM opportunities o JOIN leads l ON l.id = o.lead_id AND l.organization_id = $1 \
              LEFT JOIN ({}) c ON c.opportunity_id = o.id \
              WHERE o.organization_id = $1 AND o.lead_id IS NOT NULL GROUP BY l.source",
             crate::kernel::revenue::PER_DEAL_SQL
         );
         let mut deals: HashMap<String, (i64, i64, i64)> = HashMap::new();
-        let stmt = crate::kernel::sql::statement(&self.db, &sql, vec![actor.org_id.into(), won.into()]);
-        for r in self.db.query_all_raw(stmt).await? {
-            let n = |c: &str| r.try_get::<Option<i64>>("", c).map(Option::unwrap_or_default);
+        for r in q.all(&self.db, &sql).await? {
+            let n = |c: &str| int(Some(&r), c);
             deals.insert(r.try_get("", "source")?, (n("deals")?, n("wins")?, n("revenue")?));
         }
+        let mut q = Sql::default();
+        q.bind(actor.org_id);
         let sql = "SELECT channel, CAST(COALESCE(SUM(spend_minor), 0) AS BIGINT) AS spend FROM campaigns \
              WHERE organization_id = $1 GROUP BY channel";
         let mut spend: HashMap<String, i64> = HashMap::new();
-        let stmt = crate::kernel::sql::statement(&self.db, sql, vec![actor.org_id.into()]);
-        for r in self.db.query_all_raw(stmt).await? {
-            spend.insert(r.try_get("", "channel")?, r.try_get::<Option<i64>>("", "spend")?.unwrap_or_default());
+        for r in q.all(&self.db, sql).await? {
+            spend.insert(r.try_get("", "channel")?, int(Some(&r), "spend")?);
         }
         Ok(LeadSource::ALL
             .iter()
