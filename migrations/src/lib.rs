@@ -36,6 +36,8 @@ mod m20261202_000071_api_token_custom_roles;
 mod m20261202_000080_list_orders;
 mod m20261202_000081_daily_counts;
 mod m20261203_000082_kpi_covering_indexes;
+mod m20261203_000083_search_words;
+mod m20261203_000084_link_indexes;
 
 pub struct Migrator;
 
@@ -76,6 +78,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000080_list_orders::Migration),
             Box::new(m20261202_000081_daily_counts::Migration),
             Box::new(m20261203_000082_kpi_covering_indexes::Migration),
+            Box::new(m20261203_000083_search_words::Migration),
+            Box::new(m20261203_000084_link_indexes::Migration),
         ]
     }
 }

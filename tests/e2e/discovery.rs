@@ -80,8 +80,9 @@ both!(search_ranks_prefixes_and_typos_within_the_callers_scope, |engine| async m
     let zephyr = lead(&t, &sdr, "Zephyr Analytics", "ann@zephyr.example").await;
     let quokka = lead(&t, &sdr, "Quokka Logistics", "bo@marsupial.example").await;
 
-    // A name typed halfway, a typo, and an e-mail address all find it, best first.
-    for text in ["zeph", "Zephir Analytics", "ann@zephyr", "ZEPHYR"] {
+    // A name typed halfway, a typo (in a finished word or in the one being typed), the words in
+    // another order, and an e-mail address all find it, best first.
+    for text in ["zeph", "Zephir Analytics", "Zephyr Analytcs", "analytics zephyr", "ann@zephyr", "ZEPHYR"] {
         let r = search(&t, &sdr, text, json!({})).await;
         let ids = hit_ids(&r);
         assert_eq!(ids.first(), Some(&zephyr), "{text}: {r}");
@@ -93,6 +94,8 @@ both!(search_ranks_prefixes_and_typos_within_the_callers_scope, |engine| async m
         let score = hit["score"].as_f64().unwrap();
         assert!(score > 0.0 && score <= 1.0, "{r}");
     }
+    // A word with no close spelling in the organization's words finds nothing.
+    assert_eq!(hit_ids(&search(&t, &sdr, "Zephyr Qwxzvb", json!({})).await), Vec::<String>::new());
     // Kinds narrow the search.
     let r = search(&t, &sdr, "zeph", json!({ "types": ["ACCOUNT", "INVOICE"] })).await;
     assert_eq!(hit_ids(&r), Vec::<String>::new(), "{r}");

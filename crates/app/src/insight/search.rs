@@ -2,11 +2,21 @@
 //! and feature requests.
 //!
 //! The database finds and ranks candidates in `search_documents` (kept in step with the
-//! objects' tables by triggers, see migration 33): on PostgreSQL by trigram word similarity
-//! (`pg_trgm`), on SQLite by FTS5's trigram index and bm25, an exact substring ranking first on
-//! both. Leads and opportunities outside the caller's owner scope are left out in SQL; every
-//! remaining candidate is then read through its kind's own getter, so a hit the caller may not
-//! read does not exist, and a hit shows what that getter shows.
+//! objects' tables by triggers, see migration 33):
+//! - documents containing the text (a substring, any case) rank first: PostgreSQL finds them
+//!   through `pg_trgm`'s GIN index, SQLite through FTS5's trigram index;
+//! - then documents holding every word of the text, each word as typed or, when the
+//!   organization's word list (`search_words`, migration 83) has no word starting with it, as
+//!   one of the list's words within one or two edits of it; the word being typed may be the
+//!   start of a word. PostgreSQL finds them through a full-text index of the documents' words,
+//!   SQLite through FTS5 (as substrings). On PostgreSQL a text of several words is found this
+//!   way in one statement, its exact matches ranked first.
+//!
+//! Each set is ranked among the first `POOL` documents found, so a text that a hundred thousand
+//! documents contain costs what a rare one costs. Leads and opportunities outside the caller's
+//! owner scope are left out in SQL; every remaining candidate is then read through its kind's
+//! own getter, so a hit the caller may not read does not exist, and a hit shows what that
+//! getter shows.
 
 use crate::insight::node::{NodeKind, Object};
 use crate::{Actor, App, AppError, Owners};
@@ -35,14 +45,13 @@ pub const MAX_PAGE: usize = 100;
 /// read few of the best matches gets a shorter page (with `hasNextPage`) rather than a slow one.
 pub const MAX_CANDIDATES: usize = 500;
 
-/// The least similarity of a fuzzy match (pg_trgm's word-similarity threshold on PostgreSQL,
-/// whose default of 0.6 refuses most one-letter typos in short names).
-const FUZZY_THRESHOLD: &str = "0.4";
-const FUZZY_THRESHOLD_VALUE: f64 = 0.4;
-/// How many exact and how many fuzzy matches PostgreSQL ranks for one page (at least).
-const PG_POOL: usize = 1000;
-/// How many trigram matches SQLite scores for one page.
-const SQLITE_POOL: usize = 1000;
+/// How many documents are ranked for one page (at least): the first found of those containing
+/// the text, and again of those containing its words.
+const POOL: usize = 1000;
+/// At most this many spellings stand for one typed word.
+const SPELLINGS: usize = 3;
+/// Words longer than this are not in the word list (migration 83).
+const MAX_WORD: usize = 40;
 
 /// One hit: the object, its score (higher is better; comparable within one search), a label,
 /// and the cursor to continue after it.
@@ -93,18 +102,6 @@ fn contains_pattern(t: &str) -> String {
     }
     p.push('%');
     p
-}
-
-/// FTS5's query for any trigram of `t` (each a quoted string), or `None` below 3 characters.
-fn trigram_query(t: &str) -> Option<String> {
-    let chars: Vec<char> = t.chars().collect();
-    let grams: Vec<String> = chars
-        .windows(3)
-        .map(|w| w.iter().collect::<String>())
-        .filter(|g| !g.trim().is_empty())
-        .map(|g| format!("\"{}\"", g.replace('"', "\"\"")))
-        .collect();
-    (!grams.is_empty()).then(|| grams.join(" OR "))
 }
 
 fn parse_cursor(after: Option<&str>) -> Result<usize, AppError> {
@@ -167,7 +164,7 @@ impl App {
         Ok(SearchPage { hits, has_next_page })
     }
 
-    /// Up to `limit` candidates from `offset` in rank order.
+    /// Up to `limit` candidates from `offset` in rank order (see the module's documentation).
     async fn candidates(
         &self,
         actor: &Actor,
@@ -176,6 +173,319 @@ impl App {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<Candidate>, AppError> {
+        let Some(scope) = Scope::of(actor, text, kinds) else { return Ok(vec![]) };
+        let typed = Typed::of(text);
+        if self.db.get_database_backend() != DbBackend::Postgres {
+            return ranked(&self.db, &scope, text, false, offset, limit).await;
+        }
+        // Each search's plan for its own values (a common text is best read in table order
+        // until the pool is full, a rare one through the index), and the word list's trigram
+        // matches down to the similarity a one-letter typo in a short word keeps.
+        let txn = self.db.begin().await?;
+        txn.execute_unprepared(&format!(
+            "SET LOCAL plan_cache_mode = force_custom_plan; \
+             SET LOCAL pg_trgm.similarity_threshold = {SPELLING_CANDIDATES}"
+        ))
+        .await?;
+        // A text of several words is found through its words (which its exact matches have
+        // too) in one statement, unless its last word is too short to narrow the search.
+        let by_words = typed.words.len() >= 2 && (!typed.open_end || typed.last_len() >= 3);
+        let found = ranked(&txn, &scope, text, by_words, offset, limit).await?;
+        txn.commit().await?;
+        Ok(found)
+    }
+}
+
+/// The page: with `by_words` one statement for the documents holding every word, the text's
+/// exact matches first; otherwise the documents containing the text, and, when they do not
+/// reach the page, those holding its words.
+async fn ranked<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    text: &str,
+    by_words: bool,
+    offset: usize,
+    limit: usize,
+) -> Result<Vec<Candidate>, AppError> {
+    let need = offset + limit;
+    let typed = &Typed::of(text);
+    let mut ranked = if by_words { Vec::new() } else { matches(db, scope, text, Find::Text, need).await? };
+    if ranked.len() < need
+        && let Some(terms) = spellings(db, scope.org, typed).await?
+    {
+        let find = Find::Words { terms: &terms, with_text: by_words };
+        ranked.extend(matches(db, scope, text, find, need - ranked.len()).await?);
+    }
+    Ok(ranked.into_iter().skip(offset).take(limit).collect())
+}
+
+/// The words of a typed text (split where the word list splits: at every character that is
+/// neither a letter nor a digit), and whether its last word may still be growing (the text
+/// does not end between words).
+struct Typed {
+    words: Vec<String>,
+    open_end: bool,
+}
+
+impl Typed {
+    fn of(text: &str) -> Typed {
+        let mut words: Vec<String> = Vec::new();
+        for w in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+            if !words.iter().any(|k| k == w) {
+                words.push(w.to_owned());
+            }
+        }
+        Typed { words, open_end: text.chars().last().is_some_and(char::is_alphanumeric) }
+    }
+
+    fn last_len(&self) -> usize {
+        self.words.last().map_or(0, |w| w.chars().count())
+    }
+}
+
+/// One typed word as a document may hold it: one of `spellings`, whole or (`prefix`) as the
+/// start of a word.
+struct Term {
+    spellings: Vec<String>,
+    prefix: bool,
+}
+
+/// What a statement of `matches` looks for.
+#[derive(Clone, Copy)]
+enum Find<'a> {
+    /// Documents containing the text.
+    Text,
+    /// Documents holding every term; `with_text` ranks those containing the text first (else
+    /// they are left out, having been found by `Text`).
+    Words { terms: &'a [Term], with_text: bool },
+}
+
+/// A word of the list may stand for a typed word when it is this close (Damerau–Levenshtein,
+/// to the whole word or, for a word still being typed, to its start): none below 3 letters,
+/// one edit up to 5, two beyond.
+fn allowed_edits(len: usize) -> usize {
+    match len {
+        0..=2 => 0,
+        3..=5 => 1,
+        _ => 2,
+    }
+}
+
+/// The least trigram similarity of the word list's words the database proposes for a typed
+/// word (pg_trgm's `%`); the edit distance then decides.
+const SPELLING_CANDIDATES: &str = "0.2";
+
+/// The text's terms: a word is kept as typed when it is short, holds a digit, or is (the start
+/// of, for the last word of an open text) a word of the organization's list; otherwise it is
+/// replaced by the list's words within `allowed_edits` of it (the closest `SPELLINGS`). `None`
+/// when a word has no spelling at all, so that no document can hold every word.
+async fn spellings<C: ConnectionTrait>(db: &C, org: Uuid, typed: &Typed) -> Result<Option<Vec<Term>>, AppError> {
+    let correctable = |w: &str| (3..=MAX_WORD).contains(&w.chars().count()) && !w.chars().any(|c| c.is_numeric());
+    let sqlite = db.get_database_backend() == DbBackend::Sqlite;
+    let mut values: Vec<Value> = vec![org.into()];
+    let mut parts = Vec::new();
+    if sqlite {
+        // SQLite proposes the organization's whole list.
+        parts.push("SELECT -1 AS n, word FROM search_words WHERE organization_id = $1".to_owned());
+    } else {
+        for (i, w) in typed.words.iter().enumerate().filter(|(_, w)| correctable(w)) {
+            values.push(w.clone().into());
+            values.push(format!("{w}%").into());
+            let (a, b) = (values.len() - 1, values.len());
+            parts.push(format!(
+                "SELECT {i} AS n, word FROM search_words WHERE organization_id = $1 AND (word % ${a} OR word LIKE ${b})"
+            ));
+        }
+    }
+    let mut proposed: Vec<Vec<String>> = vec![Vec::new(); typed.words.len()];
+    if typed.words.iter().any(|w| correctable(w)) {
+        let sql = parts.join(" UNION ALL ");
+        for r in db.query_all_raw(crate::kernel::sql::statement(db, &sql, values)).await? {
+            let n: i32 = r.try_get("", "n")?;
+            let word: String = r.try_get("", "word")?;
+            match usize::try_from(n) {
+                Ok(i) => proposed.get_mut(i).into_iter().for_each(|p| p.push(word.clone())),
+                Err(_) => proposed.iter_mut().for_each(|p| p.push(word.clone())),
+            }
+        }
+    }
+    let last = typed.words.len().saturating_sub(1);
+    let mut terms = Vec::with_capacity(typed.words.len());
+    for (i, (w, list)) in typed.words.iter().zip(proposed).enumerate() {
+        let growing = typed.open_end && i == last;
+        if !correctable(w) {
+            terms.push(Term { spellings: vec![w.clone()], prefix: growing });
+            continue;
+        }
+        if list.iter().any(|k| k == w) && !growing {
+            terms.push(Term { spellings: vec![w.clone()], prefix: false });
+            continue;
+        }
+        if list.iter().any(|k| k.starts_with(w.as_str())) {
+            terms.push(Term { spellings: vec![w.clone()], prefix: true });
+            continue;
+        }
+        let typed_chars: Vec<char> = w.chars().collect();
+        let edits = allowed_edits(typed_chars.len());
+        let mut close: Vec<(usize, String)> = list
+            .into_iter()
+            .filter_map(|k| {
+                let d = edit_distance(&typed_chars, &k.chars().collect::<Vec<_>>(), growing);
+                (d <= edits).then_some((d, k))
+            })
+            .collect();
+        if close.is_empty() {
+            return Ok(None);
+        }
+        close.sort();
+        let spellings = close.into_iter().take(SPELLINGS).map(|(_, k)| k).collect();
+        terms.push(Term { spellings, prefix: growing });
+    }
+    Ok(Some(terms))
+}
+
+/// The optimal-string-alignment distance (Damerau–Levenshtein without repeated edits of one
+/// substring) from `a` to `b`, or, with `to_start`, to the closest start of `b`.
+fn edit_distance(a: &[char], b: &[char], to_start: bool) -> usize {
+    let (n, m) = (a.len(), b.len());
+    let mut d = vec![vec![0usize; m + 1]; n + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    if to_start { d[n].iter().copied().min().unwrap_or(n) } else { d[n][m] }
+}
+
+/// The best `n` documents in the scope that `find` finds, ranked among the first
+/// `max(n, POOL)` found. A document containing the text scores `(1 + s) / 2`, any other `s / 2`,
+/// where `s` is the text's word similarity to the document, so every exact match ranks above
+/// every word match.
+async fn matches<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    text: &str,
+    find: Find<'_>,
+    n: usize,
+) -> Result<Vec<Candidate>, AppError> {
+    let pool = n.max(POOL);
+    let mut values = scope.values.clone();
+    let mut bind = |v: Value| {
+        values.push(v);
+        format!("${}", values.len())
+    };
+    let sqlite = db.get_database_backend() == DbBackend::Sqlite;
+    let filter = &scope.filter;
+    let contains = "d.body LIKE $2 ESCAPE '\\'";
+    if sqlite {
+        // FTS5's trigram index finds substrings of 3 characters or more; shorter ones are
+        // tested with LIKE.
+        let mut conditions = Vec::new();
+        let mut fts = Vec::new();
+        match find {
+            Find::Text => {
+                conditions.push(contains.to_owned());
+                if text.chars().count() >= 3 {
+                    fts.push(format!("\"{}\"", text.replace('"', "\"\"")));
+                }
+            }
+            Find::Words { terms, .. } => {
+                conditions.push(format!("NOT ({contains})"));
+                for t in terms {
+                    if t.spellings.iter().all(|w| w.chars().count() >= 3) {
+                        let any: Vec<String> = t.spellings.iter().map(|w| format!("\"{w}\"")).collect();
+                        fts.push(format!("({})", any.join(" OR ")));
+                    } else {
+                        let any: Vec<String> = t
+                            .spellings
+                            .iter()
+                            .map(|w| format!("d.body LIKE {} ESCAPE '\\'", bind(contains_pattern(w).into())))
+                            .collect();
+                        conditions.push(format!("({})", any.join(" OR ")));
+                    }
+                }
+            }
+        }
+        let conditions = conditions.join(" AND ");
+        let sql = if fts.is_empty() {
+            format!(
+                "SELECT d.entity_id, d.kind, d.title, d.body FROM search_documents d \
+                 WHERE {conditions} AND {filter} LIMIT {pool}"
+            )
+        } else {
+            let q = bind(fts.join(" AND ").into());
+            format!(
+                "SELECT d.entity_id, d.kind, d.title, d.body \
+                 FROM search_fts JOIN search_documents d ON d.doc_id = search_fts.rowid \
+                 WHERE search_fts MATCH {q} AND {conditions} AND {filter} LIMIT {pool}"
+            )
+        };
+        let rows = db.query_all_raw(crate::kernel::sql::statement(db, &sql, values)).await?;
+        let wanted = trigrams(text);
+        let base = if matches!(find, Find::Text) { 1.0 } else { 0.0 };
+        let mut scored = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let body: String = r.try_get("", "body")?;
+            scored.push(candidate(r, (base + share_of(&wanted, &body)) / 2.0)?);
+        }
+        scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
+        scored.truncate(n);
+        return Ok(scored);
+    }
+    let (condition, exact) = match find {
+        Find::Text => (contains.to_owned(), "1.0".to_owned()),
+        Find::Words { terms, with_text } => {
+            let query: Vec<String> = terms
+                .iter()
+                .map(|t| {
+                    let star = if t.prefix { ":*" } else { "" };
+                    let any: Vec<String> = t.spellings.iter().map(|w| format!("{w}{star}")).collect();
+                    format!("({})", any.join(" | "))
+                })
+                .collect();
+            let q = bind(query.join(" & ").into());
+            let words = format!("baton_search_vector(d.body) @@ to_tsquery('simple', {q})");
+            if with_text {
+                (words, format!("CASE WHEN {} THEN 1.0 ELSE 0.0 END", contains.replace("d.", "")))
+            } else {
+                (format!("{words} AND NOT ({contains})"), "0.0".to_owned())
+            }
+        }
+    };
+    let t = bind(text.into());
+    let sql = format!(
+        "SELECT entity_id, kind, title, ({exact} + word_similarity({t}, body)) / 2.0 AS score \
+         FROM (SELECT d.entity_id, d.kind, d.title, d.body FROM search_documents d \
+               WHERE {condition} AND {filter} LIMIT {pool}) AS found \
+         ORDER BY score DESC, entity_id LIMIT {n}"
+    );
+    let rows = db.query_all_raw(crate::kernel::sql::statement(db, &sql, values)).await?;
+    rows.iter().map(|r| candidate(r, r.try_get("", "score")?)).collect()
+}
+
+/// The documents a caller may find: the organization, the kinds asked for, and for leads and
+/// opportunities the owners the caller reads. `$1` is the organization, `$2` the text as a
+/// substring pattern.
+struct Scope {
+    org: Uuid,
+    filter: String,
+    values: Vec<Value>,
+}
+
+impl Scope {
+    /// `None` when the caller can find nothing of the kinds asked for.
+    fn of(actor: &Actor, text: &str, kinds: &[NodeKind]) -> Option<Scope> {
         // Kinds whose owner scope is empty are left out; the others filtered by owner.
         let mut values: Vec<Value> = vec![actor.org_id.into(), contains_pattern(text).into()];
         let mut kind_names = Vec::new();
@@ -200,85 +510,14 @@ impl App {
             kind_names.push(format!("'{name}'"));
         }
         if kind_names.is_empty() {
-            return Ok(vec![]);
+            return None;
         }
         let mut filter = format!("d.organization_id = $1 AND d.kind IN ({})", kind_names.join(", "));
         for s in scoped {
             filter.push_str(" AND ");
             filter.push_str(&s);
         }
-        let exact = "CASE WHEN d.body LIKE $2 ESCAPE '\\' THEN 1.0 ELSE 0.0 END";
-        if self.db.get_database_backend() == DbBackend::Sqlite {
-            return self.sqlite_candidates(text, &filter, values, exact, offset, limit).await;
-        }
-        // Exact substrings rank above every fuzzy match (score at least 0.5 against at most 0.5),
-        // so each set is gathered on its own, bounded, and the fuzzy one only when the exact
-        // matches do not fill the page. Ranking a bounded set keeps a broad text (a company
-        // name fifty thousand leads share) as quick as a rare one; among more than `pool`
-        // exact matches, which all contain the text, the page is ranked among the first found.
-        let fz = values.len() + 1;
-        let need = offset + limit;
-        let pool = need.max(PG_POOL);
-        let sql = format!(
-            "WITH exact AS MATERIALIZED (SELECT d.entity_id, d.kind, d.title, d.body FROM search_documents d \
-               WHERE d.body LIKE $2 ESCAPE '\\' AND {filter} LIMIT {pool}), \
-             fuzzy AS MATERIALIZED (SELECT d.entity_id, d.kind, d.title, d.body FROM search_documents d \
-               WHERE ${fz} <% d.body AND NOT (d.body LIKE $2 ESCAPE '\\') AND {filter} \
-               AND (SELECT count(*) FROM exact) < {need} LIMIT {pool}) \
-             SELECT entity_id, kind, title, (1.0 + word_similarity(${fz}, body)) / 2.0 AS score FROM exact \
-             UNION ALL \
-             SELECT entity_id, kind, title, word_similarity(${fz}, body) / 2.0 AS score FROM fuzzy \
-             ORDER BY score DESC, entity_id LIMIT {limit} OFFSET {offset}"
-        );
-        values.push(text.into());
-        let txn = self.db.begin().await?;
-        txn.execute_unprepared(&format!("SET LOCAL pg_trgm.word_similarity_threshold = {FUZZY_THRESHOLD}")).await?;
-        let rows = txn.query_all_raw(crate::kernel::sql::statement(&txn, &sql, values)).await?;
-        txn.commit().await?;
-        rows.iter().map(|r| candidate(r, r.try_get("", "score")?)).collect()
-    }
-
-    /// SQLite: FTS5's trigram index finds the documents sharing a trigram with the text (the
-    /// best `SQLITE_POOL` by bm25); they are then scored as PostgreSQL would (the share of the
-    /// text's word trigrams the document has, at least `FUZZY_THRESHOLD`, an exact substring
-    /// first) and the page cut from that order. Below 3 characters only substrings match.
-    async fn sqlite_candidates(
-        &self,
-        text: &str,
-        filter: &str,
-        mut values: Vec<Value>,
-        exact: &str,
-        offset: usize,
-        limit: usize,
-    ) -> Result<Vec<Candidate>, AppError> {
-        let sql = match trigram_query(text) {
-            Some(q) => {
-                values.push(q.into());
-                format!(
-                    "SELECT d.entity_id, d.kind, d.title, d.body, {exact} AS exact \
-                     FROM search_fts JOIN search_documents d ON d.doc_id = search_fts.rowid \
-                     WHERE search_fts MATCH ${} AND {filter} ORDER BY bm25(search_fts) LIMIT {SQLITE_POOL}",
-                    values.len()
-                )
-            }
-            None => format!(
-                "SELECT d.entity_id, d.kind, d.title, d.body, 1.0 AS exact FROM search_documents d \
-                 WHERE d.body LIKE $2 ESCAPE '\\' AND {filter} LIMIT {SQLITE_POOL}"
-            ),
-        };
-        let rows = self.db.query_all_raw(crate::kernel::sql::statement(&self.db, &sql, values)).await?;
-        let wanted = trigrams(text);
-        let mut scored = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let exact: f64 = r.try_get("", "exact")?;
-            let body: String = r.try_get("", "body")?;
-            let share = share_of(&wanted, &body);
-            if exact > 0.0 || share >= FUZZY_THRESHOLD_VALUE {
-                scored.push(candidate(r, (exact + share) / 2.0)?);
-            }
-        }
-        scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
-        Ok(scored.into_iter().skip(offset).take(limit).collect())
+        Some(Scope { org: actor.org_id, filter, values })
     }
 }
 

@@ -142,10 +142,11 @@ pub const NOT_PERSONAL: &[(&str, &[&str])] = &[
     ("webhook_deliveries", &["event", "status", "last_error", "history"]),
 ];
 
-/// Columns the database derives, by trigger, from classified columns: the search index. Erasure
-/// rewrites their sources and the triggers rewrite them in the same transaction, so they never
-/// hold what their sources no longer hold.
-pub const DERIVED: &[(&str, &[&str])] = &[("search_documents", &["title", "body"])];
+/// Columns the database derives, by trigger, from classified columns: the search index and its
+/// word list. Erasure rewrites their sources and the triggers rewrite them in the same
+/// transaction (a word leaves the list with the last document holding it), so they never hold
+/// what their sources no longer hold.
+pub const DERIVED: &[(&str, &[&str])] = &[("search_documents", &["title", "body"]), ("search_words", &["word"])];
 
 /// The class of a text column: `Some("free text")`, `Some("identity")`, `Some("not personal")`,
 /// `Some("derived")`, or `None` when it is unclassified (which the schema test refuses).
