@@ -187,8 +187,15 @@ both!(win_loss_lessons_are_read_back_and_ltv_to_cac_shows_its_rows, |engine| asy
         json!([{ "opportunityId": d.opportunity, "opportunityName": "Acme POS", "outcome": "WON", "primaryReason": "fast ROI", "competitor": null, "lessons": "Lead with the stock-out numbers in the first demo", "reviewedBy": { "email": "ae@demo.test" } }])
     );
 
-    let r = ok(&t, &d.manager, "query($f: DateTime!, $t: DateTime!) { salesView { kpis(from: $f, to: $t) { key value rows { entityType entityId value } } } }", json!({ "f": from, "t": to })).await;
+    let r = ok(&t, &d.manager, "query($f: DateTime!, $t: DateTime!) { salesView { kpis(from: $f, to: $t) { key value rows { entityType entityId value entity { __typename id ... on Opportunity { name } } } } } }", json!({ "f": from, "t": to })).await;
     let k = &r["salesView"]["kpis"];
+    // A row links its object, typed, through the object's getter; a campaign is not a node.
+    let won = &fig(k, "timeInStageDays:DEMO")["rows"][0]["entity"];
+    assert_eq!(*won, json!({ "__typename": "Opportunity", "id": d.opportunity, "name": "Acme POS" }));
+    let ltv = &fig(k, "ltvToCac")["rows"];
+    assert_eq!(ltv[0]["entity"]["__typename"], "Contract", "{ltv}");
+    assert_eq!(ltv[0]["entity"]["id"], ltv[0]["entityId"], "{ltv}");
+    assert_eq!(ltv[1]["entity"], Value::Null, "{ltv}");
     // LTV 54,036.00 over CAC 2,000.00 (one new customer); the rows are both sides of the ratio.
     let ratio = fig(k, "ltvToCac");
     assert_eq!(ratio["value"], "27.02");

@@ -63,15 +63,27 @@ impl From<Unit> for KpiUnit {
 
 /// One row a figure was computed from.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct KpiRow {
-    /// The kind of object (lead, opportunity, contract, invoice, activity).
+    /// The kind of object (lead, opportunity, contract, invoice, activity, campaign).
     pub entity_type: String,
     /// The object's id.
     pub entity_id: ID,
+    #[graphql(skip)]
+    pub entity_uuid: uuid::Uuid,
     /// A readable label.
     pub label: String,
     /// The row's contribution, when it has one (an amount or a number of days, two decimals).
     pub value: Option<Decimal>,
+}
+
+#[async_graphql::ComplexObject]
+impl KpiRow {
+    /// The object, typed (a Lead, Opportunity, Contract, Invoice), through its own getter: null
+    /// when the caller may not read it, and for activities and campaigns, which are not nodes.
+    async fn entity(&self, ctx: &Context<'_>) -> Result<Option<crate::insight::node::Node>> {
+        crate::insight::node::subject(ctx, Some(&self.entity_type), Some(self.entity_uuid)).await
+    }
 }
 
 /// A KPI: its value, what it was computed from, and the rows behind it.
@@ -105,6 +117,7 @@ impl From<Figure> for KpiFigure {
                 .map(|r| KpiRow {
                     entity_type: r.entity_type,
                     entity_id: id(r.entity_id),
+                    entity_uuid: r.entity_id,
                     label: r.label,
                     value: r.value.map(|v| Decimal::scaled(v, 2)),
                 })
