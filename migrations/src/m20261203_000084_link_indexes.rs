@@ -3,7 +3,9 @@
 //! `kernel::scope::account_reaches`), a lead's activities, an account's and a contract's
 //! invoices, an account's subscriptions and reviews, a contract's hand-off, a package's
 //! milestones, a clock's tasks and a task's subject. Without them each such read scanned the
-//! organization's table: an SDR's account read took half a second at a million leads.
+//! organization's table: an SDR's account read took half a second at a million leads. And the
+//! deals of one kind in id order, which the KPIs' renewal rows read (a scan of every deal when
+//! the organization has few renewals: 46 ms at 100k deals, 0.9 ms with the index).
 
 use sea_orm_migration::prelude::*;
 
@@ -23,6 +25,7 @@ const INDEXES: &[(&str, &str, &[&str])] = &[
     ("ix_onboarding_milestones_package", "onboarding_milestones", &["package_id"]),
     ("ix_tasks_clock", "tasks", &["clock_id"]),
     ("ix_tasks_entity", "tasks", &["entity_id"]),
+    ("ix_opportunities_org_kind_id", "opportunities", &["organization_id", "kind", "id"]),
 ];
 
 crate::index_migration!(INDEXES);
