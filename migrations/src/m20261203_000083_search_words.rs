@@ -9,7 +9,8 @@
 //! when it is written, and a word it no longer has is removed once no document of the
 //! organization contains it (so an erased person's name does not survive in the list). Words
 //! are split at every character that is not a letter or a digit on PostgreSQL; SQLite, whose
-//! SQL has no regular expressions, splits at ASCII's punctuation, spaces and control characters.
+//! SQL has no regular expressions, splits at white space, `@`, `.`, `-` and `_` (names, e-mail
+//! addresses and domains) and trims other punctuation off the words' ends.
 //!
 //! On SQLite the word triggers are one with the FTS5 triggers of migration 33 (dropped and
 //! created again here), so that the FTS index, which the removal consults, is up to date first.
@@ -23,39 +24,42 @@ pub struct Migration;
 /// The longest word kept.
 const MAX_WORD: usize = 40;
 
-/// SQLite: `json_each` over the words of `body` (every separator made a space, then the spaces
-/// made a JSON array's element boundaries; no words should the text still not be JSON).
-fn sqlite_json(body: &str) -> String {
-    let mut e = body.to_owned();
-    let mut seps: Vec<String> = (1u8..=31).map(|c| format!("char({c})")).collect();
-    seps.extend(
-        "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
-            .chars()
-            .map(|c| if c == '\'' { "''''".to_owned() } else { format!("'{c}'") }),
-    );
-    for s in seps {
-        e = format!("replace({e}, {s}, ' ')");
+/// SQLite: the words of `body` as rows of `w` (a `FROM` list and the word expression): the text
+/// split at white space, then each piece at `@`, `.`, `-` and `_` (one `json_each` per
+/// separator, each the pieces of the one before as a JSON array), with the punctuation of
+/// names trimmed off its ends. The two characters JSON escapes and the line breaks are made
+/// spaces first; a text that is still not JSON (a rare control character) gives no words.
+/// One join per separator rather than nested `replace`s, whose depth SQLite's parser (the
+/// command-line shell's too) bounds.
+fn sqlite_split(body: &str) -> (String, String) {
+    let mut clean = body.to_owned();
+    for c in ["'\"'", "'\\'", "char(9)", "char(10)", "char(13)"] {
+        clean = format!("replace({clean}, {c}, ' ')");
     }
-    let json = format!("'[\"' || replace(trim({e}), ' ', '\",\"') || '\"]'");
-    format!("json_each(CASE WHEN json_valid({json}) THEN {json} ELSE '[]' END)")
+    let first = format!("'[\"' || replace({clean}, ' ', '\",\"') || '\"]'");
+    let mut from = vec![format!("json_each(CASE WHEN json_valid({first}) THEN {first} ELSE '[]' END) AS s0")];
+    for (i, sep) in ["@", ".", "-", "_"].iter().enumerate() {
+        from.push(format!("json_each('[\"' || replace(s{i}.value, '{sep}', '\",\"') || '\"]') AS s{}", i + 1));
+    }
+    (from.join(", "), "trim(s4.value, '''(),&+:;!?/')".to_owned())
 }
 
-/// SQLite: which of `json_each`'s values are words of the list.
-fn sqlite_word() -> String {
-    format!("length(value) BETWEEN 3 AND {MAX_WORD} AND value NOT GLOB '*[0-9]*'")
-}
-
-/// SQLite: the words of `body`, as a subquery.
+/// SQLite: the words of `body`, as a subquery of `w`.
 fn sqlite_words(body: &str) -> String {
-    format!("(SELECT value FROM {} WHERE {})", sqlite_json(body), sqlite_word())
+    let (from, w) = sqlite_split(body);
+    format!("(SELECT {w} AS w FROM {from} WHERE {})", sqlite_word(&w))
+}
+
+/// SQLite: which words the list keeps.
+fn sqlite_word(w: &str) -> String {
+    format!("length({w}) BETWEEN 3 AND {MAX_WORD} AND {w} NOT GLOB '*[0-9]*'")
 }
 
 /// SQLite: adds the words of the row `NEW`.
 fn sqlite_add() -> String {
     format!(
-        "INSERT OR IGNORE INTO search_words (organization_id, word) SELECT NEW.organization_id, value FROM {} WHERE {}",
-        sqlite_json("NEW.body"),
-        sqlite_word()
+        "INSERT OR IGNORE INTO search_words (organization_id, word) SELECT DISTINCT NEW.organization_id, w FROM {}",
+        sqlite_words("NEW.body")
     )
 }
 
@@ -65,7 +69,7 @@ fn sqlite_prune(update: bool) -> String {
     let kept = if update { format!("AND word NOT IN {} ", sqlite_words("NEW.body")) } else { String::new() };
     format!(
         "DELETE FROM search_words WHERE organization_id = OLD.organization_id AND word IN {} {kept}\
-         AND NOT EXISTS (SELECT 1 FROM search_fts JOIN search_documents d ON d.doc_id = search_fts.rowid \
+         AND NOT EXISTS (SELECT 1 FROM search_fts CROSS JOIN search_documents d ON d.doc_id = search_fts.rowid \
            WHERE search_fts MATCH '\"' || search_words.word || '\"' AND d.organization_id = OLD.organization_id)",
         sqlite_words("OLD.body")
     )
@@ -96,12 +100,14 @@ fn sqlite_up() -> Vec<String> {
             sqlite_add(),
             sqlite_prune(true)
         ),
-        format!(
-            "INSERT OR IGNORE INTO search_words (organization_id, word) \
-             SELECT d.organization_id, value FROM search_documents d, {} WHERE {}",
-            sqlite_json("d.body"),
-            sqlite_word()
-        ),
+        {
+            let (from, w) = sqlite_split("d.body");
+            format!(
+                "INSERT OR IGNORE INTO search_words (organization_id, word) \
+                 SELECT DISTINCT d.organization_id, {w} FROM search_documents d, {from} WHERE {}",
+                sqlite_word(&w)
+            )
+        },
     ]
 }
 

@@ -427,7 +427,7 @@ async fn matches<C: ConnectionTrait>(
             let q = bind(fts.join(" AND ").into());
             format!(
                 "SELECT d.entity_id, d.kind, d.title, d.body \
-                 FROM search_fts JOIN search_documents d ON d.doc_id = search_fts.rowid \
+                 FROM search_fts CROSS JOIN search_documents d ON d.doc_id = search_fts.rowid \
                  WHERE search_fts MATCH {q} AND {conditions} AND {filter} LIMIT {pool}"
             )
         };
