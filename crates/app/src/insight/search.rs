@@ -47,7 +47,7 @@ pub const MAX_CANDIDATES: usize = 500;
 
 /// How many documents are ranked for one page (at least): the first found of those containing
 /// the text, and again of those containing its words.
-const POOL: usize = 1000;
+const POOL: usize = 300;
 /// At most this many spellings stand for one typed word.
 const SPELLINGS: usize = 3;
 /// Words longer than this are not in the word list (migration 83).
