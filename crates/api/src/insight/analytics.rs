@@ -79,8 +79,7 @@ pub struct KpiRow {
 
 #[async_graphql::ComplexObject]
 impl KpiRow {
-    /// The object, typed (a Lead, Opportunity, Contract, Invoice), through its own getter: null
-    /// when the caller may not read it, and for activities and campaigns, which are not nodes.
+    /// The object, typed (a Lead, Opportunity, Contract, Invoice), through its own getter; null when the caller may not read it, and for activities and campaigns, which are not nodes.
     async fn entity(&self, ctx: &Context<'_>) -> Result<Option<crate::insight::node::Node>> {
         crate::insight::node::subject(ctx, Some(&self.entity_type), Some(self.entity_uuid)).await
     }
