@@ -12,8 +12,8 @@ use baton_store::entity::{opportunity, win_loss_review};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryResult,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
+    QueryFilter, QueryResult, Set,
 };
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -259,10 +259,7 @@ impl Deal {
 
 /// Lead conversion, overall and per source, for the leads created in the period: counted per
 /// source by the database; the rows are the first converted leads of each source.
-async fn lead_conversion<C: ConnectionTrait + sea_orm::TransactionTrait>(
-    db: &C,
-    r: &Reach<'_>,
-) -> Result<Vec<Figure>, AppError> {
+async fn lead_conversion(db: &DatabaseConnection, r: &Reach<'_>) -> Result<Vec<Figure>, AppError> {
     let reads = || {
         let mut q = r.sql();
         let converted = q.bind(LeadStatus::Converted.as_str());
@@ -354,7 +351,7 @@ struct Deals {
     created_rows: Vec<Deal>,
 }
 
-async fn deals<C: ConnectionTrait + sea_orm::TransactionTrait>(db: &C, r: &Reach<'_>) -> Result<Deals, AppError> {
+async fn deals(db: &DatabaseConnection, r: &Reach<'_>) -> Result<Deals, AppError> {
     let reads = || {
         let mut q = r.sql();
         let won = q.bind(Stage::ClosedWon.as_str());
@@ -498,7 +495,7 @@ impl Revenue {
     }
 }
 
-async fn revenue<C: ConnectionTrait + sea_orm::TransactionTrait>(db: &C, r: &Reach<'_>) -> Result<Revenue, AppError> {
+async fn revenue(db: &DatabaseConnection, r: &Reach<'_>) -> Result<Revenue, AppError> {
     let reads = || {
         let mut q = r.sql();
         let won = q.bind(Stage::ClosedWon.as_str());
@@ -555,10 +552,7 @@ fn revenue_figures(rev: &Revenue) -> Vec<Figure> {
 
 /// Collection: paid over invoiced, for the invoices issued in the period (void ones aside):
 /// summed by the database; the rows are the first invoices.
-async fn collection_rate<C: ConnectionTrait + sea_orm::TransactionTrait>(
-    db: &C,
-    r: &Reach<'_>,
-) -> Result<Figure, AppError> {
+async fn collection_rate(db: &DatabaseConnection, r: &Reach<'_>) -> Result<Figure, AppError> {
     let reads = || {
         let mut q = r.sql();
         let void = q.bind("VOID");
@@ -606,10 +600,7 @@ async fn collection_rate<C: ConnectionTrait + sea_orm::TransactionTrait>(
 
 /// Activities by kind (visits and calls are the process measures), counted by the database,
 /// with the first of each kind.
-async fn activity_figures<C: ConnectionTrait + sea_orm::TransactionTrait>(
-    db: &C,
-    r: &Reach<'_>,
-) -> Result<Vec<Figure>, AppError> {
+async fn activity_figures(db: &DatabaseConnection, r: &Reach<'_>) -> Result<Vec<Figure>, AppError> {
     const KINDS: [&str; 5] = ["CALL", "VISIT", "MEETING", "DEMO", "EMAIL"];
     let reads = || {
         let mut q = r.sql();
@@ -665,10 +656,7 @@ async fn activity_figures<C: ConnectionTrait + sea_orm::TransactionTrait>(
 
 /// SLA breach rate of the clocks started in the period: counted by the database; the rows are
 /// the first breached clocks.
-async fn sla_breach_rate<C: ConnectionTrait + sea_orm::TransactionTrait>(
-    db: &C,
-    r: &Reach<'_>,
-) -> Result<Figure, AppError> {
+async fn sla_breach_rate(db: &DatabaseConnection, r: &Reach<'_>) -> Result<Figure, AppError> {
     let reads = || {
         let mut q = r.sql();
         let scope = q.owned_by("owner_id", r.owners);
@@ -699,10 +687,7 @@ async fn sla_breach_rate<C: ConnectionTrait + sea_orm::TransactionTrait>(
 
 /// The marketing spend of the campaigns started in the period, summed by the database beside
 /// the first campaigns.
-async fn campaign_spend<C: ConnectionTrait + sea_orm::TransactionTrait>(
-    db: &C,
-    r: &Reach<'_>,
-) -> Result<(i64, Vec<DrillRow>), AppError> {
+async fn campaign_spend(db: &DatabaseConnection, r: &Reach<'_>) -> Result<(i64, Vec<DrillRow>), AppError> {
     let mut q = Sql::default();
     q.bind(r.org);
     q.bind(r.from.date_naive());
@@ -754,10 +739,7 @@ fn acquisition_figures(d: &Deals, rev: &Revenue, (spend, campaigns): &(i64, Vec<
 /// The deals created in the period that have a stage history, in id order, each with the
 /// stages its audit snapshots moved it to: (when, stage). The snapshots live in the erasable
 /// payloads (an erased one simply drops out).
-async fn stage_history<C: ConnectionTrait + sea_orm::TransactionTrait>(
-    db: &C,
-    r: &Reach<'_>,
-) -> Result<Vec<(Deal, Vec<StageChange>)>, AppError> {
+async fn stage_history(db: &DatabaseConnection, r: &Reach<'_>) -> Result<Vec<(Deal, Vec<StageChange>)>, AppError> {
     let mut q = r.sql();
     let entity = q.bind("opportunity");
     let (stage, records_stage) = snapshot_stage(db.get_database_backend(), &mut q);
@@ -994,10 +976,7 @@ impl App {
 }
 
 /// `recordWinLossReview`'s rules: only a closed deal is reviewed, and once. Answers how it closed.
-pub(crate) async fn reviewable<C: ConnectionTrait + sea_orm::TransactionTrait>(
-    db: &C,
-    o: &opportunity::Model,
-) -> Result<Stage, AppError> {
+pub(crate) async fn reviewable<C: ConnectionTrait>(db: &C, o: &opportunity::Model) -> Result<Stage, AppError> {
     let stage = crate::kernel::error::stored(&o.stage, Stage::parse, "opportunity stage")?;
     if stage.is_open() {
         return Err(AppError::rule(Rule::OpportunityNotClosed, "only a won or lost deal is reviewed"));
