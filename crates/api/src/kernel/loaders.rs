@@ -163,20 +163,15 @@ async fn when(
 
 /// Loads, in one statement per table and side by side, what the selected fields of an
 /// opportunity page will ask for, so the number of statements does not depend on the page size
-/// or on how the resolvers of the rows happen to interleave. The accounts only when
-/// `prime_accounts` (a page read with its accounts already fed them to the loader).
-pub async fn prime_opportunities(
-    ctx: &Context<'_>,
-    rows: &[opportunity::Model],
-    prime_accounts: bool,
-) -> async_graphql::Result<()> {
+/// or on how the resolvers of the rows happen to interleave. The accounts are not among them:
+/// a page whose fields ask for them reads them in its own statement and feeds the loader.
+pub async fn prime_opportunities(ctx: &Context<'_>, rows: &[opportunity::Model]) -> async_graphql::Result<()> {
     let l = loaders(ctx)?;
     let node = ctx.look_ahead().field("edges").field("node");
     let ids = || rows.iter().map(|o| o.id);
     let accounts = || rows.iter().map(|o| o.account_id);
     let quotes = node.field("quotes");
-    futures_util::future::try_join5(
-        when(prime_accounts && node.field("account").exists(), prime(l, &l.accounts, accounts())),
+    futures_util::future::try_join4(
         when(node.field("owner").exists(), prime(l, &l.users, rows.iter().map(|o| o.owner_id))),
         // The deal's contacts are its account's.
         when(

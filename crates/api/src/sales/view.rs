@@ -83,7 +83,7 @@ impl SalesView {
         } else {
             app(ctx).opportunities(a, self.scope, stage, &filter, req).await.gql()?
         };
-        crate::kernel::loaders::prime_opportunities(ctx, &page.items, !with_accounts).await?;
+        crate::kernel::loaders::prime_opportunities(ctx, &page.items).await?;
         Ok(connection(page, |o| o.id, Opportunity))
     }
 
