@@ -19,9 +19,10 @@
 //! getter shows.
 
 use crate::insight::node::{NodeKind, Object};
+use crate::kernel::sql::Sql;
 use crate::{Actor, App, AppError, Owners};
 use baton_domain::permission::Action;
-use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
 use std::collections::HashSet;
 use uuid::Uuid;
 
@@ -176,7 +177,7 @@ impl App {
         let Some(scope) = Scope::of(actor, text, kinds) else { return Ok(vec![]) };
         let typed = Typed::of(text);
         if self.db.get_database_backend() != DbBackend::Postgres {
-            return ranked(&self.db, &scope, text, false, offset, limit).await;
+            return ranked(&self.db, &scope, text, &typed, offset, limit).await;
         }
         // Each search's plan for its own values (a common text is best read in table order
         // until the pool is full, a rare one through the index), and the word list's trigram
@@ -187,28 +188,28 @@ impl App {
              SET LOCAL pg_trgm.similarity_threshold = {SPELLING_CANDIDATES}"
         ))
         .await?;
-        // A text of several words is found through its words (which its exact matches have
-        // too) in one statement, unless its last word is too short to narrow the search.
-        let by_words = typed.words.len() >= 2 && (!typed.open_end || typed.last_len() >= 3);
-        let found = ranked(&txn, &scope, text, by_words, offset, limit).await?;
+        let found = ranked(&txn, &scope, text, &typed, offset, limit).await?;
         txn.commit().await?;
         Ok(found)
     }
 }
 
-/// The page: with `by_words` one statement for the documents holding every word, the text's
-/// exact matches first; otherwise the documents containing the text, and, when they do not
-/// reach the page, those holding its words.
+/// The page: the documents containing the text, and, when they do not reach the page, those
+/// holding its words. On PostgreSQL a text of several words is found through its words (which
+/// its exact matches have too) in one statement, the exact matches first, unless its last word
+/// is too short to narrow the search.
 async fn ranked<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
     text: &str,
-    by_words: bool,
+    typed: &Typed,
     offset: usize,
     limit: usize,
 ) -> Result<Vec<Candidate>, AppError> {
     let need = offset + limit;
-    let typed = &Typed::of(text);
+    let by_words = db.get_database_backend() == DbBackend::Postgres
+        && typed.words.len() >= 2
+        && (!typed.open_end || typed.last_len() >= 3);
     let mut ranked = if by_words { Vec::new() } else { matches(db, scope, text, Find::Text, need).await? };
     if ranked.len() < need
         && let Some(terms) = spellings(db, scope.org, typed).await?
@@ -282,30 +283,33 @@ const SPELLING_CANDIDATES: &str = "0.2";
 async fn spellings<C: ConnectionTrait>(db: &C, org: Uuid, typed: &Typed) -> Result<Option<Vec<Term>>, AppError> {
     let correctable = |w: &str| (3..=MAX_WORD).contains(&w.chars().count()) && !w.chars().any(|c| c.is_numeric());
     let sqlite = db.get_database_backend() == DbBackend::Sqlite;
-    let mut values: Vec<Value> = vec![org.into()];
-    let mut parts = Vec::new();
-    if sqlite {
-        // SQLite proposes the organization's whole list.
-        parts.push("SELECT -1 AS n, word FROM search_words WHERE organization_id = $1".to_owned());
-    } else {
-        for (i, w) in typed.words.iter().enumerate().filter(|(_, w)| correctable(w)) {
-            values.push(w.clone().into());
-            values.push(format!("{w}%").into());
-            let (a, b) = (values.len() - 1, values.len());
-            parts.push(format!(
-                "SELECT {i} AS n, word FROM search_words WHERE organization_id = $1 AND (word % ${a} OR word LIKE ${b})"
-            ));
-        }
-    }
     let mut proposed: Vec<Vec<String>> = vec![Vec::new(); typed.words.len()];
     if typed.words.iter().any(|w| correctable(w)) {
-        let sql = parts.join(" UNION ALL ");
-        for r in db.query_all_raw(crate::kernel::sql::statement(db, &sql, values)).await? {
-            let n: i32 = r.try_get("", "n")?;
+        let mut q = Sql::default();
+        q.bind(org);
+        let sql = if sqlite {
+            // SQLite proposes the organization's whole list for every word.
+            "SELECT word FROM search_words WHERE organization_id = $1".to_owned()
+        } else {
+            let mut parts = Vec::new();
+            for (i, w) in typed.words.iter().enumerate().filter(|(_, w)| correctable(w)) {
+                let (similar, starting) = (q.bind(w.clone()), q.bind(format!("{w}%")));
+                parts.push(format!(
+                    "SELECT {i} AS n, word FROM search_words WHERE organization_id = $1 \
+                     AND (word % {similar} OR word LIKE {starting})"
+                ));
+            }
+            parts.join(" UNION ALL ")
+        };
+        for r in db.query_all_raw(q.statement(db, &sql)).await? {
             let word: String = r.try_get("", "word")?;
-            match usize::try_from(n) {
-                Ok(i) => proposed.get_mut(i).into_iter().for_each(|p| p.push(word.clone())),
-                Err(_) => proposed.iter_mut().for_each(|p| p.push(word.clone())),
+            if sqlite {
+                proposed.iter_mut().for_each(|p| p.push(word.clone()));
+                continue;
+            }
+            let n: i32 = r.try_get("", "n")?;
+            if let Some(p) = usize::try_from(n).ok().and_then(|i| proposed.get_mut(i)) {
+                p.push(word);
             }
         }
     }
@@ -380,14 +384,10 @@ async fn matches<C: ConnectionTrait>(
     n: usize,
 ) -> Result<Vec<Candidate>, AppError> {
     let pool = n.max(POOL);
-    let mut values = scope.values.clone();
-    let mut bind = |v: Value| {
-        values.push(v);
-        format!("${}", values.len())
-    };
+    let mut q = scope.sql.clone();
     let sqlite = db.get_database_backend() == DbBackend::Sqlite;
     let filter = &scope.filter;
-    let contains = "d.body LIKE $2 ESCAPE '\\'";
+    let contains = |body: &str| format!("{body} LIKE $2 ESCAPE '\\'");
     if sqlite {
         // FTS5's trigram index finds substrings of 3 characters or more; shorter ones are
         // tested with LIKE.
@@ -395,13 +395,13 @@ async fn matches<C: ConnectionTrait>(
         let mut fts = Vec::new();
         match find {
             Find::Text => {
-                conditions.push(contains.to_owned());
+                conditions.push(contains("d.body"));
                 if text.chars().count() >= 3 {
                     fts.push(format!("\"{}\"", text.replace('"', "\"\"")));
                 }
             }
             Find::Words { terms, .. } => {
-                conditions.push(format!("NOT ({contains})"));
+                conditions.push(format!("NOT ({})", contains("d.body")));
                 for t in terms {
                     if t.spellings.iter().all(|w| w.chars().count() >= 3) {
                         let any: Vec<String> = t.spellings.iter().map(|w| format!("\"{w}\"")).collect();
@@ -410,7 +410,7 @@ async fn matches<C: ConnectionTrait>(
                         let any: Vec<String> = t
                             .spellings
                             .iter()
-                            .map(|w| format!("d.body LIKE {} ESCAPE '\\'", bind(contains_pattern(w).into())))
+                            .map(|w| format!("d.body LIKE {} ESCAPE '\\'", q.bind(contains_pattern(w))))
                             .collect();
                         conditions.push(format!("({})", any.join(" OR ")));
                     }
@@ -424,14 +424,14 @@ async fn matches<C: ConnectionTrait>(
                  WHERE {conditions} AND {filter} LIMIT {pool}"
             )
         } else {
-            let q = bind(fts.join(" AND ").into());
+            let m = q.bind(fts.join(" AND "));
             format!(
                 "SELECT d.entity_id, d.kind, d.title, d.body \
                  FROM search_fts CROSS JOIN search_documents d ON d.doc_id = search_fts.rowid \
-                 WHERE search_fts MATCH {q} AND {conditions} AND {filter} LIMIT {pool}"
+                 WHERE search_fts MATCH {m} AND {conditions} AND {filter} LIMIT {pool}"
             )
         };
-        let rows = db.query_all_raw(crate::kernel::sql::statement(db, &sql, values)).await?;
+        let rows = db.query_all_raw(q.statement(db, &sql)).await?;
         let wanted = trigrams(text);
         let base = if matches!(find, Find::Text) { 1.0 } else { 0.0 };
         let mut scored = Vec::with_capacity(rows.len());
@@ -444,7 +444,7 @@ async fn matches<C: ConnectionTrait>(
         return Ok(scored);
     }
     let (condition, exact) = match find {
-        Find::Text => (contains.to_owned(), "1.0".to_owned()),
+        Find::Text => (contains("d.body"), "1.0".to_owned()),
         Find::Words { terms, with_text } => {
             let query: Vec<String> = terms
                 .iter()
@@ -454,23 +454,22 @@ async fn matches<C: ConnectionTrait>(
                     format!("({})", any.join(" | "))
                 })
                 .collect();
-            let q = bind(query.join(" & ").into());
-            let words = format!("baton_search_vector(d.body) @@ to_tsquery('simple', {q})");
+            let words = format!("baton_search_vector(d.body) @@ to_tsquery('simple', {})", q.bind(query.join(" & ")));
             if with_text {
-                (words, format!("CASE WHEN {} THEN 1.0 ELSE 0.0 END", contains.replace("d.", "")))
+                (words, format!("CASE WHEN {} THEN 1.0 ELSE 0.0 END", contains("body")))
             } else {
-                (format!("{words} AND NOT ({contains})"), "0.0".to_owned())
+                (format!("{words} AND NOT ({})", contains("d.body")), "0.0".to_owned())
             }
         }
     };
-    let t = bind(text.into());
+    let t = q.bind(text);
     let sql = format!(
         "SELECT entity_id, kind, title, ({exact} + word_similarity({t}, body)) / 2.0 AS score \
          FROM (SELECT d.entity_id, d.kind, d.title, d.body FROM search_documents d \
                WHERE {condition} AND {filter} LIMIT {pool}) AS found \
          ORDER BY score DESC, entity_id LIMIT {n}"
     );
-    let rows = db.query_all_raw(crate::kernel::sql::statement(db, &sql, values)).await?;
+    let rows = db.query_all_raw(q.statement(db, &sql)).await?;
     rows.iter().map(|r| candidate(r, r.try_get("", "score")?)).collect()
 }
 
@@ -480,14 +479,16 @@ async fn matches<C: ConnectionTrait>(
 struct Scope {
     org: Uuid,
     filter: String,
-    values: Vec<Value>,
+    sql: Sql,
 }
 
 impl Scope {
     /// `None` when the caller can find nothing of the kinds asked for.
     fn of(actor: &Actor, text: &str, kinds: &[NodeKind]) -> Option<Scope> {
         // Kinds whose owner scope is empty are left out; the others filtered by owner.
-        let mut values: Vec<Value> = vec![actor.org_id.into(), contains_pattern(text).into()];
+        let mut q = Sql::default();
+        q.bind(actor.org_id);
+        q.bind(contains_pattern(text));
         let mut kind_names = Vec::new();
         let mut scoped = Vec::new();
         for (kind, name) in SEARCHABLE.iter().filter(|(k, _)| kinds.contains(k)) {
@@ -500,11 +501,7 @@ impl Scope {
                 if ids.is_empty() {
                     continue;
                 }
-                let mut marks = Vec::new();
-                for id in ids {
-                    values.push((*id).into());
-                    marks.push(format!("${}", values.len()));
-                }
+                let marks: Vec<String> = ids.iter().map(|id| q.bind(*id)).collect();
                 scoped.push(format!("(d.kind <> '{name}' OR d.owner_id IN ({}))", marks.join(", ")));
             }
             kind_names.push(format!("'{name}'"));
@@ -517,7 +514,7 @@ impl Scope {
             filter.push_str(" AND ");
             filter.push_str(&s);
         }
-        Some(Scope { org: actor.org_id, filter, values })
+        Some(Scope { org: actor.org_id, filter, sql: q })
     }
 }
 

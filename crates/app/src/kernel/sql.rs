@@ -16,7 +16,7 @@ pub fn statement<C: ConnectionTrait>(db: &C, sql: &str, values: Vec<Value>) -> S
 }
 
 /// A statement being written: `$n` placeholders and the values they bind, in order.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct Sql {
     values: Vec<Value>,
 }
@@ -50,13 +50,18 @@ impl Sql {
     /// values). Planning takes well under a millisecond beside that.
     pub(crate) async fn all(self, db: &DatabaseConnection, sql: &str) -> Result<Vec<QueryResult>, AppError> {
         if db.get_database_backend() != DbBackend::Postgres {
-            return Ok(db.query_all_raw(statement(db, sql, self.values)).await?);
+            return Ok(db.query_all_raw(self.statement(db, sql)).await?);
         }
         let txn = db.begin().await?;
         txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await?;
-        let rows = txn.query_all_raw(statement(&txn, sql, self.values)).await?;
+        let rows = txn.query_all_raw(self.statement(&txn, sql)).await?;
         txn.commit().await?;
         Ok(rows)
+    }
+
+    /// The statement with its values, for the connection's engine, to run as the caller needs.
+    pub(crate) fn statement<C: ConnectionTrait>(self, db: &C, sql: &str) -> Statement {
+        statement(db, sql, self.values)
     }
 
     /// The one row of an aggregate without GROUP BY.
