@@ -18,6 +18,7 @@ mod leads;
 mod lists;
 mod loops;
 mod matrix;
+mod money;
 mod privacy;
 mod roles;
 mod security;

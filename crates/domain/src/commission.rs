@@ -2,7 +2,7 @@
 //! on every payment; a retention bonus on SaaS renewals; a big-deal bonus on custom software at
 //! or above a threshold; a team bonus on renewals and upsells won with customer success.
 
-use crate::money::split_round;
+use crate::money::share;
 
 /// An organization's commission plan, rates in basis points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,9 +40,10 @@ pub fn components(plan: &Plan, deal: &Deal) -> Vec<(&'static str, i64)> {
     c
 }
 
-/// The commission on `cash_minor` collected (negative for a refund), per component.
-pub fn earn(cash_minor: i64, components: &[(&'static str, i64)]) -> Vec<(&'static str, i64, i64)> {
-    components.iter().map(|(name, bp)| (*name, *bp, split_round(cash_minor, *bp, 10_000).unwrap_or(0))).collect()
+/// The commission on `cash_minor` collected (negative for a refund), per component, each
+/// rounded to the currency's smallest unit `unit`.
+pub fn earn(cash_minor: i64, components: &[(&'static str, i64)], unit: i64) -> Vec<(&'static str, i64, i64)> {
+    components.iter().map(|(name, bp)| (*name, *bp, share(cash_minor, *bp, 10_000, unit).unwrap_or(0))).collect()
 }
 
 #[cfg(test)]
@@ -73,7 +74,7 @@ mod tests {
     #[test]
     fn commission_follows_the_cash_and_refunds_claw_it_back() {
         let c = [("BASE", 800), ("TEAM", 100)];
-        assert_eq!(earn(450_300, &c), [("BASE", 800, 36_024), ("TEAM", 100, 4_503)]);
-        assert_eq!(earn(-100_000, &c), [("BASE", 800, -8_000), ("TEAM", 100, -1_000)]);
+        assert_eq!(earn(450_300, &c, 1), [("BASE", 800, 36_024), ("TEAM", 100, 4_503)]);
+        assert_eq!(earn(-100_000, &c, 1), [("BASE", 800, -8_000), ("TEAM", 100, -1_000)]);
     }
 }

@@ -2,7 +2,7 @@
 //! topics each level covers.
 
 use crate::lead::string_enum;
-use crate::money::split_round;
+use crate::money::share;
 
 string_enum!(
     /// A kind of channel partner.
@@ -43,9 +43,10 @@ impl TrainingLevel {
     }
 }
 
-/// The rebate a partner earns on collected cash: `paid × rate`, rounded to the cent.
-pub fn rebate(paid_minor: i64, rate_bp: i64) -> i64 {
-    split_round(paid_minor, rate_bp, 10_000).unwrap_or(0)
+/// The rebate a partner earns on collected cash: `paid × rate`, rounded to the currency's
+/// smallest unit `unit`.
+pub fn rebate(paid_minor: i64, rate_bp: i64, unit: i64) -> i64 {
+    share(paid_minor, rate_bp, 10_000, unit).unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -62,8 +63,8 @@ mod tests {
 
     #[test]
     fn rebates_are_a_share_of_collected_cash() {
-        assert_eq!(rebate(450_300, 1_000), 45_030);
-        assert_eq!(rebate(333, 1_500), 50, "49.95 cents round to 50");
-        assert_eq!(rebate(0, 2_000), 0);
+        assert_eq!(rebate(450_300, 1_000, 1), 45_030);
+        assert_eq!(rebate(333, 1_500, 1), 50, "49.95 cents round to 50");
+        assert_eq!(rebate(0, 2_000, 1), 0);
     }
 }

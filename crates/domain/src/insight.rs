@@ -2,7 +2,7 @@
 //! for product. Pure arithmetic on counts and minor units.
 
 use crate::lead::string_enum;
-use crate::money::split_round;
+use crate::money::share;
 
 string_enum!(
     /// A marketing channel.
@@ -37,8 +37,9 @@ impl CampaignMetrics {
         customers: i64,
         won_revenue_minor: i64,
         spend_minor: i64,
+        unit: i64,
     ) -> Self {
-        let per = |n: i64| if n > 0 { split_round(spend_minor, 1, n) } else { None };
+        let per = |n: i64| if n > 0 { share(spend_minor, 1, n, unit) } else { None };
         CampaignMetrics {
             leads,
             qualified,
@@ -64,10 +65,10 @@ mod tests {
 
     #[test]
     fn costs_per_lead_and_customer_are_rounded_and_absent_without_results() {
-        let m = CampaignMetrics::compute(3, 2, 1, 1, 1_801_200, 100_000);
+        let m = CampaignMetrics::compute(3, 2, 1, 1, 1_801_200, 100_000, 1);
         assert_eq!(m.cost_per_lead_minor, Some(33_333));
         assert_eq!(m.cost_per_customer_minor, Some(100_000));
-        let none = CampaignMetrics::compute(0, 0, 0, 0, 0, 50_000);
+        let none = CampaignMetrics::compute(0, 0, 0, 0, 0, 50_000, 1);
         assert_eq!((none.cost_per_lead_minor, none.cost_per_customer_minor), (None, None));
     }
 

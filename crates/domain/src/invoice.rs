@@ -2,7 +2,7 @@
 //! aging and dunning. SCHEDULED -> ISSUED -> PARTIALLY_PAID -> PAID, or VOID.
 
 use crate::lead::string_enum;
-use crate::money::{split_even, split_weighted};
+use crate::money::{split_even_in, split_weighted_in};
 use crate::rule::Rule;
 use crate::violation::Violation;
 use chrono::{Days, Months, NaiveDate};
@@ -30,9 +30,15 @@ pub struct Installment {
 }
 
 /// The invoices of a contract worth `total_minor` over `term_months`, starting on `start`.
-/// The amounts add up exactly to the total. Milestones are 30 % at signing, 40 % after 60 days
+/// The amounts add up exactly to the total, each a whole multiple of the currency's `unit`. Milestones are 30 % at signing, 40 % after 60 days
 /// (test) and 30 % after 120 days (go-live).
-pub fn schedule(kind: PaymentSchedule, total_minor: i64, term_months: u32, start: NaiveDate) -> Vec<Installment> {
+pub fn schedule(
+    kind: PaymentSchedule,
+    total_minor: i64,
+    unit: i64,
+    term_months: u32,
+    start: NaiveDate,
+) -> Vec<Installment> {
     let term = term_months.max(1);
     let periods = |months: u32| term.div_ceil(months) as usize;
     let (amounts, offsets): (Vec<i64>, Vec<(u32, u64)>) = match kind {
@@ -44,9 +50,11 @@ pub fn schedule(kind: PaymentSchedule, total_minor: i64, term_months: u32, start
                 _ => 1,
             };
             let n = periods(step);
-            (split_even(total_minor, n), (0..n as u32).map(|k| (k * step, 0)).collect())
+            (split_even_in(total_minor, n, unit), (0..n as u32).map(|k| (k * step, 0)).collect())
         }
-        PaymentSchedule::Milestones => (split_weighted(total_minor, &[30, 40, 30]), vec![(0, 0), (0, 60), (0, 120)]),
+        PaymentSchedule::Milestones => {
+            (split_weighted_in(total_minor, &[30, 40, 30], unit), vec![(0, 0), (0, 60), (0, 120)])
+        }
     };
     amounts
         .into_iter()
@@ -141,15 +149,15 @@ mod tests {
 
     #[test]
     fn schedules_by_kind() {
-        let s = schedule(PaymentSchedule::Quarterly, 1_000_000, 12, d(2026, 1, 31));
+        let s = schedule(PaymentSchedule::Quarterly, 1_000_000, 1, 12, d(2026, 1, 31));
         assert_eq!(s.len(), 4);
         assert_eq!(s.iter().map(|i| i.amount_minor).collect::<Vec<_>>(), vec![250_000; 4]);
         assert_eq!(s[1].issue_on, d(2026, 4, 30), "month arithmetic clamps to the month's end");
         assert_eq!(s[0].due_on, d(2026, 3, 2));
-        assert_eq!(schedule(PaymentSchedule::Upfront, 100, 24, d(2026, 1, 1)).len(), 1);
-        assert_eq!(schedule(PaymentSchedule::Annual, 100, 24, d(2026, 1, 1)).len(), 2);
-        assert_eq!(schedule(PaymentSchedule::Monthly, 100, 0, d(2026, 1, 1)).len(), 1);
-        let m = schedule(PaymentSchedule::Milestones, 5_000_000, 0, d(2026, 1, 1));
+        assert_eq!(schedule(PaymentSchedule::Upfront, 100, 1, 24, d(2026, 1, 1)).len(), 1);
+        assert_eq!(schedule(PaymentSchedule::Annual, 100, 1, 24, d(2026, 1, 1)).len(), 2);
+        assert_eq!(schedule(PaymentSchedule::Monthly, 100, 1, 0, d(2026, 1, 1)).len(), 1);
+        let m = schedule(PaymentSchedule::Milestones, 5_000_000, 1, 0, d(2026, 1, 1));
         assert_eq!(m.iter().map(|i| i.amount_minor).collect::<Vec<_>>(), vec![1_500_000, 2_000_000, 1_500_000]);
         assert_eq!(m[2].issue_on, d(2026, 5, 1));
     }
@@ -158,10 +166,18 @@ mod tests {
         #[test]
         fn a_schedule_adds_up_exactly_to_the_contract_value(total in 0i64..100_000_000_000, term in 0u32..61, kind in 0usize..5) {
             let kind = PaymentSchedule::ALL[kind];
-            let s = schedule(kind, total, term, d(2026, 3, 31));
+            let s = schedule(kind, total, 1, term, d(2026, 3, 31));
             prop_assert!(!s.is_empty());
             prop_assert_eq!(s.iter().map(|i| i.amount_minor).sum::<i64>(), total);
             prop_assert!(s.windows(2).all(|w| w[0].issue_on <= w[1].issue_on));
+        }
+
+        #[test]
+        fn a_yen_schedule_is_whole_yen_and_adds_up(yen in 0i64..1_000_000_000, term in 0u32..61, kind in 0usize..5) {
+            let kind = PaymentSchedule::ALL[kind];
+            let s = schedule(kind, yen * 100, 100, term, d(2026, 3, 31));
+            prop_assert_eq!(s.iter().map(|i| i.amount_minor).sum::<i64>(), yen * 100);
+            prop_assert!(s.iter().all(|i| i.amount_minor % 100 == 0), "every installment is whole yen");
         }
     }
 

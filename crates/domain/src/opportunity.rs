@@ -91,13 +91,13 @@ pub fn move_to(from: Stage, to: Stage, f: &StageFacts) -> Result<(), Vec<Violati
             }
             if f.is_enterprise {
                 for (role, word) in [
-                    (ContactRole::It, "IT"),
-                    (ContactRole::Business, "business"),
-                    (ContactRole::Executive, "executive"),
+                    (ContactRole::It, "an IT"),
+                    (ContactRole::Business, "a business"),
+                    (ContactRole::Executive, "an executive"),
                 ] {
                     if !f.contact_roles.contains(&role) {
                         v.push(gate(&format!(
-                            "at or above the enterprise threshold the decision chain needs an {word} contact"
+                            "at or above the enterprise threshold the decision chain needs {word} contact"
                         )));
                     }
                 }

@@ -7,7 +7,7 @@
 //! must not turn into approving one's own discount (segregation of duties).
 
 use crate::lead::string_enum;
-use crate::money::split_round;
+use crate::money::share;
 use crate::rule::Rule;
 use crate::violation::{Violation, check};
 
@@ -61,14 +61,14 @@ pub struct Totals {
     pub total_minor: i64,
 }
 
-/// Adds the lines and applies the discount (basis points), rounding the discount to the cent
-/// (half to even), so that `total = subtotal - discount` exactly.
-pub fn totals(lines: &[Line], discount_bp: i64) -> Option<Totals> {
+/// Adds the lines and applies the discount (basis points), rounding the discount to the
+/// currency's smallest unit `unit` (half to even), so that `total = subtotal - discount` exactly.
+pub fn totals(lines: &[Line], discount_bp: i64, unit: i64) -> Option<Totals> {
     let mut subtotal: i64 = 0;
     for l in lines {
         subtotal = subtotal.checked_add(l.total_minor()?)?;
     }
-    let discount = split_round(subtotal, discount_bp, 10_000)?;
+    let discount = share(subtotal, discount_bp, 10_000, unit)?;
     Some(Totals { subtotal_minor: subtotal, discount_minor: discount, total_minor: subtotal - discount })
 }
 
@@ -167,16 +167,30 @@ mod tests {
         assert_eq!(seats.total_minor(), Some(1_896_000));
         assert_eq!(module.total_minor(), Some(240_000));
         assert_eq!(custom.total_minor(), Some(5_000_000));
-        let t =
-            totals(&[seats, module], 1500).unwrap_or(Totals { subtotal_minor: 0, discount_minor: 0, total_minor: 0 });
+        let t = totals(&[seats, module], 1500, 1).unwrap_or(Totals {
+            subtotal_minor: 0,
+            discount_minor: 0,
+            total_minor: 0,
+        });
         assert_eq!(t, Totals { subtotal_minor: 2_136_000, discount_minor: 320_400, total_minor: 1_815_600 });
         assert_eq!(
             totals(
                 &[Line { model: PricingModel::FixedPrice, unit_price_minor: i64::MAX, quantity: 2, term_months: 1 }],
-                0
+                0,
+                1
             ),
             None
         );
+    }
+
+    #[test]
+    fn a_discount_in_a_currency_without_minor_digits_rounds_to_its_unit() {
+        // 3 × ¥3,333 with 12.5 % off: ¥1,249.875 rounds to ¥1,250, kept in hundredths.
+        let line = Line { model: PricingModel::FixedPrice, unit_price_minor: 333_300, quantity: 3, term_months: 1 };
+        let t = totals(&[line], 1250, 100).unwrap_or(Totals { subtotal_minor: 0, discount_minor: 0, total_minor: 0 });
+        assert_eq!(t, Totals { subtotal_minor: 999_900, discount_minor: 125_000, total_minor: 874_900 });
+        let cents = totals(&[line], 1250, 1).map(|t| t.discount_minor);
+        assert_eq!(cents, Some(124_988), "in a two-digit currency the same discount keeps its cents");
     }
 
     #[test]

@@ -168,7 +168,7 @@ pub(crate) fn list_filter(
 /// An amount in minor units, or `BAD_USER_INPUT` naming `field`.
 pub(crate) fn minor(field: &str, v: Option<Decimal>) -> Result<Option<i64>> {
     v.map(|d| {
-        baton_app::kernel::money::to_minor(d.0).map_err(|_| baton_app::AppError::bad_input(field, "is too large"))
+        baton_app::kernel::money::bound_minor(d.0).map_err(|_| baton_app::AppError::bad_input(field, "is too large"))
     })
     .transpose()
     .gql()

@@ -6,7 +6,7 @@ use crate::kernel::scalars::{Decimal, Timestamp};
 use crate::{Gql, app};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use baton_app::entity::{team, user};
-use baton_app::kernel::money::from_minor;
+use baton_app::kernel::money::amount_of;
 
 /// Formats an id for the API.
 pub fn id(u: uuid::Uuid) -> ID {
@@ -16,7 +16,7 @@ pub fn id(u: uuid::Uuid) -> ID {
 /// An amount of money in a currency.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct Money {
-    /// The amount, a decimal string such as "1200.50".
+    /// The amount at the currency's minor digits, a decimal string such as "1200.50" (USD) or "1200" (JPY).
     pub amount: Decimal,
     /// The ISO-4217 currency code, such as "USD".
     pub currency: String,
@@ -24,7 +24,7 @@ pub struct Money {
 
 impl Money {
     pub fn from_minor(minor: i64, currency: &str) -> Self {
-        Money { amount: Decimal(from_minor(minor)), currency: currency.to_owned() }
+        Money { amount: Decimal(amount_of(minor, currency)), currency: currency.to_owned() }
     }
 }
 
@@ -113,7 +113,7 @@ impl Team {
 /// An amount of money.
 #[derive(InputObject)]
 pub struct MoneyInput {
-    /// The amount, a decimal string such as "1200.50".
+    /// The amount, a decimal string with at most the currency's minor digits, such as "1200.50" (USD) or "1200" (JPY).
     pub amount: Decimal,
     /// The ISO-4217 currency code, such as "USD".
     pub currency: String,

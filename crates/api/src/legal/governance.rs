@@ -191,7 +191,9 @@ impl GovernanceMutation {
         let above = match input.review_above_value {
             MaybeUndefined::Undefined => None,
             MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(v) => Some(Some(baton_app::kernel::money::to_minor(v.0).gql()?)),
+            MaybeUndefined::Value(v) => {
+                Some(Some(baton_app::kernel::money::hundredths("reviewAboveValue", v.0).gql()?))
+            }
         };
         let patch = PolicyPatch {
             review_all: input.review_all_contracts,

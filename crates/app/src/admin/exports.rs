@@ -173,8 +173,8 @@ fn time(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-fn amount(minor: i64) -> String {
-    crate::kernel::money::from_minor(minor).to_string()
+fn amount(minor: i64, currency: &str) -> String {
+    crate::kernel::money::amount_of(minor, currency).to_string()
 }
 
 /// A kind of row an export writes: its GraphQL type and columns, and the users it names.
@@ -220,7 +220,7 @@ impl Exported for opportunity::Model {
             col("name", Text, |o, _| Some(o.name.clone())),
             col("stage", Value, |o, _| Some(o.stage.clone())),
             col("kind", Value, |o, _| Some(o.kind.clone())),
-            col("estimatedValue", Value, |o, _| Some(amount(o.estimated_value_minor))),
+            col("estimatedValue", Value, |o, _| Some(amount(o.estimated_value_minor, &o.currency))),
             Column {
                 name: "currency",
                 field: "estimatedValue",
@@ -273,8 +273,8 @@ impl Exported for invoice::Model {
             col("number", Value, |i, _| i.number.map(|n| format!("INV-{n:06}"))),
             col("status", Value, |i, _| Some(i.status.clone())),
             col("sequence", Value, |i, _| Some(i.sequence.to_string())),
-            col("amount", Value, |i, _| Some(amount(i.amount_minor))),
-            col("amountPaid", Value, |i, _| Some(amount(i.paid_minor))),
+            col("amount", Value, |i, _| Some(amount(i.amount_minor, &i.currency))),
+            col("amountPaid", Value, |i, _| Some(amount(i.paid_minor, &i.currency))),
             Column {
                 name: "currency",
                 field: "amount",

@@ -411,8 +411,13 @@ impl App {
         if new_rep > new_mgr {
             return Err(AppError::bad_input("discountLimitRep", "must not exceed the manager's discount limit"));
         }
+        let currency = match &checked.currency {
+            Some(c) => c.clone(),
+            None => crate::kernel::money::stored_currency(&before.currency)?,
+        };
         let mut am = before.clone().into_active_model();
         checked.apply(p, &mut am);
+        crate::kernel::money::check_org_amounts(&currency, &am)?;
         am.bump(before.version, Utc::now());
         let after = am.update(&txn).await?;
         audit::commit(
@@ -652,13 +657,16 @@ struct CheckedSettings {
     rates: [Option<i32>; 4],
 }
 
-/// A non-negative amount in minor units.
+/// A non-negative amount in hundredths; whether it is whole in the organization's currency is
+/// checked once the currency is known ([`check_org_amounts`]).
+///
+/// [`check_org_amounts`]: crate::kernel::money::check_org_amounts
 fn non_negative_minor(field: &str, v: Option<Decimal>) -> Result<Option<i64>, AppError> {
     v.map(|d| {
         if d < Decimal::ZERO {
             Err(AppError::bad_input(field, "must not be negative"))
         } else {
-            crate::kernel::money::to_minor(d)
+            crate::kernel::money::hundredths(field, d)
         }
     })
     .transpose()

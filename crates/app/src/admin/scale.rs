@@ -910,6 +910,11 @@ impl Generator<'_> {
         self.now.date_naive()
     }
 
+    /// The smallest unit of the organization's currency, in hundredths.
+    fn unit(&self) -> i64 {
+        crate::kernel::money::ledger_unit_of(self.org.currency.as_str())
+    }
+
     async fn partners(
         &self,
         rng: &mut Rng,
@@ -1113,7 +1118,7 @@ impl Generator<'_> {
                         }
                     }
                     let line_values: Vec<Line> = lines.iter().map(|(_, l)| *l).collect();
-                    let t = baton_domain::quote::totals(&line_values, i64::from(discount_bp)).unwrap_or(
+                    let t = baton_domain::quote::totals(&line_values, i64::from(discount_bp), self.unit()).unwrap_or(
                         baton_domain::quote::Totals { subtotal_minor: 0, discount_minor: 0, total_minor: 0 },
                     );
                     let needs_approval = i64::from(discount_bp) > limits_rep && status != "PENDING_APPROVAL";
@@ -1271,7 +1276,7 @@ impl Generator<'_> {
         signed: DateTime<Utc>,
     ) -> Vec<InvoicePlan> {
         let today = self.today();
-        inv::schedule(schedule, value, u32::try_from(term).unwrap_or(12), signed.date_naive())
+        inv::schedule(schedule, value, self.unit(), u32::try_from(term).unwrap_or(12), signed.date_naive())
             .into_iter()
             .map(|step| {
                 let first = step.sequence == 1;
@@ -2008,7 +2013,7 @@ impl Generator<'_> {
                         )
                         .await?;
                     let cash = if refund { -p.amount } else { p.amount };
-                    for (component, bp, amount) in commission::earn(cash, &components) {
+                    for (component, bp, amount) in commission::earn(cash, &components, self.unit()) {
                         commission
                             .push([
                                 v(rng.id_at(p.at)),

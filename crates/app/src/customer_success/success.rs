@@ -386,7 +386,7 @@ impl App {
             lead_id: Set(None),
             name: Set(format!("Expansion ({kind}): {}", acc.name)),
             stage: Set("DISCOVERY".into()),
-            estimated_value_minor: Set(crate::kernel::money::to_minor(money.amount)?),
+            estimated_value_minor: Set(crate::kernel::money::minor("estimatedValue", &money)?),
             currency: Set(org.currency.clone()),
             expected_close_date: Set(None),
             probability: Set(None),

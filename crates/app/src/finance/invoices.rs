@@ -2,14 +2,14 @@
 //! voiding, collections (outstanding, overdue, rate, aging) and dunning.
 
 use crate::kernel::gate::{self, Access};
-use crate::kernel::money::to_minor;
+use crate::kernel::money::minor;
 use crate::kernel::page::{Page, PageRequest};
 use crate::kernel::scope::owned_by;
 use crate::kernel::tx::Versioned;
 use crate::kernel::tx::{Counter, next_counter};
 use crate::{Actor, App, AppError, kernel::audit};
 use baton_domain::invoice::{self as rules, AGING_BUCKETS, InvoiceStatus};
-use baton_domain::money::Currency;
+use baton_domain::money::Money;
 use baton_domain::permission::Action;
 use baton_domain::{Scope, text};
 use baton_store::entity::{invoice, opportunity, organization, payment};
@@ -88,6 +88,25 @@ async fn apply_paid(
     Ok(am.update(txn).await?)
 }
 
+/// The gate of `refundPayment`: a payment (not a refund or credit) of the caller's
+/// organization, on an invoice whose deal the caller reaches.
+pub(crate) async fn gate_payment<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    payment_id: Uuid,
+) -> Result<(payment::Model, invoice::Model, opportunity::Model), AppError> {
+    actor.authorize(Action::RefundPayment)?;
+    let original = payment::Entity::find_by_id(payment_id)
+        .filter(payment::Column::OrganizationId.eq(actor.org_id))
+        .filter(payment::Column::Kind.eq("PAYMENT"))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("payment"))?;
+    let (invoice, deal) =
+        crate::kernel::gate::invoice_deal(db, actor, original.invoice_id, Action::RefundPayment).await?;
+    Ok((original, invoice, deal))
+}
+
 impl App {
     /// `recordPayment`: the idempotency key is checked first; partial payments add up;
     /// overpayment is refused.
@@ -99,13 +118,11 @@ impl App {
         p: PaymentInput,
     ) -> Result<invoice::Model, AppError> {
         let key = key_field(&p.idempotency_key)?;
-        let currency = Currency::parse(&p.currency).map_err(|m| AppError::bad_input("amount", m))?;
-        if p.amount <= Decimal::ZERO || p.amount.normalize().scale() > 2 {
-            return Err(AppError::bad_input("amount", "must be positive with at most two decimals"));
-        }
+        let money = Money::parse_positive(p.amount, &p.currency).map_err(|m| AppError::bad_input("amount", m))?;
+        let currency = &money.currency;
         let reference =
             text::optional(p.reference.as_deref(), text::SHORT_TEXT_MAX).map_err(AppError::text("reference"))?;
-        let amount = to_minor(p.amount)?;
+        let amount = minor("amount", &money)?;
         let hash = request_hash(&[
             "payment",
             &invoice_id.to_string(),
@@ -129,7 +146,7 @@ impl App {
                 "amount",
                 format!(
                     "overpayment: only {} {} is outstanding",
-                    crate::kernel::money::from_minor(open),
+                    crate::kernel::money::amount_of(open, &before.currency),
                     before.currency
                 ),
             ));
@@ -185,22 +202,12 @@ impl App {
     ) -> Result<invoice::Model, AppError> {
         let key = key_field(key)?;
         let reason = text::required_long(reason).map_err(AppError::text("reason"))?;
-        let currency = Currency::parse(currency).map_err(|m| AppError::bad_input("amount", m))?;
-        if amount <= Decimal::ZERO || amount.normalize().scale() > 2 {
-            return Err(AppError::bad_input("amount", "must be positive with at most two decimals"));
-        }
-        let amount = to_minor(amount)?;
+        let money = Money::parse_positive(amount, currency).map_err(|m| AppError::bad_input("amount", m))?;
+        let currency = &money.currency;
+        let amount = minor("amount", &money)?;
         let hash = request_hash(&["refund", &payment_id.to_string(), &amount.to_string(), currency.as_str(), &reason]);
         let txn = self.tx().await?;
-        actor.authorize(Action::RefundPayment)?;
-        let original = payment::Entity::find_by_id(payment_id)
-            .filter(payment::Column::OrganizationId.eq(actor.org_id))
-            .filter(payment::Column::Kind.eq("PAYMENT"))
-            .one(&txn)
-            .await?
-            .ok_or(AppError::NotFound("payment"))?;
-        let (before, deal) =
-            crate::kernel::gate::invoice_deal(&txn, actor, original.invoice_id, Action::RefundPayment).await?;
+        let (original, before, deal) = gate_payment(&txn, actor, payment_id).await?;
         if let Some(id) = replay(&txn, actor.org_id, &key, &hash).await? {
             return invoice::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound("invoice"));
         }

@@ -88,7 +88,7 @@ pub struct WinLoss {
 }
 
 fn money(minor: i64) -> Decimal {
-    crate::kernel::money::from_minor(minor)
+    Decimal::new(minor, baton_domain::money::LEDGER_DIGITS)
 }
 
 fn counted(map: BTreeMap<String, i64>) -> Vec<(String, i64)> {

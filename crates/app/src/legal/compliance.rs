@@ -50,7 +50,7 @@ impl App {
         if value.currency.as_str() != org.currency {
             return Err(AppError::bad_input("value", format!("must be in {}", org.currency)));
         }
-        let minor = crate::kernel::money::to_minor(value.amount)?;
+        let minor = crate::kernel::money::minor("value", &value)?;
         let status = gift_rules::recorded(minor, org.gift_threshold_minor).as_str();
         let row = gift::ActiveModel {
             id: Set(Uuid::now_v7()),

@@ -569,7 +569,7 @@ impl App {
         if money.amount.is_zero() {
             return Err(AppError::bad_input("amount", "must be positive"));
         }
-        let minor = crate::kernel::money::to_minor(money.amount)?;
+        let minor = crate::kernel::money::minor("amount", &money)?;
         let txn = self.tx().await?;
         let (c, opp) = gate_contract(&txn, actor, contract_id, Action::CreateChangeOrder).await?;
         rules::change_order(
@@ -728,7 +728,9 @@ impl Signing<'_> {
     async fn issue_invoices(&self) -> Result<Vec<invoice::Model>, AppError> {
         let (c, opp, now) = (self.contract, self.deal, self.now);
         let kind = crate::kernel::error::stored(&c.payment_schedule, PaymentSchedule::parse, "payment schedule")?;
-        let plan = inv::schedule(kind, c.value_minor, u32::try_from(c.term_months).unwrap_or(0), now.date_naive());
+        let unit = crate::kernel::money::ledger_unit_of(&c.currency);
+        let plan =
+            inv::schedule(kind, c.value_minor, unit, u32::try_from(c.term_months).unwrap_or(0), now.date_naive());
         let mut invoices = Vec::with_capacity(plan.len());
         for step in plan {
             let first = step.sequence == 1;
@@ -814,7 +816,11 @@ impl Signing<'_> {
             seats: Set(seat.map(|(l, _)| l.quantity).unwrap_or(0)),
             start_on: Set(today),
             end_on: Set(today.checked_add_months(Months::new(u32::try_from(term).unwrap_or(12))).unwrap_or(today)),
-            mrr_minor: Set(c.value_minor / i64::from(term)),
+            // A month's share of the value, cut down to the currency's unit (whole yen for JPY).
+            mrr_minor: Set({
+                let unit = crate::kernel::money::ledger_unit_of(&c.currency);
+                c.value_minor / (i64::from(term) * unit) * unit
+            }),
             currency: Set(c.currency.clone()),
             status: Set("ACTIVE".into()),
             created_at: Set(now),

@@ -237,6 +237,7 @@ impl App {
         let mut am = before.clone().into_active_model();
         put(&mut am.review_all_contracts, patch.review_all);
         put(&mut am.review_above_minor, patch.review_above_minor);
+        crate::kernel::money::check_org_amounts(&crate::kernel::money::stored_currency(&before.currency)?, &am)?;
         put(&mut am.review_deviations, patch.review_deviations);
         put(&mut am.review_custom_development, patch.review_custom_development);
         put(&mut am.review_clause_keys, keys);
@@ -271,7 +272,7 @@ impl App {
             TemplateKind::parse(kind).ok_or_else(|| AppError::bad_input("templateKind", "unknown template kind"))?;
         let wording = text::required_long(wording).map_err(AppError::text("text"))?;
         actor.authorize(Action::ManageContractPolicy)?;
-        let me = actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["fallbacks are approved by people".into()]))?;
+        let me = actor.person(Action::ManageContractPolicy)?;
         let txn = self.tx().await?;
         let templates: Vec<Uuid> = contract_template::Entity::find()
             .filter(contract_template::Column::OrganizationId.eq(actor.org_id))

@@ -35,7 +35,7 @@ fn money_field(field: &str, amount: Decimal, currency: &str, org: &organization:
     if m.currency.as_str() != org.currency {
         return Err(AppError::bad_input(field, format!("must be in {}", org.currency)));
     }
-    crate::kernel::money::to_minor(m.amount)
+    crate::kernel::money::minor(field, &m)
 }
 
 /// What one campaign's leads produced, as the database counted it.
@@ -187,6 +187,7 @@ impl App {
                     f.customers,
                     f.won_minor,
                     c.spend_minor,
+                    crate::kernel::money::ledger_unit_of(&c.currency),
                 );
                 (c, metrics)
             })

@@ -117,6 +117,7 @@ impl App {
              GROUP BY o.partner_id"
         );
         let paid = per_partner(&q.all(&self.db, &sql).await?, "n")?;
+        let unit = crate::kernel::money::org_unit(&self.db, actor.org_id).await?;
         let of = |m: &HashMap<Uuid, i64>, p: Uuid| m.get(&p).copied().unwrap_or_default();
         Ok(partners
             .into_iter()
@@ -127,7 +128,7 @@ impl App {
                     deals: of(&deals, p.id),
                     won_deals: of(&won_deals, p.id),
                     collected_minor: collected,
-                    rebate_owed_minor: rebate(collected, i64::from(p.rebate_bp)),
+                    rebate_owed_minor: rebate(collected, i64::from(p.rebate_bp), unit),
                     partner: p,
                 }
             })

@@ -34,6 +34,7 @@ pub(crate) async fn accrue<C: ConnectionTrait>(
 ) -> Result<(), AppError> {
     let c = contract::Entity::find_by_id(inv.contract_id).one(db).await?.context("contract row")?;
     let org = organization::Entity::find_by_id(pay.organization_id).one(db).await?.context("organization row")?;
+    let unit = crate::kernel::money::ledger_unit_of(&pay.currency);
     let plan = Plan {
         base_bp: i64::from(org.commission_base_bp),
         retention_bp: i64::from(org.commission_retention_bp),
@@ -49,13 +50,15 @@ pub(crate) async fn accrue<C: ConnectionTrait>(
         cs_credited: opp.cs_credit_id.is_some(),
     };
     let mut entries: Vec<(Uuid, &'static str, i64, i64)> =
-        commission::earn(cash_minor, &commission::components(&plan, &deal))
+        commission::earn(cash_minor, &commission::components(&plan, &deal), unit)
             .into_iter()
             .map(|(n, bp, amt)| (opp.owner_id, n, bp, amt))
             .collect();
     if let Some(cs) = opp.cs_credit_id.filter(|_| deal.renewal || deal.expansion) {
         entries.extend(
-            commission::earn(cash_minor, &[("TEAM", plan.team_bp)]).into_iter().map(|(n, bp, amt)| (cs, n, bp, amt)),
+            commission::earn(cash_minor, &[("TEAM", plan.team_bp)], unit)
+                .into_iter()
+                .map(|(n, bp, amt)| (cs, n, bp, amt)),
         );
     }
     for (user_id, component, bp, amount) in entries {
@@ -85,6 +88,21 @@ pub struct TeamAttainment {
     pub quota_minor: i64,
     pub signed_minor: i64,
     pub rate: Decimal,
+}
+
+/// The gate of `setQuota`: the person is of the caller's organization and among the people
+/// the caller sets quotas for (a manager's team).
+pub(crate) async fn gate_quota<C: ConnectionTrait>(db: &C, actor: &Actor, user_id: Uuid) -> Result<(), AppError> {
+    let scope = actor.authorize(Action::SetQuota)?;
+    if !actor.owners(scope).contains(Some(user_id)) {
+        return Err(AppError::Forbidden(vec!["quotas are set for your team's members".into()]));
+    }
+    user::Entity::find_by_id(user_id)
+        .filter(user::Column::OrganizationId.eq(actor.org_id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("user"))?;
+    Ok(())
 }
 
 impl App {
@@ -159,16 +177,8 @@ impl App {
         }
         let money =
             baton_domain::Money::parse_non_negative(amount, currency).map_err(|m| AppError::bad_input("amount", m))?;
-        let scope = actor.authorize(Action::SetQuota)?;
-        if !actor.owners(scope).contains(Some(user_id)) {
-            return Err(AppError::Forbidden(vec!["quotas are set for your team's members".into()]));
-        }
         let txn = self.tx().await?;
-        user::Entity::find_by_id(user_id)
-            .filter(user::Column::OrganizationId.eq(actor.org_id))
-            .one(&txn)
-            .await?
-            .ok_or(AppError::NotFound("user"))?;
+        gate_quota(&txn, actor, user_id).await?;
         quota::Entity::delete_many()
             .filter(quota::Column::UserId.eq(user_id))
             .filter(quota::Column::StartsOn.eq(starts_on))
@@ -180,7 +190,7 @@ impl App {
             user_id: Set(user_id),
             starts_on: Set(starts_on),
             ends_on: Set(ends_on),
-            amount_minor: Set(crate::kernel::money::to_minor(money.amount)?),
+            amount_minor: Set(crate::kernel::money::minor("amount", &money)?),
             currency: Set(money.currency.as_str().to_owned()),
             created_at: Set(Utc::now()),
         }

@@ -2,7 +2,7 @@
 //! conversion into an account, a contact and an opportunity.
 
 use crate::kernel::error::check_version;
-use crate::kernel::money::to_minor;
+use crate::kernel::money::minor;
 use crate::kernel::tx::Versioned;
 use crate::kernel::tx::put;
 use crate::{Actor, App, AppError, kernel::audit};
@@ -451,7 +451,7 @@ impl App {
         let opp_name = text::required_short(&input.opportunity_name).map_err(AppError::text("opportunityName"))?;
         let value = Money::parse_non_negative(input.estimated_value, &input.currency)
             .map_err(|m| AppError::bad_input("estimatedValue", m))?;
-        let value_minor = to_minor(value.amount)?;
+        let value_minor = minor("estimatedValue", &value)?;
 
         let txn = self.tx().await?;
         let before = crate::kernel::gate::lead(&txn, actor, id, Action::ConvertLead).await?;

@@ -2,7 +2,7 @@
 //! needs-analysis report, forecast inputs, stage moves through their gates, and losing a deal.
 
 use crate::kernel::error::check_version;
-use crate::kernel::money::to_minor;
+use crate::kernel::money::minor;
 use crate::kernel::tx::Versioned;
 use crate::{Actor, App, AppError, kernel::audit};
 use anyhow::Context;
@@ -213,7 +213,7 @@ impl App {
             if v.currency.as_str() != before.currency {
                 return Err(AppError::bad_input("estimatedValue", format!("must be in {}", before.currency)));
             }
-            am.estimated_value_minor = Set(to_minor(v.amount)?);
+            am.estimated_value_minor = Set(minor("estimatedValue", &v)?);
         }
         if p.expected_close_date.is_some() {
             am.expected_close_date = Set(p.expected_close_date);

@@ -113,7 +113,7 @@ async fn price<C: ConnectionTrait>(
         domain_lines.push(line);
         priced.push((LineInput { term_months: Some(months), ..l.clone() }, p, total));
     }
-    let totals = rules::totals(&domain_lines, i64::from(bp))
+    let totals = rules::totals(&domain_lines, i64::from(bp), crate::kernel::money::ledger_unit_of(&org.currency))
         .ok_or_else(|| AppError::bad_input("lines", "the quote total is too large"))?;
     Ok((priced, totals, term))
 }

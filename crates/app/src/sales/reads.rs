@@ -465,6 +465,7 @@ impl App {
         for r in q.all(&self.db, sql).await? {
             spend.insert(r.try_get("", "channel")?, int(Some(&r), "spend")?);
         }
+        let unit = crate::kernel::money::org_unit(&self.db, actor.org_id).await?;
         Ok(LeadSource::ALL
             .iter()
             .map(|s| {
@@ -477,6 +478,7 @@ impl App {
                     wins,
                     revenue,
                     spend.get(s.as_str()).copied().unwrap_or_default(),
+                    unit,
                 );
                 SourceCount { source: *s, count, qualified, converted, metrics }
             })
