@@ -242,8 +242,8 @@ both!(stage_gates_name_every_unmet_condition_and_move_nothing, |engine| async mo
     let before = (rows(&t).await, read(&t, &d.ae, OPP, "opportunity", &d.opportunity).await);
     let r = refused(&t, &d.ae, MOVE, at("NEGOTIATION"), "RULE_VIOLATION").await;
     let reasons = assert_rules(&r, &["STAGE_GATE"; 3]);
-    for (reason, word) in reasons.iter().zip(["IT", "business", "executive"]) {
-        assert!(reason.contains(&format!("an {word} contact")), "{reasons:?}");
+    for (reason, words) in reasons.iter().zip(["an IT", "a business", "an executive"]) {
+        assert!(reason.contains(&format!("needs {words} contact")), "{reasons:?}");
     }
     add_contact(&t, &d, "Ivan IT", "IT", false).await;
     let r = refused(&t, &d.ae, MOVE, at("NEGOTIATION"), "RULE_VIOLATION").await;

@@ -503,38 +503,106 @@ both!(the_gate_blockers_and_field_rules_agree_on_every_grant_the_table_allows, |
     let deal_owner = owner_of(opportunity::Entity::find_by_id(uid(&open.opportunity)).one(db).await.unwrap().unwrap());
     let signed_owner =
         owner_of(opportunity::Entity::find_by_id(uid(&signed.opportunity)).one(db).await.unwrap().unwrap());
-    let samples = [
+    // The rows the organization-wide and administrative actions act on.
+    let admin0 = t.login("admin@demo.test").await;
+    let marketing = t.login("marketing@demo.test").await;
+    let product_manager = t.login("product@demo.test").await;
+    flow::ok(&t, &marketing, "mutation { createCampaign(input: { name: \"Spring\", channel: SEO, budget: { amount: \"1000\", currency: \"USD\" }, startsOn: \"2026-03-01\" }) { id } }", json!({})).await;
+    flow::ok(
+        &t,
+        &admin0,
+        "mutation { createTrainingProgramme(level: NEW_HIRE, name: \"Basics\", topic: PRODUCT) { id } }",
+        json!({}),
+    )
+    .await;
+    flow::ok(&t, &product_manager, "mutation { publishReleaseNote(title: \"v2\", body: \"new\") { id } }", json!({}))
+        .await;
+    flow::ok(
+        &t,
+        &open.ae,
+        "mutation($a: ID!) { fileFeatureRequest(input: { accountId: $a, title: \"SSO\" }) { id } }",
+        json!({ "a": open.account }),
+    )
+    .await;
+    flow::ok(&t, &admin0, "mutation { createApiToken(name: \"probe\", roles: [SDR]) { secret } }", json!({})).await;
+    let probe = json!({ "name": "Probe", "grants": [{ "action": "lead", "scope": "ORG" }] });
+    flow::ok(&t, &admin0, CREATE_ROLE, json!({ "i": probe })).await;
+    let gift = json!({ "i": { "given": true, "description": "Dinner", "value": { "amount": "450", "currency": "USD" }, "accountId": signed.account, "purpose": "Kick-off dinner" } });
+    flow::ok(&t, &signed.ae, "mutation($i: GiftInput!) { recordGift(input: $i) { id } }", gift).await;
+    flow::ok(&t, &signed.finance, flow::PAY, json!({ "i": signed.invoices[0], "a": "4503.00", "k": "probe-pay" }))
+        .await;
+    // Customer success takes the signed customer over, so its account is in CS's department.
+    flow::ok(
+        &t,
+        &signed.cs,
+        "mutation($id: ID!) { acceptHandoff(packageId: $id) { status } }",
+        json!({ "id": signed.handoff }),
+    )
+    .await;
+    macro_rules! any_row {
+        ($entity:ident) => {{
+            use baton_store::entity::$entity;
+            $entity::Entity::find()
+                .one(db)
+                .await
+                .unwrap()
+                .map(|m| m.id)
+                .unwrap_or_else(|| panic!("no {}", stringify!($entity)))
+        }};
+    }
+    let samples = vec![
         ("lead", uid(&open.lead), l.owner_id.unwrap()),
         ("opportunity", uid(&open.opportunity), deal_owner),
         ("quote", uid(&open.quote), deal_owner),
         ("contract", uid(&open.contract), deal_owner),
         ("invoice", uid(&signed.invoices[0]), signed_owner),
         ("hand-off package", uid(&signed.handoff), signed_owner),
+        ("organization", org, deal_owner),
+        ("account", uid(&signed.account), signed_owner),
+        ("contact", uid(&open.signer), deal_owner),
+        ("payment", any_row!(payment), signed_owner),
+        ("user", deal_owner, deal_owner),
+        ("team", any_row!(team), deal_owner),
+        ("campaign", any_row!(campaign), deal_owner),
+        ("feature request", any_row!(feature_request), deal_owner),
+        ("training programme", any_row!(training_programme), deal_owner),
+        ("release note", any_row!(release_note), deal_owner),
+        ("API token", any_row!(api_token), deal_owner),
+        ("role", any_row!(custom_role), deal_owner),
+        ("gift", any_row!(gift), signed_owner),
     ];
     // Every action is asked with a target stage; only `moveOpportunity` reads it.
     let asked = |a: Action| format!("{}:NEGOTIATION", a.name());
 
     // Which object each action is checked on, as `blockers` itself answers a caller that may do
-    // everything across the organization; actions it does not check are left out.
+    // everything across the organization. Every action is answered: none is "not an action
+    // blockers can check"; only the two whose rows this organization has none of (a data
+    // subject request, a webhook delivery) are NOT_FOUND on every object.
     let everything: Vec<(Action, Scope)> = Action::ALL.iter().map(|a| (*a, Scope::Org)).collect();
     let all =
         HeldRole { id: uuid::Uuid::new_v4(), name: "all".into(), grants: everything, readable_fields: BTreeMap::new() };
     let mut checked = vec![];
+    let mut nowhere = vec![];
     for a in Action::ALL {
-        for (kind, id, owner) in samples {
+        let mut found = false;
+        for (kind, id, owner) in samples.iter().copied() {
             match t.app().blockers(&caller(org, owner, vec![], vec![all.clone()]), id, &asked(*a)).await {
                 Ok(_) => {
                     checked.push((*a, kind, id, owner));
+                    found = true;
                     break;
                 }
                 Err(AppError::NotFound(_)) => {}
-                Err(AppError::BadInput { .. }) => break,
                 Err(e) => panic!("{a:?} on the {kind}: {e:?}"),
             }
         }
+        if !found {
+            nowhere.push(*a);
+        }
     }
-    for (kind, _, _) in samples {
-        assert!(checked.iter().any(|c| c.1 == kind), "blockers checks no action on a {kind}: {checked:?}");
+    assert_eq!(nowhere, [Action::HandleDataSubjectRequest, Action::RedeliverWebhook], "answered on no object");
+    for (kind, _, _) in &samples {
+        assert!(checked.iter().any(|c| c.1 == *kind), "blockers checks no action on a {kind}: {checked:?}");
     }
 
     // Field rules: each custom role below hides one field of one restrictable type, in turn.

@@ -544,9 +544,7 @@ impl App {
                     ));
                 }
                 actor.authorize(Action::ManageConsent)?;
-                if actor.user_id().is_none() {
-                    return Err(AppError::Forbidden(vec!["consent is recorded by people".into()]));
-                }
+                actor.person(Action::ManageConsent)?;
                 Some(ConsentTerms::parse(
                     &c.purpose,
                     &c.lawful_basis,

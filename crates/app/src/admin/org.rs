@@ -401,10 +401,7 @@ impl App {
         let checked = CheckedSettings::of(&p)?;
         actor.authorize(Action::UpdateOrgSettings)?;
         let txn = self.tx().await?;
-        let before = organization::Entity::find_by_id(actor.org_id)
-            .one(&txn)
-            .await?
-            .ok_or(AppError::NotFound("organization"))?;
+        let before = crate::kernel::tx::load_org(&txn, actor.org_id).await?;
         check_version(p.expected_version, before.version)?;
         let new_rep = checked.rep.unwrap_or(before.discount_limit_rep_bp);
         let new_mgr = checked.mgr.unwrap_or(before.discount_limit_manager_bp);
@@ -569,7 +566,7 @@ impl App {
 
     #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn org_settings(&self, actor: &Actor) -> Result<organization::Model, AppError> {
-        organization::Entity::find_by_id(actor.org_id).one(&self.db).await?.ok_or(AppError::NotFound("organization"))
+        crate::kernel::tx::load_org(&self.db, actor.org_id).await
     }
 
     #[tracing::instrument(skip_all, fields(org = %actor.org_id))]

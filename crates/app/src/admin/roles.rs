@@ -27,15 +27,7 @@ use uuid::Uuid;
 pub const FIELD_TYPES: &[&str] =
     &["Lead", "Contact", "Account", "Opportunity", "Quote", "Contract", "Invoice", "Payment"];
 
-/// The id of a built-in role: fixed, the same in every organization.
-pub fn builtin_id(role: Role) -> Uuid {
-    let i = Role::ALL.iter().position(|r| *r == role).unwrap_or(0) as u128;
-    Uuid::from_u128(0x0000_0000_0000_8000_8000_0000_0000_0000 | (i + 1))
-}
-
-fn builtin_of(id: Uuid) -> Option<Role> {
-    Role::ALL.into_iter().find(|r| builtin_id(*r) == id)
-}
+pub use crate::kernel::actor::{builtin_id, builtin_of};
 
 /// A role as the API shows it, built-in or custom.
 #[derive(Debug, Clone)]

@@ -620,8 +620,7 @@ impl App {
         }
         let org_id = self.seed_demo().await?;
         let txn = self.tx().await?;
-        let org =
-            organization::Entity::find_by_id(org_id).one(&txn).await?.ok_or(AppError::NotFound("organization"))?;
+        let org = crate::kernel::tx::load_org(&txn, org_id).await?;
         let marker = SCALE_USERS[0].0;
         if user::Entity::find().filter(user::Column::Email.eq(marker)).one(&txn).await?.is_some() {
             return Err(AppError::Conflict(format!(

@@ -13,7 +13,7 @@ use baton_domain::invoice::InvoiceStatus;
 use baton_domain::permission::Action;
 use baton_domain::text;
 use baton_store::entity::{
-    account, contact, contract, handoff_package, invoice, onboarding_milestone, opportunity, organization, user,
+    account, contact, contract, handoff_package, invoice, onboarding_milestone, opportunity, user,
 };
 use chrono::Utc;
 use sea_orm::{
@@ -71,7 +71,7 @@ pub(crate) async fn first_payment_policy<C: ConnectionTrait>(
     org: Uuid,
     contract_id: Uuid,
 ) -> Result<(bool, bool), AppError> {
-    let org = organization::Entity::find_by_id(org).one(db).await?.context("organization row")?;
+    let org = crate::kernel::tx::load_org(db, org).await?;
     let paid = invoice::Entity::find()
         .filter(invoice::Column::ContractId.eq(contract_id))
         .filter(invoice::Column::Sequence.eq(1))

@@ -372,7 +372,7 @@ impl App {
         let credit = actor.person(Action::FlagUpsell)?;
         let txn = self.tx().await?;
         let acc = crate::kernel::gate::account(&txn, actor, account_id, Action::FlagUpsell).await?;
-        let org = organization::Entity::find_by_id(actor.org_id).one(&txn).await?.context("organization row")?;
+        let org = crate::kernel::tx::load_org(&txn, actor.org_id).await?;
         if money.currency.as_str() != org.currency {
             return Err(AppError::bad_input("estimatedValue", format!("must be in {}", org.currency)));
         }
@@ -457,8 +457,7 @@ impl App {
         let mut opened = 0;
         for s in subs {
             let txn = self.tx().await?;
-            let org =
-                organization::Entity::find_by_id(s.organization_id).one(&txn).await?.context("organization row")?;
+            let org = crate::kernel::tx::load_org(&txn, s.organization_id).await?;
             let opens_on = s.end_on.checked_sub_days(renewal_lead(org.renewal_lead_days)).unwrap_or(s.end_on);
             if opens_on > today {
                 continue;

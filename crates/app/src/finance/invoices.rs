@@ -12,7 +12,7 @@ use baton_domain::invoice::{self as rules, AGING_BUCKETS, InvoiceStatus};
 use baton_domain::money::Money;
 use baton_domain::permission::Action;
 use baton_domain::{Scope, text};
-use baton_store::entity::{invoice, opportunity, organization, payment};
+use baton_store::entity::{invoice, opportunity, payment};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
@@ -428,10 +428,7 @@ impl App {
     #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
     pub async fn collections(&self, actor: &Actor, today: NaiveDate) -> Result<Collections, AppError> {
         actor.authorize(Action::FinanceView)?;
-        let org = organization::Entity::find_by_id(actor.org_id)
-            .one(&self.db)
-            .await?
-            .ok_or(AppError::NotFound("organization"))?;
+        let org = crate::kernel::tx::load_org(&self.db, actor.org_id).await?;
         // One grouped statement: per aging bucket (by due date against today) the invoiced and
         // paid totals and what is still open. The bucket bounds are the domain's
         // `aging_bucket`: overdue by 1–30, 31–60, 61–90 and more days.

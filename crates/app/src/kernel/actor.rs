@@ -140,3 +140,14 @@ impl Actor {
         }
     }
 }
+
+/// The id of a built-in role: fixed, the same in every organization.
+pub fn builtin_id(role: Role) -> Uuid {
+    let i = Role::ALL.iter().position(|r| *r == role).unwrap_or(0) as u128;
+    Uuid::from_u128(0x0000_0000_0000_8000_8000_0000_0000_0000 | (i + 1))
+}
+
+/// The built-in role an id names, if it is one.
+pub fn builtin_of(id: Uuid) -> Option<Role> {
+    Role::ALL.into_iter().find(|r| builtin_id(*r) == id)
+}

@@ -108,7 +108,7 @@ pub(crate) async fn account<C: ConnectionTrait>(
     id: Uuid,
     action: Action,
 ) -> Result<account::Model, AppError> {
-    actor.authorize(action)?;
+    let scope = actor.authorize(action)?;
     let a = account::Entity::find_by_id(id)
         .filter(account::Column::OrganizationId.eq(actor.org_id))
         .one(db)
@@ -120,7 +120,11 @@ pub(crate) async fn account<C: ConnectionTrait>(
         return Err(AppError::NotFound("account"));
     }
     if !may {
-        return Err(AppError::Forbidden(vec![format!("`{}` is limited to accounts of your own deals", action.name())]));
+        return Err(AppError::Forbidden(vec![format!(
+            "`{}` is limited to {} accounts and this one is not among them",
+            action.name(),
+            scope_words(scope)
+        )]));
     }
     Ok(a)
 }

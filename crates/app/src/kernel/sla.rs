@@ -106,7 +106,7 @@ pub(crate) async fn start_clocks<C: ConnectionTrait>(
     entity_type: &str,
     entities: Vec<(Uuid, Option<Uuid>, String)>,
 ) -> Result<Vec<sla_clock::Model>, AppError> {
-    let org = organization::Entity::find_by_id(org_id).one(db).await?.context("organization row")?;
+    let org = crate::kernel::tx::load_org(db, org_id).await?;
     let now = Utc::now();
     let (warn, due) = deadlines(&calendar_of(&org), now, Duration::hours(hours_for(&org, kind)));
     // A clock without an individual owner belongs to a department (legal's review): every

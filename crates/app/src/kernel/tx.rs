@@ -1,7 +1,6 @@
 //! Transactions and per-organization counters.
 
 use crate::{App, AppError};
-use anyhow::Context;
 use baton_store::entity::organization;
 use chrono::{DateTime, Utc};
 use sea_orm::Set;
@@ -58,11 +57,16 @@ pub async fn advance_counter<C: ConnectionTrait>(
         .filter(organization::Column::Id.eq(org_id))
         .exec(txn)
         .await?;
-    let org = organization::Entity::find_by_id(org_id).one(txn).await?.context("organization row")?;
+    let org = crate::kernel::tx::load_org(txn, org_id).await?;
     Ok(match counter {
         Counter::RoundRobin => org.round_robin_cursor,
         Counter::Invoice => org.invoice_counter,
     })
+}
+
+/// The organization's row, its settings included: the one way a use case reads it.
+pub(crate) async fn load_org<C: ConnectionTrait>(db: &C, org_id: Uuid) -> Result<organization::Model, AppError> {
+    organization::Entity::find_by_id(org_id).one(db).await?.ok_or(AppError::NotFound("organization"))
 }
 
 /// Sets a column when a patch gives it a value, and leaves it as read otherwise.

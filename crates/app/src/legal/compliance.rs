@@ -3,11 +3,10 @@
 //! cannot be signed.
 
 use crate::{Actor, App, AppError, kernel::audit};
-use anyhow::Context;
 use baton_domain::compliance::{self as gift_rules, GiftStatus};
 use baton_domain::permission::Action;
 use baton_domain::{Money, text};
-use baton_store::entity::{gift, opportunity, organization};
+use baton_store::entity::{gift, opportunity};
 use chrono::Utc;
 use rust_decimal::Decimal;
 use sea_orm::{
@@ -46,7 +45,7 @@ impl App {
                 .await?
                 .ok_or(AppError::NotFound("opportunity"))?;
         }
-        let org = organization::Entity::find_by_id(actor.org_id).one(&txn).await?.context("organization row")?;
+        let org = crate::kernel::tx::load_org(&txn, actor.org_id).await?;
         if value.currency.as_str() != org.currency {
             return Err(AppError::bad_input("value", format!("must be in {}", org.currency)));
         }

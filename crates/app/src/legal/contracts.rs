@@ -711,10 +711,7 @@ impl Signing<'_> {
 
     /// The referral reward the deal earns its referrer, when it came from a referral.
     async fn reward_referral(&self) -> Result<(), AppError> {
-        let org = baton_store::entity::organization::Entity::find_by_id(self.actor.org_id)
-            .one(self.txn)
-            .await?
-            .ok_or(AppError::NotFound("organization"))?;
+        let org = crate::kernel::tx::load_org(self.txn, self.actor.org_id).await?;
         let reward =
             crate::customer_success::success::reward_referral(self.txn, &org, self.deal.lead_id, self.deal.id).await?;
         if let Some(r) = reward {

@@ -53,7 +53,7 @@ pub fn policy_of(org: &organization::Model) -> ReviewPolicy {
 
 /// Why the contract's current clauses need legal review under the organization's policy.
 pub(crate) async fn reasons_for<C: ConnectionTrait>(db: &C, c: &contract::Model) -> Result<Vec<String>, AppError> {
-    let org = organization::Entity::find_by_id(c.organization_id).one(db).await?.context("organization row")?;
+    let org = crate::kernel::tx::load_org(db, c.organization_id).await?;
     let clauses = contract_clause::Entity::find()
         .filter(contract_clause::Column::ContractId.eq(c.id))
         .order_by_asc(contract_clause::Column::Position)
@@ -149,7 +149,7 @@ impl App {
         if !(2000..=2100).contains(&year) {
             return Err(AppError::bad_input("year", "must be between 2000 and 2100"));
         }
-        let org = organization::Entity::find_by_id(actor.org_id).one(&self.db).await?.context("organization row")?;
+        let org = crate::kernel::tx::load_org(&self.db, actor.org_id).await?;
         let people = match scope {
             Scope::Department => {
                 // Only the departments of the roles that grant the department scope.
@@ -230,10 +230,7 @@ impl App {
         };
         actor.authorize(Action::ManageContractPolicy)?;
         let txn = self.tx().await?;
-        let before = organization::Entity::find_by_id(actor.org_id)
-            .one(&txn)
-            .await?
-            .ok_or(AppError::NotFound("organization"))?;
+        let before = crate::kernel::tx::load_org(&txn, actor.org_id).await?;
         let mut am = before.clone().into_active_model();
         put(&mut am.review_all_contracts, patch.review_all);
         put(&mut am.review_above_minor, patch.review_above_minor);

@@ -673,7 +673,7 @@ impl App {
             return Err(AppError::bad_input("receivedAt", "must not be in the future"));
         }
         actor.authorize(Action::HandleDataSubjectRequest)?;
-        let me = actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["requests are handled by people".into()]))?;
+        let me = actor.person(Action::HandleDataSubjectRequest)?;
         let txn = self.tx().await?;
         let r = data_subject_request::ActiveModel {
             id: Set(Uuid::now_v7()),

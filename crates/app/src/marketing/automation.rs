@@ -168,7 +168,7 @@ impl App {
     /// days; re-checked under the lead's lock.
     async fn return_if_stale(&self, l: lead::Model, now: DateTime<Utc>) -> Result<bool, AppError> {
         let txn = self.tx().await?;
-        let org = organization::Entity::find_by_id(l.organization_id).one(&txn).await?.context("organization row")?;
+        let org = crate::kernel::tx::load_org(&txn, l.organization_id).await?;
         let last_activity = activity::Entity::find()
             .filter(activity::Column::LeadId.eq(l.id))
             .order_by_desc(activity::Column::OccurredAt)
@@ -551,7 +551,7 @@ pub(crate) async fn claimable<C: ConnectionTrait>(
     if before.owner_id.is_some() || !open(&before.status) {
         return Err(AppError::rule(Rule::LeadNotInPool, "the lead is not in the shared pool"));
     }
-    let org = organization::Entity::find_by_id(actor.org_id).one(db).await?.context("organization row")?;
+    let org = crate::kernel::tx::load_org(db, actor.org_id).await?;
     let claimed_today = audit_log::Entity::find()
         .filter(audit_log::Column::OrganizationId.eq(actor.org_id))
         .filter(audit_log::Column::ActorId.eq(me))

@@ -3,7 +3,6 @@
 
 use crate::kernel::tx::Versioned;
 use crate::{Actor, App, AppError, kernel::audit};
-use anyhow::Context;
 use baton_domain::Money;
 use baton_domain::insight::{CampaignMetrics, Channel};
 use baton_domain::lead::LeadStatus;
@@ -109,7 +108,7 @@ impl App {
         actor.authorize(Action::CreateCampaign)?;
         let author = actor.person(Action::CreateCampaign)?;
         let txn = self.tx().await?;
-        let org = organization::Entity::find_by_id(actor.org_id).one(&txn).await?.context("organization row")?;
+        let org = crate::kernel::tx::load_org(&txn, actor.org_id).await?;
         let budget = money_field("budget", c.budget, &c.currency, &org)?;
         let now = Utc::now();
         let row = campaign::ActiveModel {
@@ -150,7 +149,7 @@ impl App {
             .one(&txn)
             .await?
             .ok_or(AppError::NotFound("campaign"))?;
-        let org = organization::Entity::find_by_id(actor.org_id).one(&txn).await?.context("organization row")?;
+        let org = crate::kernel::tx::load_org(&txn, actor.org_id).await?;
         let minor = money_field("spend", spend, currency, &org)?;
         let mut am = before.clone().into_active_model();
         am.spend_minor = Set(minor);

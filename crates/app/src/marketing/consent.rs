@@ -84,7 +84,7 @@ pub(crate) async fn grant_all<C: ConnectionTrait>(
     terms: &ConsentTerms,
 ) -> Result<(), AppError> {
     actor.authorize(Action::ManageConsent)?;
-    let me = actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["consent is recorded by people".into()]))?;
+    let me = actor.person(Action::ManageConsent)?;
     let now = Utc::now();
     for chunk in leads.chunks(500) {
         let rows: Vec<consent::Model> = chunk
@@ -126,7 +126,7 @@ impl App {
         notice: &str,
     ) -> Result<consent::Model, AppError> {
         let ConsentTerms { purpose, basis, source, notice } = ConsentTerms::parse(purpose, basis, source, notice)?;
-        let me = actor.user_id().ok_or_else(|| AppError::Forbidden(vec!["consent is recorded by people".into()]))?;
+        let me = actor.person(Action::ManageConsent)?;
         let txn = self.tx().await?;
         let (kind, subject_id) = gate_subject(&txn, actor, subject).await?;
         let c = consent::ActiveModel {

@@ -7,7 +7,7 @@ use baton_domain::commission::{self, Deal, Plan};
 use baton_domain::contract::TemplateKind;
 use baton_domain::kpi::rate;
 use baton_domain::permission::Action;
-use baton_store::entity::{commission_entry, contract, invoice, opportunity, organization, payment, quota, user};
+use baton_store::entity::{commission_entry, contract, invoice, opportunity, payment, quota, user};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -33,7 +33,7 @@ pub(crate) async fn accrue<C: ConnectionTrait>(
     cash_minor: i64,
 ) -> Result<(), AppError> {
     let c = contract::Entity::find_by_id(inv.contract_id).one(db).await?.context("contract row")?;
-    let org = organization::Entity::find_by_id(pay.organization_id).one(db).await?.context("organization row")?;
+    let org = crate::kernel::tx::load_org(db, pay.organization_id).await?;
     let unit = crate::kernel::money::ledger_unit_of(&pay.currency);
     let plan = Plan {
         base_bp: i64::from(org.commission_base_bp),

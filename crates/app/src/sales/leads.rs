@@ -13,7 +13,7 @@ use baton_domain::permission::Action;
 use baton_domain::sla::ClockKind;
 use baton_domain::text::{self, Email, LONG_TEXT_MAX, SHORT_TEXT_MAX};
 use baton_domain::{Money, Role};
-use baton_store::entity::{account, activity, contact, lead, opportunity, organization, user};
+use baton_store::entity::{account, activity, contact, lead, opportunity, user};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
@@ -466,7 +466,7 @@ impl App {
             ),
             None => None,
         };
-        let org = organization::Entity::find_by_id(actor.org_id).one(&txn).await?.context("organization row")?;
+        let org = crate::kernel::tx::load_org(&txn, actor.org_id).await?;
         if value.currency.as_str() != org.currency {
             return Err(AppError::bad_input(
                 "estimatedValue",

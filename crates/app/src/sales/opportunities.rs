@@ -12,7 +12,7 @@ use baton_domain::permission::Action;
 use baton_domain::quote::QuoteStatus;
 use baton_domain::sla::ClockKind;
 use baton_domain::text::{self, Email, LONG_TEXT_MAX};
-use baton_store::entity::{activity, contact, opportunity, organization, quote};
+use baton_store::entity::{activity, contact, opportunity, quote};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
@@ -292,7 +292,7 @@ impl App {
         db: &C,
         o: &opportunity::Model,
     ) -> Result<StageFacts, AppError> {
-        let org = organization::Entity::find_by_id(o.organization_id).one(db).await?.context("organization row")?;
+        let org = crate::kernel::tx::load_org(db, o.organization_id).await?;
         let quotes = quote::Entity::find().filter(quote::Column::OpportunityId.eq(o.id)).all(db).await?;
         let status = |q: &quote::Model| QuoteStatus::parse(&q.status);
         let demo = activity::Entity::find()

@@ -6,7 +6,6 @@ use crate::kernel::gate::{self, Access};
 use crate::kernel::tx::Versioned;
 use crate::sales::opportunities::stage_of;
 use crate::{Actor, App, AppError, kernel::audit};
-use anyhow::Context;
 use baton_domain::opportunity as opp_rules;
 use baton_domain::permission::Action;
 use baton_domain::quote::{self as rules, Limits, Line, PricingModel, QuoteStatus};
@@ -167,10 +166,6 @@ pub(crate) async fn gate_quote<C: ConnectionTrait>(
     gate::check(actor, action, Action::ReadQuote, "quote", pair, |(_, o)| Access::owned_by(Some(o.owner_id)))
 }
 
-async fn org_of<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<organization::Model, AppError> {
-    Ok(organization::Entity::find_by_id(id).one(db).await?.context("organization row")?)
-}
-
 impl App {
     /// The organization's active products.
     #[tracing::instrument(skip_all, fields(org = %actor.org_id))]
@@ -222,7 +217,7 @@ impl App {
         let txn = self.tx().await?;
         let opp = crate::kernel::gate::opportunity(&txn, actor, opportunity_id, Action::CreateQuote).await?;
         opp_rules::edit(stage_of(&opp)?).map_err(AppError::Rule)?;
-        let org = org_of(&txn, actor.org_id).await?;
+        let org = crate::kernel::tx::load_org(&txn, actor.org_id).await?;
         let (priced, totals, term) = price(&txn, &org, &input.lines, bp).await?;
         let creator = actor.person(Action::CreateQuote)?;
         let status = rules::initial_status(i64::from(bp), limits(&org));
@@ -295,7 +290,7 @@ impl App {
         check_version(Some(expected_version), before.version)?;
         rules::edit(crate::kernel::error::stored(&before.status, QuoteStatus::parse, "quote status")?)
             .map_err(AppError::Rule)?;
-        let org = org_of(&txn, actor.org_id).await?;
+        let org = crate::kernel::tx::load_org(&txn, actor.org_id).await?;
         let (priced, totals, term) = price(&txn, &org, &input.lines, bp).await?;
         let editor = actor.person(Action::UpdateQuote)?;
         let status = rules::initial_status(i64::from(bp), limits(&org));
@@ -322,7 +317,7 @@ impl App {
     pub async fn approve_quote(&self, actor: &Actor, id: Uuid) -> Result<quote::Model, AppError> {
         let txn = self.tx().await?;
         let (before, _) = gate_quote(&txn, actor, id, Action::ApproveQuote).await?;
-        let org = org_of(&txn, actor.org_id).await?;
+        let org = crate::kernel::tx::load_org(&txn, actor.org_id).await?;
         rules::approve(
             crate::kernel::error::stored(&before.status, QuoteStatus::parse, "quote status")?,
             actor.permission(Action::ApproveQuote).ok(),
