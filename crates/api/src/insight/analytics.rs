@@ -145,7 +145,7 @@ pub struct WinLossSummary {
     pub competitors: Vec<ReasonCount>,
     /// Disqualified leads by the furthest stage they reached (NEW, CONTACTED, QUALIFIED).
     pub leads_lost_by_stage: Vec<ReasonCount>,
-    /// The reviews of the deals closed in the period, newest first, with their lessons.
+    /// The newest 100 reviews of the deals closed in the period, newest first, with their lessons (the counts cover every review).
     pub reviews: Vec<WinLossReview>,
 }
 

@@ -83,9 +83,13 @@ pub struct WinLoss {
     pub lost_by_reason: Vec<(String, i64)>,
     pub competitors: Vec<(String, i64)>,
     pub leads_lost_by_stage: Vec<(String, i64)>,
-    /// The reviews of the period's closed deals with the deal's name, newest first.
+    /// The newest [`REVIEWS_SHOWN`] reviews of the period's closed deals with the deal's name.
     pub reviews: Vec<(win_loss_review::Model, String)>,
 }
+
+/// How many of a period's win/loss reviews `winLoss.reviews` shows, newest first (the counts
+/// cover them all).
+pub const REVIEWS_SHOWN: usize = 100;
 
 fn money(minor: i64) -> Decimal {
     Decimal::new(minor, baton_domain::money::LEDGER_DIGITS)
@@ -923,27 +927,47 @@ impl App {
         requested: Option<Scope>,
     ) -> Result<WinLoss, AppError> {
         let owners = self.kpi_owners(actor, requested)?;
-        // The reviews of the deals closed in the period, in scope, with the deal's name: one
-        // statement, newest first.
-        let mut q = Sql::default();
-        q.bind(actor.org_id);
-        q.bind(from);
-        q.bind(to);
-        let scope = q.owned_by("o.owner_id", &owners);
-        let sql = format!(
-            "SELECT r.*, o.name AS opportunity_name FROM win_loss_reviews r \
-             JOIN opportunities o ON o.id = r.opportunity_id \
-             WHERE r.organization_id = $1 AND o.organization_id = $1 \
-             AND o.closed_at >= $2 AND o.closed_at < $3{scope} ORDER BY r.id DESC"
-        );
+        // The reviews of the deals closed in the period, in scope: counted per outcome and
+        // reason and per competitor by the database, and the newest `REVIEWS_SHOWN` read back
+        // with the deal's name.
+        let reviewed = || {
+            let mut q = Sql::default();
+            q.bind(actor.org_id);
+            q.bind(from);
+            q.bind(to);
+            let scope = q.owned_by("o.owner_id", &owners);
+            let from_where = format!(
+                "FROM win_loss_reviews r JOIN opportunities o ON o.id = r.opportunity_id \
+                 WHERE r.organization_id = $1 AND o.organization_id = $1 \
+                 AND o.closed_at >= $2 AND o.closed_at < $3{scope}"
+            );
+            (q, from_where)
+        };
         let (mut won, mut lost, mut rivals) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
+        let (q, from_where) = reviewed();
+        let sql = format!(
+            "SELECT r.outcome AS outcome, r.primary_reason AS reason, CAST(COUNT(*) AS BIGINT) AS n {from_where} \
+             GROUP BY r.outcome, r.primary_reason"
+        );
+        for row in q.all(&self.db, &sql).await? {
+            let outcome: String = row.try_get("", "outcome")?;
+            let n: i64 = row.try_get("", "n")?;
+            *if outcome == "WON" { &mut won } else { &mut lost }.entry(row.try_get("", "reason")?).or_insert(0) += n;
+        }
+        let (q, from_where) = reviewed();
+        let sql = format!(
+            "SELECT r.competitor AS competitor, CAST(COUNT(*) AS BIGINT) AS n {from_where} \
+             AND r.competitor IS NOT NULL GROUP BY r.competitor"
+        );
+        for row in q.all(&self.db, &sql).await? {
+            rivals.insert(row.try_get::<String>("", "competitor")?, row.try_get::<i64>("", "n")?);
+        }
+        let (q, from_where) = reviewed();
+        let sql =
+            format!("SELECT r.*, o.name AS opportunity_name {from_where} ORDER BY r.id DESC LIMIT {REVIEWS_SHOWN}");
         let mut read_back = Vec::new();
         for row in q.all(&self.db, &sql).await? {
             let r = win_loss_review::Model::from_query_result(&row, "")?;
-            *if r.outcome == "WON" { &mut won } else { &mut lost }.entry(r.primary_reason.clone()).or_insert(0) += 1;
-            if let Some(c) = &r.competitor {
-                *rivals.entry(c.clone()).or_insert(0) += 1;
-            }
             read_back.push((r, row.try_get("", "opportunity_name")?));
         }
         // A disqualified lead's furthest stage shows in its row: priority set = QUALIFIED,

@@ -8,7 +8,8 @@ use baton_domain::permission::Action;
 use baton_store::entity::lead;
 use baton_store::entity::{account, opportunity};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select};
+use std::collections::HashSet;
 use uuid::Uuid;
 
 /// Restricts a select to rows whose owner column is in `owners`.
@@ -28,32 +29,65 @@ pub async fn account_reaches<C: ConnectionTrait>(
     action: Action,
     a: &account::Model,
 ) -> Result<bool, AppError> {
-    Ok(match actor.authorize(action) {
-        Err(_) => false,
-        Ok(Scope::Org) => true,
-        Ok(Scope::Department) => a.cs_owner_id.is_some(),
-        Ok(scope) => {
-            let owners = actor.owners(scope);
-            owners.contains(a.account_executive_id)
-                || owners.contains(a.cs_owner_id)
-                || owned_by(
-                    opportunity::Entity::find().filter(opportunity::Column::AccountId.eq(a.id)),
-                    opportunity::Column::OwnerId,
-                    &owners,
-                )
-                .one(db)
-                .await?
-                .is_some()
-                || owned_by(
-                    lead::Entity::find().filter(lead::Column::ConvertedAccountId.eq(a.id)),
-                    lead::Column::OwnerId,
-                    &owners,
-                )
-                .one(db)
-                .await?
-                .is_some()
+    Ok(accounts_reached(db, actor, action, std::slice::from_ref(a)).await?.contains(&a.id))
+}
+
+/// The accounts among `accounts` that `action`'s scope reaches ([`account_reaches`] for many at
+/// once: at most two statements, whatever their number).
+pub async fn accounts_reached<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    action: Action,
+    accounts: &[account::Model],
+) -> Result<HashSet<Uuid>, AppError> {
+    let all = || accounts.iter().map(|a| a.id).collect();
+    let scope = match actor.authorize(action) {
+        Err(_) => return Ok(HashSet::new()),
+        Ok(Scope::Org) => return Ok(all()),
+        Ok(Scope::Department) => {
+            return Ok(accounts.iter().filter(|a| a.cs_owner_id.is_some()).map(|a| a.id).collect());
         }
-    })
+        Ok(scope) => scope,
+    };
+    let owners = actor.owners(scope);
+    let mut reached: HashSet<Uuid> = accounts
+        .iter()
+        .filter(|a| owners.contains(a.account_executive_id) || owners.contains(a.cs_owner_id))
+        .map(|a| a.id)
+        .collect();
+    let rest: Vec<Uuid> = accounts.iter().map(|a| a.id).filter(|id| !reached.contains(id)).collect();
+    if rest.is_empty() {
+        return Ok(reached);
+    }
+    let deals: Vec<Uuid> = owned_by(
+        opportunity::Entity::find().filter(opportunity::Column::AccountId.is_in(rest.iter().copied())),
+        opportunity::Column::OwnerId,
+        &owners,
+    )
+    .select_only()
+    .column(opportunity::Column::AccountId)
+    .distinct()
+    .into_tuple()
+    .all(db)
+    .await?;
+    reached.extend(deals);
+    let rest: Vec<Uuid> = rest.into_iter().filter(|id| !reached.contains(id)).collect();
+    if rest.is_empty() {
+        return Ok(reached);
+    }
+    let converted: Vec<Option<Uuid>> = owned_by(
+        lead::Entity::find().filter(lead::Column::ConvertedAccountId.is_in(rest.iter().copied())),
+        lead::Column::OwnerId,
+        &owners,
+    )
+    .select_only()
+    .column(lead::Column::ConvertedAccountId)
+    .distinct()
+    .into_tuple()
+    .all(db)
+    .await?;
+    reached.extend(converted.into_iter().flatten());
+    Ok(reached)
 }
 
 /// The filters every list shares (`filter` of the views' lists).

@@ -2,7 +2,8 @@
 
 use crate::kernel::page::{KeyValue, Page, PageRequest, Sort, SortKey};
 use crate::kernel::scope::{
-    ErasedKind, LeadFilter, ListFilter, OpportunityFilter, TOMBSTONE_PAGE, Tombstone, account_reaches, owned_by,
+    ErasedKind, LeadFilter, ListFilter, OpportunityFilter, TOMBSTONE_PAGE, Tombstone, account_reaches,
+    accounts_reached, owned_by,
 };
 use crate::kernel::sql::{Sql, int};
 use crate::{Actor, App, AppError};
@@ -15,7 +16,7 @@ use baton_store::entity::{account, contact, lead, opportunity, user};
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// Where opportunities without an expected close date sort: after every dated one.
@@ -297,20 +298,16 @@ impl App {
                 .limit(TOMBSTONE_PAGE)
                 .all(&self.db)
                 .await?;
-            let mut reach: HashMap<Uuid, bool> = HashMap::new();
+            // The contacts' accounts, read and scoped at once rather than one by one.
+            let ids: HashSet<Uuid> = contacts.iter().map(|c| c.account_id).collect();
+            let accounts = account::Entity::find()
+                .filter(account::Column::OrganizationId.eq(actor.org_id))
+                .filter(account::Column::Id.is_in(ids))
+                .all(&self.db)
+                .await?;
+            let reached = accounts_reached(&self.db, actor, Action::ReadAccount, &accounts).await?;
             for c in contacts {
-                let reaches = match reach.get(&c.account_id) {
-                    Some(r) => *r,
-                    None => {
-                        let a = account::Entity::find_by_id(c.account_id).one(&self.db).await?;
-                        let r = match a {
-                            Some(a) => account_reaches(&self.db, actor, Action::ReadAccount, &a).await?,
-                            None => false,
-                        };
-                        reach.insert(c.account_id, r);
-                        r
-                    }
-                };
+                let reaches = reached.contains(&c.account_id);
                 if reaches && let Some(at) = c.erased_at {
                     out.push(Tombstone { id: c.id, kind: ErasedKind::Contact, removed_at: at });
                 }
