@@ -65,6 +65,11 @@ pub fn amount_of(minor: i64, code: &str) -> Decimal {
     d
 }
 
+/// `amount` in the ledger's hundredths, rounded to the nearest one; `None` when it does not fit.
+pub fn hundredths_of(amount: Decimal) -> Option<i64> {
+    i64::try_from(amount.checked_mul(Decimal::ONE_HUNDRED)?.round()).ok()
+}
+
 /// A currency the ledger can hold: an active ISO-4217 code with at most two minor digits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Currency {
@@ -110,10 +115,10 @@ impl Currency {
         }
     }
 
-    /// `amount` in hundredths, once its digits are checked; `None` when it does not fit.
+    /// `amount` in hundredths, once its digits are checked; an error when it does not fit.
     pub fn to_minor(&self, amount: Decimal) -> Result<i64, String> {
         self.check_digits(amount)?;
-        i64::try_from((amount * Decimal::ONE_HUNDRED).round()).map_err(|_| "is too large".to_owned())
+        hundredths_of(amount).ok_or_else(|| "is too large".to_owned())
     }
 }
 

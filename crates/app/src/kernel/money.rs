@@ -12,12 +12,6 @@ pub fn minor(field: &str, money: &Money) -> Result<i64, AppError> {
     money.minor().map_err(|m| AppError::bad_input(field, m))
 }
 
-/// An amount given in the currency `code` (a stored one), in hundredths: its decimals checked
-/// against the currency's minor digits, `BAD_USER_INPUT` naming `field` otherwise.
-pub fn minor_in(field: &str, amount: Decimal, code: &str) -> Result<i64, AppError> {
-    stored_currency(code)?.to_minor(amount).map_err(|m| AppError::bad_input(field, m))
-}
-
 /// The currency of a stored row.
 pub fn stored_currency(code: &str) -> Result<Currency, AppError> {
     Currency::parse(code).map_err(|m| AppError::Internal(anyhow::anyhow!("stored currency: {m}")))
@@ -25,8 +19,7 @@ pub fn stored_currency(code: &str) -> Result<Currency, AppError> {
 
 /// A bound of a filter in hundredths: any precision, rounded to the hundredth.
 pub fn bound_minor(amount: Decimal) -> Result<i64, AppError> {
-    let cents = (amount * Decimal::ONE_HUNDRED).round();
-    i64::try_from(cents).map_err(|_| AppError::bad_input("amount", "is too large"))
+    baton_domain::money::hundredths_of(amount).ok_or_else(|| AppError::bad_input("amount", "is too large"))
 }
 
 /// An amount with at most the ledger's two decimals in hundredths, `BAD_USER_INPUT` naming
@@ -82,13 +75,5 @@ pub fn check_whole(currency: &Currency, amounts: &[(&str, Option<i64>)]) -> Resu
 /// The smallest unit of the organization's currency, in hundredths (1 for USD, 100 for JPY):
 /// figures computed from its amounts round to it.
 pub async fn org_unit<C: sea_orm::ConnectionTrait>(db: &C, org: uuid::Uuid) -> Result<i64, AppError> {
-    use baton_store::entity::organization;
-    use sea_orm::{EntityTrait, QuerySelect};
-    let code: Option<String> = organization::Entity::find_by_id(org)
-        .select_only()
-        .column(organization::Column::Currency)
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(ledger_unit_of(&code.ok_or(AppError::NotFound("organization"))?))
+    Ok(ledger_unit_of(&crate::kernel::tx::load_org(db, org).await?.currency))
 }

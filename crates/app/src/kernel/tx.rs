@@ -57,7 +57,7 @@ pub async fn advance_counter<C: ConnectionTrait>(
         .filter(organization::Column::Id.eq(org_id))
         .exec(txn)
         .await?;
-    let org = crate::kernel::tx::load_org(txn, org_id).await?;
+    let org = load_org(txn, org_id).await?;
     Ok(match counter {
         Counter::RoundRobin => org.round_robin_cursor,
         Counter::Invoice => org.invoice_counter,
