@@ -38,6 +38,7 @@ mod m20261202_000081_daily_counts;
 mod m20261203_000082_kpi_covering_indexes;
 mod m20261203_000083_search_words;
 mod m20261203_000084_link_indexes;
+mod m20261206_000085_lead_counts;
 
 pub struct Migrator;
 
@@ -80,6 +81,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000082_kpi_covering_indexes::Migration),
             Box::new(m20261203_000083_search_words::Migration),
             Box::new(m20261203_000084_link_indexes::Migration),
+            Box::new(m20261206_000085_lead_counts::Migration),
         ]
     }
 }
@@ -111,6 +113,11 @@ macro_rules! index_migration {
     };
 }
 pub(crate) use index_migration;
+
+/// Runs statements as one string, so that on SQLite they run on one connection, in order.
+pub(crate) async fn run_all(m: &SchemaManager<'_>, sql: &[&str]) -> Result<(), DbErr> {
+    m.get_connection().execute_unprepared(&sql.join("; ")).await.map(|_| ())
+}
 
 /// Creates plain indexes given as (name, table, columns).
 pub(crate) async fn create_indexes(

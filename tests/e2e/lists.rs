@@ -627,3 +627,77 @@ both!(feature_requests_filter_by_status_and_title_and_sort_by_any_field_with_exa
     assert_eq!(code(&r), "FORBIDDEN", "the ranking is product's");
     t.stop().await;
 });
+
+/// The `totalCount` of the SDR's, the sales manager's and the admin's leads and of the pool
+/// under `filter` (and of `leads(status: NEW)`), each beside the same list bounded by a
+/// creation time every lead is after, which is counted row by row: the two must agree.
+async fn counts_agree(t: &TestApp, callers: &[&str], filters: &[Value], when: &str) {
+    const COUNTS: &str = "query($f: LeadFilter) { salesView {
+        leads(filter: $f) { totalCount } newLeads: leads(status: NEW, filter: $f) { totalCount }
+        leadPool(filter: $f) { totalCount } } }";
+    for caller in callers {
+        for f in filters {
+            let mut bounded = f.clone();
+            bounded["createdAfter"] = json!("2000-01-01T00:00:00Z");
+            let tallied = ok(t, caller, COUNTS, json!({ "f": f })).await;
+            let counted = ok(t, caller, COUNTS, json!({ "f": bounded })).await;
+            assert_eq!(tallied, counted, "{when}: filter {f}");
+        }
+    }
+}
+
+both!(lead_list_counts_agree_with_the_rows_through_every_change, |engine| async move {
+    let t = spawn_app(engine).await;
+    let sdr = t.login("sdr@demo.test").await;
+    let manager = t.login("salesmanager@demo.test").await;
+    let admin = t.login("admin@demo.test").await;
+    let sdr_id = t.user_id(&sdr, "sdr@demo.test").await;
+    let team = ok(&t, &sdr, "{ me { team { id } } }", json!({})).await["me"]["team"]["id"].clone();
+    for (i, source) in ["SEO", "EVENT", "SEO", "REFERRAL", "EVENT", "SEO"].iter().enumerate() {
+        let input = json!({ "companyName": format!("Tally {i}"), "contactName": "Ann Buyer", "source": source });
+        ok(&t, &sdr, CREATE, json!({ "i": input })).await;
+    }
+    let filters = [
+        json!({}),
+        json!({ "statuses": ["NEW"] }),
+        json!({ "sources": ["SEO", "EVENT"] }),
+        json!({ "statuses": ["NEW", "CONTACTED"], "sources": ["SEO"] }),
+        json!({ "statuses": ["CONVERTED", "DISQUALIFIED"] }),
+        json!({ "ownerId": sdr_id }),
+        json!({ "teamId": team }),
+        json!({ "teamId": team, "statuses": ["CONTACTED"], "sources": ["EVENT", "REFERRAL"] }),
+    ];
+    let callers = [sdr.as_str(), manager.as_str(), admin.as_str()];
+    counts_agree(&t, &callers, &filters, "after the creates").await;
+    let r = ok(&t, &sdr, LEADS, json!({ "f": { "sources": ["SEO"] } })).await;
+    let own_seo = "leads WHERE source = 'SEO' AND owner_id = (SELECT id FROM users WHERE email = 'sdr@demo.test')";
+    assert_eq!(r["salesView"]["leads"]["totalCount"], t.count(own_seo).await, "{r}");
+
+    // Status, source and owner changed by any statement, also one that bypasses the API, and
+    // a lead handed back to the pool: the counts follow in the same transaction.
+    t.exec("UPDATE leads SET status = 'CONTACTED' WHERE company_name IN ('Tally 0', 'Tally 1')").await;
+    t.exec("UPDATE leads SET source = 'EVENT' WHERE company_name = 'Tally 2'").await;
+    t.exec("UPDATE leads SET owner_id = NULL WHERE company_name = 'Tally 3'").await;
+    t.exec("UPDATE leads SET owner_id = (SELECT id FROM users WHERE email = 'ae@demo.test') WHERE company_name = 'Tally 4'").await;
+    t.exec("UPDATE leads SET status = 'DISQUALIFIED' WHERE company_name = 'Tally 5'").await;
+    t.exec("UPDATE leads SET company_name = 'Tally Five' WHERE company_name = 'Tally 5'").await;
+    counts_agree(&t, &callers, &filters, "after the updates").await;
+    let pool = ok(&t, &sdr, "{ salesView { leadPool { totalCount } } }", json!({})).await;
+    let pooled = "leads WHERE owner_id IS NULL AND status IN ('NEW', 'CONTACTED', 'QUALIFIED')";
+    assert_eq!(pool["salesView"]["leadPool"]["totalCount"], t.count(pooled).await, "{pool}");
+    assert!(t.count("leads WHERE company_name = 'Tally 3' AND owner_id IS NULL").await == 1);
+
+    // Folding makes one row of each group and changes no count; a second fold has nothing to do.
+    let summed = "SELECT CAST(SUM(n) AS BIGINT) AS n FROM lead_counts";
+    assert_eq!(t.scalar(summed).await, t.count("leads").await);
+    let rows = t.count("lead_counts").await;
+    t.app().fold_daily_counts().await.unwrap();
+    let folded = t.count("lead_counts").await;
+    assert!(folded < rows, "the fold made one row of each group's deltas ({rows} -> {folded})");
+    t.app().fold_daily_counts().await.unwrap();
+    assert_eq!(t.count("lead_counts").await, folded);
+    assert_eq!(t.scalar(summed).await, t.count("leads").await);
+    let groups = "(SELECT DISTINCT organization_id, owner_id, status, source FROM leads) g";
+    assert_eq!(folded, t.count(groups).await, "one row per (owner, status, source) that has leads");
+    counts_agree(&t, &callers, &filters, "after the fold").await;
+});

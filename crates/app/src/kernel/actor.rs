@@ -53,6 +53,14 @@ impl Owners {
             Owners::Only(ids) => owner.is_some_and(|o| ids.contains(&o)),
         }
     }
+
+    /// The owners of both this and `ids`.
+    pub fn within(self, ids: &[Uuid]) -> Owners {
+        match self {
+            Owners::All => Owners::Only(ids.to_vec()),
+            Owners::Only(mine) => Owners::Only(mine.into_iter().filter(|o| ids.contains(o)).collect()),
+        }
+    }
 }
 
 impl Actor {

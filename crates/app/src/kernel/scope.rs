@@ -112,6 +112,13 @@ pub struct LeadFilter {
     pub sources: Vec<LeadSource>,
 }
 
+/// The leads a list holds, as the lead counts (migration 85) say it: their owners (the nil id
+/// standing for no owner) and, when the list holds only some, their statuses.
+pub(crate) struct LeadTally {
+    pub owners: Owners,
+    pub statuses: Option<Vec<LeadStatus>>,
+}
+
 /// `salesView.opportunities(filter:)`.
 #[derive(Debug, Clone, Default)]
 pub struct OpportunityFilter {

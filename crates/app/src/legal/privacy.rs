@@ -138,6 +138,7 @@ pub const NOT_PERSONAL: &[(&str, &[&str])] = &[
     ("custom_roles", &["name", "description", "grants", "readable_fields"]),
     ("search_documents", &["kind"]),
     ("daily_counts", &["fact", "dim"]),
+    ("lead_counts", &["status", "source"]),
     ("webhooks", &["url", "events", "description", "secret", "previous_secret", "status"]),
     ("webhook_deliveries", &["event", "status", "last_error", "history"]),
 ];

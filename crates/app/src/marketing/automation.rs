@@ -231,7 +231,11 @@ impl App {
                 LeadStatus::Contacted.as_str(),
                 LeadStatus::Qualified.as_str(),
             ]));
-        self.lead_page(q, actor.org_id, filter, req).await
+        let counted = crate::kernel::scope::LeadTally {
+            owners: crate::Owners::Only(vec![Uuid::nil()]),
+            statuses: Some(vec![LeadStatus::New, LeadStatus::Contacted, LeadStatus::Qualified]),
+        };
+        self.lead_page(q, actor.org_id, filter, req, counted).await
     }
 
     /// `claimLead`: an SDR takes a lead from the pool, within the claim limit per day.

@@ -2,7 +2,7 @@
 
 use crate::kernel::page::{KeyValue, Page, PageRequest, Sort, SortKey};
 use crate::kernel::scope::{
-    ErasedKind, LeadFilter, ListFilter, OpportunityFilter, TOMBSTONE_PAGE, Tombstone, account_reaches,
+    ErasedKind, LeadFilter, LeadTally, ListFilter, OpportunityFilter, TOMBSTONE_PAGE, Tombstone, account_reaches,
     accounts_reached, owned_by,
 };
 use crate::kernel::sql::{Sql, int};
@@ -15,7 +15,7 @@ use baton_domain::text::is_free_mail_domain;
 use baton_store::entity::{account, contact, lead, opportunity, user};
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
@@ -126,24 +126,35 @@ impl App {
         req: PageRequest,
     ) -> Result<Page<lead::Model>, AppError> {
         use lead::Column as L;
+        let owners = actor.owners(scope);
         let mut q = lead::Entity::find().filter(L::OrganizationId.eq(actor.org_id));
-        q = owned_by(q, L::OwnerId, &actor.owners(scope));
+        q = owned_by(q, L::OwnerId, &owners);
         if let Some(s) = status {
             q = q.filter(L::Status.eq(s.as_str()));
         }
-        self.lead_page(q, actor.org_id, filter, req).await
+        let counted = LeadTally { owners, statuses: status.map(|s| vec![s]) };
+        self.lead_page(q, actor.org_id, filter, req, counted).await
     }
 
-    /// A page of the leads of `q` (a list's scope, already applied) that meet `filter`, in
-    /// the request's order: `salesView.leads` and the lead pool.
+    /// A page of the leads of `q` (a list's scope, already applied; `scope` says the same in
+    /// owners and statuses) that meet `filter`, in the request's order: `salesView.leads` and
+    /// the lead pool. A `totalCount` asked for with no filter but owners, team, statuses and
+    /// sources is summed from the lead counts (migration 85); any other is counted row by row.
     pub(crate) async fn lead_page(
         &self,
         mut q: Select<lead::Entity>,
         org: Uuid,
         filter: &LeadFilter,
         req: PageRequest,
+        scope: LeadTally,
     ) -> Result<Page<lead::Model>, AppError> {
         use lead::Column as L;
+        let f = &filter.common;
+        let tallied = req.count
+            && f.text.as_deref().is_none_or(|t| t.trim().is_empty())
+            && [f.created_after, f.created_before, f.updated_after, f.updated_before].iter().all(Option::is_none);
+        let total = if tallied { Some(self.tallied_leads(org, filter, scope).await?) } else { None };
+        let req = if tallied { req.counting(false) } else { req };
         if !filter.statuses.is_empty() {
             q = q.filter(L::Status.is_in(filter.statuses.iter().map(|s| s.as_str())));
         }
@@ -159,7 +170,47 @@ impl App {
                 &[L::CompanyName, L::ContactName],
             )
             .await?;
-        crate::kernel::page::sorted(&self.db, q, L::Id, &lead_sorts(), req).await
+        let mut page = crate::kernel::page::sorted(&self.db, q, L::Id, &lead_sorts(), req).await?;
+        if let Some(n) = total {
+            page.total_count = n;
+        }
+        Ok(page)
+    }
+
+    /// How many leads of `scope` meet `filter` (owners, team, statuses and sources only), from
+    /// the lead counts: the sum of the rows of the (owner, status, source) groups it covers.
+    async fn tallied_leads(&self, org: Uuid, filter: &LeadFilter, scope: LeadTally) -> Result<u64, AppError> {
+        let mut owners = scope.owners;
+        if let Some(o) = filter.common.owner_id {
+            owners = owners.within(&[o]);
+        }
+        if let Some(t) = filter.common.team_id {
+            owners = owners.within(&self.team_member_ids(org, t).await?);
+        }
+        let mut statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
+        if let Some(only) = scope.statuses {
+            let only: Vec<&str> = only.iter().map(|s| s.as_str()).collect();
+            statuses =
+                if statuses.is_empty() { only } else { statuses.into_iter().filter(|s| only.contains(s)).collect() };
+            if statuses.is_empty() {
+                return Ok(0);
+            }
+        }
+        let mut q = Sql::default();
+        let mut sql = format!(
+            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM lead_counts WHERE organization_id = {}",
+            q.bind(org)
+        );
+        sql.push_str(&q.owned_by("owner_id", &owners));
+        let sources: Vec<&str> = filter.sources.iter().map(|s| s.as_str()).collect();
+        for (column, values) in [("status", statuses), ("source", sources)] {
+            if !values.is_empty() {
+                let marks: Vec<String> = values.into_iter().map(|v| q.bind(v)).collect();
+                sql.push_str(&format!(" AND {column} IN ({})", marks.join(", ")));
+            }
+        }
+        let row = self.db.query_one_raw(q.statement(&self.db, &sql)).await?;
+        Ok(u64::try_from(int(row.as_ref(), "n")?).unwrap_or(0))
     }
 
     /// Opportunities under the caller's scope (`salesView.opportunities`), filtered and in
