@@ -670,10 +670,19 @@ impl App {
         g.work(&mut rng, &deals, &mut report).await?;
         // The triggers counted every row inserted, a delta row per statement: one row a group.
         crate::kernel::counts::fold(&txn).await?;
+        if txn.get_database_backend() == DbBackend::Postgres {
+            // The tables the triggers filled get their statistics now, not at the next
+            // autovacuum: without them the planner takes the search index's million documents
+            // for a few hundred and intersects them with the organization's (82 vs 1 ms).
+            txn.execute_unprepared(&format!("ANALYZE {}", TRIGGER_TABLES.join(", "))).await?;
+        }
         txn.commit().await?;
         Ok(report)
     }
 }
+
+/// The tables the database's triggers fill as the generator writes the bulk tables.
+const TRIGGER_TABLES: [&str; 4] = ["search_documents", "search_words", "daily_counts", "lead_counts"];
 
 /// The tables the generator fills in bulk.
 const BULK_TABLES: [&str; 32] = [
