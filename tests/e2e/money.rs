@@ -126,5 +126,16 @@ both!(an_organization_billing_in_yen_counts_in_whole_yen, |engine| async move {
     let odd = t.scalar("SELECT COUNT(*) AS n FROM commission_entries WHERE amount_minor % 100 <> 0").await;
     assert!(t.scalar("SELECT COUNT(*) AS n FROM commission_entries").await > 0, "the payment earned commission");
     assert_eq!(odd, 0, "every commission entry is whole yen");
+
+    // With deals recorded in yen, the currency stays: a switch back to dollars would add yen
+    // and dollars together in every sum. Nothing changes.
+    let before = ok(&t, &admin, READ_SETTINGS, json!({})).await;
+    let r = t.gql(Some(&admin), SETTINGS, json!({ "i": { "currency": "USD" } })).await;
+    assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
+    assert_eq!(field(&r), "currency", "{r}");
+    assert!(r["errors"][0]["message"].as_str().unwrap_or_default().contains("stays JPY"), "{r}");
+    assert_eq!(ok(&t, &admin, READ_SETTINGS, json!({})).await, before, "nothing changed");
+    // Sending the currency it already has is no change.
+    ok(&t, &admin, SETTINGS, json!({ "i": { "currency": "JPY" } })).await;
     t.stop().await;
 });

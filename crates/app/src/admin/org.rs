@@ -412,6 +412,9 @@ impl App {
             Some(c) => c.clone(),
             None => crate::kernel::money::stored_currency(&before.currency)?,
         };
+        if currency.as_str() != before.currency {
+            holds_no_money(&txn, &before).await?;
+        }
         let mut am = before.clone().into_active_model();
         checked.apply(p, &mut am);
         crate::kernel::money::check_org_amounts(&currency, &am)?;
@@ -652,6 +655,36 @@ struct CheckedSettings {
     gift: Option<i64>,
     big_deal: Option<i64>,
     rates: [Option<i32>; 4],
+}
+
+/// Refuses a change of currency once the organization has recorded an amount: every amount of
+/// an organization is in its one currency (each write checks it), so every sum it reports
+/// (KPIs, standings, rebates, collections) adds amounts of one currency; a deal, quota, gift
+/// or referral reward kept in the old currency would be added to those in the new one. A
+/// quote, contract, invoice, payment or commission always belongs to a deal.
+async fn holds_no_money<C: ConnectionTrait>(db: &C, org: &organization::Model) -> Result<(), AppError> {
+    use baton_store::entity::{gift, opportunity, quota, referral_reward};
+    let held = [
+        opportunity::Entity::find().filter(opportunity::Column::OrganizationId.eq(org.id)).one(db).await?.is_some(),
+        quota::Entity::find().filter(quota::Column::OrganizationId.eq(org.id)).one(db).await?.is_some(),
+        gift::Entity::find().filter(gift::Column::OrganizationId.eq(org.id)).one(db).await?.is_some(),
+        referral_reward::Entity::find()
+            .filter(referral_reward::Column::OrganizationId.eq(org.id))
+            .one(db)
+            .await?
+            .is_some(),
+    ];
+    if held.iter().any(|h| *h) {
+        return Err(AppError::bad_input(
+            "currency",
+            format!(
+                "stays {}: the organization has recorded amounts in it (deals, quotas, gifts or referral rewards), \
+                 and every amount of an organization is in its one currency",
+                org.currency
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// A non-negative amount in hundredths; whether it is whole in the organization's currency is
