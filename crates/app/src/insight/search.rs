@@ -181,10 +181,14 @@ impl App {
         }
         // Each search's plan for its own values (a common text is best read in table order
         // until the pool is full, a rare one through the index), and the word list's trigram
-        // matches down to the similarity a one-letter typo in a short word keeps.
+        // matches down to the similarity a one-letter typo in a short word keeps. A read in
+        // table order starts at the table's start: PostgreSQL would otherwise start a scan of
+        // a large table where the last one stopped (synchronized scans), so the pool, and the
+        // page a cursor continues, would depend on what ran before, and a scan starting among
+        // rows the caller may not read took 120-225 ms where one from the start takes 15.
         let txn = self.db.begin().await?;
         txn.execute_unprepared(&format!(
-            "SET LOCAL plan_cache_mode = force_custom_plan; \
+            "SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL synchronize_seqscans = off; \
              SET LOCAL pg_trgm.similarity_threshold = {SPELLING_CANDIDATES}"
         ))
         .await?;
