@@ -223,18 +223,14 @@ impl App {
         req: PageRequest,
     ) -> Result<Page<lead::Model>, AppError> {
         actor.authorize(Action::SalesView)?;
+        let open = vec![LeadStatus::New, LeadStatus::Contacted, LeadStatus::Qualified];
         let q = lead::Entity::find()
             .filter(lead::Column::OrganizationId.eq(actor.org_id))
             .filter(lead::Column::OwnerId.is_null())
-            .filter(lead::Column::Status.is_in([
-                LeadStatus::New.as_str(),
-                LeadStatus::Contacted.as_str(),
-                LeadStatus::Qualified.as_str(),
-            ]));
-        let counted = crate::kernel::scope::LeadTally {
-            owners: crate::Owners::Only(vec![Uuid::nil()]),
-            statuses: Some(vec![LeadStatus::New, LeadStatus::Contacted, LeadStatus::Qualified]),
-        };
+            .filter(lead::Column::Status.is_in(open.iter().map(|s| s.as_str())));
+        // In the lead counts a lead without an owner counts under the nil id.
+        let counted =
+            crate::kernel::scope::LeadTally { owners: crate::Owners::Only(vec![Uuid::nil()]), statuses: Some(open) };
         self.lead_page(q, actor.org_id, filter, req, counted).await
     }
 
